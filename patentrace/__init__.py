@@ -1,0 +1,37 @@
+"""patentrace: patent races, their equilibria, and whether the follower can leapfrog.
+
+The Fudenberg-Gilbert-Stiglitz-Tirole (1983) multi-stage patent race, solved
+numerically, with a report on leapfrogging. See SPEC.md for the models.
+
+Examples
+--------
+>>> import patentrace as pr
+>>> race = pr.Race(stages=(3, 2), prize=1.0, discount=0.1, cost=pr.costs.Quadratic(scale=1.0))
+>>> eq = pr.solve(race)
+>>> report = pr.leapfrog(eq, state=(0, 1))
+>>> report.follower, report.can_leapfrog
+(0, True)
+"""
+
+from patentrace import costs
+from patentrace._version import __version__
+from patentrace.equilibrium import Equilibrium, SolverInfo, Verification
+from patentrace.errors import EquilibriumError
+from patentrace.leapfrog import LeapfrogReport, leapfrog, preemption_region
+from patentrace.models import Race
+from patentrace.solvers import single_firm, solve
+
+__all__ = [
+    "Equilibrium",
+    "EquilibriumError",
+    "LeapfrogReport",
+    "Race",
+    "SolverInfo",
+    "Verification",
+    "__version__",
+    "costs",
+    "leapfrog",
+    "preemption_region",
+    "single_firm",
+    "solve",
+]

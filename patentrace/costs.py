@@ -1,0 +1,350 @@
+"""Cost of research effort and the best response it implies (SPEC.md §1).
+
+A firm that exerts effort ``x >= 0`` pays the flow cost ``c(x)``. Every cost is
+convex with ``c(0) = 0`` and ``c'(0) >= 0``. The library ships the power family
+
+    c(x) = m x + a x**g / g,        a > 0, g > 1, m >= 0,
+
+of which :class:`Quadratic` (``g = 2``) is the workhorse of the literature. A
+positive ``m`` is a participation cost: it is what makes a firm drop out.
+
+The best response of SPEC equation (1) depends on the cost only through
+
+    G(x) = c'(x) (s + x) - c(x) = q,
+
+where ``s = (r + h_rival) / lambda`` is the effective discount rate measured in
+units of effort and ``q = r A + h_rival (A - B)`` is the gain of completing the
+stage. ``G`` is increasing (``G' = c''(x) (s + x) > 0``), so the root is unique,
+and the firm idles exactly where ``G(0) = c'(0) s >= q``.
+
+Examples
+--------
+>>> from patentrace.costs import Quadratic
+>>> cost = Quadratic(scale=1.0)
+>>> float(cost.value(2.0)), float(cost.marginal(2.0))
+(2.0, 2.0)
+"""
+
+from __future__ import annotations
+
+import abc
+import math
+from dataclasses import dataclass, field
+from numbers import Real
+
+import numpy as np
+import sympy
+from numpy.typing import ArrayLike, NDArray
+from scipy.optimize import elementwise
+
+__all__ = ["Cost", "Power", "Quadratic", "exact_rational"]
+
+FloatArray = NDArray[np.float64]
+
+# Newton on the log-transformed first-order condition converges quadratically and
+# monotonically from the upper bound; 60 steps is far more than ever needed.
+_NEWTON_STEPS = 60
+
+
+def exact_rational(value: float) -> sympy.Rational:
+    """The rational number a user meant by a float: ``0.05`` becomes ``1/20``.
+
+    Parameters
+    ----------
+    value : float
+        A finite number.
+
+    Returns
+    -------
+    sympy.Rational
+        The rational with the shortest decimal expansion that rounds to ``value``.
+
+    Examples
+    --------
+    >>> exact_rational(0.05)
+    1/20
+    """
+    return sympy.Rational(repr(float(value)))
+
+
+def _real(name: str, value: object) -> float:
+    """Return ``value`` as a finite float, or raise naming the parameter."""
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a real number, got {value!r} of type {type(value).__name__}")
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{name} must be finite, got {number!r}")
+    return number
+
+
+class Cost(abc.ABC):
+    """A convex flow cost of effort, ``c(x)`` with ``c(0) = 0`` (SPEC.md §1).
+
+    Subclass it to use a cost of your own: implement :meth:`value`,
+    :meth:`marginal` and :meth:`expression`. The generic :meth:`best_response`
+    and :meth:`inverse_marginal` then work by bracketing; override them when a
+    closed form exists. :class:`patentrace.Race` calls :meth:`check` on every cost
+    it is given, so a cost that is not convex is refused at construction.
+
+    Examples
+    --------
+    >>> import numpy as np, sympy
+    >>> class Cubic(Cost):
+    ...     def value(self, effort):
+    ...         return np.asarray(effort, dtype=float) ** 3 / 3
+    ...     def marginal(self, effort):
+    ...         return np.asarray(effort, dtype=float) ** 2
+    ...     def expression(self, effort=None):
+    ...         x = effort if effort is not None else sympy.Symbol("x")
+    ...         return x**3 / 3
+    >>> x = Cubic().best_response(target=1.0, rate=0.5)
+    >>> bool(abs(Power(scale=1.0, exponent=3.0).best_response(1.0, 0.5) - x) < 1e-12)
+    True
+    """
+
+    @abc.abstractmethod
+    def value(self, effort: ArrayLike) -> FloatArray:
+        """Flow cost ``c(x)``."""
+
+    @abc.abstractmethod
+    def marginal(self, effort: ArrayLike) -> FloatArray:
+        """Marginal cost ``c'(x)``."""
+
+    @abc.abstractmethod
+    def expression(self, effort: sympy.Symbol | None = None) -> sympy.Expr:
+        """The cost as a sympy expression in ``effort`` (default symbol ``x``)."""
+
+    def curvature(self, effort: ArrayLike) -> FloatArray:
+        """Second derivative ``c''(x)`` at ``x > 0``; by default a central difference of :meth:`marginal`."""
+        x = np.asarray(effort, dtype=float)
+        step = 1e-6 * np.maximum(x, 1e-12)
+        below = np.maximum(x - step, 0.0)
+        return np.asarray((self.marginal(x + step) - self.marginal(below)) / (x + step - below))
+
+    def inverse_marginal(self, slope: ArrayLike) -> FloatArray:
+        """Largest effort whose marginal cost does not exceed ``slope``; 0 below ``c'(0)``.
+
+        Parameters
+        ----------
+        slope : array_like
+            Marginal cost levels.
+
+        Returns
+        -------
+        ndarray
+            ``x`` with ``c'(x) = slope`` where ``slope > c'(0)``, else 0.
+        """
+        slope = np.asarray(slope, dtype=float)
+        floor = self.marginal(np.zeros_like(slope))
+        upper = np.ones_like(slope)
+        for _ in range(1100):  # doubling: c' is unbounded for a strictly convex cost
+            short = self.marginal(upper) < slope
+            if not short.any():
+                break
+            upper = np.where(short, 2.0 * upper, upper)
+        active = slope > floor
+        result = elementwise.find_root(
+            lambda x, y: self.marginal(x) - y,
+            (np.zeros_like(slope), upper),
+            args=(np.where(active, slope, floor + 1.0),),
+        )
+        return np.asarray(np.where(active, result.x, 0.0), dtype=float)
+
+    def best_response(self, target: ArrayLike, rate: ArrayLike) -> FloatArray:
+        """Best response of SPEC equation (1): the root of ``c'(x)(s + x) - c(x) = q``.
+
+        Parameters
+        ----------
+        target : array_like
+            ``q = r A + h_rival (A - B)``, the right side of (1).
+        rate : array_like
+            ``s = (r + h_rival) / lambda > 0``, the effective discount in effort units.
+
+        Returns
+        -------
+        ndarray
+            The optimal effort, 0 where ``c'(0) s >= q`` (the firm idles).
+        """
+        q, s = np.broadcast_arrays(np.asarray(target, dtype=float), np.asarray(rate, dtype=float))
+        active = q > self.marginal(np.zeros_like(s)) * s
+        if not active.any():
+            return np.zeros_like(q)
+        # G(x) >= c'(x) s because c'(x) x >= c(x) for a convex cost with c(0) = 0,
+        # so the root lies below the effort whose marginal cost is q / s.
+        upper = self.inverse_marginal(np.where(active, q / s, 0.0))
+        result = elementwise.find_root(
+            lambda x, qq, ss: self.marginal(x) * (ss + x) - self.value(x) - qq,
+            (np.zeros_like(q), np.where(active, upper, 1.0)),
+            args=(np.where(active, q, 1.0), s),
+        )
+        return np.asarray(np.where(active, result.x, 0.0), dtype=float)
+
+    def check(self) -> None:
+        """Raise ``ValueError`` unless the cost looks convex with ``c(0) = 0`` on a test grid.
+
+        The shipped families are convex by construction; this guards costs that
+        users write themselves.
+        """
+        grid = np.concatenate([[0.0], np.geomspace(1e-6, 1e3, 200)])
+        level = np.asarray(self.value(grid), dtype=float)
+        slope = np.asarray(self.marginal(grid), dtype=float)
+        name = type(self).__name__
+        if level.shape != grid.shape or slope.shape != grid.shape:
+            raise ValueError(f"cost {name}: value() and marginal() must return one number per effort")
+        if not (np.all(np.isfinite(level)) and np.all(np.isfinite(slope))):
+            raise ValueError(f"cost {name}: value and marginal must be finite for efforts in [0, 1000]")
+        if level[0] != 0.0:
+            raise ValueError(f"cost {name}: c(0) must be 0, got {level[0]!r}")
+        if slope[0] < 0.0:
+            raise ValueError(f"cost {name}: c'(0) must be >= 0, got {slope[0]!r}")
+        if np.any(np.diff(slope) < -1e-12 * np.maximum(1.0, np.abs(slope[1:]))):
+            raise ValueError(f"cost {name} is not convex: its marginal cost decreases on [0, 1000]")
+
+
+@dataclass(frozen=True)
+class Power(Cost):
+    """Power cost ``c(x) = m x + a x**g / g`` (SPEC.md §1).
+
+    Parameters
+    ----------
+    scale : float
+        ``a > 0``, the curvature scale.
+    exponent : float
+        ``g > 1``; ``g = 2`` is :class:`Quadratic`.
+    linear : float
+        ``m >= 0``, the marginal cost at zero effort (a participation cost).
+
+    Examples
+    --------
+    >>> cost = Power(scale=2.0, exponent=3.0, linear=0.5)
+    >>> float(cost.value(1.0))  # 0.5 + 2/3
+    1.1666666666666665
+    >>> cost.expression()
+    2*x**3/3 + x/2
+    """
+
+    scale: float = 1.0
+    exponent: float = 2.0
+    linear: float = 0.0
+
+    def __post_init__(self) -> None:
+        scale = _real("scale", self.scale)
+        exponent = _real("exponent", self.exponent)
+        linear = _real("linear", self.linear)
+        if scale <= 0.0:
+            raise ValueError(f"scale must be > 0, got {scale!r}")
+        if exponent <= 1.0:
+            raise ValueError(f"exponent must be > 1 for a strictly convex cost, got {exponent!r}")
+        if linear < 0.0:
+            raise ValueError(f"linear must be >= 0, got {linear!r}")
+        object.__setattr__(self, "scale", scale)
+        object.__setattr__(self, "exponent", exponent)
+        object.__setattr__(self, "linear", linear)
+
+    def value(self, effort: ArrayLike) -> FloatArray:
+        """Flow cost ``m x + a x**g / g``."""
+        x = np.asarray(effort, dtype=float)
+        return np.asarray(self.linear * x + self.scale * x**self.exponent / self.exponent)
+
+    def marginal(self, effort: ArrayLike) -> FloatArray:
+        """Marginal cost ``m + a x**(g - 1)``."""
+        x = np.asarray(effort, dtype=float)
+        return np.asarray(self.linear + self.scale * x ** (self.exponent - 1.0))
+
+    def curvature(self, effort: ArrayLike) -> FloatArray:
+        """Second derivative ``a (g - 1) x**(g - 2)``."""
+        x = np.asarray(effort, dtype=float)
+        return np.asarray(self.scale * (self.exponent - 1.0) * x ** (self.exponent - 2.0))
+
+    def inverse_marginal(self, slope: ArrayLike) -> FloatArray:
+        """Effort with marginal cost ``slope``: ``((slope - m) / a)**(1 / (g - 1))``, 0 below ``m``."""
+        excess = np.maximum(np.asarray(slope, dtype=float) - self.linear, 0.0)
+        return np.asarray((excess / self.scale) ** (1.0 / (self.exponent - 1.0)))
+
+    def best_response(self, target: ArrayLike, rate: ArrayLike) -> FloatArray:
+        """Best response of SPEC equation (1) for the power cost.
+
+        With ``Q = q - m s``, equation (1) reads ``a s x**(g-1) + a (1 - 1/g) x**g = Q``.
+        For ``g = 2`` this is the cancellation-free closed form
+        ``x = (2Q/a) / (s + sqrt(s**2 + 2Q/a))``. Otherwise, in ``t = log x``,
+
+            F(t) = (g - 1) t + log(s + (1 - 1/g) e**t) - log(Q / a) = 0
+
+        is increasing and convex with ``g - 1 <= F' <= g``, so Newton's method
+        started from an upper bound descends monotonically onto the root; the
+        iterate is clamped to a bracket whose ends differ by at most the factor
+        ``2**(1/(g-1))``. Efforts of 1e-300 are resolved to full relative precision.
+
+        Parameters
+        ----------
+        target : array_like
+            ``q = r A + h_rival (A - B)``.
+        rate : array_like
+            ``s = (r + h_rival) / lambda > 0``.
+
+        Returns
+        -------
+        ndarray
+            The optimal effort; exactly 0 where ``Q <= 0``.
+
+        Examples
+        --------
+        >>> r, P, a = 0.1, 1.0, 1.0   # a lone firm one stage from the prize
+        >>> x = Quadratic(scale=a).best_response(target=r * P, rate=r)
+        >>> bool(abs(x - (-r + (r * r + 2 * r * P / a) ** 0.5)) < 1e-15)
+        True
+        """
+        q, s = np.broadcast_arrays(np.asarray(target, dtype=float), np.asarray(rate, dtype=float))
+        gain = q - self.linear * s  # Q: the gain net of the participation cost
+        active = gain > 0.0
+        ratio = np.where(active, gain, 1.0) / self.scale  # Q / a on active entries
+        g = self.exponent
+        if g == 2.0:
+            x = 2.0 * ratio / (s + np.sqrt(s * s + 2.0 * ratio))
+            return np.asarray(np.where(active, x, 0.0))
+        kappa = 1.0 - 1.0 / g
+        log_ratio = np.log(np.where(active, gain, 1.0)) - math.log(self.scale)  # Q / a may underflow; its log not
+        # Each of the two increasing terms is at most Q/a, and one is at least Q/(2a).
+        log_s, log_kappa = np.log(s), math.log(kappa)
+        upper = np.minimum((log_ratio - log_s) / (g - 1.0), (log_ratio - log_kappa) / g)
+        lower = np.minimum((log_ratio - math.log(2.0) - log_s) / (g - 1.0), (log_ratio - math.log(2.0) - log_kappa) / g)
+        t = upper
+        for _ in range(_NEWTON_STEPS):
+            grow = kappa * np.exp(t)
+            residual = (g - 1.0) * t + np.log(s + grow) - log_ratio
+            step = residual / ((g - 1.0) + grow / (s + grow))
+            t_next = np.clip(t - step, lower, upper)
+            if np.all(np.abs(t_next - t) <= 4.0 * np.finfo(float).eps * np.maximum(1.0, np.abs(t))):
+                t = t_next
+                break
+            t = t_next
+        return np.asarray(np.where(active, np.exp(t), 0.0))
+
+    def expression(self, effort: sympy.Symbol | None = None) -> sympy.Expr:
+        """``m x + a x**g / g`` with exact rational coefficients."""
+        x = effort if effort is not None else sympy.Symbol("x", nonnegative=True)
+        a, g, m = (exact_rational(v) for v in (self.scale, self.exponent, self.linear))
+        expr: sympy.Expr = m * x + a * x**g / g
+        return expr
+
+
+@dataclass(frozen=True)
+class Quadratic(Power):
+    """Quadratic cost ``c(x) = m x + a x**2 / 2``, the ``g = 2`` power cost (SPEC.md §1).
+
+    Parameters
+    ----------
+    scale : float
+        ``a > 0``.
+    linear : float
+        ``m >= 0``.
+
+    Examples
+    --------
+    >>> Quadratic(scale=1.0, linear=0.05).expression()
+    x**2/2 + x/20
+    """
+
+    scale: float = 1.0
+    exponent: float = field(default=2.0, init=False, repr=False)
+    linear: float = 0.0

@@ -1,0 +1,232 @@
+"""Can the firm behind leapfrog the leader? The report of SPEC.md §4.
+
+The **leader** at a state is the firm with fewer stages left; with equal
+distances there is none. Under the equilibrium hazards the jump chain of the
+race (:mod:`patentrace.chain`) gives, from the state,
+
+- the follower's probability of winning,
+- its probability of ever being strictly ahead (a win counts): leapfrogging,
+- its probability of ever drawing level or better: catching up,
+
+with ``win <= leapfrog <= catch-up <= 1``. The **preemption region** is every
+open state where the firm with more stages left exerts no effort;
+**ε-preemption** holds when it contains every state with a one-stage lead.
+
+Examples
+--------
+>>> import patentrace as pr
+>>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+>>> report = pr.leapfrog(eq, state=(0, 1))
+>>> report.follower, round(report.follower_win_probability, 10)
+(0, 0.173698693)
+>>> report.can_leapfrog
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from patentrace.chain import hitting_probability, reachable
+from patentrace.equilibrium import Equilibrium
+from patentrace.lattice import check_state, open_states, remaining
+
+__all__ = ["LeapfrogReport", "leapfrog", "preemption_region", "underflow_region"]
+
+BoolArray = NDArray[np.bool_]
+
+
+@dataclass(frozen=True)
+class LeapfrogReport:
+    """Whether, where and how likely the follower leapfrogs (SPEC.md §4).
+
+    Attributes
+    ----------
+    state : (int, int)
+        The state reported on.
+    remaining : (int, int)
+        Stages left for each firm.
+    follower, leader : int or None
+        The firm with more (fewer) stages left; None when level.
+    win_probability : (float, float)
+        Each firm's probability of winning from ``state``.
+    follower_win_probability : float or None
+        The follower's probability of winning; None when level.
+    leapfrog_probability : float or None
+        Probability that the follower is ever strictly ahead (a win counts).
+    catch_up_probability : float or None
+        Probability that the follower ever draws level (or gets ahead).
+    can_leapfrog : bool or None
+        ``leapfrog_probability > tolerance``; None when level. For the default
+        tolerance 0 it is decided exactly: is there a path to the lead along which
+        every step has a positive hazard? (The probability itself can underflow.)
+    preemption_region : ndarray of bool, shape (N1 + 1, N2 + 1)
+        Open states where the firm with more stages left exerts zero effort.
+        States where that zero is only underflow (``Equilibrium.underflow``) are
+        left out: the firm does invest there, too little for a double to hold.
+    underflow_region : ndarray of bool, shape (N1 + 1, N2 + 1)
+        Open states where the firm behind has an effort below the float range.
+    epsilon_preemption : bool
+        True when the race has states with a one-stage lead and all are in the
+        preemption region.
+    tolerance : float
+        Threshold for ``can_leapfrog``.
+    """
+
+    state: tuple[int, int]
+    remaining: tuple[int, int]
+    follower: int | None
+    leader: int | None
+    win_probability: tuple[float, float]
+    follower_win_probability: float | None
+    leapfrog_probability: float | None
+    catch_up_probability: float | None
+    can_leapfrog: bool | None
+    preemption_region: BoolArray = field(repr=False)
+    underflow_region: BoolArray = field(repr=False)
+    epsilon_preemption: bool
+    tolerance: float
+
+    def __str__(self) -> str:
+        i, j = self.state
+        left = f"stages left: firm 0 {self.remaining[0]}, firm 1 {self.remaining[1]}"
+        lines = [f"Leapfrog report at state ({i}, {j}); {left}"]
+        if self.follower is None:
+            lines.append("  level: no leader, no follower")
+        else:
+            lines += [
+                f"  leader: firm {self.leader}    follower: firm {self.follower}",
+                f"  follower wins:          {self.follower_win_probability:.10f}",
+                f"  follower leapfrogs:     {self.leapfrog_probability:.10f}",
+                f"  follower catches up:    {self.catch_up_probability:.10f}",
+                f"  can leapfrog:           {'yes' if self.can_leapfrog else 'no'} (tolerance {self.tolerance:g})",
+            ]
+            if self.can_leapfrog and self.leapfrog_probability == 0.0:
+                lines.append("  note: leapfrogging is possible, but its probability is below the float range")
+        lines.append(
+            f"  win probabilities:      firm 0 {self.win_probability[0]:.10f}, firm 1 {self.win_probability[1]:.10f}"
+        )
+        states = [(int(a), int(b)) for a, b in zip(*np.nonzero(self.preemption_region), strict=True)]
+        shown = ", ".join(str(s) for s in states[:12]) + (", ..." if len(states) > 12 else "")
+        lines.append(f"  preemption region:      {len(states)} state(s){': ' + shown if states else ''}")
+        lines.append(f"  epsilon-preemption:     {'holds' if self.epsilon_preemption else 'does not hold'}")
+        total = self.win_probability[0] + self.win_probability[1]
+        if total < 1.0 - 1e-9:
+            lines.append(
+                f"  note: the win probabilities sum to {total:.10f}: with probability {1.0 - total:.3g} the race "
+                "reaches a state where both firms idle"
+                + (" or their efforts are below the float range" if self.underflow_region.any() else "")
+            )
+        if self.underflow_region.any():
+            lines.append(
+                f"  note: at {int(self.underflow_region.sum())} state(s) the follower's effort is positive but "
+                "below the float range (not counted as preemption)"
+            )
+        return "\n".join(lines)
+
+
+def _behind(eq: Equilibrium) -> tuple[BoolArray, BoolArray]:
+    """Masks of open states where firm 0 (resp. firm 1) has more stages left."""
+    left_0, left_1 = remaining(eq.model.stages)
+    opened = open_states(eq.model.stages)
+    return opened & (left_0 > left_1), opened & (left_1 > left_0)
+
+
+def underflow_region(eq: Equilibrium) -> BoolArray:
+    """Open states where the firm behind has an effort below the float range."""
+    behind_0, behind_1 = _behind(eq)
+    return np.asarray((behind_0 & eq.underflow[0]) | (behind_1 & eq.underflow[1]))
+
+
+def preemption_region(eq: Equilibrium) -> BoolArray:
+    """Open states where the firm with more stages left exerts zero effort (SPEC.md §4).
+
+    Zero efforts that are only underflow (``Equilibrium.underflow``) do not count.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> eq = pr.solve(pr.Race(stages=3, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> bool(preemption_region(eq).any())   # c'(0) = 0: the follower always invests
+    False
+    """
+    behind_0, behind_1 = _behind(eq)
+    idle_0 = behind_0 & (eq.effort[0] == 0.0) & ~eq.underflow[0]
+    idle_1 = behind_1 & (eq.effort[1] == 0.0) & ~eq.underflow[1]
+    return np.asarray(idle_0 | idle_1)
+
+
+def leapfrog(eq: Equilibrium, state: tuple[int, int], tolerance: float = 0.0) -> LeapfrogReport:
+    """The leapfrog report of SPEC.md §4 for an equilibrium at a state.
+
+    Parameters
+    ----------
+    eq : Equilibrium
+        A solved race.
+    state : (int, int)
+        Stages completed ``(i, j)``; ``0 <= i <= N1``, ``0 <= j <= N2``, not both finished.
+    tolerance : float
+        ``can_leapfrog`` is ``leapfrog_probability > tolerance``. The default 0 asks
+        whether leapfrogging is possible at all, answered exactly by a search for
+        a path to the lead with positive hazards at every step (a product of tiny
+        probabilities can underflow to 0). Pass e.g. 1e-6 to ask whether it is
+        likely enough to matter.
+
+    Returns
+    -------
+    LeapfrogReport
+
+    Raises
+    ------
+    ValueError
+        If ``state`` is outside the race.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> race = pr.Race(stages=4, prize=1.0, discount=0.05, cost=pr.costs.Quadratic(linear=0.05))
+    >>> report = pr.leapfrog(pr.solve(race), state=(0, 2))
+    >>> report.follower, report.can_leapfrog
+    (0, False)
+    """
+    if not isinstance(eq, Equilibrium):
+        raise TypeError(f"eq must be a patentrace.Equilibrium, got {type(eq).__name__}")
+    stages = eq.model.stages
+    i, j = check_state(state, stages)
+    left_0, left_1 = remaining(stages)
+    left = (int(left_0[i, j]), int(left_1[i, j]))
+    region = preemption_region(eq)
+    one_ahead = open_states(stages) & (np.abs(left_0 - left_1) == 1)
+    epsilon = bool(one_ahead.any() and np.all(region[one_ahead]))
+    win = (float(eq.win_probability[0, i, j]), float(eq.win_probability[1, i, j]))
+    if left[0] == left[1]:
+        return LeapfrogReport(
+            state=(i, j), remaining=left, follower=None, leader=None, win_probability=win,
+            follower_win_probability=None, leapfrog_probability=None, catch_up_probability=None,
+            can_leapfrog=None, preemption_region=region, underflow_region=underflow_region(eq),
+            epsilon_preemption=epsilon, tolerance=tolerance,
+        )
+    follower = 0 if left[0] > left[1] else 1
+    gap = (left_0 - left_1) if follower == 0 else (left_1 - left_0)  # > 0: follower still behind
+    ahead = gap < 0
+    leap = float(hitting_probability(eq.hazard, ahead)[i, j])
+    possible = bool(reachable(eq.hazard, ahead)[i, j]) if tolerance == 0.0 else leap > tolerance
+    catch_up = float(hitting_probability(eq.hazard, gap <= 0)[i, j])
+    return LeapfrogReport(
+        state=(i, j),
+        remaining=left,
+        follower=follower,
+        leader=1 - follower,
+        win_probability=win,
+        follower_win_probability=win[follower],
+        leapfrog_probability=leap,
+        catch_up_probability=catch_up,
+        can_leapfrog=possible,
+        preemption_region=region,
+        underflow_region=underflow_region(eq),
+        epsilon_preemption=epsilon,
+        tolerance=tolerance,
+    )

@@ -1,0 +1,552 @@
+"""Every equilibrium of the two-firm game at a batch of states (SPEC.md §1).
+
+At an open state the continuation values ``A_k, B_k`` are known, and an
+equilibrium is a pair of efforts, each a best response (SPEC equation (1)) to
+the other's hazard. Substituting one best response into the other leaves one
+equation in the effort ``y`` of a *pivot* firm ``p`` (the other is ``o``):
+
+    phi(y) = T(y) - y,    T(y) = BR_p(lambda_o BR_o(lambda_p y)).
+
+Its roots are the equilibria, one to one: the pivot's effort is the root and
+the other's is ``BR_o(lambda_p y)``, at full relative precision however small
+(1e-12 and below). The pivot is the firm with the larger hazard bound.
+
+**Bounds.** ``c'(x) x >= c(x)`` for a convex cost with ``c(0) = 0``, so every
+best response obeys ``c'(BR_k) <= lambda_k max(A_k, A_k - B_k)``. With ``X`` the
+pivot's bound, ``phi(0) >= 0 >= phi(X)``: there is always an equilibrium.
+
+**Monotonicity.** Implicit differentiation of (1) gives
+``dBR/dh = lambda (V - B) / (c''(x) (r + h_1 + h_2))``, and
+``V - B = max_x [lambda x (A - B) - c(x) - r B] / (r + lambda x + h)`` has the
+same sign for every rival hazard ``h``. So each best response is monotone in
+the rival's hazard (increasing where ``V >= B``: strategic complements) and
+``T`` is monotone. Where ``T`` is non-increasing, ``phi`` is strictly
+decreasing and the root is unique. Where ``T`` is increasing, several roots are
+possible (they occur, e.g. with participation costs), and a cell ``[u, v]`` of
+the pivot's effort can hold a root only if ``T(u) <= v`` and ``T(v) >= u``.
+The search starts from ``grid`` cells, discards every cell that fails this
+test, splits the rest, and repeats until the surviving cells are narrower than
+``1e-8`` of the range. Each surviving cell where ``phi`` changes sign holds a
+root, polished by a vectorised bracketing method. Two roots closer than the
+final width (a near-tangency) are not separated; a near-continuum of fixed
+points (more than 4096 surviving cells at a state) raises
+:class:`~patentrace.errors.EquilibriumError` rather than guess.
+
+Every equilibrium is checked: neither firm can gain more than ``1e-12`` of
+its continuation values by moving to its exact best response.
+
+Examples
+--------
+>>> import numpy as np
+>>> from patentrace.costs import Quadratic
+>>> game = StateGames(own_next=np.array([[1.0], [1.0]]), rival_next=np.array([[0.0], [0.0]]),
+...                   productivity=np.ones((2, 1)), discount=0.1, cost=(Quadratic(), Quadratic()))
+>>> found = find_equilibria(game)
+>>> found.count.tolist(), np.round(found.effort[:, 0], 10).tolist()  # Lee-Wilde, N = 1
+([1], [0.4109772229, 0.4109772229])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+from numpy.typing import NDArray
+
+from patentrace import hjb
+from patentrace.costs import Cost
+from patentrace.errors import EquilibriumError
+
+__all__ = ["SELECTION_RULES", "StateEquilibria", "StateGames", "find_equilibria", "select"]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.intp]
+
+Selection = Literal["fastest", "slowest", "richest"]
+SELECTION_RULES: tuple[str, ...] = ("fastest", "slowest", "richest")
+
+# Cells of the pivot's effort are split until narrower than this fraction of its range.
+_RESOLUTION = 1e-8
+_SPLIT = 32
+_MAX_CELLS_PER_STATE = 4096
+# A deviation may gain at most this fraction of the continuation values.
+_GAIN_TOLERANCE = 1e-10
+_EPS = float(np.finfo(float).eps)
+_TINY = float(np.finfo(float).tiny)
+_MAX_BRACKET_STEPS = 400
+
+
+@dataclass(frozen=True)
+class StateGames:
+    """The stage games at ``n`` states, given their continuation values (SPEC.md §1).
+
+    Parameters
+    ----------
+    own_next : ndarray, shape (2, n)
+        ``A_k``: firm ``k``'s value after its own success.
+    rival_next : ndarray, shape (2, n)
+        ``B_k``: firm ``k``'s value after its rival's success.
+    productivity : ndarray, shape (2, n)
+        ``lambda_k`` at each state.
+    discount : float
+        ``r > 0``.
+    cost : (Cost, Cost)
+        The firms' costs.
+    states : ndarray of int, shape (2, n), optional
+        The ``(i, j)`` labels, used in error messages.
+    """
+
+    own_next: FloatArray
+    rival_next: FloatArray
+    productivity: FloatArray
+    discount: float
+    cost: tuple[Cost, Cost]
+    states: IntArray | None = None
+
+    @property
+    def size(self) -> int:
+        """Number of states."""
+        return int(self.own_next.shape[1])
+
+    def best_response(self, firm: int, rival_hazard: FloatArray, where: IntArray | slice = slice(None)) -> FloatArray:
+        """Firm ``firm``'s best response (SPEC (1)) at states ``where`` to ``rival_hazard``."""
+        return hjb.best_response(
+            self.cost[firm],
+            _column(self.productivity[firm, where], rival_hazard),
+            _column(self.own_next[firm, where], rival_hazard),
+            _column(self.rival_next[firm, where], rival_hazard),
+            rival_hazard,
+            self.discount,
+        )
+
+    def value(self, firm: int, effort: FloatArray, rival_hazard: FloatArray, where: IntArray | slice) -> FloatArray:
+        """Firm ``firm``'s value from ``effort`` against ``rival_hazard`` at states ``where``."""
+        return hjb.flow_value(
+            self.cost[firm],
+            effort,
+            self.productivity[firm, where],
+            self.own_next[firm, where],
+            self.rival_next[firm, where],
+            rival_hazard,
+            self.discount,
+        )
+
+    def relabelled(self, swap: NDArray[np.bool_]) -> StateGames:
+        """The same games with firms 0 and 1 exchanged at the states where ``swap`` is True.
+
+        Only meaningful when both firms have the same cost.
+        """
+
+        def exchange(array: FloatArray) -> FloatArray:
+            return np.where(swap, array[::-1], array)
+
+        return StateGames(
+            exchange(self.own_next), exchange(self.rival_next), exchange(self.productivity),
+            self.discount, self.cost, self.states,
+        )
+
+    def label(self, index: int) -> tuple[int, int] | None:
+        """The ``(i, j)`` label of the state at batch position ``index``."""
+        if self.states is None:
+            return None
+        return int(self.states[0, index]), int(self.states[1, index])
+
+
+@dataclass(frozen=True)
+class StateEquilibria:
+    """All equilibria found at a batch of states.
+
+    Attributes
+    ----------
+    state : ndarray of int, shape (m,)
+        Batch position of each equilibrium, in increasing order.
+    effort : ndarray, shape (2, m)
+        Both firms' efforts in each equilibrium.
+    value : ndarray, shape (2, m)
+        Both firms' values in each equilibrium.
+    count : ndarray of int, shape (n,)
+        Number of equilibria at each state (the multiplicity).
+    """
+
+    state: IntArray
+    effort: FloatArray
+    value: FloatArray
+    count: IntArray
+
+
+def _column(values: FloatArray, like: FloatArray) -> FloatArray:
+    """Reshape per-state ``values`` to broadcast against ``like`` (states along axis 0)."""
+    return values.reshape(values.shape + (1,) * (np.ndim(like) - values.ndim))
+
+
+def effort_bound(games: StateGames, firm: int) -> FloatArray:
+    """Upper bound on any best response: ``c'(x) <= lambda max(A, A - B)``."""
+    a, b = games.own_next[firm], games.rival_next[firm]
+    return games.cost[firm].inverse_marginal(games.productivity[firm] * np.maximum(a, a - b))
+
+
+def find_equilibria(games: StateGames, grid: int = 16) -> StateEquilibria:
+    """Every equilibrium of the stage game at each state (pure efforts, SPEC.md §1).
+
+    Parameters
+    ----------
+    games : StateGames
+        The states and their continuation values.
+    grid : int
+        Cells of the pivot's effort range the search starts from.
+
+    Returns
+    -------
+    StateEquilibria
+        Every equilibrium found, with its values, and the count per state.
+
+    Raises
+    ------
+    EquilibriumError
+        If a root does not polish into a pair of mutual best responses, or the
+        fixed points at a state cannot be separated.
+    """
+    bound = np.stack([effort_bound(games, 0), effort_bound(games, 1)])
+    hazard_bound = games.productivity * bound
+    second_leads = hazard_bound[1] > hazard_bound[0]
+    if games.cost[0] == games.cost[1]:
+        # One cost for both: relabel the firms state by state so that firm 0 is always the
+        # pivot, and search all states in one pass.
+        oriented = games.relabelled(second_leads)
+        everywhere = np.arange(games.size)
+        pivot_bound = np.where(second_leads, bound[1], bound[0])
+        state, root, bracket_end = _pivot_roots(oriented, 0, everywhere, pivot_bound, grid)
+        effort = _equilibrium_efforts(oriented, 0, state, root, bracket_end)
+        swap = second_leads[state]
+        effort[:, swap] = effort[::-1][:, swap]
+    else:
+        states, efforts = [], []
+        for pivot, where in ((0, np.flatnonzero(~second_leads)), (1, np.flatnonzero(second_leads))):
+            if where.size == 0:
+                continue
+            index, root, bracket_end = _pivot_roots(games, pivot, where, bound[pivot, where], grid)
+            states.append(index)
+            efforts.append(_equilibrium_efforts(games, pivot, index, root, bracket_end))
+        state = np.concatenate(states)
+        effort = np.concatenate(efforts, axis=1)
+    order = np.argsort(state, kind="stable")
+    state, effort = state[order], effort[:, order]
+    hazard = games.productivity[:, state] * effort
+    value = np.stack([games.value(0, effort[0], hazard[1], state), games.value(1, effort[1], hazard[0], state)])
+    count = np.bincount(state, minlength=games.size)
+    if np.any(count == 0):
+        missing = int(np.flatnonzero(count == 0)[0])
+        raise EquilibriumError("no equilibrium found", games.label(missing), {"effort_bound": bound[:, missing]})
+    return StateEquilibria(state=state, effort=effort, value=value, count=count)
+
+
+def _composite(games: StateGames, pivot: int, where: IntArray, pivot_effort: FloatArray) -> FloatArray:
+    """``phi(y) = BR_p(lambda_o BR_o(lambda_p y)) - y`` at states ``where``."""
+    other = 1 - pivot
+    pivot_hazard = _column(games.productivity[pivot, where], pivot_effort) * pivot_effort
+    other_effort = games.best_response(other, pivot_hazard, where)
+    other_hazard = _column(games.productivity[other, where], pivot_effort) * other_effort
+    return games.best_response(pivot, other_hazard, where) - pivot_effort
+
+
+def _pivot_roots(
+    games: StateGames, pivot: int, where: IntArray, bound: FloatArray, grid: int
+) -> tuple[IntArray, FloatArray, FloatArray]:
+    """Roots of ``phi`` in ``[0, bound]`` at states ``where``: state index, root, other end of its bracket."""
+    # Stretch the range a little so that phi < 0 strictly at its top despite rounding.
+    top = bound * (1.0 + 1e-9) + _TINY
+    points = top[:, None] * np.linspace(0.0, 1.0, max(grid, 1) + 1)[None, :]
+    phi = _composite(games, pivot, where, points)
+    at_zero = np.flatnonzero(phi[:, 0] == 0.0)  # the pivot idles: a root exactly at 0
+    increasing = phi[:, -1] + points[:, -1] > phi[:, 0] + points[:, 0]
+    # T non-increasing: phi strictly decreasing, one cell [0, top] holds the only root.
+    flat = np.flatnonzero(~increasing)
+    cells = _Cells(flat, points[flat, 0], points[flat, -1], phi[flat, 0], phi[flat, -1])
+    rising = np.flatnonzero(increasing)
+    if rising.size:
+        searched = _search_cells(games, pivot, where, top, rising, points[rising], phi[rising])
+        cells = cells.join(searched)
+    change = (cells.f_lo > 0.0) != (cells.f_hi > 0.0)
+    row = cells.row[change]
+    found, other_end = _bracketed_root(
+        lambda y, at: _composite(games, pivot, where[row[at]], y),
+        cells.lo[change], cells.hi[change], cells.f_lo[change], cells.f_hi[change],
+    )
+    row_all = np.concatenate([at_zero, row])
+    root_all = np.concatenate([np.zeros(at_zero.size), found])
+    end_all = np.concatenate([np.zeros(at_zero.size), other_end])
+    order = np.lexsort((root_all, row_all))
+    row_all, root_all, end_all = row_all[order], root_all[order], end_all[order]
+    # A root on a cell boundary is found twice, and rounding noise can make phi change sign
+    # more than once right at a root: roots closer than the resolution are one equilibrium.
+    repeat = np.zeros(row_all.size, dtype=bool)
+    repeat[1:] = (row_all[1:] == row_all[:-1]) & (root_all[1:] - root_all[:-1] <= _RESOLUTION * top[row_all[1:]])
+    return where[row_all[~repeat]], root_all[~repeat], end_all[~repeat]
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """Intervals ``[lo, hi]`` of the pivot's effort, with ``phi`` at both ends."""
+
+    row: IntArray
+    lo: FloatArray
+    hi: FloatArray
+    f_lo: FloatArray
+    f_hi: FloatArray
+
+    def take(self, mask: NDArray[np.bool_] | IntArray) -> _Cells:
+        return _Cells(self.row[mask], self.lo[mask], self.hi[mask], self.f_lo[mask], self.f_hi[mask])
+
+    def join(self, other: _Cells) -> _Cells:
+        return _Cells(
+            *(np.concatenate([getattr(self, n), getattr(other, n)]) for n in ("row", "lo", "hi", "f_lo", "f_hi"))
+        )
+
+    @staticmethod
+    def from_points(row: IntArray, points: FloatArray, phi: FloatArray) -> _Cells:
+        """Consecutive points of each row (one row per entry of ``row``) as cells."""
+        per_row = points.shape[1] - 1
+        return _Cells(
+            np.repeat(row, per_row),
+            points[:, :-1].ravel(), points[:, 1:].ravel(), phi[:, :-1].ravel(), phi[:, 1:].ravel(),
+        )
+
+
+def _search_cells(
+    games: StateGames, pivot: int, where: IntArray, top: FloatArray, rows: IntArray,
+    points: FloatArray, phi: FloatArray,
+) -> _Cells:
+    """Cells that may hold a root of ``phi`` where ``T`` is increasing, each narrower than the resolution."""
+    cells = _Cells.from_points(rows, points, phi)
+    fractions = np.linspace(0.0, 1.0, _SPLIT + 1)[None, 1:-1]
+    while True:
+        image_lo, image_hi = cells.f_lo + cells.lo, cells.f_hi + cells.hi  # T at both ends
+        slack = 16.0 * _EPS * np.maximum(np.abs(cells.lo), np.abs(cells.hi)) + _TINY
+        possible = (image_lo <= cells.hi + slack) & (image_hi >= cells.lo - slack)
+        # A sign change proves a root whatever rounding does to T's monotonicity (T is
+        # computed through differences that can cancel, e.g. near a firm's dropout point).
+        cells = cells.take(possible | ((cells.f_lo > 0.0) != (cells.f_hi > 0.0)))
+        crowded = np.bincount(cells.row, minlength=where.size) > _MAX_CELLS_PER_STATE
+        if crowded.any():
+            k = int(np.flatnonzero(crowded)[0])
+            raise EquilibriumError(
+                "fixed points cannot be separated (best responses nearly coincide over a range)",
+                games.label(int(where[k])),
+                {"cells": int(np.sum(cells.row == k)), "effort_range": float(top[k])},
+            )
+        wide = (cells.hi - cells.lo) > _RESOLUTION * top[cells.row]
+        if not wide.any():
+            return cells
+        split = cells.take(wide)
+        inner = split.lo[:, None] + (split.hi - split.lo)[:, None] * fractions
+        phi_inner = _composite(games, pivot, where[split.row], inner)
+        ends = np.column_stack([split.lo, inner, split.hi])
+        phi_ends = np.column_stack([split.f_lo, phi_inner, split.f_hi])
+        cells = cells.take(~wide).join(_Cells.from_points(split.row, ends, phi_ends))
+
+
+def _bracketed_root(
+    f: Callable[[FloatArray, IntArray], FloatArray],
+    lo: FloatArray,
+    hi: FloatArray,
+    f_lo: FloatArray,
+    f_hi: FloatArray,
+) -> tuple[FloatArray, FloatArray]:
+    """Roots of ``f`` in brackets ``[lo, hi]`` where ``f`` changes sign, all at once.
+
+    Regula falsi in its Illinois form (superlinear on smooth functions) with two
+    safeguards from Dekker's method: a step never shorter than the tolerance, so
+    that once the estimate is within it the bracket collapses across the root;
+    and a bisection step whenever a bracket has not halved in three steps, so
+    that brackets always shrink geometrically. ``f(x, at)`` evaluates the
+    function of brackets ``at`` at ``x``. Stops when a bracket is within a few
+    float spacings of its ends, or when ``|f(x)| <= 4 eps |x|``: for
+    ``f(y) = T(y) - y`` that is a fixed point to working precision.
+
+    Bisection steps take the geometric mean of brackets that span orders of
+    magnitude, so that a root near zero (an effort of 1e-40, or a jump at 0
+    that rounding leaves in a nearly idle firm's response) is reached in a few
+    dozen steps, with relative precision.
+
+    Returns the root estimates and the other end of their final brackets.
+    """
+    a, b, fa, fb = lo.copy(), hi.copy(), f_lo.copy(), f_hi.copy()
+    root_at_lo = fa == 0.0
+    b[root_at_lo] = a[root_at_lo]
+    width = np.abs(b - a)
+    stale = np.zeros(a.size, dtype=np.intp)
+    active = np.flatnonzero((fa != 0.0) & (fb != 0.0))
+    for _ in range(_MAX_BRACKET_STEPS):
+        if active.size == 0:
+            return b, a
+        aa, bb, faa, fbb = a[active], b[active], fa[active], fb[active]
+        tol = 2.0 * _EPS * np.abs(bb) + _TINY
+        x = bb - (bb - aa) * (fbb / (fbb - faa))  # ratio first: products of tiny numbers underflow
+        toward_a = np.sign(aa - bb)
+        inside = (x > np.minimum(aa, bb)) & (x < np.maximum(aa, bb))
+        x = np.where(inside & (stale[active] < 3), x, _midpoint(aa, bb))
+        x = np.where(np.abs(x - bb) < tol, bb + toward_a * tol, x)
+        fx = f(x, active)
+        flip = np.sign(fx) != np.sign(fbb)  # the root lies between the old b and x
+        a[active] = np.where(flip, bb, aa)
+        fa[active] = np.where(flip, fbb, 0.5 * faa)  # Illinois: halve the stale end
+        b[active], fb[active] = x, fx
+        new_width = np.abs(x - a[active])
+        halved = new_width <= 0.5 * width[active]
+        stale[active] = np.where(halved, 0, stale[active] + 1)
+        width[active] = np.where(halved, new_width, width[active])
+        # Done when the bracket is a few float spacings wide, or when phi(x) = T(x) - x
+        # is at the rounding level of x: the fixed point holds to working precision.
+        finished = (np.abs(fx) <= 4.0 * _EPS * np.abs(x)) | (new_width <= 2.0 * tol)
+        active = active[~finished]
+    raise EquilibriumError("root bracketing did not converge", None, {"brackets_left": int(active.size)})
+
+
+def _midpoint(a: FloatArray, b: FloatArray) -> FloatArray:
+    """Arithmetic midpoint, or the geometric one where ``0 <= lo`` and ``hi > 4 lo``."""
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    spread = (lo >= 0.0) & (hi > 4.0 * np.maximum(lo, _TINY))
+    geometric = np.sqrt(np.maximum(lo, _TINY)) * np.sqrt(np.maximum(hi, _TINY))
+    return np.where(spread, geometric, 0.5 * (a + b))
+
+
+def _equilibrium_efforts(
+    games: StateGames, pivot: int, index: IntArray, root: FloatArray, bracket_end: FloatArray
+) -> FloatArray:
+    """Efforts ``(x_1, x_2)`` from the pivot's roots, checked for profitable deviations.
+
+    The other firm plays its exact best response to the root. Where the other
+    firm's best response is so steep that the pivot's own best response to it
+    misses the root by more than rounding (next to the effort at which the other
+    firm starts to invest), the root is found again in the other firm's effort,
+    in which it is well conditioned: the image of the final bracket holds it.
+    Where both best responses are steep there, Newton's method on the pair of
+    first-order conditions (1), which cross transversally, settles the pair.
+    """
+    other = 1 - pivot
+    effort = np.empty((2, index.size))
+    effort[pivot] = root
+    effort[other] = games.best_response(other, games.productivity[pivot, index] * root, index)
+    exact = games.best_response(pivot, games.productivity[other, index] * effort[other], index)
+    steep = np.flatnonzero(np.abs(exact - root) > 64.0 * _EPS * root + _TINY)
+    if steep.size:
+        at = index[steep]
+        far_end = games.best_response(other, games.productivity[pivot, at] * bracket_end[steep], at)
+        ends = np.stack([effort[other, steep], far_end])
+        phi = _composite(games, other, at, ends.T).T
+        change = np.flatnonzero((phi[0] > 0.0) != (phi[1] > 0.0))
+        if change.size:
+            swapped, _ = _bracketed_root(
+                lambda z, sub: _composite(games, other, at[change[sub]], z),
+                ends[0, change], ends[1, change], phi[0, change], phi[1, change],
+            )
+            fix = steep[change]
+            effort[other, fix] = swapped
+            effort[pivot, fix] = games.best_response(pivot, games.productivity[other, index[fix]] * swapped, index[fix])
+        gain, scale = _deviation_gains(games, at, effort[:, steep])
+        unsettled = steep[np.any(gain > _GAIN_TOLERANCE * scale, axis=0) & np.all(effort[:, steep] > 0.0, axis=0)]
+        if unsettled.size:
+            effort[:, unsettled] = _newton_on_conditions(games, index[unsettled], effort[:, unsettled])
+    gain, scale = _deviation_gains(games, index, effort)
+    bad = ~np.all(gain <= _GAIN_TOLERANCE * scale + _TINY, axis=0) | ~np.all(np.isfinite(effort), axis=0)
+    if np.any(bad):
+        k = int(np.flatnonzero(bad)[0])
+        raise EquilibriumError(
+            "efforts are not mutual best responses",
+            games.label(int(index[k])),
+            {"effort": effort[:, k].tolist(), "deviation_gain": gain[:, k].tolist(),
+             "value_scale": scale[:, k].tolist()},
+        )
+    return effort
+
+
+def _deviation_gains(games: StateGames, index: IntArray, effort: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """What each firm gains by moving to its exact best response, and the size of its values."""
+    hazard = games.productivity[:, index] * effort
+    gains, scales = [], []
+    for firm in (0, 1):
+        rival_hazard = hazard[1 - firm]
+        exact = games.best_response(firm, rival_hazard, index)
+        best = games.value(firm, exact, rival_hazard, index)
+        gains.append(best - games.value(firm, effort[firm], rival_hazard, index))
+        scales.append(np.maximum(np.abs(games.own_next[firm, index]), np.abs(games.rival_next[firm, index])))
+    return np.stack(gains), np.stack(scales)
+
+
+def _newton_on_conditions(games: StateGames, index: IntArray, effort: FloatArray) -> FloatArray:
+    """Newton's method on both first-order conditions (1) at once, from interior efforts.
+
+    ``F_k = c_k'(x_k)(r + lambda_k x_k + h_o)/lambda_k - c_k(x_k) - r A_k - h_o (A_k - B_k)``,
+    with ``dF_k/dx_k = c_k''(x_k)(r + lambda_k x_k + h_o)/lambda_k`` and
+    ``dF_k/dx_o = lambda_o (c_k'(x_k)/lambda_k - A_k + B_k)``. Steps that would leave
+    the interior are halved.
+    """
+    r = games.discount
+    lam = games.productivity[:, index]
+    a, b = games.own_next[:, index], games.rival_next[:, index]
+    x = effort.copy()
+    for _ in range(30):
+        hazard = lam * x
+        rival = hazard[::-1]
+        slope = np.stack([games.cost[k].marginal(x[k]) for k in (0, 1)])
+        level = np.stack([games.cost[k].value(x[k]) for k in (0, 1)])
+        bend = np.stack([games.cost[k].curvature(x[k]) for k in (0, 1)])
+        residual = slope * (r + hazard + rival) / lam - level - r * a - rival * (a - b)
+        own = bend * (r + hazard + rival) / lam
+        cross = lam[::-1] * (slope / lam - (a - b))
+        determinant = own[0] * own[1] - cross[0] * cross[1]
+        step = np.stack([
+            (residual[0] * own[1] - cross[0] * residual[1]) / determinant,
+            (own[0] * residual[1] - cross[1] * residual[0]) / determinant,
+        ])
+        shrink = np.ones(x.shape[1])
+        trial = x - step
+        for _ in range(60):  # halve steps that would leave the interior
+            inside = np.all(trial > 0.0, axis=0)
+            if inside.all():
+                break
+            shrink = np.where(inside, shrink, 0.5 * shrink)
+            trial = x - shrink * step
+        trial = np.where(np.isfinite(trial) & (trial > 0.0), trial, x)
+        done = np.all(np.abs(trial - x) <= 4.0 * _EPS * np.abs(x), axis=0)
+        x = trial
+        if done.all():
+            break
+    return x
+
+
+def select(found: StateEquilibria, productivity: FloatArray, rule: str = "fastest") -> IntArray:
+    """Pick one equilibrium per state; returns positions into ``found``.
+
+    Parameters
+    ----------
+    found : StateEquilibria
+        Every equilibrium at each state.
+    productivity : ndarray, shape (2, n)
+        ``lambda_k`` at each state, to turn efforts into hazards.
+    rule : {"fastest", "slowest", "richest"}
+        ``"fastest"`` (default): the largest total hazard ``h_1 + h_2`` (in a game of
+        strategic complements, the greatest equilibrium); ``"slowest"``: the
+        smallest; ``"richest"``: the largest joint value ``V_1 + V_2``. Ties go to
+        the equilibrium with the larger pivot-independent total hazard.
+
+    Returns
+    -------
+    ndarray of int, shape (n,)
+        The position in ``found`` of the chosen equilibrium of each state.
+    """
+    total_hazard = np.sum(productivity[:, found.state] * found.effort, axis=0)
+    if rule == "fastest":
+        score = total_hazard
+    elif rule == "slowest":
+        score = -total_hazard
+    elif rule == "richest":
+        score = np.sum(found.value, axis=0)
+    else:
+        raise ValueError(f"selection must be one of {SELECTION_RULES}, got {rule!r}")
+    order = np.lexsort((-total_hazard, -score, found.state))
+    first = np.ones(order.size, dtype=bool)
+    first[1:] = found.state[order][1:] != found.state[order][:-1]
+    return np.asarray(order[first])

@@ -1,0 +1,144 @@
+"""Equilibrium invariants over random races (SPEC.md §5): hypothesis property tests.
+
+Races draw asymmetric stage counts 1..8, power costs with exponents in [1.5, 4] and
+linear terms, learning curves, loser prizes and discounts from 1e-4 to 1.
+"""
+
+import numpy as np
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from strategies import races, swapped
+
+import patentrace as pr
+from patentrace.lattice import open_states
+
+
+def assert_same_efforts(ours: np.ndarray, theirs: np.ndarray, rtol: float) -> None:
+    """Efforts agree to ``rtol``, or to ``rtol`` of the race's largest effort.
+
+    An effort far below the race's scale is fixed by a difference of two nearly equal
+    values when a loser prize dominates them (e.g. 0.5528 - 0.5528 = 1e-10): its
+    relative precision is that of the difference, not of a double (docs/solver.md).
+    """
+    scale = float(np.max(np.abs(theirs)))
+    np.testing.assert_allclose(ours, theirs, rtol=rtol, atol=1e-10 * scale)
+
+
+@given(races())
+def test_no_profitable_deviation_and_no_residual(race: pr.Race):
+    eq = pr.solve(race)
+    gain, residual = eq.verify()
+    assert gain <= 1e-8
+    assert residual <= 1e-8
+
+
+@given(races())
+def test_symmetry_under_swapping_firms(race: pr.Race):
+    eq, mirror = pr.solve(race), pr.solve(swapped(race))
+    # mirrored pairs of equilibria at one state can only be told apart by naming a firm
+    assume(eq.multiplicity.max() <= 1)
+    for name in ("effort", "hazard", "value", "win_probability"):
+        ours, theirs = getattr(eq, name), getattr(mirror, name)
+        for k in (0, 1):
+            assert_same_efforts(ours[k], theirs[1 - k].T, rtol=1e-10)
+    np.testing.assert_allclose(eq.expected_duration, mirror.expected_duration.T, rtol=1e-10)
+
+
+@given(races())
+def test_bounds(race: pr.Race):
+    eq = pr.solve(race)
+    p, loser = race.prize, race.loser_prize
+    tol = 1e-12 * p
+    assert np.all(eq.value >= -tol) and np.all(eq.value <= p + tol)  # 0 <= V <= P (with L >= 0)
+    assert np.all(eq.value.sum(axis=0) <= p + loser + tol)
+    assert np.all(eq.effort >= 0.0) and np.all(np.isfinite(eq.effort))
+    win = eq.win_probability
+    assert np.all(win >= 0.0) and np.all(win <= 1.0 + 1e-12)
+    assert np.all(win.sum(axis=0) <= 1.0 + 1e-12)
+    moving = eq.hazard.sum(axis=0) > 0
+    assert np.all(np.isfinite(eq.expected_duration[moving & open_states(race.stages)]) | ~moving[moving])
+
+
+@given(races(loser=False))
+def test_values_rise_with_own_progress_and_fall_with_the_rivals(race: pr.Race):
+    # SPEC §1 states these for L = 0; with L > 0 waiting for the rival's win pays L late, and
+    # V1(i, N2 - 1) < L = V1(i, N2) is common
+    eq = pr.solve(race)
+    assume(eq.multiplicity.max() <= 1)  # a selection rule may jump between equilibrium branches
+    tol = 1e-12 * race.prize
+    v1, v2 = eq.value
+    n1, n2 = race.stages
+    assert np.all(np.diff(v1[:, :n2], axis=0) >= -tol)  # V1 non-decreasing in i
+    assert np.all(np.diff(v1[:n1, :], axis=1) <= tol)  # V1 non-increasing in j
+    assert np.all(np.diff(v2[:n1, :], axis=1) >= -tol)
+    assert np.all(np.diff(v2[:, :n2], axis=0) <= tol)
+
+
+@given(races(), st.floats(0.1, 10.0))
+def test_prize_scaling(race: pr.Race, factor: float):
+    # dividing the HJB by P: scaling P, L and the cost by the same factor scales values, keeps efforts
+    scaled = pr.Race(
+        stages=race.stages,
+        prize=race.prize * factor,
+        discount=race.discount,
+        loser_prize=race.loser_prize * factor,
+        productivity=race.productivity,
+        cost=tuple(pr.costs.Power(c.scale * factor, c.exponent, c.linear * factor) for c in race.cost),
+    )
+    eq, big = pr.solve(race), pr.solve(scaled)
+    assume(eq.multiplicity.max() <= 1)
+    assert_same_efforts(big.effort, eq.effort, rtol=1e-9)
+    np.testing.assert_allclose(big.value, eq.value * factor, rtol=1e-9, atol=1e-300)
+
+
+@given(races(), st.floats(0.1, 10.0))
+def test_time_scaling(race: pr.Race, factor: float):
+    # measuring time in units 1/factor: r -> factor r, effort -> factor effort, a -> a factor^(1-g), m unchanged
+    scaled = pr.Race(
+        stages=race.stages,
+        prize=race.prize,
+        discount=race.discount * factor,
+        loser_prize=race.loser_prize,
+        productivity=race.productivity,
+        cost=tuple(pr.costs.Power(c.scale * factor ** (1 - c.exponent), c.exponent, c.linear) for c in race.cost),
+    )
+    eq, fast = pr.solve(race), pr.solve(scaled)
+    assume(eq.multiplicity.max() <= 1)
+    assert_same_efforts(fast.effort, eq.effort * factor, rtol=1e-8)
+    np.testing.assert_allclose(fast.value, eq.value, rtol=1e-8, atol=1e-300)
+    np.testing.assert_allclose(fast.win_probability, eq.win_probability, rtol=1e-8, atol=1e-12)
+
+
+@given(races(), st.data())
+def test_sub_race_invariance(race: pr.Race, data: st.DataObject):
+    # V depends only on the remaining distances: state (i, j) of the race is state (0, 0) of the rest
+    n1, n2 = race.stages
+    i = data.draw(st.integers(0, n1 - 1))
+    j = data.draw(st.integers(0, n2 - 1))
+    rest = pr.Race(
+        stages=(n1 - i, n2 - j),
+        prize=race.prize,
+        discount=race.discount,
+        loser_prize=race.loser_prize,
+        cost=race.cost,
+        productivity=(race.productivity[0][i:], race.productivity[1][j:]),
+    )
+    eq, sub = pr.solve(race), pr.solve(rest)
+    for name in ("effort", "value", "win_probability", "multiplicity"):
+        np.testing.assert_allclose(getattr(eq, name)[..., i:, j:], getattr(sub, name), rtol=1e-13, atol=0)
+
+
+@given(races(max_stages=6))
+def test_leapfrog_probabilities_are_ordered(race: pr.Race):
+    eq = pr.solve(race)
+    n1, n2 = race.stages
+    for i in range(n1 + 1):
+        for j in range(n2 + 1):
+            if (i, j) == (n1, n2):
+                continue
+            report = pr.leapfrog(eq, (i, j))
+            if report.follower is None:
+                continue
+            assert report.follower_win_probability <= report.leapfrog_probability + 1e-12
+            assert report.leapfrog_probability <= report.catch_up_probability + 1e-12
+            assert report.catch_up_probability <= 1.0 + 1e-12
