@@ -24,22 +24,14 @@ from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import elementwise
 
-from patentrace import hjb
-from patentrace.costs import Cost
-from patentrace.lattice import open_states
+from patentrace import verification
 from patentrace.models import Race
 
 __all__ = ["Equilibrium", "SolverInfo", "Verification"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
-
-# Effort grid of the deviation search, as fractions of the search range: dense near
-# zero (far-behind efforts are tiny) and uniform across the range.
-_SEARCH = np.unique(np.concatenate([[0.0], np.geomspace(1e-12, 1.0, 48), np.linspace(0.0, 1.0, 65)]))
-
 
 class Verification(NamedTuple):
     """What :meth:`Equilibrium.verify` found, both relative numbers.
@@ -81,42 +73,6 @@ class SolverInfo:
     options: dict[str, Any]
     version: str
     seconds: float
-
-
-def _best_deviation_value(
-    cost: Cost,
-    discount: float,
-    productivity: FloatArray,
-    own_next: FloatArray,
-    rival_next: FloatArray,
-    rival_hazard: FloatArray,
-    effort: FloatArray,
-    spread: float,
-) -> FloatArray:
-    """Largest value ``V(x)`` (SPEC §1) over own effort, found without the first-order condition.
-
-    Efforts whose marginal cost exceeds ``lambda * spread`` cannot pay, so the
-    search covers ``[0, max(that, 2 * effort)]`` with a grid, then refines the
-    best grid point with a bracketed minimiser of ``-V``.
-    """
-
-    def payoff(x: FloatArray, lam: FloatArray, a: FloatArray, b: FloatArray, h: FloatArray) -> FloatArray:
-        return hjb.flow_value(cost, x, lam, a, b, h, discount)
-
-    top = np.maximum(cost.inverse_marginal(productivity * spread), 2.0 * effort)
-    top = np.where(top > 0.0, top, 1.0)
-    trial = top[:, None] * _SEARCH[None, :]
-    on_grid = payoff(trial, productivity[:, None], own_next[:, None], rival_next[:, None], rival_hazard[:, None])
-    best = np.argmax(on_grid, axis=1)
-    rows = np.arange(best.size)
-    inner = np.clip(best, 1, _SEARCH.size - 2)
-    local = elementwise.find_minimum(
-        lambda x, lam, a, b, h: -payoff(x, lam, a, b, h),
-        (trial[rows, inner - 1], trial[rows, inner], trial[rows, inner + 1]),
-        args=(productivity, own_next, rival_next, rival_hazard),
-    )
-    refined = np.where(local.success, -np.asarray(local.f_x), -np.inf)
-    return np.asarray(np.maximum(on_grid[rows, best], refined))
 
 
 def _frozen(array: NDArray[Any]) -> NDArray[Any]:
@@ -183,55 +139,16 @@ class Equilibrium:
     def deviation_gain(self) -> FloatArray:
         """Best gain from a one-state deviation in effort, per firm and state (absolute).
 
-        At each open state and for each firm, the value ``V(x)`` of SPEC §1 (rival's
-        hazard and continuation values fixed) is maximised over a grid of efforts
-        from 0 to a search bound, then refined by a bracketed local optimiser
-        (``scipy.optimize.elementwise.find_minimum``). The bound is where the
-        marginal cost reaches ``lambda (P - min(L, 0))``, above which no effort can
-        pay, or twice the equilibrium effort if larger.
-
-        Returns
-        -------
-        ndarray, shape (2, N1 + 1, N2 + 1)
-            ``max_x V(x) - value`` floored at 0; 0 at terminal states.
+        See :func:`patentrace.verification.deviation_gain`.
         """
-        race = self.model
-        i, j = np.nonzero(open_states(race.stages))
-        own_next, rival_next = hjb.continuation(self.value, i, j)
-        productivity = np.stack([race.productivity_array(0)[i], race.productivity_array(1)[j]])
-        spread = race.prize - min(race.loser_prize, 0.0)
-        gain = np.zeros_like(self.value)
-        for firm in (0, 1):
-            i_open = (i, j)
-            best = _best_deviation_value(
-                race.cost[firm], race.discount, productivity[firm], own_next[firm], rival_next[firm],
-                self.hazard[1 - firm][i_open], self.effort[firm][i_open], spread,
-            )
-            gain[firm][i_open] = np.maximum(best - self.value[firm][i_open], 0.0)
-        return gain
+        return verification.deviation_gain(self)
 
     def residual(self) -> FloatArray:
         """HJB residual per firm and state, relative to the size of its terms.
 
-        Returns
-        -------
-        ndarray, shape (2, N1 + 1, N2 + 1)
-            ``|r V - [-c(x) + h (A - V) + h' (B - V)]| / (|r V| + c(x) + h |A - V| + h' |B - V|)``;
-            0 at terminal states.
+        See :func:`patentrace.verification.hjb_residual`.
         """
-        race = self.model
-        i, j = np.nonzero(open_states(race.stages))
-        own_next, rival_next = hjb.continuation(self.value, i, j)
-        productivity = np.stack([race.productivity_array(0)[i], race.productivity_array(1)[j]])
-        out = np.zeros_like(self.value)
-        for firm in (0, 1):
-            v, x = self.value[firm, i, j], self.effort[firm, i, j]
-            h, h_rival = self.hazard[firm, i, j], self.hazard[1 - firm, i, j]
-            a, b = own_next[firm], rival_next[firm]
-            raw = hjb.hjb_residual(race.cost[firm], v, x, productivity[firm], a, b, h_rival, race.discount)
-            size = race.discount * np.abs(v) + race.cost[firm].value(x) + h * np.abs(a - v) + h_rival * np.abs(b - v)
-            out[firm, i, j] = np.abs(raw) / np.where(size > 0.0, size, 1.0)
-        return out
+        return verification.hjb_residual(self)
 
     def verify(self) -> Verification:
         """Check the equilibrium: largest profitable deviation and largest HJB residual.

@@ -48,7 +48,6 @@ Examples
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
@@ -58,6 +57,7 @@ from numpy.typing import NDArray
 from patentrace import hjb
 from patentrace.costs import Cost
 from patentrace.errors import EquilibriumError
+from patentrace.solvers.bracket import bracketed_root
 
 __all__ = ["SELECTION_RULES", "StateEquilibria", "StateGames", "find_equilibria", "select"]
 
@@ -75,7 +75,6 @@ _MAX_CELLS_PER_STATE = 4096
 _GAIN_TOLERANCE = 1e-10
 _EPS = float(np.finfo(float).eps)
 _TINY = float(np.finfo(float).tiny)
-_MAX_BRACKET_STEPS = 400
 
 
 @dataclass(frozen=True)
@@ -270,7 +269,7 @@ def _pivot_roots(
         cells = cells.join(searched)
     change = (cells.f_lo > 0.0) != (cells.f_hi > 0.0)
     row = cells.row[change]
-    found, other_end = _bracketed_root(
+    found, other_end = bracketed_root(
         lambda y, at: _composite(games, pivot, where[row[at]], y),
         cells.lo[change], cells.hi[change], cells.f_lo[change], cells.f_hi[change],
     )
@@ -347,71 +346,6 @@ def _search_cells(
         cells = cells.take(~wide).join(_Cells.from_points(split.row, ends, phi_ends))
 
 
-def _bracketed_root(
-    f: Callable[[FloatArray, IntArray], FloatArray],
-    lo: FloatArray,
-    hi: FloatArray,
-    f_lo: FloatArray,
-    f_hi: FloatArray,
-) -> tuple[FloatArray, FloatArray]:
-    """Roots of ``f`` in brackets ``[lo, hi]`` where ``f`` changes sign, all at once.
-
-    Regula falsi in its Illinois form (superlinear on smooth functions) with two
-    safeguards from Dekker's method: a step never shorter than the tolerance, so
-    that once the estimate is within it the bracket collapses across the root;
-    and a bisection step whenever a bracket has not halved in three steps, so
-    that brackets always shrink geometrically. ``f(x, at)`` evaluates the
-    function of brackets ``at`` at ``x``. Stops when a bracket is within a few
-    float spacings of its ends, or when ``|f(x)| <= 4 eps |x|``: for
-    ``f(y) = T(y) - y`` that is a fixed point to working precision.
-
-    Bisection steps take the geometric mean of brackets that span orders of
-    magnitude, so that a root near zero (an effort of 1e-40, or a jump at 0
-    that rounding leaves in a nearly idle firm's response) is reached in a few
-    dozen steps, with relative precision.
-
-    Returns the root estimates and the other end of their final brackets.
-    """
-    a, b, fa, fb = lo.copy(), hi.copy(), f_lo.copy(), f_hi.copy()
-    root_at_lo = fa == 0.0
-    b[root_at_lo] = a[root_at_lo]
-    width = np.abs(b - a)
-    stale = np.zeros(a.size, dtype=np.intp)
-    active = np.flatnonzero((fa != 0.0) & (fb != 0.0))
-    for _ in range(_MAX_BRACKET_STEPS):
-        if active.size == 0:
-            return b, a
-        aa, bb, faa, fbb = a[active], b[active], fa[active], fb[active]
-        tol = 2.0 * _EPS * np.abs(bb) + _TINY
-        x = bb - (bb - aa) * (fbb / (fbb - faa))  # ratio first: products of tiny numbers underflow
-        toward_a = np.sign(aa - bb)
-        inside = (x > np.minimum(aa, bb)) & (x < np.maximum(aa, bb))
-        x = np.where(inside & (stale[active] < 3), x, _midpoint(aa, bb))
-        x = np.where(np.abs(x - bb) < tol, bb + toward_a * tol, x)
-        fx = f(x, active)
-        flip = np.sign(fx) != np.sign(fbb)  # the root lies between the old b and x
-        a[active] = np.where(flip, bb, aa)
-        fa[active] = np.where(flip, fbb, 0.5 * faa)  # Illinois: halve the stale end
-        b[active], fb[active] = x, fx
-        new_width = np.abs(x - a[active])
-        halved = new_width <= 0.5 * width[active]
-        stale[active] = np.where(halved, 0, stale[active] + 1)
-        width[active] = np.where(halved, new_width, width[active])
-        # Done when the bracket is a few float spacings wide, or when phi(x) = T(x) - x
-        # is at the rounding level of x: the fixed point holds to working precision.
-        finished = (np.abs(fx) <= 4.0 * _EPS * np.abs(x)) | (new_width <= 2.0 * tol)
-        active = active[~finished]
-    raise EquilibriumError("root bracketing did not converge", None, {"brackets_left": int(active.size)})
-
-
-def _midpoint(a: FloatArray, b: FloatArray) -> FloatArray:
-    """Arithmetic midpoint, or the geometric one where ``0 <= lo`` and ``hi > 4 lo``."""
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    spread = (lo >= 0.0) & (hi > 4.0 * np.maximum(lo, _TINY))
-    geometric = np.sqrt(np.maximum(lo, _TINY)) * np.sqrt(np.maximum(hi, _TINY))
-    return np.where(spread, geometric, 0.5 * (a + b))
-
-
 def _equilibrium_efforts(
     games: StateGames, pivot: int, index: IntArray, root: FloatArray, bracket_end: FloatArray
 ) -> FloatArray:
@@ -438,7 +372,7 @@ def _equilibrium_efforts(
         phi = _composite(games, other, at, ends.T).T
         change = np.flatnonzero((phi[0] > 0.0) != (phi[1] > 0.0))
         if change.size:
-            swapped, _ = _bracketed_root(
+            swapped, _ = bracketed_root(
                 lambda z, sub: _composite(games, other, at[change[sub]], z),
                 ends[0, change], ends[1, change], phi[0, change], phi[1, change],
             )

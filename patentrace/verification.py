@@ -1,0 +1,133 @@
+"""Checking an equilibrium without trusting the solver (SPEC.md §5).
+
+Two checks, both from the HJB of SPEC §1 and the stored arrays alone:
+
+- **deviation gain**: at each open state, each firm's value ``V(x)`` (rival's hazard
+  and continuation values held fixed) is maximised over its own effort by a grid
+  search and a bracketed local optimiser, not through the first-order condition;
+  the gain over the stored value is what a one-state deviation would earn;
+- **HJB residual**: ``r V - [-c(x) + h (A - V) + h' (B - V)]`` at the stored effort and
+  value, relative to the size of its terms.
+
+Examples
+--------
+>>> import patentrace as pr
+>>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+>>> float(deviation_gain(eq).max()) < 1e-12, float(hjb_residual(eq).max()) < 1e-12
+(True, True)
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+from numpy.typing import NDArray
+from scipy.optimize import elementwise
+
+from patentrace import hjb
+from patentrace.costs import Cost
+from patentrace.lattice import open_states
+
+if TYPE_CHECKING:
+    from patentrace.equilibrium import Equilibrium
+
+__all__ = ["deviation_gain", "hjb_residual"]
+
+FloatArray = NDArray[np.float64]
+
+# Effort grid of the deviation search, as fractions of the search range: dense near
+# zero (far-behind efforts are tiny) and uniform across the range.
+_SEARCH = np.unique(np.concatenate([[0.0], np.geomspace(1e-12, 1.0, 48), np.linspace(0.0, 1.0, 65)]))
+
+
+def _best_deviation_value(
+    cost: Cost,
+    discount: float,
+    productivity: FloatArray,
+    own_next: FloatArray,
+    rival_next: FloatArray,
+    rival_hazard: FloatArray,
+    effort: FloatArray,
+    spread: float,
+) -> FloatArray:
+    """Largest value ``V(x)`` (SPEC §1) over own effort, found without the first-order condition.
+
+    Efforts whose marginal cost exceeds ``lambda * spread`` cannot pay, so the
+    search covers ``[0, max(that, 2 * effort)]`` with a grid, then refines the
+    best grid point with a bracketed minimiser of ``-V``.
+    """
+
+    def payoff(x: FloatArray, lam: FloatArray, a: FloatArray, b: FloatArray, h: FloatArray) -> FloatArray:
+        return hjb.flow_value(cost, x, lam, a, b, h, discount)
+
+    top = np.maximum(cost.inverse_marginal(productivity * spread), 2.0 * effort)
+    top = np.where(top > 0.0, top, 1.0)
+    trial = top[:, None] * _SEARCH[None, :]
+    on_grid = payoff(trial, productivity[:, None], own_next[:, None], rival_next[:, None], rival_hazard[:, None])
+    best = np.argmax(on_grid, axis=1)
+    rows = np.arange(best.size)
+    inner = np.clip(best, 1, _SEARCH.size - 2)
+    local = elementwise.find_minimum(
+        lambda x, lam, a, b, h: -payoff(x, lam, a, b, h),
+        (trial[rows, inner - 1], trial[rows, inner], trial[rows, inner + 1]),
+        args=(productivity, own_next, rival_next, rival_hazard),
+    )
+    refined = np.where(local.success, -np.asarray(local.f_x), -np.inf)
+    return np.asarray(np.maximum(on_grid[rows, best], refined))
+
+
+def deviation_gain(eq: Equilibrium) -> FloatArray:
+    """Best gain from a one-state deviation in effort, per firm and state (absolute).
+
+    At each open state and for each firm, the value ``V(x)`` of SPEC §1 (rival's
+    hazard and continuation values fixed) is maximised over a grid of efforts
+    from 0 to a search bound, then refined by a bracketed local optimiser
+    (``scipy.optimize.elementwise.find_minimum``). The bound is where the
+    marginal cost reaches ``lambda (P - min(L, 0))``, above which no effort can
+    pay, or twice the equilibrium effort if larger.
+
+    Returns
+    -------
+    ndarray, shape (2, N1 + 1, N2 + 1)
+        ``max_x V(x) - value`` floored at 0; 0 at terminal states.
+    """
+    race = eq.model
+    i, j = np.nonzero(open_states(race.stages))
+    own_next, rival_next = hjb.continuation(eq.value, i, j)
+    productivity = np.stack([race.productivity_array(0)[i], race.productivity_array(1)[j]])
+    spread = race.prize - min(race.loser_prize, 0.0)
+    gain = np.zeros_like(eq.value)
+    for firm in (0, 1):
+        i_open = (i, j)
+        best = _best_deviation_value(
+            race.cost[firm], race.discount, productivity[firm], own_next[firm], rival_next[firm],
+            eq.hazard[1 - firm][i_open], eq.effort[firm][i_open], spread,
+        )
+        gain[firm][i_open] = np.maximum(best - eq.value[firm][i_open], 0.0)
+    return gain
+
+
+
+def hjb_residual(eq: Equilibrium) -> FloatArray:
+    """HJB residual per firm and state, relative to the size of its terms.
+
+    Returns
+    -------
+    ndarray, shape (2, N1 + 1, N2 + 1)
+        ``|r V - [-c(x) + h (A - V) + h' (B - V)]| / (|r V| + c(x) + h |A - V| + h' |B - V|)``;
+        0 at terminal states.
+    """
+    race = eq.model
+    i, j = np.nonzero(open_states(race.stages))
+    own_next, rival_next = hjb.continuation(eq.value, i, j)
+    productivity = np.stack([race.productivity_array(0)[i], race.productivity_array(1)[j]])
+    out = np.zeros_like(eq.value)
+    for firm in (0, 1):
+        v, x = eq.value[firm, i, j], eq.effort[firm, i, j]
+        h, h_rival = eq.hazard[firm, i, j], eq.hazard[1 - firm, i, j]
+        a, b = own_next[firm], rival_next[firm]
+        raw = hjb.hjb_residual(race.cost[firm], v, x, productivity[firm], a, b, h_rival, race.discount)
+        size = race.discount * np.abs(v) + race.cost[firm].value(x) + h * np.abs(a - v) + h_rival * np.abs(b - v)
+        out[firm, i, j] = np.abs(raw) / np.where(size > 0.0, size, 1.0)
+    return out
