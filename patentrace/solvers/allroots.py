@@ -43,7 +43,7 @@ Examples
 ...                   productivity=np.ones((2, 1)), discount=0.1, cost=(Quadratic(), Quadratic()))
 >>> found = find_equilibria(game)
 >>> found.count.tolist(), np.round(found.effort[:, 0], 10).tolist()  # Lee-Wilde, N = 1
-([1], [0.4109772229, 0.4109772229])
+([1], [0.6958114029, 0.6958114029])
 """
 
 from __future__ import annotations

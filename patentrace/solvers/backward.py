@@ -12,7 +12,7 @@ Examples
 >>> import patentrace as pr
 >>> eq = solve_race(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
 >>> round(float(eq.effort[0, 0, 0]), 10)
-0.4109772229
+0.6958114029
 """
 
 from __future__ import annotations
