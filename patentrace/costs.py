@@ -30,12 +30,13 @@ from __future__ import annotations
 import abc
 import math
 from dataclasses import dataclass, field
-from numbers import Real
 
 import numpy as np
 import sympy
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import elementwise
+
+from patentrace._validate import finite_real
 
 __all__ = ["Cost", "Power", "Quadratic", "exact_rational"]
 
@@ -65,16 +66,6 @@ def exact_rational(value: float) -> sympy.Rational:
     1/20
     """
     return sympy.Rational(repr(float(value)))
-
-
-def _real(name: str, value: object) -> float:
-    """Return ``value`` as a finite float, or raise naming the parameter."""
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number, got {value!r} of type {type(value).__name__}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise ValueError(f"{name} must be finite, got {number!r}")
-    return number
 
 
 class Cost(abc.ABC):
@@ -228,9 +219,9 @@ class Power(Cost):
     linear: float = 0.0
 
     def __post_init__(self) -> None:
-        scale = _real("scale", self.scale)
-        exponent = _real("exponent", self.exponent)
-        linear = _real("linear", self.linear)
+        scale = finite_real("scale", self.scale)
+        exponent = finite_real("exponent", self.exponent)
+        linear = finite_real("linear", self.linear)
         if scale <= 0.0:
             raise ValueError(f"scale must be > 0, got {scale!r}")
         if exponent <= 1.0:

@@ -14,27 +14,18 @@ Examples
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from numbers import Integral, Real
+from numbers import Integral
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from patentrace._validate import finite_real
 from patentrace.costs import Cost
 
 __all__ = ["Race"]
-
-
-def _finite(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, Real):
-        raise TypeError(f"{name} must be a real number, got {value!r} of type {type(value).__name__}")
-    number = float(value)
-    if not math.isfinite(number):
-        raise ValueError(f"{name} must be finite, got {number!r}")
-    return number
 
 
 def _stage_count(value: object) -> int:
@@ -75,7 +66,7 @@ def _stage_rates(name: str, value: Any, stages: tuple[int, int], allow_zero: boo
             raise ValueError(
                 f"{name} for firm {firm} must have one entry per stage ({n_wanted}), got {len(entries)}"
             )
-        numbers = tuple(_finite(f"{name}[{firm}][{i}]", v) for i, v in enumerate(entries))
+        numbers = tuple(finite_real(f"{name}[{firm}][{i}]", v) for i, v in enumerate(entries))
         for i, v in enumerate(numbers):
             if v < 0.0 or (v == 0.0 and not allow_zero):
                 bound = ">= 0" if allow_zero else "> 0"
@@ -138,13 +129,13 @@ class Race:
     def __post_init__(self) -> None:
         first, second = _pair("stages", self.stages)
         stages = (_stage_count(first), _stage_count(second))
-        prize = _finite("prize", self.prize)
+        prize = finite_real("prize", self.prize)
         if prize <= 0.0:
             raise ValueError(f"prize must be > 0 and finite, got {prize!r}")
-        discount = _finite("discount", self.discount)
+        discount = finite_real("discount", self.discount)
         if discount <= 0.0:
             raise ValueError(f"discount must be > 0 (a positive, finite discount rate), got {discount!r}")
-        loser_prize = _finite("loser_prize", self.loser_prize)
+        loser_prize = finite_real("loser_prize", self.loser_prize)
         if loser_prize > prize:
             raise ValueError(f"loser_prize must be <= prize ({prize!r}), got {loser_prize!r}")
         costs = _pair("cost", self.cost)

@@ -82,7 +82,7 @@ def test_follower_can_always_leapfrog_without_participation_costs(race: pr.Race)
             report = pr.leapfrog(eq, (i, j))
             if report.follower is None or eq.underflow.any():
                 continue
-            assert report.can_leapfrog and report.leapfrog_probability > 0
+            assert report.can_leapfrog  # exact; the probability itself may underflow to 0
     assert not pr.preemption_region(eq).any()
 
 

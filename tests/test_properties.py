@@ -124,8 +124,11 @@ def test_sub_race_invariance(race: pr.Race, data: st.DataObject):
         productivity=(race.productivity[0][i:], race.productivity[1][j:]),
     )
     eq, sub = pr.solve(race), pr.solve(rest)
-    for name in ("effort", "value", "win_probability", "multiplicity"):
-        np.testing.assert_allclose(getattr(eq, name)[..., i:, j:], getattr(sub, name), rtol=1e-13, atol=0)
+    # the same numbers up to rounding (a state is solved in a batch of a different size)
+    assert np.array_equal(eq.multiplicity[i:, j:], sub.multiplicity)
+    assert_same_efforts(eq.effort[:, i:, j:], sub.effort, rtol=1e-12)
+    for name in ("value", "win_probability"):
+        np.testing.assert_allclose(getattr(eq, name)[:, i:, j:], getattr(sub, name), rtol=1e-12, atol=1e-300)
 
 
 @given(races(max_stages=6))
