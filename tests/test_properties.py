@@ -127,8 +127,9 @@ def test_sub_race_invariance(race: pr.Race, data: st.DataObject):
     # the same numbers up to rounding (a state is solved in a batch of a different size)
     assert np.array_equal(eq.multiplicity[i:, j:], sub.multiplicity)
     assert_same_efforts(eq.effort[:, i:, j:], sub.effort, rtol=1e-12)
-    for name in ("value", "win_probability"):
-        np.testing.assert_allclose(getattr(eq, name)[:, i:, j:], getattr(sub, name), rtol=1e-12, atol=1e-300)
+    np.testing.assert_allclose(eq.value[:, i:, j:], sub.value, rtol=1e-12, atol=1e-300)
+    # a probability built from efforts of limited relative precision: absolute agreement
+    np.testing.assert_allclose(eq.win_probability[:, i:, j:], sub.win_probability, rtol=1e-12, atol=1e-14)
 
 
 @given(races(max_stages=6))

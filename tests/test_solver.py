@@ -162,3 +162,12 @@ def test_equilibrium_is_immutable_and_self_describing():
     data = eq.to_dict()
     assert np.array_equal(np.array(data["value"]), eq.value)
     assert data["model"]["stages"] == [2, 3]
+    dataset = eq.to_xarray()
+    assert dataset["effort"].sel(firm=1, i=0, j=2).item() == eq.effort[1, 0, 2]
+    assert dataset["expected_duration"].shape == (3, 4)
+
+
+def test_solve_with_verify_returns_a_checked_equilibrium():
+    race = pr.Race(stages=(4, 3), prize=1.0, discount=0.05, cost=pr.costs.Power(scale=1.0, exponent=2.5, linear=0.01))
+    eq = pr.solve(race, verify=True, tolerance=1e-10)
+    assert max(eq.verify()) < 1e-10

@@ -22,7 +22,7 @@ same sign for every rival hazard ``h``. So each best response is monotone in
 the rival's hazard (increasing where ``V >= B``: strategic complements) and
 ``T`` is monotone. Where ``T`` is non-increasing, ``phi`` is strictly
 decreasing and the root is unique. Where ``T`` is increasing, several roots are
-possible (they occur, e.g. with participation costs), and a cell ``[u, v]`` of
+possible (they occur with a loser prize, see docs/solver.md), and a cell ``[u, v]`` of
 the pivot's effort can hold a root only if ``T(u) <= v`` and ``T(v) >= u``.
 The search starts from ``grid`` cells, discards every cell that fails this
 test, splits the rest, and repeats until the surviving cells are narrower than
@@ -32,8 +32,11 @@ final width (a near-tangency) are not separated; a near-continuum of fixed
 points (more than 4096 surviving cells at a state) raises
 :class:`~patentrace.errors.EquilibriumError` rather than guess.
 
-Every equilibrium is checked: neither firm can gain more than ``1e-12`` of
-its continuation values by moving to its exact best response.
+Where a best response is nearly vertical at the root (next to the effort at
+which a firm starts to invest), the pair is settled in the better-conditioned
+variable, or by Newton's method on both first-order conditions. Every
+equilibrium is then checked: neither firm can gain more than ``1e-10`` of its
+continuation values by moving to its exact best response.
 
 Examples
 --------
@@ -49,7 +52,6 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -64,7 +66,6 @@ __all__ = ["SELECTION_RULES", "StateEquilibria", "StateGames", "find_equilibria"
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 
-Selection = Literal["fastest", "slowest", "richest"]
 SELECTION_RULES: tuple[str, ...] = ("fastest", "slowest", "richest")
 
 # Cells of the pivot's effort are split until narrower than this fraction of its range.
