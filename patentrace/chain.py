@@ -7,9 +7,11 @@ states before the race ends obeys (SPEC.md §4)
     U(i, j) = [h_1 U(i+1, j) + h_2 U(i, j+1)] / (h_1 + h_2),
 
 and the expected time to the end obeys ``E = [1 + h_1 E(i+1, j) + h_2 E(i, j+1)] / (h_1 + h_2)``.
-Both are solved backwards over anti-diagonals. A state where both hazards are
-zero is a stall: the race never moves again, so it reaches nothing and its
-expected duration is infinite.
+Both are solved backwards over the steps of a :class:`~patentrace.lattice.Layout`
+(many races at once in the ``*_flat`` functions; one race, as arrays of shape
+``(2, N1 + 1, N2 + 1)``, in the others). A state where both hazards are zero is a
+stall: the race never moves again, so it reaches nothing and its expected
+duration is infinite.
 
 Examples
 --------
@@ -25,20 +27,41 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from patentrace.lattice import anti_diagonals
+from patentrace.lattice import Layout
 
-__all__ = ["expected_duration", "hitting_probability", "reachable", "win_probability"]
+__all__ = [
+    "expected_duration",
+    "expected_duration_flat",
+    "hitting_probability",
+    "hitting_probability_flat",
+    "reachable",
+    "reachable_flat",
+    "win_probability",
+    "win_probability_flat",
+]
 
 FloatArray = NDArray[np.float64]
 BoolArray = NDArray[np.bool_]
 
 
-def _stages(hazard: FloatArray) -> tuple[int, int]:
-    return hazard.shape[1] - 1, hazard.shape[2] - 1
+def _single(hazard: FloatArray) -> Layout:
+    return Layout.of([(hazard.shape[1] - 1, hazard.shape[2] - 1)])
+
+
+def hitting_probability_flat(layout: Layout, hazard: FloatArray, target: BoolArray) -> FloatArray:
+    """Probability of ever reaching ``target``, for flat arrays of a layout (see :func:`hitting_probability`)."""
+    reach = target.astype(float)
+    for step in layout.steps:
+        h1, h2 = hazard[0, step.here], hazard[1, step.here]
+        total = h1 + h2
+        moving = h1 * reach[step.after_first] + h2 * reach[step.after_second]
+        average = np.divide(moving, total, out=np.zeros_like(total), where=total > 0.0)
+        reach[step.here] = np.where(target[step.here], 1.0, average)
+    return reach
 
 
 def hitting_probability(hazard: FloatArray, target: BoolArray) -> FloatArray:
-    """Probability of ever reaching ``target`` from each state.
+    """Probability of ever reaching ``target`` from each state of one race.
 
     Parameters
     ----------
@@ -52,13 +75,17 @@ def hitting_probability(hazard: FloatArray, target: BoolArray) -> FloatArray:
     ndarray, shape (N1 + 1, N2 + 1)
         1 on ``target``, 0 on other terminal states and stalls.
     """
-    reach = target.astype(float)
-    for i, j in anti_diagonals(_stages(hazard)):
-        h1, h2 = hazard[0, i, j], hazard[1, i, j]
-        total = h1 + h2
-        moving = h1 * reach[i + 1, j] + h2 * reach[i, j + 1]
-        average = np.divide(moving, total, out=np.zeros_like(total), where=total > 0.0)
-        reach[i, j] = np.where(target[i, j], 1.0, average)
+    flat = hitting_probability_flat(_single(hazard), hazard.reshape(2, -1), target.ravel())
+    return flat.reshape(target.shape)
+
+
+def reachable_flat(layout: Layout, hazard: FloatArray, target: BoolArray) -> BoolArray:
+    """Whether ``target`` can be reached, for flat arrays of a layout (see :func:`reachable`)."""
+    reach = target.copy()
+    for step in layout.steps:
+        first = (hazard[0, step.here] > 0.0) & reach[step.after_first]
+        second = (hazard[1, step.here] > 0.0) & reach[step.after_second]
+        reach[step.here] = target[step.here] | first | second
     return reach
 
 
@@ -76,11 +103,19 @@ def reachable(hazard: FloatArray, target: BoolArray) -> BoolArray:
     >>> bool(reachable(hazard, target)[0, 0])
     True
     """
-    reach = target.copy()
-    for i, j in anti_diagonals(_stages(hazard)):
-        onward = ((hazard[0, i, j] > 0.0) & reach[i + 1, j]) | ((hazard[1, i, j] > 0.0) & reach[i, j + 1])
-        reach[i, j] = target[i, j] | onward
-    return reach
+    return reachable_flat(_single(hazard), hazard.reshape(2, -1), target.ravel()).reshape(target.shape)
+
+
+def win_probability_flat(layout: Layout, hazard: FloatArray) -> FloatArray:
+    """Each firm's probability of winning, for flat arrays of a layout (see :func:`win_probability`)."""
+    race, i, j = layout.states
+    n1, n2 = layout.stages[race, 0], layout.stages[race, 1]
+    first_won = (i == n1) & (j < n2)
+    second_won = (j == n2) & (i < n1)
+    win = np.stack([hitting_probability_flat(layout, hazard, first_won),
+                    hitting_probability_flat(layout, hazard, second_won)])
+    win[:, (i == n1) & (j == n2)] = 0.5
+    return win
 
 
 def win_probability(hazard: FloatArray) -> FloatArray:
@@ -89,25 +124,24 @@ def win_probability(hazard: FloatArray) -> FloatArray:
     Terminal states hold 1 for the winner and 0 for the loser; the unreachable
     corner ``(N1, N2)`` holds 1/2 each, as if both finished together and split.
     """
-    n1, n2 = _stages(hazard)
-    first = np.zeros((n1 + 1, n2 + 1), dtype=bool)
-    first[n1, :n2] = True
-    second = np.zeros_like(first)
-    second[:n1, n2] = True
-    win = np.stack([hitting_probability(hazard, first), hitting_probability(hazard, second)])
-    win[:, n1, n2] = 0.5
-    return win
+    return win_probability_flat(_single(hazard), hazard.reshape(2, -1)).reshape(hazard.shape)
+
+
+def expected_duration_flat(layout: Layout, hazard: FloatArray) -> FloatArray:
+    """Expected time until a firm wins, for flat arrays of a layout (see :func:`expected_duration`)."""
+    duration = np.zeros(layout.size)
+    for step in layout.steps:
+        h1, h2 = hazard[0, step.here], hazard[1, step.here]
+        total = h1 + h2
+        # 0 * inf is 0 here: a move that never happens adds nothing.
+        with np.errstate(invalid="ignore"):
+            after = np.where(h1 > 0.0, h1 * duration[step.after_first], 0.0)
+            after += np.where(h2 > 0.0, h2 * duration[step.after_second], 0.0)
+        with np.errstate(over="ignore"):  # hazards near the bottom of the float range: durations beyond it
+            duration[step.here] = np.where(total > 0.0, (1.0 + after) / np.where(total > 0.0, total, 1.0), np.inf)
+    return duration
 
 
 def expected_duration(hazard: FloatArray) -> FloatArray:
     """Expected time until a firm wins, shape ``(N1 + 1, N2 + 1)``; ``inf`` where the race may stall."""
-    duration = np.zeros(hazard.shape[1:])
-    for i, j in anti_diagonals(_stages(hazard)):
-        h1, h2 = hazard[0, i, j], hazard[1, i, j]
-        total = h1 + h2
-        # 0 * inf is 0 here: a move that never happens adds nothing.
-        with np.errstate(invalid="ignore"):
-            after = np.where(h1 > 0.0, h1 * duration[i + 1, j], 0.0) + np.where(h2 > 0.0, h2 * duration[i, j + 1], 0.0)
-        with np.errstate(over="ignore"):  # hazards near the bottom of the float range: durations beyond it
-            duration[i, j] = np.where(total > 0.0, (1.0 + after) / np.where(total > 0.0, total, 1.0), np.inf)
-    return duration
+    return expected_duration_flat(_single(hazard), hazard.reshape(2, -1)).reshape(hazard.shape[1:])

@@ -30,6 +30,7 @@ from __future__ import annotations
 import abc
 import math
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import numpy as np
 import sympy
@@ -38,7 +39,7 @@ from scipy.optimize import elementwise
 
 from patentrace._validate import finite_real
 
-__all__ = ["Cost", "Power", "Quadratic", "exact_rational"]
+__all__ = ["Cost", "CostLike", "Power", "PowerFamily", "Quadratic", "exact_rational", "power_best_response"]
 
 FloatArray = NDArray[np.float64]
 
@@ -67,6 +68,16 @@ def exact_rational(value: float) -> sympy.Rational:
     1/20
     """
     return sympy.Rational(repr(float(value)))
+
+
+class CostLike(Protocol):
+    """What a solver needs of a cost: :class:`Cost` and :class:`PowerFamily` both provide it."""
+
+    def value(self, effort: ArrayLike) -> FloatArray: ...  # noqa: D102
+    def marginal(self, effort: ArrayLike) -> FloatArray: ...  # noqa: D102
+    def curvature(self, effort: ArrayLike) -> FloatArray: ...  # noqa: D102
+    def inverse_marginal(self, slope: ArrayLike) -> FloatArray: ...  # noqa: D102
+    def best_response(self, target: ArrayLike, rate: ArrayLike) -> FloatArray: ...  # noqa: D102
 
 
 class Cost(abc.ABC):
@@ -235,49 +246,22 @@ class Power(Cost):
 
     def value(self, effort: ArrayLike) -> FloatArray:
         """Flow cost ``m x + a x**g / g``."""
-        x = np.asarray(effort, dtype=float)
-        return np.asarray(self.linear * x + self.scale * x**self.exponent / self.exponent)
+        return power_value(effort, self.scale, self.exponent, self.linear)
 
     def marginal(self, effort: ArrayLike) -> FloatArray:
         """Marginal cost ``m + a x**(g - 1)``."""
-        x = np.asarray(effort, dtype=float)
-        return np.asarray(self.linear + self.scale * x ** (self.exponent - 1.0))
+        return power_marginal(effort, self.scale, self.exponent, self.linear)
 
     def curvature(self, effort: ArrayLike) -> FloatArray:
         """Second derivative ``a (g - 1) x**(g - 2)``."""
-        x = np.asarray(effort, dtype=float)
-        return np.asarray(self.scale * (self.exponent - 1.0) * x ** (self.exponent - 2.0))
+        return power_curvature(effort, self.scale, self.exponent)
 
     def inverse_marginal(self, slope: ArrayLike) -> FloatArray:
         """Effort with marginal cost ``slope``: ``((slope - m) / a)**(1 / (g - 1))``, 0 below ``m``."""
-        excess = np.maximum(np.asarray(slope, dtype=float) - self.linear, 0.0)
-        return np.asarray((excess / self.scale) ** (1.0 / (self.exponent - 1.0)))
+        return power_inverse_marginal(slope, self.scale, self.exponent, self.linear)
 
     def best_response(self, target: ArrayLike, rate: ArrayLike) -> FloatArray:
-        """Best response of SPEC equation (1) for the power cost.
-
-        With ``Q = q - m s``, equation (1) reads ``a s x**(g-1) + a (1 - 1/g) x**g = Q``.
-        For ``g = 2`` this is the cancellation-free closed form
-        ``x = (2Q/a) / (s + sqrt(s**2 + 2Q/a))``. Otherwise, in ``t = log x``,
-
-            F(t) = (g - 1) t + log(s + (1 - 1/g) e**t) - log(Q / a) = 0
-
-        is increasing and convex with ``g - 1 <= F' <= g``; Halley's method started
-        from an upper bound converges in a few steps, each clamped to a bracket
-        whose ends differ by at most the factor ``2**(1/(g-1))``. Efforts of 1e-300
-        are resolved to full relative precision.
-
-        Parameters
-        ----------
-        target : array_like
-            ``q = r A + h_rival (A - B)``.
-        rate : array_like
-            ``s = (r + h_rival) / lambda > 0``.
-
-        Returns
-        -------
-        ndarray
-            The optimal effort; exactly 0 where ``Q <= 0``.
+        """Best response of SPEC equation (1) for the power cost (see :func:`power_best_response`).
 
         Examples
         --------
@@ -286,33 +270,7 @@ class Power(Cost):
         >>> bool(abs(x - (-r + (r * r + 2 * r * P / a) ** 0.5)) < 1e-15)
         True
         """
-        q, s = np.broadcast_arrays(np.asarray(target, dtype=float), np.asarray(rate, dtype=float))
-        gain = q - self.linear * s  # Q: the gain net of the participation cost
-        active = gain > 0.0
-        ratio = np.where(active, gain, 1.0) / self.scale  # Q / a on active entries
-        g = self.exponent
-        if g == 2.0:
-            x = 2.0 * ratio / (s + np.sqrt(s * s + 2.0 * ratio))
-            return np.asarray(np.where(active, x, 0.0))
-        kappa = 1.0 - 1.0 / g
-        log_ratio = np.log(np.where(active, gain, 1.0)) - math.log(self.scale)  # Q / a may underflow; its log not
-        # Each of the two increasing terms is at most Q/a, and one is at least Q/(2a).
-        log_s, log_kappa = np.log(s), math.log(kappa)
-        upper = np.minimum((log_ratio - log_s) / (g - 1.0), (log_ratio - log_kappa) / g)
-        lower = np.minimum((log_ratio - math.log(2.0) - log_s) / (g - 1.0), (log_ratio - math.log(2.0) - log_kappa) / g)
-        t = upper
-        for _ in range(_HALLEY_STEPS):
-            grow = kappa * np.exp(t)
-            residual = (g - 1.0) * t + np.log(s + grow) - log_ratio
-            share = grow / (s + grow)  # F' = g - 1 + share, F'' = share (1 - share)
-            slope = (g - 1.0) + share
-            step = residual / (slope - 0.5 * residual * share * (1.0 - share) / slope)  # Halley
-            t_next = np.minimum(np.maximum(t - step, lower), upper)
-            if np.all(np.abs(t_next - t) <= 4.0 * _EPS * np.maximum(1.0, np.abs(t))):
-                t = t_next
-                break
-            t = t_next
-        return np.asarray(np.where(active, np.exp(t), 0.0))
+        return power_best_response(target, rate, self.scale, self.exponent, self.linear)
 
     def expression(self, effort: sympy.Symbol | None = None) -> sympy.Expr:
         """``m x + a x**g / g`` with exact rational coefficients."""
@@ -342,3 +300,169 @@ class Quadratic(Power):
     scale: float = 1.0
     exponent: float = field(default=2.0, init=False, repr=False)
     linear: float = 0.0
+
+
+def power_value(effort: ArrayLike, scale: ArrayLike, exponent: ArrayLike, linear: ArrayLike) -> FloatArray:
+    """``m x + a x**g / g``, elementwise over arrays of parameters."""
+    x = np.asarray(effort, dtype=float)
+    g = np.asarray(exponent, dtype=float)
+    return np.asarray(np.asarray(linear) * x + np.asarray(scale) * x**g / g)
+
+
+def power_marginal(effort: ArrayLike, scale: ArrayLike, exponent: ArrayLike, linear: ArrayLike) -> FloatArray:
+    """``m + a x**(g - 1)``, elementwise."""
+    x = np.asarray(effort, dtype=float)
+    return np.asarray(np.asarray(linear) + np.asarray(scale) * x ** (np.asarray(exponent, dtype=float) - 1.0))
+
+
+def power_curvature(effort: ArrayLike, scale: ArrayLike, exponent: ArrayLike) -> FloatArray:
+    """``a (g - 1) x**(g - 2)``, elementwise."""
+    x = np.asarray(effort, dtype=float)
+    g = np.asarray(exponent, dtype=float)
+    return np.asarray(np.asarray(scale) * (g - 1.0) * x ** (g - 2.0))
+
+
+def power_inverse_marginal(slope: ArrayLike, scale: ArrayLike, exponent: ArrayLike, linear: ArrayLike) -> FloatArray:
+    """``((y - m) / a)**(1 / (g - 1))``, 0 where ``y <= m``, elementwise."""
+    excess = np.maximum(np.asarray(slope, dtype=float) - np.asarray(linear), 0.0)
+    return np.asarray((excess / np.asarray(scale)) ** (1.0 / (np.asarray(exponent, dtype=float) - 1.0)))
+
+
+def power_best_response(
+    target: ArrayLike, rate: ArrayLike, scale: ArrayLike, exponent: ArrayLike, linear: ArrayLike
+) -> FloatArray:
+    """Best response of SPEC equation (1) for power costs, elementwise over parameters.
+
+    With ``Q = q - m s``, equation (1) reads ``a s x**(g-1) + a (1 - 1/g) x**g = Q``.
+    For ``g = 2`` this is the cancellation-free closed form
+    ``x = (2Q/a) / (s + sqrt(s**2 + 2Q/a))``. Otherwise, in ``t = log x``,
+
+        F(t) = (g - 1) t + log(s + (1 - 1/g) e**t) - log(Q / a) = 0
+
+    is increasing and convex with ``g - 1 <= F' <= g``; Halley's method started
+    from an upper bound converges in a few steps, each clamped to a bracket whose
+    ends differ by at most the factor ``2**(1/(g-1))``. Efforts of 1e-300 are
+    resolved to full relative precision.
+
+    Parameters
+    ----------
+    target : array_like
+        ``q = r A + h_rival (A - B)``.
+    rate : array_like
+        ``s = (r + h_rival) / lambda > 0``.
+    scale, exponent, linear : array_like
+        ``a``, ``g`` and ``m``, broadcast against ``target``.
+
+    Returns
+    -------
+    ndarray
+        The optimal effort; exactly 0 where ``Q <= 0``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> x = power_best_response(0.1, 0.1, np.array([1.0, 1.0]), np.array([2.0, 3.0]), 0.0)
+    >>> bool(np.isclose(x[0], Quadratic().best_response(0.1, 0.1), rtol=1e-15, atol=0))
+    True
+    """
+    q, s = np.asarray(target, dtype=float), np.asarray(rate, dtype=float)
+    a, g, m = np.asarray(scale, dtype=float), np.asarray(exponent, dtype=float), np.asarray(linear)
+    gain = q - m * s  # Q: the gain net of the participation cost
+    active = gain > 0.0
+    ratio = np.where(active, gain, 1.0) / a  # Q / a on active entries
+    quadratic = g == 2.0
+    effort = 2.0 * ratio / (s + np.sqrt(s * s + 2.0 * ratio))
+    if not quadratic.all():
+        effort = np.where(quadratic, effort, _power_halley(gain, active, s, a, g))
+    return np.asarray(np.where(active, effort, 0.0))
+
+
+def _power_halley(
+    gain: FloatArray, active: NDArray[np.bool_], s: FloatArray, a: FloatArray, g: FloatArray
+) -> FloatArray:
+    """Halley's method on ``F(t)`` of :func:`power_best_response`; returns ``exp(t)``."""
+    kappa = 1.0 - 1.0 / g
+    log_ratio = np.log(np.where(active, gain, 1.0)) - np.log(a)  # Q / a may underflow; its log not
+    # Each of the two increasing terms is at most Q/a, and one is at least Q/(2a).
+    log_s, log_kappa, log_two = np.log(s), np.log(kappa), math.log(2.0)
+    upper = np.minimum((log_ratio - log_s) / (g - 1.0), (log_ratio - log_kappa) / g)
+    lower = np.minimum((log_ratio - log_two - log_s) / (g - 1.0), (log_ratio - log_two - log_kappa) / g)
+    t = upper
+    for _ in range(_HALLEY_STEPS):
+        grow = kappa * np.exp(t)
+        residual = (g - 1.0) * t + np.log(s + grow) - log_ratio
+        share = grow / (s + grow)  # F' = g - 1 + share, F'' = share (1 - share)
+        slope = (g - 1.0) + share
+        step = residual / (slope - 0.5 * residual * share * (1.0 - share) / slope)
+        t_next = np.minimum(np.maximum(t - step, lower), upper)
+        if np.all(np.abs(t_next - t) <= 4.0 * _EPS * np.maximum(1.0, np.abs(t))):
+            return np.asarray(np.exp(t_next))
+        t = t_next
+    return np.asarray(np.exp(t))
+
+
+@dataclass(frozen=True, eq=False)
+class PowerFamily:
+    """The power costs of many firm-states at once: ``scale``, ``exponent``, ``linear`` are arrays.
+
+    What the solvers use to treat a batch of races with different costs in one pass:
+    the same methods as :class:`Power`, elementwise, and :meth:`take` to follow the
+    solver's selections of states.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> family = PowerFamily(np.array([1.0, 2.0]), np.array([2.0, 3.0]), np.array([0.0, 0.1]))
+    >>> family.marginal(np.array([1.0, 1.0])).tolist()
+    [1.0, 2.1]
+    """
+
+    scale: FloatArray
+    exponent: FloatArray
+    linear: FloatArray
+
+    @staticmethod
+    def of(costs: list[Power]) -> PowerFamily:
+        """The family of the given costs, one entry each."""
+        return PowerFamily(
+            np.array([c.scale for c in costs]),
+            np.array([c.exponent for c in costs]),
+            np.array([c.linear for c in costs]),
+        )
+
+    def take(self, where: NDArray[np.intp] | slice, like: FloatArray | None = None) -> PowerFamily:
+        """The entries ``where``, shaped to broadcast against ``like`` (states along its first axis)."""
+        def pick(values: FloatArray) -> FloatArray:
+            chosen = values[where]
+            extra = 0 if like is None else np.ndim(like) - chosen.ndim
+            return chosen.reshape(chosen.shape + (1,) * extra)
+
+        return PowerFamily(pick(self.scale), pick(self.exponent), pick(self.linear))
+
+    def swapped(self, other: PowerFamily, swap: NDArray[np.bool_]) -> PowerFamily:
+        """Entries of ``other`` where ``swap``, of this family elsewhere."""
+        return PowerFamily(
+            np.where(swap, other.scale, self.scale),
+            np.where(swap, other.exponent, self.exponent),
+            np.where(swap, other.linear, self.linear),
+        )
+
+    def value(self, effort: ArrayLike) -> FloatArray:
+        """Flow cost, elementwise."""
+        return power_value(effort, self.scale, self.exponent, self.linear)
+
+    def marginal(self, effort: ArrayLike) -> FloatArray:
+        """Marginal cost, elementwise."""
+        return power_marginal(effort, self.scale, self.exponent, self.linear)
+
+    def curvature(self, effort: ArrayLike) -> FloatArray:
+        """Second derivative, elementwise."""
+        return power_curvature(effort, self.scale, self.exponent)
+
+    def inverse_marginal(self, slope: ArrayLike) -> FloatArray:
+        """Inverse marginal cost, elementwise."""
+        return power_inverse_marginal(slope, self.scale, self.exponent, self.linear)
+
+    def best_response(self, target: ArrayLike, rate: ArrayLike) -> FloatArray:
+        """Best response of SPEC (1), elementwise (:func:`power_best_response`)."""
+        return power_best_response(target, rate, self.scale, self.exponent, self.linear)

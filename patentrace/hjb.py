@@ -22,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from patentrace.costs import Cost
+from patentrace.costs import CostLike
 
 __all__ = ["best_response", "continuation", "flow_value", "hjb_residual"]
 
@@ -51,12 +51,12 @@ def continuation(value: FloatArray, i: IntArray, j: IntArray) -> tuple[FloatArra
 
 
 def best_response(
-    cost: Cost,
+    cost: CostLike,
     productivity: ArrayLike,
     own_next: ArrayLike,
     rival_next: ArrayLike,
     rival_hazard: ArrayLike,
-    discount: float,
+    discount: ArrayLike,
 ) -> FloatArray:
     """Best response of SPEC equation (1) to a rival hazard.
 
@@ -71,18 +71,19 @@ def best_response(
     lam = np.asarray(productivity, dtype=float)
     a = np.asarray(own_next, dtype=float)
     h = np.asarray(rival_hazard, dtype=float)
-    target = discount * a + h * (a - np.asarray(rival_next, dtype=float))
-    return cost.best_response(target, (discount + h) / lam)
+    r = np.asarray(discount, dtype=float)
+    target = r * a + h * (a - np.asarray(rival_next, dtype=float))
+    return cost.best_response(target, (r + h) / lam)
 
 
 def flow_value(
-    cost: Cost,
+    cost: CostLike,
     effort: ArrayLike,
     productivity: ArrayLike,
     own_next: ArrayLike,
     rival_next: ArrayLike,
     rival_hazard: ArrayLike,
-    discount: float,
+    discount: ArrayLike,
 ) -> FloatArray:
     """Value of exerting ``effort`` now, then the continuation: ``[-c + h A + h' B] / (r + h + h')``.
 
@@ -94,7 +95,7 @@ def flow_value(
         The firm's effort ``x``; its hazard is ``productivity * x``.
     productivity, own_next, rival_next, rival_hazard : array_like
         ``lambda``, ``A``, ``B`` and the rival's hazard ``h'``; all broadcast.
-    discount : float
+    discount : array_like
         ``r``.
 
     Returns
@@ -106,18 +107,18 @@ def flow_value(
     hazard = np.asarray(productivity, dtype=float) * x
     h = np.asarray(rival_hazard, dtype=float)
     numerator = -cost.value(x) + hazard * np.asarray(own_next) + h * np.asarray(rival_next)
-    return np.asarray(numerator / (discount + hazard + h))
+    return np.asarray(numerator / (np.asarray(discount, dtype=float) + hazard + h))
 
 
 def hjb_residual(
-    cost: Cost,
+    cost: CostLike,
     value: ArrayLike,
     effort: ArrayLike,
     productivity: ArrayLike,
     own_next: ArrayLike,
     rival_next: ArrayLike,
     rival_hazard: ArrayLike,
-    discount: float,
+    discount: ArrayLike,
 ) -> FloatArray:
     """``r V - [-c(x) + h (A - V) + h' (B - V)]`` at a given effort and value."""
     v = np.asarray(value, dtype=float)
@@ -125,4 +126,4 @@ def hjb_residual(
     hazard = np.asarray(productivity, dtype=float) * x
     h = np.asarray(rival_hazard, dtype=float)
     flow = -cost.value(x) + hazard * (np.asarray(own_next) - v) + h * (np.asarray(rival_next) - v)
-    return np.asarray(discount * v - flow)
+    return np.asarray(np.asarray(discount, dtype=float) * v - flow)

@@ -2,17 +2,21 @@
 
 import dataclasses
 import logging
+from unittest import mock
 
 import mpmath as mp
 import numpy as np
 import oracle_quadratic as oracle
 import pytest
+from hypothesis import given
+from strategies import races
 
 import patentrace as pr
 from patentrace import hjb
 from patentrace.errors import EquilibriumError
-from patentrace.solvers import _certify
+from patentrace.solvers import _certify, allroots
 from patentrace.solvers.allroots import StateGames, find_equilibria
+from patentrace.solvers.backward import solve_races
 
 # A one-stage race with a high loser prize and participation costs: three equilibria
 # (one firm races while the other waits, either way round, and one where both race).
@@ -171,3 +175,44 @@ def test_solve_with_verify_returns_a_checked_equilibrium():
     race = pr.Race(stages=(4, 3), prize=1.0, discount=0.05, cost=pr.costs.Power(scale=1.0, exponent=2.5, linear=0.01))
     eq = pr.solve(race, verify=True, tolerance=1e-10)
     assert max(eq.verify()) < 1e-10
+
+
+@given(races(max_stages=6))
+def test_uniqueness_certificates_never_change_the_answer(race: pr.Race):
+    # states certified unique by theory skip the cell search; searching them anyway must
+    # find the same single equilibrium
+    eq = pr.solve(race)
+    with mock.patch.object(allroots, "_unique_root", lambda games, bound: np.zeros(games.size, dtype=bool)):
+        searched = pr.solve(race)
+    assert np.array_equal(eq.multiplicity, searched.multiplicity)
+    np.testing.assert_allclose(eq.value, searched.value, rtol=1e-12, atol=1e-300)
+    scale = float(np.max(eq.effort))
+    np.testing.assert_allclose(eq.effort, searched.effort, rtol=1e-10, atol=1e-10 * scale)
+
+
+def test_batch_of_races_equals_races_one_by_one():
+    rng = np.random.default_rng(5)
+    races_ = [
+        pr.Race(
+            stages=(int(rng.integers(1, 7)), int(rng.integers(1, 7))),
+            prize=float(rng.uniform(0.5, 2.0)),
+            loser_prize=float(rng.choice([0.0, 0.3])),
+            discount=float(10 ** rng.uniform(-3, 0)),
+            cost=(
+                pr.costs.Power(
+                    float(rng.uniform(0.3, 3)), float(rng.choice([2.0, 1.7, 3.0])), float(rng.choice([0, 0.05]))
+                ),
+                pr.costs.Quadratic(float(rng.uniform(0.3, 3))),
+            ),
+        )
+        for _ in range(40)
+    ]
+    together = solve_races(races_)
+    for race, eq in zip(races_, together, strict=True):
+        alone = pr.solve(race)
+        assert eq.model is race
+        assert np.array_equal(eq.multiplicity, alone.multiplicity)
+        np.testing.assert_allclose(eq.value, alone.value, rtol=1e-12, atol=1e-300)
+        scale = float(np.max(alone.effort))
+        np.testing.assert_allclose(eq.effort, alone.effort, rtol=1e-10, atol=1e-10 * scale)
+        np.testing.assert_allclose(eq.win_probability, alone.win_probability, rtol=1e-10, atol=1e-14)

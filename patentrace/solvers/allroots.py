@@ -43,7 +43,7 @@ Examples
 >>> import numpy as np
 >>> from patentrace.costs import Quadratic
 >>> game = StateGames(own_next=np.array([[1.0], [1.0]]), rival_next=np.array([[0.0], [0.0]]),
-...                   productivity=np.ones((2, 1)), discount=0.1, cost=(Quadratic(), Quadratic()))
+...                   productivity=np.ones((2, 1)), discount=np.array([0.1]), cost=(Quadratic(), Quadratic()))
 >>> found = find_equilibria(game)
 >>> found.count.tolist(), np.round(found.effort[:, 0], 10).tolist()  # Lee-Wilde, N = 1
 ([1], [0.6958114029, 0.6958114029])
@@ -57,7 +57,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from patentrace import hjb
-from patentrace.costs import Cost
+from patentrace.costs import CostLike, PowerFamily
 from patentrace.errors import EquilibriumError
 from patentrace.solvers.bracket import bracketed_root
 
@@ -70,7 +70,11 @@ SELECTION_RULES: tuple[str, ...] = ("fastest", "slowest", "richest")
 
 # Cells of the pivot's effort are split until narrower than this fraction of its range.
 _RESOLUTION = 1e-8
+# Surviving cells are split in 32 while few (each round costs a Python-level step), in 4
+# when many (each round then costs mostly arithmetic, and 4 needs 4x fewer evaluations).
 _SPLIT = 32
+_SPLIT_MANY = 4
+_MANY_CELLS = 2048
 _MAX_CELLS_PER_STATE = 4096
 # A deviation may gain at most this fraction of the continuation values.
 _GAIN_TOLERANCE = 1e-10
@@ -90,61 +94,82 @@ class StateGames:
         ``B_k``: firm ``k``'s value after its rival's success.
     productivity : ndarray, shape (2, n)
         ``lambda_k`` at each state.
-    discount : float
-        ``r > 0``.
-    cost : (Cost, Cost)
-        The firms' costs.
+    discount : float or ndarray, shape (n,)
+        ``r > 0`` at each state (states of different races may differ).
+    cost : (CostLike, CostLike)
+        The firms' costs: one :class:`~patentrace.costs.Cost` each for every state, or a
+        :class:`~patentrace.costs.PowerFamily` each with one entry per state.
     states : ndarray of int, shape (2, n), optional
         The ``(i, j)`` labels, used in error messages.
+    races : ndarray of int, shape (n,), optional
+        Which race of a batch each state belongs to, for error messages.
     """
 
     own_next: FloatArray
     rival_next: FloatArray
     productivity: FloatArray
-    discount: float
-    cost: tuple[Cost, Cost]
+    discount: FloatArray
+    cost: tuple[CostLike, CostLike]
     states: IntArray | None = None
+    races: IntArray | None = None
+
+    def __post_init__(self) -> None:
+        discount = np.broadcast_to(np.asarray(self.discount, dtype=float), (self.own_next.shape[1],))
+        object.__setattr__(self, "discount", discount)
 
     @property
     def size(self) -> int:
         """Number of states."""
         return int(self.own_next.shape[1])
 
+    def cost_at(self, firm: int, where: IntArray | slice = slice(None), like: FloatArray | None = None) -> CostLike:
+        """Firm ``firm``'s cost at states ``where``, shaped to broadcast against ``like``."""
+        cost = self.cost[firm]
+        return cost.take(where, like) if isinstance(cost, PowerFamily) else cost
+
     def best_response(self, firm: int, rival_hazard: FloatArray, where: IntArray | slice = slice(None)) -> FloatArray:
         """Firm ``firm``'s best response (SPEC (1)) at states ``where`` to ``rival_hazard``."""
         return hjb.best_response(
-            self.cost[firm],
+            self.cost_at(firm, where, rival_hazard),
             _column(self.productivity[firm, where], rival_hazard),
             _column(self.own_next[firm, where], rival_hazard),
             _column(self.rival_next[firm, where], rival_hazard),
             rival_hazard,
-            self.discount,
+            _column(self.discount[where], rival_hazard),
         )
 
     def value(self, firm: int, effort: FloatArray, rival_hazard: FloatArray, where: IntArray | slice) -> FloatArray:
         """Firm ``firm``'s value from ``effort`` against ``rival_hazard`` at states ``where``."""
         return hjb.flow_value(
-            self.cost[firm],
+            self.cost_at(firm, where, effort),
             effort,
             self.productivity[firm, where],
             self.own_next[firm, where],
             self.rival_next[firm, where],
             rival_hazard,
-            self.discount,
+            self.discount[where],
         )
 
-    def relabelled(self, swap: NDArray[np.bool_]) -> StateGames:
-        """The same games with firms 0 and 1 exchanged at the states where ``swap`` is True.
+    @property
+    def relabelling_allowed(self) -> bool:
+        """Whether firms may be exchanged state by state: costs per state, or one cost for both."""
+        first, second = self.cost
+        return (isinstance(first, PowerFamily) and isinstance(second, PowerFamily)) or first == second
 
-        Only meaningful when both firms have the same cost.
-        """
+    def relabelled(self, swap: NDArray[np.bool_]) -> StateGames:
+        """The same games with firms 0 and 1 exchanged at the states where ``swap`` is True."""
 
         def exchange(array: FloatArray) -> FloatArray:
             return np.where(swap, array[::-1], array)
 
+        first, second = self.cost
+        if isinstance(first, PowerFamily) and isinstance(second, PowerFamily):
+            cost: tuple[CostLike, CostLike] = (first.swapped(second, swap), second.swapped(first, swap))
+        else:
+            cost = self.cost
         return StateGames(
             exchange(self.own_next), exchange(self.rival_next), exchange(self.productivity),
-            self.discount, self.cost, self.states,
+            self.discount, cost, self.states, self.races,
         )
 
     def label(self, index: int) -> tuple[int, int] | None:
@@ -152,6 +177,10 @@ class StateGames:
         if self.states is None:
             return None
         return int(self.states[0, index]), int(self.states[1, index])
+
+    def where(self, index: int) -> dict[str, int]:
+        """Which race of a batch the state at ``index`` belongs to, for error details."""
+        return {} if self.races is None else {"race": int(self.races[index])}
 
 
 @dataclass(frozen=True)
@@ -184,7 +213,7 @@ def _column(values: FloatArray, like: FloatArray) -> FloatArray:
 def effort_bound(games: StateGames, firm: int) -> FloatArray:
     """Upper bound on any best response: ``c'(x) <= lambda max(A, A - B)``."""
     a, b = games.own_next[firm], games.rival_next[firm]
-    return games.cost[firm].inverse_marginal(games.productivity[firm] * np.maximum(a, a - b))
+    return games.cost_at(firm).inverse_marginal(games.productivity[firm] * np.maximum(a, a - b))
 
 
 def find_equilibria(games: StateGames, grid: int = 16) -> StateEquilibria:
@@ -211,22 +240,24 @@ def find_equilibria(games: StateGames, grid: int = 16) -> StateEquilibria:
     bound = np.stack([effort_bound(games, 0), effort_bound(games, 1)])
     hazard_bound = games.productivity * bound
     second_leads = hazard_bound[1] > hazard_bound[0]
-    if games.cost[0] == games.cost[1]:
-        # One cost for both: relabel the firms state by state so that firm 0 is always the
-        # pivot, and search all states in one pass.
+    if games.relabelling_allowed:
+        # Relabel the firms state by state so that firm 0 is always the pivot, and
+        # search all states in one pass.
         oriented = games.relabelled(second_leads)
         everywhere = np.arange(games.size)
         pivot_bound = np.where(second_leads, bound[1], bound[0])
-        state, root, bracket_end = _pivot_roots(oriented, 0, everywhere, pivot_bound, grid)
+        unique = _unique_root(games, bound)
+        state, root, bracket_end = _pivot_roots(oriented, 0, everywhere, pivot_bound, unique, grid)
         effort = _equilibrium_efforts(oriented, 0, state, root, bracket_end)
         swap = second_leads[state]
         effort[:, swap] = effort[::-1][:, swap]
     else:
         states, efforts = [], []
+        unique = _unique_root(games, bound)
         for pivot, where in ((0, np.flatnonzero(~second_leads)), (1, np.flatnonzero(second_leads))):
             if where.size == 0:
                 continue
-            index, root, bracket_end = _pivot_roots(games, pivot, where, bound[pivot, where], grid)
+            index, root, bracket_end = _pivot_roots(games, pivot, where, bound[pivot, where], unique[where], grid)
             states.append(index)
             efforts.append(_equilibrium_efforts(games, pivot, index, root, bracket_end))
         state = np.concatenate(states)
@@ -238,7 +269,9 @@ def find_equilibria(games: StateGames, grid: int = 16) -> StateEquilibria:
     count = np.bincount(state, minlength=games.size)
     if np.any(count == 0):
         missing = int(np.flatnonzero(count == 0)[0])
-        raise EquilibriumError("no equilibrium found", games.label(missing), {"effort_bound": bound[:, missing]})
+        raise EquilibriumError(
+            "no equilibrium found", games.label(missing), {**games.where(missing), "effort_bound": bound[:, missing]}
+        )
     return StateEquilibria(state=state, effort=effort, value=value, count=count)
 
 
@@ -251,23 +284,69 @@ def _composite(games: StateGames, pivot: int, where: IntArray, pivot_effort: Flo
     return games.best_response(pivot, other_hazard, where) - pivot_effort
 
 
+def _unique_root(games: StateGames, bound: FloatArray) -> NDArray[np.bool_]:
+    """States where theory proves that ``phi`` has exactly one root, so no search is needed.
+
+    From (1), ``dBR/dh = lambda (V - B) / (c''(x) (r + h + lambda x))``, where the sign of
+    ``V - B`` is the same for every rival hazard ``h`` and its size does not grow with
+    ``h``. Two certificates, for power costs, checked at the ends of the rival's hazard
+    range ``[0, lambda X]`` (over which the best response is monotone and the net gain
+    of (1) affine):
+
+    - **contraction**: ``|T'| <= lambda_0 lambda_1 prod_k lambda_k |V_k - B_k| / (c_k''_min r)``
+      with ``V_k - B_k`` taken at ``h = 0`` and ``c''_min`` the smaller curvature at the
+      ends (``c''`` is monotone in ``x``). Below 1/2, ``phi`` is strictly decreasing.
+    - **concavity**: where ``V > B`` (complements), ``c''`` does not fall (``g >= 2``) and
+      the firm invests at every rival hazard, the slope falls with ``h``: the best
+      response is concave and increasing. Then so is ``T``, and ``phi = T - y`` is concave
+      with ``phi(0) = T(0) > 0``, so it has one root.
+    """
+    concave = np.ones(games.size, dtype=bool)
+    lipschitz = games.productivity[0] * games.productivity[1]
+    for firm in (0, 1):
+        cost = games.cost_at(firm)
+        exponent = getattr(cost, "exponent", None)
+        if exponent is None:  # not a power cost: the curvature of its marginal cost is unknown
+            return np.zeros(games.size, dtype=bool)
+        lam, a, b, r = games.productivity[firm], games.own_next[firm], games.rival_next[firm], games.discount
+        widest = games.productivity[1 - firm] * bound[1 - firm]
+        floor = cost.marginal(np.zeros(games.size))
+        invests = [r * a + h * (a - b) - floor * (r + h) / lam > 0.0 for h in (0.0, widest)]
+        alone = cost.best_response(r * a, r / lam)
+        crowded = hjb.best_response(cost, lam, a, b, widest, r)
+        gap = hjb.flow_value(cost, alone, lam, a, b, 0.0, r) - b  # V - B at h = 0
+        complement = gap > 1e-12 * np.maximum(np.abs(a), np.abs(b)) + _TINY
+        concave &= (np.asarray(exponent) >= 2.0) & invests[0] & invests[1] & complement
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # c''(0) may be 0 or inf
+            bend = np.minimum(cost.curvature(alone), cost.curvature(crowded))
+            lipschitz = lipschitz * lam * np.abs(gap) / (bend * r)
+    contraction = np.nan_to_num(lipschitz, nan=np.inf) < 0.5
+    return np.asarray(concave | contraction)
+
+
 def _pivot_roots(
-    games: StateGames, pivot: int, where: IntArray, bound: FloatArray, grid: int
+    games: StateGames, pivot: int, where: IntArray, bound: FloatArray, unique: NDArray[np.bool_], grid: int
 ) -> tuple[IntArray, FloatArray, FloatArray]:
-    """Roots of ``phi`` in ``[0, bound]`` at states ``where``: state index, root, other end of its bracket."""
+    """Roots of ``phi`` in ``[0, bound]`` at states ``where``: state index, root, other end of its bracket.
+
+    States flagged ``unique`` (see :func:`_unique_root`), and states where ``T`` is
+    non-increasing, have one root: the first cell of the grid where ``phi`` changes sign
+    holds it. The others go through the cell search.
+    """
     # Stretch the range a little so that phi < 0 strictly at its top despite rounding.
     top = bound * (1.0 + 1e-9) + _TINY
     points = top[:, None] * np.linspace(0.0, 1.0, max(grid, 1) + 1)[None, :]
     phi = _composite(games, pivot, where, points)
     at_zero = np.flatnonzero(phi[:, 0] == 0.0)  # the pivot idles: a root exactly at 0
     increasing = phi[:, -1] + points[:, -1] > phi[:, 0] + points[:, 0]
-    # T non-increasing: phi strictly decreasing, one cell [0, top] holds the only root.
-    flat = np.flatnonzero(~increasing)
-    cells = _Cells(flat, points[flat, 0], points[flat, -1], phi[flat, 0], phi[flat, -1])
-    rising = np.flatnonzero(increasing)
+    single = np.flatnonzero(unique | ~increasing)
+    crossing = (phi[single, :-1] > 0.0) & (phi[single, 1:] <= 0.0)
+    has_crossing = crossing.any(axis=1)
+    single, first = single[has_crossing], np.argmax(crossing[has_crossing], axis=1)
+    cells = _Cells(single, points[single, first], points[single, first + 1], phi[single, first], phi[single, first + 1])
+    rising = np.flatnonzero(increasing & ~unique)
     if rising.size:
-        searched = _search_cells(games, pivot, where, top, rising, points[rising], phi[rising])
-        cells = cells.join(searched)
+        cells = cells.join(_search_cells(games, pivot, where, top, rising, points[rising], phi[rising]))
     change = (cells.f_lo > 0.0) != (cells.f_hi > 0.0)
     row = cells.row[change]
     found, other_end = bracketed_root(
@@ -320,7 +399,6 @@ def _search_cells(
 ) -> _Cells:
     """Cells that may hold a root of ``phi`` where ``T`` is increasing, each narrower than the resolution."""
     cells = _Cells.from_points(rows, points, phi)
-    fractions = np.linspace(0.0, 1.0, _SPLIT + 1)[None, 1:-1]
     while True:
         image_lo, image_hi = cells.f_lo + cells.lo, cells.f_hi + cells.hi  # T at both ends
         slack = 16.0 * _EPS * np.maximum(np.abs(cells.lo), np.abs(cells.hi)) + _TINY
@@ -334,12 +412,14 @@ def _search_cells(
             raise EquilibriumError(
                 "fixed points cannot be separated (best responses nearly coincide over a range)",
                 games.label(int(where[k])),
-                {"cells": int(np.sum(cells.row == k)), "effort_range": float(top[k])},
+                {**games.where(int(where[k])), "cells": int(np.sum(cells.row == k)), "effort_range": float(top[k])},
             )
         wide = (cells.hi - cells.lo) > _RESOLUTION * top[cells.row]
         if not wide.any():
             return cells
         split = cells.take(wide)
+        parts = _SPLIT if split.lo.size <= _MANY_CELLS else _SPLIT_MANY
+        fractions = np.linspace(0.0, 1.0, parts + 1)[None, 1:-1]
         inner = split.lo[:, None] + (split.hi - split.lo)[:, None] * fractions
         phi_inner = _composite(games, pivot, where[split.row], inner)
         ends = np.column_stack([split.lo, inner, split.hi])
@@ -391,7 +471,7 @@ def _equilibrium_efforts(
         raise EquilibriumError(
             "efforts are not mutual best responses",
             games.label(int(index[k])),
-            {"effort": effort[:, k].tolist(), "deviation_gain": gain[:, k].tolist(),
+            {**games.where(int(index[k])), "effort": effort[:, k].tolist(), "deviation_gain": gain[:, k].tolist(),
              "value_scale": scale[:, k].tolist()},
         )
     return effort
@@ -418,16 +498,17 @@ def _newton_on_conditions(games: StateGames, index: IntArray, effort: FloatArray
     ``dF_k/dx_o = lambda_o (c_k'(x_k)/lambda_k - A_k + B_k)``. Steps that would leave
     the interior are halved.
     """
-    r = games.discount
+    r = games.discount[index]
     lam = games.productivity[:, index]
     a, b = games.own_next[:, index], games.rival_next[:, index]
     x = effort.copy()
     for _ in range(30):
         hazard = lam * x
         rival = hazard[::-1]
-        slope = np.stack([games.cost[k].marginal(x[k]) for k in (0, 1)])
-        level = np.stack([games.cost[k].value(x[k]) for k in (0, 1)])
-        bend = np.stack([games.cost[k].curvature(x[k]) for k in (0, 1)])
+        cost = [games.cost_at(k, index) for k in (0, 1)]
+        slope = np.stack([cost[k].marginal(x[k]) for k in (0, 1)])
+        level = np.stack([cost[k].value(x[k]) for k in (0, 1)])
+        bend = np.stack([cost[k].curvature(x[k]) for k in (0, 1)])
         residual = slope * (r + hazard + rival) / lam - level - r * a - rival * (a - b)
         own = bend * (r + hazard + rival) / lam
         cross = lam[::-1] * (slope / lam - (a - b))

@@ -1,11 +1,18 @@
-"""The Markov perfect equilibrium of a :class:`~patentrace.Race` by backward induction.
+"""The Markov perfect equilibrium of races by backward induction, many races at once.
 
 Terminal values are known (SPEC.md §1): ``V_1(N1, j) = P``, ``V_1(i, N2) = L``
-and symmetrically. Each anti-diagonal ``i + j = d`` depends only on the next,
-so the solver sweeps anti-diagonals from the end of the race to ``(0, 0)``,
-solving every state of one anti-diagonal at once: it finds every equilibrium of
+and symmetrically. A state depends only on states one stage nearer the end, so
+the solver sweeps the open states of a whole batch of races by the number of
+stages still to go (:class:`~patentrace.lattice.Layout`), from the end to the
+start, solving every state of a step at once: it finds every equilibrium of
 each state's game (:mod:`patentrace.solvers.allroots`), applies the selection
-rule where there are several, and records the multiplicity.
+rule where there are several, and records the multiplicity. One race is a
+batch of one: :func:`solve_race` and :func:`solve_races` are the same code.
+
+Races whose costs are all :class:`~patentrace.costs.Power` share one sweep
+whatever their parameters (the costs become a
+:class:`~patentrace.costs.PowerFamily` with one entry per state); races with
+other costs are swept together when their costs are equal.
 
 Examples
 --------
@@ -19,20 +26,24 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 
 import numpy as np
 from numpy.typing import NDArray
 
 from patentrace import chain, hjb
 from patentrace._version import __version__
+from patentrace.costs import CostLike, Power, PowerFamily
 from patentrace.equilibrium import Equilibrium, SolverInfo
-from patentrace.lattice import anti_diagonals, open_states
+from patentrace.lattice import Layout
 from patentrace.models import Race
 from patentrace.solvers.allroots import SELECTION_RULES, StateGames, find_equilibria, select
 
-__all__ = ["single_firm", "solve_race"]
+__all__ = ["single_firm", "solve_race", "solve_races"]
 
 FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.intp]
+BoolArray = NDArray[np.bool_]
 logger = logging.getLogger(__name__)
 
 # Continuation values below this multiple of the prize have left the float range
@@ -40,53 +51,15 @@ logger = logging.getLogger(__name__)
 _FLOAT_FLOOR = 1e-290
 
 
-def _underflow(race: Race, value: FloatArray, effort: FloatArray) -> NDArray[np.bool_]:
-    """Firm-states whose zero effort is an artefact of underflow, not a decision to idle.
-
-    A firm idles only if ``Q = r A + h (A - B) - c'(0) (r + h) / lambda <= 0``. A zero
-    effort with ``Q > 0`` is a positive effort below the float range (with
-    ``c(x) ~ x**g``, ``g < 2``, the effort is about ``Q**(1/(g-1))``); and with
-    ``c'(0) = 0`` a zero effort whose continuation values are themselves below the
-    float range is decided by rounding, not by the model.
-    """
-    flag = np.zeros(value.shape, dtype=bool)
-    i, j = np.nonzero(open_states(race.stages))
-    own_next, rival_next = hjb.continuation(value, i, j)
-    lam = state_productivity(race)
-    for firm in (0, 1):
-        idle = effort[firm, i, j] == 0.0
-        a, b = own_next[firm], rival_next[firm]
-        rival_hazard = lam[1 - firm, i, j] * effort[1 - firm, i, j]
-        floor = float(race.cost[firm].marginal(0.0))
-        gain = race.discount * a + rival_hazard * (a - b) - floor * (race.discount + rival_hazard) / lam[firm, i, j]
-        vanished = (floor == 0.0) & (np.maximum(np.abs(a), np.abs(b)) < _FLOAT_FLOOR * race.prize)
-        flag[firm, i, j] = idle & ((gain > 0.0) | vanished)
-    return flag
-
-
-def terminal_values(race: Race) -> FloatArray:
-    """Values array with the terminal states filled (SPEC.md §1); open states hold 0."""
-    n1, n2 = race.stages
-    value = np.zeros((2, n1 + 1, n2 + 1))
-    value[0, n1, :n2], value[1, n1, :n2] = race.prize, race.loser_prize
-    value[0, :n1, n2], value[1, :n1, n2] = race.loser_prize, race.prize
-    value[:, n1, n2] = 0.5 * (race.prize + race.loser_prize)
-    return value
-
-
-def state_productivity(race: Race) -> FloatArray:
-    """``lambda_k`` at every state, shape ``(2, N1 + 1, N2 + 1)``; 0 at terminal states."""
-    n1, n2 = race.stages
-    lam = np.zeros((2, n1 + 1, n2 + 1))
-    lam[0, :n1, :] = race.productivity_array(0)[:, None]
-    lam[1, :, :n2] = race.productivity_array(1)[None, :]
-    lam[0, :, n2] = 0.0
-    lam[1, n1, :] = 0.0
-    return lam
+def _check_options(selection: str, grid: int) -> None:
+    if selection not in SELECTION_RULES:
+        raise ValueError(f"selection must be one of {SELECTION_RULES}, got {selection!r}")
+    if isinstance(grid, bool) or not isinstance(grid, int) or grid < 2:
+        raise ValueError(f"grid must be an int >= 2, got {grid!r}")
 
 
 def solve_race(race: Race, selection: str = "fastest", grid: int = 16) -> Equilibrium:
-    """Solve a :class:`~patentrace.Race` backwards over anti-diagonals.
+    """Solve one :class:`~patentrace.Race` by backward induction (a batch of one).
 
     Parameters
     ----------
@@ -95,7 +68,8 @@ def solve_race(race: Race, selection: str = "fastest", grid: int = 16) -> Equili
     selection : {"fastest", "slowest", "richest"}
         Rule for states with several equilibria (see :func:`patentrace.solvers.allroots.select`).
     grid : int
-        Resolution of the per-state root search (see :func:`~patentrace.solvers.allroots.find_equilibria`).
+        Cells the per-state root search starts from (see
+        :func:`~patentrace.solvers.allroots.find_equilibria`).
 
     Returns
     -------
@@ -108,50 +82,183 @@ def solve_race(race: Race, selection: str = "fastest", grid: int = 16) -> Equili
     EquilibriumError
         If some state's equilibrium cannot be certified; it names the state.
     """
-    if selection not in SELECTION_RULES:
-        raise ValueError(f"selection must be one of {SELECTION_RULES}, got {selection!r}")
-    if isinstance(grid, bool) or not isinstance(grid, int) or grid < 2:
-        raise ValueError(f"grid must be an int >= 2, got {grid!r}")
+    return solve_races([race], selection=selection, grid=grid)[0]
+
+
+def solve_races(races: Sequence[Race], selection: str = "fastest", grid: int = 16) -> list[Equilibrium]:
+    """Solve many races in one vectorised sweep per group of compatible costs.
+
+    Parameters
+    ----------
+    races : sequence of Race
+        The models, any stage counts.
+    selection, grid
+        As for :func:`solve_race`.
+
+    Returns
+    -------
+    list of Equilibrium
+        One per race, in order; each equal to what :func:`solve_race` returns.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> races = [pr.Race(stages=n, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()) for n in (1, 2)]
+    >>> [round(float(eq.value[0, 0, 0]), 10) for eq in solve_races(races)]
+    [0.3041885971, 0.1795728262]
+    """
+    _check_options(selection, grid)
+    groups: list[list[int]] = []
+    for position, race in enumerate(races):
+        for group in groups:
+            if _sweep_together(races[group[0]], race):
+                group.append(position)
+                break
+        else:
+            groups.append([position])
+    solved: dict[int, Equilibrium] = {}
+    for group in groups:
+        solved.update(zip(group, _sweep([races[k] for k in group], selection, grid), strict=True))
+    return [solved[k] for k in range(len(races))]
+
+
+def _all_power(race: Race) -> bool:
+    return all(isinstance(c, Power) for c in race.cost)
+
+
+def _sweep_together(first: Race, second: Race) -> bool:
+    return (_all_power(first) and _all_power(second)) or tuple(first.cost) == tuple(second.cost)
+
+
+def _productivity(layout: Layout, races: Sequence[Race]) -> FloatArray:
+    """``lambda_k`` at every flat state of the layout; 0 where firm ``k`` has finished."""
+    race, i, j = layout.states
+    lam = np.zeros((2, layout.size))
+    for firm, stage in ((0, i), (1, j)):
+        curves = [r.productivity_array(firm) for r in races]
+        start = np.concatenate([[0], np.cumsum([len(c) for c in curves])[:-1]]).astype(np.intp)
+        flat = np.concatenate(curves)
+        running = stage < layout.stages[race, firm]
+        lam[firm, running] = flat[start[race[running]] + stage[running]]
+    return lam
+
+
+def _terminal_values(layout: Layout, prize: FloatArray, loser: FloatArray) -> FloatArray:
+    """Values with the terminal states filled (SPEC.md §1) and 0 elsewhere, flat."""
+    race, i, j = layout.states
+    n1, n2 = layout.stages[race, 0], layout.stages[race, 1]
+    p, loss = prize[race], loser[race]
+    value = np.zeros((2, layout.size))
+    first, second, corner = (i == n1) & (j < n2), (j == n2) & (i < n1), (i == n1) & (j == n2)
+    value[0] = np.where(first, p, np.where(second, loss, 0.0))
+    value[1] = np.where(first, loss, np.where(second, p, 0.0))
+    value[:, corner] = 0.5 * (p + loss)[corner]
+    return value
+
+
+def _costs(races: Sequence[Race], race: IntArray) -> tuple[CostLike, CostLike]:
+    """The firms' costs at each flat state: the group's shared costs, or a power family per firm."""
+    shared = all(tuple(r.cost) == tuple(races[0].cost) for r in races)
+    if not shared and all(_all_power(r) for r in races):
+        families = [PowerFamily.of([r.cost[firm] for r in races]).take(race) for firm in (0, 1)]
+        return families[0], families[1]
+    return races[0].cost[0], races[0].cost[1]
+
+
+def _sweep(races: Sequence[Race], selection: str, grid: int) -> list[Equilibrium]:
+    """Backward induction over a batch of races whose costs can share one sweep."""
     started = time.perf_counter()
-    n1, n2 = race.stages
-    value = terminal_values(race)
+    layout = Layout.of([r.stages for r in races])
+    race, i, j = layout.states
+    discount = np.array([r.discount for r in races])[race]
+    prize = np.array([r.prize for r in races])
+    loser = np.array([r.loser_prize for r in races])
+    lam = _productivity(layout, races)
+    cost = _costs(races, race)
+    value = _terminal_values(layout, prize, loser)
     effort = np.zeros_like(value)
-    multiplicity = np.ones((n1 + 1, n2 + 1), dtype=np.intp)
-    multiplicity[n1, n2] = 0
-    lam = state_productivity(race)
-    for i, j in anti_diagonals(race.stages):
-        own_next, rival_next = hjb.continuation(value, i, j)
-        games = StateGames(own_next, rival_next, lam[:, i, j], race.discount, race.cost, np.stack([i, j]))
+    multiplicity = np.where((i == layout.stages[race, 0]) & (j == layout.stages[race, 1]), 0, 1).astype(np.intp)
+    for step in layout.steps:
+        games = StateGames(
+            own_next=np.stack([value[0, step.after_first], value[1, step.after_second]]),
+            rival_next=np.stack([value[0, step.after_second], value[1, step.after_first]]),
+            productivity=lam[:, step.here],
+            discount=discount[step.here],
+            cost=(_take(cost[0], step.here), _take(cost[1], step.here)),
+            states=np.stack([step.i, step.j]),
+            races=step.race,
+        )
         found = find_equilibria(games, grid)
         chosen = select(found, games.productivity, selection)
-        effort[:, i, j] = found.effort[:, chosen]
-        value[:, i, j] = found.value[:, chosen]
-        multiplicity[i, j] = found.count
+        effort[:, step.here] = found.effort[:, chosen]
+        value[:, step.here] = found.value[:, chosen]
+        multiplicity[step.here] = found.count
     hazard = lam * effort
-    underflow = _underflow(race, value, effort)
+    win = chain.win_probability_flat(layout, hazard)
+    duration = chain.expected_duration_flat(layout, hazard)
+    underflow = _underflow(layout, value, effort, lam, discount, cost, prize[race])
     if underflow.any():
         logger.warning(
             "%d firm-states have continuation values below the float range (< %g x prize): their efforts "
             "are positive in theory but round to 0; see Equilibrium.underflow",
             int(underflow.sum()), _FLOAT_FLOOR,
         )
-    return Equilibrium(
-        model=race,
-        effort=effort,
-        hazard=hazard,
-        value=value,
-        win_probability=chain.win_probability(hazard),
-        expected_duration=chain.expected_duration(hazard),
-        multiplicity=multiplicity,
-        underflow=underflow,
-        solver=SolverInfo(
-            method="backward",
-            selection=selection,
-            options={"grid": grid},
-            version=__version__,
-            seconds=time.perf_counter() - started,
-        ),
+    info = SolverInfo(
+        method="backward",
+        selection=selection,
+        options={"grid": grid, "batch": len(races)},
+        version=__version__,
+        seconds=time.perf_counter() - started,
     )
+    return [
+        Equilibrium(
+            model=r,
+            effort=layout.unflatten(effort, k),
+            hazard=layout.unflatten(hazard, k),
+            value=layout.unflatten(value, k),
+            win_probability=layout.unflatten(win, k),
+            expected_duration=layout.unflatten(duration, k),
+            multiplicity=layout.unflatten(multiplicity, k),
+            underflow=layout.unflatten(underflow, k),
+            solver=info,
+        )
+        for k, r in enumerate(races)
+    ]
+
+
+def _take(cost: CostLike, where: IntArray) -> CostLike:
+    return cost.take(where) if isinstance(cost, PowerFamily) else cost
+
+
+def _underflow(
+    layout: Layout,
+    value: FloatArray,
+    effort: FloatArray,
+    lam: FloatArray,
+    discount: FloatArray,
+    cost: tuple[CostLike, CostLike],
+    prize: FloatArray,
+) -> BoolArray:
+    """Firm-states whose zero effort is an artefact of underflow, not a decision to idle.
+
+    A firm idles only if ``Q = r A + h (A - B) - c'(0) (r + h) / lambda <= 0``. A zero
+    effort with ``Q > 0`` is a positive effort below the float range (with
+    ``c(x) ~ x**g``, ``g < 2``, the effort is about ``Q**(1/(g-1))``); and with
+    ``c'(0) = 0`` a zero effort whose continuation values are themselves below the
+    float range is decided by rounding, not by the model.
+    """
+    flag = np.zeros(value.shape, dtype=bool)
+    for step in layout.steps:
+        here, after = step.here, (step.after_first, step.after_second)
+        for firm in (0, 1):
+            a, b = value[firm, after[firm]], value[firm, after[1 - firm]]
+            rival_hazard = lam[1 - firm, here] * effort[1 - firm, here]
+            floor = _take(cost[firm], here).marginal(np.zeros(here.size))
+            r = discount[here]
+            gain = r * a + rival_hazard * (a - b) - floor * (r + rival_hazard) / lam[firm, here]
+            vanished = (floor == 0.0) & (np.maximum(np.abs(a), np.abs(b)) < _FLOAT_FLOOR * prize[here])
+            flag[firm, here] = (effort[firm, here] == 0.0) & ((gain > 0.0) | vanished)
+    return flag
 
 
 def single_firm(race: Race, firm: int = 0) -> tuple[FloatArray, FloatArray]:

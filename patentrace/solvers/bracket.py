@@ -73,6 +73,7 @@ def bracketed_root(
         inside = (x > np.minimum(aa, bb)) & (x < np.maximum(aa, bb))
         x = np.where(inside & (stale[active] < 3), x, midpoint(aa, bb))
         x = np.where(np.abs(x - bb) < tol, bb + toward_a * tol, x)
+        x = np.minimum(np.maximum(x, np.minimum(aa, bb)), np.maximum(aa, bb))  # never past the far end
         fx = f(x, active)
         flip = np.sign(fx) != np.sign(fbb)  # the root lies between the old b and x
         a[active] = np.where(flip, bb, aa)
