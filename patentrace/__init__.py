@@ -19,7 +19,8 @@ from patentrace.equilibrium import Equilibrium, SolverInfo, Verification
 from patentrace.errors import EquilibriumError
 from patentrace.leapfrog import LeapfrogReport, leapfrog, preemption_region
 from patentrace.models import Race
-from patentrace.solvers import single_firm, solve
+from patentrace.solvers import single_firm, solve, solve_many
+from patentrace.sweep import SweepResult, sweep
 
 __all__ = [
     "Equilibrium",
@@ -27,6 +28,7 @@ __all__ = [
     "LeapfrogReport",
     "Race",
     "SolverInfo",
+    "SweepResult",
     "Verification",
     "__version__",
     "costs",
@@ -34,4 +36,6 @@ __all__ = [
     "preemption_region",
     "single_firm",
     "solve",
+    "solve_many",
+    "sweep",
 ]

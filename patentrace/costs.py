@@ -370,34 +370,46 @@ def power_best_response(
     gain = q - m * s  # Q: the gain net of the participation cost
     active = gain > 0.0
     ratio = np.where(active, gain, 1.0) / a  # Q / a on active entries
-    quadratic = g == 2.0
-    effort = 2.0 * ratio / (s + np.sqrt(s * s + 2.0 * ratio))
-    if not quadratic.all():
-        effort = np.where(quadratic, effort, _power_halley(gain, active, s, a, g))
+    effort = 2.0 * ratio / (s + np.sqrt(s * s + 2.0 * ratio))  # the closed form for g = 2
+    other = active & (g != 2.0)
+    if other.any():
+        shape = effort.shape
+        pick = np.broadcast_to(other, shape)
+        effort = np.array(effort, copy=True)
+        gain_, s_, a_, g_ = (v if v.ndim == 0 else np.broadcast_to(v, shape)[pick] for v in (gain, s, a, g))
+        effort[pick] = _power_halley(gain_, s_, a_, g_)
     return np.asarray(np.where(active, effort, 0.0))
 
 
-def _power_halley(
-    gain: FloatArray, active: NDArray[np.bool_], s: FloatArray, a: FloatArray, g: FloatArray
-) -> FloatArray:
-    """Halley's method on ``F(t)`` of :func:`power_best_response`; returns ``exp(t)``."""
+def _power_halley(gain: FloatArray, s: FloatArray, a: FloatArray, g: FloatArray) -> FloatArray:
+    """Halley's method on ``F(t)`` of :func:`power_best_response` for ``Q > 0``; returns ``exp(t)``.
+
+    One-dimensional arrays; an entry leaves the iteration once it has converged.
+    """
     kappa = 1.0 - 1.0 / g
-    log_ratio = np.log(np.where(active, gain, 1.0)) - np.log(a)  # Q / a may underflow; its log not
+    log_ratio = np.log(gain) - np.log(a)  # Q / a may underflow; its log not
     # Each of the two increasing terms is at most Q/a, and one is at least Q/(2a).
     log_s, log_kappa, log_two = np.log(s), np.log(kappa), math.log(2.0)
     upper = np.minimum((log_ratio - log_s) / (g - 1.0), (log_ratio - log_kappa) / g)
     lower = np.minimum((log_ratio - log_two - log_s) / (g - 1.0), (log_ratio - log_two - log_kappa) / g)
-    t = upper
+    t = np.atleast_1d(np.array(upper, copy=True))
+    live = np.arange(t.size)
+
+    def at(values: FloatArray) -> FloatArray:  # parameters may be one number for all entries
+        return values if values.ndim == 0 else values[live]
+
     for _ in range(_HALLEY_STEPS):
-        grow = kappa * np.exp(t)
-        residual = (g - 1.0) * t + np.log(s + grow) - log_ratio
-        share = grow / (s + grow)  # F' = g - 1 + share, F'' = share (1 - share)
-        slope = (g - 1.0) + share
+        tt, gg, kk, ss = t[live], at(g), at(kappa), at(s)
+        grow = kk * np.exp(tt)
+        residual = (gg - 1.0) * tt + np.log(ss + grow) - at(log_ratio)
+        share = grow / (ss + grow)  # F' = g - 1 + share, F'' = share (1 - share)
+        slope = (gg - 1.0) + share
         step = residual / (slope - 0.5 * residual * share * (1.0 - share) / slope)
-        t_next = np.minimum(np.maximum(t - step, lower), upper)
-        if np.all(np.abs(t_next - t) <= 4.0 * _EPS * np.maximum(1.0, np.abs(t))):
-            return np.asarray(np.exp(t_next))
-        t = t_next
+        t_next = np.minimum(np.maximum(tt - step, at(lower)), at(upper))
+        t[live] = t_next
+        live = live[np.abs(t_next - tt) > 4.0 * _EPS * np.maximum(1.0, np.abs(tt))]
+        if live.size == 0:
+            break
     return np.asarray(np.exp(t))
 
 

@@ -1,0 +1,36 @@
+"""Picklable model builders and measures for the sweep tests (importable by worker processes)."""
+
+import patentrace as pr
+
+CALLS: dict[tuple[float, float], int] = {}
+
+
+def make_race(discount: float, scale: float, stages: int = 3) -> pr.Race:
+    """A symmetric quadratic race."""
+    return pr.Race(stages=stages, prize=1.0, discount=discount, cost=pr.costs.Quadratic(scale=scale))
+
+
+def leader_value(eq: pr.Equilibrium) -> float:
+    """Firm 0's value at (0, 0)."""
+    return float(eq.value[0, 0, 0])
+
+
+def both_efforts(eq: pr.Equilibrium) -> list[float]:
+    """Both firms' efforts at (0, 1)."""
+    return [float(eq.effort[0, 0, 1]), float(eq.effort[1, 0, 1])]
+
+
+def fragile_race(discount: float, scale: float) -> pr.Race:
+    """Fails to build at one point, and gives a non-model at another."""
+    if discount == 0.2 and scale == 2.0:
+        raise RuntimeError("no race here")
+    if discount == 0.05 and scale == 0.5:
+        return "not a race"  # type: ignore[return-value]
+    return make_race(discount, scale)
+
+
+def fragile_measure(eq: pr.Equilibrium) -> float:
+    """Fails for one race."""
+    if eq.model.discount == 0.1 and eq.model.cost[0].scale == 1.0:
+        raise ZeroDivisionError("measure broke")
+    return leader_value(eq)
