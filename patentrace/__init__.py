@@ -15,16 +15,21 @@ Examples
 
 from patentrace import costs
 from patentrace._version import __version__
-from patentrace.equilibrium import Equilibrium, SolverInfo, Verification
+from patentrace.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo, Verification
 from patentrace.errors import EquilibriumError
+from patentrace.lag_experiment import LagExperiment, lag_experiment
 from patentrace.leapfrog import LeapfrogReport, leapfrog, preemption_region
-from patentrace.models import Race
+from patentrace.models import Action, LaggedRace, Race
 from patentrace.solvers import single_firm, solve, solve_many
 from patentrace.sweep import SweepResult, sweep
 
 __all__ = [
+    "Action",
     "Equilibrium",
     "EquilibriumError",
+    "LagExperiment",
+    "LaggedEquilibrium",
+    "LaggedRace",
     "LeapfrogReport",
     "Race",
     "SolverInfo",
@@ -32,6 +37,7 @@ __all__ = [
     "Verification",
     "__version__",
     "costs",
+    "lag_experiment",
     "leapfrog",
     "preemption_region",
     "single_firm",

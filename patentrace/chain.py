@@ -28,12 +28,17 @@ import numpy as np
 from numpy.typing import NDArray
 
 from patentrace.lattice import Layout
+from patentrace.models import LaggedRace
+from patentrace.periods import CONTINUE, transition
 
 __all__ = [
     "expected_duration",
     "expected_duration_flat",
     "hitting_probability",
     "hitting_probability_flat",
+    "period_expected_duration",
+    "period_hitting_probability",
+    "period_reachable",
     "reachable",
     "reachable_flat",
     "win_probability",
@@ -145,3 +150,81 @@ def expected_duration_flat(layout: Layout, hazard: FloatArray) -> FloatArray:
 def expected_duration(hazard: FloatArray) -> FloatArray:
     """Expected time until a firm wins, shape ``(N1 + 1, N2 + 1)``; ``inf`` where the race may stall."""
     return expected_duration_flat(_single(hazard), hazard.reshape(2, -1)).reshape(hazard.shape[1:])
+
+
+def period_hitting_probability(
+    race: LaggedRace,
+    strategy: tuple[FloatArray, FloatArray],
+    target: BoolArray,
+    ends: tuple[int, ...] = (),
+) -> FloatArray:
+    """For a lagged race: probability of reaching open states in ``target`` or ending in ``ends``.
+
+    A period can advance either firm by several stages, end the race (a win or a tie,
+    the outcome kinds of :mod:`patentrace.periods`) or leave the state unchanged. With
+    ``pi`` the advances' probabilities, ``U(s) = sum_{(d1, d2) != (0, 0)} pi U(next) /
+    (1 - pi[0, 0])``; a state nobody leaves reaches nothing.
+
+    Parameters
+    ----------
+    race : LaggedRace
+        The model.
+    strategy : (ndarray, ndarray)
+        Each firm's mixed actions at every state, shape ``(N1 + 1, N2 + 1, m_k)``.
+    target : ndarray of bool, shape (N1 + 1, N2 + 1)
+        Open states that count as reached.
+    ends : tuple of int
+        Outcome kinds that count as reached (``FIRST_WINS``, ``SECOND_WINS``, ``TIE``).
+
+    Returns
+    -------
+    ndarray, shape (N1 + 1, N2 + 1)
+    """
+    reach = target.astype(float)
+    for step in Layout.of([race.stages]).steps:
+        for i, j in zip(step.i.tolist(), step.j.tolist(), strict=True):
+            if target[i, j]:
+                continue
+            advance, outcome = transition(race, strategy, i, j)
+            advance[0, 0] = 0.0  # leave the self-loop out: the rest is the probability of moving
+            going_on = outcome.kind == CONTINUE
+            worth = np.where(going_on, reach[outcome.next_i, outcome.next_j], np.isin(outcome.kind, ends))
+            moving = float(np.sum(advance))  # summed directly: 1 - stay would cancel when moves are rare
+            reach[i, j] = float(np.sum(advance * worth)) / moving if moving > 0.0 else 0.0
+    return reach
+
+
+def period_expected_duration(race: LaggedRace, strategy: tuple[FloatArray, FloatArray]) -> FloatArray:
+    """For a lagged race: expected number of periods until the race ends; ``inf`` where it can stall."""
+    periods = np.zeros(race.shape)
+    for step in Layout.of([race.stages]).steps:
+        for i, j in zip(step.i.tolist(), step.j.tolist(), strict=True):
+            advance, outcome = transition(race, strategy, i, j)
+            advance[0, 0] = 0.0
+            later = np.where(outcome.kind == CONTINUE, periods[outcome.next_i, outcome.next_j], 0.0)
+            moving = float(np.sum(advance))
+            with np.errstate(invalid="ignore"):
+                after = float(np.sum(np.where(advance > 0.0, advance * later, 0.0)))
+            with np.errstate(over="ignore", divide="ignore"):
+                periods[i, j] = (1.0 + after) / moving if moving > 0.0 else np.inf
+    return periods
+
+
+def period_reachable(
+    race: LaggedRace, strategy: tuple[FloatArray, FloatArray], target: BoolArray, ends: tuple[int, ...] = ()
+) -> BoolArray:
+    """For a lagged race: whether ``target`` or an outcome in ``ends`` can be reached at all.
+
+    The exact counterpart of ``period_hitting_probability(...) > 0``.
+    """
+    reach = target.copy()
+    for step in Layout.of([race.stages]).steps:
+        for i, j in zip(step.i.tolist(), step.j.tolist(), strict=True):
+            if target[i, j]:
+                continue
+            advance, outcome = transition(race, strategy, i, j)
+            going_on = outcome.kind == CONTINUE
+            good = np.where(going_on, reach[outcome.next_i, outcome.next_j], np.isin(outcome.kind, ends))
+            good[0, 0] = False
+            reach[i, j] = bool(np.any((advance > 0.0) & good))
+    return reach

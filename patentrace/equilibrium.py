@@ -25,10 +25,12 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from patentrace import verification
-from patentrace.models import Race
+from patentrace import chain, verification
+from patentrace.lattice import open_states
+from patentrace.models import LaggedRace, Race
+from patentrace.periods import FIRST_WINS, SECOND_WINS, TIE, nashpy_agrees, period_game, progress_matrix
 
-__all__ = ["Equilibrium", "SolverInfo", "Verification"]
+__all__ = ["Equilibrium", "LaggedEquilibrium", "SolverInfo", "Verification"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -230,3 +232,155 @@ class Equilibrium:
             coords=coords,
             attrs={"solver": self.solver.method, "selection": self.solver.selection, "version": self.solver.version},
         )
+
+
+@dataclass(frozen=True, eq=False)
+class LaggedEquilibrium:
+    """A stationary equilibrium of a :class:`~patentrace.LaggedRace` (SPEC.md §2).
+
+    Attributes
+    ----------
+    model : LaggedRace
+        The race solved.
+    strategy : (ndarray, ndarray)
+        ``strategy[k][i, j, a]``: probability that firm ``k`` plays its action ``a`` at
+        ``(i, j)``; shapes ``(N1 + 1, N2 + 1, m_k)``, zero at terminal states.
+    value : ndarray, shape (2, N1 + 1, N2 + 1)
+        Expected discounted payoffs; prize / loser prize at terminal states.
+    win_probability : ndarray, shape (2, N1 + 1, N2 + 1)
+        Probability that firm ``k`` wins outright (a tie broken by ``tie="first"`` counts).
+    tie_probability : ndarray, shape (N1 + 1, N2 + 1)
+        Probability that the race ends in a tie that shares or forfeits the prize.
+        ``win_0 + win_1 + tie = 1`` except where the race can stall (nobody advances).
+    expected_duration : ndarray, shape (N1 + 1, N2 + 1)
+        Expected number of periods until the race ends (``inf`` where it can stall).
+    multiplicity : ndarray of int, shape (N1 + 1, N2 + 1)
+        Equilibria found at each state given the selected continuation.
+    degenerate : ndarray of bool, shape (N1 + 1, N2 + 1)
+        States whose period game is degenerate at an equilibrium found (a firm has more
+        pure best responses than its support): equilibria may form a continuum there.
+    solver : SolverInfo
+        Method, selection rule, options (``complete``: whether every support size was
+        enumerated everywhere), version, time.
+    """
+
+    model: LaggedRace
+    strategy: tuple[FloatArray, FloatArray]
+    value: FloatArray
+    win_probability: FloatArray
+    tie_probability: FloatArray
+    expected_duration: FloatArray
+    multiplicity: IntArray
+    degenerate: NDArray[np.bool_]
+    solver: SolverInfo = field(repr=False)
+
+    def __post_init__(self) -> None:
+        for name in ("value", "win_probability", "tie_probability", "expected_duration", "multiplicity",
+                     "degenerate"):
+            object.__setattr__(self, name, _frozen(getattr(self, name)))
+        object.__setattr__(self, "strategy", (_frozen(self.strategy[0]), _frozen(self.strategy[1])))
+
+    @staticmethod
+    def build(
+        race: LaggedRace,
+        strategy: tuple[FloatArray, FloatArray],
+        value: FloatArray,
+        multiplicity: IntArray,
+        degenerate: NDArray[np.bool_],
+        solver: SolverInfo,
+    ) -> LaggedEquilibrium:
+        """Assemble the result, computing the probabilities and durations of the chain."""
+        n1, n2 = race.stages
+        nothing = np.zeros(race.shape, dtype=bool)
+        first_won, second_won = nothing.copy(), nothing.copy()
+        first_won[n1, :n2], second_won[:n1, n2] = True, True
+        win = np.stack([
+            chain.period_hitting_probability(race, strategy, first_won, (FIRST_WINS,)),
+            chain.period_hitting_probability(race, strategy, second_won, (SECOND_WINS,)),
+        ])
+        win[:, n1, n2] = 0.5
+        tie = chain.period_hitting_probability(race, strategy, nothing, (TIE,))
+        return LaggedEquilibrium(
+            model=race, strategy=strategy, value=value, win_probability=win, tie_probability=tie,
+            expected_duration=chain.period_expected_duration(race, strategy),
+            multiplicity=multiplicity, degenerate=degenerate, solver=solver,
+        )
+
+    def advance_probability(self) -> FloatArray:
+        """Probability that each firm advances at least one stage in a period, shape ``(2, N1 + 1, N2 + 1)``."""
+        out = np.zeros((2, *self.model.shape))
+        for i, j in zip(*np.nonzero(open_states(self.model.stages)), strict=True):
+            for firm, stage in ((0, int(i)), (1, int(j))):
+                still = progress_matrix(self.model, firm, stage)[:, 0]
+                out[firm, i, j] = float(self.strategy[firm][i, j] @ (1.0 - still))
+        return out
+
+    @property
+    def expected_time(self) -> FloatArray:
+        """Expected duration in units of time: periods times the lag."""
+        return np.asarray(self.expected_duration * self.model.lag)
+
+    def __repr__(self) -> str:
+        n1, n2 = self.model.stages
+        many = int(np.sum(self.multiplicity > 1))
+        return (f"LaggedEquilibrium(stages=({n1}, {n2}), lag={self.model.lag}, "
+                f"selection={self.solver.selection!r}, states_with_several_equilibria={many})")
+
+    def verify(self) -> Verification:
+        """Check the equilibrium: largest gain from a pure action, largest Bellman residual.
+
+        At every open state the period game ``M_k(v_k)`` is rebuilt from the stored
+        values; the gain is the best pure action's payoff minus the value, the residual
+        ``|v_k - sigma_1' M_k(v_k) sigma_2|``; both relative to the prize.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
+        >>> race = pr.LaggedRace(stages=2, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
+        >>> gain, residual = pr.solve(race).verify()
+        >>> gain < 1e-12 and residual < 1e-12
+        True
+        """
+        gain, residual = 0.0, 0.0
+        for i, j in zip(*np.nonzero(open_states(self.model.stages)), strict=True):
+            game = period_game(self.model, self.value, int(i), int(j))
+            s1, s2 = self.strategy[0][i, j], self.strategy[1][i, j]
+            v1, v2 = self.value[0, i, j], self.value[1, i, j]
+            m1, m2 = game.payoff(0, v1), game.payoff(1, v2)
+            gain = max(gain, float(np.max(m1 @ s2)) - v1, float(np.max(s1 @ m2)) - v2)
+            residual = max(residual, abs(v1 - float(s1 @ m1 @ s2)), abs(v2 - float(s1 @ m2 @ s2)))
+        return Verification(max_deviation_gain=float(max(gain, 0.0)) / self.model.prize,
+                            max_residual=float(residual) / self.model.prize)
+
+    def nashpy_disagrees(self) -> list[tuple[int, int]]:
+        """States whose profile nashpy's vertex enumeration of ``M(v)`` does not contain.
+
+        An independent check of every state's equilibrium; empty when all agree.
+        Degenerate states can hold equilibria that are not vertices.
+        """
+        out = []
+        for i, j in zip(*np.nonzero(open_states(self.model.stages)), strict=True):
+            game = period_game(self.model, self.value, int(i), int(j))
+            profile = (self.strategy[0][i, j], self.strategy[1][i, j])
+            if not nashpy_agrees(game, profile, self.value[:, i, j]):
+                out.append((int(i), int(j)))
+        return out
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain Python data (nested lists), ready for ``json.dumps``."""
+        return {
+            "model": {"type": "LaggedRace", "stages": list(self.model.stages), "prize": self.model.prize,
+                      "loser_prize": self.model.loser_prize, "discount": self.model.discount,
+                      "lag": self.model.lag, "tie": self.model.tie},
+            "strategy": [self.strategy[0].tolist(), self.strategy[1].tolist()],
+            "value": self.value.tolist(),
+            "win_probability": self.win_probability.tolist(),
+            "tie_probability": self.tie_probability.tolist(),
+            "expected_duration": self.expected_duration.tolist(),
+            "multiplicity": self.multiplicity.tolist(),
+            "degenerate": self.degenerate.tolist(),
+            "solver": {"method": self.solver.method, "selection": self.solver.selection,
+                       "options": dict(self.solver.options), "version": self.solver.version,
+                       "seconds": self.solver.seconds},
+        }

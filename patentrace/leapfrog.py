@@ -26,17 +26,20 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from patentrace.chain import hitting_probability, reachable
-from patentrace.equilibrium import Equilibrium
+from patentrace.chain import hitting_probability, period_hitting_probability, period_reachable, reachable
+from patentrace.equilibrium import Equilibrium, LaggedEquilibrium
 from patentrace.lattice import check_state, open_states, remaining
+from patentrace.periods import FIRST_WINS, SECOND_WINS, TIE
 
 __all__ = ["LeapfrogReport", "leapfrog", "preemption_region", "underflow_region"]
 
 BoolArray = NDArray[np.bool_]
+AnyEquilibrium = Equilibrium | LaggedEquilibrium
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ class LeapfrogReport:
         The firm with more (fewer) stages left; None when level.
     win_probability : (float, float)
         Each firm's probability of winning from ``state``.
+    tie_probability : float
+        Probability of a tie (lagged races; 0 in continuous time).
     follower_win_probability : float or None
         The follower's probability of winning; None when level.
     leapfrog_probability : float or None
@@ -81,6 +86,7 @@ class LeapfrogReport:
     follower: int | None
     leader: int | None
     win_probability: tuple[float, float]
+    tie_probability: float
     follower_win_probability: float | None
     leapfrog_probability: float | None
     catch_up_probability: float | None
@@ -108,12 +114,13 @@ class LeapfrogReport:
                 lines.append("  note: leapfrogging is possible, but its probability is below the float range")
         lines.append(
             f"  win probabilities:      firm 0 {self.win_probability[0]:.10f}, firm 1 {self.win_probability[1]:.10f}"
+            + (f", tie {self.tie_probability:.10f}" if self.tie_probability else "")
         )
         states = [(int(a), int(b)) for a, b in zip(*np.nonzero(self.preemption_region), strict=True)]
         shown = ", ".join(str(s) for s in states[:12]) + (", ..." if len(states) > 12 else "")
         lines.append(f"  preemption region:      {len(states)} state(s){': ' + shown if states else ''}")
         lines.append(f"  epsilon-preemption:     {'holds' if self.epsilon_preemption else 'does not hold'}")
-        total = self.win_probability[0] + self.win_probability[1]
+        total = self.win_probability[0] + self.win_probability[1] + self.tie_probability
         if total < 1.0 - 1e-9:
             lines.append(
                 f"  note: the win probabilities sum to {total:.10f}: with probability {1.0 - total:.3g} the race "
@@ -128,23 +135,27 @@ class LeapfrogReport:
         return "\n".join(lines)
 
 
-def _behind(eq: Equilibrium) -> tuple[BoolArray, BoolArray]:
+def _behind(eq: AnyEquilibrium) -> tuple[BoolArray, BoolArray]:
     """Masks of open states where firm 0 (resp. firm 1) has more stages left."""
     left_0, left_1 = remaining(eq.model.stages)
     opened = open_states(eq.model.stages)
     return opened & (left_0 > left_1), opened & (left_1 > left_0)
 
 
-def underflow_region(eq: Equilibrium) -> BoolArray:
-    """Open states where the firm behind has an effort below the float range."""
+def underflow_region(eq: AnyEquilibrium) -> BoolArray:
+    """Open states where the firm behind has an effort below the float range (none in lagged races)."""
+    if isinstance(eq, LaggedEquilibrium):
+        return np.zeros(eq.model.shape, dtype=bool)
     behind_0, behind_1 = _behind(eq)
     return np.asarray((behind_0 & eq.underflow[0]) | (behind_1 & eq.underflow[1]))
 
 
-def preemption_region(eq: Equilibrium) -> BoolArray:
-    """Open states where the firm with more stages left exerts zero effort (SPEC.md §4).
+def preemption_region(eq: AnyEquilibrium) -> BoolArray:
+    """Open states where the firm with more stages left does not invest (SPEC.md §4).
 
-    Zero efforts that are only underflow (``Equilibrium.underflow``) do not count.
+    In a :class:`~patentrace.Race`: zero effort (zeros that are only underflow,
+    ``Equilibrium.underflow``, do not count). In a :class:`~patentrace.LaggedRace`: no
+    chance of advancing in the period.
 
     Examples
     --------
@@ -154,25 +165,48 @@ def preemption_region(eq: Equilibrium) -> BoolArray:
     False
     """
     behind_0, behind_1 = _behind(eq)
+    if isinstance(eq, LaggedEquilibrium):
+        advance = eq.advance_probability()
+        return np.asarray((behind_0 & (advance[0] == 0.0)) | (behind_1 & (advance[1] == 0.0)))
     idle_0 = behind_0 & (eq.effort[0] == 0.0) & ~eq.underflow[0]
     idle_1 = behind_1 & (eq.effort[1] == 0.0) & ~eq.underflow[1]
     return np.asarray(idle_0 | idle_1)
 
 
-def leapfrog(eq: Equilibrium, state: tuple[int, int], tolerance: float = 0.0) -> LeapfrogReport:
+def _chances(
+    eq: AnyEquilibrium, state: tuple[int, int], follower: int, gap: NDArray[np.intp], tolerance: float
+) -> tuple[float, float, bool]:
+    """Leapfrog and catch-up probabilities of the follower, and whether leapfrogging is possible."""
+    i, j = state
+    ahead, level = gap < 0, gap <= 0
+    if isinstance(eq, LaggedEquilibrium):
+        wins = (FIRST_WINS if follower == 0 else SECOND_WINS,)
+        race, strategy = eq.model, eq.strategy
+        leap = float(period_hitting_probability(race, strategy, ahead, wins)[i, j])
+        catch_up = float(period_hitting_probability(race, strategy, level, (*wins, TIE))[i, j])
+        possible = bool(period_reachable(race, strategy, ahead, wins)[i, j])
+    else:
+        leap = float(hitting_probability(eq.hazard, ahead)[i, j])
+        catch_up = float(hitting_probability(eq.hazard, level)[i, j])
+        possible = bool(reachable(eq.hazard, ahead)[i, j])
+    return leap, catch_up, possible if tolerance == 0.0 else leap > tolerance
+
+
+def leapfrog(eq: AnyEquilibrium, state: tuple[int, int], tolerance: float = 0.0) -> LeapfrogReport:
     """The leapfrog report of SPEC.md §4 for an equilibrium at a state.
 
     Parameters
     ----------
-    eq : Equilibrium
-        A solved race.
+    eq : Equilibrium or LaggedEquilibrium
+        A solved race. In a lagged race a firm can jump several stages in a period,
+        so it can get ahead without ever being level; a tie counts as drawing level.
     state : (int, int)
         Stages completed ``(i, j)``; ``0 <= i <= N1``, ``0 <= j <= N2``, not both finished.
     tolerance : float
         ``can_leapfrog`` is ``leapfrog_probability > tolerance``. The default 0 asks
         whether leapfrogging is possible at all, answered exactly by a search for
-        a path to the lead with positive hazards at every step (a product of tiny
-        probabilities can underflow to 0). Pass e.g. 1e-6 to ask whether it is
+        a path to the lead with positive probability at every step (a product of
+        tiny probabilities can underflow to 0). Pass e.g. 1e-6 to ask whether it is
         likely enough to matter.
 
     Returns
@@ -192,8 +226,8 @@ def leapfrog(eq: Equilibrium, state: tuple[int, int], tolerance: float = 0.0) ->
     >>> report.follower, report.can_leapfrog
     (0, False)
     """
-    if not isinstance(eq, Equilibrium):
-        raise TypeError(f"eq must be a patentrace.Equilibrium, got {type(eq).__name__}")
+    if not isinstance(eq, (Equilibrium, LaggedEquilibrium)):
+        raise TypeError(f"eq must be a patentrace.Equilibrium or LaggedEquilibrium, got {type(eq).__name__}")
     stages = eq.model.stages
     i, j = check_state(state, stages)
     left_0, left_1 = remaining(stages)
@@ -202,31 +236,19 @@ def leapfrog(eq: Equilibrium, state: tuple[int, int], tolerance: float = 0.0) ->
     one_ahead = open_states(stages) & (np.abs(left_0 - left_1) == 1)
     epsilon = bool(one_ahead.any() and np.all(region[one_ahead]))
     win = (float(eq.win_probability[0, i, j]), float(eq.win_probability[1, i, j]))
+    tie = float(eq.tie_probability[i, j]) if isinstance(eq, LaggedEquilibrium) else 0.0
+    common: dict[str, Any] = {"state": (i, j), "remaining": left, "win_probability": win, "tie_probability": tie,
+              "preemption_region": region, "underflow_region": underflow_region(eq),
+              "epsilon_preemption": epsilon, "tolerance": tolerance}
     if left[0] == left[1]:
         return LeapfrogReport(
-            state=(i, j), remaining=left, follower=None, leader=None, win_probability=win,
-            follower_win_probability=None, leapfrog_probability=None, catch_up_probability=None,
-            can_leapfrog=None, preemption_region=region, underflow_region=underflow_region(eq),
-            epsilon_preemption=epsilon, tolerance=tolerance,
+            follower=None, leader=None, follower_win_probability=None, leapfrog_probability=None,
+            catch_up_probability=None, can_leapfrog=None, **common,
         )
     follower = 0 if left[0] > left[1] else 1
     gap = (left_0 - left_1) if follower == 0 else (left_1 - left_0)  # > 0: follower still behind
-    ahead = gap < 0
-    leap = float(hitting_probability(eq.hazard, ahead)[i, j])
-    possible = bool(reachable(eq.hazard, ahead)[i, j]) if tolerance == 0.0 else leap > tolerance
-    catch_up = float(hitting_probability(eq.hazard, gap <= 0)[i, j])
+    leap, catch_up, possible = _chances(eq, (i, j), follower, gap, tolerance)
     return LeapfrogReport(
-        state=(i, j),
-        remaining=left,
-        follower=follower,
-        leader=1 - follower,
-        win_probability=win,
-        follower_win_probability=win[follower],
-        leapfrog_probability=leap,
-        catch_up_probability=catch_up,
-        can_leapfrog=possible,
-        preemption_region=region,
-        underflow_region=underflow_region(eq),
-        epsilon_preemption=epsilon,
-        tolerance=tolerance,
+        follower=follower, leader=1 - follower, follower_win_probability=win[follower],
+        leapfrog_probability=leap, catch_up_probability=catch_up, can_leapfrog=possible, **common,
     )

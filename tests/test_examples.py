@@ -5,10 +5,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from matplotlib import image as plt_image
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 EXPECTED = {
+    "lag_experiment.py": ["Longer lags do not help the follower here", "Figure saved to"],
     "quickstart.py": ["follower: firm 0", "can leapfrog:           yes"],
     "lee_wilde.py": ["Largest relative difference between solver and closed form"],
     "dropout.py": ["(0, 2), (0, 3), (1, 3)", "can leapfrog:           no"],
@@ -20,8 +22,18 @@ def test_every_example_is_listed():
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_example_runs(name: str):
-    done = subprocess.run([sys.executable, str(EXAMPLES / name)], capture_output=True, text=True, timeout=600)
+def test_example_runs(name: str, tmp_path: Path):
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / name)], capture_output=True, text=True, timeout=600, cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     for phrase in EXPECTED[name]:
         assert phrase in done.stdout
+
+
+def test_lag_figure_is_drawn(tmp_path: Path):
+    subprocess.run([sys.executable, str(EXAMPLES / "lag_experiment.py")], check=True, cwd=tmp_path,
+                   capture_output=True, timeout=600)
+    picture = tmp_path / "lag_experiment.png"
+    pixels = plt_image.imread(picture)
+    assert pixels.shape[0] > 300 and pixels.std() > 0.05  # not blank

@@ -14,51 +14,59 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 
-from patentrace.equilibrium import Equilibrium
+from patentrace.equilibrium import Equilibrium, LaggedEquilibrium
 from patentrace.errors import EquilibriumError
-from patentrace.models import Race
+from patentrace.models import LaggedRace, Race
 from patentrace.solvers.backward import single_firm, solve_race, solve_races
+from patentrace.solvers.stagegame import solve_lagged
 
 __all__ = ["single_firm", "solve", "solve_many"]
 
 
 def solve(
-    model: Race,
+    model: Race | LaggedRace,
     *,
     method: str = "backward",
     selection: str = "fastest",
     grid: int = 16,
     verify: bool = False,
     tolerance: float = 1e-8,
-) -> Equilibrium:
+    max_pairs: int = 200_000,
+) -> Any:
     """Solve a model for its Markov perfect equilibrium.
 
     Parameters
     ----------
-    model : Race
-        The race (SPEC.md §1).
+    model : Race or LaggedRace
+        The race (SPEC.md §1 or §2).
     method : {"backward"}
-        Backward induction over anti-diagonals, every state's equilibria
-        bracketed (:mod:`patentrace.solvers.backward`).
+        Backward induction over the states. For a :class:`Race`, every state's
+        equilibria are bracketed (:mod:`patentrace.solvers.backward`); for a
+        :class:`LaggedRace`, every stationary equilibrium of each period game is
+        found by support enumeration (:mod:`patentrace.solvers.stagegame`).
     selection : {"fastest", "slowest", "richest"}
         Where a state has several equilibria: the one with the largest total
-        hazard (default), the smallest, or the largest joint value. The count is
-        kept in ``Equilibrium.multiplicity`` either way.
+        hazard or expected progress (default), the smallest, or the largest joint
+        value. The count is kept in ``multiplicity`` either way.
     grid : int
-        Resolution of the per-state root search (points per effort range).
+        ``Race``: cells the per-state root search starts from.
     verify : bool
-        Also run :meth:`Equilibrium.verify` and raise if a deviation gains more than
+        Also run ``verify()`` and raise if a deviation gains more than
         ``tolerance`` (relative to the prize) or a residual exceeds it.
     tolerance : float
         Threshold for ``verify``.
+    max_pairs : int
+        ``LaggedRace``: most support pairs enumerated per state (beyond it the
+        largest supports are left out and ``solver.options["complete"]`` is False).
 
     Returns
     -------
-    Equilibrium
-        Every state's efforts are mutual best responses (checked per state).
+    Equilibrium or LaggedEquilibrium
+        Every state's equilibrium checked.
 
     Raises
     ------
@@ -75,14 +83,27 @@ def solve(
     >>> eq.effort.shape
     (2, 4, 3)
     """
-    if not isinstance(model, Race):
-        raise TypeError(f"model must be a patentrace.Race, got {type(model).__name__}")
     if method != "backward":
-        raise ValueError(f"method must be 'backward' for a Race, got {method!r}")
+        raise ValueError(f"method must be 'backward', got {method!r}")
+    if isinstance(model, LaggedRace):
+        lagged = solve_lagged(model, selection=selection, max_pairs=max_pairs)
+        if verify:
+            _certify_lagged(lagged, tolerance)
+        return lagged
+    if not isinstance(model, Race):
+        raise TypeError(f"model must be a patentrace.Race or LaggedRace, got {type(model).__name__}")
     eq = solve_race(model, selection=selection, grid=grid)
     if verify:
         _certify(eq, tolerance)
     return eq
+
+
+def _certify_lagged(eq: LaggedEquilibrium, tolerance: float) -> None:
+    gain, residual = eq.verify()
+    if gain > tolerance or residual > tolerance:
+        raise EquilibriumError(
+            "verification failed", None, {"deviation_gain": gain, "residual": residual, "tolerance": tolerance}
+        )
 
 
 def _certify(eq: Equilibrium, tolerance: float) -> None:

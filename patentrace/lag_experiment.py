@@ -1,0 +1,158 @@
+"""The lag experiment: one technology, several information lags (SPEC.md §2).
+
+FGST's second route to competition is imperfect monitoring. To ask whether a
+longer lag helps the firm behind, the technology per unit of time must stay fixed
+while the lag changes: :meth:`~patentrace.LaggedRace.from_race` builds each lagged
+race from the same :class:`~patentrace.Race` (Poisson stage completions, flow
+costs over the period). :func:`lag_experiment` solves one race per lag and
+collects, at a state, the follower's chances and the preemption region.
+
+Examples
+--------
+>>> import patentrace as pr
+>>> race = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic(linear=0.05))
+>>> result = lag_experiment(race, lags=[0.25, 1.0], efforts=[0.0, 0.2, 0.4, 0.6], state=(0, 1))
+>>> result.follower
+0
+>>> result.follower_win_probability.shape
+(2,)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from patentrace.equilibrium import LaggedEquilibrium
+from patentrace.leapfrog import leapfrog
+from patentrace.models import LaggedRace, Race
+from patentrace.solvers import solve
+
+__all__ = ["LagExperiment", "lag_experiment"]
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class LagExperiment:
+    """The follower's chances at one state, lag by lag, for a fixed technology.
+
+    Attributes
+    ----------
+    race : Race
+        The technology.
+    state : (int, int)
+        Where the follower stands.
+    follower : int
+        The firm with more stages left at ``state``.
+    lags : ndarray
+        The period lengths, in increasing order.
+    follower_win_probability, leapfrog_probability, catch_up_probability, tie_probability : ndarray
+        One entry per lag (SPEC.md §4, ties counted apart).
+    follower_advance_probability : ndarray
+        Probability that the follower advances in the first period.
+    preemption_states : ndarray of int
+        Number of open states where the firm behind does not invest, per lag.
+    epsilon_preemption : ndarray of bool
+        Whether every one-stage lead is decisive, per lag.
+    equilibria : list of LaggedEquilibrium
+        The solved races.
+    """
+
+    race: Race
+    state: tuple[int, int]
+    follower: int
+    lags: FloatArray
+    follower_win_probability: FloatArray
+    leapfrog_probability: FloatArray
+    catch_up_probability: FloatArray
+    tie_probability: FloatArray
+    follower_advance_probability: FloatArray
+    preemption_states: NDArray[np.intp]
+    epsilon_preemption: NDArray[np.bool_]
+    equilibria: list[LaggedEquilibrium] = field(repr=False)
+
+    def __str__(self) -> str:
+        header = (f"{'lag':>8} {'advances':>9} {'wins':>9} {'leapfrogs':>10} {'catches up':>11} "
+                  f"{'tie':>9} {'preempted':>10} {'eps-preemption':>15}")
+        rows = [f"Follower: firm {self.follower} at state {self.state}", header]
+        for k, lag in enumerate(self.lags):
+            rows.append(
+                f"{lag:8.3g} {self.follower_advance_probability[k]:9.4f} {self.follower_win_probability[k]:9.4f} "
+                f"{self.leapfrog_probability[k]:10.4f} {self.catch_up_probability[k]:11.4f} "
+                f"{self.tie_probability[k]:9.4f} {int(self.preemption_states[k]):10d} "
+                f"{'yes' if self.epsilon_preemption[k] else 'no':>15}"
+            )
+        return "\n".join(rows)
+
+    def trend(self, name: str = "follower_win_probability") -> str:
+        """How a measure moves as the lag grows: ``"rises"``, ``"falls"``, ``"flat"`` or ``"not monotone"``."""
+        values = np.asarray(getattr(self, name), dtype=float)
+        steps = np.diff(values)
+        if np.all(np.abs(steps) <= 1e-12):
+            return "flat"
+        if np.all(steps >= -1e-12):
+            return "rises"
+        if np.all(steps <= 1e-12):
+            return "falls"
+        return "not monotone"
+
+
+def lag_experiment(
+    race: Race,
+    lags: Sequence[float],
+    efforts: Any,
+    state: tuple[int, int] = (0, 1),
+    **solve_options: Any,
+) -> LagExperiment:
+    """Solve ``race``'s technology at each lag and report the follower's chances at ``state``.
+
+    Parameters
+    ----------
+    race : Race
+        The technology per unit of time.
+    lags : sequence of float
+        Period lengths ``> 0``.
+    efforts : sequence of float, or a pair
+        The effort grid offered in every period (see :meth:`LaggedRace.from_race`).
+    state : (int, int)
+        A state where one firm is behind.
+    **solve_options
+        Passed to :func:`patentrace.solve`.
+
+    Returns
+    -------
+    LagExperiment
+
+    Raises
+    ------
+    ValueError
+        If ``lags`` is empty or ``state`` has no follower.
+    """
+    order = np.sort(np.asarray(list(lags), dtype=float))
+    if order.size == 0:
+        raise ValueError("lags must hold at least one period length")
+    equilibria = [solve(LaggedRace.from_race(race, float(lag), efforts), **solve_options) for lag in order]
+    reports = [leapfrog(eq, state) for eq in equilibria]
+    if reports[0].follower is None:
+        raise ValueError(f"state {state} has no follower: both firms have the same number of stages left")
+    follower = reports[0].follower
+    i, j = reports[0].state
+    return LagExperiment(
+        race=race,
+        state=(i, j),
+        follower=follower,
+        lags=order,
+        follower_win_probability=np.array([r.follower_win_probability for r in reports], dtype=float),
+        leapfrog_probability=np.array([r.leapfrog_probability for r in reports], dtype=float),
+        catch_up_probability=np.array([r.catch_up_probability for r in reports], dtype=float),
+        tie_probability=np.array([r.tie_probability for r in reports]),
+        follower_advance_probability=np.array([eq.advance_probability()[follower, i, j] for eq in equilibria]),
+        preemption_states=np.array([int(r.preemption_region.sum()) for r in reports], dtype=np.intp),
+        epsilon_preemption=np.array([r.epsilon_preemption for r in reports]),
+        equilibria=equilibria,
+    )
