@@ -30,7 +30,7 @@ from __future__ import annotations
 import abc
 import math
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import sympy
@@ -204,8 +204,44 @@ class Cost(abc.ABC):
             raise ValueError(f"cost {name} is not convex: its marginal cost decreases on [0, 1000]")
 
 
+class _PowerLaw:
+    """The methods of the power family ``m x + a x**g / g``, for one cost or a family of them."""
+
+    scale: Any
+    exponent: Any
+    linear: Any
+
+    def value(self, effort: ArrayLike) -> FloatArray:
+        """Flow cost ``m x + a x**g / g``."""
+        return power_value(effort, self.scale, self.exponent, self.linear)
+
+    def marginal(self, effort: ArrayLike) -> FloatArray:
+        """Marginal cost ``m + a x**(g - 1)``."""
+        return power_marginal(effort, self.scale, self.exponent, self.linear)
+
+    def curvature(self, effort: ArrayLike) -> FloatArray:
+        """Second derivative ``a (g - 1) x**(g - 2)``."""
+        return power_curvature(effort, self.scale, self.exponent)
+
+    def inverse_marginal(self, slope: ArrayLike) -> FloatArray:
+        """Effort with marginal cost ``slope``: ``((slope - m) / a)**(1 / (g - 1))``, 0 below ``m``."""
+        return power_inverse_marginal(slope, self.scale, self.exponent, self.linear)
+
+    def best_response(self, target: ArrayLike, rate: ArrayLike) -> FloatArray:
+        """Best response of SPEC equation (1) for the power cost (see :func:`power_best_response`).
+
+        Examples
+        --------
+        >>> r, P, a = 0.1, 1.0, 1.0   # a lone firm one stage from the prize
+        >>> x = Quadratic(scale=a).best_response(target=r * P, rate=r)
+        >>> bool(abs(x - (-r + (r * r + 2 * r * P / a) ** 0.5)) < 1e-15)
+        True
+        """
+        return power_best_response(target, rate, self.scale, self.exponent, self.linear)
+
+
 @dataclass(frozen=True)
-class Power(Cost):
+class Power(_PowerLaw, Cost):
     """Power cost ``c(x) = m x + a x**g / g`` (SPEC.md §1).
 
     Parameters
@@ -243,34 +279,6 @@ class Power(Cost):
         object.__setattr__(self, "scale", scale)
         object.__setattr__(self, "exponent", exponent)
         object.__setattr__(self, "linear", linear)
-
-    def value(self, effort: ArrayLike) -> FloatArray:
-        """Flow cost ``m x + a x**g / g``."""
-        return power_value(effort, self.scale, self.exponent, self.linear)
-
-    def marginal(self, effort: ArrayLike) -> FloatArray:
-        """Marginal cost ``m + a x**(g - 1)``."""
-        return power_marginal(effort, self.scale, self.exponent, self.linear)
-
-    def curvature(self, effort: ArrayLike) -> FloatArray:
-        """Second derivative ``a (g - 1) x**(g - 2)``."""
-        return power_curvature(effort, self.scale, self.exponent)
-
-    def inverse_marginal(self, slope: ArrayLike) -> FloatArray:
-        """Effort with marginal cost ``slope``: ``((slope - m) / a)**(1 / (g - 1))``, 0 below ``m``."""
-        return power_inverse_marginal(slope, self.scale, self.exponent, self.linear)
-
-    def best_response(self, target: ArrayLike, rate: ArrayLike) -> FloatArray:
-        """Best response of SPEC equation (1) for the power cost (see :func:`power_best_response`).
-
-        Examples
-        --------
-        >>> r, P, a = 0.1, 1.0, 1.0   # a lone firm one stage from the prize
-        >>> x = Quadratic(scale=a).best_response(target=r * P, rate=r)
-        >>> bool(abs(x - (-r + (r * r + 2 * r * P / a) ** 0.5)) < 1e-15)
-        True
-        """
-        return power_best_response(target, rate, self.scale, self.exponent, self.linear)
 
     def expression(self, effort: sympy.Symbol | None = None) -> sympy.Expr:
         """``m x + a x**g / g`` with exact rational coefficients."""
@@ -414,7 +422,7 @@ def _power_halley(gain: FloatArray, s: FloatArray, a: FloatArray, g: FloatArray)
 
 
 @dataclass(frozen=True, eq=False)
-class PowerFamily:
+class PowerFamily(_PowerLaw):
     """The power costs of many firm-states at once: ``scale``, ``exponent``, ``linear`` are arrays.
 
     What the solvers use to treat a batch of races with different costs in one pass:
@@ -459,22 +467,3 @@ class PowerFamily:
             np.where(swap, other.linear, self.linear),
         )
 
-    def value(self, effort: ArrayLike) -> FloatArray:
-        """Flow cost, elementwise."""
-        return power_value(effort, self.scale, self.exponent, self.linear)
-
-    def marginal(self, effort: ArrayLike) -> FloatArray:
-        """Marginal cost, elementwise."""
-        return power_marginal(effort, self.scale, self.exponent, self.linear)
-
-    def curvature(self, effort: ArrayLike) -> FloatArray:
-        """Second derivative, elementwise."""
-        return power_curvature(effort, self.scale, self.exponent)
-
-    def inverse_marginal(self, slope: ArrayLike) -> FloatArray:
-        """Inverse marginal cost, elementwise."""
-        return power_inverse_marginal(slope, self.scale, self.exponent, self.linear)
-
-    def best_response(self, target: ArrayLike, rate: ArrayLike) -> FloatArray:
-        """Best response of SPEC (1), elementwise (:func:`power_best_response`)."""
-        return power_best_response(target, rate, self.scale, self.exponent, self.linear)

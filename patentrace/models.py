@@ -46,6 +46,24 @@ def _pair(name: str, value: Any) -> tuple[Any, Any]:
     return value, value
 
 
+def _race_basics(
+    stages: Any, prize: Any, discount: Any, loser_prize: Any
+) -> tuple[tuple[int, int], float, float, float]:
+    """Validate what every race has: stages, prize, discount rate, loser prize."""
+    first, second = _pair("stages", stages)
+    counts = (_stage_count(first), _stage_count(second))
+    prize_ = finite_real("prize", prize)
+    if prize_ <= 0.0:
+        raise ValueError(f"prize must be > 0 and finite, got {prize_!r}")
+    discount_ = finite_real("discount", discount)
+    if discount_ <= 0.0:
+        raise ValueError(f"discount must be > 0 (a positive, finite discount rate), got {discount_!r}")
+    loser = finite_real("loser_prize", loser_prize)
+    if loser > prize_:
+        raise ValueError(f"loser_prize must be <= prize ({prize_!r}), got {loser!r}")
+    return counts, prize_, discount_, loser
+
+
 def _stage_rates(name: str, value: Any, stages: tuple[int, int], allow_zero: bool) -> tuple[tuple[float, ...], ...]:
     """Normalise a per-stage rate: None, one sequence for both firms, or a pair of sequences."""
     if value is None:
@@ -129,17 +147,7 @@ class Race:
     productivity: Any = None
 
     def __post_init__(self) -> None:
-        first, second = _pair("stages", self.stages)
-        stages = (_stage_count(first), _stage_count(second))
-        prize = finite_real("prize", self.prize)
-        if prize <= 0.0:
-            raise ValueError(f"prize must be > 0 and finite, got {prize!r}")
-        discount = finite_real("discount", self.discount)
-        if discount <= 0.0:
-            raise ValueError(f"discount must be > 0 (a positive, finite discount rate), got {discount!r}")
-        loser_prize = finite_real("loser_prize", self.loser_prize)
-        if loser_prize > prize:
-            raise ValueError(f"loser_prize must be <= prize ({prize!r}), got {loser_prize!r}")
+        stages, prize, discount, loser_prize = _race_basics(self.stages, self.prize, self.discount, self.loser_prize)
         costs = _pair("cost", self.cost)
         for firm, cost in enumerate(costs):
             if not isinstance(cost, Cost):
@@ -315,20 +323,10 @@ class LaggedRace:
     tie: Any = "split"
 
     def __post_init__(self) -> None:
-        first, second = _pair("stages", self.stages)
-        stages = (_stage_count(first), _stage_count(second))
-        prize = finite_real("prize", self.prize)
-        if prize <= 0.0:
-            raise ValueError(f"prize must be > 0 and finite, got {prize!r}")
+        stages, prize, discount, loser_prize = _race_basics(self.stages, self.prize, self.discount, self.loser_prize)
         lag = finite_real("lag", self.lag)
         if lag <= 0.0:
             raise ValueError(f"lag must be > 0 (the length of a period), got {lag!r}")
-        discount = finite_real("discount", self.discount)
-        if discount <= 0.0:
-            raise ValueError(f"discount must be > 0 (a positive, finite discount rate), got {discount!r}")
-        loser_prize = finite_real("loser_prize", self.loser_prize)
-        if loser_prize > prize:
-            raise ValueError(f"loser_prize must be <= prize ({prize!r}), got {loser_prize!r}")
         menus = _menus(self.actions, stages)
         tie = self.tie
         if isinstance(tie, str):

@@ -19,7 +19,7 @@ Examples
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -28,13 +28,27 @@ from scipy.optimize import elementwise
 from patentrace import hjb
 from patentrace.costs import Cost
 from patentrace.lattice import open_states
-
-if TYPE_CHECKING:
-    from patentrace.equilibrium import Equilibrium
+from patentrace.models import Race
 
 __all__ = ["deviation_gain", "hjb_residual"]
 
 FloatArray = NDArray[np.float64]
+
+
+class Solved(Protocol):
+    """What the checks read of a solved race: the model and the per-state arrays."""
+
+    @property
+    def model(self) -> Race: ...
+
+    @property
+    def effort(self) -> FloatArray: ...
+
+    @property
+    def hazard(self) -> FloatArray: ...
+
+    @property
+    def value(self) -> FloatArray: ...
 
 # Effort grid of the deviation search, as fractions of the search range: dense near
 # zero (far-behind efforts are tiny) and uniform across the range.
@@ -77,7 +91,7 @@ def _best_deviation_value(
     return np.asarray(np.maximum(on_grid[rows, best], refined))
 
 
-def deviation_gain(eq: Equilibrium) -> FloatArray:
+def deviation_gain(eq: Solved) -> FloatArray:
     """Best gain from a one-state deviation in effort, per firm and state (absolute).
 
     At each open state and for each firm, the value ``V(x)`` of SPEC §1 (rival's
@@ -109,7 +123,7 @@ def deviation_gain(eq: Equilibrium) -> FloatArray:
 
 
 
-def hjb_residual(eq: Equilibrium) -> FloatArray:
+def hjb_residual(eq: Solved) -> FloatArray:
     """HJB residual per firm and state, relative to the size of its terms.
 
     Returns
