@@ -260,7 +260,9 @@ def _menus(value: Any, stages: tuple[int, int]) -> Menus:
         raise ValueError("actions must be a menu (sequence of Action), a pair of menus, or a pair of per-stage menus")
     out = []
     for firm, item in enumerate(value):
-        if isinstance(item, Sequence) and len(item) > 0 and all(isinstance(a, Action) for a in item):
+        if isinstance(item, Sequence) and len(item) == 0:
+            raise ValueError(f"actions[{firm}] must not be empty: a firm needs at least one action")
+        if isinstance(item, Sequence) and all(isinstance(a, Action) for a in item):
             out.append((_menu(f"actions[{firm}]", item),) * stages[firm])
             continue
         if not isinstance(item, Sequence) or len(item) != stages[firm]:

@@ -200,6 +200,8 @@ def test_expected_duration_of_one_stage_both_working():
         (lambda: pr.Action(0.1, {1: 1.2, 0: -0.2}), r"progress\[0\]"),
         (lambda: pr.Action(-0.1, {1: 1.0}), "cost"),
         (lambda: pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.1, actions=[]), "actions"),
+        (lambda: pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.1, actions=([pr.Action(0, {0: 1})], [])),
+         r"actions\[1\] must not be empty"),
         (lambda: pr.LaggedRace(stages=1, prize=1.0, lag=0.0, discount=0.1, actions=[pr.Action(0, {0: 1})]), "lag"),
         (lambda: pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.1, actions=[pr.Action(0, {0: 1})],
                                tie="coin"), "tie"),
