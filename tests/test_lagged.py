@@ -221,3 +221,65 @@ def test_from_race_keeps_the_technology_per_unit_of_time():
     assert dict(action.progress)[0] == pytest.approx(math.exp(-0.6), rel=1e-14)
     assert dict(action.progress)[1] == pytest.approx(1 - math.exp(-0.6), rel=1e-14)
     assert action.cost == pytest.approx(2.0 * 0.16 / 2 * (1 - math.exp(-0.05)) / 0.1, rel=1e-14)
+
+
+def deterministic_game():
+    """State (18, 19) of a deterministic race on a 20-point experience grid: a payoff-tied game."""
+    from patentrace.periods import PeriodGame
+    from patentrace.solvers.stagegame import _select
+
+    rate, lag, steps = 0.1, 0.5, 20
+    per_unit = (1 - math.exp(-rate * lag)) / rate
+    menu = [pr.Action(cost=(k / (steps * lag)) ** 2 / 2 * per_unit, progress={k: 1.0}) for k in range(11)]
+    race = pr.LaggedRace(stages=steps, prize=1.0, lag=lag, discount=rate, actions=menu, tie="first")
+    value = terminal_values(race)
+    last = period_game(race, value, 19, 19)
+    found = state_equilibria(last)
+    value[:, 19, 19] = found.value[_select(found, last, "fastest")]
+    game = period_game(race, value, 18, 19)
+    keep = np.array([0, 1, 2, 3, 5, 6, 10])  # the speeds its equilibria use, and a few more
+    return PeriodGame(other=game.other[:, keep][:, :, keep], stay=(game.stay[0][keep], game.stay[1][keep]),
+                      beta=game.beta, progress=(game.progress[0][keep], game.progress[1][keep]),
+                      outcomes=game.outcomes)
+
+
+def test_degenerate_period_game_is_solved_and_flagged():
+    game = deterministic_game()
+    found = state_equilibria(game)
+    assert found.degenerate and found.complete
+    # the leader (one step to go) gets its prize less the cost of ending it; the follower nothing
+    np.testing.assert_allclose(found.value[:, 1], 0.8634423890, atol=1e-9)
+    np.testing.assert_allclose(found.value[:, 0], 0.0, atol=1e-12)
+    for s1, s2, v in zip(found.strategy[0], found.strategy[1], found.value, strict=True):
+        assert nashpy_agrees(game, (s1, s2), v)
+        best = (np.sum(game.payoff(0, v[0]) @ s2 >= v[0] - 1e-9), np.sum(s1 @ game.payoff(1, v[1]) >= v[1] - 1e-9))
+        assert best[0] > np.sum(s1 > 0) or best[1] > np.sum(s2 > 0)  # more best responses than support
+
+
+def test_perturbation_recovers_equilibria_the_plain_search_misses():
+    from unittest import mock
+
+    from patentrace.solvers import stagegame
+
+    game = deterministic_game()
+    plain = stagegame._enumerate
+    calls = []
+
+    def first_finds_nothing(game_, other, max_pairs, tol):
+        calls.append(other)
+        return ([], True) if len(calls) == 1 else plain(game_, other, max_pairs, tol)
+
+    with mock.patch.object(stagegame, "_enumerate", first_finds_nothing):
+        found = state_equilibria(game)
+    assert len(calls) == 2 and not np.array_equal(calls[0], calls[1])  # the second saw perturbed payoffs
+    assert found.degenerate
+    for s1, s2, v in zip(found.strategy[0], found.strategy[1], found.value, strict=True):
+        assert nashpy_agrees(game, (s1, s2), v)  # equilibria of the original game
+
+
+def test_incomplete_search_says_so():
+    menu = [pr.Action(0.01 * k, {k % 3: 1.0}) for k in range(9)]
+    race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.1, actions=menu)
+    eq = pr.solve(race, max_pairs=50)
+    assert eq.solver.options["complete"] is False
+    assert pr.solve(race).solver.options["complete"] is True

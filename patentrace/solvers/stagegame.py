@@ -173,6 +173,11 @@ def _support_pairs(m1: int, m2: int, max_pairs: int) -> tuple[list[tuple[IntArra
 def state_equilibria(game: PeriodGame, max_pairs: int = _MAX_PAIRS) -> StateEquilibria:
     """Every equilibrium of the period game at one state (see the module docstring).
 
+    A degenerate game (payoff ties, common with deterministic progress) can have no
+    equilibrium whose supports have equal sizes; then the payoffs are perturbed by
+    1e-10 of their scale, the perturbed game's equilibria are found, and those that
+    are equilibria of the original game to 1e-9 are kept, with ``degenerate`` set.
+
     Parameters
     ----------
     game : PeriodGame
@@ -184,15 +189,36 @@ def state_equilibria(game: PeriodGame, max_pairs: int = _MAX_PAIRS) -> StateEqui
     -------
     StateEquilibria
     """
-    k1, k2 = game.other
+    scale = float(np.max(np.abs(game.other))) + 1.0
+    tol = 1e-9 * scale
+    found, complete = _enumerate(game, game.other, max_pairs, tol)
+    perturbed = False
+    if not found:
+        noise = np.random.default_rng(0).random(game.other.shape)
+        candidates, complete = _enumerate(game, game.other + 1e-10 * scale * noise, max_pairs, tol)
+        found = [c for c in candidates if _is_equilibrium(game, c[0], c[1], tol)]
+        perturbed = True
+    if not found:
+        hint = {} if complete else {
+            "searched": f"every support pair up to {max_pairs} pairs, then consecutive supports only; "
+                        "raise max_pairs to search them all"}
+        raise EquilibriumError("no equilibrium found at a period game", None,
+                               {"actions": game.other.shape[1:], "complete": complete, **hint})
+    strategy1, strategy2, value = _distinct([c[0] for c in found], [c[1] for c in found],
+                                            [_ratio_values(game, c[0], c[1]) for c in found])
+    degenerate = perturbed or _degenerate(game, strategy1, strategy2, value, tol)
+    return StateEquilibria((strategy1, strategy2), value, degenerate, complete)
+
+
+def _enumerate(
+    game: PeriodGame, other: FloatArray, max_pairs: int, tol: float
+) -> tuple[list[tuple[FloatArray, FloatArray]], bool]:
+    """Equilibria of the period game with payoffs ``other`` (``K``), by support enumeration."""
+    k1, k2 = other
     u, w = game.stay
     m1, m2 = k1.shape
     beta = game.beta
-    scale = float(np.max(np.abs(game.other))) + 1.0
-    tol = 1e-9 * scale
-    found1: list[FloatArray] = []
-    found2: list[FloatArray] = []
-    values: list[tuple[float, float]] = []
+    found: list[tuple[FloatArray, FloatArray]] = []
     supports, complete = _support_pairs(m1, m2, max_pairs)
     for all_rows, all_cols in supports:
         for start in range(0, all_rows.shape[0], _CHUNK):
@@ -217,15 +243,14 @@ def state_equilibria(game: PeriodGame, max_pairs: int = _MAX_PAIRS) -> StateEqui
                     sigma1, sigma2 = np.zeros(m1), np.zeros(m2)
                     sigma1[rows[at[p]]] = np.clip(s1[p], 0.0, None)
                     sigma2[cols[at[p]]] = np.clip(s2[p], 0.0, None)
-                    sigma1, sigma2 = sigma1 / sigma1.sum(), sigma2 / sigma2.sum()
-                    found1.append(sigma1)
-                    found2.append(sigma2)
-                    values.append(_ratio_values(game, sigma1, sigma2))
-    strategy1, strategy2, value = _distinct(found1, found2, values)
-    if value.shape[0] == 0:
-        raise EquilibriumError("no equilibrium found at a period game", None, {"actions": (m1, m2)})
-    degenerate = _degenerate(game, strategy1, strategy2, value, tol)
-    return StateEquilibria((strategy1, strategy2), value, degenerate, complete)
+                    found.append((sigma1 / sigma1.sum(), sigma2 / sigma2.sum()))
+    return found, complete
+
+
+def _is_equilibrium(game: PeriodGame, sigma1: FloatArray, sigma2: FloatArray, tol: float) -> bool:
+    """Whether no pure action beats the ratio-game values of ``(sigma1, sigma2)`` in the original game."""
+    v1, v2 = _ratio_values(game, sigma1, sigma2)
+    return bool(np.all(game.payoff(0, v1) @ sigma2 <= v1 + tol) and np.all(sigma1 @ game.payoff(1, v2) <= v2 + tol))
 
 
 def _ratio_values(game: PeriodGame, sigma1: FloatArray, sigma2: FloatArray) -> tuple[float, float]:
