@@ -25,10 +25,10 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from patentrace import chain, verification
+from patentrace import verification
 from patentrace.lattice import open_states
 from patentrace.models import LaggedRace, Race
-from patentrace.periods import FIRST_WINS, SECOND_WINS, TIE, nashpy_agrees, period_game, progress_matrix
+from patentrace.periods import nashpy_agrees, period_game, progress_matrix
 
 __all__ = ["Equilibrium", "LaggedEquilibrium", "SolverInfo", "Verification"]
 
@@ -75,6 +75,11 @@ class SolverInfo:
     options: dict[str, Any]
     version: str
     seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain Python data."""
+        return {"method": self.method, "selection": self.selection, "options": dict(self.options),
+                "version": self.version, "seconds": self.seconds}
 
 
 def _frozen(array: NDArray[Any]) -> NDArray[Any]:
@@ -198,13 +203,7 @@ class Equilibrium:
             "expected_duration": self.expected_duration.tolist(),
             "multiplicity": self.multiplicity.tolist(),
             "underflow": self.underflow.tolist(),
-            "solver": {
-                "method": self.solver.method,
-                "selection": self.solver.selection,
-                "options": dict(self.solver.options),
-                "version": self.solver.version,
-                "seconds": self.solver.seconds,
-            },
+            "solver": self.solver.to_dict(),
         }
 
     def to_xarray(self) -> Any:
@@ -280,32 +279,6 @@ class LaggedEquilibrium:
             object.__setattr__(self, name, _frozen(getattr(self, name)))
         object.__setattr__(self, "strategy", (_frozen(self.strategy[0]), _frozen(self.strategy[1])))
 
-    @staticmethod
-    def build(
-        race: LaggedRace,
-        strategy: tuple[FloatArray, FloatArray],
-        value: FloatArray,
-        multiplicity: IntArray,
-        degenerate: NDArray[np.bool_],
-        solver: SolverInfo,
-    ) -> LaggedEquilibrium:
-        """Assemble the result, computing the probabilities and durations of the chain."""
-        n1, n2 = race.stages
-        nothing = np.zeros(race.shape, dtype=bool)
-        first_won, second_won = nothing.copy(), nothing.copy()
-        first_won[n1, :n2], second_won[:n1, n2] = True, True
-        win = np.stack([
-            chain.period_hitting_probability(race, strategy, first_won, (FIRST_WINS,)),
-            chain.period_hitting_probability(race, strategy, second_won, (SECOND_WINS,)),
-        ])
-        win[:, n1, n2] = 0.5
-        tie = chain.period_hitting_probability(race, strategy, nothing, (TIE,))
-        return LaggedEquilibrium(
-            model=race, strategy=strategy, value=value, win_probability=win, tie_probability=tie,
-            expected_duration=chain.period_expected_duration(race, strategy),
-            multiplicity=multiplicity, degenerate=degenerate, solver=solver,
-        )
-
     def advance_probability(self) -> FloatArray:
         """Probability that each firm advances at least one stage in a period, shape ``(2, N1 + 1, N2 + 1)``."""
         out = np.zeros((2, *self.model.shape))
@@ -380,7 +353,5 @@ class LaggedEquilibrium:
             "expected_duration": self.expected_duration.tolist(),
             "multiplicity": self.multiplicity.tolist(),
             "degenerate": self.degenerate.tolist(),
-            "solver": {"method": self.solver.method, "selection": self.solver.selection,
-                       "options": dict(self.solver.options), "version": self.solver.version,
-                       "seconds": self.solver.seconds},
+            "solver": self.solver.to_dict(),
         }

@@ -50,12 +50,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
+from patentrace import chain
 from patentrace._version import __version__
 from patentrace.equilibrium import LaggedEquilibrium, SolverInfo
 from patentrace.errors import EquilibriumError
 from patentrace.lattice import Layout
 from patentrace.models import LaggedRace
-from patentrace.periods import PeriodGame, period_game, terminal_values
+from patentrace.periods import FIRST_WINS, SECOND_WINS, TIE, PeriodGame, period_game, terminal_values
 from patentrace.solvers.allroots import SELECTION_RULES
 
 __all__ = ["StateEquilibria", "solve_lagged", "state_equilibria"]
@@ -337,9 +338,12 @@ def solve_lagged(race: LaggedRace, selection: str = "fastest", max_pairs: int = 
             multiplicity[i, j] = found.value.shape[0]
             degenerate[i, j] = found.degenerate
             complete &= found.complete
-    return LaggedEquilibrium.build(
-        race, strategy, value, multiplicity, degenerate,
-        SolverInfo(
+    win, tie = _outcome_probabilities(race, strategy)
+    return LaggedEquilibrium(
+        model=race, strategy=strategy, value=value, win_probability=win, tie_probability=tie,
+        expected_duration=chain.period_expected_duration(race, strategy),
+        multiplicity=multiplicity, degenerate=degenerate,
+        solver=SolverInfo(
             method="support enumeration",
             selection=selection,
             options={"max_pairs": max_pairs, "complete": complete},
@@ -347,3 +351,17 @@ def solve_lagged(race: LaggedRace, selection: str = "fastest", max_pairs: int = 
             seconds=time.perf_counter() - started,
         ),
     )
+
+
+def _outcome_probabilities(race: LaggedRace, strategy: tuple[FloatArray, FloatArray]) -> tuple[FloatArray, FloatArray]:
+    """Each firm's probability of winning, and of a tie, from every state (the corner holds 1/2 each)."""
+    n1, n2 = race.stages
+    nothing = np.zeros(race.shape, dtype=bool)
+    first_won, second_won = nothing.copy(), nothing.copy()
+    first_won[n1, :n2], second_won[:n1, n2] = True, True
+    win = np.stack([
+        chain.period_hitting_probability(race, strategy, first_won, (FIRST_WINS,)),
+        chain.period_hitting_probability(race, strategy, second_won, (SECOND_WINS,)),
+    ])
+    win[:, n1, n2] = 0.5
+    return win, chain.period_hitting_probability(race, strategy, nothing, (TIE,))
