@@ -19,12 +19,13 @@ from patentrace.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo, V
 from patentrace.errors import EquilibriumError
 from patentrace.lag_experiment import LagExperiment, lag_experiment
 from patentrace.leapfrog import LeapfrogReport, leapfrog, preemption_region
-from patentrace.models import Action, LaggedRace, Race
+from patentrace.models import Action, DeterministicRace, LaggedRace, Race
 from patentrace.solvers import single_firm, solve, solve_many
 from patentrace.sweep import SweepResult, sweep
 
 __all__ = [
     "Action",
+    "DeterministicRace",
     "Equilibrium",
     "EquilibriumError",
     "LagExperiment",

@@ -1,4 +1,4 @@
-"""The races a researcher states: frozen, validated at construction (SPEC.md §1, §2).
+"""The races a researcher states: frozen, validated at construction (SPEC.md §1, §2, §3).
 
 Models know nothing of solvers: they hold parameters, normalise them to one
 canonical form (a pair for every per-firm quantity) and refuse bad input with a
@@ -27,7 +27,7 @@ from scipy.stats import poisson
 from patentrace._validate import finite_real
 from patentrace.costs import Cost
 
-__all__ = ["Action", "LaggedRace", "Race"]
+__all__ = ["Action", "DeterministicRace", "LaggedRace", "Race"]
 
 
 def _stage_count(value: object) -> int:
@@ -428,3 +428,119 @@ def _nested(value: Any) -> bool:
         isinstance(value, (Sequence, np.ndarray)) and len(value) == 2
         and all(isinstance(v, (Sequence, np.ndarray)) for v in value)
     )
+
+
+@dataclass(frozen=True)
+class DeterministicRace:
+    """FGST's deterministic race: experience grows at the chosen speed (SPEC.md §3).
+
+    Each firm's experience ``w`` runs from 0 to 1 at the speed ``x >= 0`` it chooses,
+    at flow cost ``c(x)``; the first to reach ``w = 1`` wins ``prize``, the other gets
+    ``loser_prize``. With ``lag = 0`` each firm sees the other's experience at every
+    moment (perfect monitoring); with ``lag = Delta > 0`` only at the start of each
+    period of length ``Delta``, and within a period each runs at a constant speed.
+    Both firms have the same cost.
+
+    Parameters
+    ----------
+    prize : float
+        ``P > 0``.
+    discount : float
+        ``r > 0``.
+    cost : Cost
+        The flow cost of speed, shared by both firms.
+    lag : float
+        ``Delta >= 0``, the information lag (default 0: perfect monitoring).
+    max_speed : float or None
+        A cap ``x_max > 0`` on speed, or None for no cap.
+    loser_prize : float
+        ``L <= P`` (default 0).
+
+    Examples
+    --------
+    >>> from patentrace.costs import Quadratic
+    >>> race = DeterministicRace(prize=1.0, discount=0.1, cost=Quadratic(), lag=0.2, max_speed=2.0)
+    >>> lagged = race.lagged(steps=10)             # the period game on a grid of 10 experience steps
+    >>> lagged.stages, len(lagged.menus[0][0])     # speeds 0, 0.5, ..., 2.0: 0 to 4 steps a period
+    ((10, 10), 5)
+    >>> DeterministicRace(prize=1.0, discount=0.1, cost=Quadratic(), lag=-1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: lag must be >= 0 (0 is perfect monitoring), got -1.0
+    """
+
+    prize: float
+    discount: float
+    cost: Cost
+    lag: float = 0.0
+    max_speed: float | None = None
+    loser_prize: float = 0.0
+
+    def __post_init__(self) -> None:
+        _, prize, discount, loser_prize = _race_basics(1, self.prize, self.discount, self.loser_prize)
+        if loser_prize < 0.0:
+            raise ValueError(f"loser_prize must be >= 0 and <= prize ({prize!r}), got {loser_prize!r}")
+        if not isinstance(self.cost, Cost):
+            raise TypeError(
+                "cost must be one patentrace.costs.Cost shared by both firms (e.g. Quadratic(scale=1.0)), "
+                f"got {self.cost!r} of type {type(self.cost).__name__}"
+            )
+        self.cost.check()
+        lag = finite_real("lag", self.lag)
+        if lag < 0.0:
+            raise ValueError(f"lag must be >= 0 (0 is perfect monitoring), got {lag!r}")
+        max_speed = self.max_speed
+        if max_speed is not None:
+            max_speed = finite_real("max_speed", max_speed)
+            if max_speed <= 0.0:
+                raise ValueError(f"max_speed must be > 0 and finite, or None for no cap, got {max_speed!r}")
+        for name, value in (("prize", prize), ("discount", discount), ("lag", lag), ("max_speed", max_speed),
+                            ("loser_prize", loser_prize)):
+            object.__setattr__(self, name, value)
+
+    def period_cost(self, speed: float) -> float:
+        """What running at ``speed`` for one whole period costs, discounted to its start.
+
+        ``c(x) (1 - exp(-r Delta)) / r``; needs ``lag > 0``.
+        """
+        return float(self.cost.value(speed)) * -math.expm1(-self.discount * self.lag) / self.discount
+
+    def lagged(self, steps: int) -> LaggedRace:
+        """The race in periods on a grid of ``steps`` experience steps (SPEC.md §2, §3).
+
+        Experience ``w = i / steps``. Speed ``s / (steps lag)`` advances ``s`` steps in a
+        period, for ``s = 0, 1, ..., S``: up to the cap, or without one up to the
+        first speed whose period cost exceeds the prize (faster speeds are strictly
+        dominated by standing still). A period's cost is :meth:`period_cost`; a tie
+        goes to the firm that crosses first at constant speed (``tie="first"``).
+
+        Parameters
+        ----------
+        steps : int
+            Grid cells between ``w = 0`` and ``w = 1``, at least 2.
+
+        Returns
+        -------
+        LaggedRace
+        """
+        if self.lag <= 0.0:
+            raise ValueError("lagged() needs lag > 0: with lag = 0 there are no periods")
+        if isinstance(steps, bool) or not isinstance(steps, Integral) or int(steps) < 2:
+            raise ValueError(f"steps must be an int >= 2, got {steps!r}")
+        n = int(steps)
+        unit = 1.0 / (n * self.lag)  # the speed that advances one step a period
+        cap = self.max_speed
+        if cap is not None:
+            top = math.floor(cap / unit * (1.0 + 1e-12))
+            if top < 1:
+                raise ValueError(
+                    f"steps={n} is too coarse: max_speed {cap!r} advances less than one step a period; "
+                    f"use steps >= {math.ceil(1.0 / (cap * self.lag))}"
+                )
+        else:
+            top = 1
+            while self.period_cost(top * unit) <= self.prize:
+                top += 1
+        menu = tuple(Action(cost=self.period_cost(s * unit), progress={s: 1.0}) for s in range(top + 1))
+        return LaggedRace(stages=n, prize=self.prize, lag=self.lag, discount=self.discount, actions=menu,
+                          loser_prize=self.loser_prize, tie="first")

@@ -20,7 +20,7 @@ import numpy as np
 
 from patentrace.equilibrium import Equilibrium, LaggedEquilibrium
 from patentrace.errors import EquilibriumError
-from patentrace.models import LaggedRace, Race
+from patentrace.models import DeterministicRace, LaggedRace, Race
 from patentrace.solvers.backward import single_firm, solve_race, solve_races
 from patentrace.solvers.stagegame import solve_lagged
 
@@ -90,6 +90,12 @@ def solve(
         if verify:
             _certify_lagged(lagged, tolerance)
         return lagged
+    if isinstance(model, DeterministicRace):
+        raise TypeError(
+            "pr.solve does not solve a DeterministicRace yet (its contested region is open work, see "
+            "docs/deterministic.md); solve its grid race, model.lagged(steps), or use "
+            "patentrace.solvers.deterministic.single_firm_path for the leader's path"
+        )
     if not isinstance(model, Race):
         raise TypeError(f"model must be a patentrace.Race or LaggedRace, got {type(model).__name__}")
     eq = solve_race(model, selection=selection, grid=grid)
