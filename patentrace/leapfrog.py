@@ -36,7 +36,7 @@ from patentrace.equilibrium import Equilibrium, LaggedEquilibrium
 from patentrace.lattice import check_state, open_states, remaining
 from patentrace.periods import FIRST_WINS, SECOND_WINS, TIE
 
-__all__ = ["LeapfrogReport", "leapfrog", "preemption_region", "underflow_region"]
+__all__ = ["LeapfrogReport", "leapfrog", "leapfrog_map", "preemption_region", "underflow_region"]
 
 BoolArray = NDArray[np.bool_]
 AnyEquilibrium = Equilibrium | LaggedEquilibrium
@@ -252,3 +252,43 @@ def leapfrog(eq: AnyEquilibrium, state: tuple[int, int], tolerance: float = 0.0)
         follower=follower, leader=1 - follower, follower_win_probability=win[follower],
         leapfrog_probability=leap, catch_up_probability=catch_up, can_leapfrog=possible, **common,
     )
+
+
+_MAPPED = ("follower_win_probability", "leapfrog_probability", "catch_up_probability")
+
+
+def leapfrog_map(eq: AnyEquilibrium, quantity: str = "leapfrog_probability") -> np.ma.MaskedArray[Any, Any]:
+    """One of the follower's chances (SPEC.md §4) from every state, as a masked array.
+
+    Parameters
+    ----------
+    eq : Equilibrium or LaggedEquilibrium
+        A solved race.
+    quantity : {"leapfrog_probability", "catch_up_probability", "follower_win_probability"}
+        Which probability of :class:`LeapfrogReport` to map.
+
+    Returns
+    -------
+    numpy.ma.MaskedArray, shape (N1 + 1, N2 + 1)
+        ``leapfrog(eq, (i, j)).<quantity>`` at every open state where one firm is
+        behind; masked where the firms are level and at finished states.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> chances = leapfrog_map(eq)
+    >>> round(float(chances[0, 1]), 10), bool(chances.mask[0, 0])
+    (0.173698693, True)
+    """
+    if quantity not in _MAPPED:
+        raise ValueError(f"quantity must be one of {_MAPPED}, got {quantity!r}")
+    if not isinstance(eq, (Equilibrium, LaggedEquilibrium)):
+        raise TypeError(f"eq must be a patentrace.Equilibrium or LaggedEquilibrium, got {type(eq).__name__}")
+    stages = eq.model.stages
+    left_0, left_1 = remaining(stages)
+    shown = open_states(stages) & (left_0 != left_1)
+    out = np.zeros(eq.model.shape)
+    for i, j in zip(*np.nonzero(shown), strict=True):
+        out[i, j] = getattr(leapfrog(eq, (int(i), int(j))), quantity)
+    return np.ma.masked_array(out, mask=~shown)

@@ -169,9 +169,9 @@ def test_entry_points(tmp_path: Path):
         done = subprocess.run([*command, *argv], capture_output=True, text=True, timeout=120, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
         assert np.array_equal(np.array(json.loads(done.stdout)["value"]), eq.value)
-        bad = subprocess.run([*command, "solve", "--stages", "2", "--prize", "x"], capture_output=True, text=True,
-                             timeout=120, cwd=tmp_path)
-        assert bad.returncode == 2 and "--prize" in bad.stderr and "Traceback" not in bad.stderr
+    bad = subprocess.run([str(script), "solve", "--stages", "2", "--prize", "x"], capture_output=True, text=True,
+                         timeout=120, cwd=tmp_path)
+    assert bad.returncode == 2 and "--prize" in bad.stderr and "Traceback" not in bad.stderr
 
 
 def test_sweep_on_two_processes_gives_the_same_json(capsys):
