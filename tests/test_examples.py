@@ -14,6 +14,8 @@ EXPECTED = {
     "quickstart.py": ["follower: firm 0", "can leapfrog:           yes"],
     "lee_wilde.py": ["Largest relative difference between solver and closed form"],
     "dropout.py": ["(0, 2), (0, 3), (1, 3)", "can leapfrog:           no"],
+    "figures.py": ["6 figures saved to", "dropout region: the firm behind idles at [(0, 0)"],
+    "simulate.py": ["1000000 paths from state (0, 2)", "Every simulated frequency is within four standard errors"],
 }
 
 
@@ -37,3 +39,13 @@ def test_lag_figure_is_drawn(tmp_path: Path):
     picture = tmp_path / "lag_experiment.png"
     pixels = plt_image.imread(picture)
     assert pixels.shape[0] > 300 and pixels.std() > 0.05  # not blank
+
+
+def test_figures_are_drawn(tmp_path: Path):
+    subprocess.run([sys.executable, str(EXAMPLES / "figures.py"), str(tmp_path / "out")], check=True,
+                   capture_output=True, timeout=600)
+    names = sorted(p.name for p in (tmp_path / "out").glob("*.png"))
+    assert names == ["contested_gap.png", "dropout.png", "effort.png", "leapfrog.png", "paths.png", "value.png"]
+    for name in names:
+        pixels = plt_image.imread(tmp_path / "out" / name)
+        assert pixels.shape[0] > 300 and pixels.std() > 0.05, name  # not blank
