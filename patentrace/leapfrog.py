@@ -287,8 +287,22 @@ def leapfrog_map(eq: AnyEquilibrium, quantity: str = "leapfrog_probability") -> 
         raise TypeError(f"eq must be a patentrace.Equilibrium or LaggedEquilibrium, got {type(eq).__name__}")
     stages = eq.model.stages
     left_0, left_1 = remaining(stages)
-    shown = open_states(stages) & (left_0 != left_1)
+    opened = open_states(stages)
     out = np.zeros(eq.model.shape)
-    for i, j in zip(*np.nonzero(shown), strict=True):
-        out[i, j] = getattr(leapfrog(eq, (int(i), int(j))), quantity)
-    return np.ma.masked_array(out, mask=~shown)
+    for follower in (0, 1):
+        # the target sets of _chances depend only on who is behind, so one pass serves every such state
+        gap = (left_0 - left_1) if follower == 0 else (left_1 - left_0)
+        behind = opened & (gap > 0)
+        if not behind.any():
+            continue
+        if quantity == "follower_win_probability":
+            values = np.asarray(eq.win_probability[follower])
+        elif isinstance(eq, LaggedEquilibrium):
+            wins = (FIRST_WINS if follower == 0 else SECOND_WINS,)
+            ends = wins if quantity == "leapfrog_probability" else (*wins, TIE)
+            target = gap < 0 if quantity == "leapfrog_probability" else gap <= 0
+            values = period_hitting_probability(eq.model, eq.strategy, target, ends)
+        else:
+            values = hitting_probability(eq.hazard, gap < 0 if quantity == "leapfrog_probability" else gap <= 0)
+        out[behind] = values[behind]
+    return np.ma.masked_array(out, mask=~(opened & (left_0 != left_1)))

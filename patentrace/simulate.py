@@ -80,6 +80,14 @@ class SamplePaths:
         Number of states each path visited, the start included.
     outcome : ndarray of int, shape (paths,)
         ``FIRST_WINS`` (0), ``SECOND_WINS`` (1), ``TIE`` (2) or ``STALLED`` (3).
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> eq = pr.solve(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> paths = pr.simulate(eq, (0, 0), 10, seed=0, sample=2).sample
+    >>> paths.length.tolist(), paths.i.shape     # one event ends a one-stage race
+    ([2, 2], (2, 2))
     """
 
     i: IntArray
@@ -134,6 +142,14 @@ class Simulation:
         ``"time"`` or ``"periods"``.
     sample : SamplePaths or None
         The first paths in full, when asked for.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> eq = pr.solve(pr.Race(stages=(2, 3), prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> sim = pr.simulate(eq, (0, 0), 5000, seed=3)
+    >>> sim.follower, sim.duration_unit, sim.to_dict()["paths"]
+    (1, 'time', 5000)
     """
 
     model: Any

@@ -23,7 +23,7 @@ def test_every_example_is_listed():
     assert sorted(p.name for p in EXAMPLES.glob("*.py")) == sorted(EXPECTED)
 
 
-@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("name", sorted(set(EXPECTED) - {"figures.py"}))  # figures.py: test_figures_are_drawn
 def test_example_runs(name: str, tmp_path: Path):
     done = subprocess.run(
         [sys.executable, str(EXAMPLES / name)], capture_output=True, text=True, timeout=600, cwd=tmp_path
@@ -42,8 +42,11 @@ def test_lag_figure_is_drawn(tmp_path: Path):
 
 
 def test_figures_are_drawn(tmp_path: Path):
-    subprocess.run([sys.executable, str(EXAMPLES / "figures.py"), str(tmp_path / "out")], check=True,
-                   capture_output=True, timeout=600)
+    done = subprocess.run([sys.executable, str(EXAMPLES / "figures.py"), str(tmp_path / "out")], capture_output=True,
+                          text=True, timeout=600, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    for phrase in EXPECTED["figures.py"]:
+        assert phrase in done.stdout
     names = sorted(p.name for p in (tmp_path / "out").glob("*.png"))
     assert names == ["contested_gap.png", "dropout.png", "effort.png", "leapfrog.png", "paths.png", "value.png"]
     for name in names:

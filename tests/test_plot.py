@@ -58,7 +58,7 @@ def test_effort_and_value_maps(dropout_eq, tmp_path):
             assert drawn.reshape(5, 5).mask[4].all() and drawn.reshape(5, 5).mask[:, 4].all()  # finished states
 
 
-def test_leapfrog_map_matches_the_report_and_its_order(dropout_eq, tmp_path):
+def test_leapfrog_map_matches_the_report_and_its_order(dropout_eq, lagged_eq, tmp_path):
     fig = plot.leapfrog_figure(dropout_eq)
     rendered(fig, tmp_path / "leapfrog.png")
     labelled(fig, panels=1, colour_bar=True)
@@ -70,7 +70,13 @@ def test_leapfrog_map_matches_the_report_and_its_order(dropout_eq, tmp_path):
     assert leap.mask.tolist() == np.eye(5, dtype=bool).__or__(np.arange(5)[:, None] == 4).__or__(
         np.arange(5)[None, :] == 4).tolist()  # level and finished states
     assert leap[0, 2] == 0.0 and leap[0, 1] > 0.0  # dropped out two behind; one behind it still races
-    assert leap[0, 1] == pr.leapfrog(dropout_eq, (0, 1)).leapfrog_probability
+    for eq in (dropout_eq, lagged_eq):  # one pass per follower gives what the report gives state by state
+        maps = {q: leapfrog_map(eq, q) for q in ("follower_win_probability", "leapfrog_probability",
+                                                 "catch_up_probability")}
+        for i, j in zip(*np.nonzero(~maps["leapfrog_probability"].mask), strict=True):
+            report = pr.leapfrog(eq, (int(i), int(j)))
+            for quantity, chances in maps.items():
+                assert chances[i, j] == getattr(report, quantity), (quantity, i, j)
     with pytest.raises(ValueError, match="quantity must be one of"):
         leapfrog_map(dropout_eq, "probability")
 

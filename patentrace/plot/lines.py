@@ -13,6 +13,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from numbers import Integral
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -94,7 +95,7 @@ def paths_figure(simulation: Simulation, limit: int = 40) -> Any:
         raise TypeError(f"simulation must be a patentrace.Simulation, got {type(simulation).__name__}")
     if simulation.sample is None:
         raise ValueError("simulation holds no sample paths: call pr.simulate(..., sample=k) with k >= 1")
-    if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+    if isinstance(limit, bool) or not isinstance(limit, Integral) or int(limit) < 1:
         raise ValueError(f"limit must be an integer >= 1, got {limit!r}")
     paths = simulation.sample
     n1, n2 = simulation.model.stages
@@ -102,6 +103,7 @@ def paths_figure(simulation: Simulation, limit: int = 40) -> Any:
     fig = new_figure()
     ax = fig.add_subplot()
     seen = set()
+    limit = int(limit)
     for k in range(min(limit, paths.i.shape[0])):
         length = int(paths.length[k])
         outcome = int(paths.outcome[k])

@@ -67,6 +67,15 @@ def effort_figure(eq: AnyEquilibrium) -> Any:
     -------
     matplotlib.figure.Figure
         Two maps (firm 0, firm 1) with a shared colour bar; finished states grey.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> from patentrace.plot import effort_figure
+    >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> fig = effort_figure(eq)
+    >>> [ax.get_title() for ax in fig.axes[:2]], fig.axes[2].get_ylabel()
+    (['firm 0', 'firm 1'], 'effort x')
     """
     eq = _check(eq)
     if isinstance(eq, LaggedEquilibrium):
