@@ -156,8 +156,9 @@ def make_race(
     >>> make_race((2, 3), prize=1.0, discount=0.1, cost_scale=2.0).cost[0]
     Power(scale=2.0, exponent=2.0, linear=0.0)
     """
-    cost = Power(scale=cost_scale, exponent=cost_exponent, linear=cost_linear)
-    return Race(stages=stages, prize=prize, discount=discount, cost=cost, loser_prize=loser_prize)
+    with np.errstate(over="ignore", invalid="ignore"):  # the cost's own check reports non-finite values
+        cost = Power(scale=cost_scale, exponent=cost_exponent, linear=cost_linear)
+        return Race(stages=stages, prize=prize, discount=discount, cost=cost, loser_prize=loser_prize)
 
 
 def _race(args: argparse.Namespace, prog: str) -> Race:

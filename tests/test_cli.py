@@ -133,6 +133,8 @@ def test_tables(capsys):
         (["solve", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--loser-prize", "2"],
          "--loser-prize"),
         (["solve", "--stages", "3", "--prize", "1", "--discount", "0.1"], "--cost-scale"),
+        (["solve", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--cost-exponent", "500"],
+         "--cost-exponent"),
         (["solve", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--format", "xml"],
          "--format"),
         (["report", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--state", "4", "0"],
