@@ -204,6 +204,7 @@ def _report_dict(report: LeapfrogReport) -> dict[str, Any]:
         "tie_probability": report.tie_probability, "follower_win_probability": report.follower_win_probability,
         "leapfrog_probability": report.leapfrog_probability, "catch_up_probability": report.catch_up_probability,
         "can_leapfrog": report.can_leapfrog, "preemption_region": report.preemption_region.tolist(),
+        "underflow_region": report.underflow_region.tolist(),
         "epsilon_preemption": report.epsilon_preemption, "tolerance": report.tolerance,
     }
 

@@ -179,6 +179,15 @@ class Simulation:
             array.setflags(write=False)
             object.__setattr__(self, name, array)
 
+    @property
+    def mean_time(self) -> tuple[float, float]:
+        """Mean duration in units of time and its standard error: periods times the lag in a lagged race.
+
+        The counterpart of ``LaggedEquilibrium.expected_time`` (and of ``expected_duration`` for a ``Race``).
+        """
+        lag = float(getattr(self.model, "lag", 1.0)) if self.duration_unit == "periods" else 1.0
+        return self.mean_duration * lag, self.duration_standard_error * lag
+
     def __repr__(self) -> str:
         return (f"Simulation(start={self.start}, paths={self.paths}, seed={self.seed}, "
                 f"win_frequency={self.win_frequency.tolist()}, mean_duration={self.mean_duration!r})")

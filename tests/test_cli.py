@@ -65,6 +65,8 @@ def test_report_json_equals_the_library_report(capsys):
                  "epsilon_preemption"):
         assert data[name] == getattr(report, name), name
     assert data["preemption_region"] == report.preemption_region.tolist()
+    assert data["underflow_region"] == report.underflow_region.tolist()
+    assert data["win_probability"] == list(report.win_probability)
 
 
 def test_simulate_json_equals_the_library_simulation(capsys):

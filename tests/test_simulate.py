@@ -80,6 +80,11 @@ def test_lagged_ties_and_self_loops_against_the_chain():
     eq = pr.solve(race)
     for state in [(0, 0), (0, 1), (1, 0), (2, 0)]:
         check_against_computed(eq, state, pr.simulate(eq, state, 50_000, seed=11))
+    timed = pr.LaggedRace(stages=(3, 2), prize=1.0, lag=0.25, discount=0.2, actions=[slow, fast])  # same beta
+    sim = pr.simulate(pr.solve(timed), (0, 0), 50_000, seed=11)
+    mean, error = sim.mean_time
+    assert mean == sim.mean_duration * 0.25 and error == sim.duration_standard_error * 0.25
+    assert abs(mean - pr.solve(timed).expected_time[0, 0]) <= 4 * error
 
 
 def test_tie_rule_first_is_decided_by_speed():
