@@ -270,15 +270,13 @@ def _sweep_output(result: SweepResult, names: list[str], state: tuple[int, int],
 def _run_sweep(args: argparse.Namespace, prog: str) -> str:
     stages = _stages(args, prog)
     grid = {name: list(getattr(args, name)) for name in _SWEPT}
-    # Check every value on its own, the others at values that cannot clash with it (the loser prize must not
-    # exceed the prize): a bad value names its flag; a clash of two good values fails only at its grid points.
-    for name, values in grid.items():
+    # Check every value on its own, the other parameters at harmless values: a bad value names its flag. The loser
+    # prize is checked against the largest prize; a clash with a smaller one fails only at its grid points.
+    harmless = {"prize": 1.0, "discount": 0.1, "cost_scale": 1.0, "cost_exponent": 2.0, "cost_linear": 0.0,
+                "loser_prize": 0.0}
+    for name, values in grid.items():  # prizes first: they are checked before the loser prize needs them
         for value in values:
-            point = {n: v[0] for n, v in grid.items()} | {"prize": max(grid["prize"])}
-            point["loser_prize"] = min(*grid["loser_prize"], point["prize"])
-            point[name] = value
-            if name == "prize":
-                point["loser_prize"] = min(point["loser_prize"], value)
+            point = harmless | ({"prize": max(grid["prize"])} if name == "loser_prize" else {}) | {name: value}
             try:
                 make_race(stages, **point)
             except (ValueError, TypeError) as err:
