@@ -20,6 +20,7 @@ from patentrace.errors import EquilibriumError
 from patentrace.lag_experiment import LagExperiment, lag_experiment
 from patentrace.leapfrog import LeapfrogReport, leapfrog, preemption_region
 from patentrace.models import Action, DeterministicRace, LaggedRace, Race
+from patentrace.simulate import SamplePaths, Simulation, simulate
 from patentrace.solvers import single_firm, solve, solve_many
 from patentrace.sweep import SweepResult, sweep
 
@@ -33,6 +34,8 @@ __all__ = [
     "LaggedRace",
     "LeapfrogReport",
     "Race",
+    "SamplePaths",
+    "Simulation",
     "SolverInfo",
     "SweepResult",
     "Verification",
@@ -41,6 +44,7 @@ __all__ = [
     "lag_experiment",
     "leapfrog",
     "preemption_region",
+    "simulate",
     "single_firm",
     "solve",
     "solve_many",

@@ -36,7 +36,7 @@ from patentrace.equilibrium import Equilibrium, LaggedEquilibrium
 from patentrace.lattice import check_state, open_states, remaining
 from patentrace.periods import FIRST_WINS, SECOND_WINS, TIE
 
-__all__ = ["LeapfrogReport", "leapfrog", "preemption_region", "underflow_region"]
+__all__ = ["LeapfrogReport", "leapfrog", "leapfrog_map", "preemption_region", "underflow_region"]
 
 BoolArray = NDArray[np.bool_]
 AnyEquilibrium = Equilibrium | LaggedEquilibrium
@@ -252,3 +252,57 @@ def leapfrog(eq: AnyEquilibrium, state: tuple[int, int], tolerance: float = 0.0)
         follower=follower, leader=1 - follower, follower_win_probability=win[follower],
         leapfrog_probability=leap, catch_up_probability=catch_up, can_leapfrog=possible, **common,
     )
+
+
+_MAPPED = ("follower_win_probability", "leapfrog_probability", "catch_up_probability")
+
+
+def leapfrog_map(eq: AnyEquilibrium, quantity: str = "leapfrog_probability") -> np.ma.MaskedArray[Any, Any]:
+    """One of the follower's chances (SPEC.md §4) from every state, as a masked array.
+
+    Parameters
+    ----------
+    eq : Equilibrium or LaggedEquilibrium
+        A solved race.
+    quantity : {"leapfrog_probability", "catch_up_probability", "follower_win_probability"}
+        Which probability of :class:`LeapfrogReport` to map.
+
+    Returns
+    -------
+    numpy.ma.MaskedArray, shape (N1 + 1, N2 + 1)
+        ``leapfrog(eq, (i, j)).<quantity>`` at every open state where one firm is
+        behind; masked where the firms are level and at finished states.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> chances = leapfrog_map(eq)
+    >>> round(float(chances[0, 1]), 10), bool(chances.mask[0, 0])
+    (0.173698693, True)
+    """
+    if quantity not in _MAPPED:
+        raise ValueError(f"quantity must be one of {_MAPPED}, got {quantity!r}")
+    if not isinstance(eq, (Equilibrium, LaggedEquilibrium)):
+        raise TypeError(f"eq must be a patentrace.Equilibrium or LaggedEquilibrium, got {type(eq).__name__}")
+    stages = eq.model.stages
+    left_0, left_1 = remaining(stages)
+    opened = open_states(stages)
+    out = np.zeros(eq.model.shape)
+    for follower in (0, 1):
+        # the target sets of _chances depend only on who is behind, so one pass serves every such state
+        gap = (left_0 - left_1) if follower == 0 else (left_1 - left_0)
+        behind = opened & (gap > 0)
+        if not behind.any():
+            continue
+        if quantity == "follower_win_probability":
+            values = np.asarray(eq.win_probability[follower])
+        elif isinstance(eq, LaggedEquilibrium):
+            wins = (FIRST_WINS if follower == 0 else SECOND_WINS,)
+            ends = wins if quantity == "leapfrog_probability" else (*wins, TIE)
+            target = gap < 0 if quantity == "leapfrog_probability" else gap <= 0
+            values = period_hitting_probability(eq.model, eq.strategy, target, ends)
+        else:
+            values = hitting_probability(eq.hazard, gap < 0 if quantity == "leapfrog_probability" else gap <= 0)
+        out[behind] = values[behind]
+    return np.ma.masked_array(out, mask=~(opened & (left_0 != left_1)))

@@ -1,0 +1,190 @@
+"""The command line: its JSON equals the library's arrays, and bad flags give one clear line."""
+
+import json
+import math
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import patentrace as pr
+from patentrace.cli import main
+
+RACE = ["--stages", "3", "2", "--prize", "2", "--discount", "0.07", "--cost-scale", "1.5",
+        "--cost-exponent", "2.5", "--cost-linear", "0.01", "--loser-prize", "0.1"]
+
+
+def race() -> pr.Race:
+    cost = pr.costs.Power(scale=1.5, exponent=2.5, linear=0.01)
+    return pr.Race(stages=(3, 2), prize=2.0, discount=0.07, cost=cost, loser_prize=0.1)
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    status = main(list(argv))
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_solve_json_equals_the_library_arrays(capsys):
+    status, out, err = run(capsys, "solve", *RACE)
+    assert status == 0 and err == ""
+    data = json.loads(out)
+    eq = pr.solve(race())
+    for name in ("effort", "hazard", "value", "win_probability", "expected_duration", "multiplicity"):
+        assert data[name] == getattr(eq, name).tolist(), name  # exact: floats are written with repr
+    assert data["model"]["stages"] == [3, 2] and data["model"]["loser_prize"] == 0.1
+
+
+def test_solve_json_spec_numbers(capsys):
+    status, out, _ = run(capsys, "solve", "--stages", "2", "--prize", "1", "--discount", "0.1", "--cost-scale", "1")
+    data = json.loads(out)
+    assert status == 0
+    assert data["effort"][0][1][0] == pytest.approx(0.4686350713, abs=1e-10)  # SPEC.md §1
+    assert data["value"][1][0][0] == pytest.approx(0.1795728262, abs=1e-10)
+    assert data["win_probability"][0][0][1] == pytest.approx(0.1736986930, abs=1e-10)
+
+
+def test_an_infinite_duration_round_trips(capsys):
+    argv = ["solve", "--stages", "6", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--cost-linear", "0.1"]
+    _, out, _ = run(capsys, *argv)
+    duration = json.loads(out)["expected_duration"]
+    assert math.isinf(duration[0][0])
+    eq = pr.solve(pr.Race(stages=6, prize=1.0, discount=0.1, cost=pr.costs.Quadratic(linear=0.1)))
+    assert duration == eq.expected_duration.tolist()
+
+
+def test_report_json_equals_the_library_report(capsys):
+    status, out, _ = run(capsys, "report", *RACE, "--state", "0", "1")
+    data = json.loads(out)
+    report = pr.leapfrog(pr.solve(race()), (0, 1))
+    assert status == 0
+    assert data["follower"] == report.follower == 0
+    for name in ("follower_win_probability", "leapfrog_probability", "catch_up_probability", "can_leapfrog",
+                 "epsilon_preemption"):
+        assert data[name] == getattr(report, name), name
+    assert data["preemption_region"] == report.preemption_region.tolist()
+    assert data["underflow_region"] == report.underflow_region.tolist()
+    assert data["win_probability"] == list(report.win_probability)
+
+
+def test_simulate_json_equals_the_library_simulation(capsys):
+    status, out, _ = run(capsys, "simulate", *RACE, "--start", "1", "0", "--paths", "3000", "--seed", "4")
+    data = json.loads(out)
+    eq = pr.solve(race())
+    assert status == 0
+    assert data["simulation"] == pr.simulate(eq, (1, 0), 3000, seed=4).to_dict()
+    assert data["computed"]["win_probability"] == eq.win_probability[:, 1, 0].tolist()
+    assert data["computed"]["leapfrog_probability"] == pr.leapfrog(eq, (1, 0)).leapfrog_probability
+
+
+def test_sweep_json_equals_solving_each_point(capsys):
+    argv = ["sweep", "--stages", "2", "3", "--prize", "1", "--discount", "0.05", "0.2", "--cost-scale", "1", "3",
+            "--state", "0", "1"]
+    status, out, _ = run(capsys, *argv)
+    data = json.loads(out)
+    assert status == 0 and data["parameters"] == ["discount", "cost_scale"] and len(data["points"]) == 4
+    for point in data["points"]:
+        eq = pr.solve(pr.Race(stages=(2, 3), prize=1.0, discount=point["discount"],
+                              cost=pr.costs.Quadratic(scale=point["cost_scale"])))
+        assert point["effort_0"] == eq.effort[0, 0, 1] and point["value_1"] == eq.value[1, 0, 1]
+        assert point["win_probability_0"] == eq.win_probability[0, 0, 1]
+        assert point["expected_duration"] == eq.expected_duration[0, 1]
+
+
+def test_sweep_records_a_clash_of_two_good_values_at_its_point(capsys):
+    argv = ["sweep", "--stages", "2", "--prize", "0.5", "1", "--loser-prize", "0.8", "--discount", "0.1",
+            "--cost-scale", "1"]
+    status, out, _ = run(capsys, *argv)
+    first, second = json.loads(out)["points"]
+    assert status == 0 and "loser_prize must be <= prize" in first["error"]
+    loser = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), loser_prize=0.8))
+    assert second["value_0"] == loser.value[0, 0, 0]
+
+
+def test_tables(capsys):
+    base = ["--stages", "2", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--format", "table"]
+    _, out, _ = run(capsys, "solve", *base)
+    assert "value of firm 0" in out and "0.179573" in out and "0.468635" in out
+    _, out, _ = run(capsys, "report", *base, "--state", "0", "1")
+    assert "follower wins:          0.1736986930" in out
+    _, out, _ = run(capsys, "simulate", *base, "--start", "0", "1", "--paths", "2000", "--seed", "1")
+    assert "follower leapfrogs" in out and "computed" in out and "0.173699" in out
+    _, out, _ = run(capsys, "sweep", *base[:6], "--cost-scale", "1", "2", "--format", "table")
+    lines = out.splitlines()
+    assert lines[0].startswith("Sweep over cost_scale") and len(lines) == 4
+    assert lines[2].split()[:4] == ["1", "0.351792", "0.351792", "0.179573"]
+
+
+@pytest.mark.parametrize(
+    ("argv", "flag"),
+    [
+        (["solve", "--stages", "3", "--prize", "-1", "--discount", "0.1", "--cost-scale", "1"], "--prize"),
+        (["solve", "--stages", "3", "--prize", "abc", "--discount", "0.1", "--cost-scale", "1"], "--prize"),
+        (["solve", "--stages", "3", "--prize", "nan", "--discount", "0.1", "--cost-scale", "1"], "--prize"),
+        (["solve", "--stages", "3", "--prize", "1", "--discount", "0", "--cost-scale", "1"], "--discount"),
+        (["solve", "--stages", "0", "--prize", "1", "--discount", "0.1", "--cost-scale", "1"], "--stages"),
+        (["solve", "--stages", "1", "2", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1"], "--stages"),
+        (["solve", "--stages", "2.5", "--prize", "1", "--discount", "0.1", "--cost-scale", "1"], "--stages"),
+        (["solve", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "0"], "--cost-scale"),
+        (["solve", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--cost-exponent", "1"],
+         "--cost-exponent"),
+        (["solve", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--cost-linear", "-1"],
+         "--cost-linear"),
+        (["solve", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--loser-prize", "2"],
+         "--loser-prize"),
+        (["solve", "--stages", "3", "--prize", "1", "--discount", "0.1"], "--cost-scale"),
+        (["solve", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--cost-exponent", "500"],
+         "--cost-exponent"),
+        (["solve", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--format", "xml"],
+         "--format"),
+        (["report", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--state", "4", "0"],
+         "--state"),
+        (["simulate", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--paths", "0"],
+         "--paths"),
+        (["simulate", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--seed", "-1"],
+         "--seed"),
+        (["simulate", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--start", "3", "3"],
+         "--start"),
+        (["sweep", "--stages", "3", "--prize", "1", "--discount", "0.1", "-2", "--cost-scale", "1"], "--discount"),
+        (["sweep", "--stages", "3", "--prize", "1", "2", "--discount", "0.1", "--cost-scale", "1", "--loser-prize",
+          "0", "nan"], "--loser-prize"),
+        (["sweep", "--stages", "3", "--prize", "1", "2", "--discount", "0.1", "--cost-scale", "1", "--loser-prize",
+          "3"], "--loser-prize"),
+        (["sweep", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--cost-exponent", "2",
+          "0.5"], "--cost-exponent"),
+        (["sweep", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--workers", "0"],
+         "--workers"),
+    ],
+)
+def test_a_bad_flag_gives_one_line_naming_it(capsys, argv, flag):
+    status, out, err = run(capsys, *argv)
+    assert status == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and flag in err and "Traceback" not in err
+
+
+def test_help_and_version(capsys):
+    assert main(["--help"]) == 0
+    assert "solve" in capsys.readouterr().out
+    assert main(["--version"]) == 0
+    assert pr.__version__ in capsys.readouterr().out
+
+
+def test_entry_points(tmp_path: Path):
+    script = Path(sys.executable).parent / "patentrace"
+    argv = ["solve", "--stages", "2", "--prize", "1", "--discount", "0.1", "--cost-scale", "1"]
+    eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    done = subprocess.run([str(script), *argv], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert np.array_equal(np.array(json.loads(done.stdout)["value"]), eq.value)
+    bad = subprocess.run([sys.executable, "-m", "patentrace", "solve", "--stages", "2", "--prize", "x"],
+                         capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert bad.stderr.strip() == "patentrace solve: error: argument --prize: invalid float value: 'x'"
+
+def test_sweep_on_two_processes_gives_the_same_json(capsys):
+    argv = ["sweep", "--stages", "2", "--prize", "1", "--discount", "0.05", "0.1", "0.2", "--cost-scale", "1"]
+    _, alone, _ = run(capsys, *argv)
+    status, pooled, _ = run(capsys, *argv, "--workers", "2")
+    assert status == 0 and json.loads(pooled) == json.loads(alone)
