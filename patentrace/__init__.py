@@ -15,7 +15,14 @@ Examples
 
 from patentrace import costs
 from patentrace._version import __version__
-from patentrace.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo, Verification
+from patentrace.equilibrium import (
+    DeterministicEquilibrium,
+    Equilibrium,
+    GridRefinement,
+    LaggedEquilibrium,
+    SolverInfo,
+    Verification,
+)
 from patentrace.errors import EquilibriumError
 from patentrace.lag_experiment import LagExperiment, lag_experiment
 from patentrace.leapfrog import LeapfrogReport, leapfrog, preemption_region
@@ -26,9 +33,11 @@ from patentrace.sweep import SweepResult, sweep
 
 __all__ = [
     "Action",
+    "DeterministicEquilibrium",
     "DeterministicRace",
     "Equilibrium",
     "EquilibriumError",
+    "GridRefinement",
     "LagExperiment",
     "LaggedEquilibrium",
     "LaggedRace",

@@ -144,7 +144,7 @@ def lag_experiment(
     i, j = reports[0].state
     return LagExperiment(
         race=race,
-        state=(i, j),
+        state=(int(i), int(j)),
         follower=follower,
         lags=order,
         follower_win_probability=np.array([r.follower_win_probability for r in reports], dtype=float),

@@ -25,14 +25,14 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from patentrace.chain import hitting_probability, period_hitting_probability, period_reachable, reachable
-from patentrace.equilibrium import Equilibrium, LaggedEquilibrium
+from patentrace.equilibrium import DeterministicEquilibrium, Equilibrium, LaggedEquilibrium, check_experience
 from patentrace.lattice import check_state, open_states, remaining
 from patentrace.periods import FIRST_WINS, SECOND_WINS, TIE
 
@@ -49,9 +49,9 @@ class LeapfrogReport:
     Attributes
     ----------
     state : (int, int)
-        The state reported on.
+        The state reported on (experience ``(w1, w2)`` for a deterministic race at lag 0).
     remaining : (int, int)
-        Stages left for each firm.
+        Stages left for each firm (distance to the finish in a deterministic race at lag 0).
     follower, leader : int or None
         The firm with more (fewer) stages left; None when level.
     win_probability : (float, float)
@@ -76,13 +76,17 @@ class LeapfrogReport:
         Open states where the firm behind has an effort below the float range.
     epsilon_preemption : bool
         True when the race has states with a one-stage lead and all are in the
-        preemption region.
+        preemption region. (Deterministic race at lag 0: every lead is, and the
+        region is given as a single True cell.)
     tolerance : float
         Threshold for ``can_leapfrog``.
+    contested_gap : float or None
+        Deterministic race only (SPEC.md §3): the largest lead, in experience, that
+        the follower still contests with the leader where it is (0 at lag 0).
     """
 
-    state: tuple[int, int]
-    remaining: tuple[int, int]
+    state: tuple[int, int] | tuple[float, float]
+    remaining: tuple[int, int] | tuple[float, float]
     follower: int | None
     leader: int | None
     win_probability: tuple[float, float]
@@ -95,6 +99,7 @@ class LeapfrogReport:
     underflow_region: BoolArray = field(repr=False)
     epsilon_preemption: bool
     tolerance: float
+    contested_gap: float | None = None
 
     def __str__(self) -> str:
         i, j = self.state
@@ -120,6 +125,8 @@ class LeapfrogReport:
         shown = ", ".join(str(s) for s in states[:12]) + (", ..." if len(states) > 12 else "")
         lines.append(f"  preemption region:      {len(states)} state(s){': ' + shown if states else ''}")
         lines.append(f"  epsilon-preemption:     {'holds' if self.epsilon_preemption else 'does not hold'}")
+        if self.contested_gap is not None:
+            lines.append(f"  contested gap:          {self.contested_gap:.6g} (experience)")
         total = self.win_probability[0] + self.win_probability[1] + self.tie_probability
         if total < 1.0 - 1e-9:
             lines.append(
@@ -192,16 +199,23 @@ def _chances(
     return leap, catch_up, possible if tolerance == 0.0 else leap > tolerance
 
 
-def leapfrog(eq: AnyEquilibrium, state: tuple[int, int], tolerance: float = 0.0) -> LeapfrogReport:
+def leapfrog(
+    eq: AnyEquilibrium | DeterministicEquilibrium, state: tuple[Any, Any], tolerance: float = 0.0
+) -> LeapfrogReport:
     """The leapfrog report of SPEC.md §4 for an equilibrium at a state.
 
     Parameters
     ----------
-    eq : Equilibrium or LaggedEquilibrium
+    eq : Equilibrium, LaggedEquilibrium or DeterministicEquilibrium
         A solved race. In a lagged race a firm can jump several stages in a period,
         so it can get ahead without ever being level; a tie counts as drawing level.
-    state : (int, int)
+    state : (int, int), or (float, float) for a deterministic race
         Stages completed ``(i, j)``; ``0 <= i <= N1``, ``0 <= j <= N2``, not both finished.
+        For a :class:`~patentrace.DeterministicEquilibrium`, experience ``(w1, w2)`` in
+        ``[0, 1]``: at lag 0 the report is the ε-preemption equilibrium's (the follower
+        never invests: every chance is exactly 0); with a lag it is the finest grid's
+        at the nearest cells (``state`` in the report is then in cells), with
+        ``contested_gap`` added.
     tolerance : float
         ``can_leapfrog`` is ``leapfrog_probability > tolerance``. The default 0 asks
         whether leapfrogging is possible at all, answered exactly by a search for
@@ -226,6 +240,8 @@ def leapfrog(eq: AnyEquilibrium, state: tuple[int, int], tolerance: float = 0.0)
     >>> report.follower, report.can_leapfrog
     (0, False)
     """
+    if isinstance(eq, DeterministicEquilibrium):
+        return _deterministic_report(eq, state, tolerance)
     if not isinstance(eq, (Equilibrium, LaggedEquilibrium)):
         raise TypeError(f"eq must be a patentrace.Equilibrium or LaggedEquilibrium, got {type(eq).__name__}")
     stages = eq.model.stages
@@ -251,6 +267,31 @@ def leapfrog(eq: AnyEquilibrium, state: tuple[int, int], tolerance: float = 0.0)
     return LeapfrogReport(
         follower=follower, leader=1 - follower, follower_win_probability=win[follower],
         leapfrog_probability=leap, catch_up_probability=catch_up, can_leapfrog=possible, **common,
+    )
+
+
+def _deterministic_report(eq: DeterministicEquilibrium, state: tuple[Any, Any], tolerance: float) -> LeapfrogReport:
+    """SPEC.md §4 for FGST's deterministic race (§3)."""
+    if not isinstance(state, (tuple, list)) or len(state) != 2:
+        raise ValueError(f"state must be a pair of experience levels (w1, w2) in [0, 1], got {state!r}")
+    w1, w2 = check_experience("state[0]", state[0]), check_experience("state[1]", state[1])
+    if w1 == 1.0 and w2 == 1.0:
+        raise ValueError(f"state {state!r} is outside the race: both firms have finished")
+    leader_at = max(w1, w2)
+    if eq.grid is not None:
+        report = leapfrog(eq.grid, (eq.cell(w1), eq.cell(w2)), tolerance)
+        return replace(report, contested_gap=eq.contested_gap(leader_at))
+    if w1 == w2:
+        raise ValueError(f"state {state!r} is level: at lag 0 the epsilon-preemption equilibrium needs a leader")
+    follower = 0 if w1 < w2 else 1
+    runs = float(eq.single_firm_value(leader_at)) > 0.0  # the lone leader starts at all
+    win = (0.0, 0.0) if not runs else ((0.0, 1.0) if follower == 0 else (1.0, 0.0))
+    return LeapfrogReport(
+        state=(w1, w2), remaining=(1.0 - w1, 1.0 - w2), follower=follower, leader=1 - follower,
+        win_probability=win, tie_probability=0.0, follower_win_probability=0.0, leapfrog_probability=0.0,
+        catch_up_probability=0.0, can_leapfrog=False, preemption_region=np.ones((1, 1), dtype=bool),
+        underflow_region=np.zeros((1, 1), dtype=bool), epsilon_preemption=True, tolerance=tolerance,
+        contested_gap=0.0,
     )
 
 

@@ -1,14 +1,21 @@
 """FGST's deterministic race (SPEC.md §3): the model, the lone firm's path, the grid race."""
 
+import itertools
 import math
+import warnings
 
+import nashpy
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import patentrace as pr
-from patentrace.solvers.deterministic import _numeric_path, single_firm_path
+from patentrace.lone_firm import _numeric_path, single_firm_path
+from patentrace.periods import period_game
+from patentrace.solvers.deterministic import solve_grid
+from patentrace.solvers.lemke import lemke_howson, symmetric_lemke_howson
+from patentrace.solvers.stagegame import state_equilibria
 
 
 def quadratic_race(**kwargs: float) -> pr.DeterministicRace:
@@ -115,6 +122,144 @@ def test_bad_experience_and_costs_are_refused():
         quadratic_race(lag=0.1, max_speed=1.0).lagged(steps=5)
 
 
-def test_solve_says_the_deterministic_race_is_not_solved_yet():
-    with pytest.raises(TypeError, match="does not solve a DeterministicRace yet"):
-        pr.solve(quadratic_race(lag=0.2))
+
+
+# --- Lemke-Howson, against nashpy's support enumeration ----------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), m=st.integers(1, 6), n=st.integers(1, 6), dropped=st.integers(0, 11))
+def test_lemke_howson_finds_an_equilibrium_that_nashpy_finds(seed: int, m: int, n: int, dropped: int):
+    rng = np.random.default_rng(seed)
+    first, second = rng.normal(size=(m, n)), rng.normal(size=(m, n))  # generic: nondegenerate
+    found = lemke_howson(first, second, dropped % (m + n))
+    assert found is not None
+    x, y = found
+    assert np.all(first @ y <= x @ first @ y + 1e-12) and np.all(x @ second <= x @ second @ y + 1e-12)
+    # a generic game's equilibria are all found by nashpy's support enumeration: ours is one of them
+    with warnings.catch_warnings():  # nashpy warns about games it deems degenerate
+        warnings.simplefilter("ignore", RuntimeWarning)
+        every = list(nashpy.Game(first, second).support_enumeration())
+    assert any(np.allclose(x, a, atol=1e-9) and np.allclose(y, b, atol=1e-9) for a, b in every)
+
+
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), m=st.integers(1, 7), dropped=st.integers(0, 6))
+def test_symmetric_lemke_howson_finds_a_symmetric_equilibrium(seed: int, m: int, dropped: int):
+    payoff = np.random.default_rng(seed).normal(size=(m, m))
+    x = symmetric_lemke_howson(payoff, dropped % m)
+    assert x is not None
+    assert np.all(payoff @ x <= x @ payoff @ x + 1e-12)  # no pure action beats x against x
+
+
+def test_lemke_howson_refuses_bad_labels():
+    with pytest.raises(ValueError, match=r"dropped must be a label in 0 \.\. 3"):
+        lemke_howson(np.eye(2), np.eye(2), 4)
+    with pytest.raises(ValueError, match="payoff must be square"):
+        symmetric_lemke_howson(np.ones((2, 3)))
+
+
+# --- the grid race: each state's equilibrium against full support enumeration ---------------------------------
+
+
+def test_grid_equilibria_are_among_every_equilibrium_of_their_period_games():
+    # 10 cells, 5 speeds: small enough to enumerate every support pair of every state's game
+    race = quadratic_race(lag=0.4, max_speed=1.0)
+    grid = solve_grid(race, 10)
+    gain, residual = grid.verify()
+    assert gain < 1e-12 and residual < 1e-12
+    n = grid.model.stages[0]
+    for i in range(n):
+        for j in range(n):
+            game = period_game(grid.model, grid.value, i, j)
+            every = state_equilibria(game)
+            ours = (grid.strategy[0][i, j], grid.strategy[1][i, j])
+            assert any(np.allclose(every.strategy[0][e], ours[0], atol=1e-8)
+                       and np.allclose(every.strategy[1][e], ours[1], atol=1e-8)
+                       for e in range(every.value.shape[0])), (i, j)
+
+
+def test_grid_is_symmetric_under_swapping_the_firms():
+    grid = solve_grid(quadratic_race(lag=0.2, max_speed=2.0), 20)
+    np.testing.assert_allclose(grid.value[0], grid.value[1].T, atol=1e-12)
+    np.testing.assert_allclose(grid.strategy[0], np.swapaxes(grid.strategy[1], 0, 1), atol=1e-12)
+    np.testing.assert_allclose(grid.win_probability[0], grid.win_probability[1].T, atol=1e-12)
+
+
+# --- FGST's claims about the lag (SPEC §3) ----------------------------------------------------------------------
+
+
+def test_epsilon_preemption_at_lag_zero_for_leads_down_to_a_millionth():
+    eq = pr.solve(quadratic_race())
+    for lead in (1e-6, 1e-3, 0.3):
+        for w in (0.35, 0.5, 0.9):
+            report = pr.leapfrog(eq, state=(w, w - lead))
+            assert report.follower == 1 and report.can_leapfrog is False
+            assert report.leapfrog_probability == 0.0 and report.follower_win_probability == 0.0
+            assert report.epsilon_preemption and report.contested_gap == 0.0
+            leader_speed, follower_speed = eq.strategy(w, w - lead)
+            assert follower_speed[0] == 0.0
+            assert leader_speed[0] == pytest.approx(math.sqrt(0.2) - 0.1 * (1 - w), rel=1e-12)
+
+
+def cap_threshold(lag: float, w: float) -> float:
+    # SPEC §3: with a speed cap the leader is safe at the lone pace iff its lead is at least (x_max - x_m) lag
+    return (2.0 - (math.sqrt(0.2) - 0.1 * (1.0 - w))) * lag
+
+
+def test_contested_gap_is_positive_grows_with_the_lag_and_vanishes_with_it():
+    lags = (0.05, 0.1, 0.2, 0.4)
+    gaps = []
+    for lag in lags:
+        steps = round(8 / (2.0 * lag))  # 9 speeds on every grid
+        eq = pr.solve(quadratic_race(lag=lag, max_speed=2.0), steps=[steps])
+        gap = eq.contested_gap(0.5)
+        gaps.append(gap)
+        # within a quarter of SPEC's threshold plus a cell: so it tends to 0 with the lag
+        assert abs(gap - cap_threshold(lag, 0.5)) <= 0.25 * cap_threshold(lag, 0.5) + 1.0 / steps
+    assert all(g > 0 for g in gaps)
+    assert all(a < b for a, b in itertools.pairwise(gaps))
+
+
+def test_contested_gap_converges_as_the_grid_is_refined():
+    race = quadratic_race(lag=0.1, max_speed=2.0)
+    eq = pr.solve(race, steps=[20, 40, 80])
+    target = cap_threshold(0.1, 0.5)
+    errors = [abs(r.gap[4] - target) for r in eq.refinement]  # positions[4] is w = 0.5
+    assert eq.positions[4] == 0.5
+    assert errors[0] > errors[1] > errors[2]
+    assert errors[2] <= 1.0 / 80
+    assert eq.refinement[-1].change <= 0.04 and eq.converged
+
+
+def test_without_a_cap_the_gap_stays_below_the_sufficient_threshold():
+    # SPEC §3: g >= sqrt(2 lag V_m / a) - x_m lag is enough for epsilon-preemption, so the contested gap is below it
+    race = quadratic_race(lag=0.2)
+    eq = pr.solve(race, steps=[10, 20])
+    for w in (0.3, 0.5, 0.7):
+        bound = math.sqrt(2 * 0.2 * float(eq.single_firm_value(w))) - float(eq.single_firm_speed(w)) * 0.2
+        assert 0.0 < eq.contested_gap(w) <= bound
+
+
+def test_follower_in_the_contested_region_mixes_and_can_leapfrog():
+    eq = pr.solve(quadratic_race(lag=0.2, max_speed=2.0), steps=[20])
+    report = pr.leapfrog(eq, state=(0.5, 0.4))
+    follower = eq.strategy(0.5, 0.4)[1]
+    assert 0.0 < follower[0] < 1.0 and np.count_nonzero(follower) >= 2  # mixes idling with running
+    assert report.can_leapfrog and 0.0 < report.leapfrog_probability < 1.0
+    assert not report.epsilon_preemption
+    far = pr.leapfrog(eq, state=(0.7, 0.2))  # a lead beyond the contested gap: safe
+    assert far.can_leapfrog is False and far.follower_win_probability == 0.0
+    assert eq.strategy(0.7, 0.2)[1][0] == 1.0
+
+
+def test_deterministic_equilibrium_refuses_bad_states():
+    eq = pr.solve(quadratic_race())
+    with pytest.raises(ValueError, match=r"must lie in \[0, 1\]"):
+        eq.contested_gap(1.2)
+    with pytest.raises(ValueError, match="needs a leader"):
+        pr.leapfrog(eq, state=(0.3, 0.3))
+    with pytest.raises(ValueError, match=r"state\[1\] \(experience\) must lie in \[0, 1\]"):
+        pr.leapfrog(eq, state=(0.3, -0.1))
+    with pytest.raises(ValueError, match="steps must be a non-empty increasing sequence"):
+        pr.solve(quadratic_race(lag=0.2), steps=[20, 10])

@@ -15,6 +15,8 @@ EXPECTED = {
     "lee_wilde.py": ["Largest relative difference between solver and closed form"],
     "dropout.py": ["(0, 2), (0, 3), (1, 3)", "can leapfrog:           no"],
     "figures.py": ["6 figures saved to", "dropout region: the firm behind idles at [(0, 0)"],
+    "fgst_four_claims.py": ["epsilon-preemption: True", "Figure saved to fgst_contested_gap.png",
+                            "the gap grows with the lag and vanishes with it"],
     "simulate.py": ["1000000 paths from state (0, 2)", "Every simulated frequency is within four standard errors"],
 }
 

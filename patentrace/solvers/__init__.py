@@ -18,17 +18,18 @@ from typing import Any
 
 import numpy as np
 
-from patentrace.equilibrium import Equilibrium, LaggedEquilibrium
+from patentrace.equilibrium import DeterministicEquilibrium, Equilibrium, LaggedEquilibrium
 from patentrace.errors import EquilibriumError
 from patentrace.models import DeterministicRace, LaggedRace, Race
 from patentrace.solvers.backward import single_firm, solve_race, solve_races
+from patentrace.solvers.deterministic import solve_deterministic
 from patentrace.solvers.stagegame import solve_lagged
 
 __all__ = ["single_firm", "solve", "solve_many"]
 
 
 def solve(
-    model: Race | LaggedRace,
+    model: Race | LaggedRace | DeterministicRace,
     *,
     method: str = "backward",
     selection: str = "fastest",
@@ -36,18 +37,23 @@ def solve(
     verify: bool = False,
     tolerance: float = 1e-8,
     max_pairs: int = 200_000,
+    steps: Sequence[int] | None = None,
+    gap_tolerance: float = 0.04,
 ) -> Any:
     """Solve a model for its Markov perfect equilibrium.
 
     Parameters
     ----------
-    model : Race or LaggedRace
-        The race (SPEC.md §1 or §2).
+    model : Race, LaggedRace or DeterministicRace
+        The race (SPEC.md §1, §2 or §3).
     method : {"backward"}
         Backward induction over the states. For a :class:`Race`, every state's
         equilibria are bracketed (:mod:`patentrace.solvers.backward`); for a
         :class:`LaggedRace`, every stationary equilibrium of each period game is
-        found by support enumeration (:mod:`patentrace.solvers.stagegame`).
+        found by support enumeration (:mod:`patentrace.solvers.stagegame`); for a
+        :class:`DeterministicRace`, ε-preemption at lag 0 and otherwise one
+        equilibrium per state on experience grids refined until the contested gap
+        settles (:mod:`patentrace.solvers.deterministic`).
     selection : {"fastest", "slowest", "richest"}
         Where a state has several equilibria: the one with the largest total
         hazard or expected progress (default), the smallest, or the largest joint
@@ -62,10 +68,14 @@ def solve(
     max_pairs : int
         ``LaggedRace``: most support pairs enumerated per state (beyond it the
         largest supports are left out and ``solver.options["complete"]`` is False).
+    steps : sequence of int, optional
+        ``DeterministicRace``: the grids to solve (default: refine automatically).
+    gap_tolerance : float
+        ``DeterministicRace``: change of the contested gap at which refining stops.
 
     Returns
     -------
-    Equilibrium or LaggedEquilibrium
+    Equilibrium, LaggedEquilibrium or DeterministicEquilibrium
         Every state's equilibrium checked.
 
     Raises
@@ -91,20 +101,19 @@ def solve(
             _certify_lagged(lagged, tolerance)
         return lagged
     if isinstance(model, DeterministicRace):
-        raise TypeError(
-            "pr.solve does not solve a DeterministicRace yet (its contested region is open work, see "
-            "docs/deterministic.md); solve its grid race, model.lagged(steps), or use "
-            "patentrace.solvers.deterministic.single_firm_path for the leader's path"
-        )
+        found = solve_deterministic(model, steps=steps, gap_tolerance=gap_tolerance)
+        if verify:
+            _certify_lagged(found, tolerance)
+        return found
     if not isinstance(model, Race):
-        raise TypeError(f"model must be a patentrace.Race or LaggedRace, got {type(model).__name__}")
+        raise TypeError(f"model must be a patentrace.Race, LaggedRace or DeterministicRace, got {type(model).__name__}")
     eq = solve_race(model, selection=selection, grid=grid)
     if verify:
         _certify(eq, tolerance)
     return eq
 
 
-def _certify_lagged(eq: LaggedEquilibrium, tolerance: float) -> None:
+def _certify_lagged(eq: LaggedEquilibrium | DeterministicEquilibrium, tolerance: float) -> None:
     gain, residual = eq.verify()
     if gain > tolerance or residual > tolerance:
         raise EquilibriumError(

@@ -1,165 +1,322 @@
-"""FGST's deterministic race: the lone firm's path (SPEC.md §3).
+"""FGST's deterministic race solved: ε-preemption, and the contested region under a lag (SPEC.md §3).
 
-With no rival, experience ``w`` grows at speed ``x`` and the HJB is
-``r V = max_x {-c(x) + x V'(w)}`` with ``V(1) = P``. The first-order condition
-``V' = c'(x)`` turns it into ``x c'(x) - c(x) = r V``, which fixes the speed given the
-value, and the value then solves the ODE ``dV/dw = c'(x(V))`` backwards from
-``w = 1``. For ``c = a x^2 / 2`` this has the closed form of SPEC §3; for other
-costs it is integrated numerically (:func:`single_firm_path`).
+**Perfect monitoring (lag 0).** The leader ε-preempts: the follower never invests and
+the leader runs the lone firm's path (:mod:`patentrace.lone_firm`), for any
+positive lead.
 
-This is the leader's path in FGST's ε-preemption equilibrium. The contested region
-under a lag is not computed yet: see docs/deterministic.md for why and what is
-there (the grid race, :meth:`DeterministicRace.lagged <patentrace.DeterministicRace.lagged>`,
-which :func:`patentrace.solve` solves on coarse grids).
+**A lag.** The race in periods on an experience grid
+(:meth:`DeterministicRace.lagged <patentrace.DeterministicRace.lagged>`: speed times
+lag is a whole number of cells) is solved backwards, state by state
+(:func:`solve_grid`). A state's period game has as many actions as speeds, and in
+the contested region its equilibria mix many of them (a period there is an
+all-pay contest), so every equilibrium cannot be enumerated; instead strictly
+dominated speeds are removed and one equilibrium is found by Lemke–Howson
+(:mod:`patentrace.solvers.lemke`), with the value of standing still iterated to
+its fixed point, and checked in the full game. Level states get a symmetric
+equilibrium. A lead is **contested** where the follower invests with positive
+probability; the **contested gap** at a leader position is the largest such lead.
+:func:`solve_deterministic` refines the grid until the gap stops moving and
+reports how it converged.
 
 Examples
 --------
 >>> import patentrace as pr
->>> race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
->>> path = single_firm_path(race)
->>> [round(float(v), 5) for v in path.value([0.0, 0.5, 0.9])]    # SPEC §3's check
-[0.60279, 0.78889, 0.95578]
+>>> race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), lag=0.4, max_speed=1.0)
+>>> grid = solve_grid(race, 10)
+>>> int(contested_gaps(grid)[5])      # leader at w = 0.5: leads up to 3 cells (0.3) are contested
+3
 """
 
 from __future__ import annotations
 
+import itertools
+import logging
 import math
-from dataclasses import dataclass
+import time
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
-from scipy.integrate import solve_ivp
-from scipy.optimize import brentq
+from numpy.typing import NDArray
 
-from patentrace.costs import Power
+from patentrace import chain
+from patentrace._validate import finite_real
+from patentrace._version import __version__
+from patentrace.equilibrium import (
+    DeterministicEquilibrium,
+    GridRefinement,
+    LaggedEquilibrium,
+    SolverInfo,
+    perfect_monitoring,
+)
+from patentrace.errors import EquilibriumError
+from patentrace.lattice import Layout
+from patentrace.lone_firm import single_firm_path
 from patentrace.models import DeterministicRace
+from patentrace.periods import PeriodGame, period_game, terminal_values
+from patentrace.solvers.lemke import lemke_howson, symmetric_lemke_howson
+from patentrace.solvers.stagegame import _degenerate, _is_equilibrium, _outcome_probabilities, _ratio_values
 
-__all__ = ["SingleFirmPath", "single_firm_path"]
+__all__ = ["contested_gaps", "solve_deterministic", "solve_grid"]
 
 FloatArray = NDArray[np.float64]
+logger = logging.getLogger(__name__)
+IntArray = NDArray[np.intp]
+
+_MARGIN = 1e-12  # of the prize: how much better an action must be to dominate another
+_GAIN = 1e-9  # of the prize: the largest gain from a deviation an equilibrium may leave
+_FIXED_POINT_ROUNDS = 60
 
 
-@dataclass(frozen=True)
-class SingleFirmPath:
-    """The lone firm's value and speed at every experience level (SPEC.md §3).
+def _undominated(game: PeriodGame, top: float) -> tuple[IntArray, IntArray]:
+    """Actions that survive iterated elimination of strictly dominated actions, for every self-loop value.
 
-    Attributes
-    ----------
-    race : DeterministicRace
-        The model.
-    method : str
-        ``"closed form"`` (quadratic cost) or ``"numeric HJB"``.
-    start : float
-        The lowest experience from which the lone firm runs; below it the value and
-        the speed are 0 (the lone firm never starts).
+    ``M_k(v_k)`` is linear in ``v_k`` and every equilibrium value lies in ``[0, top]``;
+    an action beaten by another at both ends of that range, against every rival
+    action still in play, is never played in an equilibrium.
     """
-
-    race: DeterministicRace
-    method: str
-    start: float
-    _value: object = None  # the dense ODE solution, for the numeric HJB
-
-    def value(self, w: ArrayLike) -> FloatArray:
-        """``V_m(w)``; ``w`` must lie in ``[0, 1]``."""
-        at = _experience(w)
-        race = self.race
-        if self.method == "closed form":
-            scale = float(race.cost.scale)  # type: ignore[attr-defined]
-            root = np.sqrt(race.prize) - np.sqrt(scale * race.discount / 2.0) * (1.0 - at)
-            return np.asarray(np.where(root > 0.0, root * root, 0.0), dtype=float)
-        solution = self._value
-        inside = at >= self.start
-        out = np.zeros(at.shape)
-        if np.any(inside):
-            out[inside] = np.maximum(solution.sol(at[inside])[0], 0.0)  # type: ignore[attr-defined]
-        return out
-
-    def speed(self, w: ArrayLike) -> FloatArray:
-        """``x_m(w)``, the lone firm's speed: the root of ``x c'(x) - c(x) = r V_m(w)``."""
-        at = _experience(w)
-        race = self.race
-        if self.method == "closed form":
-            scale = float(race.cost.scale)  # type: ignore[attr-defined]
-            speed = math.sqrt(2.0 * race.discount * race.prize / scale) - race.discount * (1.0 - at)
-            return np.asarray(np.maximum(speed, 0.0), dtype=float)
-        return _speed_of_value(race, self.value(at))
+    keep = [np.arange(game.other.shape[1]), np.arange(game.other.shape[2])]
+    ends = [[game.payoff(0, v) for v in (0.0, top)], [game.payoff(1, v).T for v in (0.0, top)]]
+    changed = True
+    while changed:
+        changed = False
+        for firm in (0, 1):
+            own, rival = keep[firm], keep[1 - firm]
+            beaten = np.zeros((own.size, own.size), dtype=bool)
+            for k, payoff in enumerate(ends[firm]):
+                rows = payoff[np.ix_(own, rival)]
+                # beaten[a, b]: action b beats action a against every rival action
+                better = np.all(rows[None, :, :] > rows[:, None, :] + _MARGIN * top, axis=2)
+                beaten = better if k == 0 else beaten & better
+            out = beaten.any(axis=1)
+            if out.any():
+                keep[firm] = own[~out]
+                changed = True
+    return keep[0], keep[1]
 
 
-def _experience(w: ArrayLike) -> FloatArray:
-    at = np.asarray(w, dtype=float)
-    if not np.all(np.isfinite(at)) or np.any(at < 0.0) or np.any(at > 1.0):
-        raise ValueError(f"experience w must lie in [0, 1], got {w!r}")
-    return at
+def _state_equilibrium(game: PeriodGame, top: float, level: bool) -> tuple[FloatArray, FloatArray, FloatArray]:
+    """One equilibrium of a state's period game: mixed actions and values.
+
+    Strictly dominated speeds are removed first; what remains is solved by
+    Lemke–Howson on ``M(v)`` with the self-loop value ``v`` iterated to its fixed
+    point ``v = sigma_1' K sigma_2 / (1 - beta q)``; at a level state (a symmetric
+    game) the symmetric version finds a symmetric equilibrium. The answer is checked
+    in the full game, and an :class:`~patentrace.EquilibriumError` raised if no
+    label leads to one.
+    """
+    rows, cols = _undominated(game, top)
+    if level:  # the game is symmetric, and so is the elimination: keep the union for both
+        rows = cols = np.union1d(rows, cols)
+    small = PeriodGame(other=game.other[:, rows][:, :, cols], stay=(game.stay[0][rows], game.stay[1][cols]),
+                       beta=game.beta, progress=(game.progress[0][rows], game.progress[1][cols]),
+                       outcomes=game.outcomes)
+    tol = _GAIN * top
+    m1, m2 = rows.size, cols.size
+    for dropped in range(m1 if level else m1 + m2):
+        value = np.zeros(2)
+        for _ in range(_FIXED_POINT_ROUNDS):
+            found: tuple[FloatArray, FloatArray] | None = (np.ones(1), np.ones(1))
+            if level and m1 > 1:
+                shared = symmetric_lemke_howson(small.payoff(0, value[0]), dropped % m1)
+                found = None if shared is None else (shared, shared)
+            elif m1 * m2 > 1:
+                found = lemke_howson(small.payoff(0, value[0]), small.payoff(1, value[1]), dropped)
+            if found is None:
+                break
+            new = np.array(_ratio_values(small, *found))
+            settled = bool(np.max(np.abs(new - value)) <= 1e-14 * top)
+            value = new
+            if settled or m1 * m2 == 1:
+                sigma1, sigma2 = np.zeros(game.other.shape[1]), np.zeros(game.other.shape[2])
+                sigma1[rows], sigma2[cols] = found
+                if _is_equilibrium(game, sigma1, sigma2, tol):
+                    return sigma1, sigma2, np.array(_ratio_values(game, sigma1, sigma2))
+                break
+    raise EquilibriumError("no equilibrium found by Lemke-Howson", None,
+                           {"speeds": game.other.shape[1:], "undominated": (m1, m2)})
 
 
-def _speed_of_value(race: DeterministicRace, value: FloatArray) -> FloatArray:
-    """Solve ``x c'(x) - c(x) = r V`` (increasing in ``x`` for convex ``c``) at each value."""
-    cost, r = race.cost, race.discount
-    if isinstance(cost, Power):
-        a, g = float(cost.scale), float(cost.exponent)
-        return np.asarray((r * np.maximum(value, 0.0) * g / (a * (g - 1.0))) ** (1.0 / g), dtype=float)
-    out = np.zeros(np.shape(value))
-    flat = np.ravel(value)
-    for k, v in enumerate(flat):
-        if v <= 0.0:
-            continue
-        def gap(x: float, v: float = float(v)) -> float:
-            return float(x * cost.marginal(x) - cost.value(x)) - r * v
-        top = 1.0
-        while gap(top) < 0.0:
-            top *= 2.0
-        out.flat[k] = brentq(gap, 0.0, top, xtol=1e-15, rtol=4e-16)
-    return out
+def solve_grid(race: DeterministicRace, steps: int) -> LaggedEquilibrium:
+    """An equilibrium of the deterministic race in periods on a grid of ``steps`` cells.
 
-
-def single_firm_path(race: DeterministicRace) -> SingleFirmPath:
-    """The lone firm's value and speed: closed form or the HJB integrated (SPEC.md §3).
-
-    For ``c = a x^2 / 2`` (no linear term): ``V_m(w) = (sqrt(P) - sqrt(a r / 2)(1 - w))^2``
-    and ``x_m(w) = sqrt(2 r P / a) - r (1 - w)`` while the root is positive, 0 below.
-    Otherwise ``dV/dw = c'(x(V))`` is integrated from ``V(1) = P`` down to where
-    ``V`` reaches 0 (DOP853, relative tolerance 1e-12).
+    The grid race is :meth:`DeterministicRace.lagged <patentrace.DeterministicRace.lagged>`.
+    States are solved backwards by remaining distance; the model is symmetric, so
+    only states with firm 1 ahead or level are solved and the rest mirrored; level
+    states get a symmetric equilibrium, so the mirror image is exact. Each state's
+    equilibrium comes from :func:`_state_equilibrium`: one equilibrium, verified;
+    others may exist (``multiplicity`` is 1, a lower bound, and the solver options
+    say ``complete: False``).
 
     Parameters
     ----------
     race : DeterministicRace
-        The model (its lag is irrelevant here).
+        The model; needs ``lag > 0``.
+    steps : int
+        Grid cells between experience 0 and 1.
 
     Returns
     -------
-    SingleFirmPath
+    LaggedEquilibrium
+        Of ``race.lagged(steps)``; its solver options say ``complete: False``.
 
     Examples
     --------
     >>> import patentrace as pr
-    >>> cubic = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Power(exponent=3.0))
-    >>> path = single_firm_path(cubic)
-    >>> path.method, round(float(path.value(1.0)), 12)
-    ('numeric HJB', 1.0)
+    >>> race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), lag=0.4, max_speed=1.0)
+    >>> grid = solve_grid(race, 10)
+    >>> gain, residual = grid.verify()
+    >>> gain < 1e-9 and residual < 1e-9
+    True
     """
-    cost = race.cost
-    if isinstance(cost, Power) and float(cost.exponent) == 2.0 and float(cost.linear) == 0.0:
-        a, r, p = float(cost.scale), race.discount, race.prize
-        start = max(0.0, 1.0 - math.sqrt(2.0 * p / (a * r)))
-        return SingleFirmPath(race, "closed form", start)
-    return _numeric_path(race)
+    started = time.perf_counter()
+    lagged = race.lagged(steps)
+    n = lagged.stages[0]
+    menu = len(lagged.menus[0][0])
+    top = race.prize
+    value = terminal_values(lagged)
+    strategy = (np.zeros((n + 1, n + 1, menu)), np.zeros((n + 1, n + 1, menu)))
+    multiplicity = np.ones((n + 1, n + 1), dtype=np.intp)
+    multiplicity[n, n] = 0
+    degenerate = np.zeros((n + 1, n + 1), dtype=bool)
+    for step in Layout.of([lagged.stages]).steps:
+        for i, j in zip(step.i.tolist(), step.j.tolist(), strict=True):
+            if j > i:
+                continue
+            game = period_game(lagged, value, i, j)
+            try:
+                sigma1, sigma2, pair = _state_equilibrium(game, top, level=i == j)
+            except EquilibriumError as err:
+                raise EquilibriumError(str(err).split(" at ")[0], (i, j), err.details) from None
+            value[:, i, j], value[:, j, i] = pair, pair[::-1]
+            strategy[0][i, j], strategy[1][i, j] = sigma1, sigma2
+            strategy[0][j, i], strategy[1][j, i] = sigma2, sigma1
+            flat = _degenerate(game, sigma1[None], sigma2[None], pair[None], _GAIN * top)
+            degenerate[i, j] = degenerate[j, i] = flat
+    win, tie = _outcome_probabilities(lagged, strategy)
+    return LaggedEquilibrium(
+        model=lagged, strategy=strategy, value=value, win_probability=win, tie_probability=tie,
+        expected_duration=chain.period_expected_duration(lagged, strategy),
+        multiplicity=multiplicity, degenerate=degenerate,
+        solver=SolverInfo(method="Lemke-Howson per state (deterministic race grid)", selection="first label",
+                          options={"steps": n, "complete": False}, version=__version__,
+                          seconds=time.perf_counter() - started),
+    )
 
 
-def _numeric_path(race: DeterministicRace) -> SingleFirmPath:
-    cost = race.cost
+def contested_gaps(grid: LaggedEquilibrium) -> IntArray:
+    """At each leader grid position ``a``: the largest lead ``a - b`` at which the follower invests.
 
-    def slope(_w: float, v: FloatArray) -> FloatArray:
-        speed = _speed_of_value(race, np.maximum(v, 0.0))
-        return np.asarray(cost.marginal(speed), dtype=float)
+    "Invests" is a positive probability of any positive speed; 0 where the follower
+    idles at every lead (the lead is safe).
+    """
+    n = grid.model.stages[0]
+    follower_moves = grid.strategy[1][:, :, 1:].sum(axis=2) > 1e-12  # firm 2 behind at [a, b], a > b
+    lead = np.arange(n + 1)[:, None] - np.arange(n + 1)[None, :]
+    contested = follower_moves & (lead > 0)
+    contested[n, :] = False
+    return np.asarray(np.max(np.where(contested, lead, 0), axis=1), dtype=np.intp)
 
-    def empty(_w: float, v: FloatArray) -> float:
-        return float(v[0])
 
-    empty.terminal = True  # type: ignore[attr-defined]
-    empty.direction = -1  # type: ignore[attr-defined]
-    solution = solve_ivp(slope, (1.0, 0.0), [race.prize], method="DOP853", rtol=1e-12, atol=1e-14,
-                         dense_output=True, events=empty)
-    if solution.status == -1:
-        raise RuntimeError(f"the lone firm's HJB could not be integrated: {solution.message}")
-    start = float(solution.t_events[0][0]) if solution.t_events[0].size else 0.0
-    return SingleFirmPath(race, "numeric HJB", max(start, 0.0), solution)
+_POSITIONS = np.arange(1, 10) / 10.0  # leader positions where the refinement compares the contested gap
+_FIRST_MENU = 5  # speeds on the coarsest grid
+
+
+def _grid_sizes(race: DeterministicRace, max_speeds: int) -> list[int]:
+    """Grids to refine through: doubling from the first with at least 5 speeds, while the menu stays small."""
+    def menu(steps: int) -> int:
+        try:
+            return len(race.lagged(steps).menus[0][0])
+        except ValueError:  # too coarse for the cap: not even one cell a period
+            return 0
+
+    steps = 2
+    while menu(steps) < _FIRST_MENU:
+        steps *= 2
+    sizes = []
+    while menu(steps) <= max_speeds:
+        sizes.append(steps)
+        steps *= 2
+    return sizes or [steps // 2]
+
+
+def solve_deterministic(
+    race: DeterministicRace,
+    steps: Sequence[int] | None = None,
+    gap_tolerance: float = 0.04,
+    max_speeds: int = 33,
+) -> DeterministicEquilibrium:
+    """Solve FGST's deterministic race (SPEC.md §3), refining the grid until the contested gap settles.
+
+    Parameters
+    ----------
+    race : DeterministicRace
+        The model.
+    steps : sequence of int, optional
+        The grids to solve, coarsest first. By default: doubling from the first grid
+        with at least 5 speeds, stopping once the gap changes by at most
+        ``gap_tolerance`` or the speed menu would exceed ``max_speeds``.
+    gap_tolerance : float
+        Largest change of the contested gap (experience units, at leader positions
+        0.1, ..., 0.9) between two grids for the refinement to count as converged.
+    max_speeds : int
+        Largest speed menu solved by default (the time per grid grows roughly with
+        the fourth power of the menu's size).
+
+    Returns
+    -------
+    DeterministicEquilibrium
+        ``converged`` says whether the last refinement moved the gap by at most
+        ``gap_tolerance``; ``refinement`` holds every grid's gaps and times.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), lag=0.4, max_speed=1.0)
+    >>> eq = solve_deterministic(race, steps=(5, 10))
+    >>> [r.steps for r in eq.refinement], eq.contested_gap(0.5)
+    ([5, 10], 0.3)
+    """
+    started = time.perf_counter()
+    tolerance = finite_real("gap_tolerance", gap_tolerance)
+    if tolerance < 0.0:
+        raise ValueError(f"gap_tolerance must be >= 0, got {tolerance!r}")
+    if isinstance(max_speeds, bool) or not isinstance(max_speeds, int) or max_speeds < _FIRST_MENU:
+        raise ValueError(f"max_speeds must be an int >= {_FIRST_MENU}, got {max_speeds!r}")
+    options: dict[str, Any] = {"gap_tolerance": tolerance, "complete": False}
+    if race.lag == 0.0:
+        info = SolverInfo(method="epsilon-preemption (perfect monitoring)", selection="none",
+                          options={}, version=__version__, seconds=time.perf_counter() - started)
+        return perfect_monitoring(race, info)
+    if steps is None:
+        sizes, automatic = _grid_sizes(race, max_speeds), True
+    else:
+        sizes, automatic = [int(s) for s in steps], False
+        if not sizes or any(b <= a for a, b in itertools.pairwise(sizes)):
+            raise ValueError(f"steps must be a non-empty increasing sequence of grid sizes, got {steps!r}")
+    refinement: list[GridRefinement] = []
+    grid: LaggedEquilibrium | None = None
+    gaps = np.zeros(0, dtype=np.intp)
+    for size in sizes:
+        began = time.perf_counter()
+        grid = solve_grid(race, size)
+        gaps = contested_gaps(grid)
+        at = gaps[np.rint(_POSITIONS * size).astype(np.intp)] / size
+        change = float(np.max(np.abs(at - refinement[-1].gap))) if refinement else math.inf
+        refinement.append(GridRefinement(size, len(grid.model.menus[0][0]), time.perf_counter() - began, at, change))
+        if automatic and change <= tolerance:
+            break
+    converged = refinement[-1].change <= tolerance
+    if automatic and not converged:
+        logger.warning("contested gap not converged: last change %.3g > %.3g on %d cells",
+                       refinement[-1].change, tolerance, refinement[-1].steps)
+    assert grid is not None
+    options["steps"] = [r.steps for r in refinement]
+    return DeterministicEquilibrium(
+        model=race, path=single_firm_path(race), grid=grid, speeds=np.arange(len(grid.model.menus[0][0]))
+        / (grid.model.stages[0] * race.lag), gaps=gaps, positions=_POSITIONS, refinement=tuple(refinement),
+        converged=converged,
+        solver=SolverInfo(method="Lemke-Howson per state on refined experience grids",
+                          selection="symmetric at level states, first label elsewhere", options=options,
+                          version=__version__, seconds=time.perf_counter() - started),
+    )

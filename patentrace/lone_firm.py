@@ -1,0 +1,161 @@
+"""The lone firm in FGST's deterministic race: its value and speed at every experience level (SPEC.md §3).
+
+With no rival, experience ``w`` grows at speed ``x`` and the HJB is
+``r V = max_x {-c(x) + x V'(w)}`` with ``V(1) = P``. The first-order condition
+``V' = c'(x)`` turns it into ``x c'(x) - c(x) = r V``, which fixes the speed given the
+value, and the value then solves the ODE ``dV/dw = c'(x(V))`` backwards from
+``w = 1``. For ``c = a x^2 / 2`` this has the closed form of SPEC §3; for other
+costs it is integrated numerically. This is the leader's path in FGST's
+ε-preemption equilibrium.
+
+Examples
+--------
+>>> import patentrace as pr
+>>> race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+>>> path = single_firm_path(race)
+>>> [round(float(v), 5) for v in path.value([0.0, 0.5, 0.9])]    # SPEC §3's check
+[0.60279, 0.78889, 0.95578]
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+from scipy.integrate import solve_ivp
+from scipy.optimize import brentq
+
+from patentrace.costs import Power
+from patentrace.models import DeterministicRace
+
+__all__ = ["SingleFirmPath", "single_firm_path"]
+
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class SingleFirmPath:
+    """The lone firm's value and speed at every experience level (SPEC.md §3).
+
+    Attributes
+    ----------
+    race : DeterministicRace
+        The model.
+    method : str
+        ``"closed form"`` (quadratic cost) or ``"numeric HJB"``.
+    start : float
+        The lowest experience from which the lone firm runs; below it the value and
+        the speed are 0 (the lone firm never starts).
+    """
+
+    race: DeterministicRace
+    method: str
+    start: float
+    _value: object = None  # the dense ODE solution, for the numeric HJB
+
+    def value(self, w: ArrayLike) -> FloatArray:
+        """``V_m(w)``; ``w`` must lie in ``[0, 1]``."""
+        at = _experience(w)
+        race = self.race
+        if self.method == "closed form":
+            scale = float(race.cost.scale)  # type: ignore[attr-defined]
+            root = np.sqrt(race.prize) - np.sqrt(scale * race.discount / 2.0) * (1.0 - at)
+            return np.asarray(np.where(root > 0.0, root * root, 0.0), dtype=float)
+        solution = self._value
+        inside = at >= self.start
+        out = np.zeros(at.shape)
+        if np.any(inside):
+            out[inside] = np.maximum(solution.sol(at[inside])[0], 0.0)  # type: ignore[attr-defined]
+        return out
+
+    def speed(self, w: ArrayLike) -> FloatArray:
+        """``x_m(w)``, the lone firm's speed: the root of ``x c'(x) - c(x) = r V_m(w)``."""
+        at = _experience(w)
+        race = self.race
+        if self.method == "closed form":
+            scale = float(race.cost.scale)  # type: ignore[attr-defined]
+            speed = math.sqrt(2.0 * race.discount * race.prize / scale) - race.discount * (1.0 - at)
+            return np.asarray(np.maximum(speed, 0.0), dtype=float)
+        return _speed_of_value(race, self.value(at))
+
+
+def _experience(w: ArrayLike) -> FloatArray:
+    at = np.asarray(w, dtype=float)
+    if not np.all(np.isfinite(at)) or np.any(at < 0.0) or np.any(at > 1.0):
+        raise ValueError(f"experience w must lie in [0, 1], got {w!r}")
+    return at
+
+
+def _speed_of_value(race: DeterministicRace, value: FloatArray) -> FloatArray:
+    """Solve ``x c'(x) - c(x) = r V`` (increasing in ``x`` for convex ``c``) at each value."""
+    cost, r = race.cost, race.discount
+    if isinstance(cost, Power):
+        a, g = float(cost.scale), float(cost.exponent)
+        return np.asarray((r * np.maximum(value, 0.0) * g / (a * (g - 1.0))) ** (1.0 / g), dtype=float)
+    out = np.zeros(np.shape(value))
+    flat = np.ravel(value)
+    for k, v in enumerate(flat):
+        if v <= 0.0:
+            continue
+        def gap(x: float, v: float = float(v)) -> float:
+            return float(x * cost.marginal(x) - cost.value(x)) - r * v
+        top = 1.0
+        while gap(top) < 0.0:
+            top *= 2.0
+        out.flat[k] = brentq(gap, 0.0, top, xtol=1e-15, rtol=4e-16)
+    return out
+
+
+def single_firm_path(race: DeterministicRace) -> SingleFirmPath:
+    """The lone firm's value and speed: closed form or the HJB integrated (SPEC.md §3).
+
+    For ``c = a x^2 / 2`` (no linear term): ``V_m(w) = (sqrt(P) - sqrt(a r / 2)(1 - w))^2``
+    and ``x_m(w) = sqrt(2 r P / a) - r (1 - w)`` while the root is positive, 0 below.
+    Otherwise ``dV/dw = c'(x(V))`` is integrated from ``V(1) = P`` down to where
+    ``V`` reaches 0 (DOP853, relative tolerance 1e-12).
+
+    Parameters
+    ----------
+    race : DeterministicRace
+        The model (its lag is irrelevant here).
+
+    Returns
+    -------
+    SingleFirmPath
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> cubic = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Power(exponent=3.0))
+    >>> path = single_firm_path(cubic)
+    >>> path.method, round(float(path.value(1.0)), 12)
+    ('numeric HJB', 1.0)
+    """
+    cost = race.cost
+    if isinstance(cost, Power) and float(cost.exponent) == 2.0 and float(cost.linear) == 0.0:
+        a, r, p = float(cost.scale), race.discount, race.prize
+        start = max(0.0, 1.0 - math.sqrt(2.0 * p / (a * r)))
+        return SingleFirmPath(race, "closed form", start)
+    return _numeric_path(race)
+
+
+def _numeric_path(race: DeterministicRace) -> SingleFirmPath:
+    cost = race.cost
+
+    def slope(_w: float, v: FloatArray) -> FloatArray:
+        speed = _speed_of_value(race, np.maximum(v, 0.0))
+        return np.asarray(cost.marginal(speed), dtype=float)
+
+    def empty(_w: float, v: FloatArray) -> float:
+        return float(v[0])
+
+    empty.terminal = True  # type: ignore[attr-defined]
+    empty.direction = -1  # type: ignore[attr-defined]
+    solution = solve_ivp(slope, (1.0, 0.0), [race.prize], method="DOP853", rtol=1e-12, atol=1e-14,
+                         dense_output=True, events=empty)
+    if solution.status == -1:
+        raise RuntimeError(f"the lone firm's HJB could not be integrated: {solution.message}")
+    start = float(solution.t_events[0][0]) if solution.t_events[0].size else 0.0
+    return SingleFirmPath(race, "numeric HJB", max(start, 0.0), solution)
