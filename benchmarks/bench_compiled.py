@@ -168,13 +168,35 @@ def main() -> None:
                 (f"{name}, batch of {count}", lambda races=races: pr.solve_many(races), small * small * count, count),
             ]
             for label, run, states, races_in_case in cases:
-                seconds, eqs = best_of(args.repeat, run)
+                side = n if races_in_case == 1 else small
+                effort = np.zeros((races_in_case, 2, side + 1, side + 1))
+                value = np.zeros_like(effort)
+                rates = np.ascontiguousarray(discounts)
+
+                def reference(e=effort, v=value, g=exponent, rates=rates, one=races_in_case == 1) -> None:
+                    if one:
+                        lib.solve_race(n, 1.0, 1e-7, 1.0, g, e.ctypes.data_as(DOUBLES), v.ctypes.data_as(DOUBLES))
+                    else:
+                        lib.solve_batch(count, small, 1.0, rates.ctypes.data_as(DOUBLES), 1.0, g,
+                                        e.ctypes.data_as(DOUBLES), v.ctypes.data_as(DOUBLES))
+
+                # Library and C runs alternate, so that both see the same load on a shared machine.
+                times: dict[str, list[float]] = {"library": [], "C": []}
+                for _ in range(args.repeat):
+                    start = time.perf_counter()
+                    eqs = run()
+                    times["library"].append(time.perf_counter() - start)
+                    if lib is not None:
+                        start = time.perf_counter()
+                        reference()
+                        times["C"].append(time.perf_counter() - start)
+                seconds = min(times["library"])
                 if races_in_case == 1:
                     base_n = args.baseline_stages
                     naive_seconds, _ = best_of(1, lambda base_n=base_n, e=exponent: naive_fsolve(base_n, 1e-7, e))
                     naive_per_state = naive_seconds / base_n**2
                 else:
-                    sample = discounts[:: 100][: max(count // 100, 1)]
+                    sample = discounts[::100][: max(count // 100, 1)]
                     naive_seconds, _ = best_of(
                         1, lambda sample=sample, e=exponent: [naive_fsolve(small, float(r), e) for r in sample]
                     )
@@ -182,17 +204,7 @@ def main() -> None:
                 fsolve_ratio = (seconds / states) / naive_per_state
                 ratio, gap_x, gap_v, c_text = "-", "-", "-", "-"
                 if lib is not None:
-                    effort = np.zeros((races_in_case, 2, (races[0].stages[0] if races_in_case > 1 else n) + 1,
-                                       (races[0].stages[0] if races_in_case > 1 else n) + 1))
-                    value = np.zeros_like(effort)
-                    if races_in_case == 1:
-                        c_seconds, _ = best_of(args.repeat, lambda e=effort, v=value, g=exponent: lib.solve_race(
-                            n, 1.0, 1e-7, 1.0, g, e.ctypes.data_as(DOUBLES), v.ctypes.data_as(DOUBLES)))
-                    else:
-                        rates = np.ascontiguousarray(discounts)
-                        c_seconds, _ = best_of(args.repeat, lambda e=effort, v=value, g=exponent, rates=rates:
-                            lib.solve_batch(count, small, 1.0, rates.ctypes.data_as(DOUBLES), 1.0, g,
-                            e.ctypes.data_as(DOUBLES), v.ctypes.data_as(DOUBLES)))
+                    c_seconds = min(times["C"])
                     ours_x = np.stack([eq.effort for eq in eqs])
                     ours_v = np.stack([eq.value for eq in eqs])
                     open_states = np.zeros(ours_x.shape[-2:], dtype=bool)

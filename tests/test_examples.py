@@ -14,6 +14,7 @@ EXPECTED = {
     "quickstart.py": ["follower: firm 0", "can leapfrog:           yes"],
     "lee_wilde.py": ["Largest relative difference between solver and closed form"],
     "dropout.py": ["(0, 2), (0, 3), (1, 3)", "can leapfrog:           no"],
+    "long_race.py": ["on the compiled path", "a leader facing an idle rival plays as if alone"],
 }
 
 

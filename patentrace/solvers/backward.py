@@ -177,7 +177,7 @@ def _compiled(races: Sequence[Race], selection: str, grid: int) -> dict[int, Equ
             underflow=sweep.underflow[:, start:stop].reshape(2, *shape),
             solver=info,
         )
-    underflow = int(sum(int(eq.underflow.sum()) for eq in solved.values()))
+    underflow = int(sweep.underflow_count[sweep.status == 0].sum())
     if underflow:
         logger.warning(
             "%d firm-states have continuation values below the float range (< %g x prize): their efforts "

@@ -417,7 +417,7 @@ def _sweep_kernel(
     productivity: FloatArray, productivity_start: IntArray,
     effort: FloatArray, hazard: FloatArray, value: FloatArray, win: FloatArray,
     duration: FloatArray, multiplicity: IntArray, underflow: NDArray[np.bool_],
-    status: IntArray, failed_state: IntArray, paths: IntArray,
+    status: IntArray, failed_state: IntArray, paths: IntArray, underflow_count: IntArray,
 ) -> None:  # pragma: no cover - compiled
     par = np.empty((2, _COLUMNS))
     guess = np.zeros(2)
@@ -493,7 +493,9 @@ def _sweep_kernel(
                         h = h1 if firm == 0 else h0
                         gain = r * own + h * (own - rival) - m * (r + h) * par[firm, _INV_LAM]
                         vanished = m == 0.0 and max(abs(own), abs(rival)) < _FLOAT_FLOOR * big
-                        underflow[firm, here] = gain > 0.0 or vanished
+                        if gain > 0.0 or vanished:
+                            underflow[firm, here] = True
+                            underflow_count[k] += 1
                 # The jump chain (chain.win_probability_flat, chain.expected_duration_flat).
                 total = h0 + h1
                 if total > 0.0:
@@ -532,6 +534,8 @@ class CompiledSweep:
         The state ``(i, j)`` at which a race left the compiled path.
     paths : dict
         How many states were solved each way (:data:`PATHS`).
+    underflow_count : ndarray of int, shape (races,)
+        Firm-states flagged in ``underflow``, per race.
     """
 
     layout: Layout
@@ -545,6 +549,7 @@ class CompiledSweep:
     status: IntArray
     failed_state: IntArray
     paths: dict[str, int]
+    underflow_count: IntArray
 
     @property
     def failed(self) -> IntArray:
@@ -621,9 +626,10 @@ def sweep_races(races: Sequence[Race]) -> CompiledSweep:
     status = np.zeros(count, dtype=np.int64)
     failed_state = np.full((count, 2), -1, dtype=np.int64)
     paths = np.zeros(len(PATHS), dtype=np.int64)
+    underflow_count = np.zeros(count, dtype=np.int64)
     _sweep_kernel(
         stages, offset, discount, prize, loser, scale, exponent, linear, productivity, start,
-        effort, hazard, value, win, duration, multiplicity, underflow, status, failed_state, paths,
+        effort, hazard, value, win, duration, multiplicity, underflow, status, failed_state, paths, underflow_count,
     )
     for array in (effort, hazard, value, win, duration, multiplicity, underflow):
         array.setflags(write=False)  # handed to Equilibrium without a copy
@@ -631,5 +637,5 @@ def sweep_races(races: Sequence[Race]) -> CompiledSweep:
         layout=layout, effort=effort, hazard=hazard, value=value, win_probability=win,
         expected_duration=duration, multiplicity=multiplicity, underflow=underflow,
         status=status.astype(np.intp), failed_state=failed_state.astype(np.intp),
-        paths=dict(zip(PATHS, paths.tolist(), strict=True)),
+        paths=dict(zip(PATHS, paths.tolist(), strict=True)), underflow_count=underflow_count.astype(np.intp),
     )
