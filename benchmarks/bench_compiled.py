@@ -219,6 +219,9 @@ def main() -> None:
     print("lib/C = library seconds / C seconds, same races, same run; lib/fsolve = library seconds per state /")
     print("fsolve-loop seconds per state (the fsolve loop timed on the smaller race or batch above)")
     for exponent in (2.0, 3.0):
+        if not Path("/proc/self/clear_refs").exists():
+            print("peak memory: needs Linux's /proc/self/clear_refs; skipped")
+            break
         print(f"peak memory of one {n}x{n} race, g = {exponent:g}: {peak_memory(n, exponent):.0f} MB above the "
               "baseline after imports (target < 300 MB)")
     numba_import, cold, warm = startup_costs()
