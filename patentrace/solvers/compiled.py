@@ -6,27 +6,31 @@ all-roots path (:mod:`patentrace.solvers.allroots`) computes, state by state in
 one compiled loop per race, but claims an answer only where a proof of
 uniqueness holds:
 
-1. **Certificate.** At each state it evaluates the two uniqueness certificates
-   of :func:`patentrace.solvers.allroots.find_equilibria` (documented in
-   docs/solver.md): the *concavity* certificate (complements, ``g >= 2``, both
-   firms invest at every rival hazard in range) and the *contraction*
-   certificate (Lipschitz bound of the composite best response below 1/2).
-   Either proves that the state's game has exactly one equilibrium.
-2. **Root.** With the same pivot firm ``p`` and bound ``X`` as the all-roots
-   path, it solves ``phi(y) = BR_p(lambda_o BR_o(lambda_p y)) - y = 0`` on
-   ``[0, X]`` by Newton's method safeguarded by bisection (``phi(0) >= 0 > phi(X)``
-   keeps a bracket), with ``phi'`` from implicit differentiation of SPEC (1):
-   ``dBR/dh = (A - B - c'(x) / lambda) / (c''(x) (s + x))``.
+1. **Certificate.** At each state it checks four uniqueness certificates
+   (docs/solver.md, "The compiled path"): *idling* (one firm's net gain in (1) is
+   non-positive at both ends of its rival's hazard range, so it idles throughout),
+   *concavity* and *contraction* (those of
+   :func:`patentrace.solvers.allroots.find_equilibria`; complementarity is checked
+   through the convex conjugate of the power cost, in closed form) and *flatness*
+   (the composite best response ``T`` does not rise over the range). Each proves
+   that the state's game has exactly one equilibrium.
+2. **Root.** A firm whose continuation values are both 0 (below the float range)
+   idles, and its rival plays its best response to an idle firm. Otherwise Newton's
+   method on both first-order conditions (1), started from the neighbouring states'
+   efforts; if it fails, the root of ``phi(y) = BR_p(lambda_o BR_o(lambda_p y)) - y``
+   on ``[0, X]`` (pivot ``p`` and bound ``X`` as in the all-roots path) by Newton's
+   method safeguarded by bisection, with ``phi'`` from implicit differentiation of
+   (1): ``dBR/dh = (A - B - c'(x) / lambda) / (c''(x) (s + x))``.
 3. **Check.** As in the all-roots path: the other firm plays its exact best
-   response to the root, the pivot's exact best response to that must return
-   the root to rounding, and no firm may gain more than ``1e-10`` of its
+   response to the pivot's effort, the pivot's exact best response to that must
+   return it to rounding, and no firm may gain more than ``1e-10`` of its
    continuation values by deviating.
 
 A race in which any state fails one of these steps is reported back
 (:attr:`CompiledSweep.failed`), and :mod:`~patentrace.solvers.backward` solves
 that whole race again on the all-roots path, so multiplicity, the selection
 rules and every diagnostic are exactly those of the robust solver. Races with a
-loser prize or a participation cost often take that route.
+loser prize or with exponents ``g < 2`` often take that route.
 
 States are visited row by row from ``(N1 - 1, N2 - 1)`` down to ``(0, 0)``: state
 ``(i, j)`` needs ``(i + 1, j)``, finished one row earlier, and ``(i, j + 1)``,
@@ -536,6 +540,13 @@ class CompiledSweep:
         How many states were solved each way (:data:`PATHS`).
     underflow_count : ndarray of int, shape (races,)
         Firm-states flagged in ``underflow``, per race.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> sweep = sweep_races([pr.Race(stages=(3, 2), prize=1.0, discount=0.1, cost=pr.costs.Quadratic())])
+    >>> sweep.status.tolist(), sum(sweep.paths.values())   # solved; 3 x 2 open states
+    ([0], 6)
     """
 
     layout: Layout
