@@ -86,6 +86,10 @@ class SolverInfo:
 
 
 def _frozen(array: NDArray[Any]) -> NDArray[Any]:
+    """A read-only array: ``array`` itself if neither it nor the array owning its memory can be written."""
+    owner = array if array.base is None else array.base
+    if not array.flags.writeable and isinstance(owner, np.ndarray) and not owner.flags.writeable:
+        return array
     out = np.array(array, copy=True)
     out.setflags(write=False)
     return out

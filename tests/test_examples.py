@@ -18,6 +18,7 @@ EXPECTED = {
     "fgst_four_claims.py": ["epsilon-preemption: True", "Figure saved to fgst_contested_gap.png",
                             "the gap grows with the lag and vanishes with it"],
     "simulate.py": ["1000000 paths from state (0, 2)", "Every simulated frequency is within four standard errors"],
+    "long_race.py": ["on the compiled path", "a leader facing an idle rival plays as if alone"],
 }
 
 

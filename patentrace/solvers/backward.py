@@ -9,6 +9,11 @@ each state's game (:mod:`patentrace.solvers.allroots`), applies the selection
 rule where there are several, and records the multiplicity. One race is a
 batch of one: :func:`solve_race` and :func:`solve_races` are the same code.
 
+Races with power costs go first through the compiled sweep
+(:mod:`patentrace.solvers.compiled`), which claims a state's equilibrium only where
+a certificate proves it unique and checks it; a race with any state it cannot
+certify is solved here, on the all-roots path, in full.
+
 Races whose costs are all :class:`~patentrace.costs.Power` share one sweep
 whatever their parameters (the costs become a
 :class:`~patentrace.costs.PowerFamily` with one entry per state); races with
@@ -37,6 +42,7 @@ from patentrace.costs import CostLike, Power, PowerFamily
 from patentrace.equilibrium import Equilibrium, SolverInfo
 from patentrace.lattice import Layout
 from patentrace.models import Race
+from patentrace.solvers import compiled
 from patentrace.solvers.allroots import SELECTION_RULES, StateGames, find_equilibria, select
 
 __all__ = ["single_firm", "solve_race", "solve_races"]
@@ -58,7 +64,7 @@ def _check_options(selection: str, grid: int) -> None:
         raise ValueError(f"grid must be an int >= 2, got {grid!r}")
 
 
-def solve_race(race: Race, selection: str = "fastest", grid: int = 16) -> Equilibrium:
+def solve_race(race: Race, selection: str = "fastest", grid: int = 16, compiled_path: bool = True) -> Equilibrium:
     """Solve one :class:`~patentrace.Race` by backward induction (a batch of one).
 
     Parameters
@@ -70,6 +76,10 @@ def solve_race(race: Race, selection: str = "fastest", grid: int = 16) -> Equili
     grid : int
         Cells the per-state root search starts from (see
         :func:`~patentrace.solvers.allroots.find_equilibria`).
+    compiled_path : bool
+        Try the compiled sweep first (:mod:`patentrace.solvers.compiled`; races with power
+        costs whose every state has a uniqueness certificate). False forces the all-roots
+        path everywhere; the results agree to rounding.
 
     Returns
     -------
@@ -82,17 +92,19 @@ def solve_race(race: Race, selection: str = "fastest", grid: int = 16) -> Equili
     EquilibriumError
         If some state's equilibrium cannot be certified; it names the state.
     """
-    return solve_races([race], selection=selection, grid=grid)[0]
+    return solve_races([race], selection=selection, grid=grid, compiled_path=compiled_path)[0]
 
 
-def solve_races(races: Sequence[Race], selection: str = "fastest", grid: int = 16) -> list[Equilibrium]:
+def solve_races(
+    races: Sequence[Race], selection: str = "fastest", grid: int = 16, compiled_path: bool = True
+) -> list[Equilibrium]:
     """Solve many races in one vectorised sweep per group of compatible costs.
 
     Parameters
     ----------
     races : sequence of Race
         The models, any stage counts.
-    selection, grid
+    selection, grid, compiled_path
         As for :func:`solve_race`.
 
     Returns
@@ -108,18 +120,70 @@ def solve_races(races: Sequence[Race], selection: str = "fastest", grid: int = 1
     [0.3041885971, 0.1795728262]
     """
     _check_options(selection, grid)
+    if not isinstance(compiled_path, bool):
+        raise TypeError(f"compiled_path must be True or False, got {compiled_path!r}")
+    solved: dict[int, Equilibrium] = _compiled(races, selection, grid) if compiled_path else {}
     groups: list[list[int]] = []
     for position, race in enumerate(races):
+        if position in solved:
+            continue
         for group in groups:
             if _sweep_together(races[group[0]], race):
                 group.append(position)
                 break
         else:
             groups.append([position])
-    solved: dict[int, Equilibrium] = {}
     for group in groups:
         solved.update(zip(group, _sweep([races[k] for k in group], selection, grid), strict=True))
     return [solved[k] for k in range(len(races))]
+
+
+def _compiled(races: Sequence[Race], selection: str, grid: int) -> dict[int, Equilibrium]:
+    """The races the compiled sweep solves and certifies (:mod:`patentrace.solvers.compiled`), by position.
+
+    Races with other costs, and races with a state the compiled sweep cannot certify,
+    are left out: the all-roots sweep solves them.
+    """
+    positions = [k for k, race in enumerate(races) if compiled.compilable(race)]
+    if not positions:
+        return {}
+    started = time.perf_counter()
+    sweep = compiled.sweep_races([races[k] for k in positions])
+    info = SolverInfo(
+        method="backward",
+        selection=selection,
+        options={"grid": grid, "batch": len(races), "path": "compiled"},
+        version=__version__,
+        seconds=time.perf_counter() - started,
+    )
+    solved = {}
+    status, offset = sweep.status.tolist(), sweep.layout.offset.tolist()
+    for local, position in enumerate(positions):
+        if status[local]:
+            i, j = (int(v) for v in sweep.failed_state[local])
+            logger.debug("race %d leaves the compiled sweep at state (%d, %d): %s", position, i, j,
+                         compiled.FAILURES[status[local]])
+            continue
+        n1, n2 = races[position].stages
+        start, stop, shape = offset[local], offset[local] + (n1 + 1) * (n2 + 1), (n1 + 1, n2 + 1)
+        solved[position] = Equilibrium(  # views of the flat arrays (Layout.unflatten, inlined for speed)
+            model=races[position],
+            effort=sweep.effort[:, start:stop].reshape(2, *shape),
+            hazard=sweep.hazard[:, start:stop].reshape(2, *shape),
+            value=sweep.value[:, start:stop].reshape(2, *shape),
+            win_probability=sweep.win_probability[:, start:stop].reshape(2, *shape),
+            expected_duration=sweep.expected_duration[start:stop].reshape(shape),
+            multiplicity=sweep.multiplicity[start:stop].reshape(shape),
+            underflow=sweep.underflow[:, start:stop].reshape(2, *shape),
+            solver=info,
+        )
+    underflow = int(sweep.underflow_count[sweep.status == 0].sum())
+    if underflow:
+        logger.warning(
+            "%d firm-states have continuation values below the float range (< %g x prize): their efforts "
+            "are positive in theory but round to 0; see Equilibrium.underflow", underflow, _FLOAT_FLOOR,
+        )
+    return solved
 
 
 def _all_power(race: Race) -> bool:
@@ -206,7 +270,7 @@ def _sweep(races: Sequence[Race], selection: str, grid: int) -> list[Equilibrium
     info = SolverInfo(
         method="backward",
         selection=selection,
-        options={"grid": grid, "batch": len(races)},
+        options={"grid": grid, "batch": len(races), "path": "allroots"},
         version=__version__,
         seconds=time.perf_counter() - started,
     )

@@ -1,0 +1,229 @@
+"""The compiled sweep against the all-roots path, a C reference and its own fallbacks.
+
+The compiled sweep (patentrace.solvers.compiled) may claim a state's equilibrium only
+where a certificate proves it unique; wherever it cannot, the race goes through the
+all-roots path. Every number it returns must agree with the all-roots path to 1e-10.
+"""
+
+import shutil
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
+
+import patentrace as pr
+from patentrace.solvers import compiled
+from patentrace.solvers.backward import solve_race, solve_races
+from tests.strategies import races
+
+REFERENCE_C = Path(__file__).resolve().parent.parent / "benchmarks" / "reference_race.c"
+FIELDS = ("effort", "hazard", "value", "win_probability", "expected_duration")
+
+
+EPS = float(np.finfo(float).eps)
+
+
+def effort_tolerance(robust: pr.Equilibrium, fast: pr.Equilibrium, tolerance: float) -> np.ndarray:
+    """``tolerance (1 + x)``, plus the effort's own conditioning where it is worse (docs/index.md, Precision).
+
+    From (1), ``dx/dq = 1 / (c''(x) (s + x))`` with ``s = (r + h) / lambda`` and
+    ``q = r A + h (A - B)``. Continuation values computed by two correct paths differ by a
+    few rounding units, and the rival's effort by ``tolerance``; so ``q`` is known to about
+    ``1e3 eps (r + h) max(|A|, |B|) + |A - B| lambda_o tolerance``. Near a participation
+    threshold (``q`` a difference of nearly equal terms) or with ``c''`` vanishing at small
+    efforts (exponents above 2) this makes an effort ill-conditioned; elsewhere the term is
+    far below ``tolerance``.
+    """
+    race, value, effort = robust.model, robust.value, robust.effort
+    n1, n2 = race.stages
+    bound = tolerance * (1.0 + np.abs(effort))
+    for firm in (0, 1):
+        lam = np.asarray(race.productivity[firm], dtype=float)
+        lam_other = np.asarray(race.productivity[1 - firm], dtype=float)
+        for i in range(n1):
+            for j in range(n2):
+                own = value[0, i + 1, j] if firm == 0 else value[1, i, j + 1]
+                rival = value[0, i, j + 1] if firm == 0 else value[1, i + 1, j]
+                here, there = (i, j) if firm == 0 else (j, i)
+                rival_hazard = lam_other[there] * effort[1 - firm, i, j]
+                x = max(effort[firm, i, j], fast.effort[firm, i, j])
+                if x == 0.0:  # both idle: nothing to allow for
+                    continue
+                slope = float(race.cost[firm].curvature(x)) * ((race.discount + rival_hazard) / lam[here] + x)
+                noise = (1e3 * EPS * (race.discount + rival_hazard) * max(abs(own), abs(rival))
+                         + abs(own - rival) * lam_other[there] * tolerance * (1.0 + effort[1 - firm, i, j]))
+                bound[firm, i, j] += noise / slope
+    return bound
+
+
+def assert_same(fast: pr.Equilibrium, robust: pr.Equilibrium, tolerance: float = 1e-10) -> None:
+    """Two solutions of one race agree, state by state.
+
+    Values to ``tolerance`` of the prize, efforts to ``tolerance`` or their conditioning,
+    and the jump chain to what those efforts allow.
+    """
+    race = robust.model
+    assert np.array_equal(fast.multiplicity, robust.multiplicity)
+    assert np.array_equal(fast.underflow, robust.underflow)
+    assert np.all(np.abs(fast.value - robust.value) <= tolerance * race.prize)
+    effort_bound = effort_tolerance(robust, fast, tolerance)
+    assert np.all(np.abs(fast.effort - robust.effort) <= effort_bound), "effort"
+    lam = np.zeros_like(robust.effort)
+    n1, n2 = race.stages
+    lam[0, :n1, :] = np.asarray(race.productivity[0])[:, None]
+    lam[1, :, :n2] = np.asarray(race.productivity[1])[None, :]
+    hazard_bound = lam * effort_bound
+    assert np.all(np.abs(fast.hazard - robust.hazard) <= hazard_bound), "hazard"
+    # Each state's win probability averages its successors' with weights h_k / (h_0 + h_1),
+    # so an error in the weights adds up at most once per step to the end.
+    total = robust.hazard.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shift = np.where(total > 0.0, hazard_bound.sum(axis=0) / total, 0.0)
+    chain = tolerance + (n1 + n2) * float(np.max(shift[:n1, :n2], initial=0.0))
+    assert np.all(np.abs(fast.win_probability - robust.win_probability) <= chain), "win_probability"
+    finite = np.isfinite(robust.expected_duration)
+    assert np.array_equal(np.isfinite(fast.expected_duration), finite)
+    gap = np.abs(fast.expected_duration[finite] - robust.expected_duration[finite])
+    with np.errstate(over="ignore"):  # durations near the top of the float range
+        assert np.all(gap <= chain * robust.expected_duration[finite]), "expected_duration"
+
+
+@given(races())
+@example(  # an effort of 1e-10 next to a participation threshold: q is a difference of nearly equal terms
+    pr.Race(stages=(6, 1), prize=1.0, discount=0.1, loser_prize=0.5,
+            cost=(pr.costs.Power(scale=2.0, exponent=2.75), pr.costs.Power(scale=0.5, exponent=2.0)),
+            productivity=((1.0, 1.0, 1.0, 0.5, 0.375, 1.0), (3.0,)))
+)
+def test_fast_path_equals_all_roots_path(race: pr.Race):
+    fast = solve_race(race)
+    robust = solve_race(race, compiled_path=False)
+    assert robust.solver.options["path"] == "allroots"
+    assert_same(fast, robust)
+    if np.any(robust.multiplicity > 1):  # several equilibria somewhere: the compiled path must not claim it
+        assert fast.solver.options["path"] == "allroots"
+
+
+@settings(max_examples=30)
+@given(races(max_stages=6, linear=False, loser=False))
+def test_certified_races_stay_compiled(race: pr.Race):
+    """Without loser prize or participation cost, the certificates cover every state here."""
+    sweep = compiled.sweep_races([race])
+    robust = solve_race(race, compiled_path=False)
+    if sweep.status[0] == 0:
+        n1, n2 = race.stages
+        assert sum(sweep.paths.values()) == n1 * n2
+        assert np.all(robust.multiplicity[:n1, :n2] == 1)
+        assert_same(solve_race(race), robust)
+
+
+def test_several_equilibria_fall_back():
+    """docs/solver.md: one stage, L = 0.8, three equilibria; no certificate holds, so no claim."""
+    race = pr.Race(stages=1, prize=1.0, loser_prize=0.8, discount=0.002,
+                   cost=(pr.costs.Quadratic(scale=0.5, linear=0.27), pr.costs.Quadratic(scale=0.8, linear=0.27)))
+    sweep = compiled.sweep_races([race])
+    assert sweep.status.tolist() == [1]
+    assert compiled.FAILURES[1] == "no uniqueness certificate at a state"
+    eq = pr.solve(race)
+    assert eq.solver.options["path"] == "allroots"
+    assert eq.multiplicity[0, 0] == 3
+
+
+@pytest.mark.parametrize(
+    ("stages", "discount", "cost"),
+    [
+        (60, 0.5, pr.costs.Quadratic()),  # far-behind values underflow to 0: the idling shortcut
+        (40, 0.01, pr.costs.Power(exponent=3.0)),
+        ((12, 15), 0.05, pr.costs.Power(exponent=1.5)),  # contraction fails here: the race falls back
+        (8, 0.05, pr.costs.Power(scale=2.0, exponent=2.5, linear=0.05)),  # dropout
+    ],
+)
+def test_larger_races_agree(stages, discount, cost):
+    race = pr.Race(stages=stages, prize=1.0, discount=discount, cost=cost)
+    assert_same(solve_race(race), solve_race(race, compiled_path=False))
+
+
+def test_batch_mixes_paths_and_costs():
+    class Cubic(pr.costs.Cost):  # a cost of a user's own: never compiled
+        def value(self, effort):
+            return np.asarray(effort, dtype=float) ** 3 / 3
+
+        def marginal(self, effort):
+            return np.asarray(effort, dtype=float) ** 2
+
+        def expression(self, effort=None):
+            raise NotImplementedError
+
+    batch = [
+        pr.Race(stages=(3, 4), prize=1.0, discount=0.05, cost=pr.costs.Quadratic()),
+        pr.Race(stages=1, prize=1.0, loser_prize=0.8, discount=0.002,
+                cost=(pr.costs.Quadratic(scale=0.5, linear=0.27), pr.costs.Quadratic(scale=0.8, linear=0.27))),
+        pr.Race(stages=(2, 5), prize=2.0, discount=0.2, cost=pr.costs.Power(exponent=3.0),
+                productivity=([1.0, 2.0], [0.5, 1.0, 1.5, 1.0, 1.0])),
+        pr.Race(stages=2, prize=1.0, discount=0.1, cost=Cubic()),
+    ]
+    fast = solve_races(batch)
+    assert [eq.solver.options["path"] for eq in fast] == ["compiled", "allroots", "compiled", "allroots"]
+    for eq, race in zip(fast, batch, strict=True):
+        assert_same(eq, solve_race(race, compiled_path=False))
+
+
+def test_spec_numbers_on_the_compiled_path():
+    """SPEC.md §1, N = 2, P = 1, r = 0.1, a = 1."""
+    eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    assert eq.solver.options["path"] == "compiled"
+    assert eq.effort[0, 1, 0] == pytest.approx(0.4686350713, abs=1e-10)
+    assert eq.effort[1, 1, 0] == pytest.approx(0.2494666666, abs=1e-10)
+    assert eq.effort[0, 0, 0] == pytest.approx(0.3517921025, abs=1e-10)
+    assert eq.value[0, 0, 0] == pytest.approx(0.1795728262, abs=1e-10)
+    assert eq.win_probability[0, 0, 1] == pytest.approx(0.1736986930, abs=1e-10)
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler")
+@pytest.mark.parametrize("exponent", [2.0, 3.0])
+def test_c_reference_agrees(tmp_path: Path, exponent: float):
+    """An independent implementation (benchmarks/reference_race.c: Newton on both conditions, in C)."""
+    import ctypes
+
+    library = tmp_path / "libreference.so"
+    subprocess.run(["cc", "-O2", "-shared", "-fPIC", str(REFERENCE_C), "-o", str(library), "-lm"], check=True)
+    lib = ctypes.CDLL(str(library))
+    doubles = ctypes.POINTER(ctypes.c_double)
+    lib.solve_race.argtypes = [ctypes.c_long, ctypes.c_double, ctypes.c_double, ctypes.c_double, ctypes.c_double,
+                               doubles, doubles]
+    n, discount = 40, 0.01
+    effort, value = np.zeros((2, n + 1, n + 1)), np.zeros((2, n + 1, n + 1))
+    lib.solve_race(n, 1.0, discount, 1.0, exponent, effort.ctypes.data_as(doubles), value.ctypes.data_as(doubles))
+    eq = pr.solve(pr.Race(stages=n, prize=1.0, discount=discount, cost=pr.costs.Power(exponent=exponent)))
+    assert eq.solver.options["path"] == "compiled"
+    assert np.max(np.abs(eq.effort - effort)[:, :n, :n]) < 1e-12
+    assert np.max(np.abs(eq.value - value)[:, :n, :n]) < 1e-12
+
+
+def test_results_are_read_only_views_of_read_only_arrays():
+    eq = pr.solve(pr.Race(stages=3, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    for name in (*FIELDS, "multiplicity", "underflow"):
+        array = getattr(eq, name)
+        assert array.base is not None and not array.base.flags.writeable  # kept without a copy
+        with pytest.raises(ValueError, match="read-only"):
+            array[..., 0] = 0
+    with pytest.raises(ValueError, match="WRITEABLE"):  # the owner of a view is read-only too
+        eq.effort.setflags(write=True)
+
+
+@given(st.sampled_from([0, 1, "yes", None]))
+def test_compiled_path_must_be_a_bool(flag):
+    with pytest.raises(TypeError, match="compiled_path"):
+        solve_race(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()), compiled_path=flag)
+
+
+def test_sweep_refuses_other_costs():
+    class Linearish(pr.costs.Power):
+        pass
+
+    race = pr.Race(stages=1, prize=1.0, discount=0.1, cost=Linearish(scale=1.0, exponent=2.0))
+    assert not compiled.compilable(race)
+    with pytest.raises(TypeError, match=r"races\[0\] must have power costs"):
+        compiled.sweep_races([race])
