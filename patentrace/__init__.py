@@ -16,11 +16,11 @@ Examples
 from patentrace import costs
 from patentrace._version import __version__
 from patentrace.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo, Verification
-from patentrace.errors import EquilibriumError
+from patentrace.errors import EquilibriumError, TooManyEquilibriaError
 from patentrace.lag_experiment import LagExperiment, lag_experiment
 from patentrace.leapfrog import LeapfrogReport, leapfrog, preemption_region
 from patentrace.models import Action, LaggedRace, Race
-from patentrace.solvers import single_firm, solve, solve_many
+from patentrace.solvers import single_firm, solve, solve_all, solve_many
 from patentrace.sweep import SweepResult, sweep
 
 __all__ = [
@@ -34,6 +34,7 @@ __all__ = [
     "Race",
     "SolverInfo",
     "SweepResult",
+    "TooManyEquilibriaError",
     "Verification",
     "__version__",
     "costs",
@@ -42,6 +43,7 @@ __all__ = [
     "preemption_region",
     "single_firm",
     "solve",
+    "solve_all",
     "solve_many",
     "sweep",
 ]

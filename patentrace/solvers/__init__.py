@@ -21,10 +21,11 @@ import numpy as np
 from patentrace.equilibrium import Equilibrium, LaggedEquilibrium
 from patentrace.errors import EquilibriumError
 from patentrace.models import LaggedRace, Race
+from patentrace.solvers.allpaths import solve_all
 from patentrace.solvers.backward import single_firm, solve_race, solve_races
 from patentrace.solvers.stagegame import solve_lagged
 
-__all__ = ["single_firm", "solve", "solve_many"]
+__all__ = ["single_firm", "solve", "solve_all", "solve_many"]
 
 
 def solve(
