@@ -13,7 +13,7 @@ Examples
 (0, True)
 """
 
-from patentrace import costs
+from patentrace import costs, symbolic
 from patentrace._version import __version__
 from patentrace.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo, Verification
 from patentrace.errors import EquilibriumError, TooManyEquilibriaError
@@ -46,4 +46,5 @@ __all__ = [
     "solve_all",
     "solve_many",
     "sweep",
+    "symbolic",
 ]
