@@ -45,11 +45,12 @@ Examples
 >>> import patentrace as pr
 >>> sym = solve(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()), symbols=("prize",))
 >>> sym.effort(0, 0, 0)
-P/3 + sqrt(100*P**2 + 40*P + 1)/30 - 1/30
+P/3 + sqrt(60*P + (10*P - 1)**2)/30 - 1/30
 """
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -68,8 +69,10 @@ from patentrace.models import Race
 __all__ = ["MAX_DEGREE", "PARAMETERS", "SymbolicEquilibrium", "conditions", "single_firm", "solve"]
 
 PARAMETERS: tuple[str, ...] = ("prize", "discount", "scale", "loser_prize", "linear")
-# Largest degree of an eliminated polynomial the exact representation accepts.
-MAX_DEGREE = 64
+# Largest degree of an eliminated polynomial the exact representation accepts, and the most
+# stages per firm it is tried for (measured: 3 stages always pass the degree limit).
+_EXACT_STAGES = 2
+MAX_DEGREE = 16
 _SYMBOL_NAMES = {"prize": "P", "discount": "r", "scale": "a", "loser_prize": "L", "linear": "m"}
 _X1, _X2, _V = sympy.symbols("x_1 x_2 v")
 FORMS = ("closed form", "root of polynomial", "certified")
@@ -627,17 +630,24 @@ def solve(
     integer = all(g.is_integer for g in numbers.exponent)
     builder = _Builder(race, numbers, symbol_map, effort, value, residual, digits, integer)
     want_exact = exact is not False
-    states: dict[tuple[int, int], _State] = {}
-    try:
-        states = builder.run(exact=want_exact)
-    except _TooLargeError as err:
+    if max(race.stages) > _EXACT_STAGES:
         if exact:
             raise ValueError(
+                f"race too large for exact solving: stages {race.stages}, the limit is {_EXACT_STAGES} stages per "
+                f"firm (beyond it the polynomials pass degree MAX_DEGREE={MAX_DEGREE}); use exact=False for "
+                f"certified {digits}-digit numbers"
+            )
+        want_exact = False
+    states: dict[tuple[int, int], _State] = {}
+    try:
+        states = builder.run(exact=want_exact, strict=bool(exact))
+    except _TooLargeError as err:
+        raise ValueError(
                 f"race too large for exact solving: state {err.state} would need a polynomial of degree "
-                f"{err.degree}, above the limit MAX_DEGREE={MAX_DEGREE} (about two stages per firm for "
-                f"quadratic costs); use exact=False for certified {digits}-digit numbers"
+                f"{err.degree}, above the limit MAX_DEGREE={MAX_DEGREE}; exact solving covers races of at most "
+                f"{_EXACT_STAGES} stages per firm, and asymmetric ones only partly; use exact=False for "
+                f"certified {digits}-digit numbers"
             ) from None
-        states = builder.run(exact=False)
     return SymbolicEquilibrium(race, symbol_map, digits, states, numbers, builder.polynomials,
                                time.perf_counter() - started)
 
@@ -665,7 +675,8 @@ class _Builder:
     def number(self, expr: sympy.Expr) -> mp.mpf:
         return mp.mpf(sympy.N(expr.subs(self.at_point), self.digits + 10))
 
-    def run(self, exact: bool) -> dict[tuple[int, int], _State]:
+    def run(self, exact: bool, strict: bool = False) -> dict[tuple[int, int], _State]:
+        self.strict = strict
         self.polynomials = {}
         self.known: dict[sympy.Expr, sympy.Poly] = {}
         self.origin: dict[sympy.Expr, tuple[int, int, int]] = {}
@@ -705,7 +716,9 @@ class _Builder:
         f1, f2 = conditions(nb, lam, own, rival)
         residual = self.residual[(i, j)]
         closed: list[sympy.Expr] | None = None
-        if idle[0] and idle[1]:
+        if any(v.has(sympy.Float) for v in (*own, *rival)):
+            pass  # the continuation is only certified: so is this state
+        elif idle[0] and idle[1]:
             closed = [sympy.Integer(0), sympy.Integer(0)]
         elif idle[0] or idle[1]:
             k = 1 if idle[0] else 0
@@ -726,7 +739,12 @@ class _Builder:
                 f"keep every parameter numeric (symbols=()) for exact or certified values there"
             )
         if exact and self.integer:
-            return self.algebraic(i, j, residual)
+            try:
+                return self.algebraic(i, j, residual)
+            except _TooLargeError:
+                if self.strict:
+                    raise
+
         x = tuple(sympy.Float(mp.nstr(t, self.digits), self.digits) for t in target)
         v = tuple(sympy.Float(mp.nstr(self.value_mp[k][i][j], self.digits), self.digits) for k in (0, 1))
         return _State((x[0], x[1]), (v[0], v[1]), "certified", residual)
@@ -735,11 +753,11 @@ class _Builder:
         """The root of a univariate polynomial condition in radicals that equals ``target``, if any."""
         if not self.integer:
             return None
-        poly = sympy.Poly(sympy.expand(expr), x)
-        if poly.degree() > 4:
+        degree = sympy.degree(sympy.expand(expr), x)
+        if degree > 4:
             return None
-        roots = sympy.roots(poly, x)
-        if sum(roots.values()) != poly.degree():
+        roots = _roots(expr, x, int(degree))
+        if not roots:
             return None
         best, gap = None, None
         for root in roots:
@@ -783,6 +801,12 @@ class _Builder:
         f1, f2 = conditions(self.numbers, lam, own_s, rival_s)
         f1, f2 = sympy.numer(sympy.together(f1)), sympy.numer(sympy.together(f2))
         idle = [self.effort_mp[k][i][j] == 0 for k in (0, 1)]
+        # Bezout: the eliminated polynomial's degree is at most the product of the conditions'
+        # degrees times those of the continuation values; refuse before computing it.
+        bezout = math.prod(int(self.numbers.exponent[k]) for k in (0, 1) if not idle[k])
+        predicted = bezout * math.prod(poly.degree() for poly in unknowns.values())
+        if predicted > MAX_DEGREE:
+            raise _TooLargeError((i, j), predicted)
         effort_polys: list[sympy.Poly] = []
         for k, (keep, drop) in enumerate(((_X1, _X2), (_X2, _X1))):
             if idle[k]:
@@ -820,7 +844,7 @@ class _Builder:
             firm, i, j = self.origin[expr]
             self.known[expr] = self.state_polys(i, j)[("value", firm)]
         if expr not in self.known:
-            self.known[expr] = sympy.Poly(sympy.minimal_polynomial(expr, _X), _X)
+            raise _TooLargeError(self.origin.get(expr, (0, -1, -1))[1:], MAX_DEGREE + 1)  # a certified number
         return sympy.Poly(self.known[expr].as_expr().subs(_X, name), name)
 
     def eliminate(self, expr: sympy.Expr, unknowns: dict[sympy.Symbol, sympy.Poly],
@@ -864,6 +888,24 @@ class _Builder:
         if best is None:
             raise EquilibriumError("the eliminated polynomial has no real root", None, {"degree": poly.degree()})
         return best
+
+
+def _roots(expr: sympy.Expr, x: sympy.Symbol, degree: int) -> list[sympy.Expr]:
+    """All roots of a polynomial in ``x`` in radicals (empty if sympy finds fewer than its degree).
+
+    Quadratics use the formula on coefficients read off by differentiation, which keeps
+    nested radicals in the coefficients cheap.
+    """
+    if degree <= 2:
+        c0 = expr.subs(x, 0)
+        c1 = sympy.diff(expr, x).subs(x, 0)
+        c2 = sympy.diff(expr, x, 2).subs(x, 0) / 2 if degree == 2 else sympy.Integer(0)
+        if c2 == 0:
+            return [] if c1 == 0 else [-c0 / c1]
+        root = sympy.sqrt(c1**2 - 4 * c2 * c0)
+        return [(-c1 + root) / (2 * c2), (-c1 - root) / (2 * c2)]
+    found = sympy.roots(sympy.Poly(sympy.expand(expr), x), x)
+    return list(found) if sum(found.values()) == degree else []
 
 
 def single_firm(race: Race, firm: int = 0, symbols: Sequence[str] = ()) -> list[sympy.Expr]:
@@ -910,7 +952,7 @@ def single_firm(race: Race, firm: int = 0, symbols: Sequence[str] = ()) -> list[
         lam = nb.productivity[firm][i]
         a = values[i + 1]
         condition = nb.marginal(firm, _X) * (r + lam * _X) / lam - nb.cost(firm, _X) - r * a
-        roots = [z for z in sympy.roots(sympy.Poly(sympy.expand(condition), _X), _X)]
+        roots = _roots(condition, _X, int(nb.exponent[firm]))
         candidates = []
         for z in roots:
             here = complex(sympy.N(z.subs(at_point), 40))
@@ -919,5 +961,7 @@ def single_firm(race: Race, firm: int = 0, symbols: Sequence[str] = ()) -> list[
         if len(candidates) != 1:
             raise ValueError(f"no single closed-form root at stage {i} (found {len(candidates)})")
         x = candidates[0]
-        values[i] = sympy.simplify(sympy.radsimp(sympy.simplify((-nb.cost(firm, x) + lam * x * a) / (r + lam * x))))
+        raw = (-nb.cost(firm, x) + lam * x * a) / (r + lam * x)
+        # tidy the first stages; deeper nests of radicals would make simplify slow
+        values[i] = sympy.simplify(sympy.radsimp(sympy.simplify(raw))) if i == n - 1 else raw
     return values
