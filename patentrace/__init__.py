@@ -13,7 +13,7 @@ Examples
 (0, True)
 """
 
-from patentrace import costs
+from patentrace import costs, symbolic
 from patentrace._version import __version__
 from patentrace.equilibrium import (
     DeterministicEquilibrium,
@@ -23,12 +23,12 @@ from patentrace.equilibrium import (
     SolverInfo,
     Verification,
 )
-from patentrace.errors import EquilibriumError
+from patentrace.errors import EquilibriumError, TooManyEquilibriaError
 from patentrace.lag_experiment import LagExperiment, lag_experiment
 from patentrace.leapfrog import LeapfrogReport, leapfrog, preemption_region
 from patentrace.models import Action, DeterministicRace, LaggedRace, Race
 from patentrace.simulate import SamplePaths, Simulation, simulate
-from patentrace.solvers import single_firm, solve, solve_many
+from patentrace.solvers import single_firm, solve, solve_all, solve_many
 from patentrace.sweep import SweepResult, sweep
 
 __all__ = [
@@ -47,6 +47,7 @@ __all__ = [
     "Simulation",
     "SolverInfo",
     "SweepResult",
+    "TooManyEquilibriaError",
     "Verification",
     "__version__",
     "costs",
@@ -56,6 +57,8 @@ __all__ = [
     "simulate",
     "single_firm",
     "solve",
+    "solve_all",
     "solve_many",
     "sweep",
+    "symbolic",
 ]

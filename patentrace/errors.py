@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["EquilibriumError"]
+__all__ = ["EquilibriumError", "TooManyEquilibriaError"]
 
 
 class EquilibriumError(RuntimeError):
@@ -38,3 +38,38 @@ class EquilibriumError(RuntimeError):
         where = f" at state {state}" if state is not None else ""
         numbers = ", ".join(f"{k}={v!r}" for k, v in self.details.items())
         super().__init__(f"{message}{where}" + (f": {numbers}" if numbers else ""))
+
+
+class TooManyEquilibriaError(EquilibriumError):
+    """More Markov perfect equilibria than a caller allowed (``max_equilibria``).
+
+    Parameters
+    ----------
+    limit : int
+        The cap that was passed.
+    found : int
+        Equilibrium paths found so far when the search stopped (a lower bound on the total).
+    branching : list of (int, int)
+        The states where some path has several equilibria.
+
+    Attributes
+    ----------
+    limit, found, branching
+        As given.
+
+    Examples
+    --------
+    >>> err = TooManyEquilibriaError(limit=2, found=3, branching=[(0, 0)])
+    >>> err.found, err.branching
+    (3, [(0, 0)])
+    """
+
+    def __init__(self, limit: int, found: int, branching: list[tuple[int, int]]):
+        self.limit = limit
+        self.found = found
+        self.branching = list(branching)
+        super().__init__(
+            f"more than max_equilibria={limit} equilibria",
+            None,
+            {"found_so_far": found, "branching_states": self.branching},
+        )

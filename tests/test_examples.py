@@ -13,6 +13,7 @@ EXPECTED = {
     "lag_experiment.py": ["Longer lags do not help the follower here", "Figure saved to"],
     "quickstart.py": ["follower: firm 0", "can leapfrog:           yes"],
     "lee_wilde.py": ["Largest relative difference between solver and closed form"],
+    "multiplicity.py": ["Several equilibria appeared only in families with a loser prize", "13 equilibria;"],
     "dropout.py": ["(0, 2), (0, 3), (1, 3)", "can leapfrog:           no"],
     "figures.py": ["6 figures saved to", "dropout region: the firm behind idles at [(0, 0)"],
     "fgst_four_claims.py": ["epsilon-preemption: True", "Figure saved to fgst_contested_gap.png",

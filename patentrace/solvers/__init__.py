@@ -21,11 +21,12 @@ import numpy as np
 from patentrace.equilibrium import DeterministicEquilibrium, Equilibrium, LaggedEquilibrium
 from patentrace.errors import EquilibriumError
 from patentrace.models import DeterministicRace, LaggedRace, Race
+from patentrace.solvers.allpaths import solve_all
 from patentrace.solvers.backward import single_firm, solve_race, solve_races
 from patentrace.solvers.deterministic import solve_deterministic
 from patentrace.solvers.stagegame import solve_lagged
 
-__all__ = ["single_firm", "solve", "solve_many"]
+__all__ = ["single_firm", "solve", "solve_all", "solve_many"]
 
 
 def solve(

@@ -1,0 +1,967 @@
+"""Exact and certified equilibria of a :class:`~patentrace.Race` with power costs (SPEC.md §1).
+
+At an open state with continuation values ``A_k`` (own success) and ``B_k`` (rival
+success), the equilibrium efforts solve the two first-order conditions of SPEC
+equation (1),
+
+    F_k(x_1, x_2) = c_k'(x_k) (r + lambda_k x_k + lambda_o x_o) / lambda_k - c_k(x_k)
+                    - r A_k - lambda_o x_o (A_k - B_k) = 0,
+
+a polynomial system when every exponent ``g`` of ``c(x) = m x + a x**g / g`` is an
+integer, and each value follows from the HJB,
+``V_k = [-c_k(x_k) + lambda_k x_k A_k + lambda_o x_o B_k] / (r + lambda_1 x_1 + lambda_2 x_2)``.
+:func:`solve` represents every state's efforts and values in one of three ways and
+says which (:meth:`SymbolicEquilibrium.form`):
+
+``"closed form"``
+    Radicals, where they exist: at a **symmetric** state (equal firms, equal
+    continuation) ``F(x, x) = 0`` is one polynomial of degree ``g`` in ``x``; where a
+    firm **idles** its rival plays the single-firm condition, again one polynomial
+    in one unknown; the one-stage race is both. Parameters named in ``symbols`` stay
+    sympy symbols; the branch is the one that is the equilibrium at the model's
+    parameter values (so the formula holds on the region around them where that
+    branch stays the equilibrium).
+``"root of polynomial"``
+    Elsewhere, with every parameter a number: the effort is an algebraic number,
+    given exactly as a ``CRootOf`` of an explicit polynomial with rational
+    coefficients (and an isolating interval, :meth:`SymbolicEquilibrium.polynomial`).
+    The polynomial comes from resultants: ``x_2`` is eliminated from the pair
+    ``F_1, F_2``, and each continuation value through its own polynomial. The
+    irreducible factor that vanishes at the certified solution is kept. Degrees
+    multiply from state to state, so this stops being practical after a few stages
+    (see ``docs/symbolic.md``); past :data:`MAX_DEGREE` it is refused.
+``"certified"``
+    Otherwise: an mpmath number to ``digits`` significant digits, from Newton's
+    method on ``(F_1, F_2)`` at ``digits + 20`` digits started at
+    :func:`patentrace.solve`'s equilibrium; the residual of both conditions, evaluated
+    in interval arithmetic at the stored numbers, is bounded below ``10**-digits``
+    (relative to the prize), or :class:`~patentrace.errors.EquilibriumError` is raised.
+
+Every state's solution, whatever its form, is the equilibrium that
+:func:`patentrace.solve` selects (rule ``"fastest"``), computed again at high precision.
+
+Examples
+--------
+>>> import patentrace as pr
+>>> sym = solve(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()), symbols=("prize",))
+>>> sym.effort(0, 0, 0)
+P/3 + sqrt(60*P + (10*P - 1)**2)/30 - 1/30
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import mpmath as mp
+import numpy as np
+import sympy
+from numpy.typing import NDArray
+
+from patentrace.costs import Power, exact_rational
+from patentrace.errors import EquilibriumError
+from patentrace.lattice import Layout, check_state
+from patentrace.models import Race
+
+__all__ = ["MAX_DEGREE", "PARAMETERS", "SymbolicEquilibrium", "conditions", "single_firm", "solve"]
+
+PARAMETERS: tuple[str, ...] = ("prize", "discount", "scale", "loser_prize", "linear")
+# Largest degree of an eliminated polynomial the exact representation accepts, and the most
+# stages per firm it is tried for (measured: 3 stages always pass the degree limit).
+_EXACT_STAGES = 2
+MAX_DEGREE = 16
+_SYMBOL_NAMES = {"prize": "P", "discount": "r", "scale": "a", "loser_prize": "L", "linear": "m"}
+_X1, _X2, _V = sympy.symbols("x_1 x_2 v")
+FORMS = ("closed form", "root of polynomial", "certified")
+
+
+@dataclass(frozen=True)
+class _Numbers:
+    """The model's parameters, exact (sympy) and as they enter the equations."""
+
+    prize: sympy.Expr
+    loser: sympy.Expr
+    discount: sympy.Expr
+    scale: tuple[sympy.Expr, sympy.Expr]
+    linear: tuple[sympy.Expr, sympy.Expr]
+    exponent: tuple[sympy.Rational, sympy.Rational]
+    productivity: tuple[tuple[sympy.Rational, ...], tuple[sympy.Rational, ...]]
+
+    def cost(self, firm: int, x: sympy.Expr) -> sympy.Expr:
+        g = self.exponent[firm]
+        return self.linear[firm] * x + self.scale[firm] * x**g / g
+
+    def marginal(self, firm: int, x: sympy.Expr) -> sympy.Expr:
+        return self.linear[firm] + self.scale[firm] * x ** (self.exponent[firm] - 1)
+
+
+def _parameters(race: Race, symbols: dict[str, sympy.Symbol]) -> _Numbers:
+    def pick(name: str, value: float) -> sympy.Expr:
+        return symbols[name] if name in symbols else exact_rational(value)
+
+    costs = race.cost
+    return _Numbers(
+        prize=pick("prize", race.prize),
+        loser=pick("loser_prize", race.loser_prize),
+        discount=pick("discount", race.discount),
+        scale=(pick("scale", costs[0].scale), pick("scale", costs[1].scale)),
+        linear=(pick("linear", costs[0].linear), pick("linear", costs[1].linear)),
+        exponent=(exact_rational(costs[0].exponent), exact_rational(costs[1].exponent)),
+        productivity=(tuple(exact_rational(v) for v in race.productivity[0]),
+                      tuple(exact_rational(v) for v in race.productivity[1])),
+    )
+
+
+def conditions(
+    numbers: _Numbers, lam: tuple[sympy.Expr, sympy.Expr], own_next: tuple[sympy.Expr, sympy.Expr],
+    rival_next: tuple[sympy.Expr, sympy.Expr], x: tuple[sympy.Expr, sympy.Expr] = (_X1, _X2),
+) -> tuple[sympy.Expr, sympy.Expr]:
+    """The first-order conditions ``(F_1, F_2)`` of SPEC (1) at a state, as sympy expressions."""
+    r = numbers.discount
+    out = []
+    for k in (0, 1):
+        o = 1 - k
+        total = r + lam[k] * x[k] + lam[o] * x[o]
+        out.append(numbers.marginal(k, x[k]) * total / lam[k] - numbers.cost(k, x[k])
+                   - r * own_next[k] - lam[o] * x[o] * (own_next[k] - rival_next[k]))
+    return out[0], out[1]
+
+
+def _values(
+    numbers: _Numbers, lam: tuple[sympy.Expr, sympy.Expr], own_next: tuple[sympy.Expr, sympy.Expr],
+    rival_next: tuple[sympy.Expr, sympy.Expr], x: tuple[sympy.Expr, sympy.Expr],
+) -> tuple[sympy.Expr, sympy.Expr]:
+    """``V_k = [-c_k(x_k) + lambda_k x_k A_k + lambda_o x_o B_k] / (r + h_1 + h_2)`` (SPEC §1)."""
+    total = numbers.discount + lam[0] * x[0] + lam[1] * x[1]
+    return tuple(
+        (-numbers.cost(k, x[k]) + lam[k] * x[k] * own_next[k] + lam[1 - k] * x[1 - k] * rival_next[k]) / total
+        for k in (0, 1)
+    )
+
+
+@dataclass(frozen=True)
+class _State:
+    effort: tuple[sympy.Expr, sympy.Expr]
+    value: tuple[sympy.Expr, sympy.Expr]
+    form: str
+    residual: float
+
+
+class SymbolicEquilibrium:
+    """The equilibrium of a race as sympy expressions, exact or certified (see :func:`solve`).
+
+    Attributes
+    ----------
+    model : Race
+        The race.
+    symbols : dict of str to sympy.Symbol
+        The parameters kept symbolic, by name (``"prize"`` maps to ``P``, ...).
+    digits : int
+        Digits of the certified numbers.
+    seconds : float
+        Time taken by :func:`solve`.
+    """
+
+    def __init__(self, model: Race, symbols: dict[str, sympy.Symbol], digits: int,
+                 states: dict[tuple[int, int], _State], numbers: _Numbers,
+                 polynomials: dict[tuple[str, int, int, int], sympy.Poly], seconds: float):
+        self.model = model
+        self.symbols = dict(symbols)
+        self.digits = digits
+        self.seconds = seconds
+        self._states = states
+        self._numbers = numbers
+        self._polynomials = polynomials
+
+    def __repr__(self) -> str:
+        forms = sorted({s.form for s in self._states.values()})
+        return f"SymbolicEquilibrium(stages={self.model.stages}, symbols={sorted(self.symbols)}, forms={forms})"
+
+    def _terminal(self, firm: int, i: int, j: int) -> sympy.Expr | None:
+        n1, n2 = self.model.stages
+        p, loser = self._numbers.prize, self._numbers.loser
+        if i == n1:
+            return p if firm == 0 else loser
+        if j == n2:
+            return loser if firm == 0 else p
+        return None
+
+    def _check(self, firm: int, i: int, j: int) -> tuple[int, int]:
+        if firm not in (0, 1):
+            raise ValueError(f"firm must be 0 or 1, got {firm!r}")
+        return check_state((i, j), self.model.stages)
+
+    def effort(self, firm: int, i: int, j: int) -> sympy.Expr:
+        """Firm ``firm``'s effort at ``(i, j)`` (0 at terminal states).
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> sym = solve(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+        >>> sym.effort(0, 0, 0)
+        3/10 + sqrt(141)/30
+        """
+        i, j = self._check(firm, i, j)
+        if self._terminal(firm, i, j) is not None:
+            return sympy.Integer(0)
+        return self._states[(i, j)].effort[firm]
+
+    def value(self, firm: int, i: int, j: int) -> sympy.Expr:
+        """Firm ``firm``'s value at ``(i, j)``; the prize or loser prize at terminal states.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> sym = solve(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+        >>> sympy.nsimplify(sym.value(0, 0, 0) - (1 - sym.effort(0, 0, 0)))   # V = P - a x*
+        0
+        """
+        i, j = self._check(firm, i, j)
+        terminal = self._terminal(firm, i, j)
+        if terminal is not None:
+            return terminal
+        return self._states[(i, j)].value[firm]
+
+    def form(self, i: int, j: int) -> str:
+        """How the state's solution is represented: ``"closed form"``, ``"root of polynomial"`` or ``"certified"``."""
+        i, j = self._check(0, i, j)
+        return self._states[(i, j)].form
+
+    def residual(self, i: int, j: int) -> float:
+        """Bound on the residual of the state's conditions ``(F_1, F_2)`` at the stored numbers, relative to the prize.
+
+        For closed forms and exact roots it is the bound at their ``digits``-digit values.
+        """
+        i, j = self._check(0, i, j)
+        return self._states[(i, j)].residual
+
+    def system(self, i: int, j: int) -> tuple[sympy.Expr, sympy.Expr]:
+        """The per-state system ``(F_1, F_2)`` of SPEC (1) in the efforts ``x_1, x_2``.
+
+        The continuation values of this equilibrium are substituted; symbolic
+        parameters stay symbols.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> sym = solve(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+        >>> sym.system(0, 0)[0]
+        x_1**2/2 + x_1*x_2 + x_1/10 - x_2 - 1/10
+        """
+        i, j = self._check(0, i, j)
+        if (i, j) not in self._states:
+            raise ValueError(f"state {(i, j)} is terminal: it has no system")
+        lam, own, rival = self._continuation(i, j)
+        f1, f2 = conditions(self._numbers, lam, own, rival)
+        return sympy.expand(f1), sympy.expand(f2)
+
+    def _continuation(self, i: int, j: int) -> tuple[Any, Any, Any]:
+        lam = (self._numbers.productivity[0][i], self._numbers.productivity[1][j])
+        own = (self.value(0, i + 1, j), self.value(1, i, j + 1))
+        rival = (self.value(0, i, j + 1), self.value(1, i + 1, j))
+        return lam, own, rival
+
+    def polynomial(
+        self, quantity: str, firm: int, i: int, j: int
+    ) -> tuple[sympy.Poly, tuple[sympy.Rational, sympy.Rational]]:
+        """The polynomial with rational coefficients and the isolating interval of an exact root.
+
+        Parameters
+        ----------
+        quantity : {"effort", "value"}
+            Which number.
+        firm, i, j : int
+            Whose, and where.
+
+        Raises
+        ------
+        ValueError
+            If the number is not represented as a root of a polynomial.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> sym = solve(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+        >>> sym.polynomial("effort", 0, 0, 0)[0].as_expr()
+        15*x**2 - 9*x - 1
+        """
+        if quantity not in ("effort", "value"):
+            raise ValueError(f"quantity must be 'effort' or 'value', got {quantity!r}")
+        expr = self.value(firm, i, j) if quantity == "value" else self.effort(firm, i, j)
+        key, mirror = (quantity, firm, i, j), (quantity, 1 - firm, j, i)
+        if key in self._polynomials:
+            poly = self._polynomials[key]
+        elif mirror in self._polynomials and self.model.cost[0] == self.model.cost[1]:
+            poly = self._polynomials[mirror]
+        elif not expr.free_symbols:
+            poly = sympy.Poly(sympy.minimal_polynomial(expr, _X), _X)
+        else:
+            names = sorted(map(str, expr.free_symbols))
+            raise ValueError(f"{quantity} of firm {firm} at {(i, j)} depends on symbols {names}")
+        interval = _isolate(poly, mp.mpf(sympy.N(expr, self.digits + 10)))
+        return poly, interval
+
+    def lambdify(self) -> Callable[..., tuple[NDArray[np.float64], NDArray[np.float64]]]:
+        """Fast numeric functions of the symbolic parameters: ``f(**parameters) -> (effort, value)``.
+
+        The arrays have shape ``(2, N1 + 1, N2 + 1)`` as in :class:`~patentrace.Equilibrium`;
+        parameters are passed by name (``prize=...``) and may be numpy arrays
+        (the result then has their shape appended).
+
+        Raises
+        ------
+        ValueError
+            If no parameter is symbolic.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> race = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+        >>> f = solve(race, symbols=("discount",)).lambdify()
+        >>> effort, value = f(discount=0.1)
+        >>> round(float(effort[0, 0, 0]), 10)
+        0.6958114029
+        """
+        if not self.symbols:
+            raise ValueError("lambdify needs symbolic parameters: pass symbols=(...) to solve")
+        names = sorted(self.symbols)
+        args = [self.symbols[n] for n in names]
+        n1, n2 = self.model.stages
+        cells = [(k, i, j) for k in (0, 1) for i in range(n1 + 1) for j in range(n2 + 1) if (i, j) != (n1, n2)]
+        effort_fns = [sympy.lambdify(args, self.effort(*c), "numpy") for c in cells]
+        value_fns = [sympy.lambdify(args, self.value(*c), "numpy") for c in cells]
+        corner = float(self.model.prize + self.model.loser_prize) / 2.0
+
+        def evaluate(**parameters: Any) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+            unknown = sorted(set(parameters) - set(names))
+            missing = sorted(set(names) - set(parameters))
+            if unknown or missing:
+                raise ValueError(f"pass exactly the symbolic parameters {names}; unknown {unknown}, missing {missing}")
+            values = [np.asarray(parameters[n], dtype=float) for n in names]
+            shape = np.broadcast_shapes(*(v.shape for v in values))
+            effort = np.zeros((2, n1 + 1, n2 + 1, *shape))
+            value = np.zeros((2, n1 + 1, n2 + 1, *shape))
+            value[:, n1, n2] = corner
+            for c, fe, fv in zip(cells, effort_fns, value_fns, strict=True):
+                effort[c] = np.broadcast_to(fe(*values), shape)
+                value[c] = np.broadcast_to(fv(*values), shape)
+            return effort, value
+
+        return evaluate
+
+    def derivative(self, quantity: str, parameter: str, firm: int = 0, state: tuple[int, int] = (0, 0)) -> sympy.Expr:
+        """Comparative statics: d(quantity)/d(parameter) at a state (SPEC §1).
+
+        Parameters
+        ----------
+        quantity : {"effort", "value"}
+            ``x_k`` or ``V_k``.
+        parameter : {"prize", "discount", "scale", "loser_prize", "linear"}
+            With respect to what. ``"scale"`` and ``"linear"`` move both firms' cost.
+        firm : int
+            ``k``.
+        state : (int, int)
+            The state.
+
+        Returns
+        -------
+        sympy.Expr
+            If the parameter is symbolic and the quantity a closed form, the exact
+            derivative (``sympy.diff``). Otherwise a number to ``digits`` digits:
+            the central difference of the certified solution at ``2 digits + 20``
+            working digits with step ``10**-(digits + 5)`` (truncation error about
+            ``10**-(2 digits + 10)``).
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> race = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+        >>> dx_dr = solve(race, symbols=("discount",)).derivative("effort", "discount")
+        >>> round(float(dx_dr.subs(sympy.Symbol("r", positive=True), sympy.Rational(1, 10))), 10)
+        0.2561730114
+        """
+        if quantity not in ("effort", "value"):
+            raise ValueError(f"quantity must be 'effort' or 'value', got {quantity!r}")
+        if parameter not in PARAMETERS:
+            raise ValueError(f"parameter must be one of {PARAMETERS}, got {parameter!r}")
+        i, j = self._check(firm, *state)
+        expr = self.effort(firm, i, j) if quantity == "effort" else self.value(firm, i, j)
+        if parameter in self.symbols:
+            if (i, j) in self._states and self._states[(i, j)].form != "closed form":
+                raise ValueError(f"state {(i, j)} has no closed form")
+            return sympy.diff(expr, self.symbols[parameter])
+        dps = 2 * self.digits + 20
+        step = mp.mpf(10) ** -(self.digits + 5)
+        sides = []
+        for sign in (1, -1):
+            numbers = _shift(self._numbers, parameter, sign * step, dps)
+            effort, value, _ = _certified(self.model, numbers, dps, self.digits)
+            array = effort if quantity == "effort" else value
+            sides.append(array[firm][i][j])
+        with mp.workdps(dps):
+            slope = (sides[0] - sides[1]) / (2 * step)
+        return sympy.Float(mp.nstr(slope, self.digits), self.digits)
+
+
+_X = sympy.Symbol("x")
+
+
+def _shift(numbers: _Numbers, parameter: str, step: mp.mpf, dps: int) -> _Numbers:
+    """The parameters with one moved by ``step`` (a high-precision number)."""
+    with mp.workdps(dps):
+        def moved(v: sympy.Expr) -> sympy.Expr:
+            return sympy.Float(mp.mpf(sympy.N(v, dps + 10)) + step, dps)
+
+    fields = dict(numbers.__dict__)
+    if parameter == "prize":
+        fields["prize"] = moved(numbers.prize)
+    elif parameter == "loser_prize":
+        fields["loser"] = moved(numbers.loser)
+    elif parameter == "discount":
+        fields["discount"] = moved(numbers.discount)
+    elif parameter == "scale":
+        fields["scale"] = tuple(moved(v) for v in numbers.scale)
+    else:
+        fields["linear"] = tuple(moved(v) for v in numbers.linear)
+    return _Numbers(**fields)
+
+
+def _isolate(poly: sympy.Poly, point: mp.mpf) -> tuple[sympy.Rational, sympy.Rational]:
+    """The isolating interval of ``poly``'s real root nearest ``point``."""
+    intervals = poly.intervals(eps=sympy.Rational(1, 10**12))
+    best = min(intervals, key=lambda iv: abs(mp.mpf(sympy.Rational((iv[0][0] + iv[0][1]) / 2).evalf(40)) - point))
+    return best[0][0], best[0][1]
+
+
+def _mp(v: Any, dps: int) -> mp.mpf:
+    return mp.mpf(sympy.N(v, dps + 10)) if not isinstance(v, mp.mpf) else v
+
+
+def _certified(
+    race: Race, numbers: _Numbers, dps: int, digits: int
+) -> tuple[list[list[list[mp.mpf]]], list[list[list[mp.mpf]]], dict[tuple[int, int], float]]:
+    """Backward induction at ``dps`` digits, started at :func:`patentrace.solve`'s equilibrium.
+
+    Returns efforts and values as nested lists ``[firm][i][j]`` of mpmath numbers, and the
+    bound on each state's residual (interval arithmetic, relative to the prize).
+    """
+    from patentrace.solvers.backward import solve_race
+
+    start = solve_race(race)
+    n1, n2 = race.stages
+    with mp.workdps(dps):
+        p, loser, r = (_mp(v, dps) for v in (numbers.prize, numbers.loser, numbers.discount))
+        a = [_mp(v, dps) for v in numbers.scale]
+        m = [_mp(v, dps) for v in numbers.linear]
+        g = [_mp(v, dps) for v in numbers.exponent]
+        lam = [[_mp(v, dps) for v in numbers.productivity[k]] for k in (0, 1)]
+        effort = [[[mp.mpf(0)] * (n2 + 1) for _ in range(n1 + 1)] for _ in range(2)]
+        value = [[[mp.mpf(0)] * (n2 + 1) for _ in range(n1 + 1)] for _ in range(2)]
+        for jj in range(n2):
+            value[0][n1][jj], value[1][n1][jj] = p, loser
+        for ii in range(n1):
+            value[0][ii][n2], value[1][ii][n2] = loser, p
+        residual: dict[tuple[int, int], float] = {}
+        for step in Layout.of([race.stages]).steps:
+            for i, j in zip(step.i.tolist(), step.j.tolist(), strict=True):
+                ls = (lam[0][i], lam[1][j])
+                own = (value[0][i + 1][j], value[1][i][j + 1])
+                rival = (value[0][i][j + 1], value[1][i + 1][j])
+
+                coefficients = (m, a, g, r, ls, own, rival)
+
+                def focs(x1: Any, x2: Any, c: Any = coefficients) -> list[Any]:
+                    return _conditions_at((x1, x2), *c)
+
+                guess = [mp.mpf(float(start.effort[k, i, j])) for k in (0, 1)]
+                idle = [guess[k] == 0 for k in (0, 1)]
+                if idle[0] and idle[1]:
+                    x = [mp.mpf(0), mp.mpf(0)]
+                elif idle[0] or idle[1]:
+                    k = 1 if idle[0] else 0
+                    if k == 0:
+                        root = mp.findroot(lambda t: focs(t, mp.mpf(0))[0], guess[0])
+                        x = [root, mp.mpf(0)]
+                    else:
+                        root = mp.findroot(lambda t: focs(mp.mpf(0), t)[1], guess[1])
+                        x = [mp.mpf(0), root]
+                else:
+                    x = list(mp.findroot(lambda u, v: focs(u, v), (guess[0], guess[1])))
+                for k in (0, 1):
+                    # an idle firm must prefer idling strictly: c'(0)(r + h_o)/lambda >= r A + h_o (A - B)
+                    if idle[k]:
+                        h_o = ls[1 - k] * x[1 - k]
+                        slack = m[k] * (r + h_o) / ls[k] - r * own[k] - h_o * (own[k] - rival[k])
+                        if slack < 0:
+                            raise EquilibriumError("an idle firm would invest at high precision", (i, j),
+                                                   {"firm": k, "slack": float(slack)})
+                    elif not x[k] > 0:
+                        raise EquilibriumError("Newton's method left the interior", (i, j),
+                                               {"effort": [float(v) for v in x]})
+                bound = _residual_bound(coefficients, x, idle, dps) / p
+                if bound >= mp.mpf(10) ** -digits:
+                    raise EquilibriumError("residual above the certified bound", (i, j),
+                                           {"residual": float(bound), "bound": 10.0**-digits})
+                residual[(i, j)] = float(bound)
+                total = r + ls[0] * x[0] + ls[1] * x[1]
+                for k in (0, 1):
+                    level = m[k] * x[k] + a[k] * (x[k] ** g[k] if x[k] != 0 else 0) / g[k]
+                    value[k][i][j] = (-level + ls[k] * x[k] * own[k] + ls[1 - k] * x[1 - k] * rival[k]) / total
+                    effort[k][i][j] = x[k]
+    return effort, value, residual
+
+
+def _power(x: Any, g: Any) -> Any:
+    """``x**g`` with ``0**g = 0``; integer exponents stay integers (exact in interval arithmetic)."""
+    if x == 0:
+        return 0
+    return x ** int(g) if g == int(g) else x**g
+
+
+def _conditions_at(x: tuple[Any, Any], m: Any, a: Any, g: Any, r: Any, ls: Any, own: Any, rival: Any) -> list[Any]:
+    """``(F_1, F_2)`` of SPEC (1) at efforts ``x``, for mpmath numbers or intervals."""
+    out = []
+    for k in (0, 1):
+        o = 1 - k
+        slope = m[k] + a[k] * _power(x[k], g[k] - 1)
+        level = m[k] * x[k] + a[k] * _power(x[k], g[k]) / g[k]
+        out.append(slope * (r + ls[k] * x[k] + ls[o] * x[o]) / ls[k] - level
+                   - r * own[k] - ls[o] * x[o] * (own[k] - rival[k]))
+    return out
+
+
+def _residual_bound(coefficients: tuple[Any, ...], x: list[mp.mpf], idle: list[bool], dps: int) -> mp.mpf:
+    """Largest ``|F_k|`` over the active conditions, evaluated in interval arithmetic."""
+    old = mp.iv.dps
+    mp.iv.dps = dps
+
+    def interval(v: Any) -> Any:
+        if isinstance(v, (list, tuple)):
+            return type(v)(interval(u) for u in v)
+        return mp.iv.mpf(v)
+
+    try:
+        m, a, g, r, ls, own, rival = coefficients
+        values = _conditions_at((interval(x[0]), interval(x[1])), interval(m), interval(a), g, interval(r),
+                                interval(ls), interval(own), interval(rival))
+        worst = mp.mpf(0)
+        for k in (0, 1):
+            if not idle[k]:
+                worst = max(worst, abs(mp.mpf(values[k].a)), abs(mp.mpf(values[k].b)))
+        return worst
+    finally:
+        mp.iv.dps = old
+
+
+def _validate(race: Race, symbols: Sequence[str], digits: int) -> dict[str, sympy.Symbol]:
+    if not isinstance(race, Race):
+        raise TypeError(f"race must be a patentrace.Race, got {type(race).__name__}")
+    for firm, cost in enumerate(race.cost):
+        if not isinstance(cost, Power):
+            raise ValueError(f"cost for firm {firm} must be a patentrace.costs.Power (c = m x + a x^g / g), "
+                             f"got {type(cost).__name__}")
+    if isinstance(symbols, str):
+        raise TypeError(f"symbols must be a sequence of parameter names, got the string {symbols!r}")
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 15 <= digits <= 1000:
+        raise ValueError(f"digits must be an int in [15, 1000], got {digits!r}")
+    out = {}
+    for name in symbols:
+        if name not in PARAMETERS:
+            raise ValueError(f"symbols: {name!r} is not a model parameter; choose from {PARAMETERS}")
+        if name in ("scale", "linear") and getattr(race.cost[0], name) != getattr(race.cost[1], name):
+            raise ValueError(f"symbols: {name!r} can stay symbolic only when both firms share it, "
+                             f"got {getattr(race.cost[0], name)!r} and {getattr(race.cost[1], name)!r}")
+        assumptions = {"nonnegative": True} if name in ("linear", "loser_prize") else {"positive": True}
+        out[name] = sympy.Symbol(_SYMBOL_NAMES[name], **assumptions)
+    return out
+
+
+def solve(
+    race: Race, symbols: Sequence[str] = (), *, digits: int = 30, exact: bool | None = None
+) -> SymbolicEquilibrium:
+    """The equilibrium of a race with power costs as sympy expressions (SPEC.md §1).
+
+    Parameters
+    ----------
+    race : Race
+        The model; costs must be :class:`~patentrace.costs.Power` (the exact forms need
+        integer exponents).
+    symbols : sequence of str
+        Parameters that stay symbolic, from ``("prize", "discount", "scale",
+        "loser_prize", "linear")``. The others become exact rationals
+        (``0.05`` is ``1/20``). With symbols, every state must have a closed form.
+    digits : int
+        Significant digits of certified numbers (15 to 1000).
+    exact : bool or None
+        ``True``: every state closed form or root of polynomial (ValueError if the race is
+        too large, with the limit); ``False``: certified numbers where there is no closed
+        form; ``None`` (default): exact when it stays within :data:`MAX_DEGREE`, else certified.
+
+    Returns
+    -------
+    SymbolicEquilibrium
+
+    Raises
+    ------
+    ValueError
+        For a name in ``symbols`` that is not a parameter, a cost that is not a power,
+        a state with no closed form when parameters are symbolic, or a race too large
+        for exact solving (``exact=True``).
+    EquilibriumError
+        If the certified residual bound is not met.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> race = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+    >>> sym = solve(race)
+    >>> sym.form(1, 0), round(float(sym.effort(0, 1, 0)), 10)
+    ('root of polynomial', 0.4686350713)
+    """
+    symbol_map = _validate(race, symbols, digits)
+    started = time.perf_counter()
+    numeric = _parameters(race, {})
+    numbers = _parameters(race, symbol_map)
+    dps = digits + 20
+    effort, value, residual = _certified(race, numeric, dps, digits)
+    integer = all(g.is_integer for g in numbers.exponent)
+    builder = _Builder(race, numbers, symbol_map, effort, value, residual, digits, integer)
+    want_exact = exact is not False
+    if max(race.stages) > _EXACT_STAGES:
+        if exact:
+            raise ValueError(
+                f"race too large for exact solving: stages {race.stages}, the limit is {_EXACT_STAGES} stages per "
+                f"firm (beyond it the polynomials pass degree MAX_DEGREE={MAX_DEGREE}); use exact=False for "
+                f"certified {digits}-digit numbers"
+            )
+        want_exact = False
+    states: dict[tuple[int, int], _State] = {}
+    try:
+        states = builder.run(exact=want_exact, strict=bool(exact))
+    except _TooLargeError as err:
+        raise ValueError(
+                f"race too large for exact solving: state {err.state} would need a polynomial of degree "
+                f"{err.degree}, above the limit MAX_DEGREE={MAX_DEGREE}; exact solving covers races of at most "
+                f"{_EXACT_STAGES} stages per firm, and asymmetric ones only partly; use exact=False for "
+                f"certified {digits}-digit numbers"
+            ) from None
+    return SymbolicEquilibrium(race, symbol_map, digits, states, numbers, builder.polynomials,
+                               time.perf_counter() - started)
+
+
+class _TooLargeError(Exception):
+    def __init__(self, state: tuple[int, int], degree: int):
+        self.state, self.degree = state, degree
+
+
+class _Builder:
+    """Backward induction over the states, choosing each state's representation."""
+
+    def __init__(self, race: Race, numbers: _Numbers, symbols: dict[str, sympy.Symbol],
+                 effort: list[list[list[mp.mpf]]], value: list[list[list[mp.mpf]]],
+                 residual: dict[tuple[int, int], float], digits: int, integer: bool):
+        self.race, self.numbers, self.symbols = race, numbers, symbols
+        self.effort_mp, self.value_mp, self.residual = effort, value, residual
+        self.digits, self.integer = digits, integer
+        self.at_point = {s: exact_rational(getattr(race, n) if n in ("prize", "discount", "loser_prize")
+                                           else getattr(race.cost[0], n)) for n, s in symbols.items()}
+        self.polynomials: dict[tuple[str, int, int, int], sympy.Poly] = {}
+        self.symmetric_model = (race.cost[0] == race.cost[1] and race.stages[0] == race.stages[1]
+                                and race.productivity[0] == race.productivity[1])
+
+    def number(self, expr: sympy.Expr) -> mp.mpf:
+        return mp.mpf(sympy.N(expr.subs(self.at_point), self.digits + 10))
+
+    def run(self, exact: bool, strict: bool = False) -> dict[tuple[int, int], _State]:
+        self.strict = strict
+        self.polynomials = {}
+        self.known: dict[sympy.Expr, sympy.Poly] = {}
+        self.origin: dict[sympy.Expr, tuple[int, int, int]] = {}
+        self.context: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
+        n1, n2 = self.race.stages
+        value: dict[tuple[int, int, int], sympy.Expr] = {}
+        for jj in range(n2):
+            value[(0, n1, jj)], value[(1, n1, jj)] = self.numbers.prize, self.numbers.loser
+        for ii in range(n1):
+            value[(0, ii, n2)], value[(1, ii, n2)] = self.numbers.loser, self.numbers.prize
+        states: dict[tuple[int, int], _State] = {}
+        for step in Layout.of([self.race.stages]).steps:
+            # in a symmetric race, solve i >= j and mirror the rest: then V_2(j, i) is V_1(i, j), the same object
+            order = sorted(zip(step.i.tolist(), step.j.tolist(), strict=True), key=lambda s: s[1] - s[0])
+            for i, j in order:
+                if self.symmetric_model and i < j:
+                    mirror = states[(j, i)]
+                    state = _State(mirror.effort[::-1], mirror.value[::-1], mirror.form, mirror.residual)
+                else:
+                    state = self.state(i, j, value, exact)
+                states[(i, j)] = state
+                value[(0, i, j)], value[(1, i, j)] = state.value
+                for k in (0, 1):
+                    self.origin.setdefault(state.value[k], (k, i, j))
+        return states
+
+    def state(self, i: int, j: int, value: dict[tuple[int, int, int], sympy.Expr], exact: bool) -> _State:
+        nb = self.numbers
+        lam = (nb.productivity[0][i], nb.productivity[1][j])
+        own = (value[(0, i + 1, j)], value[(1, i, j + 1)])
+        rival = (value[(0, i, j + 1)], value[(1, i + 1, j)])
+        self.context[(i, j)] = (lam, own, rival)
+        target = [self.effort_mp[k][i][j] for k in (0, 1)]
+        idle = [t == 0 for t in target]
+        symmetric = (nb.scale[0] == nb.scale[1] and nb.linear[0] == nb.linear[1] and nb.exponent[0] == nb.exponent[1]
+                     and lam[0] == lam[1] and own[0] == own[1] and rival[0] == rival[1] and not any(idle))
+        f1, f2 = conditions(nb, lam, own, rival)
+        residual = self.residual[(i, j)]
+        closed: list[sympy.Expr] | None = None
+        if any(v.has(sympy.Float) for v in (*own, *rival)):
+            pass  # the continuation is only certified: so is this state
+        elif idle[0] and idle[1]:
+            closed = [sympy.Integer(0), sympy.Integer(0)]
+        elif idle[0] or idle[1]:
+            k = 1 if idle[0] else 0
+            alone = (f1.subs(_X2, 0) if k == 0 else f2.subs(_X1, 0))
+            root = self.radical_root(alone, _X1 if k == 0 else _X2, target[k])
+            if root is not None:
+                closed = [root, sympy.Integer(0)] if k == 0 else [sympy.Integer(0), root]
+        elif symmetric:
+            root = self.radical_root(f1.subs(_X2, _X1), _X1, target[0])
+            if root is not None:
+                closed = [root, root]
+        if closed is not None:
+            return _State((closed[0], closed[1]), _values(nb, lam, own, rival, (closed[0], closed[1])),
+                          "closed form", residual)
+        if self.symbols:
+            raise ValueError(
+                f"state {(i, j)} has no closed form (an asymmetric state where both firms invest); "
+                f"keep every parameter numeric (symbols=()) for exact or certified values there"
+            )
+        if exact and self.integer:
+            try:
+                return self.algebraic(i, j, residual)
+            except _TooLargeError:
+                if self.strict:
+                    raise
+
+        x = tuple(sympy.Float(mp.nstr(t, self.digits), self.digits) for t in target)
+        v = tuple(sympy.Float(mp.nstr(self.value_mp[k][i][j], self.digits), self.digits) for k in (0, 1))
+        return _State((x[0], x[1]), (v[0], v[1]), "certified", residual)
+
+    def radical_root(self, expr: sympy.Expr, x: sympy.Symbol, target: mp.mpf) -> sympy.Expr | None:
+        """The root of a univariate polynomial condition in radicals that equals ``target``, if any."""
+        if not self.integer:
+            return None
+        degree = sympy.degree(sympy.expand(expr), x)
+        if degree > 4:
+            return None
+        roots = _roots(expr, x, int(degree))
+        if not roots:
+            return None
+        best, gap = None, None
+        for root in roots:
+            try:
+                here = complex(sympy.N(root.subs(self.at_point), self.digits + 10))
+            except (TypeError, ValueError):
+                continue
+            distance = abs(here - complex(target))
+            if gap is None or distance < gap:
+                best, gap = root, distance
+        if best is None or gap is None or gap > 1e-12 * (1.0 + abs(float(target))):
+            return None
+        return sympy.simplify(best) if sympy.count_ops(best) < 200 else best
+
+    def algebraic(self, i: int, j: int, residual: float) -> _State:
+        """Efforts and values as ``CRootOf`` of polynomials from resultants."""
+        polys = self.state_polys(i, j)
+        effort = tuple(self.root(polys[("effort", k)], self.effort_mp[k][i][j]) for k in (0, 1))
+        value = tuple(self.root(polys[("value", k)], self.value_mp[k][i][j]) for k in (0, 1))
+        return _State((effort[0], effort[1]), (value[0], value[1]), "root of polynomial", residual)
+
+    def state_polys(self, i: int, j: int) -> dict[tuple[str, int], sympy.Poly]:
+        """Polynomials over the rationals of the state's efforts and values (cached)."""
+        key = ("effort", 0, i, j)
+        if key in self.polynomials:
+            return {(q, k): self.polynomials[(q, k, i, j)] for q in ("effort", "value") for k in (0, 1)}
+        lam, own, rival = self.context[(i, j)]
+        unknowns: dict[sympy.Symbol, sympy.Poly] = {}
+        names: dict[sympy.Expr, sympy.Symbol] = {}
+
+        def named(expr: sympy.Expr) -> sympy.Expr:
+            if expr.is_Rational:
+                return expr
+            if expr not in names:
+                names[expr] = sympy.Symbol(f"c{len(names)}")
+                unknowns[names[expr]] = self.defining(expr, names[expr])
+            return names[expr]
+
+        own_s = (named(own[0]), named(own[1]))
+        rival_s = (named(rival[0]), named(rival[1]))
+        f1, f2 = conditions(self.numbers, lam, own_s, rival_s)
+        f1, f2 = sympy.numer(sympy.together(f1)), sympy.numer(sympy.together(f2))
+        idle = [self.effort_mp[k][i][j] == 0 for k in (0, 1)]
+        # Bezout: the eliminated polynomial's degree is at most the product of the conditions'
+        # degrees times those of the continuation values; refuse before computing it.
+        bezout = math.prod(int(self.numbers.exponent[k]) for k in (0, 1) if not idle[k])
+        predicted = bezout * math.prod(poly.degree() for poly in unknowns.values())
+        if predicted > MAX_DEGREE:
+            raise _TooLargeError((i, j), predicted)
+        effort_polys: list[sympy.Poly] = []
+        for k, (keep, drop) in enumerate(((_X1, _X2), (_X2, _X1))):
+            if idle[k]:
+                poly = sympy.Poly(_X, _X)
+            elif idle[1 - k]:
+                active = (f1 if k == 0 else f2).subs(drop, 0)
+                poly = self.eliminate(sympy.expand(active), unknowns, keep, (i, j))
+            else:
+                poly = self.eliminate(sympy.resultant(f1, f2, drop), unknowns, keep, (i, j))
+            effort_polys.append(self.factor_at(poly, keep, self.effort_mp[k][i][j], (i, j)))
+        total = self.numbers.discount + lam[0] * _X1 + lam[1] * _X2
+        for k in (0, 1):
+            xk, xo = (_X1, _X2) if k == 0 else (_X2, _X1)
+            numer = -self.numbers.cost(k, xk) + lam[k] * xk * own_s[k] + lam[1 - k] * xo * rival_s[k]
+            g = sympy.expand(_V * total - numer)
+            for z, zk in ((_X1, 0), (_X2, 1)):
+                if idle[zk]:
+                    g = g.subs(z, 0)
+            if not any(idle):
+                # x_2 through a first-order condition (low degree in x_2), then x_1 through its polynomial
+                g = sympy.resultant(g, min((f1, f2), key=lambda f: sympy.degree(f, _X2)), _X2)
+            for z, zk in ((_X1, 0), (_X2, 1)):
+                if g.has(z):
+                    g = sympy.resultant(g, effort_polys[zk].as_expr().subs(_X, z), z)
+            poly = self.factor_at(self.eliminate(g, unknowns, _V, (i, j)), _V, self.value_mp[k][i][j], (i, j))
+            self.polynomials[("value", k, i, j)] = poly
+            self.known[self.root(poly, self.value_mp[k][i][j])] = poly
+        for k in (0, 1):
+            self.polynomials[("effort", k, i, j)] = effort_polys[k]
+        return {(q, k): self.polynomials[(q, k, i, j)] for q in ("effort", "value") for k in (0, 1)}
+
+    def defining(self, expr: sympy.Expr, name: sympy.Symbol) -> sympy.Poly:
+        """A polynomial with rational coefficients that ``expr`` (a continuation value) is a root of."""
+        if expr not in self.known and expr in self.origin:
+            firm, i, j = self.origin[expr]
+            self.known[expr] = self.state_polys(i, j)[("value", firm)]
+        if expr not in self.known:
+            raise _TooLargeError(self.origin.get(expr, (0, -1, -1))[1:], MAX_DEGREE + 1)  # a certified number
+        return sympy.Poly(self.known[expr].as_expr().subs(_X, name), name)
+
+    def eliminate(self, expr: sympy.Expr, unknowns: dict[sympy.Symbol, sympy.Poly],
+                  keep: sympy.Symbol, state: tuple[int, int]) -> sympy.Poly:
+        for name, poly in unknowns.items():
+            if expr.has(name):
+                expr = sympy.resultant(expr, poly.as_expr(), name)
+                degree = sympy.Poly(expr, keep).degree()
+                if degree > MAX_DEGREE:
+                    raise _TooLargeError(state, degree)
+        poly = sympy.Poly(expr, keep)
+        if poly.degree() > MAX_DEGREE:
+            raise _TooLargeError(state, poly.degree())
+        return poly
+
+    def factor_at(self, poly: sympy.Poly, x: sympy.Symbol, point: mp.mpf, state: tuple[int, int]) -> sympy.Poly:
+        """The irreducible factor of ``poly`` that vanishes at ``point``, in the variable ``_X``."""
+        best, gap = None, None
+        for factor, _ in poly.factor_list()[1]:
+            f = sympy.Poly(factor.as_expr().subs(x, _X), _X)
+            with mp.workdps(self.digits + 20):
+                coeffs = [mp.mpf(sympy.N(c, self.digits + 20)) for c in f.all_coeffs()]
+                size = sum(abs(c) * abs(point) ** (len(coeffs) - 1 - n) for n, c in enumerate(coeffs))
+                distance = abs(mp.polyval(coeffs, point)) / size
+            if gap is None or distance < gap:
+                best, gap = f, distance
+        if best is None or gap is None or gap > mp.mpf(10) ** -(self.digits - 5):
+            raise EquilibriumError("no factor of the eliminated polynomial vanishes at the certified root", state,
+                                   {"closest": float(gap) if gap is not None else None})
+        return best.monic() if best.LC() < 0 else best
+
+    def root(self, poly: sympy.Poly, point: mp.mpf) -> sympy.Expr:
+        """``CRootOf`` of ``poly`` nearest ``point`` (real roots only)."""
+        count = poly.count_roots()
+        best, gap = None, None
+        for index in range(count):
+            root = sympy.CRootOf(poly.as_expr(), index)
+            distance = abs(mp.mpf(sympy.N(root, self.digits + 10)) - point)
+            if gap is None or distance < gap:
+                best, gap = root, distance
+        if best is None:
+            raise EquilibriumError("the eliminated polynomial has no real root", None, {"degree": poly.degree()})
+        return best
+
+
+def _roots(expr: sympy.Expr, x: sympy.Symbol, degree: int) -> list[sympy.Expr]:
+    """All roots of a polynomial in ``x`` in radicals (empty if sympy finds fewer than its degree).
+
+    Quadratics use the formula on coefficients read off by differentiation, which keeps
+    nested radicals in the coefficients cheap.
+    """
+    if degree <= 2:
+        c0 = expr.subs(x, 0)
+        c1 = sympy.diff(expr, x).subs(x, 0)
+        c2 = sympy.diff(expr, x, 2).subs(x, 0) / 2 if degree == 2 else sympy.Integer(0)
+        if c2 == 0:
+            return [] if c1 == 0 else [-c0 / c1]
+        root = sympy.sqrt(c1**2 - 4 * c2 * c0)
+        return [(-c1 + root) / (2 * c2), (-c1 - root) / (2 * c2)]
+    found = sympy.roots(sympy.Poly(sympy.expand(expr), x), x)
+    return list(found) if sum(found.values()) == degree else []
+
+
+def single_firm(race: Race, firm: int = 0, symbols: Sequence[str] = ()) -> list[sympy.Expr]:
+    """The lone firm's values ``V(i)``, ``i = 0 .. N``, in closed form (SPEC.md §1).
+
+    With no rival hazard, (1) reads ``c'(x)(r + lambda x)/lambda - c(x) = r A``: one
+    polynomial in ``x``; for ``c = a x^2/2`` and ``lambda = 1``,
+    ``V(n) = (sqrt(V(n+1) + a r/2) - sqrt(a r/2))^2``.
+
+    Parameters
+    ----------
+    race : Race
+        Only ``firm``'s stages, cost and productivity and the prize matter.
+    firm : int
+        0 or 1.
+    symbols : sequence of str
+        As for :func:`solve`.
+
+    Returns
+    -------
+    list of sympy.Expr
+        ``V(0), ..., V(N)``, ``V(N)`` the prize.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> race = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+    >>> single_firm(race, symbols=("prize",))[1]
+    P - sqrt(20*P + 1)/10 + 1/10
+    """
+    symbol_map = _validate(race, symbols, 30)
+    if firm not in (0, 1):
+        raise ValueError(f"firm must be 0 or 1, got {firm!r}")
+    nb = _parameters(race, symbol_map)
+    if not nb.exponent[firm].is_integer:
+        raise ValueError(f"single_firm needs an integer cost exponent, got {nb.exponent[firm]}")
+    at_point = {s: exact_rational(getattr(race, n) if n in ("prize", "discount", "loser_prize")
+                                  else getattr(race.cost[0], n)) for n, s in symbol_map.items()}
+    n = race.stages[firm]
+    values: list[sympy.Expr] = [sympy.Integer(0)] * (n + 1)
+    values[n] = nb.prize
+    r = nb.discount
+    for i in range(n - 1, -1, -1):
+        lam = nb.productivity[firm][i]
+        a = values[i + 1]
+        condition = nb.marginal(firm, _X) * (r + lam * _X) / lam - nb.cost(firm, _X) - r * a
+        roots = _roots(condition, _X, int(nb.exponent[firm]))
+        candidates = []
+        for z in roots:
+            here = complex(sympy.N(z.subs(at_point), 40))
+            if abs(here.imag) < 1e-30 and here.real >= 0:
+                candidates.append(z)
+        if len(candidates) != 1:
+            raise ValueError(f"no single closed-form root at stage {i} (found {len(candidates)})")
+        x = candidates[0]
+        raw = (-nb.cost(firm, x) + lam * x * a) / (r + lam * x)
+        # tidy the first stages; deeper nests of radicals would make simplify slow
+        values[i] = sympy.simplify(sympy.radsimp(sympy.simplify(raw))) if i == n - 1 else raw
+    return values
