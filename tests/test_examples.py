@@ -15,6 +15,10 @@ EXPECTED = {
     "lee_wilde.py": ["Largest relative difference between solver and closed form"],
     "dropout.py": ["(0, 2), (0, 3), (1, 3)", "can leapfrog:           no"],
     "figures.py": ["6 figures saved to", "dropout region: the firm behind idles at [(0, 0)"],
+    "grossman_shapiro.py": ["At all 55 points", "Outside that scope: loser prize 0.3"],
+    "harris_vickers.py": ["Every firm without an active rival plays exactly the single-firm policy"],
+    "lippman_mccardle.py": ["43 have a follower that drops out", "the leader never drops out while the follower"],
+    "later_stages.py": ["At the level states of all 120 races", "Not at every fixed lead"],
     "simulate.py": ["1000000 paths from state (0, 2)", "Every simulated frequency is within four standard errors"],
 }
 
