@@ -71,7 +71,15 @@ def exact_rational(value: float) -> sympy.Rational:
 
 
 class CostLike(Protocol):
-    """What a solver needs of a cost: :class:`Cost` and :class:`PowerFamily` both provide it."""
+    """What a solver needs of a cost: :class:`Cost` and :class:`PowerFamily` both provide it.
+
+    Examples
+    --------
+    >>> from patentrace.costs import Quadratic
+    >>> cost: CostLike = Quadratic(scale=2.0)
+    >>> float(cost.value(1.5)), float(cost.marginal(1.5)), float(cost.inverse_marginal(3.0))
+    (2.25, 3.0, 1.5)
+    """
 
     def value(self, effort: ArrayLike) -> FloatArray: ...  # noqa: D102
     def marginal(self, effort: ArrayLike) -> FloatArray: ...  # noqa: D102

@@ -46,6 +46,14 @@ class Verification(NamedTuple):
     max_residual : float
         Largest HJB residual ``|r V - [-c + h (A - V) + h' (B - V)]|``, divided by
         the sum of the absolute values of its terms.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> check = eq.verify()
+    >>> check.max_deviation_gain < 1e-12, check.max_residual < 1e-12
+    (True, True)
     """
 
     max_deviation_gain: float
@@ -68,6 +76,13 @@ class SolverInfo:
         The patentrace version.
     seconds : float
         Wall-clock time of the solve.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> info = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())).solver
+    >>> info.method, info.selection, info.version == pr.__version__
+    ('backward', 'fastest', True)
     """
 
     method: str
@@ -119,6 +134,17 @@ class Equilibrium:
         a large ``discount * scale / prize`` reach this quickly.
     solver : SolverInfo
         Method, selection rule, options, version and timing.
+
+    Examples
+    --------
+    The two-stage race of SPEC.md §1 (``P = 1``, ``r = 0.1``, ``c(x) = x^2 / 2``):
+
+    >>> import patentrace as pr
+    >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> eq.effort[:, 1, 0].round(10).tolist()   # firm 0 leads at (1, 0)
+    [0.4686350713, 0.2494666666]
+    >>> round(float(eq.value[0, 0, 0]), 10), round(float(eq.win_probability[0, 0, 1]), 10)
+    (0.1795728262, 0.173698693)
     """
 
     model: Race
@@ -261,6 +287,18 @@ class LaggedEquilibrium:
     solver : SolverInfo
         Method, selection rule, options (``complete``: whether every support size was
         enumerated everywhere), version, time.
+
+    Examples
+    --------
+    The oracle of SPEC.md §2: one stage, shirk (effort 0) or work (effort 0.5 for one
+    period, cost 0.125, success probability ``p = 1 - e^-0.5``). Work costs less than
+    ``beta p P (1 - p/2)``, so both firms working is the unique equilibrium:
+
+    >>> import patentrace as pr
+    >>> race = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+    >>> eq = pr.solve(pr.LaggedRace.from_race(race, lag=1.0, efforts=[0.0, 0.5]))
+    >>> eq.strategy[0][0, 0], int(eq.multiplicity[0, 0])
+    (array([0., 1.]), 1)
     """
 
     model: LaggedRace

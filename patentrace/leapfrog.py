@@ -79,6 +79,19 @@ class LeapfrogReport:
         preemption region.
     tolerance : float
         Threshold for ``can_leapfrog``.
+
+    Examples
+    --------
+    In the two-stage race of SPEC.md §1 the follower at (0, 1) can only win by
+    leapfrogging, so the two probabilities agree:
+
+    >>> import patentrace as pr
+    >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> report = pr.leapfrog(eq, state=(0, 1))
+    >>> report.follower, round(report.follower_win_probability, 10), round(report.leapfrog_probability, 10)
+    (0, 0.173698693, 0.173698693)
+    >>> bool(report.follower_win_probability <= report.leapfrog_probability <= report.catch_up_probability)
+    True
     """
 
     state: tuple[int, int]

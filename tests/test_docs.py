@@ -1,0 +1,65 @@
+"""Every public name documents itself with a runnable example, and the documentation site builds strictly."""
+
+import importlib
+import inspect
+import shutil
+import subprocess
+import sys
+from importlib.util import find_spec
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+PUBLIC_MODULES = ["patentrace", "patentrace.costs", "patentrace.plot", "patentrace.solvers"]
+
+
+def public_objects():
+    for module_name in PUBLIC_MODULES:
+        module = importlib.import_module(module_name)
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if inspect.isclass(obj) or inspect.isfunction(obj):
+                yield f"{module_name}.{name}", obj
+
+
+def examples_section(doc: str) -> str:
+    """The text of the numpydoc ``Examples`` section, or '' if there is none."""
+    lines = doc.splitlines()
+    for k in range(len(lines) - 1):
+        if lines[k].strip() == "Examples" and set(lines[k + 1].strip()) == {"-"}:
+            return "\n".join(lines[k + 2 :])
+    return ""
+
+
+def test_public_names_are_found():
+    names = [name for name, _ in public_objects()]
+    assert "patentrace.Race" in names and "patentrace.plot.lag_figure" in names and "patentrace.costs.Power" in names
+
+
+@pytest.mark.parametrize(("name", "obj"), list(public_objects()), ids=lambda v: v if isinstance(v, str) else "")
+def test_public_name_has_a_runnable_example(name, obj):
+    doc = inspect.getdoc(obj) or ""
+    assert doc, f"{name} has no docstring"
+    assert ">>> " in examples_section(doc), f"{name}: its docstring needs an Examples section with a >>> line"
+
+
+def test_examples_section_is_recognised():
+    assert examples_section("Text.\n\nExamples\n--------\n>>> 1 + 1\n2\n") == ">>> 1 + 1\n2"
+    assert examples_section("Text.\n\n>>> 1 + 1\n2\n") == ""
+
+
+def test_every_docs_page_is_in_the_navigation():
+    nav = (ROOT / "mkdocs.yml").read_text()
+    pages = sorted(str(p.relative_to(ROOT / "docs")) for p in (ROOT / "docs").rglob("*.md"))
+    missing = [page for page in pages if f": {page}" not in nav]
+    assert not missing, f"pages not listed in mkdocs.yml's nav: {missing}"
+
+
+@pytest.mark.skipif(shutil.which("mkdocs") is None and find_spec("mkdocs") is None,
+                    reason="the docs extra is not installed (CI builds the site itself)")
+def test_docs_build_strictly(tmp_path):
+    done = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(tmp_path / "site")],
+                          cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert (tmp_path / "site" / "reference" / "api" / "index.html").read_text().count("patentrace.Race") > 0
