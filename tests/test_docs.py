@@ -1,5 +1,6 @@
 """Every public name documents itself with a runnable example, and the documentation site builds strictly."""
 
+import doctest
 import importlib
 import inspect
 import shutil
@@ -63,3 +64,20 @@ def test_docs_build_strictly(tmp_path):
                           cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert (tmp_path / "site" / "reference" / "api" / "index.html").read_text().count("patentrace.Race") > 0
+
+
+DOCTESTED_PAGES = ["tutorial.md", "howto/asymmetric.md", "howto/learning-curves.md", "howto/dropout.md"]
+
+
+@pytest.mark.parametrize("page", DOCTESTED_PAGES)
+def test_docs_page_examples_print_what_the_page_says(page, monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    text = (ROOT / "docs" / page).read_text()
+    assert text.count(">>> ") >= 3, f"{page} should show its examples as >>> sessions"
+    # A code fence closes an example's output the way a blank line does in a docstring.
+    source = "\n".join("" if line.startswith("```") else line for line in text.splitlines())
+    test = doctest.DocTestParser().get_doctest(source, {}, page, str(ROOT / "docs" / page), 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    runner.run(test)
+    result = runner.summarize(verbose=False)
+    assert result.failed == 0, f"{result.failed} of {result.attempted} examples in docs/{page} print something else"
