@@ -156,7 +156,17 @@ def _behind(eq: AnyEquilibrium) -> tuple[BoolArray, BoolArray]:
 
 
 def underflow_region(eq: AnyEquilibrium) -> BoolArray:
-    """Open states where the firm behind has an effort below the float range (none in lagged races)."""
+    """Open states where the firm behind has an effort below the float range (none in lagged races).
+
+    Examples
+    --------
+    A race short and cheap enough has no underflow:
+
+    >>> import patentrace as pr
+    >>> eq = pr.solve(pr.Race(stages=3, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> bool(underflow_region(eq).any())
+    False
+    """
     if isinstance(eq, LaggedEquilibrium):
         return np.zeros(eq.model.shape, dtype=bool)
     behind_0, behind_1 = _behind(eq)

@@ -52,6 +52,17 @@ class SingleFirmPath:
     start : float
         The lowest experience from which the lone firm runs; below it the value and
         the speed are 0 (the lone firm never starts).
+
+    Examples
+    --------
+    SPEC.md §3's check (``P = a = 1``, ``r = 0.1``):
+
+    >>> import patentrace as pr
+    >>> path = single_firm_path(pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> path.method, path.value([0.0, 0.5, 0.9]).round(5).tolist()
+    ('closed form', [0.60279, 0.78889, 0.95578])
+    >>> round(float(path.speed(1.0)), 10)            # sqrt(2 r P / a) at the finish line
+    0.4472135955
     """
 
     race: DeterministicRace
