@@ -98,7 +98,16 @@ class LagExperiment:
         return "\n".join(rows)
 
     def trend(self, name: str = "follower_win_probability") -> str:
-        """How a measure moves as the lag grows: ``"rises"``, ``"falls"``, ``"flat"`` or ``"not monotone"``."""
+        """How a measure moves as the lag grows: ``"rises"``, ``"falls"``, ``"flat"`` or ``"not monotone"``.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> race = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+        >>> experiment = pr.lag_experiment(race, [0.5, 2.0], efforts=[0.0, 0.5, 1.0])
+        >>> experiment.trend(), experiment.trend("tie_probability")
+        ('falls', 'falls')
+        """
         values = np.asarray(getattr(self, name), dtype=float)
         steps = np.diff(values)
         if np.all(np.abs(steps) <= 1e-12):

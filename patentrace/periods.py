@@ -210,6 +210,17 @@ class PeriodGame:
 
         ``= (1 - beta) + beta [(1 - U) + U (1 - W)]``, with the probabilities of moving,
         ``1 - U`` and ``1 - W``, summed from the progress distributions.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import patentrace as pr
+        >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
+        >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
+        >>> game = period_game(race, terminal_values(race), 0, 0)
+        >>> both_work = np.array([1.0, 0.0])
+        >>> bool(abs(game.leaving(both_work, both_work) - (1 - game.beta * 0.25)) < 1e-15)
+        True
         """
         still = float(sigma1 @ self.stay[0])
         moves = float(sigma1 @ self.progress[0][:, 1:].sum(axis=1)), float(sigma2 @ self.progress[1][:, 1:].sum(axis=1))
@@ -217,7 +228,18 @@ class PeriodGame:
         return impatience + self.beta * (moves[0] + still * moves[1])
 
     def payoff(self, firm: int, value: float) -> FloatArray:
-        """``M_k(v_k) = K_k + beta u w' v_k``, the bimatrix game given firm ``firm``'s own value."""
+        """``M_k(v_k) = K_k + beta u w' v_k``, the bimatrix game given firm ``firm``'s own value.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import patentrace as pr
+        >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
+        >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
+        >>> game = period_game(race, terminal_values(race), 0, 0)
+        >>> (game.payoff(0, 1.0) - game.payoff(0, 0.0)).round(4).tolist()    # beta u w' v: only the self-loop
+        [[0.2378, 0.4756], [0.4756, 0.9512]]
+        """
         return np.asarray(self.other[firm] + self.beta * np.outer(self.stay[0], self.stay[1]) * value)
 
 

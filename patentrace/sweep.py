@@ -97,6 +97,15 @@ class SweepResult:
         """The result as an ``xarray.Dataset`` with the grid as coordinates, or None without xarray.
 
         Variables: ``measure`` (the values; NaN where a point failed), ``failed``.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> def race(discount):
+        ...     return pr.Race(stages=2, prize=1.0, discount=discount, cost=pr.costs.Quadratic())
+        >>> result = pr.sweep(race, {"discount": [0.05, 0.1]}, measure=lambda eq: eq.value[0, 0, 0])
+        >>> round(result.dataset["measure"].sel(discount=0.1).item(), 10)     # SPEC.md §1: V(0, 0)
+        0.1795728262
         """
         try:
             import xarray as xr

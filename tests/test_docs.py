@@ -39,6 +39,21 @@ def public_objects():
                 yield f"{module_name}.{name}", obj
 
 
+def public_members():
+    """Public methods and properties defined by the public classes (not Protocol stubs, which declare an interface)."""
+    seen = set()
+    for name, cls in public_objects():
+        if not inspect.isclass(cls) or cls in seen or getattr(cls, "_is_protocol", False):
+            continue
+        seen.add(cls)
+        for member, raw in vars(cls).items():
+            if member.startswith("_"):
+                continue
+            function = raw.fget if isinstance(raw, property) else getattr(raw, "__func__", raw)
+            if inspect.isfunction(function):
+                yield f"{name}.{member}", function
+
+
 def examples_section(doc: str) -> str:
     """The text of the numpydoc ``Examples`` section, or '' if there is none."""
     lines = doc.splitlines()
@@ -58,6 +73,18 @@ def test_public_name_has_a_runnable_example(name, obj):
     doc = inspect.getdoc(obj) or ""
     assert doc, f"{name} has no docstring"
     assert ">>> " in examples_section(doc), f"{name}: its docstring needs an Examples section with a >>> line"
+
+
+@pytest.mark.parametrize(("name", "member"), list(public_members()), ids=lambda v: v if isinstance(v, str) else "")
+def test_public_method_has_a_runnable_example(name, member):
+    doc = inspect.getdoc(member) or ""
+    assert ">>> " in examples_section(doc), f"{name}: its docstring needs an Examples section with a >>> line"
+
+
+def test_public_members_are_found():
+    names = [name for name, _ in public_members()]
+    assert "patentrace.Equilibrium.verify" in names and "patentrace.Race.shape" in names  # a property too
+    assert not any(".CostLike." in name for name in names)
 
 
 def test_examples_section_is_recognised():

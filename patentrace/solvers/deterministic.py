@@ -71,7 +71,15 @@ class SingleFirmPath:
     _value: object = None  # the dense ODE solution, for the numeric HJB
 
     def value(self, w: ArrayLike) -> FloatArray:
-        """``V_m(w)``; ``w`` must lie in ``[0, 1]``."""
+        """``V_m(w)``; ``w`` must lie in ``[0, 1]``.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> path = single_firm_path(pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+        >>> round(float(path.value(0.5)), 5)           # SPEC.md §3
+        0.78889
+        """
         at = _experience(w)
         race = self.race
         if self.method == "closed form":
@@ -86,7 +94,16 @@ class SingleFirmPath:
         return out
 
     def speed(self, w: ArrayLike) -> FloatArray:
-        """``x_m(w)``, the lone firm's speed: the root of ``x c'(x) - c(x) = r V_m(w)``."""
+        """``x_m(w)``, the lone firm's speed: the root of ``x c'(x) - c(x) = r V_m(w)``.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> path = single_firm_path(pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+        >>> import math
+        >>> bool(abs(path.speed(0.5) - (math.sqrt(0.2) - 0.1 * 0.5)) < 1e-15)   # sqrt(2 r P / a) - r (1 - w)
+        True
+        """
         at = _experience(w)
         race = self.race
         if self.method == "closed form":
