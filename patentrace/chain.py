@@ -54,7 +54,18 @@ def _single(hazard: FloatArray) -> Layout:
 
 
 def hitting_probability_flat(layout: Layout, hazard: FloatArray, target: BoolArray) -> FloatArray:
-    """Probability of ever reaching ``target``, for flat arrays of a layout (see :func:`hitting_probability`)."""
+    """Probability of ever reaching ``target``, for flat arrays of a layout (see :func:`hitting_probability`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from patentrace.lattice import Layout
+    >>> layout = Layout.of([(1, 1)])     # one race, one stage each; flat states (0,0) (0,1) (1,0) (1,1)
+    >>> hazard = np.zeros((2, layout.size)); hazard[:, 0] = (1.0, 3.0)
+    >>> target = np.array([False, False, True, False])      # (1, 0): firm 0 finishes first
+    >>> hitting_probability_flat(layout, hazard, target).tolist()
+    [0.25, 0.0, 1.0, 0.0]
+    """
     reach = target.astype(float)
     for step in layout.steps:
         h1, h2 = hazard[0, step.here], hazard[1, step.here]
@@ -79,13 +90,32 @@ def hitting_probability(hazard: FloatArray, target: BoolArray) -> FloatArray:
     -------
     ndarray, shape (N1 + 1, N2 + 1)
         1 on ``target``, 0 on other terminal states and stalls.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> hazard = np.zeros((2, 2, 2)); hazard[:, 0, 0] = (1.0, 3.0)   # one stage each, rates 1 and 3
+    >>> target = np.zeros((2, 2), dtype=bool); target[1, 0] = True  # firm 0 finishes first
+    >>> float(hitting_probability(hazard, target)[0, 0])
+    0.25
     """
     flat = hitting_probability_flat(_single(hazard), hazard.reshape(2, -1), target.ravel())
     return flat.reshape(target.shape)
 
 
 def reachable_flat(layout: Layout, hazard: FloatArray, target: BoolArray) -> BoolArray:
-    """Whether ``target`` can be reached, for flat arrays of a layout (see :func:`reachable`)."""
+    """Whether ``target`` can be reached, for flat arrays of a layout (see :func:`reachable`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from patentrace.lattice import Layout
+    >>> layout = Layout.of([(1, 1)])     # one race, one stage each; flat states (0,0) (0,1) (1,0) (1,1)
+    >>> hazard = np.zeros((2, layout.size)); hazard[:, 0] = (1.0, 3.0)
+    >>> target = np.array([False, False, True, False])
+    >>> reachable_flat(layout, hazard, target).tolist()
+    [True, False, True, False]
+    """
     reach = target.copy()
     for step in layout.steps:
         first = (hazard[0, step.here] > 0.0) & reach[step.after_first]
@@ -112,7 +142,17 @@ def reachable(hazard: FloatArray, target: BoolArray) -> BoolArray:
 
 
 def win_probability_flat(layout: Layout, hazard: FloatArray) -> FloatArray:
-    """Each firm's probability of winning, for flat arrays of a layout (see :func:`win_probability`)."""
+    """Each firm's probability of winning, for flat arrays of a layout (see :func:`win_probability`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from patentrace.lattice import Layout
+    >>> layout = Layout.of([(1, 1)])     # one race, one stage each; flat states (0,0) (0,1) (1,0) (1,1)
+    >>> hazard = np.zeros((2, layout.size)); hazard[:, 0] = (1.0, 3.0)
+    >>> win_probability_flat(layout, hazard)[:, 0].tolist()
+    [0.25, 0.75]
+    """
     race, i, j = layout.states
     n1, n2 = layout.stages[race, 0], layout.stages[race, 1]
     first_won = (i == n1) & (j < n2)
@@ -128,12 +168,29 @@ def win_probability(hazard: FloatArray) -> FloatArray:
 
     Terminal states hold 1 for the winner and 0 for the loser; the unreachable
     corner ``(N1, N2)`` holds 1/2 each, as if both finished together and split.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> hazard = np.zeros((2, 2, 2)); hazard[:, 0, 0] = (1.0, 3.0)   # one stage each, rates 1 and 3
+    >>> win_probability(hazard)[:, 0, 0].tolist()
+    [0.25, 0.75]
     """
     return win_probability_flat(_single(hazard), hazard.reshape(2, -1)).reshape(hazard.shape)
 
 
 def expected_duration_flat(layout: Layout, hazard: FloatArray) -> FloatArray:
-    """Expected time until a firm wins, for flat arrays of a layout (see :func:`expected_duration`)."""
+    """Expected time until a firm wins, for flat arrays of a layout (see :func:`expected_duration`).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from patentrace.lattice import Layout
+    >>> layout = Layout.of([(1, 1)])     # one race, one stage each; flat states (0,0) (0,1) (1,0) (1,1)
+    >>> hazard = np.zeros((2, layout.size)); hazard[:, 0] = (1.0, 3.0)
+    >>> float(expected_duration_flat(layout, hazard)[0])
+    0.25
+    """
     duration = np.zeros(layout.size)
     for step in layout.steps:
         h1, h2 = hazard[0, step.here], hazard[1, step.here]
@@ -148,7 +205,15 @@ def expected_duration_flat(layout: Layout, hazard: FloatArray) -> FloatArray:
 
 
 def expected_duration(hazard: FloatArray) -> FloatArray:
-    """Expected time until a firm wins, shape ``(N1 + 1, N2 + 1)``; ``inf`` where the race may stall."""
+    """Expected time until a firm wins, shape ``(N1 + 1, N2 + 1)``; ``inf`` where the race may stall.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> hazard = np.zeros((2, 2, 2)); hazard[:, 0, 0] = (1.0, 3.0)   # one stage each, rates 1 and 3
+    >>> float(expected_duration(hazard)[0, 0])    # 1 / (1 + 3)
+    0.25
+    """
     return expected_duration_flat(_single(hazard), hazard.reshape(2, -1)).reshape(hazard.shape[1:])
 
 
@@ -179,6 +244,22 @@ def period_hitting_probability(
     Returns
     -------
     ndarray, shape (N1 + 1, N2 + 1)
+
+    Examples
+    --------
+    The oracle of SPEC.md §2 with both firms working: each succeeds with probability 1/2
+    in a period, so a period ends the race with probability 3/4, by a tie a third of the time.
+
+    >>> import numpy as np
+    >>> import patentrace as pr
+    >>> from patentrace.periods import TIE
+    >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
+    >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
+    >>> both_work = np.zeros((2, 2, 2)); both_work[0, 0] = (1.0, 0.0)
+    >>> strategy = (both_work, both_work)
+    >>> nowhere = np.zeros((2, 2), dtype=bool)
+    >>> round(float(period_hitting_probability(race, strategy, nowhere, ends=(TIE,))[0, 0]), 12)
+    0.333333333333
     """
     reach = target.astype(float)
     for step in Layout.of([race.stages]).steps:
@@ -195,7 +276,23 @@ def period_hitting_probability(
 
 
 def period_expected_duration(race: LaggedRace, strategy: tuple[FloatArray, FloatArray]) -> FloatArray:
-    """For a lagged race: expected number of periods until the race ends; ``inf`` where it can stall."""
+    """For a lagged race: expected number of periods until the race ends; ``inf`` where it can stall.
+
+    Examples
+    --------
+    The oracle of SPEC.md §2 with both firms working: each succeeds with probability 1/2
+    in a period, so a period ends the race with probability 3/4, by a tie a third of the time.
+
+    >>> import numpy as np
+    >>> import patentrace as pr
+    >>> from patentrace.periods import TIE
+    >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
+    >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
+    >>> both_work = np.zeros((2, 2, 2)); both_work[0, 0] = (1.0, 0.0)
+    >>> strategy = (both_work, both_work)
+    >>> round(float(period_expected_duration(race, strategy)[0, 0]), 12)    # 1 / (3/4) periods
+    1.333333333333
+    """
     periods = np.zeros(race.shape)
     for step in Layout.of([race.stages]).steps:
         for i, j in zip(step.i.tolist(), step.j.tolist(), strict=True):
@@ -216,6 +313,22 @@ def period_reachable(
     """For a lagged race: whether ``target`` or an outcome in ``ends`` can be reached at all.
 
     The exact counterpart of ``period_hitting_probability(...) > 0``.
+
+    Examples
+    --------
+    The oracle of SPEC.md §2 with both firms working: each succeeds with probability 1/2
+    in a period, so a period ends the race with probability 3/4, by a tie a third of the time.
+
+    >>> import numpy as np
+    >>> import patentrace as pr
+    >>> from patentrace.periods import TIE
+    >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
+    >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
+    >>> both_work = np.zeros((2, 2, 2)); both_work[0, 0] = (1.0, 0.0)
+    >>> strategy = (both_work, both_work)
+    >>> nowhere = np.zeros((2, 2), dtype=bool)
+    >>> bool(period_reachable(race, strategy, nowhere, ends=(TIE,))[0, 0])
+    True
     """
     reach = target.copy()
     for step in Layout.of([race.stages]).steps:

@@ -71,7 +71,15 @@ def exact_rational(value: float) -> sympy.Rational:
 
 
 class CostLike(Protocol):
-    """What a solver needs of a cost: :class:`Cost` and :class:`PowerFamily` both provide it."""
+    """What a solver needs of a cost: :class:`Cost` and :class:`PowerFamily` both provide it.
+
+    Examples
+    --------
+    >>> from patentrace.costs import Quadratic
+    >>> cost: CostLike = Quadratic(scale=2.0)
+    >>> float(cost.value(1.5)), float(cost.marginal(1.5)), float(cost.inverse_marginal(3.0))
+    (2.25, 3.0, 1.5)
+    """
 
     def value(self, effort: ArrayLike) -> FloatArray: ...  # noqa: D102
     def marginal(self, effort: ArrayLike) -> FloatArray: ...  # noqa: D102
@@ -107,18 +115,51 @@ class Cost(abc.ABC):
 
     @abc.abstractmethod
     def value(self, effort: ArrayLike) -> FloatArray:
-        """Flow cost ``c(x)``."""
+        """Flow cost ``c(x)``.
+
+        Examples
+        --------
+        >>> Quadratic(scale=2.0, linear=0.1).value([0.0, 1.0]).tolist()     # 0.1 x + x^2
+        [0.0, 1.1]
+        """
 
     @abc.abstractmethod
     def marginal(self, effort: ArrayLike) -> FloatArray:
-        """Marginal cost ``c'(x)``."""
+        """Marginal cost ``c'(x)``.
+
+        Examples
+        --------
+        >>> Quadratic(scale=2.0, linear=0.1).marginal([0.0, 1.0]).tolist()  # 0.1 + 2 x
+        [0.1, 2.1]
+        """
 
     @abc.abstractmethod
     def expression(self, effort: sympy.Symbol | None = None) -> sympy.Expr:
-        """The cost as a sympy expression in ``effort`` (default symbol ``x``)."""
+        """The cost as a sympy expression in ``effort`` (default symbol ``x``).
+
+        Examples
+        --------
+        >>> import sympy
+        >>> x = sympy.Symbol("x")
+        >>> Quadratic(scale=2.0, linear=0.5).expression(x)
+        x**2 + x/2
+        """
 
     def curvature(self, effort: ArrayLike) -> FloatArray:
-        """Second derivative ``c''(x)`` at ``x > 0``; by default a central difference of :meth:`marginal`."""
+        """Second derivative ``c''(x)`` at ``x > 0``; by default a central difference of :meth:`marginal`.
+
+        Examples
+        --------
+        A cost written by the user inherits the default (here ``c(x) = x^3 / 3``):
+
+        >>> import numpy as np, sympy
+        >>> class Cubic(Cost):
+        ...     def value(self, x): return np.asarray(x, dtype=float) ** 3 / 3
+        ...     def marginal(self, x): return np.asarray(x, dtype=float) ** 2
+        ...     def expression(self, x=None): return (x if x is not None else sympy.Symbol("x")) ** 3 / 3
+        >>> bool(abs(Cubic().curvature(1.5) - 3.0) < 1e-8)       # c''(x) = 2 x
+        True
+        """
         x = np.asarray(effort, dtype=float)
         step = 1e-6 * np.maximum(x, 1e-12)
         below = np.maximum(x - step, 0.0)
@@ -136,6 +177,18 @@ class Cost(abc.ABC):
         -------
         ndarray
             ``x`` with ``c'(x) = slope`` where ``slope > c'(0)``, else 0.
+
+        Examples
+        --------
+        A cost written by the user inherits the default (here ``c(x) = x^3 / 3``):
+
+        >>> import numpy as np, sympy
+        >>> class Cubic(Cost):
+        ...     def value(self, x): return np.asarray(x, dtype=float) ** 3 / 3
+        ...     def marginal(self, x): return np.asarray(x, dtype=float) ** 2
+        ...     def expression(self, x=None): return (x if x is not None else sympy.Symbol("x")) ** 3 / 3
+        >>> bool(abs(Cubic().inverse_marginal(4.0) - 2.0) < 1e-12)   # x^2 = 4
+        True
         """
         slope = np.asarray(slope, dtype=float)
         floor = self.marginal(np.zeros_like(slope))
@@ -167,6 +220,19 @@ class Cost(abc.ABC):
         -------
         ndarray
             The optimal effort, 0 where ``c'(0) s >= q`` (the firm idles).
+
+        Examples
+        --------
+        A cost written by the user inherits the default (here ``c(x) = x^3 / 3``):
+
+        >>> import numpy as np, sympy
+        >>> class Cubic(Cost):
+        ...     def value(self, x): return np.asarray(x, dtype=float) ** 3 / 3
+        ...     def marginal(self, x): return np.asarray(x, dtype=float) ** 2
+        ...     def expression(self, x=None): return (x if x is not None else sympy.Symbol("x")) ** 3 / 3
+        >>> x = float(Cubic().best_response(target=1.0, rate=0.5))
+        >>> bool(abs(x * x * (0.5 + x) - x ** 3 / 3 - 1.0) < 1e-12)   # c'(x)(s + x) - c(x) = q
+        True
         """
         q, s = np.broadcast_arrays(np.asarray(target, dtype=float), np.asarray(rate, dtype=float))
         active = q > self.marginal(np.zeros_like(s)) * s
@@ -187,6 +253,24 @@ class Cost(abc.ABC):
 
         The shipped families are convex by construction; this guards costs that
         users write themselves.
+
+        Examples
+        --------
+        A cost written by the user inherits the default (here ``c(x) = x^3 / 3``):
+
+        >>> import numpy as np, sympy
+        >>> class Cubic(Cost):
+        ...     def value(self, x): return np.asarray(x, dtype=float) ** 3 / 3
+        ...     def marginal(self, x): return np.asarray(x, dtype=float) ** 2
+        ...     def expression(self, x=None): return (x if x is not None else sympy.Symbol("x")) ** 3 / 3
+        >>> Cubic().check()                                  # convex, c(0) = 0: passes silently
+        >>> class Concave(Cubic):
+        ...     def value(self, x): return np.sqrt(np.asarray(x, dtype=float))
+        ...     def marginal(self, x): return 0.5 / np.sqrt(np.maximum(np.asarray(x, dtype=float), 1e-300))
+        >>> Concave().check()
+        Traceback (most recent call last):
+        ...
+        ValueError: cost Concave is not convex: its marginal cost decreases on [0, 1000]
         """
         grid = np.concatenate([[0.0], np.geomspace(1e-6, 1e3, 200)])
         level = np.asarray(self.value(grid), dtype=float)
@@ -281,7 +365,14 @@ class Power(_PowerLaw, Cost):
         object.__setattr__(self, "linear", linear)
 
     def expression(self, effort: sympy.Symbol | None = None) -> sympy.Expr:
-        """``m x + a x**g / g`` with exact rational coefficients."""
+        """``m x + a x**g / g`` with exact rational coefficients.
+
+        Examples
+        --------
+        >>> import sympy
+        >>> Power(scale=1.0, exponent=3.0, linear=0.25).expression(sympy.Symbol("x"))
+        x**3/3 + x/4
+        """
         x = effort if effort is not None else sympy.Symbol("x", nonnegative=True)
         a, g, m = (exact_rational(v) for v in (self.scale, self.exponent, self.linear))
         expr: sympy.Expr = m * x + a * x**g / g
@@ -443,7 +534,14 @@ class PowerFamily(_PowerLaw):
 
     @staticmethod
     def of(costs: list[Power]) -> PowerFamily:
-        """The family of the given costs, one entry each."""
+        """The family of the given costs, one entry each.
+
+        Examples
+        --------
+        >>> family = PowerFamily.of([Quadratic(scale=1.0), Power(scale=2.0, exponent=3.0, linear=0.1)])
+        >>> family.scale.tolist(), family.exponent.tolist(), family.linear.tolist()
+        ([1.0, 2.0], [2.0, 3.0], [0.0, 0.1])
+        """
         return PowerFamily(
             np.array([c.scale for c in costs]),
             np.array([c.exponent for c in costs]),
@@ -451,7 +549,15 @@ class PowerFamily(_PowerLaw):
         )
 
     def take(self, where: NDArray[np.intp] | slice, like: FloatArray | None = None) -> PowerFamily:
-        """The entries ``where``, shaped to broadcast against ``like`` (states along its first axis)."""
+        """The entries ``where``, shaped to broadcast against ``like`` (states along its first axis).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> family = PowerFamily.of([Quadratic(scale=1.0), Quadratic(scale=2.0), Quadratic(scale=3.0)])
+        >>> family.take(np.array([2, 0]), like=np.zeros((2, 5))).scale.tolist()     # a column per state
+        [[3.0], [1.0]]
+        """
         def pick(values: FloatArray) -> FloatArray:
             chosen = values[where]
             extra = 0 if like is None else np.ndim(like) - chosen.ndim
@@ -460,7 +566,16 @@ class PowerFamily(_PowerLaw):
         return PowerFamily(pick(self.scale), pick(self.exponent), pick(self.linear))
 
     def swapped(self, other: PowerFamily, swap: NDArray[np.bool_]) -> PowerFamily:
-        """Entries of ``other`` where ``swap``, of this family elsewhere."""
+        """Entries of ``other`` where ``swap``, of this family elsewhere.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> first = PowerFamily.of([Quadratic(scale=1.0), Quadratic(scale=1.0)])
+        >>> second = PowerFamily.of([Quadratic(scale=2.0), Quadratic(scale=2.0)])
+        >>> first.swapped(second, np.array([False, True])).scale.tolist()
+        [1.0, 2.0]
+        """
         return PowerFamily(
             np.where(swap, other.scale, self.scale),
             np.where(swap, other.exponent, self.exponent),

@@ -49,6 +49,14 @@ class Verification(NamedTuple):
     max_residual : float
         Largest HJB residual ``|r V - [-c + h (A - V) + h' (B - V)]|``, divided by
         the sum of the absolute values of its terms.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> check = eq.verify()
+    >>> check.max_deviation_gain < 1e-12, check.max_residual < 1e-12
+    (True, True)
     """
 
     max_deviation_gain: float
@@ -71,6 +79,13 @@ class SolverInfo:
         The patentrace version.
     seconds : float
         Wall-clock time of the solve.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> info = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())).solver
+    >>> info.method, info.selection, info.version == pr.__version__
+    ('backward', 'fastest', True)
     """
 
     method: str
@@ -80,7 +95,16 @@ class SolverInfo:
     seconds: float
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain Python data."""
+        """Plain Python data.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> info = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())).solver
+        >>> data = info.to_dict()
+        >>> data["method"], data["options"]["grid"]
+        ('backward', 16)
+        """
         return {"method": self.method, "selection": self.selection, "options": dict(self.options),
                 "version": self.version, "seconds": self.seconds}
 
@@ -126,6 +150,17 @@ class Equilibrium:
         a large ``discount * scale / prize`` reach this quickly.
     solver : SolverInfo
         Method, selection rule, options, version and timing.
+
+    Examples
+    --------
+    The two-stage race of SPEC.md §1 (``P = 1``, ``r = 0.1``, ``c(x) = x^2 / 2``):
+
+    >>> import patentrace as pr
+    >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> eq.effort[:, 1, 0].round(10).tolist()   # firm 0 leads at (1, 0)
+    [0.4686350713, 0.2494666666]
+    >>> round(float(eq.value[0, 0, 0]), 10), round(float(eq.win_probability[0, 0, 1]), 10)
+    (0.1795728262, 0.173698693)
     """
 
     model: Race
@@ -154,6 +189,14 @@ class Equilibrium:
         """Best gain from a one-state deviation in effort, per firm and state (absolute).
 
         See :func:`patentrace.verification.deviation_gain`.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+        >>> gain = eq.deviation_gain()
+        >>> gain.shape, bool(gain.max() < 1e-12)
+        ((2, 3, 3), True)
         """
         return verification.deviation_gain(self)
 
@@ -161,6 +204,13 @@ class Equilibrium:
         """HJB residual per firm and state, relative to the size of its terms.
 
         See :func:`patentrace.verification.hjb_residual`.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+        >>> bool(eq.residual().max() < 1e-12)
+        True
         """
         return verification.hjb_residual(self)
 
@@ -191,6 +241,15 @@ class Equilibrium:
 
         ``inf`` durations (stalling races) stay ``float('inf')``; use
         ``json.dumps(..., allow_nan=True)`` or replace them.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+        >>> import json
+        >>> data = json.loads(json.dumps(eq.to_dict()))
+        >>> data["effort"][0][1][0], data["solver"]["method"]
+        (0.4686350713, 'backward')
         """
         race = self.model
         return {
@@ -217,6 +276,14 @@ class Equilibrium:
         """The arrays as an ``xarray.Dataset`` with coordinates ``firm``, ``i``, ``j``.
 
         Requires the optional ``xarray`` package (``pip install patentrace[xarray]``).
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+        >>> dataset = eq.to_xarray()
+        >>> bool(dataset["effort"].sel(firm=0, i=1, j=0).item() == eq.effort[0, 1, 0]), dataset.attrs["solver"]
+        (True, 'backward')
         """
         try:
             import xarray as xr
@@ -268,6 +335,18 @@ class LaggedEquilibrium:
     solver : SolverInfo
         Method, selection rule, options (``complete``: whether every support size was
         enumerated everywhere), version, time.
+
+    Examples
+    --------
+    The oracle of SPEC.md §2: one stage, shirk (effort 0) or work (effort 0.5 for one
+    period, cost 0.125, success probability ``p = 1 - e^-0.5``). Work costs less than
+    ``beta p P (1 - p/2)``, so both firms working is the unique equilibrium:
+
+    >>> import patentrace as pr
+    >>> race = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+    >>> eq = pr.solve(pr.LaggedRace.from_race(race, lag=1.0, efforts=[0.0, 0.5]))
+    >>> eq.strategy[0][0, 0], int(eq.multiplicity[0, 0])
+    (array([0., 1.]), 1)
     """
 
     model: LaggedRace
@@ -287,7 +366,20 @@ class LaggedEquilibrium:
         object.__setattr__(self, "strategy", (_frozen(self.strategy[0]), _frozen(self.strategy[1])))
 
     def advance_probability(self) -> FloatArray:
-        """Probability that each firm advances at least one stage in a period, shape ``(2, N1 + 1, N2 + 1)``."""
+        """Probability that each firm advances at least one stage in a period, shape ``(2, N1 + 1, N2 + 1)``.
+
+        Examples
+        --------
+        One stage, efforts 0 and 0.5 over a period of length 1: both work (SPEC.md §2's oracle),
+        each advancing with probability ``p = 1 - e^-0.5``.
+
+        >>> import math
+        >>> import patentrace as pr
+        >>> race = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+        >>> eq = pr.solve(pr.LaggedRace.from_race(race, lag=1.0, efforts=[0.0, 0.5]))
+        >>> bool(abs(eq.advance_probability()[0, 0, 0] - (1 - math.exp(-0.5))) < 1e-15)
+        True
+        """
         out = np.zeros((2, *self.model.shape))
         for i, j in zip(*np.nonzero(open_states(self.model.stages)), strict=True):
             for firm, stage in ((0, int(i)), (1, int(j))):
@@ -297,7 +389,21 @@ class LaggedEquilibrium:
 
     @property
     def expected_time(self) -> FloatArray:
-        """Expected duration in units of time: periods times the lag."""
+        """Expected duration in units of time: periods times the lag.
+
+        Examples
+        --------
+        One stage, efforts 0 and 0.5 over a period of length 1: both work (SPEC.md §2's oracle),
+        each advancing with probability ``p = 1 - e^-0.5``.
+
+        >>> import math
+        >>> import patentrace as pr
+        >>> race = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+        >>> eq = pr.solve(pr.LaggedRace.from_race(race, lag=1.0, efforts=[0.0, 0.5]))
+        >>> p = 1 - math.exp(-0.5)
+        >>> bool(abs(eq.expected_time[0, 0] - 1.0 / (1 - (1 - p) ** 2)) < 1e-12)    # lag 1
+        True
+        """
         return np.asarray(self.expected_duration * self.model.lag)
 
     def __repr__(self) -> str:
@@ -338,6 +444,18 @@ class LaggedEquilibrium:
 
         An independent check of every state's equilibrium; empty when all agree.
         Degenerate states can hold equilibria that are not vertices.
+
+        Examples
+        --------
+        One stage, efforts 0 and 0.5 over a period of length 1: both work (SPEC.md §2's oracle),
+        each advancing with probability ``p = 1 - e^-0.5``.
+
+        >>> import math
+        >>> import patentrace as pr
+        >>> race = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+        >>> eq = pr.solve(pr.LaggedRace.from_race(race, lag=1.0, efforts=[0.0, 0.5]))
+        >>> eq.nashpy_disagrees()
+        []
         """
         out = []
         for i, j in zip(*np.nonzero(open_states(self.model.stages)), strict=True):
@@ -348,7 +466,21 @@ class LaggedEquilibrium:
         return out
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain Python data (nested lists), ready for ``json.dumps``."""
+        """Plain Python data (nested lists), ready for ``json.dumps``.
+
+        Examples
+        --------
+        One stage, efforts 0 and 0.5 over a period of length 1: both work (SPEC.md §2's oracle),
+        each advancing with probability ``p = 1 - e^-0.5``.
+
+        >>> import math
+        >>> import patentrace as pr
+        >>> race = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+        >>> eq = pr.solve(pr.LaggedRace.from_race(race, lag=1.0, efforts=[0.0, 0.5]))
+        >>> data = eq.to_dict()
+        >>> data["strategy"][0][0][0], data["tie_probability"][0][0] > 0
+        ([0.0, 1.0], True)
+        """
         return {
             "model": {"type": "LaggedRace", "stages": list(self.model.stages), "prize": self.model.prize,
                       "loser_prize": self.model.loser_prize, "discount": self.model.discount,

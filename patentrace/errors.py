@@ -30,6 +30,14 @@ class EquilibriumError(RuntimeError):
     ----------
     state, details
         As given.
+
+    Examples
+    --------
+    >>> err = EquilibriumError("residual above tolerance", state=(2, 1), details={"residual": 0.01})
+    >>> err.state, err.details["residual"]
+    ((2, 1), 0.01)
+    >>> print(err)
+    residual above tolerance at state (2, 1): residual=0.01
     """
 
     def __init__(self, message: str, state: tuple[int, int] | None = None, details: dict[str, Any] | None = None):

@@ -44,6 +44,14 @@ def continuation(value: FloatArray, i: IntArray, j: IntArray) -> tuple[FloatArra
     -------
     own_next, rival_next : ndarray, shape (2, n)
         ``A_1 = V_1(i+1, j)``, ``A_2 = V_2(i, j+1)``; ``B_1 = V_1(i, j+1)``, ``B_2 = V_2(i+1, j)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> value = np.arange(8.0).reshape(2, 2, 2)   # V_1 = [[0, 1], [2, 3]], V_2 = [[4, 5], [6, 7]]
+    >>> own_next, rival_next = continuation(value, np.array([0]), np.array([0]))
+    >>> own_next.ravel().tolist(), rival_next.ravel().tolist()   # (V_1(1,0), V_2(0,1)), (V_1(0,1), V_2(1,0))
+    ([2.0, 5.0], [1.0, 6.0])
     """
     own_next = np.stack([value[0, i + 1, j], value[1, i, j + 1]])
     rival_next = np.stack([value[0, i, j + 1], value[1, i + 1, j]])
@@ -102,6 +110,17 @@ def flow_value(
     -------
     ndarray
         ``V(x)``.
+
+    Examples
+    --------
+    The one-stage race of Lee and Wilde (``P = a = 1``, ``r = 0.1``): at the equilibrium
+    effort ``x*`` the value is ``P - a x*`` (SPEC.md §1).
+
+    >>> import math
+    >>> from patentrace.costs import Quadratic
+    >>> x = (1 - 0.1 + math.sqrt(1 + 0.4 + 0.01)) / 3
+    >>> bool(abs(flow_value(Quadratic(), x, 1.0, 1.0, 0.0, x, 0.1) - (1 - x)) < 1e-15)
+    True
     """
     x = np.asarray(effort, dtype=float)
     hazard = np.asarray(productivity, dtype=float) * x
@@ -120,7 +139,18 @@ def hjb_residual(
     rival_hazard: ArrayLike,
     discount: ArrayLike,
 ) -> FloatArray:
-    """``r V - [-c(x) + h (A - V) + h' (B - V)]`` at a given effort and value."""
+    """``r V - [-c(x) + h (A - V) + h' (B - V)]`` at a given effort and value.
+
+    Examples
+    --------
+    >>> import math
+    >>> from patentrace.costs import Quadratic
+    >>> x = (1 - 0.1 + math.sqrt(1 + 0.4 + 0.01)) / 3     # Lee-Wilde effort, value 1 - x
+    >>> bool(abs(hjb_residual(Quadratic(), 1 - x, x, 1.0, 1.0, 0.0, x, 0.1)) < 1e-15)
+    True
+    >>> float(hjb_residual(Quadratic(), 0.5, 0.0, 1.0, 1.0, 0.0, 0.0, 0.1))   # r V with nobody moving
+    0.05
+    """
     v = np.asarray(value, dtype=float)
     x = np.asarray(effort, dtype=float)
     hazard = np.asarray(productivity, dtype=float) * x

@@ -61,6 +61,14 @@ class LagExperiment:
         Whether every one-stage lead is decisive, per lag.
     equilibria : list of LaggedEquilibrium
         The solved races.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> race = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+    >>> experiment = pr.lag_experiment(race, [0.5, 2.0], efforts=[0.0, 0.5, 1.0])
+    >>> experiment.follower, experiment.lags, experiment.trend()
+    (0, array([0.5, 2. ]), 'falls')
     """
 
     race: Race
@@ -90,7 +98,16 @@ class LagExperiment:
         return "\n".join(rows)
 
     def trend(self, name: str = "follower_win_probability") -> str:
-        """How a measure moves as the lag grows: ``"rises"``, ``"falls"``, ``"flat"`` or ``"not monotone"``."""
+        """How a measure moves as the lag grows: ``"rises"``, ``"falls"``, ``"flat"`` or ``"not monotone"``.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> race = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+        >>> experiment = pr.lag_experiment(race, [0.5, 2.0], efforts=[0.0, 0.5, 1.0])
+        >>> experiment.trend(), experiment.trend("tie_probability")
+        ('falls', 'falls')
+        """
         values = np.asarray(getattr(self, name), dtype=float)
         steps = np.diff(values)
         if np.all(np.abs(steps) <= 1e-12):
@@ -132,6 +149,16 @@ def lag_experiment(
     ------
     ValueError
         If ``lags`` is empty or ``state`` has no follower.
+
+    Examples
+    --------
+    With a two-period lag the firm behind no longer invests at all on this effort grid:
+
+    >>> import patentrace as pr
+    >>> race = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+    >>> experiment = pr.lag_experiment(race, [0.5, 2.0], efforts=[0.0, 0.5, 1.0], state=(0, 1))
+    >>> experiment.follower_win_probability.round(4)
+    array([0.2212, 0.    ])
     """
     order = np.sort(np.asarray(list(lags), dtype=float))
     if order.size == 0:

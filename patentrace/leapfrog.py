@@ -83,6 +83,19 @@ class LeapfrogReport:
     contested_gap : float or None
         Deterministic race only (SPEC.md §3): the largest lead, in experience, that
         the follower still contests with the leader where it is (0 at lag 0).
+
+    Examples
+    --------
+    In the two-stage race of SPEC.md §1 the follower at (0, 1) can only win by
+    leapfrogging, so the two probabilities agree:
+
+    >>> import patentrace as pr
+    >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> report = pr.leapfrog(eq, state=(0, 1))
+    >>> report.follower, round(report.follower_win_probability, 10), round(report.leapfrog_probability, 10)
+    (0, 0.173698693, 0.173698693)
+    >>> bool(report.follower_win_probability <= report.leapfrog_probability <= report.catch_up_probability)
+    True
     """
 
     state: tuple[int, int] | tuple[float, float]
@@ -150,7 +163,17 @@ def _behind(eq: AnyEquilibrium) -> tuple[BoolArray, BoolArray]:
 
 
 def underflow_region(eq: AnyEquilibrium) -> BoolArray:
-    """Open states where the firm behind has an effort below the float range (none in lagged races)."""
+    """Open states where the firm behind has an effort below the float range (none in lagged races).
+
+    Examples
+    --------
+    A race short and cheap enough has no underflow:
+
+    >>> import patentrace as pr
+    >>> eq = pr.solve(pr.Race(stages=3, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> bool(underflow_region(eq).any())
+    False
+    """
     if isinstance(eq, LaggedEquilibrium):
         return np.zeros(eq.model.shape, dtype=bool)
     behind_0, behind_1 = _behind(eq)

@@ -48,6 +48,17 @@ class SingleFirmPath:
     start : float
         The lowest experience from which the lone firm runs; below it the value and
         the speed are 0 (the lone firm never starts).
+
+    Examples
+    --------
+    SPEC.md §3's check (``P = a = 1``, ``r = 0.1``):
+
+    >>> import patentrace as pr
+    >>> path = single_firm_path(pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> path.method, path.value([0.0, 0.5, 0.9]).round(5).tolist()
+    ('closed form', [0.60279, 0.78889, 0.95578])
+    >>> round(float(path.speed(1.0)), 10)            # sqrt(2 r P / a) at the finish line
+    0.4472135955
     """
 
     race: DeterministicRace
@@ -56,7 +67,15 @@ class SingleFirmPath:
     _value: object = None  # the dense ODE solution, for the numeric HJB
 
     def value(self, w: ArrayLike) -> FloatArray:
-        """``V_m(w)``; ``w`` must lie in ``[0, 1]``."""
+        """``V_m(w)``; ``w`` must lie in ``[0, 1]``.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> path = single_firm_path(pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+        >>> round(float(path.value(0.5)), 5)           # SPEC.md §3
+        0.78889
+        """
         at = _experience(w)
         race = self.race
         if self.method == "closed form":
@@ -71,7 +90,16 @@ class SingleFirmPath:
         return out
 
     def speed(self, w: ArrayLike) -> FloatArray:
-        """``x_m(w)``, the lone firm's speed: the root of ``x c'(x) - c(x) = r V_m(w)``."""
+        """``x_m(w)``, the lone firm's speed: the root of ``x c'(x) - c(x) = r V_m(w)``.
+
+        Examples
+        --------
+        >>> import math
+        >>> import patentrace as pr
+        >>> path = single_firm_path(pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+        >>> bool(abs(path.speed(0.5) - (math.sqrt(0.2) - 0.1 * 0.5)) < 1e-15)   # sqrt(2 r P / a) - r (1 - w)
+        True
+        """
         at = _experience(w)
         race = self.race
         if self.method == "closed form":

@@ -166,11 +166,26 @@ class Race:
 
     @property
     def shape(self) -> tuple[int, int]:
-        """``(N1 + 1, N2 + 1)``: the shape of every per-state array."""
+        """``(N1 + 1, N2 + 1)``: the shape of every per-state array.
+
+        Examples
+        --------
+        >>> from patentrace.costs import Quadratic
+        >>> Race(stages=(3, 2), prize=1.0, discount=0.1, cost=Quadratic()).shape
+        (4, 3)
+        """
         return (self.stages[0] + 1, self.stages[1] + 1)
 
     def productivity_array(self, firm: int) -> NDArray[np.float64]:
-        """``lambda_firm(i)`` for ``i = 0 .. N_firm - 1`` as an array."""
+        """``lambda_firm(i)`` for ``i = 0 .. N_firm - 1`` as an array.
+
+        Examples
+        --------
+        >>> from patentrace.costs import Quadratic
+        >>> race = Race(stages=(3, 2), prize=1.0, discount=0.1, cost=Quadratic(), productivity=[1.0, 1.5, 2.0])
+        >>> race.productivity_array(0).tolist(), race.productivity_array(1).tolist()
+        ([1.0, 1.5, 2.0], [1.0, 1.5])
+        """
         return np.asarray(self.productivity[firm], dtype=float)
 
 
@@ -224,7 +239,13 @@ class Action:
 
     @property
     def distribution(self) -> NDArray[np.float64]:
-        """Probabilities of advancing ``0, 1, ..., max`` stages."""
+        """Probabilities of advancing ``0, 1, ..., max`` stages.
+
+        Examples
+        --------
+        >>> Action(cost=0.1, progress={2: 0.25, 0: 0.75}).distribution.tolist()
+        [0.75, 0.0, 0.25]
+        """
         out = np.zeros(max(d for d, _ in self.progress) + 1)
         for d, p in self.progress:
             out[d] += p
@@ -232,7 +253,13 @@ class Action:
 
     @property
     def deterministic(self) -> bool:
-        """Whether the action advances a fixed number of stages."""
+        """Whether the action advances a fixed number of stages.
+
+        Examples
+        --------
+        >>> Action(cost=0.1, progress={2: 1.0}).deterministic, Action(cost=0.1, progress={1: 0.5, 0: 0.5}).deterministic
+        (True, False)
+        """
         return sum(1 for _, p in self.progress if p > 0.0) == 1
 
 
@@ -346,17 +373,45 @@ class LaggedRace:
 
     @property
     def menus(self) -> Menus:
-        """``menus[k][i]``: firm ``k``'s actions when it has completed ``i`` stages."""
+        """``menus[k][i]``: firm ``k``'s actions when it has completed ``i`` stages.
+
+        Examples
+        --------
+        >>> from patentrace.costs import Quadratic
+        >>> lagged = LaggedRace.from_race(Race(stages=(2, 1), prize=1.0, discount=0.1, cost=Quadratic()),
+        ...                               lag=0.5, efforts=[0.0, 1.0])
+        >>> [len(menu) for menu in lagged.menus[0]], [a.cost for a in lagged.menus[0][0]]
+        ([2, 2], [0.0, 0.25])
+        """
         return self.actions  # type: ignore[no-any-return]
 
     @property
     def discount_factor(self) -> float:
-        """``beta = exp(-discount * lag)``, the discount over one period."""
+        """``beta = exp(-discount * lag)``, the discount over one period.
+
+        Examples
+        --------
+        >>> from patentrace.costs import Quadratic
+        >>> lagged = LaggedRace.from_race(Race(stages=(2, 1), prize=1.0, discount=0.1, cost=Quadratic()),
+        ...                               lag=0.5, efforts=[0.0, 1.0])
+        >>> import math
+        >>> lagged.discount_factor == math.exp(-0.1 * 0.5)
+        True
+        """
         return math.exp(-self.discount * self.lag)
 
     @property
     def shape(self) -> tuple[int, int]:
-        """``(N1 + 1, N2 + 1)``: the shape of every per-state array."""
+        """``(N1 + 1, N2 + 1)``: the shape of every per-state array.
+
+        Examples
+        --------
+        >>> from patentrace.costs import Quadratic
+        >>> lagged = LaggedRace.from_race(Race(stages=(2, 1), prize=1.0, discount=0.1, cost=Quadratic()),
+        ...                               lag=0.5, efforts=[0.0, 1.0])
+        >>> lagged.shape
+        (3, 2)
+        """
         return (self.stages[0] + 1, self.stages[1] + 1)
 
     @classmethod
@@ -502,6 +557,14 @@ class DeterministicRace:
         """What running at ``speed`` for one whole period costs, discounted to its start.
 
         ``c(x) (1 - exp(-r Delta)) / r``; needs ``lag > 0``.
+
+        Examples
+        --------
+        >>> import math
+        >>> from patentrace.costs import Quadratic
+        >>> race = DeterministicRace(prize=1.0, discount=0.1, cost=Quadratic(), lag=0.5, max_speed=2.0)
+        >>> bool(abs(race.period_cost(1.0) - 0.5 * (1 - math.exp(-0.05)) / 0.1) < 1e-15)   # c(1) = 1/2
+        True
         """
         return float(self.cost.value(speed)) * -math.expm1(-self.discount * self.lag) / self.discount
 
@@ -522,6 +585,15 @@ class DeterministicRace:
         Returns
         -------
         LaggedRace
+
+        Examples
+        --------
+        >>> import math
+        >>> from patentrace.costs import Quadratic
+        >>> race = DeterministicRace(prize=1.0, discount=0.1, cost=Quadratic(), lag=0.5, max_speed=2.0)
+        >>> grid = race.lagged(4)         # 4 cells; the cap 2 covers 4 cells a period: speeds 0 .. 4 cells
+        >>> grid.stages, [action.progress for action in grid.menus[0][0]][:3]
+        ((4, 4), [((0, 1.0),), ((1, 1.0),), ((2, 1.0),)])
         """
         if self.lag <= 0.0:
             raise ValueError("lagged() needs lag > 0: with lag = 0 there are no periods")

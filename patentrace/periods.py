@@ -54,7 +54,16 @@ CONTINUE, FIRST_WINS, SECOND_WINS, TIE = 0, 1, 2, 3
 
 
 def progress_matrix(race: LaggedRace, firm: int, stage: int) -> FloatArray:
-    """``D[a, d]``: probability that action ``a`` advances ``d`` stages, for firm ``firm`` at ``stage``."""
+    """``D[a, d]``: probability that action ``a`` advances ``d`` stages, for firm ``firm`` at ``stage``.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
+    >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
+    >>> progress_matrix(race, 0, 0).tolist()     # rows: work, shirk; columns: advance 0, 1
+    [[0.5, 0.5], [1.0, 0.0]]
+    """
     menu = race.menus[firm][stage]
     width = max(len(a.distribution) for a in menu)
     out = np.zeros((len(menu), width))
@@ -65,7 +74,16 @@ def progress_matrix(race: LaggedRace, firm: int, stage: int) -> FloatArray:
 
 
 def terminal_values(race: LaggedRace) -> FloatArray:
-    """Values ``(2, N1 + 1, N2 + 1)`` with the terminal states filled; the corner holds ``(P + L) / 2``."""
+    """Values ``(2, N1 + 1, N2 + 1)`` with the terminal states filled; the corner holds ``(P + L) / 2``.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
+    >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
+    >>> terminal_values(race)[0].tolist()       # firm 0: wins at (1, 0), loses at (0, 1), corner split
+    [[0.0, 0.0], [1.0, 0.5]]
+    """
     n1, n2 = race.stages
     value = np.zeros((2, n1 + 1, n2 + 1))
     value[0, n1, :n2], value[1, n1, :n2] = race.prize, race.loser_prize
@@ -96,6 +114,15 @@ class Outcomes:
         or the value of the state reached (0 for the self-loop, which is handled apart).
     next_i, next_j : ndarray of int, shape (D1, D2)
         The state reached where the race goes on.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
+    >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
+    >>> result = outcomes(race, terminal_values(race), 0, 0, (2, 2))
+    >>> result.kind.tolist() == [[CONTINUE, SECOND_WINS], [FIRST_WINS, TIE]]
+    True
     """
 
     kind: NDArray[np.intp]
@@ -105,7 +132,17 @@ class Outcomes:
 
 
 def outcomes(race: LaggedRace, value: FloatArray, i: int, j: int, width: tuple[int, int]) -> Outcomes:
-    """The outcomes of a period at ``(i, j)`` for advances up to ``width`` (exclusive)."""
+    """The outcomes of a period at ``(i, j)`` for advances up to ``width`` (exclusive).
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
+    >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
+    >>> result = outcomes(race, terminal_values(race), 0, 0, (2, 2))
+    >>> result.payoff[0].tolist()      # firm 0: self-loop (handled apart), loss, win, tie split
+    [[0.0, 0.0], [1.0, 0.5]]
+    """
     n1, n2 = race.stages
     d1, d2 = np.meshgrid(np.arange(width[0]), np.arange(width[1]), indexing="ij")
     cross1, cross2 = i + d1 >= n1, j + d2 >= n2
@@ -151,6 +188,15 @@ class PeriodGame:
         ``D_1[a, d]`` and ``D_2[b, d]``.
     outcomes : Outcomes
         Where the period can end.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
+    >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
+    >>> game = period_game(race, terminal_values(race), 0, 0)
+    >>> game.payoff(0, 0.0).round(4).tolist()    # M_0(v = 0): -0.2 + beta (1/4 + 1/4 * 1/2) if both work
+    [[0.1567, 0.2756], [0.0, 0.0]]
     """
 
     other: FloatArray
@@ -164,6 +210,17 @@ class PeriodGame:
 
         ``= (1 - beta) + beta [(1 - U) + U (1 - W)]``, with the probabilities of moving,
         ``1 - U`` and ``1 - W``, summed from the progress distributions.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import patentrace as pr
+        >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
+        >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
+        >>> game = period_game(race, terminal_values(race), 0, 0)
+        >>> both_work = np.array([1.0, 0.0])
+        >>> bool(abs(game.leaving(both_work, both_work) - (1 - game.beta * 0.25)) < 1e-15)
+        True
         """
         still = float(sigma1 @ self.stay[0])
         moves = float(sigma1 @ self.progress[0][:, 1:].sum(axis=1)), float(sigma2 @ self.progress[1][:, 1:].sum(axis=1))
@@ -171,12 +228,33 @@ class PeriodGame:
         return impatience + self.beta * (moves[0] + still * moves[1])
 
     def payoff(self, firm: int, value: float) -> FloatArray:
-        """``M_k(v_k) = K_k + beta u w' v_k``, the bimatrix game given firm ``firm``'s own value."""
+        """``M_k(v_k) = K_k + beta u w' v_k``, the bimatrix game given firm ``firm``'s own value.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import patentrace as pr
+        >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
+        >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
+        >>> game = period_game(race, terminal_values(race), 0, 0)
+        >>> (game.payoff(0, 1.0) - game.payoff(0, 0.0)).round(4).tolist()    # beta u w' v: only the self-loop
+        [[0.2378, 0.4756], [0.4756, 0.9512]]
+        """
         return np.asarray(self.other[firm] + self.beta * np.outer(self.stay[0], self.stay[1]) * value)
 
 
 def period_game(race: LaggedRace, value: FloatArray, i: int, j: int) -> PeriodGame:
-    """The period game at open state ``(i, j)`` given the values of later states."""
+    """The period game at open state ``(i, j)`` given the values of later states.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
+    >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
+    >>> game = period_game(race, terminal_values(race), 0, 0)
+    >>> round(game.beta, 6), game.stay[0].tolist()
+    (0.951229, [0.5, 1.0])
+    """
     d1, d2 = progress_matrix(race, 0, i), progress_matrix(race, 1, j)
     result = outcomes(race, value, i, j, (d1.shape[1], d2.shape[1]))
     beta = race.discount_factor
@@ -194,6 +272,17 @@ def transition(
     """Probabilities ``pi[d1, d2]`` of the advances in a period at ``(i, j)`` under ``strategy``, and their outcomes.
 
     ``strategy[k]`` has shape ``(N1 + 1, N2 + 1, m_k)``; the firms mix independently.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
+    >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
+    >>> import numpy as np
+    >>> both_work = np.zeros((2, 2, 2)); both_work[0, 0] = (1.0, 0.0)
+    >>> advance, result = transition(race, (both_work, both_work), 0, 0)
+    >>> advance.tolist()               # each advances with probability 1/2, independently
+    [[0.25, 0.25], [0.25, 0.25]]
     """
     d1, d2 = progress_matrix(race, 0, i), progress_matrix(race, 1, j)
     advance = np.outer(strategy[0][i, j] @ d1, strategy[1][i, j] @ d2)
@@ -201,7 +290,20 @@ def transition(
 
 
 def nashpy_agrees(game: PeriodGame, strategy: tuple[FloatArray, FloatArray], value: FloatArray) -> bool:
-    """Whether nashpy's vertex enumeration of ``M(v)`` contains the profile (an independent check)."""
+    """Whether nashpy's vertex enumeration of ``M(v)`` contains the profile (an independent check).
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
+    >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
+    >>> import numpy as np
+    >>> game = period_game(race, terminal_values(race), 0, 0)
+    >>> work_profile = (np.array([1.0, 0.0]), np.array([1.0, 0.0]))
+    >>> value = np.full(2, float(pr.solve(race).value[0, 0, 0]))
+    >>> nashpy_agrees(game, work_profile, value)
+    True
+    """
     import nashpy
 
     bimatrix = nashpy.Game(game.payoff(0, float(value[0])), game.payoff(1, float(value[1])))

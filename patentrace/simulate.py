@@ -184,6 +184,15 @@ class Simulation:
         """Mean duration in units of time and its standard error: periods times the lag in a lagged race.
 
         The counterpart of ``LaggedEquilibrium.expected_time`` (and of ``expected_duration`` for a ``Race``).
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+        >>> sim = pr.simulate(eq, (0, 1), 20_000, seed=1)
+        >>> mean, error = sim.mean_time            # against the computed expected duration
+        >>> bool(abs(mean - eq.expected_duration[0, 1]) < 4 * error)
+        True
         """
         lag = float(getattr(self.model, "lag", 1.0)) if self.duration_unit == "periods" else 1.0
         return self.mean_duration * lag, self.duration_standard_error * lag
@@ -218,7 +227,17 @@ class Simulation:
         return "\n".join(rows)
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain Python data, ready for ``json.dumps`` (an infinite duration stays ``inf``)."""
+        """Plain Python data, ready for ``json.dumps`` (an infinite duration stays ``inf``).
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+        >>> sim = pr.simulate(eq, (0, 1), 20_000, seed=1)
+        >>> data = sim.to_dict()
+        >>> data["paths"], data["follower"], data["duration_unit"]
+        (20000, 0, 'time')
+        """
         out: dict[str, Any] = {
             "start": list(self.start), "paths": self.paths, "seed": self.seed,
             "follower": self.follower, "leader": self.leader,

@@ -69,6 +69,17 @@ class SweepResult:
         Shape of the grid: True where the point raised.
     errors : dict
         Grid index -> ``"ErrorType: message"`` for every failed point.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> def race(discount):
+    ...     return pr.Race(stages=2, prize=1.0, discount=discount, cost=pr.costs.Quadratic())
+    >>> result = pr.sweep(race, {"discount": [0.05, 0.1]}, measure=lambda eq: eq.value[0, 0, 0])
+    >>> result
+    SweepResult(discount=2, points=2, failed=0)
+    >>> result.names, bool(result.failed.any())
+    (('discount',), False)
     """
 
     names: tuple[str, ...]
@@ -86,6 +97,15 @@ class SweepResult:
         """The result as an ``xarray.Dataset`` with the grid as coordinates, or None without xarray.
 
         Variables: ``measure`` (the values; NaN where a point failed), ``failed``.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> def race(discount):
+        ...     return pr.Race(stages=2, prize=1.0, discount=discount, cost=pr.costs.Quadratic())
+        >>> result = pr.sweep(race, {"discount": [0.05, 0.1]}, measure=lambda eq: eq.value[0, 0, 0])
+        >>> round(result.dataset["measure"].sel(discount=0.1).item(), 10)     # SPEC.md §1: V(0, 0)
+        0.1795728262
         """
         try:
             import xarray as xr
@@ -148,6 +168,18 @@ def sweep(
         does not accept, a ``measure`` that is not callable, an ``executor`` that
         is not an Executor, a chunk size below 1, or a checkpoint written by
         another sweep.
+
+    Examples
+    --------
+    The value at (0, 0) of the two-stage race for two discount rates; at ``r = 0.1`` it
+    is SPEC.md §1's 0.1795728262:
+
+    >>> import patentrace as pr
+    >>> def race(discount):
+    ...     return pr.Race(stages=2, prize=1.0, discount=discount, cost=pr.costs.Quadratic())
+    >>> result = pr.sweep(race, {"discount": [0.05, 0.1]}, measure=lambda eq: eq.value[0, 0, 0])
+    >>> result.values.astype(float).round(10).tolist()
+    [0.2142360871, 0.1795728262]
     """
     names, axes = _check(make_model, grid, measure, executor, chunk_size)
     shape = tuple(len(axis) for axis in axes)

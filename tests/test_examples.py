@@ -18,6 +18,10 @@ EXPECTED = {
     "figures.py": ["6 figures saved to", "dropout region: the firm behind idles at [(0, 0)"],
     "fgst_four_claims.py": ["epsilon-preemption: True", "Figure saved to fgst_contested_gap.png",
                             "the gap grows with the lag and vanishes with it"],
+    "grossman_shapiro.py": ["At all 55 points", "Outside that scope: loser prize 0.3"],
+    "harris_vickers.py": ["Every firm without an active rival plays exactly the single-firm policy"],
+    "lippman_mccardle.py": ["43 have a follower that drops out", "the leader never drops out while the follower"],
+    "later_stages.py": ["At the level states of all 120 races", "Not at every fixed lead"],
     "simulate.py": ["1000000 paths from state (0, 2)", "Every simulated frequency is within four standard errors"],
     "long_race.py": ["on the compiled path", "a leader facing an idle rival plays as if alone"],
 }

@@ -38,6 +38,15 @@ def lag_figure(experiment: LagExperiment) -> Any:
     Returns
     -------
     matplotlib.figure.Figure
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> from patentrace.plot import lag_figure
+    >>> race = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+    >>> fig = lag_figure(pr.lag_experiment(race, [0.5, 1.0, 2.0], efforts=[0.0, 0.5, 1.0]))
+    >>> fig.axes[0].get_xlabel()
+    'lag (length of a period)'
     """
     fig = new_figure()
     ax = fig.add_subplot()

@@ -91,6 +91,13 @@ def solve_race(race: Race, selection: str = "fastest", grid: int = 16, compiled_
     ------
     EquilibriumError
         If some state's equilibrium cannot be certified; it names the state.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> eq = solve_race(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> round(float(eq.effort[0, 0, 0]), 10)        # SPEC.md §1: x(0, 0) = 0.3517921025
+    0.3517921025
     """
     return solve_races([race], selection=selection, grid=grid, compiled_path=compiled_path)[0]
 

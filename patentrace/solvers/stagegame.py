@@ -85,6 +85,23 @@ class StateEquilibria:
         support: there may be a continuum of equilibria, of which these are points.
     complete : bool
         All support sizes were enumerated.
+
+    Examples
+    --------
+    SPEC.md §2's oracle with ``L < k < H`` (work costs 0.4 here): three equilibria, the
+    symmetric mixed one working with probability ``(2/p)(1 - k/H)``.
+
+    >>> import patentrace as pr
+    >>> from patentrace.periods import period_game, terminal_values
+    >>> work, shirk = pr.Action(0.4, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
+    >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
+    >>> found = state_equilibria(period_game(race, terminal_values(race), 0, 0))
+    >>> len(found.value), found.complete
+    (3, True)
+    >>> beta_p = 0.5 * race.discount_factor
+    >>> mixed = sorted(float(s[0]) for s in found.strategy[0])[1]
+    >>> bool(abs(mixed - (2 / 0.5) * (1 - 0.4 / beta_p)) < 1e-12)
+    True
     """
 
     strategy: tuple[FloatArray, FloatArray]
@@ -189,6 +206,16 @@ def state_equilibria(game: PeriodGame, max_pairs: int = _MAX_PAIRS) -> StateEqui
     Returns
     -------
     StateEquilibria
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> from patentrace.periods import period_game, terminal_values
+    >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
+    >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
+    >>> found = state_equilibria(period_game(race, terminal_values(race), 0, 0))
+    >>> found.strategy[0].tolist(), found.strategy[1].tolist()     # k < L: both work, uniquely
+    ([[1.0, 0.0]], [[1.0, 0.0]])
     """
     scale = float(np.max(np.abs(game.other))) + 1.0
     tol = 1e-9 * scale
@@ -313,6 +340,15 @@ def solve_lagged(race: LaggedRace, selection: str = "fastest", max_pairs: int = 
     Returns
     -------
     LaggedEquilibrium
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
+    >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
+    >>> eq = solve_lagged(race)
+    >>> eq.strategy[0][0, 0].tolist(), int(eq.multiplicity[0, 0])
+    ([1.0, 0.0], 1)
     """
     if selection not in SELECTION_RULES:
         raise ValueError(f"selection must be one of {SELECTION_RULES}, got {selection!r}")
