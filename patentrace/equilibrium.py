@@ -511,6 +511,14 @@ class GridRefinement(NamedTuple):
         The contested gap at the sample leader positions ``DeterministicEquilibrium.positions``.
     change : float
         Largest change of ``gap`` from the previous grid (``inf`` for the first).
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), lag=0.4, max_speed=1.0)
+    >>> first, second = pr.solve(race, steps=[5, 10]).refinement
+    >>> (first.steps, first.speeds, first.change), (second.steps, second.speeds)
+    ((5, 3, inf), (10, 5))
     """
 
     steps: int
@@ -577,20 +585,52 @@ class DeterministicEquilibrium:
         object.__setattr__(self, "positions", _frozen(np.asarray(self.positions, dtype=float)))
 
     def single_firm_value(self, w: Any) -> FloatArray:
-        """``V_m(w)``, the lone firm's value at experience ``w`` in ``[0, 1]``."""
+        """``V_m(w)``, the lone firm's value at experience ``w`` in ``[0, 1]``.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> eq = pr.solve(pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+        >>> round(float(eq.single_firm_value(0.0)), 5)            # SPEC.md §3
+        0.60279
+        """
         return self.path.value(w)
 
     def single_firm_speed(self, w: Any) -> FloatArray:
-        """``x_m(w)``, the lone firm's speed at experience ``w`` in ``[0, 1]``."""
+        """``x_m(w)``, the lone firm's speed at experience ``w`` in ``[0, 1]``.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> eq = pr.solve(pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+        >>> round(float(eq.single_firm_speed(1.0)), 10)           # sqrt(2 r P / a) at the finish
+        0.4472135955
+        """
         return self.path.speed(w)
 
     @property
     def steps(self) -> int:
-        """Cells of the finest grid (0 at lag 0)."""
+        """Cells of the finest grid (0 at lag 0).
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), lag=0.4, max_speed=1.0)
+        >>> pr.solve(race, steps=[5, 10]).steps
+        10
+        """
         return 0 if self.grid is None else int(self.grid.model.stages[0])
 
     def cell(self, w: float) -> int:
-        """The grid cell nearest to experience ``w`` on the finest grid."""
+        """The grid cell nearest to experience ``w`` on the finest grid.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), lag=0.4, max_speed=1.0)
+        >>> pr.solve(race, steps=[10]).cell(0.52)
+        5
+        """
         at = check_experience("w", w)
         return round(at * self.steps)
 
@@ -599,6 +639,13 @@ class DeterministicEquilibrium:
 
         0 at lag 0 (ε-preemption). With a lag, read off the finest grid at the cell
         nearest ``w``, in units of experience (a multiple of ``1 / steps``).
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), lag=0.4, max_speed=1.0)
+        >>> pr.solve(race, steps=[10]).contested_gap(0.5)
+        0.3
         """
         cell = self.cell(w)
         return 0.0 if self.grid is None else float(self.gaps[cell]) / self.steps
@@ -609,6 +656,14 @@ class DeterministicEquilibrium:
         At lag 0 the speeds are pure and returned as one-element arrays ``[x]``: the
         leader's lone speed and the follower's 0. A level state at lag 0 has no leader
         and is refused.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), lag=0.2, max_speed=2.0)
+        >>> leader, follower = pr.solve(race, steps=[20]).strategy(0.5, 0.4)
+        >>> bool(abs(follower.sum() - 1.0) < 1e-12), bool(0.0 < follower[0] < 1.0)    # the follower mixes
+        (True, True)
         """
         a, b = check_experience("w1", w1), check_experience("w2", w2)
         if self.grid is None:
@@ -621,7 +676,16 @@ class DeterministicEquilibrium:
         return np.asarray(self.grid.strategy[0][i, j]), np.asarray(self.grid.strategy[1][i, j])
 
     def verify(self) -> Verification:
-        """Largest gain from a deviation and largest Bellman residual on the finest grid (0 at lag 0)."""
+        """Largest gain from a deviation and largest Bellman residual on the finest grid (0 at lag 0).
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), lag=0.4, max_speed=1.0)
+        >>> gain, residual = pr.solve(race, steps=[10]).verify()
+        >>> gain < 1e-12 and residual < 1e-12
+        True
+        """
         if self.grid is None:
             return Verification(0.0, 0.0)
         return self.grid.verify()
@@ -632,7 +696,16 @@ class DeterministicEquilibrium:
                 f"converged={self.converged})")
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain Python data, ready for ``json.dumps``."""
+        """Plain Python data, ready for ``json.dumps``.
+
+        Examples
+        --------
+        >>> import json
+        >>> import patentrace as pr
+        >>> eq = pr.solve(pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+        >>> json.loads(json.dumps(eq.to_dict()))["model"]["lag"]
+        0.0
+        """
         race = self.model
         return {
             "model": {"type": "DeterministicRace", "prize": race.prize, "discount": race.discount,

@@ -14,9 +14,8 @@ from patentrace.solvers.symbolic import (
     MAX_DEGREE,
     PARAMETERS,
     SymbolicEquilibrium,
-    conditions,
     single_firm,
     solve,
 )
 
-__all__ = ["MAX_DEGREE", "PARAMETERS", "SymbolicEquilibrium", "conditions", "single_firm", "solve"]
+__all__ = ["MAX_DEGREE", "PARAMETERS", "SymbolicEquilibrium", "single_firm", "solve"]

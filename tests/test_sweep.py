@@ -64,8 +64,8 @@ def test_dask_local_cluster_sweep_equals_serial_and_solve(monkeypatch: pytest.Mo
 
 def test_a_failing_point_does_not_stop_the_sweep():
     result = pr.sweep(models.fragile_race, GRID, measure=models.fragile_measure, chunk_size=3)
-    assert result.errors == {
-        (0, 0): "TypeError: model must be a patentrace.Race or LaggedRace, got str",  # the solve failed
+    assert result.errors == {  # the solve, the measure and the model failed
+        (0, 0): "TypeError: model must be a patentrace.Race, LaggedRace or DeterministicRace, got str",
         (1, 1): "ZeroDivisionError: measure broke",  # the measure failed
         (2, 2): "RuntimeError: no race here",  # building the model failed
     }

@@ -21,7 +21,9 @@ and raises :class:`~patentrace.errors.TooManyEquilibriaError` with the count so 
 the states that branch.
 
 When every state has one equilibrium there is one path, swept exactly as
-:func:`patentrace.solve` sweeps it.
+:func:`patentrace.solve` sweeps it. A :class:`~patentrace.Race` whose every state the
+compiled sweep (:mod:`patentrace.solvers.compiled`) certifies unique has exactly one
+equilibrium, and that one is returned without the all-roots sweep.
 
 Examples
 --------
@@ -47,10 +49,10 @@ from patentrace._version import __version__
 from patentrace.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo
 from patentrace.errors import EquilibriumError, TooManyEquilibriaError
 from patentrace.lattice import Layout
-from patentrace.models import LaggedRace, Race
+from patentrace.models import DeterministicRace, LaggedRace, Race
 from patentrace.periods import period_game, terminal_values
 from patentrace.solvers.allroots import StateGames, find_equilibria
-from patentrace.solvers.backward import _productivity, _terminal_values, _underflow
+from patentrace.solvers.backward import _productivity, _terminal_values, _underflow, solve_race
 from patentrace.solvers.stagegame import _MAX_PAIRS, StateEquilibria, _outcome_probabilities, state_equilibria
 
 __all__ = ["solve_all"]
@@ -123,8 +125,17 @@ def solve_all(
     _positive_int("max_pairs", max_pairs, 1)
     if isinstance(model, LaggedRace):
         return _all_lagged(model, max_equilibria, max_pairs)
+    if isinstance(model, DeterministicRace):
+        raise TypeError(
+            "solve_all does not enumerate a DeterministicRace's equilibria (its period games are too large); "
+            "pass its grid race, model.lagged(steps), for every equilibrium on a coarse grid"
+        )
     if not isinstance(model, Race):
         raise TypeError(f"model must be a patentrace.Race or LaggedRace, got {type(model).__name__}")
+    certified = solve_race(model, grid=grid)
+    if certified.solver.options.get("path") == "compiled":
+        # the compiled sweep proved every state's equilibrium unique: the race has exactly one
+        return [certified]
     return _all_race(model, max_equilibria, grid)
 
 

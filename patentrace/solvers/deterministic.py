@@ -209,6 +209,13 @@ def contested_gaps(grid: LaggedEquilibrium) -> IntArray:
 
     "Invests" is a positive probability of any positive speed; 0 where the follower
     idles at every lead (the lead is safe).
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), lag=0.4, max_speed=1.0)
+    >>> contested_gaps(solve_grid(race, 10)).tolist()
+    [0, 1, 1, 2, 2, 3, 2, 3, 2, 3, 0]
     """
     n = grid.model.stages[0]
     follower_moves = grid.strategy[1][:, :, 1:].sum(axis=2) > 1e-12  # firm 2 behind at [a, b], a > b

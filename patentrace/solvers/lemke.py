@@ -64,6 +64,15 @@ def lemke_howson(
     (ndarray (m,), ndarray (n,)) or None
         Mixed actions summing to one. The caller checks them (pivoting is in floating
         point): :func:`lemke_howson` does not certify its answer.
+
+    Examples
+    --------
+    Matching pennies has one equilibrium, both mixing half and half:
+
+    >>> import numpy as np
+    >>> pennies = np.array([[1.0, -1.0], [-1.0, 1.0]])
+    >>> [p.round(12).tolist() for p in lemke_howson(pennies, -pennies, dropped=2)]
+    [[0.5, 0.5], [0.5, 0.5]]
     """
     m, n = first.shape
     if not 0 <= dropped < m + n:

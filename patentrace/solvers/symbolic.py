@@ -66,7 +66,7 @@ from patentrace.errors import EquilibriumError
 from patentrace.lattice import Layout, check_state
 from patentrace.models import Race
 
-__all__ = ["MAX_DEGREE", "PARAMETERS", "SymbolicEquilibrium", "conditions", "single_firm", "solve"]
+__all__ = ["MAX_DEGREE", "PARAMETERS", "SymbolicEquilibrium", "single_firm", "solve"]
 
 PARAMETERS: tuple[str, ...] = ("prize", "discount", "scale", "loser_prize", "linear")
 # Largest degree of an eliminated polynomial the exact representation accepts, and the most
@@ -163,6 +163,13 @@ class SymbolicEquilibrium:
         Digits of the certified numbers.
     seconds : float
         Time taken by :func:`solve`.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> sym = solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> round(float(sym.value(0, 0, 0)), 10), sym.form(1, 1)     # SPEC.md §1's V(0, 0)
+    (0.1795728262, 'closed form')
     """
 
     def __init__(self, model: Race, symbols: dict[str, sympy.Symbol], digits: int,
@@ -226,7 +233,14 @@ class SymbolicEquilibrium:
         return self._states[(i, j)].value[firm]
 
     def form(self, i: int, j: int) -> str:
-        """How the state's solution is represented: ``"closed form"``, ``"root of polynomial"`` or ``"certified"``."""
+        """How the state's solution is represented: ``"closed form"``, ``"root of polynomial"`` or ``"certified"``.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> solve(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())).form(0, 0)
+        'closed form'
+        """
         i, j = self._check(0, i, j)
         return self._states[(i, j)].form
 
@@ -234,6 +248,13 @@ class SymbolicEquilibrium:
         """Bound on the residual of the state's conditions ``(F_1, F_2)`` at the stored numbers, relative to the prize.
 
         For closed forms and exact roots it is the bound at their ``digits``-digit values.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> sym = solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()), digits=30)
+        >>> sym.residual(0, 0) < 1e-30
+        True
         """
         i, j = self._check(0, i, j)
         return self._states[(i, j)].residual
