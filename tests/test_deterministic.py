@@ -263,3 +263,26 @@ def test_deterministic_equilibrium_refuses_bad_states():
         pr.leapfrog(eq, state=(0.3, -0.1))
     with pytest.raises(ValueError, match="steps must be a non-empty increasing sequence"):
         pr.solve(quadratic_race(lag=0.2), steps=[20, 10])
+
+
+@settings(max_examples=25, deadline=None)
+@given(prize=st.floats(0.5, 4.0), discount=st.floats(0.02, 0.5), scale=st.floats(0.3, 3.0),
+       lag=st.floats(0.1, 0.6), cap=st.floats(0.8, 3.0), steps=st.integers(4, 12))
+def test_grid_equilibria_are_verified_symmetric_and_end_the_race(prize: float, discount: float, scale: float,
+                                                                  lag: float, cap: float, steps: int):
+    race = pr.DeterministicRace(prize=prize, discount=discount, cost=pr.costs.Quadratic(scale=scale), lag=lag,
+                                max_speed=cap)
+    try:
+        menu = len(race.lagged(steps).menus[0][0])
+    except ValueError:  # the grid is too coarse for the cap: refused, with the fix in the message
+        return
+    if menu > 9:
+        return
+    grid = solve_grid(race, steps)
+    gain, residual = grid.verify()
+    assert gain < 1e-9 and residual < 1e-9
+    np.testing.assert_allclose(grid.value[0], grid.value[1].T, atol=1e-12 * prize)
+    assert np.all(grid.value >= -1e-12 * prize) and np.all(grid.value <= prize * (1 + 1e-12))
+    total = grid.win_probability[0] + grid.win_probability[1] + grid.tie_probability
+    moving = np.isfinite(grid.expected_duration)  # where the race cannot stall, someone wins or it is a tie
+    np.testing.assert_allclose(total[moving], 1.0, atol=1e-10)
