@@ -41,6 +41,7 @@ class EquilibriumError(RuntimeError):
     """
 
     def __init__(self, message: str, state: tuple[int, int] | None = None, details: dict[str, Any] | None = None):
+        self.message = message
         self.state = state
         self.details = dict(details or {})
         where = f" at state {state}" if state is not None else ""

@@ -265,13 +265,17 @@ def test_deterministic_equilibrium_refuses_bad_states():
         pr.solve(quadratic_race(lag=0.2), steps=[20, 10])
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=40, deadline=None)
 @given(prize=st.floats(0.5, 4.0), discount=st.floats(0.02, 0.5), scale=st.floats(0.3, 3.0),
-       lag=st.floats(0.1, 0.6), cap=st.floats(0.8, 3.0), steps=st.integers(4, 12))
-def test_grid_equilibria_are_verified_symmetric_and_end_the_race(prize: float, discount: float, scale: float,
-                                                                  lag: float, cap: float, steps: int):
-    race = pr.DeterministicRace(prize=prize, discount=discount, cost=pr.costs.Quadratic(scale=scale), lag=lag,
-                                max_speed=cap)
+       exponent=st.sampled_from([1.5, 2.0, 3.0]), loser=st.floats(0.0, 0.5), lag=st.floats(0.1, 0.6),
+       cap=st.one_of(st.none(), st.floats(0.8, 3.0)), steps=st.integers(4, 12))
+def test_grid_equilibria_are_verified_symmetric_and_end_the_race(
+    prize: float, discount: float, scale: float, exponent: float, loser: float, lag: float, cap: float | None,
+    steps: int,
+):
+    cost = pr.costs.Power(scale=scale, exponent=exponent)
+    race = pr.DeterministicRace(prize=prize, discount=discount, cost=cost, lag=lag, max_speed=cap,
+                                loser_prize=loser * prize)
     try:
         menu = len(race.lagged(steps).menus[0][0])
     except ValueError:  # the grid is too coarse for the cap: refused, with the fix in the message
@@ -286,3 +290,16 @@ def test_grid_equilibria_are_verified_symmetric_and_end_the_race(prize: float, d
     total = grid.win_probability[0] + grid.win_probability[1] + grid.tie_probability
     moving = np.isfinite(grid.expected_duration)  # where the race cannot stall, someone wins or it is a tie
     np.testing.assert_allclose(total[moving], 1.0, atol=1e-10)
+
+
+def test_a_level_state_where_the_fixed_point_iteration_cycles_is_solved_exactly():
+    # Found by a random scan: at the level state (3, 3) Lemke-Howson alternates between two equilibria of M(v)
+    # as v moves; the state's 2 x 2 undominated game is then enumerated exactly (its symmetric equilibrium mixes)
+    race = pr.DeterministicRace(prize=0.6386195233102114, discount=0.23735342866707565,
+                                cost=pr.costs.Power(scale=2.003896862832088, exponent=1.5),
+                                lag=0.3753734756341258, loser_prize=0.18942361683514983)
+    grid = solve_grid(race, 7)
+    gain, residual = grid.verify()
+    assert gain < 1e-12 and residual < 1e-12
+    np.testing.assert_allclose(grid.strategy[0][3, 3], grid.strategy[1][3, 3], atol=1e-12)
+    assert 0.0 < grid.strategy[0][3, 3][0] < 1.0

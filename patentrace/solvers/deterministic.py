@@ -55,7 +55,13 @@ from patentrace.lone_firm import single_firm_path
 from patentrace.models import DeterministicRace
 from patentrace.periods import PeriodGame, period_game, terminal_values
 from patentrace.solvers.lemke import lemke_howson, symmetric_lemke_howson
-from patentrace.solvers.stagegame import _degenerate, _is_equilibrium, _outcome_probabilities, _ratio_values
+from patentrace.solvers.stagegame import (
+    _degenerate,
+    _is_equilibrium,
+    _outcome_probabilities,
+    _ratio_values,
+    state_equilibria,
+)
 
 __all__ = ["contested_gaps", "solve_deterministic", "solve_grid"]
 
@@ -66,6 +72,7 @@ IntArray = NDArray[np.intp]
 _MARGIN = 1e-12  # of the prize: how much better an action must be to dominate another
 _GAIN = 1e-9  # of the prize: the largest gain from a deviation an equilibrium may leave
 _FIXED_POINT_ROUNDS = 60
+_EXACT_PAIRS = 5000  # support pairs enumerated when the fixed-point iteration fails
 
 
 def _undominated(game: PeriodGame, top: float) -> tuple[IntArray, IntArray]:
@@ -104,6 +111,13 @@ def _state_equilibrium(game: PeriodGame, top: float, level: bool) -> tuple[Float
     game) the symmetric version finds a symmetric equilibrium. The answer is checked
     in the full game, and an :class:`~patentrace.EquilibriumError` raised if no
     label leads to one.
+
+    The fixed point can elude the iteration (Lemke–Howson may end at different
+    equilibria for different ``v`` and cycle between them). Then, if the undominated
+    game is small enough, every equilibrium of it is enumerated exactly
+    (:func:`~patentrace.solvers.stagegame.state_equilibria`, which handles the
+    self-loop in closed form) and the one with the most expected progress is taken
+    (a symmetric one at a level state).
     """
     rows, cols = _undominated(game, top)
     if level:  # the game is symmetric, and so is the elimination: keep the union for both
@@ -133,6 +147,21 @@ def _state_equilibrium(game: PeriodGame, top: float, level: bool) -> tuple[Float
                 if _is_equilibrium(game, sigma1, sigma2, tol):
                     return sigma1, sigma2, np.array(_ratio_values(game, sigma1, sigma2))
                 break
+    pairs = sum(math.comb(m1, k) * math.comb(m2, k) for k in range(1, min(m1, m2) + 1))
+    if pairs <= _EXACT_PAIRS:
+        every = state_equilibria(small, max_pairs=_EXACT_PAIRS)
+        chosen = np.ones(every.value.shape[0], dtype=bool)
+        if level:
+            chosen = np.max(np.abs(every.strategy[0] - every.strategy[1]), axis=1) <= 1e-9
+        speeds = np.arange(game.other.shape[1])
+        progress = every.strategy[0] @ speeds[rows] + every.strategy[1] @ speeds[cols]
+        for k in np.argsort(-progress, kind="stable"):
+            if not chosen[k]:
+                continue
+            sigma1, sigma2 = np.zeros(game.other.shape[1]), np.zeros(game.other.shape[2])
+            sigma1[rows], sigma2[cols] = every.strategy[0][k], every.strategy[1][k]
+            if _is_equilibrium(game, sigma1, sigma2, tol):
+                return sigma1, sigma2, np.array(_ratio_values(game, sigma1, sigma2))
     raise EquilibriumError("no equilibrium found by Lemke-Howson", None,
                            {"speeds": game.other.shape[1:], "undominated": (m1, m2)})
 
@@ -187,7 +216,7 @@ def solve_grid(race: DeterministicRace, steps: int) -> LaggedEquilibrium:
             try:
                 sigma1, sigma2, pair = _state_equilibrium(game, top, level=i == j)
             except EquilibriumError as err:
-                raise EquilibriumError(str(err).split(" at ")[0], (i, j), err.details) from None
+                raise EquilibriumError(err.message, (i, j), err.details) from None
             value[:, i, j], value[:, j, i] = pair, pair[::-1]
             strategy[0][i, j], strategy[1][i, j] = sigma1, sigma2
             strategy[0][j, i], strategy[1][j, i] = sigma2, sigma1
