@@ -122,10 +122,15 @@ class Race:
         ``i`` (a learning curve). None means 1 everywhere; one sequence of length
         ``max(N1, N2)`` is shared by both firms (firm ``k`` uses its first ``N_k``
         entries); a pair gives each firm ``N_k`` entries.
+    breakthrough : None, sequence, or pair of sequences
+        ``b_k(i) >= 0``: while firm ``k`` has completed ``i`` stages it wins
+        outright at rate ``b_k(i)``, whatever its effort (FGST's random discovery,
+        SPEC.md §1 "Breakthroughs"). Same shapes as ``productivity``; None means 0
+        everywhere, and a race with ``b = 0`` is the race without breakthroughs.
 
     Attributes
     ----------
-    stages, cost, productivity
+    stages, cost, productivity, breakthrough
         Always normalised to pairs, one entry per firm.
 
     Examples
@@ -145,6 +150,7 @@ class Race:
     cost: Any
     loser_prize: float = 0.0
     productivity: Any = None
+    breakthrough: Any = None
 
     def __post_init__(self) -> None:
         stages, prize, discount, loser_prize = _race_basics(self.stages, self.prize, self.discount, self.loser_prize)
@@ -163,6 +169,57 @@ class Race:
         object.__setattr__(self, "loser_prize", loser_prize)
         object.__setattr__(self, "cost", costs)
         object.__setattr__(self, "productivity", productivity)
+        breakthrough = _stage_rates("breakthrough", self.breakthrough, stages, allow_zero=True)
+        object.__setattr__(self, "breakthrough", breakthrough)
+
+    @property
+    def has_breakthroughs(self) -> bool:
+        """Whether some breakthrough hazard ``b_k(i)`` is positive (SPEC.md §1).
+
+        Examples
+        --------
+        >>> from patentrace.costs import Quadratic
+        >>> Race(stages=2, prize=1.0, discount=0.1, cost=Quadratic()).has_breakthroughs
+        False
+        >>> Race(stages=2, prize=1.0, discount=0.1, cost=Quadratic(), breakthrough=[0.0, 0.2]).has_breakthroughs
+        True
+        """
+        return any(v > 0.0 for rates in self.breakthrough for v in rates)
+
+    def breakthrough_array(self, firm: int) -> NDArray[np.float64]:
+        """``b_firm(i)`` for ``i = 0 .. N_firm - 1`` as an array (SPEC.md §1, "Breakthroughs").
+
+        Examples
+        --------
+        >>> from patentrace.costs import Quadratic
+        >>> race = Race(stages=(3, 2), prize=1.0, discount=0.1, cost=Quadratic(), breakthrough=[0.0, 0.1, 0.2])
+        >>> race.breakthrough_array(0).tolist(), race.breakthrough_array(1).tolist()
+        ([0.0, 0.1, 0.2], [0.0, 0.1])
+        >>> Race(stages=2, prize=1.0, discount=0.1, cost=Quadratic(), breakthrough=[0.1, -0.2])
+        Traceback (most recent call last):
+        ...
+        ValueError: breakthrough[0][1] must be >= 0, got -0.2
+        """
+        return np.asarray(self.breakthrough[firm], dtype=float)
+
+    def breakthrough_hazard(self) -> NDArray[np.float64] | None:
+        """``b_k`` at every state, shape ``(2, N1 + 1, N2 + 1)``; None without breakthroughs (SPEC.md §1).
+
+        The entries are 0 once firm ``k`` has finished.
+
+        Examples
+        --------
+        >>> from patentrace.costs import Quadratic
+        >>> race = Race(stages=(1, 2), prize=1.0, discount=0.1, cost=Quadratic(), breakthrough=[0.1, 0.3])
+        >>> race.breakthrough_hazard()[1].tolist()
+        [[0.1, 0.3, 0.0], [0.1, 0.3, 0.0]]
+        """
+        if not self.has_breakthroughs:
+            return None
+        out = np.zeros((2, *self.shape))
+        out[0, : self.stages[0], :] = self.breakthrough_array(0)[:, None]
+        out[1, :, : self.stages[1]] = self.breakthrough_array(1)[None, :]
+        return out
 
     @property
     def shape(self) -> tuple[int, int]:

@@ -418,7 +418,7 @@ def _warm_start(
 def _sweep_kernel(
     stages: IntArray, offset: IntArray, discount: FloatArray, prize: FloatArray, loser: FloatArray,
     scale: FloatArray, exponent: FloatArray, linear: FloatArray,
-    productivity: FloatArray, productivity_start: IntArray,
+    productivity: FloatArray, productivity_start: IntArray, breakthrough: FloatArray,
     effort: FloatArray, hazard: FloatArray, value: FloatArray, win: FloatArray,
     duration: FloatArray, multiplicity: IntArray, underflow: NDArray[np.bool_],
     status: IntArray, failed_state: IntArray, paths: IntArray, underflow_count: IntArray,
@@ -429,7 +429,7 @@ def _sweep_kernel(
     for k in range(stages.shape[0]):
         n1, n2, start = stages[k, 0], stages[k, 1], offset[k]
         width = n2 + 1
-        r, big, small = discount[k], prize[k], loser[k]
+        base, big, small = discount[k], prize[k], loser[k]
         for firm in range(2):
             a, g = scale[firm, k], exponent[firm, k]
             par[firm, _A], par[firm, _INV_A], par[firm, _G], par[firm, _M] = a, 1.0 / a, g, linear[firm, k]
@@ -456,14 +456,20 @@ def _sweep_kernel(
                     win[0, here], win[1, here] = 0.0, 1.0
         for i in range(n1 - 1, -1, -1):
             lam0 = productivity[0, productivity_start[0, k] + i]
+            b0 = breakthrough[0, productivity_start[0, k] + i]
             par[0, _LAM], par[0, _INV_LAM] = lam0, 1.0 / lam0
             for j in range(n2 - 1, -1, -1):
                 lam1 = productivity[1, productivity_start[1, k] + j]
+                b1 = breakthrough[1, productivity_start[1, k] + j]
                 par[1, _LAM], par[1, _INV_LAM] = lam1, 1.0 / lam1
                 here = start + i * width + j
                 first, second = here + width, here + 1  # after firm 0's, firm 1's success
-                par[0, _OWN], par[1, _OWN] = value[0, first], value[1, second]
-                par[0, _RIVAL], par[1, _RIVAL] = value[0, second], value[1, first]
+                # Breakthroughs (SPEC.md §1): the state game without them at discount r + b0 + b1, every
+                # value of firm k lowered by K_k (backward.breakthrough_shift); exact no-ops at b = 0.
+                r = base + b0 + b1
+                shift0, shift1 = (b0 * big + b1 * small) / r, (b1 * big + b0 * small) / r
+                par[0, _OWN], par[1, _OWN] = value[0, first] - shift0, value[1, second] - shift1
+                par[0, _RIVAL], par[1, _RIVAL] = value[0, second] - shift0, value[1, first] - shift1
                 idler = _vanished(par)
                 if idler >= 0:
                     # A firm whose continuation values are both 0 with c'(0) = 0 has q = 0 at every
@@ -485,7 +491,7 @@ def _sweep_kernel(
                     break
                 h0, h1 = lam0 * out[0], lam1 * out[1]
                 effort[0, here], effort[1, here] = out[0], out[1]
-                value[0, here], value[1, here] = out[2], out[3]
+                value[0, here], value[1, here] = out[2] + shift0, out[3] + shift1
                 hazard[0, here], hazard[1, here] = h0, h1
                 multiplicity[here] = 1
                 underflow[0, here] = underflow[1, here] = False
@@ -496,16 +502,17 @@ def _sweep_kernel(
                         own, rival, m = par[firm, _OWN], par[firm, _RIVAL], par[firm, _M]
                         h = h1 if firm == 0 else h0
                         gain = r * own + h * (own - rival) - m * (r + h) * par[firm, _INV_LAM]
-                        vanished = m == 0.0 and max(abs(own), abs(rival)) < _FLOAT_FLOOR * big
+                        shift = shift0 if firm == 0 else shift1
+                        vanished = m == 0.0 and max(abs(own + shift), abs(rival + shift)) < _FLOAT_FLOOR * big
                         if gain > 0.0 or vanished:
                             underflow[firm, here] = True
                             underflow_count[k] += 1
                 # The jump chain (chain.win_probability_flat, chain.expected_duration_flat).
-                total = h0 + h1
+                total = h0 + h1 + b0 + b1
                 if total > 0.0:
                     inverse = 1.0 / total
-                    win[0, here] = (h0 * win[0, first] + h1 * win[0, second]) * inverse
-                    win[1, here] = (h0 * win[1, first] + h1 * win[1, second]) * inverse
+                    win[0, here] = (h0 * win[0, first] + h1 * win[0, second] + b0) * inverse
+                    win[1, here] = (h0 * win[1, first] + h1 * win[1, second] + b1) * inverse
                     after = 0.0
                     if h0 > 0.0:
                         after += h0 * duration[first]
@@ -622,6 +629,7 @@ def sweep_races(races: Sequence[Race]) -> CompiledSweep:
     scale, exponent, linear = (np.ascontiguousarray(cost[:, :, n].T) for n in range(3))
     longest = int(stages.max(initial=0))
     productivity = np.zeros((2, count * longest))
+    breakthrough = np.zeros((2, count * longest))
     start = np.zeros((2, count), dtype=np.int64)
     for firm in range(2):
         curves = [r.productivity[firm] for r in races]
@@ -629,6 +637,8 @@ def sweep_races(races: Sequence[Race]) -> CompiledSweep:
         start[firm, 1:] = np.cumsum(lengths)[:-1]
         flat = np.fromiter((v for c in curves for v in c), dtype=float, count=int(lengths.sum()))
         productivity[firm, : flat.size] = flat
+        jumps = np.fromiter((v for r in races for v in r.breakthrough[firm]), dtype=float, count=int(lengths.sum()))
+        breakthrough[firm, : jumps.size] = jumps
     size = layout.size
     effort, hazard, value, win = (np.empty((2, size)) for _ in range(4))
     duration = np.empty(size)
@@ -639,7 +649,7 @@ def sweep_races(races: Sequence[Race]) -> CompiledSweep:
     paths = np.zeros(len(PATHS), dtype=np.int64)
     underflow_count = np.zeros(count, dtype=np.int64)
     _sweep_kernel(
-        stages, offset, discount, prize, loser, scale, exponent, linear, productivity, start,
+        stages, offset, discount, prize, loser, scale, exponent, linear, productivity, start, breakthrough,
         effort, hazard, value, win, duration, multiplicity, underflow, status, failed_state, paths, underflow_count,
     )
     for array in (effort, hazard, value, win, duration, multiplicity, underflow):
