@@ -218,7 +218,7 @@ def win_probability(hazard: FloatArray, breakthrough: FloatArray | None = None) 
     >>> hazard = np.zeros((2, 2, 2)); hazard[:, 0, 0] = (1.0, 3.0)   # one stage each, rates 1 and 3
     >>> win_probability(hazard)[:, 0, 0].tolist()
     [0.25, 0.75]
-    >>> jump = np.zeros((2, 2, 2)); jump[:, 0, 0] = (0.0, 1.0)      # firm 0 breaks through at rate 1
+    >>> jump = np.zeros((2, 2, 2)); jump[:, 0, 0] = (1.0, 0.0)      # firm 0 breaks through at rate 1
     >>> win_probability(hazard, jump)[:, 0, 0].tolist()            # (1 + 1) / 5, 3 / 5
     [0.4, 0.6]
     """
