@@ -45,7 +45,8 @@ def main() -> None:
     logging.getLogger("patentrace").setLevel(logging.ERROR)
     n = args.stages
     cases: list[tuple[str, Callable[[pr.Race | list[pr.Race]], Any], Any]] = [
-        (f"{n}x{n} quadratic, r = 0.1", pr.solve, pr.Race(stages=n, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())),
+        (f"{n}x{n} quadratic, r = 0.1", pr.solve,
+         pr.Race(stages=n, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())),
         (f"{n}x{n} power g = 3, r = 0.01", pr.solve,
          pr.Race(stages=n, prize=1.0, discount=0.01, cost=pr.costs.Power(exponent=3.0))),
         (f"{args.batch} x 10 stages, solve_many", pr.solve_many,

@@ -464,7 +464,8 @@ class LaggedRace:
         Examples
         --------
         >>> work = Action(0.2, {1: 0.5, 0: 0.5})
-        >>> LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work], breakthrough=[0.1]).has_breakthroughs
+        >>> lucky = LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work], breakthrough=[0.1])
+        >>> lucky.has_breakthroughs
         True
         """
         return any(v > 0.0 for rates in self.breakthrough for v in rates)

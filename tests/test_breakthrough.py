@@ -102,8 +102,8 @@ def test_symmetric_one_stage_race_closed_form():
     # symmetric state (A = P, B = 0, h = x, R = r + 2b) is a x (R + 2x) - a x^2/2 = R P + x P - b P,
     # i.e. 1.5 a x^2 + (a R - P) x - (R - b) P = 0, solved by the quadratic formula.
     p, r, a, b = 1.0, 0.1, 1.0, 0.3
-    R = r + 2 * b
-    x = (-(a * R - p) + math.sqrt((a * R - p) ** 2 + 6 * a * (R - b) * p)) / (3 * a)
+    rate = r + 2 * b
+    x = (-(a * rate - p) + math.sqrt((a * rate - p) ** 2 + 6 * a * (rate - b) * p)) / (3 * a)
     race = pr.Race(stages=1, prize=p, discount=r, cost=pr.costs.Quadratic(scale=a), breakthrough=[b])
     for compiled_path in (True, False):
         eq = solve_race(race, compiled_path=compiled_path)
