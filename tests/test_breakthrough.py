@@ -189,3 +189,76 @@ def test_symbolic_path_refuses_breakthroughs_plainly():
     race = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), breakthrough=[0.1])
     with pytest.raises(ValueError, match="breakthrough"):
         pr.symbolic.solve(race)
+
+
+def test_lagged_race_with_zero_breakthroughs_equals_the_plain_one():
+    work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.05, {2: 0.3, 0: 0.7})
+    plain = pr.LaggedRace(stages=(2, 3), prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
+    zero = dataclasses.replace(plain, breakthrough=([0.0, 0.0], [0.0, 0.0, 0.0]), actions=plain.actions)
+    a, b = pr.solve(plain), pr.solve(zero)
+    for name in ("value", "win_probability", "tie_probability", "expected_duration", "multiplicity"):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+    for firm in (0, 1):
+        np.testing.assert_array_equal(a.strategy[firm], b.strategy[firm])
+
+
+def test_lagged_one_stage_breakthrough_oracle():
+    # N = 1, one action "wait" (free, never advances), breakthrough probability q per period each,
+    # tie split: V = beta [q (1 - q) P + q^2 P / 2] / (1 - beta (1 - q)^2), win probability 1/2.
+    wait = pr.Action(0.0, {0: 1.0})
+    q, beta = 0.3, math.exp(-0.05)
+    race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[wait], breakthrough=[q])
+    eq = pr.solve(race, verify=True)
+    value = beta * (q * (1 - q) + q * q / 2) / (1 - beta * (1 - q) ** 2)
+    assert eq.value[0, 0, 0] == pytest.approx(value, rel=1e-14)
+    assert eq.win_probability[0, 0, 0] == pytest.approx((1 - q) * q / (1 - (1 - q) ** 2), rel=1e-14)
+    assert eq.tie_probability[0, 0] == pytest.approx(q * q / (1 - (1 - q) ** 2), rel=1e-14)
+
+
+def test_from_race_maps_the_hazard_and_converges_to_the_race():
+    race = pr.Race(stages=(2, 3), prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), breakthrough=[0.1, 0.3, 0.6])
+    lagged = pr.LaggedRace.from_race(race, lag=0.02, efforts=list(np.linspace(0.0, 1.5, 31)))
+    assert lagged.breakthrough[0] == pytest.approx([1 - math.exp(-0.1 * 0.02), 1 - math.exp(-0.3 * 0.02)], rel=1e-15)
+    eq, exact = pr.solve(lagged, verify=True), pr.solve(race)
+    # the effort grid (steps of 0.05) and the period (0.02) both cost accuracy: within 1% of the prize here
+    np.testing.assert_allclose(eq.value[:, 0, 0], exact.value[:, 0, 0], atol=0.01)
+    np.testing.assert_allclose(eq.win_probability[:, 0, 0], exact.win_probability[:, 0, 0], atol=0.01)
+    sim = pr.simulate(eq, (0, 0), 20_000, 5)
+    p = float(eq.win_probability[0, 0, 0])
+    assert abs(sim.win_frequency[0] - p) <= 4 * math.sqrt(p * (1 - p) / 20_000) + 1 / 20_000
+
+
+def test_lagged_breakthrough_must_be_a_probability():
+    work = pr.Action(0.2, {1: 0.5, 0: 0.5})
+    with pytest.raises(ValueError, match=r"breakthrough\[0\]\[0\] is a probability per period: must be in \[0, 1\]"):
+        pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work], breakthrough=[1.5])
+    with pytest.raises(ValueError, match=r"breakthrough\[0\]\[0\] must be >= 0"):
+        pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work], breakthrough=[-0.1])
+
+
+def test_deterministic_race_breakthrough_reaches_the_grid_and_is_checked():
+    race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), lag=0.2, max_speed=2.0,
+                                breakthrough=lambda w: 0.1 + w)
+    grid = race.lagged(10)
+    assert grid.breakthrough[0] == pytest.approx([1 - math.exp(-(0.1 + i / 10) * 0.2) for i in range(10)], rel=1e-15)
+    eq = pr.solve(race, steps=[10], verify=True)
+    opened = pr.lattice.open_states(grid.stages)
+    total = eq.grid.win_probability[0] + eq.grid.win_probability[1] + eq.grid.tie_probability
+    np.testing.assert_allclose(total[opened], 1.0, atol=1e-12)
+    assert eq.grid.win_probability[1, 5, 0] > 0.0  # far behind, discovery still gives a chance
+    plain = pr.solve(dataclasses.replace(race, breakthrough=None), steps=[10])
+    assert plain.grid.win_probability[1, 5, 0] < eq.grid.win_probability[1, 5, 0]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"lag": 0.2, "breakthrough": 0.3}, TypeError, "breakthrough must be None or a callable"),
+        ({"lag": 0.0, "breakthrough": lambda w: 0.1}, ValueError, "breakthrough needs lag > 0"),
+        ({"lag": 0.2, "breakthrough": lambda w: -w}, ValueError, r"breakthrough b\(w\) must be finite and >= 0"),
+        ({"lag": 0.2, "breakthrough": lambda w: math.inf}, ValueError, r"breakthrough b\(w\) must be finite"),
+    ],
+)
+def test_bad_deterministic_breakthrough_is_refused(kwargs, error, message):
+    with pytest.raises(error, match=message):
+        pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), max_speed=2.0, **kwargs)
