@@ -188,7 +188,8 @@ def preemption_region(eq: AnyEquilibrium) -> BoolArray:
 
     In a :class:`~patentrace.Race`: zero effort (zeros that are only underflow,
     ``Equilibrium.underflow``, do not count). In a :class:`~patentrace.LaggedRace`: no
-    chance of advancing in the period.
+    chance of advancing in the period by its action (a breakthrough, which comes
+    whatever the firm plays, does not count as investing).
 
     Examples
     --------
@@ -199,6 +200,10 @@ def preemption_region(eq: AnyEquilibrium) -> BoolArray:
     """
     behind_0, behind_1 = _behind(eq)
     if isinstance(eq, LaggedEquilibrium):
+        if eq.model.has_breakthroughs:
+            # what the firm's own action does: a breakthrough comes whatever it plays, so it does not count
+            actions_only = replace(eq.model, breakthrough=None)
+            eq = replace(eq, model=actions_only)
         advance = eq.advance_probability()
         return np.asarray((behind_0 & (advance[0] == 0.0)) | (behind_1 & (advance[1] == 0.0)))
     idle_0 = behind_0 & (eq.effort[0] == 0.0) & ~eq.underflow[0]
