@@ -89,12 +89,32 @@ def test_every_state_is_an_equilibrium_probabilities_sum_to_one_and_symmetry_hol
                                rtol=1e-9, atol=1e-12)
 
 
-@settings(max_examples=15, deadline=None)
-@given(race=breakthrough_races(max_stages=4))
+@settings(max_examples=40, deadline=None)
+@given(race=breakthrough_races(max_stages=5))
 def test_compiled_and_all_roots_paths_agree_with_breakthroughs(race):
     fast, slow = solve_race(race), solve_race(race, compiled_path=False)
     np.testing.assert_allclose(fast.value, slow.value, rtol=0, atol=1e-10 * race.prize)
     np.testing.assert_allclose(fast.win_probability, slow.win_probability, rtol=0, atol=1e-10)
+    if fast.solver.options["path"] == "compiled":  # its certificates claimed uniqueness: the search agrees
+        np.testing.assert_array_equal(fast.multiplicity, slow.multiplicity)
+
+
+@pytest.mark.parametrize(("stages", "discount", "scale", "exponent"),
+                         [(10, 0.005, 1e-3, 2.0), (10, 0.02, 1e-4, 2.0), (30, 0.01, 1e-3, 3.0), (12, 0.05, 0.02, 2.5)])
+def test_races_where_a_firm_invests_only_when_pressed_stay_compiled(stages, discount, scale, exponent):
+    # With breakthroughs a firm far behind can have A - K < 0: it idles against an idle rival and
+    # invests when pressed. The certificates for that (compiled._kinked_concavity and
+    # compiled._idle_by_elimination) keep such races on the compiled path; the all-roots search
+    # must find one equilibrium at every state and the same numbers.
+    race = pr.Race(stages=stages, prize=1.0, discount=discount, cost=pr.costs.Power(exponent=exponent),
+                   breakthrough=[scale * (1 + i) for i in range(stages)])
+    fast, slow = solve_race(race), solve_race(race, compiled_path=False)
+    assert fast.solver.options["path"] == "compiled"
+    opened = pr.lattice.open_states(race.stages)
+    assert np.all(slow.multiplicity[opened] == 1)
+    np.testing.assert_allclose(fast.value, slow.value, rtol=0, atol=1e-10)
+    np.testing.assert_allclose(fast.effort, slow.effort, rtol=1e-8, atol=1e-10)
+    assert fast.verify().max_deviation_gain <= 1e-10
 
 
 def test_symmetric_one_stage_race_closed_form():

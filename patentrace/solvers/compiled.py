@@ -222,7 +222,7 @@ def _certified(par: FloatArray, r: float, bound0: float, bound1: float) -> int: 
         return _IDLE_FIRST
     if idle_second:
         return _IDLE_SECOND
-    if concave:
+    if concave or _kinked_concavity(par, r, bound0, bound1):
         return _UNIQUE
     lipschitz = par[0, _LAM] * par[1, _LAM]
     for k in range(2):
@@ -241,7 +241,82 @@ def _certified(par: FloatArray, r: float, bound0: float, bound1: float) -> int: 
     top = (bound1 if p == 1 else bound0) * (1.0 + 1e-9) + _TINY
     at_zero = _response(par, p, par[o, _LAM] * _response(par, o, 0.0, r), r)
     at_top = _response(par, p, par[o, _LAM] * _response(par, o, par[p, _LAM] * top, r), r)
-    return _UNCERTIFIED if at_top > at_zero else _UNIQUE
+    if at_top <= at_zero:
+        return _UNIQUE
+    return _idle_by_elimination(par, r, bound0, bound1)
+
+
+@_jit
+def _idle_by_elimination(par: FloatArray, r: float, bound0: float, bound1: float) -> int:  # pragma: no cover
+    """Idling proved by shrinking the efforts' ranges with monotone best responses, or ``_UNCERTIFIED``.
+
+    Every equilibrium has ``x_k`` in ``[0, X_k]``. Each best response is monotone in the
+    rival's hazard (docs/solver.md), so ``x_0 = BR_0(lambda_1 x_1)`` lies between the
+    responses to the ends of firm 1's range, and so on, alternately: the ranges only
+    shrink and always hold every equilibrium. If a firm's net gain ``Q`` (affine in the
+    rival's hazard) is ``<= 0`` at both ends of its rival's range, it idles in every
+    equilibrium, which is then unique: the state of a firm that would invest only if
+    pressed harder than its rival can press it (with breakthroughs, ``A - K < 0``).
+    """
+    low = np.zeros(2)
+    high = np.array([bound0, bound1])
+    for _ in range(8):
+        for k in range(2):
+            o = 1 - k
+            h_low, h_high = par[o, _LAM] * low[o], par[o, _LAM] * high[o]
+            if _idle_gain(par, k, h_low, r) <= 0.0 and _idle_gain(par, k, h_high, r) <= 0.0:
+                return _IDLE_FIRST if k == 0 else _IDLE_SECOND
+            first, second = _response(par, k, h_low, r), _response(par, k, h_high, r)
+            low[k] = max(min(first, second) * (1.0 - 1e-9) - _TINY, 0.0)
+            high[k] = max(first, second) * (1.0 + 1e-9) + _TINY
+    return _UNCERTIFIED
+
+
+@_jit
+def _idle_gain(par: FloatArray, k: int, h: float, r: float) -> float:  # pragma: no cover - compiled
+    """``Q = r A + h (A - B) - c'(0) (r + h) / lambda``: firm ``k`` invests at rival hazard ``h`` iff ``Q > 0``."""
+    own = par[k, _OWN]
+    return r * own + h * (own - par[k, _RIVAL]) - par[k, _M] * (r + h) * par[k, _INV_LAM]
+
+
+@_jit
+def _complements(par: FloatArray, k: int, r: float) -> bool:  # pragma: no cover - compiled
+    """``V > B`` at every rival hazard: ``max_x [lambda x (A - B) - c(x)] > r B`` (the conjugate in closed form)."""
+    own, rival, g = par[k, _OWN], par[k, _RIVAL], par[k, _G]
+    peak = _inverse_marginal(par, k, par[k, _LAM] * (own - rival))
+    conjugate = par[k, _A] * (1.0 - 1.0 / g) * (peak * peak if g == 2.0 else peak**g)
+    return conjugate - r * rival > 1e-12 * (conjugate + r * abs(rival)) + _TINY
+
+
+@_jit
+def _kinked_concavity(par: FloatArray, r: float, bound0: float, bound1: float) -> bool:  # pragma: no cover
+    """The concavity certificate where one firm invests only when pressed (docs/howto/breakthroughs.md).
+
+    Complements and ``g >= 2`` for both firms. In equilibrium the pivot ``p`` faces at least
+    the hazard ``lambda_o BR_o(0)`` (best responses increase); if it invests at both ends of
+    ``[lambda_o BR_o(0), lambda_o X_o]`` its best response is concave and increasing there.
+    If the other firm invests at every hazard, ``T`` is concave with ``T(0) > 0``: one root.
+    If it invests only above a threshold ``h*`` (``Q_o(0) <= 0 < Q_o(lambda_p X_p)``, as with
+    breakthroughs when ``A - K < 0``), ``T`` equals ``BR_p(0)`` below ``y* = h* / lambda_p`` and
+    is concave increasing above; with ``BR_p(0) > y*`` (the other firm invests against the
+    pivot's response to an idle rival) ``phi > 0`` below ``y*`` and ``phi`` is concave above,
+    positive at ``y*`` and ``<= 0`` at ``X_p``: again exactly one root.
+    """
+    for k in range(2):
+        if par[k, _G] < 2.0 or not _complements(par, k, r):
+            return False
+    p = 1 if par[1, _LAM] * bound1 > par[0, _LAM] * bound0 else 0
+    o = 1 - p
+    bound_p, bound_o = (bound1, bound0) if p == 1 else (bound0, bound1)
+    if not _idle_gain(par, p, par[o, _LAM] * bound_o, r) > 0.0:
+        return False
+    if not _idle_gain(par, o, par[p, _LAM] * bound_p, r) > 0.0:
+        return False
+    if not _idle_gain(par, p, par[o, _LAM] * _response(par, o, 0.0, r), r) > 0.0:
+        return False
+    if _idle_gain(par, o, 0.0, r) > 0.0:
+        return True
+    return _idle_gain(par, o, par[p, _LAM] * _response(par, p, 0.0, r), r) > 0.0
 
 
 @_jit
