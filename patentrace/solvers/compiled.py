@@ -276,7 +276,7 @@ def _idle_by_elimination(par: FloatArray, r: float, bound0: float, bound1: float
 def _idle_gain(par: FloatArray, k: int, h: float, r: float) -> float:  # pragma: no cover - compiled
     """``Q = r A + h (A - B) - c'(0) (r + h) / lambda``: firm ``k`` invests at rival hazard ``h`` iff ``Q > 0``."""
     own = par[k, _OWN]
-    return r * own + h * (own - par[k, _RIVAL]) - par[k, _M] * (r + h) * par[k, _INV_LAM]
+    return float(r * own + h * (own - par[k, _RIVAL]) - par[k, _M] * (r + h) * par[k, _INV_LAM])
 
 
 @_jit
@@ -285,7 +285,7 @@ def _complements(par: FloatArray, k: int, r: float) -> bool:  # pragma: no cover
     own, rival, g = par[k, _OWN], par[k, _RIVAL], par[k, _G]
     peak = _inverse_marginal(par, k, par[k, _LAM] * (own - rival))
     conjugate = par[k, _A] * (1.0 - 1.0 / g) * (peak * peak if g == 2.0 else peak**g)
-    return conjugate - r * rival > 1e-12 * (conjugate + r * abs(rival)) + _TINY
+    return bool(conjugate - r * rival > 1e-12 * (conjugate + r * abs(rival)) + _TINY)
 
 
 @_jit
