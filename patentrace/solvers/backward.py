@@ -374,6 +374,8 @@ def _underflow(
         for firm in (0, 1):
             a, b = value[firm, after[firm]], value[firm, after[1 - firm]]
             vanished_values = np.maximum(np.abs(a), np.abs(b)) < _FLOAT_FLOOR * prize[here]
+            if shift is not None:  # with a breakthrough shift K > 0 the idling is decided by K, not by rounding
+                vanished_values &= shift[firm, here] == 0.0
             if shift is not None:
                 a, b = a - shift[firm, here], b - shift[firm, here]
             rival_hazard = lam[1 - firm, here] * effort[1 - firm, here]

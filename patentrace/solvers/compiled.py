@@ -466,9 +466,15 @@ def _solve_state(
 
 @_jit
 def _vanished(par: FloatArray) -> int:  # pragma: no cover - compiled
-    """A firm with ``A = B = 0`` and ``c'(0) = 0`` (values below the float range), or -1."""
+    """A firm with ``A = B = 0`` and ``c'(0) = 0`` (values below the float range), or -1.
+
+    With breakthroughs the values are shifted (``A - K = B - K < 0`` when both real values
+    vanish): such a firm's net gain ``Q = r (A - K) - c'(0) r / lambda < 0`` does not depend
+    on the rival's hazard, so it idles too.
+    """
     for k in range(2):
-        if par[k, _OWN] == 0.0 and par[k, _RIVAL] == 0.0 and par[k, _M] == 0.0:
+        own = par[k, _OWN]
+        if own == par[k, _RIVAL] and own <= 0.0 and (own < 0.0 or par[k, _M] == 0.0):
             return k
     return -1
 
@@ -578,7 +584,9 @@ def _sweep_kernel(
                         h = h1 if firm == 0 else h0
                         gain = r * own + h * (own - rival) - m * (r + h) * par[firm, _INV_LAM]
                         shift = shift0 if firm == 0 else shift1
-                        vanished = m == 0.0 and max(abs(own + shift), abs(rival + shift)) < _FLOAT_FLOOR * big
+                        # with a breakthrough shift K > 0 the idling is decided by K, not by rounding
+                        vanished = m == 0.0 and shift == 0.0 and max(abs(own + shift), abs(rival + shift)) < (
+                            _FLOAT_FLOOR * big)
                         if gain > 0.0 or vanished:
                             underflow[firm, here] = True
                             underflow_count[k] += 1
