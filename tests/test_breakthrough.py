@@ -282,3 +282,12 @@ def test_deterministic_race_breakthrough_reaches_the_grid_and_is_checked():
 def test_bad_deterministic_breakthrough_is_refused(kwargs, error, message):
     with pytest.raises(error, match=message):
         pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), max_speed=2.0, **kwargs)
+
+
+def test_deterministic_race_with_zero_breakthrough_equals_the_plain_one():
+    plain = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), lag=0.2, max_speed=2.0)
+    zero = dataclasses.replace(plain, breakthrough=lambda w: 0.0)
+    a, b = pr.solve(plain, steps=[10]), pr.solve(zero, steps=[10])
+    for name in ("value", "win_probability", "tie_probability", "expected_duration"):
+        np.testing.assert_array_equal(getattr(a.grid, name), getattr(b.grid, name), err_msg=name)
+    assert a.contested_gap(0.5) == b.contested_gap(0.5)
