@@ -2,9 +2,10 @@
 
 1. Deterministic race, perfect monitoring: a firm with an arbitrarily small lead
    preempts its rival (ε-preemption).
-2. Random discovery: ε-preemption can occur when leapfrogging is impossible. In the
-   Poisson race with a participation cost, the firm one stage behind drops out, so
-   it can never become the leader.
+2. Random discovery: ε-preemption can occur when leapfrogging is impossible. With a
+   breakthrough hazard that grows with experience, the deterministic race with a short
+   lag leaves the firm behind idle (it never becomes the leader, though discovery keeps
+   its win probability positive); Poisson accumulation with the same hazards does not.
 3. A multi-stage race with no participation cost allows leapfrogging: the follower
    always invests and overtakes with positive probability.
 4. An information lag restores competition in the deterministic race: leads below a
@@ -20,6 +21,8 @@ import itertools
 import math
 
 import patentrace as pr
+from patentrace import chain
+from patentrace.lattice import open_states, remaining
 from patentrace.plot import contested_gap_figure
 
 QUADRATIC = pr.costs.Quadratic(scale=1.0)
@@ -39,18 +42,54 @@ def claim_1() -> None:
     print("   -> epsilon-preemption: the leader runs the lone firm's path, the follower never invests.\n")
 
 
+def discovery(w: float) -> float:
+    """The breakthrough hazard at experience w: random discovery that grows with experience."""
+    return 0.02 + 0.4 * w * w
+
+
 def claim_2() -> None:
-    race = pr.Race(stages=2, prize=1.0, discount=0.05, cost=pr.costs.Quadratic(scale=1.0, linear=0.3))
-    eq = pr.solve(race)
-    report = pr.leapfrog(eq, state=(1, 0))
-    print("2. Random discovery (Poisson race, 2 stages, participation cost 0.3)")
-    print(f"   level start: both invest {eq.effort[0, 0, 0]:.4f}; one stage behind, the follower invests "
-          f"{eq.effort[1, 1, 0]:.4f}")
-    print(f"   follower's leapfrog probability {report.leapfrog_probability}, epsilon-preemption: "
-          f"{report.epsilon_preemption}")
-    assert eq.effort[0, 0, 0] > 0.0 and eq.effort[1, 1, 0] == 0.0
-    assert report.epsilon_preemption and report.can_leapfrog is False
-    print("   -> a one-stage lead is decisive: leapfrogging is impossible, and epsilon-preemption holds.\n")
+    print("2. Random discovery: a breakthrough hazard b(w) = 0.02 + 0.4 w^2 on top of reaching w = 1")
+    print("   (a) deterministic accumulation, speed cap 2, 20 experience cells; the leader at w = 0.5.")
+    print("       Perfect monitoring is approached by shrinking the lag (lag 0 has no solver with b).")
+    print(f"   {'lag':>7} {'lead':>5} {'follower invests':>17} {'follower wins':>14} {'can ever lead':>14}")
+    preempted = []
+    for lag in (0.4, 0.2, 0.1, 0.05):
+        race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=QUADRATIC, lag=lag, max_speed=2.0,
+                                    breakthrough=discovery)
+        eq = pr.solve(race, steps=[20], verify=True)
+        grid = eq.grid
+        left_0, left_1 = remaining(grid.model.stages)
+        ahead = open_states(grid.model.stages) & (left_1 < left_0)  # firm 1 strictly ahead in experience
+        can_lead = chain.period_reachable(grid.model, grid.strategy, ahead)  # a win by discovery does not count
+        for lead in (0.05, 0.2):
+            i, j = eq.cell(0.5), eq.cell(0.5 - lead)
+            invests = 1.0 - float(eq.strategy(0.5, 0.5 - lead)[1][0])
+            wins = float(grid.win_probability[1, i, j])
+            print(f"   {lag:7.2f} {lead:5.2f} {invests:17.4f} {wins:14.4f} {bool(can_lead[i, j])!s:>14}")
+            assert wins > 0.0  # discovery keeps the follower's chance positive whatever it does
+            if invests == 0.0:
+                assert not can_lead[i, j]
+                preempted.append((lag, lead, wins))
+    assert any(lag == 0.05 and lead == 0.05 for lag, lead, _ in preempted)
+    print("   (b) Poisson accumulation: N stages, the same hazard b(i / N) while at stage i, cost a x^2 / 2,")
+    print("       a = 1/N^2; the leader at stage N/2, the follower one stage behind.")
+    print(f"   {'N':>7} {'':>5} {'follower invests':>17} {'follower wins':>14} {'can ever lead':>14}")
+    for n in (5, 10, 20):
+        race = pr.Race(stages=n, prize=1.0, discount=0.1, cost=pr.costs.Quadratic(scale=1.0 / n**2),
+                       breakthrough=[discovery(i / n) for i in range(n)])
+        eq = pr.solve(race, verify=True)
+        left_0, left_1 = remaining(race.stages)
+        ahead = open_states(race.stages) & (left_1 < left_0)
+        i, j = n // 2, n // 2 - 1
+        can_lead = bool(chain.reachable(eq.hazard, ahead)[i, j])
+        print(f"   {n:7d} {'':>5} {eq.effort[1, i, j]:17.4f} {eq.win_probability[1, i, j]:14.4f} {can_lead!s:>14}")
+        assert eq.effort[1, i, j] > 0.0 and can_lead
+    lag, lead, wins = preempted[0]
+    print(f"   -> With deterministic accumulation and a short lag (here from lag {lag} and lead {lead} on) the firm")
+    print("      behind stops investing and can never become the leader, yet it still wins with positive")
+    print(f"      probability ({wins:.4f}) through random discovery: epsilon-preemption with leapfrogging impossible.")
+    print("      With Poisson accumulation and the same discovery hazards the firm behind keeps investing and")
+    print("      can overtake, as in claim 3.\n")
 
 
 def claim_3() -> None:

@@ -7,6 +7,10 @@ states before the race ends obeys (SPEC.md §4)
     U(i, j) = [h_1 U(i+1, j) + h_2 U(i, j+1)] / (h_1 + h_2),
 
 and the expected time to the end obeys ``E = [1 + h_1 E(i+1, j) + h_2 E(i, j+1)] / (h_1 + h_2)``.
+With breakthroughs (SPEC.md §1), outright-win hazards ``b_1, b_2`` end the race
+from the state itself: every denominator gains ``b_1 + b_2``, and firm ``k``'s win
+probability gains ``b_k`` in the numerator. The ``breakthrough`` arguments (shape
+of ``hazard``) default to None, which is exactly the race without them.
 Both are solved backwards over the steps of a :class:`~patentrace.lattice.Layout`
 (many races at once in the ``*_flat`` functions; one race, as arrays of shape
 ``(2, N1 + 1, N2 + 1)``, in the others). A state where both hazards are zero is a
@@ -53,8 +57,23 @@ def _single(hazard: FloatArray) -> Layout:
     return Layout.of([(hazard.shape[1] - 1, hazard.shape[2] - 1)])
 
 
-def hitting_probability_flat(layout: Layout, hazard: FloatArray, target: BoolArray) -> FloatArray:
+def _total(hazard: FloatArray, breakthrough: FloatArray | None, here: NDArray[np.intp]) -> FloatArray:
+    """``h_1 + h_2`` (+ ``b_1 + b_2``) at the states ``here``: the rate at which anything happens."""
+    total = hazard[0, here] + hazard[1, here]
+    if breakthrough is not None:
+        total = total + breakthrough[0, here] + breakthrough[1, here]
+    return np.asarray(total, dtype=float)
+
+
+def hitting_probability_flat(
+    layout: Layout, hazard: FloatArray, target: BoolArray, breakthrough: FloatArray | None = None,
+    credited: int | None = None,
+) -> FloatArray:
     """Probability of ever reaching ``target``, for flat arrays of a layout (see :func:`hitting_probability`).
+
+    A breakthrough ends the race without reaching any state, so it adds to the
+    denominator; the breakthrough of firm ``credited`` (if given) counts as reaching
+    ``target`` (a win counts as getting ahead).
 
     Examples
     --------
@@ -69,14 +88,18 @@ def hitting_probability_flat(layout: Layout, hazard: FloatArray, target: BoolArr
     reach = target.astype(float)
     for step in layout.steps:
         h1, h2 = hazard[0, step.here], hazard[1, step.here]
-        total = h1 + h2
+        total = _total(hazard, breakthrough, step.here)
         moving = h1 * reach[step.after_first] + h2 * reach[step.after_second]
+        if breakthrough is not None and credited is not None:
+            moving = moving + breakthrough[credited, step.here]
         average = np.divide(moving, total, out=np.zeros_like(total), where=total > 0.0)
         reach[step.here] = np.where(target[step.here], 1.0, average)
     return reach
 
 
-def hitting_probability(hazard: FloatArray, target: BoolArray) -> FloatArray:
+def hitting_probability(
+    hazard: FloatArray, target: BoolArray, breakthrough: FloatArray | None = None, credited: int | None = None
+) -> FloatArray:
     """Probability of ever reaching ``target`` from each state of one race.
 
     Parameters
@@ -85,6 +108,10 @@ def hitting_probability(hazard: FloatArray, target: BoolArray) -> FloatArray:
         Both firms' hazards at every state (zero at terminal states).
     target : ndarray of bool, shape (N1 + 1, N2 + 1)
         The states to reach; terminal states outside it count as missing it.
+    breakthrough : ndarray, shape (2, N1 + 1, N2 + 1), optional
+        Outright-win hazards ``b_k`` at every state (zero at terminal states).
+    credited : int, optional
+        The firm whose breakthrough counts as reaching ``target``.
 
     Returns
     -------
@@ -99,12 +126,22 @@ def hitting_probability(hazard: FloatArray, target: BoolArray) -> FloatArray:
     >>> float(hitting_probability(hazard, target)[0, 0])
     0.25
     """
-    flat = hitting_probability_flat(_single(hazard), hazard.reshape(2, -1), target.ravel())
+    flat = hitting_probability_flat(_single(hazard), hazard.reshape(2, -1), target.ravel(), _flat(breakthrough),
+                                    credited)
     return flat.reshape(target.shape)
 
 
-def reachable_flat(layout: Layout, hazard: FloatArray, target: BoolArray) -> BoolArray:
+def _flat(breakthrough: FloatArray | None) -> FloatArray | None:
+    return None if breakthrough is None else breakthrough.reshape(2, -1)
+
+
+def reachable_flat(
+    layout: Layout, hazard: FloatArray, target: BoolArray, breakthrough: FloatArray | None = None,
+    credited: int | None = None,
+) -> BoolArray:
     """Whether ``target`` can be reached, for flat arrays of a layout (see :func:`reachable`).
+
+    A positive breakthrough hazard of firm ``credited`` reaches the target from its state.
 
     Examples
     --------
@@ -121,10 +158,14 @@ def reachable_flat(layout: Layout, hazard: FloatArray, target: BoolArray) -> Boo
         first = (hazard[0, step.here] > 0.0) & reach[step.after_first]
         second = (hazard[1, step.here] > 0.0) & reach[step.after_second]
         reach[step.here] = target[step.here] | first | second
+        if breakthrough is not None and credited is not None:
+            reach[step.here] |= breakthrough[credited, step.here] > 0.0
     return reach
 
 
-def reachable(hazard: FloatArray, target: BoolArray) -> BoolArray:
+def reachable(
+    hazard: FloatArray, target: BoolArray, breakthrough: FloatArray | None = None, credited: int | None = None
+) -> BoolArray:
     """Whether ``target`` can be reached at all: some path has positive hazards at every step.
 
     The exact counterpart of ``hitting_probability(...) > 0``, which a product of
@@ -138,10 +179,11 @@ def reachable(hazard: FloatArray, target: BoolArray) -> BoolArray:
     >>> bool(reachable(hazard, target)[0, 0])
     True
     """
-    return reachable_flat(_single(hazard), hazard.reshape(2, -1), target.ravel()).reshape(target.shape)
+    flat = reachable_flat(_single(hazard), hazard.reshape(2, -1), target.ravel(), _flat(breakthrough), credited)
+    return flat.reshape(target.shape)
 
 
-def win_probability_flat(layout: Layout, hazard: FloatArray) -> FloatArray:
+def win_probability_flat(layout: Layout, hazard: FloatArray, breakthrough: FloatArray | None = None) -> FloatArray:
     """Each firm's probability of winning, for flat arrays of a layout (see :func:`win_probability`).
 
     Examples
@@ -157,13 +199,14 @@ def win_probability_flat(layout: Layout, hazard: FloatArray) -> FloatArray:
     n1, n2 = layout.stages[race, 0], layout.stages[race, 1]
     first_won = (i == n1) & (j < n2)
     second_won = (j == n2) & (i < n1)
-    win = np.stack([hitting_probability_flat(layout, hazard, first_won),
-                    hitting_probability_flat(layout, hazard, second_won)])
+    # With breakthroughs W_k = [h_1 W_k(i+1, j) + h_2 W_k(i, j+1) + b_k] / (h_1 + h_2 + b_1 + b_2), SPEC.md §1.
+    win = np.stack([hitting_probability_flat(layout, hazard, first_won, breakthrough, 0),
+                    hitting_probability_flat(layout, hazard, second_won, breakthrough, 1)])
     win[:, (i == n1) & (j == n2)] = 0.5
     return win
 
 
-def win_probability(hazard: FloatArray) -> FloatArray:
+def win_probability(hazard: FloatArray, breakthrough: FloatArray | None = None) -> FloatArray:
     """Each firm's probability of winning, shape ``(2, N1 + 1, N2 + 1)``.
 
     Terminal states hold 1 for the winner and 0 for the loser; the unreachable
@@ -175,11 +218,14 @@ def win_probability(hazard: FloatArray) -> FloatArray:
     >>> hazard = np.zeros((2, 2, 2)); hazard[:, 0, 0] = (1.0, 3.0)   # one stage each, rates 1 and 3
     >>> win_probability(hazard)[:, 0, 0].tolist()
     [0.25, 0.75]
+    >>> jump = np.zeros((2, 2, 2)); jump[:, 0, 0] = (1.0, 0.0)      # firm 0 breaks through at rate 1
+    >>> win_probability(hazard, jump)[:, 0, 0].tolist()            # (1 + 1) / 5, 3 / 5
+    [0.4, 0.6]
     """
-    return win_probability_flat(_single(hazard), hazard.reshape(2, -1)).reshape(hazard.shape)
+    return win_probability_flat(_single(hazard), hazard.reshape(2, -1), _flat(breakthrough)).reshape(hazard.shape)
 
 
-def expected_duration_flat(layout: Layout, hazard: FloatArray) -> FloatArray:
+def expected_duration_flat(layout: Layout, hazard: FloatArray, breakthrough: FloatArray | None = None) -> FloatArray:
     """Expected time until a firm wins, for flat arrays of a layout (see :func:`expected_duration`).
 
     Examples
@@ -194,7 +240,7 @@ def expected_duration_flat(layout: Layout, hazard: FloatArray) -> FloatArray:
     duration = np.zeros(layout.size)
     for step in layout.steps:
         h1, h2 = hazard[0, step.here], hazard[1, step.here]
-        total = h1 + h2
+        total = _total(hazard, breakthrough, step.here)
         # 0 * inf is 0 here: a move that never happens adds nothing.
         with np.errstate(invalid="ignore"):
             after = np.where(h1 > 0.0, h1 * duration[step.after_first], 0.0)
@@ -204,7 +250,7 @@ def expected_duration_flat(layout: Layout, hazard: FloatArray) -> FloatArray:
     return duration
 
 
-def expected_duration(hazard: FloatArray) -> FloatArray:
+def expected_duration(hazard: FloatArray, breakthrough: FloatArray | None = None) -> FloatArray:
     """Expected time until a firm wins, shape ``(N1 + 1, N2 + 1)``; ``inf`` where the race may stall.
 
     Examples
@@ -214,7 +260,8 @@ def expected_duration(hazard: FloatArray) -> FloatArray:
     >>> float(expected_duration(hazard)[0, 0])    # 1 / (1 + 3)
     0.25
     """
-    return expected_duration_flat(_single(hazard), hazard.reshape(2, -1)).reshape(hazard.shape[1:])
+    flat = expected_duration_flat(_single(hazard), hazard.reshape(2, -1), _flat(breakthrough))
+    return flat.reshape(hazard.shape[1:])
 
 
 def period_hitting_probability(

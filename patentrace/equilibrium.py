@@ -261,6 +261,7 @@ class Equilibrium:
                 "discount": race.discount,
                 "cost": [repr(c) for c in race.cost],
                 "productivity": [list(p) for p in race.productivity],
+                "breakthrough": [list(b) for b in race.breakthrough],
             },
             "effort": self.effort.tolist(),
             "hazard": self.hazard.tolist(),
@@ -484,7 +485,8 @@ class LaggedEquilibrium:
         return {
             "model": {"type": "LaggedRace", "stages": list(self.model.stages), "prize": self.model.prize,
                       "loser_prize": self.model.loser_prize, "discount": self.model.discount,
-                      "lag": self.model.lag, "tie": self.model.tie},
+                      "lag": self.model.lag, "tie": self.model.tie,
+                      "breakthrough": [list(b) for b in self.model.breakthrough]},
             "strategy": [self.strategy[0].tolist(), self.strategy[1].tolist()],
             "value": self.value.tolist(),
             "win_probability": self.win_probability.tolist(),

@@ -10,6 +10,15 @@ the HJB ``r V = -c(x) + lambda x (A - V) + h (B - V)`` solved for ``V``. Its
 maximiser is the best response of SPEC equation (1). Solvers use these to build
 an equilibrium; :meth:`patentrace.Equilibrium.verify` uses them to check one.
 
+Breakthroughs (SPEC.md §1): with own and rival outright-win hazards ``b, b'`` the
+HJB gains ``b (P - V) + b' (L - V)``. Every function takes them as keyword
+arguments that default to 0, entering as additive terms that are exactly 0 then.
+Written with ``R = r + b + b'`` and ``K = (b P + b' L) / R`` the HJB reads
+``R (V - K) = -c + h_own ((A - K) - (V - K)) + h ((B - K) - (V - K))``: the state
+game without breakthroughs at discount ``R`` with every value shifted by ``K``
+(:func:`breakthrough_shift`). The solvers use that form; verification uses the
+direct one.
+
 Examples
 --------
 >>> from patentrace.costs import Quadratic
@@ -24,7 +33,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from patentrace.costs import CostLike
 
-__all__ = ["best_response", "continuation", "flow_value", "hjb_residual"]
+__all__ = ["best_response", "breakthrough_shift", "continuation", "flow_value", "hjb_residual"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -58,6 +67,34 @@ def continuation(value: FloatArray, i: IntArray, j: IntArray) -> tuple[FloatArra
     return own_next, rival_next
 
 
+def breakthrough_shift(
+    discount: ArrayLike,
+    own_breakthrough: ArrayLike,
+    rival_breakthrough: ArrayLike,
+    prize: ArrayLike,
+    loser_prize: ArrayLike,
+) -> tuple[FloatArray, FloatArray]:
+    """Effective discount ``R = r + b + b'`` and value shift ``K = (b P + b' L) / R`` (SPEC.md §1).
+
+    With breakthroughs a state's game is the game without them at discount ``R``,
+    with the continuation values ``A - K``, ``B - K`` and the value ``V - K``. With
+    ``b = b' = 0``: ``R`` is ``r`` and ``K`` is 0, exactly.
+
+    Examples
+    --------
+    >>> effective, shift = breakthrough_shift(0.1, 0.3, 0.1, 1.0, 0.0)
+    >>> round(float(effective), 12), round(float(shift), 12)
+    (0.5, 0.6)
+    >>> [float(v) for v in breakthrough_shift(0.1, 0.0, 0.0, 1.0, 0.0)]
+    [0.1, 0.0]
+    """
+    b_own = np.asarray(own_breakthrough, dtype=float)
+    b_rival = np.asarray(rival_breakthrough, dtype=float)
+    effective = np.asarray(discount, dtype=float) + b_own + b_rival
+    shift = (b_own * np.asarray(prize, dtype=float) + b_rival * np.asarray(loser_prize, dtype=float)) / effective
+    return np.asarray(effective), np.asarray(shift)
+
+
 def best_response(
     cost: CostLike,
     productivity: ArrayLike,
@@ -65,10 +102,18 @@ def best_response(
     rival_next: ArrayLike,
     rival_hazard: ArrayLike,
     discount: ArrayLike,
+    *,
+    own_breakthrough: ArrayLike = 0.0,
+    rival_breakthrough: ArrayLike = 0.0,
+    prize: ArrayLike = 0.0,
+    loser_prize: ArrayLike = 0.0,
 ) -> FloatArray:
     """Best response of SPEC equation (1) to a rival hazard.
 
-    ``c'(x)(r + lambda x + h)/lambda - c(x) = r A + h (A - B)``, solved by the cost.
+    ``c'(x)(r + lambda x + h)/lambda - c(x) = r A + h (A - B)``, solved by the cost;
+    with breakthroughs ``b, b'`` (keywords, default 0) the form of SPEC.md §1
+    "Breakthroughs": ``r`` becomes ``r + b + b'`` and ``b P + b' L`` is subtracted
+    from the right side, which may then be negative (the firm idles).
 
     Examples
     --------
@@ -79,8 +124,11 @@ def best_response(
     lam = np.asarray(productivity, dtype=float)
     a = np.asarray(own_next, dtype=float)
     h = np.asarray(rival_hazard, dtype=float)
-    r = np.asarray(discount, dtype=float)
+    b_own = np.asarray(own_breakthrough, dtype=float)
+    b_rival = np.asarray(rival_breakthrough, dtype=float)
+    r = np.asarray(discount, dtype=float) + b_own + b_rival
     target = r * a + h * (a - np.asarray(rival_next, dtype=float))
+    target = target - b_own * np.asarray(prize, dtype=float) - b_rival * np.asarray(loser_prize, dtype=float)
     return cost.best_response(target, (r + h) / lam)
 
 
@@ -92,8 +140,16 @@ def flow_value(
     rival_next: ArrayLike,
     rival_hazard: ArrayLike,
     discount: ArrayLike,
+    *,
+    own_breakthrough: ArrayLike = 0.0,
+    rival_breakthrough: ArrayLike = 0.0,
+    prize: ArrayLike = 0.0,
+    loser_prize: ArrayLike = 0.0,
 ) -> FloatArray:
     """Value of exerting ``effort`` now, then the continuation: ``[-c + h A + h' B] / (r + h + h')``.
+
+    With breakthroughs (keywords, default 0; SPEC.md §1):
+    ``[-c + h A + h' B + b P + b' L] / (r + h + h' + b + b')``.
 
     Parameters
     ----------
@@ -125,8 +181,11 @@ def flow_value(
     x = np.asarray(effort, dtype=float)
     hazard = np.asarray(productivity, dtype=float) * x
     h = np.asarray(rival_hazard, dtype=float)
+    b_own = np.asarray(own_breakthrough, dtype=float)
+    b_rival = np.asarray(rival_breakthrough, dtype=float)
     numerator = -cost.value(x) + hazard * np.asarray(own_next) + h * np.asarray(rival_next)
-    return np.asarray(numerator / (np.asarray(discount, dtype=float) + hazard + h))
+    numerator = numerator + b_own * np.asarray(prize, dtype=float) + b_rival * np.asarray(loser_prize, dtype=float)
+    return np.asarray(numerator / (np.asarray(discount, dtype=float) + hazard + h + b_own + b_rival))
 
 
 def hjb_residual(
@@ -138,8 +197,16 @@ def hjb_residual(
     rival_next: ArrayLike,
     rival_hazard: ArrayLike,
     discount: ArrayLike,
+    *,
+    own_breakthrough: ArrayLike = 0.0,
+    rival_breakthrough: ArrayLike = 0.0,
+    prize: ArrayLike = 0.0,
+    loser_prize: ArrayLike = 0.0,
 ) -> FloatArray:
     """``r V - [-c(x) + h (A - V) + h' (B - V)]`` at a given effort and value.
+
+    With breakthroughs (keywords, default 0; SPEC.md §1) the bracket gains
+    ``b (P - V) + b' (L - V)``.
 
     Examples
     --------
@@ -156,4 +223,7 @@ def hjb_residual(
     hazard = np.asarray(productivity, dtype=float) * x
     h = np.asarray(rival_hazard, dtype=float)
     flow = -cost.value(x) + hazard * (np.asarray(own_next) - v) + h * (np.asarray(rival_next) - v)
+    b_own = np.asarray(own_breakthrough, dtype=float)
+    b_rival = np.asarray(rival_breakthrough, dtype=float)
+    flow = flow + b_own * (np.asarray(prize, dtype=float) - v) + b_rival * (np.asarray(loser_prize, dtype=float) - v)
     return np.asarray(np.asarray(discount, dtype=float) * v - flow)

@@ -36,9 +36,10 @@ from patentrace.equilibrium import DeterministicEquilibrium, Equilibrium, Lagged
 from patentrace.lattice import check_state, open_states, remaining
 from patentrace.periods import FIRST_WINS, SECOND_WINS, TIE
 
-__all__ = ["LeapfrogReport", "leapfrog", "leapfrog_map", "preemption_region", "underflow_region"]
+__all__ = ["LeapfrogReport", "leapfrog", "leapfrog_map", "preemption_region", "time_to_discovery", "underflow_region"]
 
 BoolArray = NDArray[np.bool_]
+FloatArray = NDArray[np.float64]
 AnyEquilibrium = Equilibrium | LaggedEquilibrium
 
 
@@ -51,7 +52,8 @@ class LeapfrogReport:
     state : (int, int)
         The state reported on (experience ``(w1, w2)`` for a deterministic race at lag 0).
     remaining : (int, int)
-        Stages left for each firm (distance to the finish in a deterministic race at lag 0).
+        Stages left for each firm (distance to the finish in a deterministic race at lag 0;
+        expected times to discovery with ``follower_by="expected_time"``).
     follower, leader : int or None
         The firm with more (fewer) stages left; None when level.
     win_probability : (float, float)
@@ -186,7 +188,8 @@ def preemption_region(eq: AnyEquilibrium) -> BoolArray:
 
     In a :class:`~patentrace.Race`: zero effort (zeros that are only underflow,
     ``Equilibrium.underflow``, do not count). In a :class:`~patentrace.LaggedRace`: no
-    chance of advancing in the period.
+    chance of advancing in the period by its action (a breakthrough, which comes
+    whatever the firm plays, does not count as investing).
 
     Examples
     --------
@@ -197,6 +200,10 @@ def preemption_region(eq: AnyEquilibrium) -> BoolArray:
     """
     behind_0, behind_1 = _behind(eq)
     if isinstance(eq, LaggedEquilibrium):
+        if eq.model.has_breakthroughs:
+            # what the firm's own action does: a breakthrough comes whatever it plays, so it does not count
+            actions_only = replace(eq.model, breakthrough=None)
+            eq = replace(eq, model=actions_only)
         advance = eq.advance_probability()
         return np.asarray((behind_0 & (advance[0] == 0.0)) | (behind_1 & (advance[1] == 0.0)))
     idle_0 = behind_0 & (eq.effort[0] == 0.0) & ~eq.underflow[0]
@@ -205,7 +212,7 @@ def preemption_region(eq: AnyEquilibrium) -> BoolArray:
 
 
 def _chances(
-    eq: AnyEquilibrium, state: tuple[int, int], follower: int, gap: NDArray[np.intp], tolerance: float
+    eq: AnyEquilibrium, state: tuple[int, int], follower: int, gap: NDArray[Any], tolerance: float
 ) -> tuple[float, float, bool]:
     """Leapfrog and catch-up probabilities of the follower, and whether leapfrogging is possible."""
     i, j = state
@@ -217,14 +224,60 @@ def _chances(
         catch_up = float(period_hitting_probability(race, strategy, level, (*wins, TIE))[i, j])
         possible = bool(period_reachable(race, strategy, ahead, wins)[i, j])
     else:
-        leap = float(hitting_probability(eq.hazard, ahead)[i, j])
-        catch_up = float(hitting_probability(eq.hazard, level)[i, j])
-        possible = bool(reachable(eq.hazard, ahead)[i, j])
+        jump = eq.model.breakthrough_hazard()  # the follower's own breakthrough is a win: it counts
+        credited = None if jump is None else follower
+        leap = float(hitting_probability(eq.hazard, ahead, jump, credited)[i, j])
+        catch_up = float(hitting_probability(eq.hazard, level, jump, credited)[i, j])
+        possible = bool(reachable(eq.hazard, ahead, jump, credited)[i, j])
     return leap, catch_up, possible if tolerance == 0.0 else leap > tolerance
 
 
+_FOLLOWER_BY = ("distance", "expected_time")
+
+
+def time_to_discovery(eq: Equilibrium) -> FloatArray:
+    """Each firm's expected time to its own discovery at its equilibrium pace (FGST's measure, SPEC.md §4).
+
+    Firm 1 at ``(i, j)`` completes stages at its equilibrium hazards ``h_1(i', j)`` and
+    breaks through at ``b_1(i')``, with the rival held where it is:
+    ``T_1(i, j) = [1 + h_1 T_1(i+1, j)] / (h_1 + b_1)``, ``T_1(N1, j) = 0``, and
+    ``inf`` where it never moves. (The rival's moves change firm 1's pace; this
+    measure takes the pace the state offers now, the reading of "expected time
+    remaining until discovery" the library uses for ``follower_by="expected_time"``.)
+
+    Returns
+    -------
+    ndarray, shape (2, N1 + 1, N2 + 1)
+        0 where the firm has finished; the values at states where the rival has
+        finished are computed the same way.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> eq = pr.solve(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> bool(abs(time_to_discovery(eq)[0, 0, 0] - 1 / eq.hazard[0, 0, 0]) < 1e-15)
+    True
+    """
+    race = eq.model
+    jump = race.breakthrough_hazard()
+    rate_b = np.zeros_like(eq.hazard) if jump is None else jump
+    n1, n2 = race.stages
+    out = np.zeros((2, *race.shape))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for i in range(n1 - 1, -1, -1):
+            h, b = eq.hazard[0, i, :], rate_b[0, i, :]
+            later = np.where(h > 0.0, h * out[0, i + 1, :], 0.0)
+            out[0, i, :] = np.where(h + b > 0.0, (1.0 + later) / np.where(h + b > 0.0, h + b, 1.0), np.inf)
+        for j in range(n2 - 1, -1, -1):
+            h, b = eq.hazard[1, :, j], rate_b[1, :, j]
+            later = np.where(h > 0.0, h * out[1, :, j + 1], 0.0)
+            out[1, :, j] = np.where(h + b > 0.0, (1.0 + later) / np.where(h + b > 0.0, h + b, 1.0), np.inf)
+    return out
+
+
 def leapfrog(
-    eq: AnyEquilibrium | DeterministicEquilibrium, state: tuple[Any, Any], tolerance: float = 0.0
+    eq: AnyEquilibrium | DeterministicEquilibrium, state: tuple[Any, Any], tolerance: float = 0.0,
+    follower_by: str = "distance",
 ) -> LeapfrogReport:
     """The leapfrog report of SPEC.md §4 for an equilibrium at a state.
 
@@ -246,6 +299,12 @@ def leapfrog(
         a path to the lead with positive probability at every step (a product of
         tiny probabilities can underflow to 0). Pass e.g. 1e-6 to ask whether it is
         likely enough to matter.
+    follower_by : {"distance", "expected_time"}
+        Who is behind: the firm with more stages left (default), or FGST's measure,
+        the firm with the longer expected time to discovery under equilibrium play
+        (:func:`time_to_discovery`; :class:`~patentrace.Equilibrium` only). With
+        ``"expected_time"`` "ahead" and "level" in the leapfrog and catch-up
+        probabilities are measured by the same times.
 
     Returns
     -------
@@ -264,6 +323,12 @@ def leapfrog(
     >>> report.follower, report.can_leapfrog
     (0, False)
     """
+    if follower_by not in _FOLLOWER_BY:
+        raise ValueError(f"follower_by must be one of {_FOLLOWER_BY}, got {follower_by!r}")
+    if follower_by == "expected_time" and not isinstance(eq, Equilibrium):
+        raise ValueError(
+            f"follower_by='expected_time' needs a patentrace.Equilibrium (a Race), got {type(eq).__name__}"
+        )
     if isinstance(eq, DeterministicEquilibrium):
         return _deterministic_report(eq, state, tolerance)
     if not isinstance(eq, (Equilibrium, LaggedEquilibrium)):
@@ -271,9 +336,12 @@ def leapfrog(
     stages = eq.model.stages
     i, j = check_state(state, stages)
     left_0, left_1 = remaining(stages)
-    left = (int(left_0[i, j]), int(left_1[i, j]))
-    region = preemption_region(eq)
     one_ahead = open_states(stages) & (np.abs(left_0 - left_1) == 1)
+    if isinstance(eq, Equilibrium) and follower_by == "expected_time":
+        times = time_to_discovery(eq)
+        left_0, left_1 = times[0], times[1]
+    left = (left_0[i, j].item(), left_1[i, j].item())
+    region = preemption_region(eq)
     epsilon = bool(one_ahead.any() and np.all(region[one_ahead]))
     win = (float(eq.win_probability[0, i, j]), float(eq.win_probability[1, i, j]))
     tie = float(eq.tie_probability[i, j]) if isinstance(eq, LaggedEquilibrium) else 0.0
@@ -368,6 +436,8 @@ def leapfrog_map(eq: AnyEquilibrium, quantity: str = "leapfrog_probability") -> 
             target = gap < 0 if quantity == "leapfrog_probability" else gap <= 0
             values = period_hitting_probability(eq.model, eq.strategy, target, ends)
         else:
-            values = hitting_probability(eq.hazard, gap < 0 if quantity == "leapfrog_probability" else gap <= 0)
+            jump = eq.model.breakthrough_hazard()
+            target = gap < 0 if quantity == "leapfrog_probability" else gap <= 0
+            values = hitting_probability(eq.hazard, target, jump, None if jump is None else follower)
         out[behind] = values[behind]
     return np.ma.masked_array(out, mask=~(opened & (left_0 != left_1)))

@@ -122,10 +122,15 @@ class Race:
         ``i`` (a learning curve). None means 1 everywhere; one sequence of length
         ``max(N1, N2)`` is shared by both firms (firm ``k`` uses its first ``N_k``
         entries); a pair gives each firm ``N_k`` entries.
+    breakthrough : None, sequence, or pair of sequences
+        ``b_k(i) >= 0``: while firm ``k`` has completed ``i`` stages it wins
+        outright at rate ``b_k(i)``, whatever its effort (FGST's random discovery,
+        SPEC.md §1 "Breakthroughs"). Same shapes as ``productivity``; None means 0
+        everywhere, and a race with ``b = 0`` is the race without breakthroughs.
 
     Attributes
     ----------
-    stages, cost, productivity
+    stages, cost, productivity, breakthrough
         Always normalised to pairs, one entry per firm.
 
     Examples
@@ -145,6 +150,7 @@ class Race:
     cost: Any
     loser_prize: float = 0.0
     productivity: Any = None
+    breakthrough: Any = None
 
     def __post_init__(self) -> None:
         stages, prize, discount, loser_prize = _race_basics(self.stages, self.prize, self.discount, self.loser_prize)
@@ -163,6 +169,57 @@ class Race:
         object.__setattr__(self, "loser_prize", loser_prize)
         object.__setattr__(self, "cost", costs)
         object.__setattr__(self, "productivity", productivity)
+        breakthrough = _stage_rates("breakthrough", self.breakthrough, stages, allow_zero=True)
+        object.__setattr__(self, "breakthrough", breakthrough)
+
+    @property
+    def has_breakthroughs(self) -> bool:
+        """Whether some breakthrough hazard ``b_k(i)`` is positive (SPEC.md §1).
+
+        Examples
+        --------
+        >>> from patentrace.costs import Quadratic
+        >>> Race(stages=2, prize=1.0, discount=0.1, cost=Quadratic()).has_breakthroughs
+        False
+        >>> Race(stages=2, prize=1.0, discount=0.1, cost=Quadratic(), breakthrough=[0.0, 0.2]).has_breakthroughs
+        True
+        """
+        return any(v > 0.0 for rates in self.breakthrough for v in rates)
+
+    def breakthrough_array(self, firm: int) -> NDArray[np.float64]:
+        """``b_firm(i)`` for ``i = 0 .. N_firm - 1`` as an array (SPEC.md §1, "Breakthroughs").
+
+        Examples
+        --------
+        >>> from patentrace.costs import Quadratic
+        >>> race = Race(stages=(3, 2), prize=1.0, discount=0.1, cost=Quadratic(), breakthrough=[0.0, 0.1, 0.2])
+        >>> race.breakthrough_array(0).tolist(), race.breakthrough_array(1).tolist()
+        ([0.0, 0.1, 0.2], [0.0, 0.1])
+        >>> Race(stages=2, prize=1.0, discount=0.1, cost=Quadratic(), breakthrough=[0.1, -0.2])
+        Traceback (most recent call last):
+        ...
+        ValueError: breakthrough[0][1] must be >= 0, got -0.2
+        """
+        return np.asarray(self.breakthrough[firm], dtype=float)
+
+    def breakthrough_hazard(self) -> NDArray[np.float64] | None:
+        """``b_k`` at every state, shape ``(2, N1 + 1, N2 + 1)``; None without breakthroughs (SPEC.md §1).
+
+        The entries are 0 once firm ``k`` has finished.
+
+        Examples
+        --------
+        >>> from patentrace.costs import Quadratic
+        >>> race = Race(stages=(1, 2), prize=1.0, discount=0.1, cost=Quadratic(), breakthrough=[0.1, 0.3])
+        >>> race.breakthrough_hazard()[1].tolist()
+        [[0.1, 0.3, 0.0], [0.1, 0.3, 0.0]]
+        """
+        if not self.has_breakthroughs:
+            return None
+        out = np.zeros((2, *self.shape))
+        out[0, : self.stages[0], :] = self.breakthrough_array(0)[:, None]
+        out[1, :, : self.stages[1]] = self.breakthrough_array(1)[None, :]
+        return out
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -334,6 +391,13 @@ class LaggedRace:
         progress, the firm that would cross first at constant speed within the
         period wins (the one with the smaller ``stages left / stages advanced``;
         equal times split).
+    breakthrough : None, sequence, or pair of sequences
+        ``q_k(i)`` in ``[0, 1]``: the probability that firm ``k``, having completed
+        ``i`` stages, wins outright in a period whatever its action (random discovery,
+        SPEC.md §1 "Breakthroughs", in periods). It acts as an advance to the finish
+        line, so two crossings in one period go to the tie rule (with ``"first"`` a
+        breakthrough crosses at the end of the period). Same shapes as ``Race``'s
+        ``productivity``; None means 0 everywhere.
 
     Examples
     --------
@@ -350,9 +414,17 @@ class LaggedRace:
     actions: Any
     loser_prize: float = 0.0
     tie: Any = "split"
+    breakthrough: Any = None
 
     def __post_init__(self) -> None:
         stages, prize, discount, loser_prize = _race_basics(self.stages, self.prize, self.discount, self.loser_prize)
+        breakthrough = _stage_rates("breakthrough", self.breakthrough, stages, allow_zero=True)
+        for firm, rates in enumerate(breakthrough):
+            for i, q in enumerate(rates):
+                if q > 1.0:
+                    raise ValueError(f"breakthrough[{firm}][{i}] is a probability per period: must be in [0, 1], "
+                                     f"got {q!r}")
+        object.__setattr__(self, "breakthrough", breakthrough)
         lag = finite_real("lag", self.lag)
         if lag <= 0.0:
             raise ValueError(f"lag must be > 0 (the length of a period), got {lag!r}")
@@ -384,6 +456,19 @@ class LaggedRace:
         ([2, 2], [0.0, 0.25])
         """
         return self.actions  # type: ignore[no-any-return]
+
+    @property
+    def has_breakthroughs(self) -> bool:
+        """Whether some breakthrough probability ``q_k(i)`` is positive.
+
+        Examples
+        --------
+        >>> work = Action(0.2, {1: 0.5, 0: 0.5})
+        >>> lucky = LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work], breakthrough=[0.1])
+        >>> lucky.has_breakthroughs
+        True
+        """
+        return any(v > 0.0 for rates in self.breakthrough for v in rates)
 
     @property
     def discount_factor(self) -> float:
@@ -468,8 +553,12 @@ class LaggedRace:
                     menu.append(Action(cost=float(cost.value(x)) * per_unit, progress=progress))
                 stages.append(tuple(menu))
             menus.append(tuple(stages))
+        # A breakthrough at rate b within a period of length lag: probability 1 - exp(-b lag).
+        breakthrough = None
+        if race.has_breakthroughs:
+            breakthrough = tuple([-math.expm1(-b * lag) for b in rates] for rates in race.breakthrough)
         return cls(stages=race.stages, prize=race.prize, lag=lag, discount=race.discount,
-                   actions=(menus[0], menus[1]), loser_prize=race.loser_prize, tie=tie)
+                   actions=(menus[0], menus[1]), loser_prize=race.loser_prize, tie=tie, breakthrough=breakthrough)
 
 
 def _sequence(name: str, value: Any) -> Sequence[Any]:
@@ -510,6 +599,12 @@ class DeterministicRace:
         A cap ``x_max > 0`` on speed, or None for no cap.
     loser_prize : float
         ``L <= P`` (default 0).
+    breakthrough : callable or None
+        ``b(w) >= 0``: the hazard of an outright discovery at experience ``w``, on top
+        of reaching ``w = 1`` (FGST's random discovery; SPEC.md §1 "Breakthroughs").
+        It needs ``lag > 0``: the race is then solved on experience grids through
+        :meth:`lagged`, where a period at cell ``i`` breaks through with probability
+        ``1 - exp(-b(i / steps) lag)``. Perfect monitoring is approached by small lags.
 
     Examples
     --------
@@ -530,9 +625,13 @@ class DeterministicRace:
     lag: float = 0.0
     max_speed: float | None = None
     loser_prize: float = 0.0
+    breakthrough: Any = None
 
     def __post_init__(self) -> None:
         _, prize, discount, loser_prize = _race_basics(1, self.prize, self.discount, self.loser_prize)
+        if self.breakthrough is not None and not callable(self.breakthrough):
+            raise TypeError(f"breakthrough must be None or a callable b(w) >= 0 of experience w in [0, 1], "
+                            f"got {self.breakthrough!r}")
         if loser_prize < 0.0:
             raise ValueError(f"loser_prize must be >= 0 and <= prize ({prize!r}), got {loser_prize!r}")
         if not isinstance(self.cost, Cost):
@@ -549,9 +648,39 @@ class DeterministicRace:
             max_speed = finite_real("max_speed", max_speed)
             if max_speed <= 0.0:
                 raise ValueError(f"max_speed must be > 0 and finite, or None for no cap, got {max_speed!r}")
+        if self.breakthrough is not None:
+            if lag == 0.0:
+                raise ValueError("breakthrough needs lag > 0: the race with random discovery is solved on experience "
+                                 "grids in periods (use a small lag for near-perfect monitoring)")
+            self.breakthrough_hazard(np.linspace(0.0, 1.0, 11))  # refuse a bad b(w) now, not inside a solver
         for name, value in (("prize", prize), ("discount", discount), ("lag", lag), ("max_speed", max_speed),
                             ("loser_prize", loser_prize)):
             object.__setattr__(self, name, value)
+
+    def breakthrough_hazard(self, w: Any) -> NDArray[np.float64]:
+        """``b(w)`` at experience levels ``w`` (0 without breakthroughs), checked finite and ``>= 0``.
+
+        Examples
+        --------
+        >>> from patentrace.costs import Quadratic
+        >>> race = DeterministicRace(prize=1.0, discount=0.1, cost=Quadratic(), lag=0.2, breakthrough=lambda w: 0.1 * w)
+        >>> race.breakthrough_hazard([0.0, 0.5]).tolist()
+        [0.0, 0.05]
+        >>> DeterministicRace(prize=1.0, discount=0.1, cost=Quadratic(), lag=0.2, breakthrough=lambda w: w - 0.5)
+        Traceback (most recent call last):
+        ...
+        ValueError: breakthrough b(w) must be finite and >= 0 for w in [0, 1], got b(0.0) = -0.5
+        """
+        levels = np.atleast_1d(np.asarray(w, dtype=float))
+        if self.breakthrough is None:
+            return np.zeros(levels.shape)
+        out = np.array([self.breakthrough(float(v)) for v in levels], dtype=float)
+        bad = ~np.isfinite(out) | (out < 0.0)
+        if bad.any():
+            k = int(np.argmax(bad))
+            raise ValueError(f"breakthrough b(w) must be finite and >= 0 for w in [0, 1], "
+                             f"got b({float(levels[k])!r}) = {float(out[k])!r}")
+        return out
 
     def period_cost(self, speed: float) -> float:
         """What running at ``speed`` for one whole period costs, discounted to its start.
@@ -614,5 +743,8 @@ class DeterministicRace:
             while self.period_cost(top * unit) <= self.prize:
                 top += 1
         menu = tuple(Action(cost=self.period_cost(s * unit), progress={s: 1.0}) for s in range(top + 1))
+        breakthrough = None
+        if self.breakthrough is not None:  # a discovery within the period at cell i: 1 - exp(-b(i / n) lag)
+            breakthrough = (-np.expm1(-self.breakthrough_hazard(np.arange(n) / n) * self.lag)).tolist()
         return LaggedRace(stages=n, prize=self.prize, lag=self.lag, discount=self.discount, actions=menu,
-                          loser_prize=self.loser_prize, tie="first")
+                          loser_prize=self.loser_prize, tie="first", breakthrough=breakthrough)

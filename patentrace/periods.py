@@ -63,13 +63,24 @@ def progress_matrix(race: LaggedRace, firm: int, stage: int) -> FloatArray:
     >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
     >>> progress_matrix(race, 0, 0).tolist()     # rows: work, shirk; columns: advance 0, 1
     [[0.5, 0.5], [1.0, 0.0]]
+    >>> lucky = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk], breakthrough=[0.2])
+    >>> progress_matrix(lucky, 0, 0).tolist()    # a breakthrough with probability 0.2 crosses the line
+    [[0.4, 0.6], [0.8, 0.2]]
     """
     menu = race.menus[firm][stage]
     width = max(len(a.distribution) for a in menu)
+    q = race.breakthrough[firm][stage]
+    left = race.stages[firm] - stage
+    if q > 0.0:
+        width = max(width, left + 1)
     out = np.zeros((len(menu), width))
     for row, action in enumerate(menu):
         distribution = action.distribution
         out[row, : distribution.size] = distribution
+    if q > 0.0:
+        # A breakthrough (probability q in the period, SPEC.md §1 in periods) is an advance to the line.
+        out *= 1.0 - q
+        out[:, left] += q
     return out
 
 

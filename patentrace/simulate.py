@@ -12,7 +12,9 @@ nothing with their backward recursions.
 
 - :class:`~patentrace.Race` (SPEC.md §1): at an open state the next event comes
   after an exponential holding time with rate ``h_1 + h_2``; it is firm 1's success
-  with probability ``h_1 / (h_1 + h_2)``.
+  with probability ``h_1 / (h_1 + h_2)``. With breakthroughs (SPEC.md §1) the rate is
+  ``h_1 + h_2 + b_1 + b_2`` and the event is firm ``k``'s outright win with
+  probability ``b_k`` over that rate.
 - :class:`~patentrace.LaggedRace` (SPEC.md §2): in each period every firm mixes over
   its actions and advances a random number of stages. Periods in which nobody
   moves (the self-loop) are skipped in one draw: their number is geometric with
@@ -292,18 +294,32 @@ class _ContinuousChain:
     tie_rule = None
 
     def __init__(self, eq: Equilibrium):
-        self.stages: tuple[int, int] = eq.model.stages
+        race = eq.model
+        self.stages: tuple[int, int] = race.stages
         self.hazard = np.asarray(eq.hazard)
+        self.jump = np.zeros_like(self.hazard)  # b_k at every state; 0 where firm k has finished
+        self.jump[0, : race.stages[0], :] = race.breakthrough_array(0)[:, None]
+        self.jump[1, :, : race.stages[1]] = race.breakthrough_array(1)[None, :]
 
     def rate(self, i: IntArray, j: IntArray) -> FloatArray:
-        """Rate of the next event, ``h_1 + h_2``."""
-        return np.asarray(self.hazard[0, i, j] + self.hazard[1, i, j])
+        """Rate of the next event, ``h_1 + h_2 + b_1 + b_2``."""
+        return np.asarray(self.hazard[0, i, j] + self.hazard[1, i, j] + self.jump[0, i, j] + self.jump[1, i, j])
 
     def draw(self, rng: np.random.Generator, i: IntArray, j: IntArray, rate: FloatArray) -> _Event:
-        """Holding times and advances: firm 0 succeeds with probability ``h_1 / (h_1 + h_2)``."""
+        """Holding times and advances: firm 0 succeeds with probability ``h_1 / rate``.
+
+        A breakthrough advances its firm to the finish line.
+        """
         waited = rng.standard_exponential(i.size) / rate
-        d1 = (rng.random(i.size) * rate < self.hazard[0, i, j]).astype(np.int64)
-        return waited, d1, 1 - d1
+        u = rng.random(i.size) * rate
+        h0, h1, b0 = self.hazard[0, i, j], self.hazard[1, i, j], self.jump[0, i, j]
+        d1 = (u < h0).astype(np.int64)
+        d2 = 1 - d1
+        first_jumps = (u >= h0 + h1) & (u < h0 + h1 + b0)
+        second_jumps = u >= h0 + h1 + b0
+        d1 = np.where(first_jumps, self.stages[0] - i, np.where(second_jumps, 0, d1))
+        d2 = np.where(first_jumps, 0, np.where(second_jumps, self.stages[1] - j, d2))
+        return waited, d1, d2
 
 
 class _PeriodChain:

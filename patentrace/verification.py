@@ -64,28 +64,35 @@ def _best_deviation_value(
     rival_hazard: FloatArray,
     effort: FloatArray,
     spread: float,
+    jumps: tuple[FloatArray, FloatArray, float, float],
 ) -> FloatArray:
     """Largest value ``V(x)`` (SPEC §1) over own effort, found without the first-order condition.
 
     Efforts whose marginal cost exceeds ``lambda * spread`` cannot pay, so the
     search covers ``[0, max(that, 2 * effort)]`` with a grid, then refines the
-    best grid point with a bracketed minimiser of ``-V``.
+    best grid point with a bracketed minimiser of ``-V``. ``jumps`` holds the own and
+    rival breakthrough hazards, the prize and the loser prize (SPEC §1).
     """
+    own_jump, rival_jump, prize, loser = jumps
 
-    def payoff(x: FloatArray, lam: FloatArray, a: FloatArray, b: FloatArray, h: FloatArray) -> FloatArray:
-        return hjb.flow_value(cost, x, lam, a, b, h, discount)
+    def payoff(
+        x: FloatArray, lam: FloatArray, a: FloatArray, b: FloatArray, h: FloatArray, bo: FloatArray, br: FloatArray
+    ) -> FloatArray:
+        return hjb.flow_value(cost, x, lam, a, b, h, discount, own_breakthrough=bo, rival_breakthrough=br,
+                              prize=prize, loser_prize=loser)
 
     top = np.maximum(cost.inverse_marginal(productivity * spread), 2.0 * effort)
     top = np.where(top > 0.0, top, 1.0)
     trial = top[:, None] * _SEARCH[None, :]
-    on_grid = payoff(trial, productivity[:, None], own_next[:, None], rival_next[:, None], rival_hazard[:, None])
+    on_grid = payoff(trial, productivity[:, None], own_next[:, None], rival_next[:, None], rival_hazard[:, None],
+                     own_jump[:, None], rival_jump[:, None])
     best = np.argmax(on_grid, axis=1)
     rows = np.arange(best.size)
     inner = np.clip(best, 1, _SEARCH.size - 2)
     local = elementwise.find_minimum(
-        lambda x, lam, a, b, h: -payoff(x, lam, a, b, h),
+        lambda x, lam, a, b, h, bo, br: -payoff(x, lam, a, b, h, bo, br),
         (trial[rows, inner - 1], trial[rows, inner], trial[rows, inner + 1]),
-        args=(productivity, own_next, rival_next, rival_hazard),
+        args=(productivity, own_next, rival_next, rival_hazard, own_jump, rival_jump),
     )
     refined = np.where(local.success, -np.asarray(local.f_x), -np.inf)
     return np.asarray(np.maximum(on_grid[rows, best], refined))
@@ -110,6 +117,7 @@ def deviation_gain(eq: Solved) -> FloatArray:
     i, j = np.nonzero(open_states(race.stages))
     own_next, rival_next = hjb.continuation(eq.value, i, j)
     productivity = np.stack([race.productivity_array(0)[i], race.productivity_array(1)[j]])
+    jumps = np.stack([race.breakthrough_array(0)[i], race.breakthrough_array(1)[j]])
     spread = race.prize - min(race.loser_prize, 0.0)
     gain = np.zeros_like(eq.value)
     for firm in (0, 1):
@@ -117,6 +125,7 @@ def deviation_gain(eq: Solved) -> FloatArray:
         best = _best_deviation_value(
             race.cost[firm], race.discount, productivity[firm], own_next[firm], rival_next[firm],
             eq.hazard[1 - firm][i_open], eq.effort[firm][i_open], spread,
+            (jumps[firm], jumps[1 - firm], race.prize, race.loser_prize),
         )
         gain[firm][i_open] = np.maximum(best - eq.value[firm][i_open], 0.0)
     return gain
@@ -136,12 +145,17 @@ def hjb_residual(eq: Solved) -> FloatArray:
     i, j = np.nonzero(open_states(race.stages))
     own_next, rival_next = hjb.continuation(eq.value, i, j)
     productivity = np.stack([race.productivity_array(0)[i], race.productivity_array(1)[j]])
+    jumps = np.stack([race.breakthrough_array(0)[i], race.breakthrough_array(1)[j]])
     out = np.zeros_like(eq.value)
     for firm in (0, 1):
         v, x = eq.value[firm, i, j], eq.effort[firm, i, j]
         h, h_rival = eq.hazard[firm, i, j], eq.hazard[1 - firm, i, j]
         a, b = own_next[firm], rival_next[firm]
-        raw = hjb.hjb_residual(race.cost[firm], v, x, productivity[firm], a, b, h_rival, race.discount)
+        b_own, b_rival = jumps[firm], jumps[1 - firm]
+        raw = hjb.hjb_residual(race.cost[firm], v, x, productivity[firm], a, b, h_rival, race.discount,
+                               own_breakthrough=b_own, rival_breakthrough=b_rival, prize=race.prize,
+                               loser_prize=race.loser_prize)
         size = race.discount * np.abs(v) + race.cost[firm].value(x) + h * np.abs(a - v) + h_rival * np.abs(b - v)
+        size = size + b_own * np.abs(race.prize - v) + b_rival * np.abs(race.loser_prize - v)
         out[firm, i, j] = np.abs(raw) / np.where(size > 0.0, size, 1.0)
     return out

@@ -48,4 +48,5 @@ def swapped(race: pr.Race) -> pr.Race:
         cost=race.cost[::-1],
         loser_prize=race.loser_prize,
         productivity=race.productivity[::-1],
+        breakthrough=race.breakthrough[::-1],
     )

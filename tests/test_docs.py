@@ -116,7 +116,8 @@ def test_docs_build_strictly(tmp_path):
     assert (tmp_path / "site" / "reference" / "api" / "index.html").read_text().count("patentrace.Race") > 0
 
 
-DOCTESTED_PAGES = ["tutorial.md", "howto/asymmetric.md", "howto/learning-curves.md", "howto/dropout.md"]
+DOCTESTED_PAGES = ["tutorial.md", "howto/asymmetric.md", "howto/learning-curves.md", "howto/dropout.md",
+                   "howto/breakthroughs.md"]
 
 
 @pytest.mark.parametrize("page", DOCTESTED_PAGES)

@@ -16,13 +16,15 @@ EXPECTED = {
     "multiplicity.py": ["Several equilibria appeared only in families with a loser prize", "13 equilibria;"],
     "dropout.py": ["(0, 2), (0, 3), (1, 3)", "can leapfrog:           no"],
     "figures.py": ["6 figures saved to", "dropout region: the firm behind idles at [(0, 0)"],
-    "fgst_four_claims.py": ["epsilon-preemption: True", "Figure saved to fgst_contested_gap.png",
+    "fgst_four_claims.py": ["epsilon-preemption with leapfrogging impossible", "Figure saved to fgst_contested_gap.png",
                             "the gap grows with the lag and vanishes with it"],
     "grossman_shapiro.py": ["At all 55 points", "Outside that scope: loser prize 0.3"],
     "harris_vickers.py": ["Every firm without an active rival plays exactly the single-firm policy"],
     "lippman_mccardle.py": ["43 have a follower that drops out", "the leader never drops out while the follower"],
     "later_stages.py": ["At the level states of all 120 races", "Not at every fixed lead"],
     "simulate.py": ["1000000 paths from state (0, 2)", "Every simulated frequency is within four standard errors"],
+    "doraszelski.py": ["kappa = 4: increasing dominance, increasing dominance, increasing dominance",
+                       "Figure saved to doraszelski.png"],
     "long_race.py": ["on the compiled path", "a leader facing an idle rival plays as if alone"],
 }
 
@@ -46,6 +48,13 @@ def test_lag_figure_is_drawn(tmp_path: Path):
                    capture_output=True, timeout=600)
     picture = tmp_path / "lag_experiment.png"
     pixels = plt_image.imread(picture)
+    assert pixels.shape[0] > 300 and pixels.std() > 0.05  # not blank
+
+
+def test_doraszelski_figure_is_drawn(tmp_path: Path):
+    subprocess.run([sys.executable, str(EXAMPLES / "doraszelski.py")], check=True, cwd=tmp_path,
+                   capture_output=True, timeout=600)
+    pixels = plt_image.imread(tmp_path / "doraszelski.png")
     assert pixels.shape[0] > 300 and pixels.std() > 0.05  # not blank
 
 

@@ -52,7 +52,14 @@ from patentrace.lattice import Layout
 from patentrace.models import DeterministicRace, LaggedRace, Race
 from patentrace.periods import period_game, terminal_values
 from patentrace.solvers.allroots import StateGames, find_equilibria
-from patentrace.solvers.backward import _productivity, _terminal_values, _underflow, solve_race
+from patentrace.solvers.backward import (
+    _breakthrough,
+    _productivity,
+    _terminal_values,
+    _underflow,
+    breakthrough_shift,
+    solve_race,
+)
 from patentrace.solvers.stagegame import _MAX_PAIRS, StateEquilibria, _outcome_probabilities, state_equilibria
 
 __all__ = ["solve_all"]
@@ -157,6 +164,8 @@ def _all_race(race: Race, max_equilibria: int, grid: int) -> list[Equilibrium]:
     _, i, j = layout.states
     lam = _productivity(layout, [race])
     discount = np.full(layout.size, race.discount)
+    jump = _breakthrough(layout, [race])
+    rate, shift = breakthrough_shift(layout, [race], discount, jump)
     prize, loser = np.array([race.prize]), np.array([race.loser_prize])
     cost = (race.cost[0], race.cost[1])
     value = _terminal_values(layout, prize, loser)[None]  # (paths, 2, size)
@@ -176,9 +185,9 @@ def _all_race(race: Race, max_equilibria: int, grid: int) -> list[Equilibrium]:
         game_of = game_of.reshape(paths, n)
         at = unique[:, 0].astype(np.intp)
         here = step.here[at]
-        games = StateGames(
-            own_next=unique[:, 1:3].T.copy(), rival_next=unique[:, 3:5].T.copy(),
-            productivity=lam[:, here], discount=discount[here], cost=cost,
+        games = StateGames(  # breakthroughs: discount R, values shifted by K (backward.breakthrough_shift)
+            own_next=unique[:, 1:3].T - shift[:, here], rival_next=unique[:, 3:5].T - shift[:, here],
+            productivity=lam[:, here], discount=rate[here], cost=cost,
             states=np.stack([step.i[at], step.j[at]]),
         )
         found = find_equilibria(games, grid)
@@ -198,7 +207,7 @@ def _all_race(race: Race, max_equilibria: int, grid: int) -> list[Equilibrium]:
         parent = np.asarray(rows, dtype=np.intp)
         chosen = np.stack(picks)  # (new paths, n): positions into found
         value, effort, count = value[parent], effort[parent], count[parent]
-        value[:, :, step.here] = np.moveaxis(found.value[:, chosen], 0, 1)
+        value[:, :, step.here] = np.moveaxis(found.value[:, chosen] + shift[:, step.here][:, None, :], 0, 1)
         effort[:, :, step.here] = np.moveaxis(found.effort[:, chosen], 0, 1)
         count[:, step.here] = options[parent]
     info = SolverInfo(
@@ -209,14 +218,15 @@ def _all_race(race: Race, max_equilibria: int, grid: int) -> list[Equilibrium]:
     out = []
     for path in range(value.shape[0]):
         hazard = lam * effort[path]
-        underflow = _underflow(layout, value[path], effort[path], lam, discount, cost, np.full(layout.size, race.prize))
+        underflow = _underflow(layout, value[path], effort[path], lam, rate, cost, np.full(layout.size, race.prize),
+                               shift)
         out.append(Equilibrium(
             model=race,
             effort=layout.unflatten(effort[path], 0),
             hazard=layout.unflatten(hazard, 0),
             value=layout.unflatten(value[path], 0),
-            win_probability=layout.unflatten(chain.win_probability_flat(layout, hazard), 0),
-            expected_duration=layout.unflatten(chain.expected_duration_flat(layout, hazard), 0),
+            win_probability=layout.unflatten(chain.win_probability_flat(layout, hazard, jump), 0),
+            expected_duration=layout.unflatten(chain.expected_duration_flat(layout, hazard, jump), 0),
             multiplicity=layout.unflatten(count[path], 0),
             underflow=layout.unflatten(underflow, 0),
             solver=info,

@@ -45,7 +45,7 @@ from patentrace.models import Race
 from patentrace.solvers import compiled
 from patentrace.solvers.allroots import SELECTION_RULES, StateGames, find_equilibria, select
 
-__all__ = ["single_firm", "solve_race", "solve_races"]
+__all__ = ["breakthrough_shift", "single_firm", "solve_race", "solve_races"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -203,10 +203,52 @@ def _sweep_together(first: Race, second: Race) -> bool:
 
 def _productivity(layout: Layout, races: Sequence[Race]) -> FloatArray:
     """``lambda_k`` at every flat state of the layout; 0 where firm ``k`` has finished."""
+    return _per_stage(layout, [(r.productivity_array(0), r.productivity_array(1)) for r in races])
+
+
+def _breakthrough(layout: Layout, races: Sequence[Race]) -> FloatArray | None:
+    """``b_k`` at every flat state of the layout (0 where firm ``k`` has finished); None if all are 0."""
+    if not any(r.has_breakthroughs for r in races):
+        return None
+    return _per_stage(layout, [(r.breakthrough_array(0), r.breakthrough_array(1)) for r in races])
+
+
+def breakthrough_shift(
+    layout: Layout, races: Sequence[Race], discount: FloatArray, breakthrough: FloatArray | None
+) -> tuple[FloatArray, FloatArray]:
+    """Per flat state: the effective discount ``R = r + b_1 + b_2`` and each firm's shift ``K_k``.
+
+    SPEC.md §1, "Breakthroughs": a state's game with breakthroughs is the game
+    without them at discount ``R`` with every value of firm ``k`` lowered by
+    ``K_k = (b_k P + b_o L) / R`` (:func:`patentrace.hjb.breakthrough_shift`). Without
+    breakthroughs ``R`` is ``discount`` and ``K`` is 0.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import patentrace as pr
+    >>> race = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), breakthrough=[0.2])
+    >>> layout = Layout.of([race.stages])
+    >>> rate, shift = breakthrough_shift(layout, [race], np.full(layout.size, 0.1), _breakthrough(layout, [race]))
+    >>> round(float(rate[0]), 12), np.round(shift[:, 0], 12).tolist()      # (0, 0): R = 0.5, K = 0.2 / 0.5
+    (0.5, [0.4, 0.4])
+    """
+    if breakthrough is None:
+        return discount, np.zeros((2, layout.size))
+    race = layout.states[0]
+    prize = np.array([r.prize for r in races])[race]
+    loser = np.array([r.loser_prize for r in races])[race]
+    rate, first = hjb.breakthrough_shift(discount, breakthrough[0], breakthrough[1], prize, loser)
+    _, second = hjb.breakthrough_shift(discount, breakthrough[1], breakthrough[0], prize, loser)
+    return rate, np.stack([first, second])
+
+
+def _per_stage(layout: Layout, rates: Sequence[tuple[FloatArray, FloatArray]]) -> FloatArray:
+    """A per-stage rate of each firm at every flat state of the layout; 0 where the firm has finished."""
     race, i, j = layout.states
     lam = np.zeros((2, layout.size))
     for firm, stage in ((0, i), (1, j)):
-        curves = [r.productivity_array(firm) for r in races]
+        curves = [pair[firm] for pair in rates]
         start = np.concatenate([[0], np.cumsum([len(c) for c in curves])[:-1]]).astype(np.intp)
         flat = np.concatenate(curves)
         running = stage < layout.stages[race, firm]
@@ -245,16 +287,21 @@ def _sweep(races: Sequence[Race], selection: str, grid: int) -> list[Equilibrium
     prize = np.array([r.prize for r in races])
     loser = np.array([r.loser_prize for r in races])
     lam = _productivity(layout, races)
+    jump = _breakthrough(layout, races)
+    rate, shift = breakthrough_shift(layout, races, discount, jump)
     cost = _costs(races, race)
     value = _terminal_values(layout, prize, loser)
     effort = np.zeros_like(value)
     multiplicity = np.where((i == layout.stages[race, 0]) & (j == layout.stages[race, 1]), 0, 1).astype(np.intp)
     for step in layout.steps:
+        # The state game of SPEC.md §1 at discount R with values shifted by K (both exact no-ops without
+        # breakthroughs; see breakthrough_shift).
+        here_shift = shift[:, step.here]
         games = StateGames(
-            own_next=np.stack([value[0, step.after_first], value[1, step.after_second]]),
-            rival_next=np.stack([value[0, step.after_second], value[1, step.after_first]]),
+            own_next=np.stack([value[0, step.after_first], value[1, step.after_second]]) - here_shift,
+            rival_next=np.stack([value[0, step.after_second], value[1, step.after_first]]) - here_shift,
             productivity=lam[:, step.here],
-            discount=discount[step.here],
+            discount=rate[step.here],
             cost=(_take(cost[0], step.here), _take(cost[1], step.here)),
             states=np.stack([step.i, step.j]),
             races=step.race,
@@ -262,12 +309,12 @@ def _sweep(races: Sequence[Race], selection: str, grid: int) -> list[Equilibrium
         found = find_equilibria(games, grid)
         chosen = select(found, games.productivity, selection)
         effort[:, step.here] = found.effort[:, chosen]
-        value[:, step.here] = found.value[:, chosen]
+        value[:, step.here] = found.value[:, chosen] + here_shift
         multiplicity[step.here] = found.count
     hazard = lam * effort
-    win = chain.win_probability_flat(layout, hazard)
-    duration = chain.expected_duration_flat(layout, hazard)
-    underflow = _underflow(layout, value, effort, lam, discount, cost, prize[race])
+    win = chain.win_probability_flat(layout, hazard, jump)
+    duration = chain.expected_duration_flat(layout, hazard, jump)
+    underflow = _underflow(layout, value, effort, lam, rate, cost, prize[race], shift)
     if underflow.any():
         logger.warning(
             "%d firm-states have continuation values below the float range (< %g x prize): their efforts "
@@ -309,6 +356,7 @@ def _underflow(
     discount: FloatArray,
     cost: tuple[CostLike, CostLike],
     prize: FloatArray,
+    shift: FloatArray | None = None,
 ) -> BoolArray:
     """Firm-states whose zero effort is an artefact of underflow, not a decision to idle.
 
@@ -316,18 +364,25 @@ def _underflow(
     effort with ``Q > 0`` is a positive effort below the float range (with
     ``c(x) ~ x**g``, ``g < 2``, the effort is about ``Q**(1/(g-1))``); and with
     ``c'(0) = 0`` a zero effort whose continuation values are themselves below the
-    float range is decided by rounding, not by the model.
+    float range is decided by rounding, not by the model. With breakthroughs,
+    ``discount`` is the effective rate ``R`` and ``Q`` uses the shifted values
+    ``A - K``, ``B - K`` (:func:`breakthrough_shift`).
     """
     flag = np.zeros(value.shape, dtype=bool)
     for step in layout.steps:
         here, after = step.here, (step.after_first, step.after_second)
         for firm in (0, 1):
             a, b = value[firm, after[firm]], value[firm, after[1 - firm]]
+            vanished_values = np.maximum(np.abs(a), np.abs(b)) < _FLOAT_FLOOR * prize[here]
+            if shift is not None:  # with a breakthrough shift K > 0 the idling is decided by K, not by rounding
+                vanished_values &= shift[firm, here] == 0.0
+            if shift is not None:
+                a, b = a - shift[firm, here], b - shift[firm, here]
             rival_hazard = lam[1 - firm, here] * effort[1 - firm, here]
             floor = _take(cost[firm], here).marginal(np.zeros(here.size))
             r = discount[here]
             gain = r * a + rival_hazard * (a - b) - floor * (r + rival_hazard) / lam[firm, here]
-            vanished = (floor == 0.0) & (np.maximum(np.abs(a), np.abs(b)) < _FLOAT_FLOOR * prize[here])
+            vanished = (floor == 0.0) & vanished_values
             flag[firm, here] = (effort[firm, here] == 0.0) & ((gain > 0.0) | vanished)
     return flag
 

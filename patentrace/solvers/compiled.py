@@ -222,7 +222,7 @@ def _certified(par: FloatArray, r: float, bound0: float, bound1: float) -> int: 
         return _IDLE_FIRST
     if idle_second:
         return _IDLE_SECOND
-    if concave:
+    if concave or _kinked_concavity(par, r, bound0, bound1):
         return _UNIQUE
     lipschitz = par[0, _LAM] * par[1, _LAM]
     for k in range(2):
@@ -241,7 +241,82 @@ def _certified(par: FloatArray, r: float, bound0: float, bound1: float) -> int: 
     top = (bound1 if p == 1 else bound0) * (1.0 + 1e-9) + _TINY
     at_zero = _response(par, p, par[o, _LAM] * _response(par, o, 0.0, r), r)
     at_top = _response(par, p, par[o, _LAM] * _response(par, o, par[p, _LAM] * top, r), r)
-    return _UNCERTIFIED if at_top > at_zero else _UNIQUE
+    if at_top <= at_zero:
+        return _UNIQUE
+    return _idle_by_elimination(par, r, bound0, bound1)
+
+
+@_jit
+def _idle_by_elimination(par: FloatArray, r: float, bound0: float, bound1: float) -> int:  # pragma: no cover
+    """Idling proved by shrinking the efforts' ranges with monotone best responses, or ``_UNCERTIFIED``.
+
+    Every equilibrium has ``x_k`` in ``[0, X_k]``. Each best response is monotone in the
+    rival's hazard (docs/solver.md), so ``x_0 = BR_0(lambda_1 x_1)`` lies between the
+    responses to the ends of firm 1's range, and so on, alternately: the ranges only
+    shrink and always hold every equilibrium. If a firm's net gain ``Q`` (affine in the
+    rival's hazard) is ``<= 0`` at both ends of its rival's range, it idles in every
+    equilibrium, which is then unique: the state of a firm that would invest only if
+    pressed harder than its rival can press it (with breakthroughs, ``A - K < 0``).
+    """
+    low = np.zeros(2)
+    high = np.array([bound0, bound1])
+    for _ in range(8):
+        for k in range(2):
+            o = 1 - k
+            h_low, h_high = par[o, _LAM] * low[o], par[o, _LAM] * high[o]
+            if _idle_gain(par, k, h_low, r) <= 0.0 and _idle_gain(par, k, h_high, r) <= 0.0:
+                return _IDLE_FIRST if k == 0 else _IDLE_SECOND
+            first, second = _response(par, k, h_low, r), _response(par, k, h_high, r)
+            low[k] = max(min(first, second) * (1.0 - 1e-9) - _TINY, 0.0)
+            high[k] = max(first, second) * (1.0 + 1e-9) + _TINY
+    return _UNCERTIFIED
+
+
+@_jit
+def _idle_gain(par: FloatArray, k: int, h: float, r: float) -> float:  # pragma: no cover - compiled
+    """``Q = r A + h (A - B) - c'(0) (r + h) / lambda``: firm ``k`` invests at rival hazard ``h`` iff ``Q > 0``."""
+    own = par[k, _OWN]
+    return float(r * own + h * (own - par[k, _RIVAL]) - par[k, _M] * (r + h) * par[k, _INV_LAM])
+
+
+@_jit
+def _complements(par: FloatArray, k: int, r: float) -> bool:  # pragma: no cover - compiled
+    """``V > B`` at every rival hazard: ``max_x [lambda x (A - B) - c(x)] > r B`` (the conjugate in closed form)."""
+    own, rival, g = par[k, _OWN], par[k, _RIVAL], par[k, _G]
+    peak = _inverse_marginal(par, k, par[k, _LAM] * (own - rival))
+    conjugate = par[k, _A] * (1.0 - 1.0 / g) * (peak * peak if g == 2.0 else peak**g)
+    return bool(conjugate - r * rival > 1e-12 * (conjugate + r * abs(rival)) + _TINY)
+
+
+@_jit
+def _kinked_concavity(par: FloatArray, r: float, bound0: float, bound1: float) -> bool:  # pragma: no cover
+    """The concavity certificate where one firm invests only when pressed (docs/howto/breakthroughs.md).
+
+    Complements and ``g >= 2`` for both firms. In equilibrium the pivot ``p`` faces at least
+    the hazard ``lambda_o BR_o(0)`` (best responses increase); if it invests at both ends of
+    ``[lambda_o BR_o(0), lambda_o X_o]`` its best response is concave and increasing there.
+    If the other firm invests at every hazard, ``T`` is concave with ``T(0) > 0``: one root.
+    If it invests only above a threshold ``h*`` (``Q_o(0) <= 0 < Q_o(lambda_p X_p)``, as with
+    breakthroughs when ``A - K < 0``), ``T`` equals ``BR_p(0)`` below ``y* = h* / lambda_p`` and
+    is concave increasing above; with ``BR_p(0) > y*`` (the other firm invests against the
+    pivot's response to an idle rival) ``phi > 0`` below ``y*`` and ``phi`` is concave above,
+    positive at ``y*`` and ``<= 0`` at ``X_p``: again exactly one root.
+    """
+    for k in range(2):
+        if par[k, _G] < 2.0 or not _complements(par, k, r):
+            return False
+    p = 1 if par[1, _LAM] * bound1 > par[0, _LAM] * bound0 else 0
+    o = 1 - p
+    bound_p, bound_o = (bound1, bound0) if p == 1 else (bound0, bound1)
+    if not _idle_gain(par, p, par[o, _LAM] * bound_o, r) > 0.0:
+        return False
+    if not _idle_gain(par, o, par[p, _LAM] * bound_p, r) > 0.0:
+        return False
+    if not _idle_gain(par, p, par[o, _LAM] * _response(par, o, 0.0, r), r) > 0.0:
+        return False
+    if _idle_gain(par, o, 0.0, r) > 0.0:
+        return True
+    return _idle_gain(par, o, par[p, _LAM] * _response(par, p, 0.0, r), r) > 0.0
 
 
 @_jit
@@ -391,9 +466,15 @@ def _solve_state(
 
 @_jit
 def _vanished(par: FloatArray) -> int:  # pragma: no cover - compiled
-    """A firm with ``A = B = 0`` and ``c'(0) = 0`` (values below the float range), or -1."""
+    """A firm with ``A = B = 0`` and ``c'(0) = 0`` (values below the float range), or -1.
+
+    With breakthroughs the values are shifted (``A - K = B - K < 0`` when both real values
+    vanish): such a firm's net gain ``Q = r (A - K) - c'(0) r / lambda < 0`` does not depend
+    on the rival's hazard, so it idles too.
+    """
     for k in range(2):
-        if par[k, _OWN] == 0.0 and par[k, _RIVAL] == 0.0 and par[k, _M] == 0.0:
+        own = par[k, _OWN]
+        if own == par[k, _RIVAL] and own <= 0.0 and (own < 0.0 or par[k, _M] == 0.0):
             return k
     return -1
 
@@ -418,7 +499,7 @@ def _warm_start(
 def _sweep_kernel(
     stages: IntArray, offset: IntArray, discount: FloatArray, prize: FloatArray, loser: FloatArray,
     scale: FloatArray, exponent: FloatArray, linear: FloatArray,
-    productivity: FloatArray, productivity_start: IntArray,
+    productivity: FloatArray, productivity_start: IntArray, breakthrough: FloatArray,
     effort: FloatArray, hazard: FloatArray, value: FloatArray, win: FloatArray,
     duration: FloatArray, multiplicity: IntArray, underflow: NDArray[np.bool_],
     status: IntArray, failed_state: IntArray, paths: IntArray, underflow_count: IntArray,
@@ -429,7 +510,7 @@ def _sweep_kernel(
     for k in range(stages.shape[0]):
         n1, n2, start = stages[k, 0], stages[k, 1], offset[k]
         width = n2 + 1
-        r, big, small = discount[k], prize[k], loser[k]
+        base, big, small = discount[k], prize[k], loser[k]
         for firm in range(2):
             a, g = scale[firm, k], exponent[firm, k]
             par[firm, _A], par[firm, _INV_A], par[firm, _G], par[firm, _M] = a, 1.0 / a, g, linear[firm, k]
@@ -456,14 +537,20 @@ def _sweep_kernel(
                     win[0, here], win[1, here] = 0.0, 1.0
         for i in range(n1 - 1, -1, -1):
             lam0 = productivity[0, productivity_start[0, k] + i]
+            b0 = breakthrough[0, productivity_start[0, k] + i]
             par[0, _LAM], par[0, _INV_LAM] = lam0, 1.0 / lam0
             for j in range(n2 - 1, -1, -1):
                 lam1 = productivity[1, productivity_start[1, k] + j]
+                b1 = breakthrough[1, productivity_start[1, k] + j]
                 par[1, _LAM], par[1, _INV_LAM] = lam1, 1.0 / lam1
                 here = start + i * width + j
                 first, second = here + width, here + 1  # after firm 0's, firm 1's success
-                par[0, _OWN], par[1, _OWN] = value[0, first], value[1, second]
-                par[0, _RIVAL], par[1, _RIVAL] = value[0, second], value[1, first]
+                # Breakthroughs (SPEC.md §1): the state game without them at discount r + b0 + b1, every
+                # value of firm k lowered by K_k (backward.breakthrough_shift); exact no-ops at b = 0.
+                r = base + b0 + b1
+                shift0, shift1 = (b0 * big + b1 * small) / r, (b1 * big + b0 * small) / r
+                par[0, _OWN], par[1, _OWN] = value[0, first] - shift0, value[1, second] - shift1
+                par[0, _RIVAL], par[1, _RIVAL] = value[0, second] - shift0, value[1, first] - shift1
                 idler = _vanished(par)
                 if idler >= 0:
                     # A firm whose continuation values are both 0 with c'(0) = 0 has q = 0 at every
@@ -485,7 +572,7 @@ def _sweep_kernel(
                     break
                 h0, h1 = lam0 * out[0], lam1 * out[1]
                 effort[0, here], effort[1, here] = out[0], out[1]
-                value[0, here], value[1, here] = out[2], out[3]
+                value[0, here], value[1, here] = out[2] + shift0, out[3] + shift1
                 hazard[0, here], hazard[1, here] = h0, h1
                 multiplicity[here] = 1
                 underflow[0, here] = underflow[1, here] = False
@@ -496,16 +583,19 @@ def _sweep_kernel(
                         own, rival, m = par[firm, _OWN], par[firm, _RIVAL], par[firm, _M]
                         h = h1 if firm == 0 else h0
                         gain = r * own + h * (own - rival) - m * (r + h) * par[firm, _INV_LAM]
-                        vanished = m == 0.0 and max(abs(own), abs(rival)) < _FLOAT_FLOOR * big
+                        shift = shift0 if firm == 0 else shift1
+                        # with a breakthrough shift K > 0 the idling is decided by K, not by rounding
+                        vanished = m == 0.0 and shift == 0.0 and max(abs(own + shift), abs(rival + shift)) < (
+                            _FLOAT_FLOOR * big)
                         if gain > 0.0 or vanished:
                             underflow[firm, here] = True
                             underflow_count[k] += 1
                 # The jump chain (chain.win_probability_flat, chain.expected_duration_flat).
-                total = h0 + h1
+                total = h0 + h1 + b0 + b1
                 if total > 0.0:
                     inverse = 1.0 / total
-                    win[0, here] = (h0 * win[0, first] + h1 * win[0, second]) * inverse
-                    win[1, here] = (h0 * win[1, first] + h1 * win[1, second]) * inverse
+                    win[0, here] = (h0 * win[0, first] + h1 * win[0, second] + b0) * inverse
+                    win[1, here] = (h0 * win[1, first] + h1 * win[1, second] + b1) * inverse
                     after = 0.0
                     if h0 > 0.0:
                         after += h0 * duration[first]
@@ -622,6 +712,7 @@ def sweep_races(races: Sequence[Race]) -> CompiledSweep:
     scale, exponent, linear = (np.ascontiguousarray(cost[:, :, n].T) for n in range(3))
     longest = int(stages.max(initial=0))
     productivity = np.zeros((2, count * longest))
+    breakthrough = np.zeros((2, count * longest))
     start = np.zeros((2, count), dtype=np.int64)
     for firm in range(2):
         curves = [r.productivity[firm] for r in races]
@@ -629,6 +720,8 @@ def sweep_races(races: Sequence[Race]) -> CompiledSweep:
         start[firm, 1:] = np.cumsum(lengths)[:-1]
         flat = np.fromiter((v for c in curves for v in c), dtype=float, count=int(lengths.sum()))
         productivity[firm, : flat.size] = flat
+        jumps = np.fromiter((v for r in races for v in r.breakthrough[firm]), dtype=float, count=int(lengths.sum()))
+        breakthrough[firm, : jumps.size] = jumps
     size = layout.size
     effort, hazard, value, win = (np.empty((2, size)) for _ in range(4))
     duration = np.empty(size)
@@ -639,7 +732,7 @@ def sweep_races(races: Sequence[Race]) -> CompiledSweep:
     paths = np.zeros(len(PATHS), dtype=np.int64)
     underflow_count = np.zeros(count, dtype=np.int64)
     _sweep_kernel(
-        stages, offset, discount, prize, loser, scale, exponent, linear, productivity, start,
+        stages, offset, discount, prize, loser, scale, exponent, linear, productivity, start, breakthrough,
         effort, hazard, value, win, duration, multiplicity, underflow, status, failed_state, paths, underflow_count,
     )
     for array in (effort, hazard, value, win, duration, multiplicity, underflow):

@@ -580,6 +580,11 @@ def _residual_bound(coefficients: tuple[Any, ...], x: list[mp.mpf], idle: list[b
 def _validate(race: Race, symbols: Sequence[str], digits: int) -> dict[str, sympy.Symbol]:
     if not isinstance(race, Race):
         raise TypeError(f"race must be a patentrace.Race, got {type(race).__name__}")
+    if race.has_breakthroughs:
+        raise ValueError(
+            "breakthrough: the symbolic path does not yet handle breakthrough hazards b > 0 (SPEC.md §1); "
+            "use pr.solve or pr.solve_all, or breakthrough=None"
+        )
     for firm, cost in enumerate(race.cost):
         if not isinstance(cost, Power):
             raise ValueError(f"cost for firm {firm} must be a patentrace.costs.Power (c = m x + a x^g / g), "
