@@ -32,6 +32,8 @@ from patentrace.models import Race
 
 __all__ = ["deviation_gain", "hjb_residual"]
 
+_FLOAT_FLOOR = 1e-290  # of the prize: below it a value has left the float range (as in the solvers)
+
 FloatArray = NDArray[np.float64]
 
 
@@ -139,7 +141,10 @@ def hjb_residual(eq: Solved) -> FloatArray:
     -------
     ndarray, shape (2, N1 + 1, N2 + 1)
         ``|r V - [-c(x) + h (A - V) + h' (B - V)]| / (|r V| + c(x) + h |A - V| + h' |B - V|)``;
-        0 at terminal states.
+        0 at terminal states. Terms far behind can fall into the subnormal range, where a
+        double keeps only a few digits; the denominator is therefore at least
+        ``1e-290 P``, the float floor below which values count as underflow
+        (:attr:`Equilibrium.underflow <patentrace.Equilibrium.underflow>`).
     """
     race = eq.model
     i, j = np.nonzero(open_states(race.stages))
@@ -157,5 +162,5 @@ def hjb_residual(eq: Solved) -> FloatArray:
                                loser_prize=race.loser_prize)
         size = race.discount * np.abs(v) + race.cost[firm].value(x) + h * np.abs(a - v) + h_rival * np.abs(b - v)
         size = size + b_own * np.abs(race.prize - v) + b_rival * np.abs(race.loser_prize - v)
-        out[firm, i, j] = np.abs(raw) / np.where(size > 0.0, size, 1.0)
+        out[firm, i, j] = np.abs(raw) / np.maximum(size, _FLOAT_FLOOR * race.prize)
     return out

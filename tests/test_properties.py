@@ -147,3 +147,14 @@ def test_leapfrog_probabilities_are_ordered(race: pr.Race):
             assert report.follower_win_probability <= report.leapfrog_probability + 1e-12
             assert report.leapfrog_probability <= report.catch_up_probability + 1e-12
             assert report.catch_up_probability <= 1.0 + 1e-12
+
+
+def test_residual_of_a_subnormal_value_is_measured_against_the_float_floor():
+    # Found by hypothesis: firm 1's value at (0, 0) is 5e-318, a subnormal double with four digits left, so
+    # its HJB residual relative to its own terms was 1.9e-7 although the absolute residual is ~1e-325
+    race = pr.Race(stages=(2, 6), prize=1.75, discount=0.7777777777777778,
+                   cost=pr.costs.Power(scale=2.75, exponent=1.5))
+    eq = pr.solve(race)
+    assert 0.0 < eq.value[1, 0, 0] < 1e-300
+    gain, residual = eq.verify()
+    assert gain <= 1e-8 and residual <= 1e-8
