@@ -15,14 +15,8 @@ Examples
 
 from patentrace import costs, symbolic
 from patentrace._version import __version__
-from patentrace.equilibrium import (
-    DeterministicEquilibrium,
-    Equilibrium,
-    GridRefinement,
-    LaggedEquilibrium,
-    SolverInfo,
-    Verification,
-)
+from patentrace.deterministic_equilibrium import DeterministicEquilibrium, GridRefinement
+from patentrace.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo, Verification
 from patentrace.errors import EquilibriumError, TooManyEquilibriaError
 from patentrace.lag_experiment import LagExperiment, lag_experiment
 from patentrace.leapfrog import LeapfrogReport, leapfrog, preemption_region

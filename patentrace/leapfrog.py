@@ -32,7 +32,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from patentrace.chain import hitting_probability, period_hitting_probability, period_reachable, reachable
-from patentrace.equilibrium import DeterministicEquilibrium, Equilibrium, LaggedEquilibrium, check_experience
+from patentrace.deterministic_equilibrium import DeterministicEquilibrium, check_experience
+from patentrace.equilibrium import Equilibrium, LaggedEquilibrium
 from patentrace.lattice import check_state, open_states, remaining
 from patentrace.periods import FIRST_WINS, SECOND_WINS, TIE
 

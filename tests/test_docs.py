@@ -20,7 +20,8 @@ PUBLIC_MODULES = [
     "patentrace.sweep", "patentrace.lag_experiment",
     "patentrace.hjb", "patentrace.chain", "patentrace.periods",
     "patentrace.solvers.backward", "patentrace.solvers.deterministic", "patentrace.solvers.stagegame",
-    "patentrace.lone_firm", "patentrace.solvers.lemke", "patentrace.solvers.allpaths", "patentrace.symbolic",
+    "patentrace.lone_firm", "patentrace.deterministic_equilibrium", "patentrace.solvers.lemke",
+    "patentrace.solvers.allpaths", "patentrace.symbolic",
 ]
 
 

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from patentrace.equilibrium import DeterministicEquilibrium, Equilibrium, LaggedEquilibrium
+from patentrace.deterministic_equilibrium import DeterministicEquilibrium
+from patentrace.equilibrium import Equilibrium, LaggedEquilibrium
 from patentrace.errors import EquilibriumError
 from patentrace.models import DeterministicRace, LaggedRace, Race
 from patentrace.solvers.allpaths import solve_all

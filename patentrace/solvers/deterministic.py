@@ -42,13 +42,8 @@ from numpy.typing import NDArray
 from patentrace import chain
 from patentrace._validate import finite_real
 from patentrace._version import __version__
-from patentrace.equilibrium import (
-    DeterministicEquilibrium,
-    GridRefinement,
-    LaggedEquilibrium,
-    SolverInfo,
-    perfect_monitoring,
-)
+from patentrace.deterministic_equilibrium import DeterministicEquilibrium, GridRefinement, perfect_monitoring
+from patentrace.equilibrium import LaggedEquilibrium, SolverInfo
 from patentrace.errors import EquilibriumError
 from patentrace.lattice import Layout
 from patentrace.lone_firm import single_firm_path
