@@ -149,3 +149,17 @@ def test_a_lost_branch_raises_instead_of_returning_numbers():
         sym.lambdify()(linear=0.9)
     with pytest.raises(ValueError, match="not symbolic parameters"):
         sym.evaluate(sym.effort(0, 0, 0), prize=2.0)
+
+
+def test_derivative_through_four_stages_matches_the_certified_derivative():
+    race = quadratic(4)
+    sym = pr.symbolic.solve(race, symbols=("discount",))
+    slope = sym.derivative("value", "discount", 1, (0, 1))
+    assert sympy.count_ops(slope) < 2000  # derivatives stay per state (Derivative objects), not nested
+    exact = mp.mpf(sym.evaluate(slope, 30))
+    certified = mp.mpf(pr.symbolic.solve(race, exact=False).derivative("value", "discount", 1, (0, 1)))
+    assert abs(exact - certified) < mp.mpf(10) ** -25 * (1 + abs(certified))
+    h = 1e-6
+    fd = (pr.solve(quadratic(4, discount=0.1 + h)).value[1, 0, 1]
+          - pr.solve(quadratic(4, discount=0.1 - h)).value[1, 0, 1]) / (2 * h)
+    assert float(exact) == pytest.approx(fd, rel=1e-6)

@@ -43,9 +43,32 @@ import sympy
 from mpmath.libmp import prec_to_dps
 from numpy.typing import NDArray
 
-__all__ = ["BranchFollower", "ImplicitEffort", "StateValue", "implicit_pair", "named_value", "real"]
+__all__ = ["BranchFollower", "ImplicitEffort", "StateValue", "implicit_pair", "named_value", "opaque_diff", "real"]
 
 X1, X2 = sympy.symbols("x_1 x_2")
+
+
+def opaque_diff(expr: sympy.Expr, theta: sympy.Symbol) -> sympy.Expr:
+    """``d expr / d theta`` with the implicit efforts and named values in it kept as ``Derivative`` objects.
+
+    Each such ``Derivative(q, theta)`` is defined one state further on (``.doit()``
+    expands it one level), so a derivative grows with the number of states rather
+    than exponentially with their depth.
+
+    Examples
+    --------
+    >>> r = sympy.Symbol("r", positive=True)
+    >>> v = named_value(0, (1, 0), 1 / (1 + r), (r,), lambda e, v, d: 0)
+    >>> opaque_diff(r * v, r)
+    r*Derivative(V_1[1,0](r), r) + V_1[1,0](r)
+    """
+    atoms = [a for a in expr.atoms(ImplicitEffort, StateValue) if a.has(theta)]
+    holders = {a: sympy.Dummy() for a in atoms}
+    plain = expr.xreplace(holders)
+    out = sympy.diff(plain, theta)
+    for a, h in holders.items():
+        out += sympy.diff(plain, h) * sympy.Derivative(a, theta)
+    return out.xreplace({h: a for a, h in holders.items()})
 
 
 class ImplicitEffort(sympy.Function):  # type: ignore[misc]  # sympy has no type hints
@@ -95,7 +118,7 @@ class ImplicitEffort(sympy.Function):  # type: ignore[misc]  # sympy has no type
             theta = cls.parameters[argindex - 1]
             f1, f2 = cls.system
             j11, j12, j21, j22 = (sympy.diff(f, x) for f in (f1, f2) for x in (X1, X2))
-            t1, t2 = sympy.diff(f1, theta), sympy.diff(f2, theta)
+            t1, t2 = opaque_diff(f1, theta), opaque_diff(f2, theta)
             det = j11 * j22 - j12 * j21
             slope = -(j22 * t1 - j12 * t2) / det if cls.firm == 0 else -(j11 * t2 - j21 * t1) / det
             at = {X1: cls.pair[0](*cls.parameters), X2: cls.pair[1](*cls.parameters)}
@@ -140,7 +163,7 @@ class StateValue(sympy.Function):  # type: ignore[misc]  # sympy has no type hin
         """Derivative with respect to the ``argindex``-th parameter: that of the definition."""
         cls = type(self)
         if argindex not in cls.derivatives:
-            cls.derivatives[argindex] = sympy.diff(cls.definition, cls.parameters[argindex - 1])
+            cls.derivatives[argindex] = opaque_diff(cls.definition, cls.parameters[argindex - 1])
         if self.args == cls.parameters:
             return cls.derivatives[argindex]
         return cls.derivatives[argindex].xreplace(dict(zip(cls.parameters, self.args, strict=True)))

@@ -389,10 +389,28 @@ class SymbolicEquilibrium:
         values = dict(self.point)
         values.update({self.symbols[n]: exact_rational(v) if isinstance(v, float) else sympy.sympify(v)
                        for n, v in parameters.items()})
-        at = sympy.sympify(expr).xreplace(values)
-        atoms = at.atoms(ImplicitEffort, StateValue)
-        at = at.xreplace({a: a.evalf(digits + 10) for a in atoms})
-        return sympy.Float(sympy.N(at, digits), digits)
+        memo: dict[sympy.Expr, sympy.Expr] = {}
+        return sympy.Float(sympy.N(self._number(sympy.sympify(expr), values, digits + 10, memo), digits), digits)
+
+    def _number(self, expr: sympy.Expr, values: dict[sympy.Symbol, sympy.Expr], dps: int,
+                memo: dict[sympy.Expr, sympy.Expr]) -> sympy.Expr:
+        """``expr`` at ``values``: derivatives of implicit quantities expanded state by state, with memo."""
+        replace: dict[sympy.Expr, sympy.Expr] = {}
+        for d in expr.atoms(sympy.Derivative):
+            if not isinstance(d.expr, (ImplicitEffort, StateValue)):
+                continue
+            if d not in memo:
+                if len(d.variable_count) != 1 or d.variable_count[0][1] != 1:
+                    raise ValueError(f"evaluate: only first derivatives of implicit quantities are supported, got {d}")
+                index = d.expr.args.index(d.variable_count[0][0]) + 1
+                memo[d] = sympy.Float(sympy.N(self._number(d.expr.fdiff(index), values, dps, memo), dps), dps)
+            replace[d] = memo[d]
+        at = expr.xreplace(replace).xreplace(values)
+        for a in at.atoms(ImplicitEffort, StateValue):
+            if a not in memo:
+                memo[a] = a.evalf(dps)
+            replace[a] = memo[a]
+        return at.xreplace(replace)
 
     def numeric(self, values: tuple[Any, ...]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Efforts and values, shape ``(2, N1 + 1, N2 + 1, *shape)``, at the symbolic parameters' ``values``.
