@@ -23,6 +23,8 @@ EXPECTED = {
     "lippman_mccardle.py": ["43 have a follower that drops out", "the leader never drops out while the follower"],
     "later_stages.py": ["At the level states of all 120 races", "Not at every fixed lead"],
     "simulate.py": ["1000000 paths from state (0, 2)", "Every simulated frequency is within four standard errors"],
+    "comparative_statics.py": ["(1, 0) implicit", "Largest relative difference between exact derivative and finite",
+                               "lambdify along r in [0.01, 0.8] (40 values) against pr.solve"],
     "long_race.py": ["on the compiled path", "a leader facing an idle rival plays as if alone"],
 }
 

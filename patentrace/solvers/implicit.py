@@ -112,7 +112,20 @@ class ImplicitEffort(sympy.Function):  # type: ignore[misc]  # sympy has no type
     derivatives: dict[int, sympy.Expr]
 
     def fdiff(self, argindex: int = 1) -> sympy.Expr:
-        """Derivative with respect to the ``argindex``-th parameter, by the implicit function theorem."""
+        """Derivative with respect to the ``argindex``-th parameter, by the implicit function theorem.
+
+        ``dx/dtheta = -J^-1 dF/dtheta``; continuation quantities in ``F`` contribute
+        through their own (unevaluated) derivatives, see :func:`opaque_diff`.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> sym = pr.symbolic.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()),
+        ...                         symbols=("discount",))
+        >>> slope = sym.effort(0, 1, 0).fdiff(1)
+        >>> round(float(sym.evaluate(slope, 15)), 10)        # d x_1(1, 0) / d r
+        0.7099419124
+        """
         cls = type(self)
         if argindex not in cls.derivatives:
             theta = cls.parameters[argindex - 1]
@@ -160,7 +173,16 @@ class StateValue(sympy.Function):  # type: ignore[misc]  # sympy has no type hin
     derivatives: dict[int, sympy.Expr]
 
     def fdiff(self, argindex: int = 1) -> sympy.Expr:
-        """Derivative with respect to the ``argindex``-th parameter: that of the definition."""
+        """Derivative with respect to the ``argindex``-th parameter: that of the definition.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> sym = pr.symbolic.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()),
+        ...                         symbols=("discount",))
+        >>> round(float(sym.evaluate(sym.value(0, 0, 0).fdiff(1), 15)), 10)    # d V_1(0, 0) / d r
+        -0.601716494
+        """
         cls = type(self)
         if argindex not in cls.derivatives:
             cls.derivatives[argindex] = opaque_diff(cls.definition, cls.parameters[argindex - 1])
@@ -313,6 +335,18 @@ class BranchFollower:
         """A numpy function ``f(parameters, known)`` of an expression that may contain implicit efforts.
 
         Its values may be complex (cubic closed forms pass through complex radicals): see :func:`real`.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> sym = pr.symbolic.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()),
+        ...                         symbols=("discount",))
+        >>> pair = (sym.effort(0, 1, 0), sym.effort(1, 1, 0))
+        >>> follower = BranchFollower(sym.parameters, [0.1], [pair])
+        >>> total = follower.expression(pair[0] + pair[1])
+        >>> x = follower.follow([np.array(0.1)])
+        >>> round(float(np.real(total([np.array(0.1)], x))), 10)     # SPEC §1: 0.4686350713 + 0.2494666666
+        0.7181017379
         """
         args = [*self.parameters, *self.dummies.values()]
         fn = sympy.lambdify(args, expr.xreplace(self.dummies), "numpy")
@@ -331,6 +365,17 @@ class BranchFollower:
         ------
         ValueError
             If the branch cannot be followed to some of the values.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> sym = pr.symbolic.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()),
+        ...                         symbols=("discount",))
+        >>> pair = (sym.effort(0, 1, 0), sym.effort(1, 1, 0))
+        >>> x = BranchFollower(sym.parameters, [0.1], [pair]).follow([np.array([0.1, 0.2])])
+        >>> float(pr.solve(pr.Race(stages=2, prize=1.0, discount=0.2, cost=pr.costs.Quadratic())).effort[0, 1, 0]
+        ...       - x[pair[0]][1]) < 1e-12
+        True
         """
         if len(values) != len(self.parameters):
             raise ValueError(f"expected {len(self.parameters)} parameter arrays, got {len(values)}")

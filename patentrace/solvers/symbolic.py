@@ -21,6 +21,17 @@ says which (:meth:`SymbolicEquilibrium.form`):
     sympy symbols; the branch is the one that is the equilibrium at the model's
     parameter values (so the formula holds on the region around them where that
     branch stays the equilibrium).
+``"implicit"``
+    Elsewhere, when parameters are symbolic: the efforts are algebraic functions of
+    the symbols with no radicals in general. Each is an
+    :class:`~patentrace.solvers.implicit.ImplicitEffort`, ``x_1[1,0](P, r)``: the
+    root of the state's system :meth:`SymbolicEquilibrium.system` on the branch
+    through the certified equilibrium at the model's values. Values that depend on
+    such efforts are named (:class:`~patentrace.solvers.implicit.StateValue`,
+    ``V_1[1,0](P, r)``, whose ``definition`` is the HJB value), so every state's
+    expression stays short. Derivatives are exact by the implicit function theorem;
+    :meth:`SymbolicEquilibrium.evaluate` and :meth:`SymbolicEquilibrium.lambdify`
+    give numbers at any parameter values, following the branch.
 ``"root of polynomial"``
     Elsewhere, with every parameter a number: the effort is an algebraic number,
     given exactly as a ``CRootOf`` of an explicit polynomial with rational
@@ -164,6 +175,10 @@ class SymbolicEquilibrium:
         Digits of the certified numbers.
     seconds : float
         Time taken by :func:`solve`.
+    parameters : tuple of sympy.Symbol
+        The symbolic parameters in a fixed order (that of ``PARAMETERS``).
+    point : dict of sympy.Symbol to sympy.Rational
+        The model's values of the symbolic parameters (``subs`` it to evaluate).
 
     Examples
     --------
@@ -239,7 +254,7 @@ class SymbolicEquilibrium:
         return self._states[(i, j)].value[firm]
 
     def form(self, i: int, j: int) -> str:
-        """How the state's solution is represented: ``"closed form"``, ``"root of polynomial"`` or ``"certified"``.
+        """How the state's solution is represented: ``"closed form"``, ``"implicit"``, ``"root of polynomial"``, ``"certified"``.
 
         Examples
         --------
@@ -711,7 +726,8 @@ def solve(
     symbols : sequence of str
         Parameters that stay symbolic, from ``("prize", "discount", "scale",
         "loser_prize", "linear")``. The others become exact rationals
-        (``0.05`` is ``1/20``). With symbols, every state must have a closed form.
+        (``0.05`` is ``1/20``). With symbols, states without a closed form are
+        ``"implicit"`` (see the module docstring).
     digits : int
         Significant digits of certified numbers (15 to 1000).
     exact : bool or None
@@ -727,8 +743,8 @@ def solve(
     ------
     ValueError
         For a name in ``symbols`` that is not a parameter, a cost that is not a power,
-        a state with no closed form when parameters are symbolic, or a race too large
-        for exact solving (``exact=True``).
+        a state with symbolic parameters where a firm idles and no closed form exists
+        (non-integer exponent), or a race too large for exact solving (``exact=True``).
     EquilibriumError
         If the certified residual bound is not met.
 
