@@ -254,7 +254,7 @@ class SymbolicEquilibrium:
         return self._states[(i, j)].value[firm]
 
     def form(self, i: int, j: int) -> str:
-        """How the state's solution is represented: ``"closed form"``, ``"implicit"``, ``"root of polynomial"``, ``"certified"``.
+        """How the state's solution is represented: "closed form", "implicit", "root of polynomial" or "certified".
 
         Examples
         --------
