@@ -163,3 +163,16 @@ def test_derivative_through_four_stages_matches_the_certified_derivative():
     fd = (pr.solve(quadratic(4, discount=0.1 + h)).value[1, 0, 1]
           - pr.solve(quadratic(4, discount=0.1 - h)).value[1, 0, 1]) / (2 * h)
     assert float(exact) == pytest.approx(fd, rel=1e-6)
+
+
+def test_an_idle_firm_that_would_invest_elsewhere_raises():
+    # at m = 0.05 firm 2 idles at (1, 0) (SPEC §1 dropout); at m = 0.01 it invests, so its closed form 0 is wrong there
+    def race(m):
+        return pr.Race(stages=(2, 3), prize=1.0, discount=0.1, cost=pr.costs.Quadratic(linear=m))
+
+    sym = pr.symbolic.solve(race(0.05), symbols=("linear", "discount"))
+    assert sym.effort(1, 1, 0) == 0 and pr.solve(race(0.01)).effort[1, 1, 0] > 0
+    effort, _ = sym.lambdify()(linear=0.06, discount=0.1)
+    np.testing.assert_allclose(effort, pr.solve(race(0.06)).effort, rtol=1e-10, atol=1e-14)
+    with pytest.raises(ValueError, match=r"firm 1 idles at state \(1, 0\)"):
+        sym.lambdify()(linear=0.01, discount=0.1)

@@ -466,11 +466,32 @@ class SymbolicEquilibrium:
             for out, fn in ((effort, fe), (value, fv)):
                 out[cell], ok = real(fn(arrays, known), shape)
                 fine = fine and bool(ok.all())
+        self._check_idle(arrays, effort, value)
         if not fine:
             at = dict(zip(map(str, self.parameters), values, strict=True))
             raise ValueError(f"the symbolic solution is not finite or not real at {at}: a closed form "
                              f"leaves the region where its branch is the equilibrium")
         return effort, value
+
+    def _check_idle(self, arrays: list[NDArray[np.float64]], effort: NDArray[np.float64],
+                    value: NDArray[np.float64]) -> None:
+        """Raise where a firm idle at the model's values would invest: ``c'(0)(r + h_o)/lambda < r A + h_o (A - B)``."""
+        nb = self._numbers
+        for (i, j), state in self._states.items():
+            for k in (0, 1):
+                if state.effort[k] != 0:
+                    continue
+                o = 1 - k
+                lam = (nb.productivity[0][i], nb.productivity[1][j])
+                m, r = (np.real(sympy.lambdify(self.parameters, e, "numpy")(*arrays))
+                        for e in (nb.linear[k], nb.discount))
+                h_o = float(lam[o]) * effort[o, i, j]
+                own = value[0, i + 1, j] if k == 0 else value[1, i, j + 1]
+                rival = value[0, i, j + 1] if k == 0 else value[1, i + 1, j]
+                slack = m * (r + h_o) / float(lam[k]) - r * own - h_o * (own - rival)
+                if np.any(slack < -1e-12 * (1.0 + np.abs(r * own))):
+                    raise ValueError(f"firm {k} idles at state {(i, j)} at the model's parameters but would invest "
+                                     f"at some of the values passed: the closed form there no longer holds")
 
     def derivative(self, quantity: str, parameter: str, firm: int = 0, state: tuple[int, int] = (0, 0)) -> sympy.Expr:
         """Comparative statics: d(quantity)/d(parameter) at a state (SPEC §1).
