@@ -176,3 +176,22 @@ def test_an_idle_firm_that_would_invest_elsewhere_raises():
     np.testing.assert_allclose(effort, pr.solve(race(0.06)).effort, rtol=1e-10, atol=1e-14)
     with pytest.raises(ValueError, match=r"firm 1 idles at state \(1, 0\)"):
         sym.lambdify()(linear=0.01, discount=0.1)
+
+
+@pytest.mark.parametrize(("race", "symbols", "state"), [(quadratic(2), ("prize", "discount"), (1, 0)),
+                                                  (asymmetric(), ("loser_prize",), (1, 1))], ids=["N2", "asym"])
+def test_krawczyk_box_holds_the_exact_root_from_the_resultant_path(race, symbols, state):
+    sym = pr.symbolic.solve(race, symbols=symbols)
+    box = sym.isolate(*state)
+    numeric = pr.symbolic.solve(race, exact=False) if race.stages != (2, 2) else pr.symbolic.solve(race)
+    for k, (lo, hi) in enumerate(box):
+        assert hi - lo < 1e-20
+        reference = sympy.N(numeric.effort(k, *state), 60)   # CRootOf (N = 2) or certified (asymmetric)
+        assert lo < reference < hi
+    assert sym.form(*state) == "implicit"
+
+
+def test_isolate_refuses_states_that_are_not_implicit():
+    sym = pr.symbolic.solve(quadratic(2), symbols=("prize",))
+    with pytest.raises(ValueError, match="not implicit"):
+        sym.isolate(0, 0)

@@ -473,6 +473,90 @@ class SymbolicEquilibrium:
                              f"leaves the region where its branch is the equilibrium")
         return effort, value
 
+    def isolate(self, i: int, j: int) -> tuple[tuple[sympy.Rational, sympy.Rational],
+                                               tuple[sympy.Rational, sympy.Rational]]:
+        """A box around an implicit state's efforts at the model's values that holds exactly one root of its system.
+
+        Krawczyk's test in interval arithmetic at ``digits + 20`` digits: for the box
+        ``X = y +- rho`` around the certified efforts ``y`` (``rho = 10**-(digits - 5)``
+        relative), ``K(X) = y - Y F(y) + (I - Y J(X))(X - y)`` with ``Y = J(y)^-1``; if
+        ``K(X)`` lies inside ``X``, the system has exactly one root in ``X``. The system's
+        coefficients (continuation values and symbols at the model's values) enter as
+        intervals of relative width ``10**-(digits + 10)``, which covers their own error.
+        This identifies the branch: the implicit effort is that root at the model's values.
+
+        Raises
+        ------
+        ValueError
+            If the state is not implicit.
+        EquilibriumError
+            If the test fails.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> sym = solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()),
+        ...             symbols=("prize", "discount"))
+        >>> (lo, hi), _ = sym.isolate(1, 0)
+        >>> hi - lo < 1e-20 and abs(lo - sympy.Rational(4686350713, 10**10)) < 1e-10   # SPEC §1: x_1(1, 0)
+        True
+        """
+        i, j = self._check(0, i, j)
+        state = self._states.get((i, j))
+        if state is None or state.form != "implicit":
+            raise ValueError(f"state {(i, j)} is not implicit: isolate() applies to implicit efforts")
+        dps = self.digits + 20
+        f1, f2 = self.system(i, j)
+        memo: dict[sympy.Expr, sympy.Expr] = {}
+        values = dict(self.point)
+        polys = [sympy.Poly(sympy.expand(self._number(f, values, dps, memo)), _X1, _X2) for f in (f1, f2)]
+        old = mp.iv.dps
+        mp.iv.dps = dps
+        try:
+            with mp.workdps(dps):
+                width = mp.mpf(10) ** -(self.digits + 10)
+                y = [mp.mpf(sympy.N(self.effort(k, i, j).subs(self.point), dps)) for k in (0, 1)]
+
+                def coefficient(c: sympy.Expr) -> Any:
+                    v = mp.mpf(sympy.N(c, dps))
+                    return mp.iv.mpf([v - width * abs(v), v + width * abs(v)])
+
+                terms = [[(e, coefficient(c)) for e, c in poly.terms()] for poly in polys]
+                grads = [[[(e, coefficient(c)) for e, c in sympy.Poly(poly.diff(z), _X1, _X2).terms()]
+                          for z in (_X1, _X2)] for poly in polys]
+
+                def at(ts: list[Any], x: list[Any]) -> Any:
+                    total = mp.iv.mpf(0)
+                    for (p1, p2), c in ts:
+                        total += c * x[0] ** p1 * x[1] ** p2
+                    return total
+
+                rho = mp.mpf(10) ** -(self.digits - 5) * (1 + max(abs(v) for v in y))
+                box = [mp.iv.mpf([v - rho, v + rho]) for v in y]
+                point = [mp.iv.mpf(v) for v in y]
+                jy = mp.matrix([[mp.mpf(at(grads[a][b], point).mid) for b in (0, 1)] for a in (0, 1)])
+                inverse = mp.inverse(jy)
+                inv = {(a, b): mp.iv.mpf(inverse[a, b]) for a in (0, 1) for b in (0, 1)}
+                fy = [at(terms[a], point) for a in (0, 1)]
+                jx = [[at(grads[a][b], box) for b in (0, 1)] for a in (0, 1)]
+                inside = True
+                for a in (0, 1):
+                    k_a = point[a] - (inv[a, 0] * fy[0] + inv[a, 1] * fy[1])
+                    for b in (0, 1):
+                        m_ab = (1 if a == b else 0) - (inv[a, 0] * jx[0][b] + inv[a, 1] * jx[1][b])
+                        k_a += m_ab * (box[b] - point[b])
+                    inside = inside and box[a].a < k_a.a and k_a.b < box[a].b
+        finally:
+            mp.iv.dps = old
+        if not inside:
+            raise EquilibriumError("Krawczyk's test failed: the box is not certified to hold exactly one root",
+                                   (i, j), {"radius": float(rho)})
+        def exact(v: Any) -> sympy.Rational:
+            man, exp = mp.mpf(v).man_exp
+            return sympy.Integer(man) * sympy.Integer(2) ** exp
+
+        return ((exact(box[0].a), exact(box[0].b)), (exact(box[1].a), exact(box[1].b)))
+
     def _check_idle(self, arrays: list[NDArray[np.float64]], effort: NDArray[np.float64],
                     value: NDArray[np.float64]) -> None:
         """Raise where a firm idle at the model's values would invest: ``c'(0)(r + h_o)/lambda < r A + h_o (A - B)``."""
