@@ -21,7 +21,7 @@ PUBLIC_MODULES = [
     "patentrace.hjb", "patentrace.chain", "patentrace.periods",
     "patentrace.solvers.backward", "patentrace.solvers.deterministic", "patentrace.solvers.stagegame",
     "patentrace.lone_firm", "patentrace.deterministic_equilibrium", "patentrace.solvers.lemke",
-    "patentrace.solvers.allpaths", "patentrace.symbolic",
+    "patentrace.solvers.allpaths", "patentrace.symbolic", "patentrace.solvers.implicit",
 ]
 
 

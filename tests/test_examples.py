@@ -25,6 +25,8 @@ EXPECTED = {
     "simulate.py": ["1000000 paths from state (0, 2)", "Every simulated frequency is within four standard errors"],
     "doraszelski.py": ["kappa = 4: increasing dominance, increasing dominance, increasing dominance",
                        "Figure saved to doraszelski.png"],
+    "comparative_statics.py": ["(1, 0) implicit", "Largest relative difference between exact derivative and finite",
+                               "lambdify along r in [0.01, 0.8] (40 values) against pr.solve"],
     "long_race.py": ["on the compiled path", "a leader facing an idle rival plays as if alone"],
 }
 

@@ -21,6 +21,17 @@ says which (:meth:`SymbolicEquilibrium.form`):
     sympy symbols; the branch is the one that is the equilibrium at the model's
     parameter values (so the formula holds on the region around them where that
     branch stays the equilibrium).
+``"implicit"``
+    Elsewhere, when parameters are symbolic: the efforts are algebraic functions of
+    the symbols with no radicals in general. Each is an
+    :class:`~patentrace.solvers.implicit.ImplicitEffort`, ``x_1[1,0](P, r)``: the
+    root of the state's system :meth:`SymbolicEquilibrium.system` on the branch
+    through the certified equilibrium at the model's values. Values that depend on
+    such efforts are named (:class:`~patentrace.solvers.implicit.StateValue`,
+    ``V_1[1,0](P, r)``, whose ``definition`` is the HJB value), so every state's
+    expression stays short. Derivatives are exact by the implicit function theorem;
+    :meth:`SymbolicEquilibrium.evaluate` and :meth:`SymbolicEquilibrium.lambdify`
+    give numbers at any parameter values, following the branch.
 ``"root of polynomial"``
     Elsewhere, with every parameter a number: the effort is an algebraic number,
     given exactly as a ``CRootOf`` of an explicit polynomial with rational
@@ -65,6 +76,7 @@ from patentrace.costs import Power, exact_rational
 from patentrace.errors import EquilibriumError
 from patentrace.lattice import Layout, check_state
 from patentrace.models import Race
+from patentrace.solvers.implicit import BranchFollower, ImplicitEffort, StateValue, implicit_pair, named_value, real
 
 __all__ = ["MAX_DEGREE", "PARAMETERS", "SymbolicEquilibrium", "single_firm", "solve"]
 
@@ -75,7 +87,7 @@ _EXACT_STAGES = 2
 MAX_DEGREE = 16
 _SYMBOL_NAMES = {"prize": "P", "discount": "r", "scale": "a", "loser_prize": "L", "linear": "m"}
 _X1, _X2, _V = sympy.symbols("x_1 x_2 v")
-FORMS = ("closed form", "root of polynomial", "certified")
+FORMS = ("closed form", "implicit", "root of polynomial", "certified")
 
 
 @dataclass(frozen=True)
@@ -163,6 +175,10 @@ class SymbolicEquilibrium:
         Digits of the certified numbers.
     seconds : float
         Time taken by :func:`solve`.
+    parameters : tuple of sympy.Symbol
+        The symbolic parameters in a fixed order (that of ``PARAMETERS``).
+    point : dict of sympy.Symbol to sympy.Rational
+        The model's values of the symbolic parameters (``subs`` it to evaluate).
 
     Examples
     --------
@@ -182,6 +198,11 @@ class SymbolicEquilibrium:
         self._states = states
         self._numbers = numbers
         self._polynomials = polynomials
+        self.parameters = tuple(self.symbols[n] for n in PARAMETERS if n in self.symbols)
+        self.point = {s: exact_rational(getattr(model, n) if n in ("prize", "discount", "loser_prize")
+                                        else getattr(model.cost[0], n)) for n, s in self.symbols.items()}
+        self._compiled: tuple[BranchFollower, list[Any], list[Any]] | None = None
+        self._sequence: list[Any] = []
 
     def __repr__(self) -> str:
         forms = sorted({s.form for s in self._states.values()})
@@ -233,7 +254,7 @@ class SymbolicEquilibrium:
         return self._states[(i, j)].value[firm]
 
     def form(self, i: int, j: int) -> str:
-        """How the state's solution is represented: ``"closed form"``, ``"root of polynomial"`` or ``"certified"``.
+        """How the state's solution is represented: "closed form", "implicit", "root of polynomial" or "certified".
 
         Examples
         --------
@@ -348,30 +369,213 @@ class SymbolicEquilibrium:
         """
         if not self.symbols:
             raise ValueError("lambdify needs symbolic parameters: pass symbols=(...) to solve")
-        names = sorted(self.symbols)
-        args = [self.symbols[n] for n in names]
-        n1, n2 = self.model.stages
-        cells = [(k, i, j) for k in (0, 1) for i in range(n1 + 1) for j in range(n2 + 1) if (i, j) != (n1, n2)]
-        effort_fns = [sympy.lambdify(args, self.effort(*c), "numpy") for c in cells]
-        value_fns = [sympy.lambdify(args, self.value(*c), "numpy") for c in cells]
-        corner = float(self.model.prize + self.model.loser_prize) / 2.0
+        names = [n for n in PARAMETERS if n in self.symbols]
 
         def evaluate(**parameters: Any) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
             unknown = sorted(set(parameters) - set(names))
             missing = sorted(set(names) - set(parameters))
             if unknown or missing:
-                raise ValueError(f"pass exactly the symbolic parameters {names}; unknown {unknown}, missing {missing}")
-            values = [np.asarray(parameters[n], dtype=float) for n in names]
-            shape = np.broadcast_shapes(*(v.shape for v in values))
-            effort = np.zeros((2, n1 + 1, n2 + 1, *shape))
-            value = np.zeros((2, n1 + 1, n2 + 1, *shape))
-            value[:, n1, n2] = corner
-            for c, fe, fv in zip(cells, effort_fns, value_fns, strict=True):
-                effort[c] = np.broadcast_to(fe(*values), shape)
-                value[c] = np.broadcast_to(fv(*values), shape)
-            return effort, value
+                raise ValueError(f"pass exactly the symbolic parameters {sorted(names)}; unknown {unknown}, "
+                                 f"missing {missing}")
+            return self.numeric(tuple(parameters[n] for n in names))
 
         return evaluate
+
+    def evaluate(self, expr: sympy.Expr, digits: int | None = None, **parameters: Any) -> sympy.Float:
+        """An expression of this equilibrium (e.g. a :meth:`derivative`) as a number to ``digits`` digits.
+
+        The symbols take the model's values, or those passed by name (``prize=...``);
+        implicit efforts and named values are replaced by their certified numbers first,
+        which is much faster than ``sympy.N`` on a large derivative.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> race = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+        >>> sym = solve(race, symbols=("prize", "discount"))
+        >>> sym.evaluate(sym.value(0, 0, 0), 12)                 # SPEC §1: V(0, 0)
+        0.179572826168
+        """
+        digits = self.digits if digits is None else digits
+        unknown = sorted(set(parameters) - set(self.symbols))
+        if unknown:
+            raise ValueError(f"evaluate: {unknown} are not symbolic parameters of this solution; "
+                             f"choose from {sorted(self.symbols)}")
+        values = dict(self.point)
+        values.update({self.symbols[n]: exact_rational(v) if isinstance(v, float) else sympy.sympify(v)
+                       for n, v in parameters.items()})
+        memo: dict[sympy.Expr, sympy.Expr] = {}
+        return sympy.Float(sympy.N(self._number(sympy.sympify(expr), values, digits + 10, memo), digits), digits)
+
+    def _number(self, expr: sympy.Expr, values: dict[sympy.Symbol, sympy.Expr], dps: int,
+                memo: dict[sympy.Expr, sympy.Expr]) -> sympy.Expr:
+        """``expr`` at ``values``: derivatives of implicit quantities expanded state by state, with memo."""
+        replace: dict[sympy.Expr, sympy.Expr] = {}
+        for d in expr.atoms(sympy.Derivative):
+            if not isinstance(d.expr, (ImplicitEffort, StateValue)):
+                continue
+            if d not in memo:
+                if len(d.variable_count) != 1 or d.variable_count[0][1] != 1:
+                    raise ValueError(f"evaluate: only first derivatives of implicit quantities are supported, got {d}")
+                index = d.expr.args.index(d.variable_count[0][0]) + 1
+                memo[d] = sympy.Float(sympy.N(self._number(d.expr.fdiff(index), values, dps, memo), dps), dps)
+            replace[d] = memo[d]
+        at = expr.xreplace(replace).xreplace(values)
+        for a in at.atoms(ImplicitEffort, StateValue):
+            if a not in memo:
+                memo[a] = a.evalf(dps)
+            replace[a] = memo[a]
+        return at.xreplace(replace)
+
+    def numeric(self, values: tuple[Any, ...]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+        """Efforts and values, shape ``(2, N1 + 1, N2 + 1, *shape)``, at the symbolic parameters' ``values``.
+
+        ``values`` follow :attr:`parameters`' order and broadcast together. Implicit
+        efforts follow the model's branch (:class:`~patentrace.solvers.implicit.BranchFollower`);
+        the other states evaluate their expressions.
+
+        Raises
+        ------
+        ValueError
+            If the branch cannot be followed there, or an expression is not finite there
+            (a closed form leaves its branch's region).
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> race = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+        >>> effort, value = solve(race, symbols=("discount",)).numeric((0.1,))
+        >>> round(float(effort[0, 0, 0]), 10)
+        0.6958114029
+        """
+        n1, n2 = self.model.stages
+        if self._compiled is None:
+            follower = BranchFollower(self.parameters, [float(self.point[p]) for p in self.parameters], self._sequence)
+            cells = [(k, i, j) for k in (0, 1) for i in range(n1 + 1) for j in range(n2 + 1) if (i, j) != (n1, n2)]
+            self._compiled = (follower, [(c, follower.expression(self.effort(*c)),
+                                          follower.expression(self.value(*c))) for c in cells], cells)
+        follower, functions, _ = self._compiled
+        arrays = [np.asarray(v, dtype=float) for v in values]
+        shape = np.broadcast_shapes(*(v.shape for v in arrays))
+        known = follower.follow(arrays)
+        effort = np.zeros((2, n1 + 1, n2 + 1, *shape))
+        value = np.zeros((2, n1 + 1, n2 + 1, *shape))
+        value[:, n1, n2] = float(self.model.prize + self.model.loser_prize) / 2.0
+        fine = True
+        for cell, fe, fv in functions:
+            for out, fn in ((effort, fe), (value, fv)):
+                out[cell], ok = real(fn(arrays, known), shape)
+                fine = fine and bool(ok.all())
+        self._check_idle(arrays, effort, value)
+        if not fine:
+            at = dict(zip(map(str, self.parameters), values, strict=True))
+            raise ValueError(f"the symbolic solution is not finite or not real at {at}: a closed form "
+                             f"leaves the region where its branch is the equilibrium")
+        return effort, value
+
+    def isolate(self, i: int, j: int) -> tuple[tuple[sympy.Rational, sympy.Rational],
+                                               tuple[sympy.Rational, sympy.Rational]]:
+        """A box around an implicit state's efforts at the model's values that holds exactly one root of its system.
+
+        Krawczyk's test in interval arithmetic at ``digits + 20`` digits: for the box
+        ``X = y +- rho`` around the certified efforts ``y`` (``rho = 10**-(digits - 5)``
+        relative), ``K(X) = y - Y F(y) + (I - Y J(X))(X - y)`` with ``Y = J(y)^-1``; if
+        ``K(X)`` lies inside ``X``, the system has exactly one root in ``X``. The system's
+        coefficients (continuation values and symbols at the model's values) enter as
+        intervals of relative width ``10**-(digits + 10)``, which covers their own error.
+        This identifies the branch: the implicit effort is that root at the model's values.
+
+        Raises
+        ------
+        ValueError
+            If the state is not implicit.
+        EquilibriumError
+            If the test fails.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> sym = solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()),
+        ...             symbols=("prize", "discount"))
+        >>> (lo, hi), _ = sym.isolate(1, 0)
+        >>> hi - lo < 1e-20 and abs(lo - sympy.Rational(4686350713, 10**10)) < 1e-10   # SPEC §1: x_1(1, 0)
+        True
+        """
+        i, j = self._check(0, i, j)
+        state = self._states.get((i, j))
+        if state is None or state.form != "implicit":
+            raise ValueError(f"state {(i, j)} is not implicit: isolate() applies to implicit efforts")
+        dps = self.digits + 20
+        f1, f2 = self.system(i, j)
+        memo: dict[sympy.Expr, sympy.Expr] = {}
+        values = dict(self.point)
+        polys = [sympy.Poly(sympy.expand(self._number(f, values, dps, memo)), _X1, _X2) for f in (f1, f2)]
+        old = mp.iv.dps
+        mp.iv.dps = dps
+        try:
+            with mp.workdps(dps):
+                width = mp.mpf(10) ** -(self.digits + 10)
+                y = [mp.mpf(sympy.N(self.effort(k, i, j).subs(self.point), dps)) for k in (0, 1)]
+
+                def coefficient(c: sympy.Expr) -> Any:
+                    v = mp.mpf(sympy.N(c, dps))
+                    return mp.iv.mpf([v - width * abs(v), v + width * abs(v)])
+
+                terms = [[(e, coefficient(c)) for e, c in poly.terms()] for poly in polys]
+                grads = [[[(e, coefficient(c)) for e, c in sympy.Poly(poly.diff(z), _X1, _X2).terms()]
+                          for z in (_X1, _X2)] for poly in polys]
+
+                def at(ts: list[Any], x: list[Any]) -> Any:
+                    total = mp.iv.mpf(0)
+                    for (p1, p2), c in ts:
+                        total += c * x[0] ** p1 * x[1] ** p2
+                    return total
+
+                rho = mp.mpf(10) ** -(self.digits - 5) * (1 + max(abs(v) for v in y))
+                box = [mp.iv.mpf([v - rho, v + rho]) for v in y]
+                point = [mp.iv.mpf(v) for v in y]
+                jy = mp.matrix([[mp.mpf(at(grads[a][b], point).mid) for b in (0, 1)] for a in (0, 1)])
+                inverse = mp.inverse(jy)
+                inv = {(a, b): mp.iv.mpf(inverse[a, b]) for a in (0, 1) for b in (0, 1)}
+                fy = [at(terms[a], point) for a in (0, 1)]
+                jx = [[at(grads[a][b], box) for b in (0, 1)] for a in (0, 1)]
+                inside = True
+                for a in (0, 1):
+                    k_a = point[a] - (inv[a, 0] * fy[0] + inv[a, 1] * fy[1])
+                    for b in (0, 1):
+                        m_ab = (1 if a == b else 0) - (inv[a, 0] * jx[0][b] + inv[a, 1] * jx[1][b])
+                        k_a += m_ab * (box[b] - point[b])
+                    inside = inside and box[a].a < k_a.a and k_a.b < box[a].b
+        finally:
+            mp.iv.dps = old
+        if not inside:
+            raise EquilibriumError("Krawczyk's test failed: the box is not certified to hold exactly one root",
+                                   (i, j), {"radius": float(rho)})
+        def exact(v: Any) -> sympy.Rational:
+            man, exp = mp.mpf(v).man_exp
+            return sympy.Integer(man) * sympy.Integer(2) ** exp
+
+        return ((exact(box[0].a), exact(box[0].b)), (exact(box[1].a), exact(box[1].b)))
+
+    def _check_idle(self, arrays: list[NDArray[np.float64]], effort: NDArray[np.float64],
+                    value: NDArray[np.float64]) -> None:
+        """Raise where a firm idle at the model's values would invest: ``c'(0)(r + h_o)/lambda < r A + h_o (A - B)``."""
+        nb = self._numbers
+        for (i, j), state in self._states.items():
+            for k in (0, 1):
+                if state.effort[k] != 0:
+                    continue
+                o = 1 - k
+                lam = (nb.productivity[0][i], nb.productivity[1][j])
+                m, r = (np.real(sympy.lambdify(self.parameters, e, "numpy")(*arrays))
+                        for e in (nb.linear[k], nb.discount))
+                h_o = float(lam[o]) * effort[o, i, j]
+                own = value[0, i + 1, j] if k == 0 else value[1, i, j + 1]
+                rival = value[0, i, j + 1] if k == 0 else value[1, i + 1, j]
+                slack = m * (r + h_o) / float(lam[k]) - r * own - h_o * (own - rival)
+                if np.any(slack < -1e-12 * (1.0 + np.abs(r * own))):
+                    raise ValueError(f"firm {k} idles at state {(i, j)} at the model's parameters but would invest "
+                                     f"at some of the values passed: the closed form there no longer holds")
 
     def derivative(self, quantity: str, parameter: str, firm: int = 0, state: tuple[int, int] = (0, 0)) -> sympy.Expr:
         """Comparative statics: d(quantity)/d(parameter) at a state (SPEC §1).
@@ -390,11 +594,16 @@ class SymbolicEquilibrium:
         Returns
         -------
         sympy.Expr
-            If the parameter is symbolic and the quantity a closed form, the exact
-            derivative (``sympy.diff``). Otherwise a number to ``digits`` digits:
-            the central difference of the certified solution at ``2 digits + 20``
-            working digits with step ``10**-(digits + 5)`` (truncation error about
-            ``10**-(2 digits + 10)``).
+            If the parameter is symbolic: the exact derivative (``sympy.diff``), a
+            function of the symbols. Implicit efforts are differentiated by the
+            implicit function theorem, ``dx/dtheta = -J^-1 dF/dtheta`` with ``J`` the
+            Jacobian of the state's system and ``dF/dtheta`` including the
+            continuation values' own derivatives, so the result is exact through the
+            backward induction; substitute :attr:`point` to evaluate it at the
+            model's values. Otherwise a number to ``digits`` digits at the model's
+            values: the central difference of the certified solution at
+            ``2 digits + 20`` working digits with step ``10**-(digits + 5)``
+            (truncation error about ``10**-(2 digits + 10)``).
 
         Examples
         --------
@@ -411,14 +620,12 @@ class SymbolicEquilibrium:
         i, j = self._check(firm, *state)
         expr = self.effort(firm, i, j) if quantity == "effort" else self.value(firm, i, j)
         if parameter in self.symbols:
-            if (i, j) in self._states and self._states[(i, j)].form != "closed form":
-                raise ValueError(f"state {(i, j)} has no closed form")
             return sympy.diff(expr, self.symbols[parameter])
         dps = 2 * self.digits + 20
         step = mp.mpf(10) ** -(self.digits + 5)
         sides = []
         for sign in (1, -1):
-            numbers = _shift(self._numbers, parameter, sign * step, dps)
+            numbers = _shift(_substitute(self._numbers, self.point), parameter, sign * step, dps)
             effort, value, _ = _certified(self.model, numbers, dps, self.digits)
             array = effort if quantity == "effort" else value
             sides.append(array[firm][i][j])
@@ -450,6 +657,17 @@ def _shift(numbers: _Numbers, parameter: str, step: mp.mpf, dps: int) -> _Number
     return _Numbers(**fields)
 
 
+def _substitute(numbers: _Numbers, values: dict[sympy.Symbol, sympy.Expr]) -> _Numbers:
+    """The parameters with symbols replaced by ``values``."""
+    def at(v: sympy.Expr) -> sympy.Expr:
+        return v.xreplace(values) if isinstance(v, sympy.Basic) else v
+
+    return _Numbers(prize=at(numbers.prize), loser=at(numbers.loser), discount=at(numbers.discount),
+                    scale=(at(numbers.scale[0]), at(numbers.scale[1])),
+                    linear=(at(numbers.linear[0]), at(numbers.linear[1])),
+                    exponent=numbers.exponent, productivity=numbers.productivity)
+
+
 def _isolate(poly: sympy.Poly, point: mp.mpf) -> tuple[sympy.Rational, sympy.Rational]:
     """The isolating interval of ``poly``'s real root nearest ``point``."""
     intervals = poly.intervals(eps=sympy.Rational(1, 10**12))
@@ -462,16 +680,16 @@ def _mp(v: Any, dps: int) -> mp.mpf:
 
 
 def _certified(
-    race: Race, numbers: _Numbers, dps: int, digits: int
+    race: Race, numbers: _Numbers, dps: int, digits: int, start: NDArray[np.float64] | None = None
 ) -> tuple[list[list[list[mp.mpf]]], list[list[list[mp.mpf]]], dict[tuple[int, int], float]]:
-    """Backward induction at ``dps`` digits, started at :func:`patentrace.solve`'s equilibrium.
+    """Backward induction at ``dps`` digits, started at :func:`patentrace.solve`'s equilibrium (or ``start``).
 
     Returns efforts and values as nested lists ``[firm][i][j]`` of mpmath numbers, and the
     bound on each state's residual (interval arithmetic, relative to the prize).
     """
     from patentrace.solvers.backward import solve_race
 
-    start = solve_race(race)
+    guesses = solve_race(race).effort if start is None else start
     n1, n2 = race.stages
     with mp.workdps(dps):
         p, loser, r = (_mp(v, dps) for v in (numbers.prize, numbers.loser, numbers.discount))
@@ -497,7 +715,7 @@ def _certified(
                 def focs(x1: Any, x2: Any, c: Any = coefficients) -> list[Any]:
                     return _conditions_at((x1, x2), *c)
 
-                guess = [mp.mpf(float(start.effort[k, i, j])) for k in (0, 1)]
+                guess = [mp.mpf(float(guesses[k, i, j])) for k in (0, 1)]
                 idle = [guess[k] == 0 for k in (0, 1)]
                 if idle[0] and idle[1]:
                     x = [mp.mpf(0), mp.mpf(0)]
@@ -618,7 +836,8 @@ def solve(
     symbols : sequence of str
         Parameters that stay symbolic, from ``("prize", "discount", "scale",
         "loser_prize", "linear")``. The others become exact rationals
-        (``0.05`` is ``1/20``). With symbols, every state must have a closed form.
+        (``0.05`` is ``1/20``). With symbols, states without a closed form are
+        ``"implicit"`` (see the module docstring).
     digits : int
         Significant digits of certified numbers (15 to 1000).
     exact : bool or None
@@ -634,8 +853,8 @@ def solve(
     ------
     ValueError
         For a name in ``symbols`` that is not a parameter, a cost that is not a power,
-        a state with no closed form when parameters are symbolic, or a race too large
-        for exact solving (``exact=True``).
+        a state with symbolic parameters where a firm idles and no closed form exists
+        (non-integer exponent), or a race too large for exact solving (``exact=True``).
     EquilibriumError
         If the certified residual bound is not met.
 
@@ -674,8 +893,11 @@ def solve(
                 f"{_EXACT_STAGES} stages per firm, and asymmetric ones only partly; use exact=False for "
                 f"certified {digits}-digit numbers"
             ) from None
-    return SymbolicEquilibrium(race, symbol_map, digits, states, numbers, builder.polynomials,
-                               time.perf_counter() - started)
+    sym = SymbolicEquilibrium(race, symbol_map, digits, states, numbers, builder.polynomials,
+                              time.perf_counter() - started)
+    sym._sequence = builder.sequence
+    builder.owner = sym
+    return sym
 
 
 class _TooLargeError(Exception):
@@ -695,6 +917,10 @@ class _Builder:
         self.at_point = {s: exact_rational(getattr(race, n) if n in ("prize", "discount", "loser_prize")
                                            else getattr(race.cost[0], n)) for n, s in symbols.items()}
         self.polynomials: dict[tuple[str, int, int, int], sympy.Poly] = {}
+        self.parameters = tuple(symbols[n] for n in PARAMETERS if n in symbols)
+        self.owner: SymbolicEquilibrium | None = None
+        self.cache: dict[tuple[sympy.Expr, ...], tuple[int, list[list[list[mp.mpf]]], list[list[list[mp.mpf]]]]] = {}
+        self.sequence: list[Any] = []
         self.symmetric_model = (race.cost[0] == race.cost[1] and race.stages[0] == race.stages[1]
                                 and race.productivity[0] == race.productivity[1])
 
@@ -723,6 +949,8 @@ class _Builder:
                     state = _State(mirror.effort[::-1], mirror.value[::-1], mirror.form, mirror.residual)
                 else:
                     state = self.state(i, j, value, exact)
+                    if self.symbols:
+                        state = self.name_values(i, j, state)
                 states[(i, j)] = state
                 value[(0, i, j)], value[(1, i, j)] = state.value
                 for k in (0, 1):
@@ -760,10 +988,7 @@ class _Builder:
             return _State((closed[0], closed[1]), _values(nb, lam, own, rival, (closed[0], closed[1])),
                           "closed form", residual)
         if self.symbols:
-            raise ValueError(
-                f"state {(i, j)} has no closed form (an asymmetric state where both firms invest); "
-                f"keep every parameter numeric (symbols=()) for exact or certified values there"
-            )
+            return self.implicit(i, j, (f1, f2), target, idle, residual)
         if exact and self.integer:
             try:
                 return self.algebraic(i, j, residual)
@@ -774,6 +999,59 @@ class _Builder:
         x = tuple(sympy.Float(mp.nstr(t, self.digits), self.digits) for t in target)
         v = tuple(sympy.Float(mp.nstr(self.value_mp[k][i][j], self.digits), self.digits) for k in (0, 1))
         return _State((x[0], x[1]), (v[0], v[1]), "certified", residual)
+
+    def implicit(self, i: int, j: int, system: tuple[sympy.Expr, sympy.Expr], target: list[mp.mpf],
+                 idle: list[bool], residual: float) -> _State:
+        """Efforts as :class:`~patentrace.solvers.implicit.ImplicitEffort`: the system's root on the model's branch."""
+        if any(idle):
+            raise ValueError(f"state {(i, j)}: a firm idles and its rival's condition has no closed form "
+                             f"(non-integer exponent); keep every parameter numeric (symbols=()) there")
+        point = tuple(self.at_point[s] for s in self.parameters)
+        x = implicit_pair((i, j), system, self.parameters, point, (target[0], target[1]), self.evaluate)
+        lam, own, rival = self.context[(i, j)]
+        return _State(x, _values(self.numbers, lam, own, rival, x), "implicit", residual)
+
+    def name_values(self, i: int, j: int, state: _State) -> _State:
+        """Name the state's values (:class:`~patentrace.solvers.implicit.StateValue`) if they involve implicit ones."""
+        if state.form == "implicit":
+            self.sequence.append(state.effort)
+        named = []
+        for k in (0, 1):
+            v = state.value[k]
+            if v.atoms(ImplicitEffort, StateValue):
+                v = named_value(k, (i, j), v, self.parameters, self.evaluate)
+                self.sequence.append(v)
+            named.append(v)
+        return _State(state.effort, (named[0], named[1]), state.form, state.residual)
+
+    def evaluate(self, quantity: ImplicitEffort | StateValue, values: tuple[sympy.Expr, ...], dps: int) -> mp.mpf:
+        """An implicit effort's or named value's number at parameter values ``values`` to ``dps`` digits (cached).
+
+        At the model's values: the certified root; elsewhere the branch is followed in
+        floats (:class:`~patentrace.solvers.implicit.BranchFollower`) and every state is
+        polished by Newton's method at ``dps + 20`` digits, with the residual bound of
+        :func:`solve` at ``10**-dps``.
+        """
+        cls = type(quantity)
+        i, j = cls.state
+        point = tuple(self.at_point[s] for s in self.parameters)
+        at_model = values == point
+        if at_model and dps <= self.digits + 15:
+            return (self.effort_mp if isinstance(quantity, ImplicitEffort) else self.value_mp)[cls.firm][i][j]
+        stored = self.cache.get(values)
+        if stored is None or stored[0] < dps:
+            dps = 50 * (dps // 50 + 1)  # sympy asks for ever more digits as it cancels: compute in few sizes
+            start = None
+            if not at_model:
+                if self.owner is None:
+                    raise ValueError("implicit efforts can be evaluated away from the model's parameters "
+                                     "only once solve() has finished")
+                start = self.owner.numeric(tuple(float(v) for v in values))[0]
+            numbers = _substitute(self.numbers, dict(zip(self.parameters, values, strict=True)))
+            effort, value, _ = _certified(self.race, numbers, dps + 20, dps, start)
+            stored = (dps, effort, value)
+            self.cache[values] = stored
+        return (stored[1] if isinstance(quantity, ImplicitEffort) else stored[2])[cls.firm][i][j]
 
     def radical_root(self, expr: sympy.Expr, x: sympy.Symbol, target: mp.mpf) -> sympy.Expr | None:
         """The root of a univariate polynomial condition in radicals that equals ``target``, if any."""
