@@ -71,7 +71,31 @@ def opaque_diff(expr: sympy.Expr, theta: sympy.Symbol) -> sympy.Expr:
     return out.xreplace({h: a for a, h in holders.items()})
 
 
-class ImplicitEffort(sympy.Function):  # type: ignore[misc]  # sympy has no type hints
+class _StateFunction(sympy.Function):  # type: ignore[misc]  # sympy has no type hints
+    """What a named per-state quantity shares.
+
+    Derivatives are stored at the canonical parameters and moved to the instance's
+    arguments; numbers come from the certified evaluation.
+    """
+
+    parameters: tuple[sympy.Symbol, ...]
+    evaluate: list[Callable[[Any, tuple[sympy.Expr, ...], int], mp.mpf]]
+
+    def _at_arguments(self, expr: sympy.Expr) -> sympy.Expr:
+        """``expr`` (in the canonical parameters) at this instance's arguments."""
+        parameters = type(self).parameters
+        if self.args == parameters:
+            return expr
+        return expr.xreplace(dict(zip(parameters, self.args, strict=True)))
+
+    def _eval_evalf(self, prec: int) -> sympy.Expr | None:
+        if not all(a.is_number for a in self.args):
+            return None
+        dps = int(prec_to_dps(prec))
+        return sympy.Float(type(self).evaluate[0](self, tuple(self.args), dps), dps)
+
+
+class ImplicitEffort(_StateFunction):
     """Firm ``firm``'s effort at ``state``: the root of the state's system on the model's branch.
 
     Instances are applied functions of the symbolic parameters, ``x_1[1,0](P, r)``;
@@ -136,18 +160,10 @@ class ImplicitEffort(sympy.Function):  # type: ignore[misc]  # sympy has no type
             slope = -(j22 * t1 - j12 * t2) / det if cls.firm == 0 else -(j11 * t2 - j21 * t1) / det
             at = {X1: cls.pair[0](*cls.parameters), X2: cls.pair[1](*cls.parameters)}
             cls.derivatives[argindex] = slope.xreplace(at)
-        if self.args == cls.parameters:
-            return cls.derivatives[argindex]
-        return cls.derivatives[argindex].xreplace(dict(zip(cls.parameters, self.args, strict=True)))
-
-    def _eval_evalf(self, prec: int) -> sympy.Expr | None:
-        if not all(a.is_number for a in self.args):
-            return None
-        dps = int(prec_to_dps(prec))
-        return sympy.Float(type(self).evaluate[0](self, tuple(self.args), dps), dps)
+        return self._at_arguments(cls.derivatives[argindex])
 
 
-class StateValue(sympy.Function):  # type: ignore[misc]  # sympy has no type hints
+class StateValue(_StateFunction):
     """Firm ``firm``'s value at ``state`` as a named function of the symbolic parameters.
 
     Values that depend on implicit efforts are named, ``V_1[1,0](P, r)``, so that the
@@ -186,15 +202,7 @@ class StateValue(sympy.Function):  # type: ignore[misc]  # sympy has no type hin
         cls = type(self)
         if argindex not in cls.derivatives:
             cls.derivatives[argindex] = opaque_diff(cls.definition, cls.parameters[argindex - 1])
-        if self.args == cls.parameters:
-            return cls.derivatives[argindex]
-        return cls.derivatives[argindex].xreplace(dict(zip(cls.parameters, self.args, strict=True)))
-
-    def _eval_evalf(self, prec: int) -> sympy.Expr | None:
-        if not all(a.is_number for a in self.args):
-            return None
-        dps = int(prec_to_dps(prec))
-        return sympy.Float(type(self).evaluate[0](self, tuple(self.args), dps), dps)
+        return self._at_arguments(cls.derivatives[argindex])
 
     def _latex(self, printer: Any) -> str:
         i, j = type(self).state
