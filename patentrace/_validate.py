@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import math
 from numbers import Real
+from typing import Any
 
-__all__ = ["finite_real"]
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["experience", "finite_real"]
 
 
 def finite_real(name: str, value: object) -> float:
@@ -26,3 +30,24 @@ def finite_real(name: str, value: object) -> float:
     if not math.isfinite(number):
         raise ValueError(f"{name} must be finite, got {number!r}")
     return number
+
+
+def experience(name: str, w: Any) -> NDArray[np.float64]:
+    """``w`` (a number or an array) as floats in ``[0, 1]``, or a TypeError/ValueError naming ``name``.
+
+    Examples
+    --------
+    >>> experience("w", [0.0, 0.5]).tolist()
+    [0.0, 0.5]
+    >>> experience("w1", 1.5)
+    Traceback (most recent call last):
+    ...
+    ValueError: w1 (experience) must lie in [0, 1], got 1.5
+    """
+    try:
+        at = np.asarray(w, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"{name} must be a number in [0, 1], got {w!r}") from None
+    if not np.all(np.isfinite(at)) or np.any(at < 0.0) or np.any(at > 1.0):
+        raise ValueError(f"{name} (experience) must lie in [0, 1], got {w!r}")
+    return at

@@ -23,6 +23,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
+from patentrace._validate import experience
 from patentrace.equilibrium import LaggedEquilibrium, SolverInfo, Verification, _frozen
 from patentrace.lone_firm import SingleFirmPath, single_firm_path
 from patentrace.models import DeterministicRace
@@ -268,13 +269,10 @@ def check_experience(name: str, w: Any) -> float:
     ...
     ValueError: w1 (experience) must lie in [0, 1], got 1.5
     """
-    try:
-        at = float(w)
-    except (TypeError, ValueError):
-        raise TypeError(f"{name} must be a number in [0, 1], got {w!r}") from None
-    if not 0.0 <= at <= 1.0:
-        raise ValueError(f"{name} (experience) must lie in [0, 1], got {w!r}")
-    return at
+    at = experience(name, w)
+    if at.ndim != 0:
+        raise TypeError(f"{name} must be one number in [0, 1], got {w!r}")
+    return float(at)
 
 
 def perfect_monitoring(race: DeterministicRace, solver: SolverInfo) -> DeterministicEquilibrium:

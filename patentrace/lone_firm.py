@@ -27,6 +27,7 @@ from numpy.typing import ArrayLike, NDArray
 from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
+from patentrace._validate import experience
 from patentrace.costs import Power
 from patentrace.models import DeterministicRace
 
@@ -76,7 +77,7 @@ class SingleFirmPath:
         >>> round(float(path.value(0.5)), 5)           # SPEC.md §3
         0.78889
         """
-        at = _experience(w)
+        at = experience("w", w)
         race = self.race
         if self.method == "closed form":
             scale = float(race.cost.scale)  # type: ignore[attr-defined]
@@ -100,20 +101,13 @@ class SingleFirmPath:
         >>> bool(abs(path.speed(0.5) - (math.sqrt(0.2) - 0.1 * 0.5)) < 1e-15)   # sqrt(2 r P / a) - r (1 - w)
         True
         """
-        at = _experience(w)
+        at = experience("w", w)
         race = self.race
         if self.method == "closed form":
             scale = float(race.cost.scale)  # type: ignore[attr-defined]
             speed = math.sqrt(2.0 * race.discount * race.prize / scale) - race.discount * (1.0 - at)
             return np.asarray(np.maximum(speed, 0.0), dtype=float)
         return _speed_of_value(race, self.value(at))
-
-
-def _experience(w: ArrayLike) -> FloatArray:
-    at = np.asarray(w, dtype=float)
-    if not np.all(np.isfinite(at)) or np.any(at < 0.0) or np.any(at > 1.0):
-        raise ValueError(f"experience w must lie in [0, 1], got {w!r}")
-    return at
 
 
 def _speed_of_value(race: DeterministicRace, value: FloatArray) -> FloatArray:

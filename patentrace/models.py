@@ -30,6 +30,11 @@ from patentrace.costs import Cost
 __all__ = ["Action", "DeterministicRace", "LaggedRace", "Race"]
 
 
+def discounted_period(discount: float, lag: float) -> float:
+    """``(1 - exp(-r lag)) / r``: a unit flow over one period, discounted to its start (without cancellation)."""
+    return -math.expm1(-discount * lag) / discount
+
+
 def _stage_count(value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, Integral):
         raise TypeError(f"stages must be an int >= 1 or a pair of them, got {value!r}")
@@ -534,7 +539,7 @@ class LaggedRace:
         if lag <= 0.0:
             raise ValueError(f"lag must be > 0 (the length of a period), got {lag!r}")
         grids = _pair("efforts", efforts) if _nested(efforts) else (efforts, efforts)
-        per_unit = (1.0 - math.exp(-race.discount * lag)) / race.discount
+        per_unit = discounted_period(race.discount, lag)
         menus = []
         for firm in (0, 1):
             grid = [finite_real(f"efforts[{k}]", x) for k, x in enumerate(_sequence("efforts", grids[firm]))]
@@ -695,7 +700,7 @@ class DeterministicRace:
         >>> bool(abs(race.period_cost(1.0) - 0.5 * (1 - math.exp(-0.05)) / 0.1) < 1e-15)   # c(1) = 1/2
         True
         """
-        return float(self.cost.value(speed)) * -math.expm1(-self.discount * self.lag) / self.discount
+        return float(self.cost.value(speed)) * discounted_period(self.discount, self.lag)
 
     def lagged(self, steps: int) -> LaggedRace:
         """The race in periods on a grid of ``steps`` experience steps (SPEC.md §2, §3).

@@ -112,7 +112,7 @@ def test_bad_parameters_are_refused(kwargs: dict[str, float], match: str):
 def test_bad_experience_and_costs_are_refused():
     path = single_firm_path(quadratic_race())
     for bad in (-0.01, 1.5, float("nan")):
-        with pytest.raises(ValueError, match=r"experience w must lie in \[0, 1\]"):
+        with pytest.raises(ValueError, match=r"w \(experience\) must lie in \[0, 1\]"):
             path.value(bad)
     with pytest.raises(TypeError, match=r"cost must be one patentrace\.costs\.Cost"):
         pr.DeterministicRace(prize=1.0, discount=0.1, cost=(pr.costs.Quadratic(), pr.costs.Quadratic()))
