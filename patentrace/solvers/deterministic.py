@@ -51,10 +51,12 @@ from patentrace.models import DeterministicRace
 from patentrace.periods import PeriodGame, period_game, terminal_values
 from patentrace.solvers.lemke import lemke_howson, symmetric_lemke_howson
 from patentrace.solvers.stagegame import (
+    StateEquilibria,
     _degenerate,
     _is_equilibrium,
     _outcome_probabilities,
     _ratio_values,
+    _select,
     state_equilibria,
 )
 
@@ -145,16 +147,15 @@ def _state_equilibrium(game: PeriodGame, top: float, level: bool) -> tuple[Float
     pairs = sum(math.comb(m1, k) * math.comb(m2, k) for k in range(1, min(m1, m2) + 1))
     if pairs <= _EXACT_PAIRS:
         every = state_equilibria(small, max_pairs=_EXACT_PAIRS)
-        chosen = np.ones(every.value.shape[0], dtype=bool)
+        keep = np.ones(every.value.shape[0], dtype=bool)
         if level:
-            chosen = np.max(np.abs(every.strategy[0] - every.strategy[1]), axis=1) <= 1e-9
-        speeds = np.arange(game.other.shape[1])
-        progress = every.strategy[0] @ speeds[rows] + every.strategy[1] @ speeds[cols]
-        for k in np.argsort(-progress, kind="stable"):
-            if not chosen[k]:
-                continue
+            keep = np.max(np.abs(every.strategy[0] - every.strategy[1]), axis=1) <= 1e-9
+        if keep.any():
+            candidates = StateEquilibria((every.strategy[0][keep], every.strategy[1][keep]), every.value[keep],
+                                         every.degenerate, every.complete)
+            k = _select(candidates, small, "fastest")
             sigma1, sigma2 = np.zeros(game.other.shape[1]), np.zeros(game.other.shape[2])
-            sigma1[rows], sigma2[cols] = every.strategy[0][k], every.strategy[1][k]
+            sigma1[rows], sigma2[cols] = candidates.strategy[0][k], candidates.strategy[1][k]
             if _is_equilibrium(game, sigma1, sigma2, tol):
                 return sigma1, sigma2, np.array(_ratio_values(game, sigma1, sigma2))
     raise EquilibriumError("no equilibrium found by Lemke-Howson", None,
