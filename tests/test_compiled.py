@@ -227,3 +227,18 @@ def test_sweep_refuses_other_costs():
     assert not compiled.compilable(race)
     with pytest.raises(TypeError, match=r"races\[0\] must have power costs"):
         compiled.sweep_races([race])
+
+
+def test_best_response_flat_to_rounding_is_certified():
+    """A leader one stage from the prize whose response moves only by rounding with its rival's hazard.
+
+    There ``V = B`` up to rounding, so the composite map ``T`` rises by an ulp or falls by one
+    depending on the arithmetic; its fixed points all lie within a few ulps. The race must stay
+    on the compiled path (it fell back to the all-roots path, 1000x slower, before) and agree with it.
+    """
+    race = pr.Race(stages=20, prize=1.0, discount=0.01, cost=pr.costs.Power(exponent=3.0), loser_prize=0.05)
+    sweep = compiled.sweep_races([race])
+    assert sweep.status[0] == 0
+    fast, robust = solve_race(race), solve_race(race, compiled_path=False)
+    assert fast.solver.options["path"] == "compiled"
+    assert_same(fast, robust)

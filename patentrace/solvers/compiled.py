@@ -235,13 +235,17 @@ def _certified(par: FloatArray, r: float, bound0: float, bound1: float) -> int: 
     if lipschitz < 0.5:  # a NaN bound (0 / 0) certifies nothing
         return _UNIQUE
     # T is monotone (docs/solver.md); if it does not rise from 0 to the top of the range it is
-    # non-increasing, and phi strictly decreasing (allroots: ``~increasing``).
+    # non-increasing, and phi strictly decreasing (allroots: ``~increasing``). If it rises by at
+    # most rounding, T maps [0, top] into [T(0), T(top)], so every fixed point lies within 64
+    # ulps of the range: one equilibrium at float precision (allroots merges roots far wider
+    # apart, 1e-8 of the range). This is the state of a firm whose best response is flat
+    # because its rival's move leaves its value unchanged (V = B), seen only through rounding.
     p = 1 if par[1, _LAM] * bound1 > par[0, _LAM] * bound0 else 0
     o = 1 - p
     top = (bound1 if p == 1 else bound0) * (1.0 + 1e-9) + _TINY
     at_zero = _response(par, p, par[o, _LAM] * _response(par, o, 0.0, r), r)
     at_top = _response(par, p, par[o, _LAM] * _response(par, o, par[p, _LAM] * top, r), r)
-    if at_top <= at_zero:
+    if at_top <= at_zero + 64.0 * _EPS * top:
         return _UNIQUE
     return _idle_by_elimination(par, r, bound0, bound1)
 
