@@ -3,20 +3,25 @@
 Every subcommand states a :class:`~patentrace.Race` (SPEC.md §1) with the same flags::
 
     --stages N1 [N2] --prize P --discount R --cost-scale A
-    [--cost-exponent G] [--cost-linear M] [--loser-prize L]
+    [--cost-exponent G] [--cost-linear M] [--loser-prize L] [--breakthrough B [B ...]]
 
-for the cost ``c(x) = M x + A x^G / G`` (default ``G = 2``, ``M = 0``, ``L = 0``), and
-prints JSON (``--format json``, the default) or a table (``--format table``):
+for the cost ``c(x) = M x + A x^G / G`` (default ``G = 2``, ``M = 0``, ``L = 0``, no
+breakthroughs). ``--breakthrough`` gives the hazard ``b(i)`` of an immediate win while a
+firm has completed ``i`` stages (SPEC.md §1): one value for every stage, or one per stage,
+the same for both firms (which then need the same number of stages). It prints JSON
+(``--format json``, the default) or a table (``--format table``):
 
 - ``solve``: the equilibrium's arrays, exactly as :meth:`~patentrace.Equilibrium.to_dict`
   gives them (``effort``, ``hazard``, ``value``, ``win_probability``,
   ``expected_duration``... as nested lists);
-- ``report --state I J``: the leapfrog report of SPEC.md §4;
+- ``report --state I J [--follower-by expected_time]``: the leapfrog report of SPEC.md §4,
+  the follower chosen by remaining stages (default) or by expected time to discovery;
 - ``simulate --start I J --paths N --seed S``: Monte Carlo frequencies with their
   standard errors, next to the computed probabilities;
 - ``sweep``: the flags ``--prize``, ``--discount``, ``--cost-scale``, ``--cost-exponent``,
   ``--cost-linear`` and ``--loser-prize`` take several values; every combination is
-  solved (:func:`patentrace.sweep`) and reported at ``--state``.
+  solved (:func:`patentrace.sweep`) and reported at ``--state``; ``--breakthrough`` is
+  the same at every grid point.
 
 A bad flag value gives a one-line error on standard error that names the flag, and
 exit status 2; a race whose equilibrium cannot be certified, exit status 1. JSON
@@ -63,7 +68,7 @@ __all__ = ["main"]
 _FLAGS = {
     "stages": "--stages", "prize": "--prize", "discount": "--discount", "loser_prize": "--loser-prize",
     "scale": "--cost-scale", "exponent": "--cost-exponent", "linear": "--cost-linear",
-    "paths": "--paths", "seed": "--seed",
+    "paths": "--paths", "seed": "--seed", "breakthrough": "--breakthrough",
 }
 _SWEPT = ("prize", "discount", "cost_scale", "cost_exponent", "cost_linear", "loser_prize")
 _MEASURES = ("effort_0", "effort_1", "value_0", "value_1", "win_probability_0", "win_probability_1",
@@ -99,6 +104,9 @@ def _race_flags(parser: argparse.ArgumentParser, many: bool) -> None:
                        help=f"marginal cost at zero effort m >= 0 (default 0){several}")
     group.add_argument("--loser-prize", type=float, nargs=nargs, default=[0.0] if many else 0.0, metavar="L",
                        help=f"loser's prize L <= P (default 0){several}")
+    group.add_argument("--breakthrough", type=float, nargs="+", default=None, metavar="B",
+                       help="breakthrough hazards b >= 0: one for every stage, or one per stage for both firms "
+                            "(default none)")
 
 
 def _common_flags(parser: argparse.ArgumentParser) -> None:
@@ -115,6 +123,8 @@ def _parser() -> _Parser:
     report = commands.add_parser("report", help="the leapfrog report at a state")
     report.add_argument("--state", type=int, nargs=2, default=[0, 0], metavar=("I", "J"),
                         help="stages completed by firm 0 and firm 1 (default 0 0)")
+    report.add_argument("--follower-by", choices=("distance", "expected_time"), default="distance",
+                        help="who is behind: more stages to go (default) or longer expected time to discovery")
     simulate_ = commands.add_parser("simulate", help="Monte Carlo histories from a state")
     simulate_.add_argument("--start", type=int, nargs=2, default=[0, 0], metavar=("I", "J"),
                            help="stages completed at the start (default 0 0)")
@@ -133,7 +143,7 @@ def _parser() -> _Parser:
 def _flag_error(prog: str, error: Exception) -> UsageError:
     """Turn a model's validation error into a usage error that names the flag."""
     message = str(error)
-    first = message.split(" ", 1)[0]
+    first = message.split(" ", 1)[0].split("[", 1)[0].rstrip(":")  # "breakthrough[0][1] must be ..."
     flag = _FLAGS.get(first, "--cost-scale/--cost-exponent/--cost-linear" if first == "cost" else None)
     return UsageError(f"{prog}: error: {flag + ': ' if flag else ''}{message}")
 
@@ -147,25 +157,39 @@ def _stages(args: argparse.Namespace, prog: str) -> tuple[int, int]:
 
 def make_race(
     stages: tuple[int, int], prize: float, discount: float, cost_scale: float, cost_exponent: float = 2.0,
-    cost_linear: float = 0.0, loser_prize: float = 0.0,
+    cost_linear: float = 0.0, loser_prize: float = 0.0, breakthrough: Sequence[float] | None = None,
 ) -> Race:
     """The race the command line's flags describe (SPEC.md §1).
+
+    ``breakthrough`` is None, one hazard for every stage of both firms, or one per stage
+    shared by both firms.
 
     Examples
     --------
     >>> make_race((2, 3), prize=1.0, discount=0.1, cost_scale=2.0).cost[0]
     Power(scale=2.0, exponent=2.0, linear=0.0)
+    >>> make_race((2, 3), prize=1.0, discount=0.1, cost_scale=2.0, breakthrough=[0.05]).breakthrough
+    ((0.05, 0.05), (0.05, 0.05, 0.05))
     """
+    rates: Any = None
+    if breakthrough is not None:
+        rates = list(breakthrough)
+        if len(rates) == 1:
+            rates = [rates * stages[0], rates * stages[1]]
+        elif stages[0] != stages[1]:
+            raise ValueError(f"breakthrough: one value per stage needs the same stages for both firms, got "
+                             f"{stages}; give one value for every stage")
     with np.errstate(over="ignore", invalid="ignore"):  # the cost's own check reports non-finite values
         cost = Power(scale=cost_scale, exponent=cost_exponent, linear=cost_linear)
-        return Race(stages=stages, prize=prize, discount=discount, cost=cost, loser_prize=loser_prize)
+        return Race(stages=stages, prize=prize, discount=discount, cost=cost, loser_prize=loser_prize,
+                    breakthrough=rates)
 
 
 def _race(args: argparse.Namespace, prog: str) -> Race:
     stages = _stages(args, prog)
     try:
         return make_race(stages, args.prize, args.discount, args.cost_scale, args.cost_exponent,
-                         args.cost_linear, args.loser_prize)
+                         args.cost_linear, args.loser_prize, args.breakthrough)
     except (ValueError, TypeError) as err:
         raise _flag_error(prog, err) from None
 
@@ -281,12 +305,16 @@ def _run_sweep(args: argparse.Namespace, prog: str) -> str:
                 make_race(stages, **point)
             except (ValueError, TypeError) as err:
                 raise UsageError(f"{prog}: error: --{name.replace('_', '-')}: {err}") from None
+    try:
+        make_race(stages, **harmless, breakthrough=args.breakthrough)
+    except (ValueError, TypeError) as err:
+        raise _flag_error(prog, err) from None
     if args.workers < 1:
         raise UsageError(f"{prog}: error: --workers must be >= 1, got {args.workers}")
     state = _check_state(stages, args.state, "--state", prog)
     swept = [name for name in _SWEPT if len(grid[name]) > 1] or ["prize"]
     fixed = {name: grid[name][0] for name in _SWEPT if name not in swept}
-    make = functools.partial(make_race, stages, **fixed)
+    make = functools.partial(make_race, stages, **fixed, breakthrough=args.breakthrough)
     measure = functools.partial(_measure, state=state)
     axes = {name: grid[name] for name in swept}
     if args.workers == 1:
@@ -305,7 +333,7 @@ def _run(args: argparse.Namespace, prog: str) -> str:
     if args.command == "solve":
         return _solve_output(eq, args.format)
     if args.command == "report":
-        report = leapfrog(eq, _check_state(race.stages, args.state, "--state", prog))
+        report = leapfrog(eq, _check_state(race.stages, args.state, "--state", prog), follower_by=args.follower_by)
         return str(report) if args.format == "table" else json.dumps(_report_dict(report))
     start = _check_state(race.stages, args.start, "--start", prog)
     try:

@@ -156,6 +156,16 @@ def test_tables(capsys):
           "0.5"], "--cost-exponent"),
         (["sweep", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--workers", "0"],
          "--workers"),
+        (["solve", "--stages", "2", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--breakthrough",
+          "0.1", "-0.1"], "--breakthrough"),
+        (["solve", "--stages", "2", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--breakthrough",
+          "0.1", "0.2", "0.3"], "--breakthrough"),
+        (["solve", "--stages", "2", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--breakthrough",
+          "0.1", "0.2"], "--breakthrough"),
+        (["sweep", "--stages", "2", "--prize", "1", "2", "--discount", "0.1", "--cost-scale", "1", "--breakthrough",
+          "inf"], "--breakthrough"),
+        (["report", "--stages", "2", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--follower-by",
+          "time"], "--follower-by"),
     ],
 )
 def test_a_bad_flag_gives_one_line_naming_it(capsys, argv, flag):
@@ -188,3 +198,43 @@ def test_sweep_on_two_processes_gives_the_same_json(capsys):
     _, alone, _ = run(capsys, *argv)
     status, pooled, _ = run(capsys, *argv, "--workers", "2")
     assert status == 0 and json.loads(pooled) == json.loads(alone)
+
+
+BREAKTHROUGH = ["--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--breakthrough",
+                "0.0", "0.05", "0.3"]
+
+
+def breakthrough_race(rates=(0.0, 0.05, 0.3)) -> pr.Race:
+    return pr.Race(stages=3, prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), breakthrough=list(rates))
+
+
+def test_breakthrough_flag_solves_the_library_race(capsys):
+    status, out, err = run(capsys, "solve", *BREAKTHROUGH)
+    data = json.loads(out)
+    eq = pr.solve(breakthrough_race())
+    assert status == 0 and err == ""
+    assert data["value"] == eq.value.tolist() and data["win_probability"] == eq.win_probability.tolist()
+    # one value is every stage's hazard
+    _, out, _ = run(capsys, "solve", *BREAKTHROUGH[:-3], "0.2")
+    assert json.loads(out)["value"] == pr.solve(breakthrough_race((0.2, 0.2, 0.2))).value.tolist()
+    # the jump chain with breakthroughs, from the JSON alone, at (2, 1): b = 0.3 and 0.05
+    h0, h1 = data["hazard"][0][2][1], data["hazard"][1][2][1]
+    win = data["win_probability"][0]
+    assert win[2][1] == pytest.approx((h0 * win[3][1] + h1 * win[2][2] + 0.3) / (h0 + h1 + 0.3 + 0.05), rel=1e-12)
+    _, out, _ = run(capsys, "solve", *BREAKTHROUGH[:-4])
+    assert data["win_probability"][0][2][1] != pytest.approx(json.loads(out)["win_probability"][0][2][1], rel=1e-3)
+
+
+def test_report_follower_by_expected_time(capsys):
+    _, out, _ = run(capsys, "report", *BREAKTHROUGH, "--state", "2", "1", "--follower-by", "expected_time")
+    report = pr.leapfrog(pr.solve(breakthrough_race()), (2, 1), follower_by="expected_time")
+    data = json.loads(out)
+    assert data["follower"] == report.follower and data["leapfrog_probability"] == report.leapfrog_probability
+
+
+def test_sweep_with_breakthroughs_equals_solving_each_point(capsys):
+    _, out, _ = run(capsys, "sweep", *BREAKTHROUGH, "--discount", "0.1", "0.2", "--state", "1", "0")
+    data = json.loads(out)
+    for k, discount in enumerate((0.1, 0.2)):
+        race = pr.Race(stages=3, prize=1.0, discount=discount, cost=pr.costs.Quadratic(), breakthrough=[0.0, 0.05, 0.3])
+        assert data["value_0"][k] == float(pr.solve(race).value[0, 1, 0])
