@@ -237,4 +237,4 @@ def test_sweep_with_breakthroughs_equals_solving_each_point(capsys):
     data = json.loads(out)
     for k, discount in enumerate((0.1, 0.2)):
         race = pr.Race(stages=3, prize=1.0, discount=discount, cost=pr.costs.Quadratic(), breakthrough=[0.0, 0.05, 0.3])
-        assert data["value_0"][k] == float(pr.solve(race).value[0, 1, 0])
+        assert data["points"][k]["value_0"] == float(pr.solve(race).value[0, 1, 0])
