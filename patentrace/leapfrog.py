@@ -120,7 +120,13 @@ class LeapfrogReport:
 
     def __str__(self) -> str:
         i, j = self.state
-        left = f"stages left: firm 0 {self.remaining[0]}, firm 1 {self.remaining[1]}"
+        if isinstance(self.remaining[0], int):
+            measure = "stages left"
+        elif self.contested_gap is not None:
+            measure = "experience left"
+        else:
+            measure = "expected time to discovery"  # follower_by="expected_time"
+        left = f"{measure}: firm 0 {self.remaining[0]:.10g}, firm 1 {self.remaining[1]:.10g}"
         lines = [f"Leapfrog report at state ({i}, {j}); {left}"]
         if self.follower is None:
             lines.append("  level: no leader, no follower")

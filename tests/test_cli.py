@@ -230,6 +230,9 @@ def test_report_follower_by_expected_time(capsys):
     report = pr.leapfrog(pr.solve(breakthrough_race()), (2, 1), follower_by="expected_time")
     data = json.loads(out)
     assert data["follower"] == report.follower and data["leapfrog_probability"] == report.leapfrog_probability
+    _, table, _ = run(capsys, "report", *BREAKTHROUGH, "--state", "2", "1", "--follower-by", "expected_time",
+                      "--format", "table")
+    assert f"expected time to discovery: firm 0 {report.remaining[0]:.10g}" in table
 
 
 def test_sweep_with_breakthroughs_equals_solving_each_point(capsys):
