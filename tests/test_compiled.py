@@ -5,6 +5,7 @@ where a certificate proves it unique; wherever it cannot, the race goes through 
 all-roots path. Every number it returns must agree with the all-roots path to 1e-10.
 """
 
+import dataclasses
 import shutil
 import subprocess
 from pathlib import Path
@@ -242,3 +243,23 @@ def test_best_response_flat_to_rounding_is_certified():
     fast, robust = solve_race(race), solve_race(race, compiled_path=False)
     assert fast.solver.options["path"] == "compiled"
     assert_same(fast, robust)
+
+
+def test_an_increasing_composite_map_squeezed_to_one_fixed_point_is_certified():
+    """A firm near its dropout point (power cost g = 3: a best response with infinite slope there).
+
+    The composite map ``T`` increases, so flatness fails, and the contraction bound is infinite
+    because of that slope; but iterating ``T`` on an interval holding every fixed point shrinks
+    it to rounding. With a loser prize of 0.05 the 60-stage race fell back to the all-roots path
+    before; with 0.2 there are several equilibria (the all-roots path finds them), and the
+    squeeze must not hide them.
+    """
+    race = pr.Race(stages=60, prize=1.0, discount=0.01, cost=pr.costs.Power(exponent=3.0), loser_prize=0.05)
+    fast, robust = solve_race(race), solve_race(race, compiled_path=False)
+    assert fast.solver.options["path"] == "compiled"
+    assert_same(fast, robust)
+    crowded = dataclasses.replace(race, loser_prize=0.2)
+    robust = solve_race(crowded, compiled_path=False)
+    assert np.any(robust.multiplicity > 1)
+    assert compiled.sweep_races([crowded]).status[0] == 1
+    assert_same(solve_race(crowded), robust)

@@ -6,14 +6,16 @@ all-roots path (:mod:`patentrace.solvers.allroots`) computes, state by state in
 one compiled loop per race, but claims an answer only where a proof of
 uniqueness holds:
 
-1. **Certificate.** At each state it checks four uniqueness certificates
+1. **Certificate.** At each state it checks uniqueness certificates
    (docs/solver.md, "The compiled path"): *idling* (one firm's net gain in (1) is
    non-positive at both ends of its rival's hazard range, so it idles throughout),
    *concavity* and *contraction* (those of
    :func:`patentrace.solvers.allroots.find_equilibria`; complementarity is checked
-   through the convex conjugate of the power cost, in closed form) and *flatness*
-   (the composite best response ``T`` does not rise over the range). Each proves
-   that the state's game has exactly one equilibrium.
+   through the convex conjugate of the power cost, in closed form), *flatness*
+   (the composite best response ``T`` does not rise over the range, to rounding) and
+   the *squeeze* (iterating an increasing ``T`` shrinks an interval holding every
+   fixed point to rounding). Each proves that the state's game has exactly one
+   equilibrium (at float precision).
 2. **Root.** A firm whose continuation values are both 0 (below the float range)
    idles, and its rival plays its best response to an idle firm. Otherwise Newton's
    method on both first-order conditions (1), started from the neighbouring states'
@@ -79,6 +81,8 @@ _GAIN_TOLERANCE = 1e-10
 _FLOAT_FLOOR = 1e-290
 _HALLEY_STEPS = 60
 _NEWTON_STEPS = 200
+# Iterations of the squeeze certificate (_squeezed): a map contracting by 1/2 needs about 46 to reach rounding.
+_SQUEEZE_STEPS = 60
 
 #: Why a race left the compiled path, by status code (0 means it did not).
 FAILURES: dict[int, str] = {
@@ -187,7 +191,7 @@ def _certified(par: FloatArray, r: float, bound0: float, bound1: float) -> int: 
     """Whether a state's game provably has one equilibrium (allroots._unique_root, and idling).
 
     Returns ``_UNCERTIFIED``, ``_UNIQUE``, or ``_IDLE_FIRST`` / ``_IDLE_SECOND`` when firm 0 /
-    firm 1 idles whatever its rival does. Four certificates, each a proof
+    firm 1 idles whatever its rival does. Five certificates, each a proof
     (docs/performance.md):
 
     - idling: the net gain of (1) is affine in the rival's hazard, so a firm that idles
@@ -196,7 +200,9 @@ def _certified(par: FloatArray, r: float, bound0: float, bound1: float) -> int: 
       equivalently ``max_x [lambda x (A - B) - c(x)] > r B``, a convex conjugate in
       closed form), ``g >= 2`` and each firm invests at every rival hazard in range;
     - contraction: the Lipschitz bound of allroots below 1/2;
-    - flatness: ``T`` is monotone, so ``T(X) <= T(0)`` makes it non-increasing.
+    - flatness: ``T`` is monotone, so ``T(X) <= T(0)`` makes it non-increasing;
+    - squeeze: where ``T`` increases, iterating it on an interval that holds every fixed
+      point shrinks the interval to rounding (:func:`_squeezed`).
     """
     concave = True
     idle_first = idle_second = False
@@ -245,9 +251,35 @@ def _certified(par: FloatArray, r: float, bound0: float, bound1: float) -> int: 
     top = (bound1 if p == 1 else bound0) * (1.0 + 1e-9) + _TINY
     at_zero = _response(par, p, par[o, _LAM] * _response(par, o, 0.0, r), r)
     at_top = _response(par, p, par[o, _LAM] * _response(par, o, par[p, _LAM] * top, r), r)
-    if at_top <= at_zero + 64.0 * _EPS * top:
+    if at_top <= at_zero + 64.0 * _EPS * top or _squeezed(par, r, p, at_zero, at_top, top):
         return _UNIQUE
     return _idle_by_elimination(par, r, bound0, bound1)
+
+
+@_jit
+def _squeezed(par: FloatArray, r: float, p: int, low: float, high: float, top: float) -> bool:  # pragma: no cover
+    """Whether the fixed points of an increasing ``T`` all lie within 64 ulps of ``top``.
+
+    An increasing ``T`` maps ``[0, top]`` into ``[T(0), T(top)] = [low, high]``, and any
+    interval ``[u, v]`` holding every fixed point into ``[T(u), T(v)]``, which holds them
+    too. Iterating from ``[low, high]`` (each end widened by 16 ulps against rounding)
+    squeezes the interval onto the fixed points: it shrinks below 64 ulps where they are
+    one (``T`` contracts around it, however steep it is elsewhere, e.g. where a rival's
+    best response has the infinite slope of a power cost at its dropout point), and stops
+    shrinking at the distance between them where there are several. Gives up when an
+    iteration shrinks the interval by less than 10%.
+    """
+    o = 1 - p
+    slack = 16.0 * _EPS * top
+    for _ in range(_SQUEEZE_STEPS):
+        if high - low <= 64.0 * _EPS * top:
+            return True
+        next_low = _response(par, p, par[o, _LAM] * _response(par, o, par[p, _LAM] * low, r), r) - slack
+        next_high = _response(par, p, par[o, _LAM] * _response(par, o, par[p, _LAM] * high, r), r) + slack
+        if not next_high - next_low < 0.9 * (high - low):
+            return False
+        low, high = max(next_low, low), min(next_high, high)
+    return False
 
 
 @_jit
