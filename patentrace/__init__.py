@@ -15,7 +15,7 @@ Examples
 
 from patentrace import costs, symbolic
 from patentrace._version import __version__
-from patentrace.deterministic_equilibrium import DeterministicEquilibrium, GridRefinement
+from patentrace.deterministic_equilibrium import ChainRefinement, DeterministicEquilibrium, GridRefinement
 from patentrace.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo, Verification
 from patentrace.errors import EquilibriumError, TooManyEquilibriaError
 from patentrace.lag_experiment import LagExperiment, lag_experiment
@@ -27,6 +27,7 @@ from patentrace.sweep import SweepResult, sweep
 
 __all__ = [
     "Action",
+    "ChainRefinement",
     "DeterministicEquilibrium",
     "DeterministicRace",
     "Equilibrium",

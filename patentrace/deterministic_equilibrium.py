@@ -3,8 +3,11 @@
 A :class:`DeterministicEquilibrium` holds the lone firm's path (the leader's under
 ε-preemption) and, with an information lag, the equilibrium of the race in periods on
 the finest experience grid solved, with the contested gap at every leader cell and the
-record of the grid's refinement (:class:`GridRefinement`). The solver is
-:mod:`patentrace.solvers.deterministic`.
+record of the grid's refinement (:class:`GridRefinement`). Under perfect monitoring with
+breakthroughs it holds instead the Markov-chain approximations solved
+(:class:`ChainRefinement`), the finest of which answers questions about states. The
+solvers are :mod:`patentrace.solvers.deterministic` and
+:mod:`patentrace.solvers.perfect_monitoring`.
 
 Examples
 --------
@@ -17,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -24,11 +28,12 @@ import numpy as np
 from numpy.typing import NDArray
 
 from patentrace._validate import experience
-from patentrace.equilibrium import LaggedEquilibrium, SolverInfo, Verification, _frozen
+from patentrace.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo, Verification, _frozen
+from patentrace.experience_grid import read, speed_table
 from patentrace.lone_firm import SingleFirmPath, single_firm_path
 from patentrace.models import DeterministicRace
 
-__all__ = ["DeterministicEquilibrium", "GridRefinement", "check_experience"]
+__all__ = ["SAMPLE_ROWS", "ChainRefinement", "DeterministicEquilibrium", "GridRefinement", "check_experience"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -66,6 +71,68 @@ class GridRefinement(NamedTuple):
     change: float
 
 
+SAMPLE_ROWS = ("value_0", "value_1", "speed_0", "speed_1", "win_0", "win_1")
+"""What :attr:`ChainRefinement.samples` holds, row by row, at each sample state (firm 0 leads there)."""
+
+_IDLE = 1e-6  # a speed at most this fraction of the lone firm's speed at the finish counts as idling
+
+
+class ChainRefinement(NamedTuple):
+    """One grid of the refinement under perfect monitoring with breakthroughs (SPEC.md §3).
+
+    The grid's race is the Markov-chain approximation
+    :meth:`DeterministicRace.poisson_race <patentrace.DeterministicRace.poisson_race>`,
+    solved by :func:`patentrace.solve`.
+
+    Attributes
+    ----------
+    steps : int
+        Grid cells between experience 0 and 1.
+    seconds : float
+        Time to solve this grid.
+    path : str
+        How the Poisson race was solved (``"compiled"`` or ``"allroots"``).
+    samples : ndarray, shape (6, S)
+        At the sample states ``DeterministicEquilibrium.samples`` (firm 0 leading):
+        the rows :data:`SAMPLE_ROWS` (values, speeds and win probabilities of both firms).
+    compared : ndarray of bool, shape (S,)
+        Sample states compared with the previous grid: those whose lead is at least
+        :data:`~patentrace.experience_grid.BAND` cells on it (all False for the first grid).
+    change : float
+        Largest change at the compared states from the previous grid: values relative
+        to the prize, speeds relative to the largest sample speed on this grid, win
+        probabilities as they are (``inf`` for the first grid, or when nothing was compared).
+    extrapolated : ndarray, shape (6, S)
+        Richardson's estimate of the limit, ``2 * samples - previous samples`` (the
+        error is first order in ``1 / steps``), at the compared states; equal to
+        ``samples`` elsewhere. A diagnostic: answers come from the finest grid.
+    underflow : int
+        Firm-states of the chain whose effort is 0 only because its continuation
+        values are below the float range (``Equilibrium.underflow``): a firm far
+        behind in a race without discovery, whose limit speed is 0 anyway.
+    equilibrium : Equilibrium
+        The Poisson race's equilibrium on this grid.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), breakthrough=lambda w: 0.1)
+    >>> first, second = pr.solve(race, steps=[20, 40]).chain_refinement
+    >>> (first.steps, first.change), (second.steps, bool(second.change < 0.01))
+    ((20, inf), (40, True))
+    """
+
+    steps: int
+    seconds: float
+    path: str
+    samples: FloatArray
+    compared: NDArray[np.bool_]
+    change: float
+    extrapolated: FloatArray
+    underflow: int
+    equilibrium: Equilibrium
+
+
 @dataclass(frozen=True)
 class DeterministicEquilibrium:
     """An equilibrium of FGST's deterministic race (SPEC.md §3).
@@ -73,7 +140,12 @@ class DeterministicEquilibrium:
     With ``lag = 0`` it is the ε-preemption equilibrium: the firm behind never
     invests and the leader runs the lone firm's path, for any positive lead. With a
     lag it is the equilibrium of the race in periods on the finest experience grid
-    solved (``grid``), reached by refining until the contested gap settled.
+    solved (``grid``), reached by refining until the contested gap settled. With
+    ``lag = 0`` and a breakthrough hazard it is the perfect-monitoring equilibrium
+    approximated by Markov chains on refined grids (``chain_refinement``; the finest,
+    ``chain``, answers): values, speeds and win probabilities are read from it by
+    bilinear interpolation, with leads under a few cells read at
+    :data:`~patentrace.experience_grid.BAND` cells (:mod:`patentrace.experience_grid`).
 
     Attributes
     ----------
@@ -94,9 +166,15 @@ class DeterministicEquilibrium:
     refinement : tuple of GridRefinement
         Every grid solved, coarsest first.
     converged : bool
-        The last refinement changed the gap by at most ``solver.options["gap_tolerance"]``.
+        The last refinement changed the gap by at most ``solver.options["gap_tolerance"]``
+        (lag 0 with breakthroughs: the sample values by at most ``solver.options["tolerance"]``).
     solver : SolverInfo
         Method, options, version, time.
+    chain_refinement : tuple of ChainRefinement
+        Lag 0 with breakthroughs: every Markov-chain grid solved, coarsest first (empty otherwise).
+    samples : ndarray, shape (S, 2)
+        Lag 0 with breakthroughs: the states ``(w1, w2)`` at which the grids are
+        compared (leader at 0.1, ..., 0.9, leads 0.1, 0.2, ... behind it; empty otherwise).
 
     Examples
     --------
@@ -116,11 +194,47 @@ class DeterministicEquilibrium:
     refinement: tuple[GridRefinement, ...] = field(repr=False)
     converged: bool
     solver: SolverInfo = field(repr=False)
+    chain_refinement: tuple[ChainRefinement, ...] = field(default=(), repr=False)
+    samples: FloatArray = field(default_factory=lambda: np.zeros((0, 2)), repr=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "speeds", _frozen(np.asarray(self.speeds, dtype=float)))
         object.__setattr__(self, "gaps", _frozen(np.asarray(self.gaps, dtype=np.intp)))
         object.__setattr__(self, "positions", _frozen(np.asarray(self.positions, dtype=float)))
+        object.__setattr__(self, "samples", _frozen(np.asarray(self.samples, dtype=float).reshape(-1, 2)))
+
+    @property
+    def chain(self) -> Equilibrium | None:
+        """Lag 0 with breakthroughs: the Poisson race's equilibrium on the finest grid; None otherwise.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), breakthrough=lambda w: 0.1)
+        >>> eq = pr.solve(race, steps=[20, 40])
+        >>> eq.chain.model.stages, eq.steps
+        ((40, 40), 40)
+        """
+        return self.chain_refinement[-1].equilibrium if self.chain_refinement else None
+
+    @property
+    def idle_speed(self) -> float:
+        """Speeds at or below this count as idling in :meth:`follower_invests` and the leapfrog report.
+
+        0 except at lag 0 with breakthroughs, where it is ``1e-6`` of the lone firm's
+        speed at the finish: there a firm far behind in a race without discovery has a
+        chain speed that is positive but vanishes faster than any power of the cells
+        (below 1e-100 at a 0.1 lead on 100 cells), its limit being 0.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> pr.solve(pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic())).idle_speed
+        0.0
+        """
+        if self.chain is None:
+            return 0.0
+        return _IDLE * float(self.path.speed(1.0))
 
     def single_firm_value(self, w: Any) -> FloatArray:
         """``V_m(w)``, the lone firm's value at experience ``w`` in ``[0, 1]``.
@@ -148,7 +262,7 @@ class DeterministicEquilibrium:
 
     @property
     def steps(self) -> int:
-        """Cells of the finest grid (0 at lag 0).
+        """Cells of the finest grid (0 at lag 0 without breakthroughs).
 
         Examples
         --------
@@ -157,6 +271,8 @@ class DeterministicEquilibrium:
         >>> pr.solve(race, steps=[5, 10]).steps
         10
         """
+        if self.chain is not None:
+            return int(self.chain.model.stages[0])
         return 0 if self.grid is None else int(self.grid.model.stages[0])
 
     def cell(self, w: float) -> int:
@@ -176,7 +292,12 @@ class DeterministicEquilibrium:
         """The largest lead that the follower still contests when the leader is at ``w``.
 
         0 at lag 0 (ε-preemption). With a lag, read off the finest grid at the cell
-        nearest ``w``, in units of experience (a multiple of ``1 / steps``).
+        nearest ``w``, in units of experience (a multiple of ``1 / steps``). At lag 0
+        with breakthroughs the follower may invest at every lead (to raise its own
+        discovery hazard), so "invests" does not mean "contests": there the gap is the
+        largest lead of at least :data:`~patentrace.experience_grid.BAND` cells at which
+        the follower runs strictly faster than the leader (closing in), on the finest
+        chain at the cell nearest ``w``; 0 if there is none.
 
         Examples
         --------
@@ -186,14 +307,14 @@ class DeterministicEquilibrium:
         0.3
         """
         cell = self.cell(w)
-        return 0.0 if self.grid is None else float(self.gaps[cell]) / self.steps
+        return 0.0 if self.steps == 0 else float(self.gaps[cell]) / self.steps
 
     def strategy(self, w1: float, w2: float) -> tuple[FloatArray, FloatArray]:
         """Each firm's mixed speed at ``(w1, w2)``: probabilities over :attr:`speeds`.
 
         At lag 0 the speeds are pure and returned as one-element arrays ``[x]``: the
-        leader's lone speed and the follower's 0. A level state at lag 0 has no leader
-        and is refused.
+        leader's lone speed and the follower's 0 (with breakthroughs: :meth:`speed`). A
+        level state at lag 0 has no leader and is refused.
 
         Examples
         --------
@@ -205,16 +326,131 @@ class DeterministicEquilibrium:
         """
         a, b = check_experience("w1", w1), check_experience("w2", w2)
         if self.grid is None:
-            if a == b:
-                raise ValueError(f"w1 == w2 = {a}: at lag 0 the epsilon-preemption equilibrium needs a leader")
-            lead = float(self.path.speed(max(a, b)))
-            pair = (np.array([lead]), np.array([0.0]))
-            return pair if a > b else (pair[1], pair[0])
+            x = self.speed(a, b)
+            return np.array([x[0]]), np.array([x[1]])
         i, j = self.cell(a), self.cell(b)
         return np.asarray(self.grid.strategy[0][i, j]), np.asarray(self.grid.strategy[1][i, j])
 
+    def _level_at_lag_zero(self, w1: float, w2: float) -> tuple[float, float]:
+        a, b = check_experience("w1", w1), check_experience("w2", w2)
+        if self.grid is None and a == b:
+            raise ValueError(f"w1 == w2 = {a}: at lag 0 the equilibrium needs a leader (a level state is a knife-edge)")
+        return a, b
+
+    def _chain_read(self, name: str, w1: float, w2: float) -> FloatArray:
+        assert self.chain is not None
+        table = getattr(self.chain, name)
+        if name == "effort":
+            return np.array([read(speed_table(table[0]), w1, w2), read(speed_table(table[1]), w1, w2)])
+        return np.array([read(table[0], w1, w2), read(table[1], w1, w2)])
+
+    def speed(self, w1: float, w2: float) -> FloatArray:
+        """Each firm's speed at ``(w1, w2)``: shape ``(2,)``.
+
+        Lag 0: the leader's lone speed and 0 (ε-preemption); with breakthroughs, the
+        finest chain's speeds interpolated (:func:`~patentrace.experience_grid.read`).
+        With a lag: the expected speed of each firm's mixed action at the nearest cells.
+        A level state at lag 0 is refused.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), breakthrough=lambda w: 0.1)
+        >>> x = pr.solve(race, steps=[40]).speed(0.5, 0.2)      # constant discovery: the follower idles
+        >>> round(float(x[0]), 2), bool(x[1] < 1e-12)           # 0 to rounding
+        (0.48, True)
+        """
+        a, b = self._level_at_lag_zero(w1, w2)
+        if self.grid is not None:
+            sigma = self.strategy(a, b)
+            return np.array([float(sigma[0] @ self.speeds), float(sigma[1] @ self.speeds)])
+        if self.chain is not None:
+            return self._chain_read("effort", a, b)
+        lead = float(self.path.speed(max(a, b)))
+        return np.array([lead, 0.0]) if a > b else np.array([0.0, lead])
+
+    def value(self, w1: float, w2: float) -> FloatArray:
+        """Each firm's expected discounted payoff at ``(w1, w2)``: shape ``(2,)``.
+
+        Lag 0: the leader's ``V_m`` and the follower's ``L exp(-r T)``, ``T`` the lone
+        leader's time to the finish; with breakthroughs, the finest chain's values
+        interpolated. With a lag: the grid's values at the nearest cells. A level state
+        at lag 0 is refused.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> eq = pr.solve(pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+        >>> [round(float(v), 5) for v in eq.value(0.4, 0.5)]          # SPEC §3: V_m(0.5) for firm 1
+        [0.0, 0.78889]
+        """
+        a, b = self._level_at_lag_zero(w1, w2)
+        if self.grid is not None:
+            i, j = self.cell(a), self.cell(b)
+            return np.array(self.grid.value[:, i, j], dtype=float)
+        if self.chain is not None:
+            return self._chain_read("value", a, b)
+        leader = max(a, b)
+        ahead = float(self.path.value(leader))
+        behind = self.model.loser_prize * math.exp(-self.model.discount * self.path.time_to_finish(leader))
+        return np.array([ahead, behind]) if a > b else np.array([behind, ahead])
+
+    def win_probability(self, w1: float, w2: float) -> FloatArray:
+        """Each firm's probability of winning from ``(w1, w2)``: shape ``(2,)``.
+
+        Lag 0: 1 for the leader if the lone firm runs from its position (0 for both if
+        it never starts); with breakthroughs, the finest chain's interpolated. With a
+        lag: the grid's at the nearest cells. A level state at lag 0 is refused.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), breakthrough=lambda w: 0.1)
+        >>> win = pr.solve(race, steps=[40]).win_probability(0.5, 0.2)
+        >>> bool(0.0 < win[1] < 0.2), round(float(win.sum()), 12)          # discovery gives the follower a chance
+        (True, 1.0)
+        """
+        a, b = self._level_at_lag_zero(w1, w2)
+        if self.grid is not None:
+            i, j = self.cell(a), self.cell(b)
+            return np.array(self.grid.win_probability[:, i, j], dtype=float)
+        if self.chain is not None:
+            return self._chain_read("win_probability", a, b)
+        runs = float(self.path.value(max(a, b))) > 0.0
+        return np.array([float(runs and a > b), float(runs and b > a)])
+
+    def follower_invests(self, w1: float, w2: float) -> bool:
+        """Whether the firm behind at ``(w1, w2)`` invests (runs at a positive speed).
+
+        Lag 0: never (ε-preemption); with breakthroughs, its interpolated speed exceeds
+        :attr:`idle_speed`. With a lag: it moves with positive probability (more than
+        1e-12) at the nearest cells. A state without a firm behind is refused.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> grows = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(),
+        ...                              breakthrough=lambda w: 0.02 + 0.4 * w * w)
+        >>> pr.solve(grows, steps=[40]).follower_invests(0.5, 0.2)     # to raise its own discovery hazard
+        True
+        """
+        a, b = check_experience("w1", w1), check_experience("w2", w2)
+        if a == b or (self.grid is not None and self.cell(a) == self.cell(b)):
+            raise ValueError(f"state ({a}, {b}) has no firm behind" + (" on the grid" if a != b else ""))
+        behind = 1 if a > b else 0
+        if self.grid is not None:
+            sigma = self.strategy(a, b)[behind]
+            return bool(1.0 - sigma[0] > 1e-12)
+        return bool(self.speed(a, b)[behind] > self.idle_speed)
+
     def verify(self) -> Verification:
         """Largest gain from a deviation and largest Bellman residual on the finest grid (0 at lag 0).
+
+        Lag 0 with breakthroughs: the finest Poisson chain's
+        :meth:`Equilibrium.verify <patentrace.Equilibrium.verify>` (a deviation in effort
+        at any one state, over a grid of efforts and a local optimiser, and the HJB
+        residual): it certifies the chain's equilibrium, not the distance to the limit,
+        which ``chain_refinement`` measures.
 
         Examples
         --------
@@ -224,17 +460,24 @@ class DeterministicEquilibrium:
         >>> gain < 1e-12 and residual < 1e-12
         True
         """
+        if self.chain is not None:
+            return self.chain.verify()
         if self.grid is None:
             return Verification(0.0, 0.0)
         return self.grid.verify()
 
     def __repr__(self) -> str:
         race = self.model
-        return (f"DeterministicEquilibrium(lag={race.lag}, max_speed={race.max_speed}, steps={self.steps}, "
+        discovery = ", breakthrough" if race.breakthrough is not None else ""
+        return (f"DeterministicEquilibrium(lag={race.lag}, max_speed={race.max_speed}{discovery}, steps={self.steps}, "
                 f"converged={self.converged})")
 
     def to_dict(self) -> dict[str, Any]:
         """Plain Python data, ready for ``json.dumps``.
+
+        Lag 0 with breakthroughs: the sample states and every grid's record
+        (``"chain_refinement"``, without the chains' full arrays, which run to hundreds
+        of thousands of states; ``eq.chain.to_dict()`` gives the finest).
 
         Examples
         --------
@@ -254,6 +497,13 @@ class DeterministicEquilibrium:
             "converged": self.converged,
             "grid": None if self.grid is None else self.grid.to_dict(),
             "solver": self.solver.to_dict(),
+            "samples": self.samples.tolist(),
+            "chain_refinement": [
+                {"steps": r.steps, "seconds": r.seconds, "path": r.path, "rows": list(SAMPLE_ROWS),
+                 "samples": r.samples.tolist(), "compared": r.compared.tolist(), "change": r.change,
+                 "extrapolated": r.extrapolated.tolist(), "underflow": r.underflow}
+                for r in self.chain_refinement
+            ],
         }
 
 

@@ -34,6 +34,8 @@ from numpy.typing import NDArray
 from patentrace.chain import hitting_probability, period_hitting_probability, period_reachable, reachable
 from patentrace.deterministic_equilibrium import DeterministicEquilibrium, check_experience
 from patentrace.equilibrium import Equilibrium, LaggedEquilibrium
+from patentrace.experience_grid import BAND, read
+from patentrace.experience_path import experience_path
 from patentrace.lattice import check_state, open_states, remaining
 from patentrace.periods import FIRST_WINS, SECOND_WINS, TIE
 
@@ -85,7 +87,24 @@ class LeapfrogReport:
         Threshold for ``can_leapfrog``.
     contested_gap : float or None
         Deterministic race only (SPEC.md §3): the largest lead, in experience, that
-        the follower still contests with the leader where it is (0 at lag 0).
+        the follower still contests with the leader where it is (0 at lag 0; with
+        breakthroughs at lag 0, see
+        :meth:`DeterministicEquilibrium.contested_gap <patentrace.DeterministicEquilibrium.contested_gap>`).
+    can_lead : bool or None
+        Deterministic race only: whether the follower can ever be strictly ahead in
+        experience, a win by discovery **not** counted (``can_leapfrog`` counts it, as
+        SPEC.md §4 says). At lag 0 with breakthroughs it is the limit's answer, read off
+        the deterministic path (:func:`~patentrace.experience_path.experience_path`;
+        drawing level counts); with a lag, whether some open state strictly ahead is
+        reachable on the grid. None for other models and at level states.
+    lead_probability : float or None
+        The probability of that (same sources as ``can_lead``).
+    lead_probability_by_grid : tuple of (int, float)
+        At lag 0 with breakthroughs: ``(steps, probability)`` of being ever strictly
+        ahead in experience, a discovery win not counted, in each Markov chain solved
+        (read at the state): evidence for ``can_lead``, positive on every finite grid
+        (the chain's random steps) but falling as the grid is refined when the limit
+        says no. Empty otherwise.
 
     Examples
     --------
@@ -117,6 +136,9 @@ class LeapfrogReport:
     epsilon_preemption: bool
     tolerance: float
     contested_gap: float | None = None
+    can_lead: bool | None = None
+    lead_probability: float | None = None
+    lead_probability_by_grid: tuple[tuple[int, float], ...] = ()
 
     def __str__(self) -> str:
         i, j = self.state
@@ -150,6 +172,12 @@ class LeapfrogReport:
         lines.append(f"  epsilon-preemption:     {'holds' if self.epsilon_preemption else 'does not hold'}")
         if self.contested_gap is not None:
             lines.append(f"  contested gap:          {self.contested_gap:.6g} (experience)")
+        if self.can_lead is not None:
+            lines.append(f"  can ever lead:          {'yes' if self.can_lead else 'no'} (a win by discovery not "
+                         f"counted; probability {self.lead_probability:.6g})")
+        if self.lead_probability_by_grid:
+            trend = ", ".join(f"{p:.3g} ({n} cells)" for n, p in self.lead_probability_by_grid)
+            lines.append(f"  leads in the chains:    {trend}")
         total = self.win_probability[0] + self.win_probability[1] + self.tie_probability
         if total < 1.0 - 1e-9:
             lines.append(
@@ -378,10 +406,22 @@ def _deterministic_report(eq: DeterministicEquilibrium, state: tuple[Any, Any], 
         raise ValueError(f"state {state!r} is outside the race: both firms have finished")
     leader_at = max(w1, w2)
     if eq.grid is not None:
-        report = leapfrog(eq.grid, (eq.cell(w1), eq.cell(w2)), tolerance)
-        return replace(report, contested_gap=eq.contested_gap(leader_at))
+        cells = (eq.cell(w1), eq.cell(w2))
+        report = leapfrog(eq.grid, cells, tolerance)
+        lead: dict[str, Any] = {}
+        if report.follower is not None:
+            grid = eq.grid
+            left_0, left_1 = remaining(grid.model.stages)
+            gap = (left_0 - left_1) if report.follower == 0 else (left_1 - left_0)
+            ahead = open_states(grid.model.stages) & (gap < 0)  # a win (by discovery or at the line) not counted
+            lead = {"can_lead": bool(period_reachable(grid.model, grid.strategy, ahead)[cells]),
+                    "lead_probability": float(period_hitting_probability(grid.model, grid.strategy, ahead)[cells])}
+        return replace(report, contested_gap=eq.contested_gap(leader_at), **lead)
     if w1 == w2:
-        raise ValueError(f"state {state!r} is level: at lag 0 the epsilon-preemption equilibrium needs a leader")
+        raise ValueError(f"state {state!r} is level: at lag 0 the equilibrium needs a leader (a level state is a "
+                         "knife-edge)")
+    if eq.chain is not None:
+        return _perfect_monitoring_report(eq, (w1, w2), tolerance)
     follower = 0 if w1 < w2 else 1
     runs = float(eq.single_firm_value(leader_at)) > 0.0  # the lone leader starts at all
     win = (0.0, 0.0) if not runs else ((0.0, 1.0) if follower == 0 else (1.0, 0.0))
@@ -390,7 +430,51 @@ def _deterministic_report(eq: DeterministicEquilibrium, state: tuple[Any, Any], 
         win_probability=win, tie_probability=0.0, follower_win_probability=0.0, leapfrog_probability=0.0,
         catch_up_probability=0.0, can_leapfrog=False, preemption_region=np.ones((1, 1), dtype=bool),
         underflow_region=np.zeros((1, 1), dtype=bool), epsilon_preemption=True, tolerance=tolerance,
-        contested_gap=0.0,
+        contested_gap=0.0, can_lead=False, lead_probability=0.0,
+    )
+
+
+def _chain_lead_probability(chain: Equilibrium, state: tuple[float, float], follower: int) -> float:
+    """In one Markov chain: probability that ``follower`` is ever strictly ahead, a discovery win not counted."""
+    left_0, left_1 = remaining(chain.model.stages)
+    gap = (left_0 - left_1) if follower == 0 else (left_1 - left_0)
+    jump = chain.model.breakthrough_hazard()  # a discovery ends the race without reaching the target
+    return read(hitting_probability(chain.hazard, gap < 0, jump), *state)
+
+
+def _perfect_monitoring_report(
+    eq: DeterministicEquilibrium, state: tuple[float, float], tolerance: float
+) -> LeapfrogReport:
+    """SPEC.md §4 at lag 0 with breakthroughs: the limit along the deterministic path, the chains as evidence."""
+    w1, w2 = state
+    follower = 0 if w1 < w2 else 1
+    chain = eq.chain
+    assert chain is not None
+    left_0, left_1 = remaining(chain.model.stages)
+    behind = open_states(chain.model.stages) & (np.abs(left_0 - left_1) >= BAND)
+    idle = np.where(left_0 > left_1, chain.effort[0], chain.effort[1]) <= eq.idle_speed
+    region = behind & idle
+    one_ahead = open_states(chain.model.stages) & (np.abs(left_0 - left_1) == BAND)
+    underflow = np.where(left_0 > left_1, chain.underflow[0], chain.underflow[1]) & behind
+    common: dict[str, Any] = {
+        "state": (w1, w2), "remaining": (1.0 - w1, 1.0 - w2), "follower": follower, "leader": 1 - follower,
+        "tie_probability": 0.0, "preemption_region": region, "underflow_region": underflow,
+        "epsilon_preemption": bool(one_ahead.any() and np.all(region[one_ahead])), "tolerance": tolerance,
+        "contested_gap": eq.contested_gap(max(w1, w2)),
+        "lead_probability_by_grid": tuple((r.steps, _chain_lead_probability(r.equilibrium, state, follower))
+                                          for r in eq.chain_refinement),
+    }
+    if max(w1, w2) == 1.0:  # the leader has finished: it won
+        win = (1.0, 0.0) if follower == 1 else (0.0, 1.0)
+        return LeapfrogReport(win_probability=win, follower_win_probability=0.0, leapfrog_probability=0.0,
+                              catch_up_probability=0.0, can_leapfrog=False, can_lead=False, lead_probability=0.0,
+                              **common)
+    path = experience_path(eq, state)
+    leap = path.win_probability[follower] + path.lead_probability
+    return LeapfrogReport(
+        win_probability=path.win_probability, follower_win_probability=path.win_probability[follower],
+        leapfrog_probability=leap, catch_up_probability=leap, can_leapfrog=leap > tolerance,
+        can_lead=path.draws_level, lead_probability=path.lead_probability, **common,
     )
 
 

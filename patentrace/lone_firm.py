@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.integrate import solve_ivp
+from scipy.integrate import quad, solve_ivp
 from scipy.optimize import brentq
 
 from patentrace._validate import experience
@@ -108,6 +108,31 @@ class SingleFirmPath:
             speed = math.sqrt(2.0 * race.discount * race.prize / scale) - race.discount * (1.0 - at)
             return np.asarray(np.maximum(speed, 0.0), dtype=float)
         return _speed_of_value(race, self.value(at))
+
+    def time_to_finish(self, w: float) -> float:
+        """``T(w) = integral from w to 1 of du / x_m(u)``: how long the lone firm takes from ``w`` to the finish.
+
+        ``inf`` where the lone firm never starts (or its speed reaches 0 on the way).
+        Quadratic cost: ``T(w) = log(x_m(1) / x_m(w)) / r`` (``x_m`` is affine in
+        ``w`` with slope ``r``); otherwise adaptive quadrature.
+
+        Examples
+        --------
+        >>> import math
+        >>> import patentrace as pr
+        >>> path = single_firm_path(pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+        >>> bool(abs(path.time_to_finish(1.0)) == 0.0), round(path.time_to_finish(0.5), 10)
+        (True, 1.1856216283)
+        """
+        at = float(experience("w", w))
+        if at == 1.0:
+            return 0.0
+        if float(self.speed(at)) <= 0.0:
+            return math.inf
+        if self.method == "closed form":
+            return math.log(float(self.speed(1.0)) / float(self.speed(at))) / self.race.discount
+        total, _ = quad(lambda u: 1.0 / float(self.speed(u)), at, 1.0, epsabs=0.0, epsrel=1e-10, limit=200)
+        return float(total)
 
 
 def _speed_of_value(race: DeterministicRace, value: FloatArray) -> FloatArray:

@@ -607,9 +607,12 @@ class DeterministicRace:
     breakthrough : callable or None
         ``b(w) >= 0``: the hazard of an outright discovery at experience ``w``, on top
         of reaching ``w = 1`` (FGST's random discovery; SPEC.md §1 "Breakthroughs").
-        It needs ``lag > 0``: the race is then solved on experience grids through
-        :meth:`lagged`, where a period at cell ``i`` breaks through with probability
-        ``1 - exp(-b(i / steps) lag)``. Perfect monitoring is approached by small lags.
+        With a lag the race is solved on experience grids through :meth:`lagged`,
+        where a period at cell ``i`` breaks through with probability
+        ``1 - exp(-b(i / steps) lag)``; at lag 0 (perfect monitoring) through the
+        Markov-chain approximations :meth:`poisson_race`, refined. Any callable counts
+        as a breakthrough, ``lambda w: 0.0`` too (its lag-0 solution is then the
+        approximation of ε-preemption, not the closed form).
 
     Examples
     --------
@@ -654,9 +657,6 @@ class DeterministicRace:
             if max_speed <= 0.0:
                 raise ValueError(f"max_speed must be > 0 and finite, or None for no cap, got {max_speed!r}")
         if self.breakthrough is not None:
-            if lag == 0.0:
-                raise ValueError("breakthrough needs lag > 0: the race with random discovery is solved on experience "
-                                 "grids in periods (use a small lag for near-perfect monitoring)")
             self.breakthrough_hazard(np.linspace(0.0, 1.0, 11))  # refuse a bad b(w) now, not inside a solver
         for name, value in (("prize", prize), ("discount", discount), ("lag", lag), ("max_speed", max_speed),
                             ("loser_prize", loser_prize)):
@@ -753,3 +753,42 @@ class DeterministicRace:
             breakthrough = (-np.expm1(-self.breakthrough_hazard(np.arange(n) / n) * self.lag)).tolist()
         return LaggedRace(stages=n, prize=self.prize, lag=self.lag, discount=self.discount, actions=menu,
                           loser_prize=self.loser_prize, tie="first", breakthrough=breakthrough)
+
+    def poisson_race(self, steps: int) -> Race:
+        """The Markov-chain approximation of the race under perfect monitoring on ``steps`` cells (SPEC.md §1, §3).
+
+        With perfect monitoring (lag 0) the race is a pair of coupled HJB equations in
+        the experience levels ``(w1, w2)``. Their monotone upwind discretisation on a
+        grid of ``n = steps`` cells is a Markov chain: a firm at cell ``i`` running at
+        speed ``x`` moves to cell ``i + 1`` at rate ``n x`` (so its expected experience
+        grows at rate ``x``), pays ``c(x)``, and discovers at rate ``b(i / n)``. That
+        chain is exactly a :class:`Race` with ``n`` stages, productivity ``n`` at every
+        stage, the same cost, prize, loser prize and discount, and breakthrough hazards
+        ``b(i / n)``; its effort is the speed. Its equilibria converge to the
+        continuous race's as ``n`` grows (first order, measured; the lag is not used).
+
+        Parameters
+        ----------
+        steps : int
+            Grid cells between ``w = 0`` and ``w = 1``, at least 2.
+
+        Returns
+        -------
+        Race
+
+        Examples
+        --------
+        >>> from patentrace.costs import Quadratic
+        >>> race = DeterministicRace(prize=1.0, discount=0.1, cost=Quadratic(), breakthrough=lambda w: 0.1 * w)
+        >>> chain = race.poisson_race(4)
+        >>> chain.stages, chain.productivity[0], chain.breakthrough[0]
+        ((4, 4), (4.0, 4.0, 4.0, 4.0), (0.0, 0.025, 0.05, 0.075))
+        """
+        if isinstance(steps, bool) or not isinstance(steps, Integral) or int(steps) < 2:
+            raise ValueError(f"steps must be an int >= 2, got {steps!r}")
+        n = int(steps)
+        breakthrough = None
+        if self.breakthrough is not None:
+            breakthrough = self.breakthrough_hazard(np.arange(n) / n).tolist()
+        return Race(stages=n, prize=self.prize, discount=self.discount, cost=self.cost, loser_prize=self.loser_prize,
+                    productivity=[float(n)] * n, breakthrough=breakthrough)

@@ -274,7 +274,6 @@ def test_deterministic_race_breakthrough_reaches_the_grid_and_is_checked():
     ("kwargs", "error", "message"),
     [
         ({"lag": 0.2, "breakthrough": 0.3}, TypeError, "breakthrough must be None or a callable"),
-        ({"lag": 0.0, "breakthrough": lambda w: 0.1}, ValueError, "breakthrough needs lag > 0"),
         ({"lag": 0.2, "breakthrough": lambda w: -w}, ValueError, r"breakthrough b\(w\) must be finite and >= 0"),
         ({"lag": 0.2, "breakthrough": lambda w: math.inf}, ValueError, r"breakthrough b\(w\) must be finite"),
     ],

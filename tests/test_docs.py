@@ -22,6 +22,7 @@ PUBLIC_MODULES = [
     "patentrace.solvers.backward", "patentrace.solvers.deterministic", "patentrace.solvers.stagegame",
     "patentrace.lone_firm", "patentrace.deterministic_equilibrium", "patentrace.solvers.lemke",
     "patentrace.solvers.allpaths", "patentrace.symbolic", "patentrace.solvers.implicit",
+    "patentrace.solvers.perfect_monitoring", "patentrace.experience_grid", "patentrace.experience_path",
 ]
 
 

@@ -41,6 +41,7 @@ def solve(
     max_pairs: int = 200_000,
     steps: Sequence[int] | None = None,
     gap_tolerance: float = 0.04,
+    chain_tolerance: float = 5e-3,
 ) -> Any:
     """Solve a model for its Markov perfect equilibrium.
 
@@ -56,7 +57,9 @@ def solve(
         says which); for a
         :class:`LaggedRace`, every stationary equilibrium of each period game is
         found by support enumeration (:mod:`patentrace.solvers.stagegame`); for a
-        :class:`DeterministicRace`, ε-preemption at lag 0 and otherwise one
+        :class:`DeterministicRace`, ε-preemption at lag 0, Markov-chain
+        approximations refined until they settle at lag 0 with a breakthrough
+        (:mod:`patentrace.solvers.perfect_monitoring`), and otherwise one
         equilibrium per state on experience grids refined until the contested gap
         settles (:mod:`patentrace.solvers.deterministic`).
     selection : {"fastest", "slowest", "richest"}
@@ -77,6 +80,9 @@ def solve(
         ``DeterministicRace``: the grids to solve (default: refine automatically).
     gap_tolerance : float
         ``DeterministicRace``: change of the contested gap at which refining stops.
+    chain_tolerance : float
+        ``DeterministicRace`` at lag 0 with a breakthrough: change of the values,
+        speeds and win probabilities at the sample states at which refining stops.
 
     Returns
     -------
@@ -106,7 +112,7 @@ def solve(
             _certify_lagged(lagged, tolerance)
         return lagged
     if isinstance(model, DeterministicRace):
-        found = solve_deterministic(model, steps=steps, gap_tolerance=gap_tolerance)
+        found = solve_deterministic(model, steps=steps, gap_tolerance=gap_tolerance, chain_tolerance=chain_tolerance)
         if verify:
             _certify_lagged(found, tolerance)
         return found

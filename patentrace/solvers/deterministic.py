@@ -2,7 +2,9 @@
 
 **Perfect monitoring (lag 0).** The leader ε-preempts: the follower never invests and
 the leader runs the lone firm's path (:mod:`patentrace.lone_firm`), for any
-positive lead.
+positive lead. With a breakthrough hazard the follower may invest (to raise its own
+discovery hazard), and the race is solved by refined Markov chains
+(:mod:`patentrace.solvers.perfect_monitoring`).
 
 **A lag.** The race in periods on an experience grid
 (:meth:`DeterministicRace.lagged <patentrace.DeterministicRace.lagged>`: speed times
@@ -50,6 +52,7 @@ from patentrace.lone_firm import single_firm_path
 from patentrace.models import DeterministicRace
 from patentrace.periods import PeriodGame, period_game, terminal_values
 from patentrace.solvers.lemke import lemke_howson, symmetric_lemke_howson
+from patentrace.solvers.perfect_monitoring import solve_perfect_monitoring
 from patentrace.solvers.stagegame import (
     StateEquilibria,
     _degenerate,
@@ -277,8 +280,13 @@ def solve_deterministic(
     steps: Sequence[int] | None = None,
     gap_tolerance: float = 0.04,
     max_speeds: int = 33,
+    chain_tolerance: float = 5e-3,
 ) -> DeterministicEquilibrium:
     """Solve FGST's deterministic race (SPEC.md §3), refining the grid until the contested gap settles.
+
+    At lag 0 without breakthroughs: ε-preemption (exact). At lag 0 with a
+    breakthrough: :func:`~patentrace.solvers.perfect_monitoring.solve_perfect_monitoring`
+    (Markov chains refined until ``chain_tolerance``; ``steps`` are its grids).
 
     Parameters
     ----------
@@ -287,13 +295,17 @@ def solve_deterministic(
     steps : sequence of int, optional
         The grids to solve, coarsest first. By default: doubling from the first grid
         with at least 5 speeds, stopping once the gap changes by at most
-        ``gap_tolerance`` or the speed menu would exceed ``max_speeds``.
+        ``gap_tolerance`` or the speed menu would exceed ``max_speeds`` (lag 0 with a
+        breakthrough: 100, 200, 400 cells, stopping once converged).
     gap_tolerance : float
         Largest change of the contested gap (experience units, at leader positions
         0.1, ..., 0.9) between two grids for the refinement to count as converged.
     max_speeds : int
         Largest speed menu solved by default (the time per grid grows roughly with
         the fourth power of the menu's size).
+    chain_tolerance : float
+        Lag 0 with a breakthrough: the largest change of values, speeds and win
+        probabilities at the sample states between two grids for ``converged``.
 
     Returns
     -------
@@ -316,6 +328,8 @@ def solve_deterministic(
     if isinstance(max_speeds, bool) or not isinstance(max_speeds, int) or max_speeds < _FIRST_MENU:
         raise ValueError(f"max_speeds must be an int >= {_FIRST_MENU}, got {max_speeds!r}")
     options: dict[str, Any] = {"gap_tolerance": tolerance, "complete": False}
+    if race.lag == 0.0 and race.breakthrough is not None:
+        return solve_perfect_monitoring(race, steps=steps, tolerance=chain_tolerance)
     if race.lag == 0.0:
         info = SolverInfo(method="epsilon-preemption (perfect monitoring)", selection="none",
                           options={}, version=__version__, seconds=time.perf_counter() - started)
