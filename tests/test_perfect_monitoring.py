@@ -243,3 +243,13 @@ def test_reading_is_exact_on_affine_tables_away_from_the_band(w1: float, w2: flo
         lead = abs(p - q)
         assert lead >= BAND - 1e-9 or min(p, q) == 0.0
         assert max(p, q) == pytest.approx(max(w1, w2) * n)
+
+
+def test_the_chain_reports_its_several_equilibria_and_keeps_them_inside_the_band():
+    """Multiplicity is reported, never hidden: the chain's period games near the diagonal have several."""
+    eq = pr.solve(race(grows), steps=[100])
+    several = np.argwhere(eq.chain.multiplicity > 1)
+    options = eq.solver.options
+    assert options["chain_multiplicity"] == int(eq.chain.multiplicity.max()) == 3
+    assert options["chain_states_with_several"] == len(several) > 0
+    assert options["chain_widest_lead_with_several"] == int(np.max(np.abs(several[:, 0] - several[:, 1]))) < BAND

@@ -252,7 +252,15 @@ def solve_perfect_monitoring(
         logger.warning("perfect monitoring with breakthroughs not converged: last change %.3g > %.3g on %d cells",
                        rows[-1].change, tol, rows[-1].steps)
     finest = rows[-1].equilibrium
-    options = {"tolerance": tol, "steps": [r.steps for r in rows], "band": BAND, "sample_rows": list(SAMPLE_ROWS),
+    several = np.argwhere(finest.multiplicity > 1)
+    widest = int(np.max(np.abs(several[:, 0] - several[:, 1]))) if several.size else 0
+    if widest >= BAND:
+        logger.warning("perfect monitoring: the chain on %d cells has several equilibria at a lead of %d cells, "
+                       "outside the contested band of %d: readings there depend on the selection rule %r",
+                       finest.model.stages[0], widest, BAND, finest.solver.selection)
+    options = {"chain_multiplicity": int(finest.multiplicity.max()), "chain_states_with_several": len(several),
+               "chain_widest_lead_with_several": widest, "tolerance": tol, "steps": [r.steps for r in rows],
+               "band": BAND, "sample_rows": list(SAMPLE_ROWS),
                "extrapolation": "Richardson at the sample states (diagnostic only)", "reading": "bilinear"}
     return DeterministicEquilibrium(
         model=race, path=single_firm_path(race), grid=None, speeds=np.zeros(0), gaps=chain_gaps(finest),
