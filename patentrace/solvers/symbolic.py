@@ -639,8 +639,9 @@ _X = sympy.Symbol("x")
 
 def _shift(numbers: _Numbers, parameter: str, step: mp.mpf, dps: int) -> _Numbers:
     """The parameters with one moved by ``step`` (a high-precision number)."""
-    with mp.workdps(dps):
-        def moved(v: sympy.Expr) -> sympy.Expr:
+    def moved(v: sympy.Expr) -> sympy.Expr:
+        # the sum at dps digits: at mpmath's default precision the step would be rounded away
+        with mp.workdps(dps):
             return sympy.Float(mp.mpf(sympy.N(v, dps + 10)) + step, dps)
 
     fields = dict(numbers.__dict__)
