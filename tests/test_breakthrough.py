@@ -205,10 +205,12 @@ def test_bad_follower_by_is_refused():
         pr.leapfrog(eq, (0, 1), follower_by="speed")
 
 
-def test_symbolic_path_refuses_breakthroughs_plainly():
+def test_symbolic_path_solves_breakthroughs_and_refuses_them_as_symbols_plainly():
+    # tests/test_symbolic_breakthrough.py checks every representation; here only that the door is open
     race = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), breakthrough=[0.1])
-    with pytest.raises(ValueError, match="breakthrough"):
-        pr.symbolic.solve(race)
+    assert float(pr.symbolic.solve(race).effort(0, 0, 0)) == pytest.approx(pr.solve(race).effort[0, 0, 0], rel=1e-14)
+    with pytest.raises(ValueError, match="'breakthrough' cannot stay symbolic"):
+        pr.symbolic.solve(race, symbols=("breakthrough",))
 
 
 def test_lagged_race_with_zero_breakthroughs_equals_the_plain_one():

@@ -168,3 +168,16 @@ def test_bad_input():
         pr.symbolic.solve(quadratic(1), digits=5)
     with pytest.raises(ValueError, match="parameter must be one of"):
         pr.symbolic.solve(quadratic(1)).derivative("effort", "lag")
+
+
+def test_certified_derivative_keeps_its_step_at_mpmath_default_precision():
+    # The central difference moves a parameter by 10**-(digits + 5); the move must survive at mpmath's default
+    # 15 digits (the oracle imported above sets 60 globally, which once hid a step rounded away to 0).
+    sym = pr.symbolic.solve(quadratic(2), exact=False)
+    h = 1e-6
+    with mp.workdps(15):
+        for parameter in ("discount", "prize", "scale"):
+            slope = float(sym.derivative("value", parameter, firm=0, state=(0, 0)))
+            sides = [pr.solve(quadratic(2, **{parameter: base + s})).value[0, 0, 0]
+                     for base in [{"discount": 0.1, "prize": 1.0, "scale": 1.0}[parameter]] for s in (h, -h)]
+            assert slope == pytest.approx((sides[0] - sides[1]) / (2 * h), rel=1e-6), parameter

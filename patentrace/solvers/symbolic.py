@@ -4,20 +4,31 @@ At an open state with continuation values ``A_k`` (own success) and ``B_k`` (riv
 success), the equilibrium efforts solve the two first-order conditions of SPEC
 equation (1),
 
-    F_k(x_1, x_2) = c_k'(x_k) (r + lambda_k x_k + lambda_o x_o) / lambda_k - c_k(x_k)
-                    - r A_k - lambda_o x_o (A_k - B_k) = 0,
+    F_k(x_1, x_2) = c_k'(x_k) (R + lambda_k x_k + lambda_o x_o) / lambda_k - c_k(x_k)
+                    - R A_k - lambda_o x_o (A_k - B_k) + b_k P + b_o L = 0,
 
-a polynomial system when every exponent ``g`` of ``c(x) = m x + a x**g / g`` is an
-integer, and each value follows from the HJB,
-``V_k = [-c_k(x_k) + lambda_k x_k A_k + lambda_o x_o B_k] / (r + lambda_1 x_1 + lambda_2 x_2)``.
-:func:`solve` represents every state's efforts and values in one of three ways and
+with ``R = r + b_1 + b_2``, where ``b_1 = b_1(i)``, ``b_2 = b_2(j)`` are the
+breakthrough hazards at the state (SPEC.md §1, "Breakthroughs"; without them
+``b = 0``, ``R = r`` and the extra terms are absent, so the expressions are those of
+(1) itself). This is a polynomial system when every exponent ``g`` of
+``c(x) = m x + a x**g / g`` is an integer, and each value follows from the HJB,
+``V_k = [-c_k(x_k) + lambda_k x_k A_k + lambda_o x_o B_k + b_k P + b_o L] / (R + lambda_1 x_1 + lambda_2 x_2)``.
+Breakthrough rates are numbers of the race, turned into exact rationals like the
+other parameters (``0.05`` is ``1/20``); they cannot stay symbolic. They change no
+degree, so every representation below covers them; what changes is where each
+applies: a state is symmetric only if ``b_1(i) = b_2(j)`` too, and with ``b > 0`` a
+firm may idle even when ``c'(0) = 0`` (the right side of the condition is negative).
+Each firm's probability of winning, ``W_k``, is built from the efforts in the same
+representation (:meth:`SymbolicEquilibrium.win_probability`).
+:func:`solve` represents every state's efforts and values in one of four ways and
 says which (:meth:`SymbolicEquilibrium.form`):
 
 ``"closed form"``
     Radicals, where they exist: at a **symmetric** state (equal firms, equal
-    continuation) ``F(x, x) = 0`` is one polynomial of degree ``g`` in ``x``; where a
-    firm **idles** its rival plays the single-firm condition, again one polynomial
-    in one unknown; the one-stage race is both. Parameters named in ``symbols`` stay
+    continuation, equal breakthrough hazards) ``F(x, x) = 0`` is one polynomial of
+    degree ``g`` in ``x``; where a firm **idles** its rival plays the single-firm
+    condition, again one polynomial in one unknown; the one-stage race with equal
+    hazards is both. Parameters named in ``symbols`` stay
     sympy symbols; the branch is the one that is the equilibrium at the model's
     parameter values (so the formula holds on the region around them where that
     branch stays the equilibrium).
@@ -57,6 +68,9 @@ Examples
 >>> sym = solve(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()), symbols=("prize",))
 >>> sym.effort(0, 0, 0)
 P/3 + sqrt(60*P + (10*P - 1)**2)/30 - 1/30
+>>> lucky = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), breakthrough=[0.2])
+>>> solve(lucky).effort(0, 0, 0)         # [(P - L - a R) + sqrt((P - L - a R)^2 + 6 a ((r + b) P - b L))]/(3a)
+1/6 + sqrt(205)/30
 """
 
 from __future__ import annotations
@@ -101,6 +115,11 @@ class _Numbers:
     linear: tuple[sympy.Expr, sympy.Expr]
     exponent: tuple[sympy.Rational, sympy.Rational]
     productivity: tuple[tuple[sympy.Rational, ...], tuple[sympy.Rational, ...]]
+    breakthrough: tuple[tuple[sympy.Rational, ...], tuple[sympy.Rational, ...]]
+
+    def rates(self, i: int, j: int) -> tuple[sympy.Rational, sympy.Rational]:
+        """The breakthrough hazards ``(b_1(i), b_2(j))`` at state ``(i, j)`` (0 without breakthroughs)."""
+        return self.breakthrough[0][i], self.breakthrough[1][j]
 
     def cost(self, firm: int, x: sympy.Expr) -> sympy.Expr:
         g = self.exponent[firm]
@@ -124,32 +143,47 @@ def _parameters(race: Race, symbols: dict[str, sympy.Symbol]) -> _Numbers:
         exponent=(exact_rational(costs[0].exponent), exact_rational(costs[1].exponent)),
         productivity=(tuple(exact_rational(v) for v in race.productivity[0]),
                       tuple(exact_rational(v) for v in race.productivity[1])),
+        breakthrough=(tuple(exact_rational(v) for v in race.breakthrough[0]),
+                      tuple(exact_rational(v) for v in race.breakthrough[1])),
     )
+
+
+_NONE = (sympy.Integer(0), sympy.Integer(0))
 
 
 def conditions(
     numbers: _Numbers, lam: tuple[sympy.Expr, sympy.Expr], own_next: tuple[sympy.Expr, sympy.Expr],
     rival_next: tuple[sympy.Expr, sympy.Expr], x: tuple[sympy.Expr, sympy.Expr] = (_X1, _X2),
+    breakthrough: tuple[sympy.Expr, sympy.Expr] = _NONE,
 ) -> tuple[sympy.Expr, sympy.Expr]:
-    """The first-order conditions ``(F_1, F_2)`` of SPEC (1) at a state, as sympy expressions."""
-    r = numbers.discount
+    """The first-order conditions ``(F_1, F_2)`` of SPEC (1) at a state, as sympy expressions.
+
+    With breakthrough hazards ``(b_1, b_2)`` at the state (SPEC.md §1, "Breakthroughs"),
+    ``F_k = c_k'(x_k)(R + h_1 + h_2)/lambda_k - c_k(x_k) - R A_k - h_o (A_k - B_k) + b_k P + b_o L``
+    with ``R = r + b_1 + b_2``; with ``b = 0`` the terms vanish and the expression is
+    that of (1) itself.
+    """
+    rate = numbers.discount + breakthrough[0] + breakthrough[1]
     out = []
     for k in (0, 1):
         o = 1 - k
-        total = r + lam[k] * x[k] + lam[o] * x[o]
+        total = rate + lam[k] * x[k] + lam[o] * x[o]
         out.append(numbers.marginal(k, x[k]) * total / lam[k] - numbers.cost(k, x[k])
-                   - r * own_next[k] - lam[o] * x[o] * (own_next[k] - rival_next[k]))
+                   - rate * own_next[k] - lam[o] * x[o] * (own_next[k] - rival_next[k])
+                   + breakthrough[k] * numbers.prize + breakthrough[o] * numbers.loser)
     return out[0], out[1]
 
 
 def _values(
     numbers: _Numbers, lam: tuple[sympy.Expr, sympy.Expr], own_next: tuple[sympy.Expr, sympy.Expr],
     rival_next: tuple[sympy.Expr, sympy.Expr], x: tuple[sympy.Expr, sympy.Expr],
+    breakthrough: tuple[sympy.Expr, sympy.Expr] = _NONE,
 ) -> tuple[sympy.Expr, sympy.Expr]:
-    """``V_k = [-c_k(x_k) + lambda_k x_k A_k + lambda_o x_o B_k] / (r + h_1 + h_2)`` (SPEC §1)."""
-    total = numbers.discount + lam[0] * x[0] + lam[1] * x[1]
+    """``V_k = [-c_k(x_k) + h_k A_k + h_o B_k + b_k P + b_o L] / (r + h_1 + h_2 + b_1 + b_2)`` (SPEC §1)."""
+    total = numbers.discount + breakthrough[0] + breakthrough[1] + lam[0] * x[0] + lam[1] * x[1]
     return tuple(
-        (-numbers.cost(k, x[k]) + lam[k] * x[k] * own_next[k] + lam[1 - k] * x[1 - k] * rival_next[k]) / total
+        (-numbers.cost(k, x[k]) + lam[k] * x[k] * own_next[k] + lam[1 - k] * x[1 - k] * rival_next[k]
+         + breakthrough[k] * numbers.prize + breakthrough[1 - k] * numbers.loser) / total
         for k in (0, 1)
     )
 
@@ -203,6 +237,7 @@ class SymbolicEquilibrium:
                                         else getattr(model.cost[0], n)) for n, s in self.symbols.items()}
         self._compiled: tuple[BranchFollower, list[Any], list[Any]] | None = None
         self._sequence: list[Any] = []
+        self._win: dict[tuple[int, int, int], sympy.Expr] = {}
 
     def __repr__(self) -> str:
         forms = sorted({s.form for s in self._states.values()})
@@ -297,7 +332,7 @@ class SymbolicEquilibrium:
         if (i, j) not in self._states:
             raise ValueError(f"state {(i, j)} is terminal: it has no system")
         lam, own, rival = self._continuation(i, j)
-        f1, f2 = conditions(self._numbers, lam, own, rival)
+        f1, f2 = conditions(self._numbers, lam, own, rival, breakthrough=self._numbers.rates(i, j))
         return sympy.expand(f1), sympy.expand(f2)
 
     def _continuation(self, i: int, j: int) -> tuple[Any, Any, Any]:
@@ -305,6 +340,47 @@ class SymbolicEquilibrium:
         own = (self.value(0, i + 1, j), self.value(1, i, j + 1))
         rival = (self.value(0, i, j + 1), self.value(1, i + 1, j))
         return lam, own, rival
+
+    def win_probability(self, firm: int, i: int, j: int) -> sympy.Expr:
+        """Firm ``firm``'s probability of winning from ``(i, j)`` under equilibrium play (SPEC.md §1, §4).
+
+        The embedded jump chain with breakthroughs:
+        ``W_1(i, j) = [h_1 W_1(i+1, j) + h_2 W_1(i, j+1) + b_1] / (h_1 + h_2 + b_1 + b_2)``,
+        ``h_k = lambda_k x_k`` the stage hazards and ``b_k`` the breakthrough hazards at
+        the state. Terminal states give 1 to the winner and 0 to the loser; a state
+        where nothing can happen (both firms idle, no breakthrough) gives 0 to both,
+        the race stalls there (the conventions of
+        :attr:`patentrace.Equilibrium.win_probability`). The unreachable corner
+        ``(N1, N2)`` raises ValueError, as for :meth:`effort`.
+        The expression is in the same representation as the efforts (radicals,
+        ``CRootOf``, implicit efforts or certified numbers); it is built once per state
+        and cached.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> race = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic(),
+        ...                breakthrough=([0.2], [0.0]))
+        >>> w = solve(race).win_probability(0, 0, 0)
+        >>> round(float(w), 10) == round(float(pr.solve(race).win_probability[0, 0, 0]), 10)
+        True
+        """
+        i, j = self._check(firm, i, j)
+        n1, n2 = self.model.stages
+        if i == n1 or j == n2:
+            return sympy.Integer(1 if (i == n1) == (firm == 0) else 0)
+        key = (firm, i, j)
+        if key not in self._win:
+            lam = (self._numbers.productivity[0][i], self._numbers.productivity[1][j])
+            b = self._numbers.rates(i, j)
+            h = (lam[0] * self.effort(0, i, j), lam[1] * self.effort(1, i, j))
+            total = h[0] + h[1] + b[0] + b[1]
+            if total == 0:
+                self._win[key] = sympy.Integer(0)
+            else:
+                self._win[key] = (h[0] * self.win_probability(firm, i + 1, j)
+                                  + h[1] * self.win_probability(firm, i, j + 1) + b[firm]) / total
+        return self._win[key]
 
     def polynomial(
         self, quantity: str, firm: int, i: int, j: int
@@ -336,7 +412,7 @@ class SymbolicEquilibrium:
         key, mirror = (quantity, firm, i, j), (quantity, 1 - firm, j, i)
         if key in self._polynomials:
             poly = self._polynomials[key]
-        elif mirror in self._polynomials and self.model.cost[0] == self.model.cost[1]:
+        elif mirror in self._polynomials and _symmetric(self.model):
             poly = self._polynomials[mirror]
         elif not expr.free_symbols:
             poly = sympy.Poly(sympy.minimal_polynomial(expr, _X), _X)
@@ -559,7 +635,11 @@ class SymbolicEquilibrium:
 
     def _check_idle(self, arrays: list[NDArray[np.float64]], effort: NDArray[np.float64],
                     value: NDArray[np.float64]) -> None:
-        """Raise where a firm idle at the model's values would invest: ``c'(0)(r + h_o)/lambda < r A + h_o (A - B)``."""
+        """Raise where a firm idle at the model's values would invest (SPEC §1, with breakthroughs).
+
+        The firm idles iff ``c'(0)(R + h_o)/lambda >= R A + h_o (A - B) - b_k P - b_o L``,
+        ``R = r + b_1 + b_2``.
+        """
         nb = self._numbers
         for (i, j), state in self._states.items():
             for k in (0, 1):
@@ -567,13 +647,16 @@ class SymbolicEquilibrium:
                     continue
                 o = 1 - k
                 lam = (nb.productivity[0][i], nb.productivity[1][j])
-                m, r = (np.real(sympy.lambdify(self.parameters, e, "numpy")(*arrays))
-                        for e in (nb.linear[k], nb.discount))
+                b = nb.rates(i, j)
+                m, r, p, loser = (np.real(sympy.lambdify(self.parameters, e, "numpy")(*arrays))
+                                  for e in (nb.linear[k], nb.discount, nb.prize, nb.loser))
+                rate = r + float(b[0] + b[1])
                 h_o = float(lam[o]) * effort[o, i, j]
                 own = value[0, i + 1, j] if k == 0 else value[1, i, j + 1]
                 rival = value[0, i, j + 1] if k == 0 else value[1, i + 1, j]
-                slack = m * (r + h_o) / float(lam[k]) - r * own - h_o * (own - rival)
-                if np.any(slack < -1e-12 * (1.0 + np.abs(r * own))):
+                slack = (m * (rate + h_o) / float(lam[k]) - rate * own - h_o * (own - rival)
+                         + float(b[k]) * p + float(b[o]) * loser)
+                if np.any(slack < -1e-12 * (1.0 + np.abs(rate * own))):
                     raise ValueError(f"firm {k} idles at state {(i, j)} at the model's parameters but would invest "
                                      f"at some of the values passed: the closed form there no longer holds")
 
@@ -639,8 +722,9 @@ _X = sympy.Symbol("x")
 
 def _shift(numbers: _Numbers, parameter: str, step: mp.mpf, dps: int) -> _Numbers:
     """The parameters with one moved by ``step`` (a high-precision number)."""
-    with mp.workdps(dps):
-        def moved(v: sympy.Expr) -> sympy.Expr:
+    def moved(v: sympy.Expr) -> sympy.Expr:
+        # the sum at dps digits: at mpmath's default precision the step would be rounded away
+        with mp.workdps(dps):
             return sympy.Float(mp.mpf(sympy.N(v, dps + 10)) + step, dps)
 
     fields = dict(numbers.__dict__)
@@ -665,7 +749,8 @@ def _substitute(numbers: _Numbers, values: dict[sympy.Symbol, sympy.Expr]) -> _N
     return _Numbers(prize=at(numbers.prize), loser=at(numbers.loser), discount=at(numbers.discount),
                     scale=(at(numbers.scale[0]), at(numbers.scale[1])),
                     linear=(at(numbers.linear[0]), at(numbers.linear[1])),
-                    exponent=numbers.exponent, productivity=numbers.productivity)
+                    exponent=numbers.exponent, productivity=numbers.productivity,
+                    breakthrough=numbers.breakthrough)
 
 
 def _isolate(poly: sympy.Poly, point: mp.mpf) -> tuple[sympy.Rational, sympy.Rational]:
@@ -697,6 +782,7 @@ def _certified(
         m = [_mp(v, dps) for v in numbers.linear]
         g = [_mp(v, dps) for v in numbers.exponent]
         lam = [[_mp(v, dps) for v in numbers.productivity[k]] for k in (0, 1)]
+        jump = [[_mp(v, dps) for v in numbers.breakthrough[k]] for k in (0, 1)]
         effort = [[[mp.mpf(0)] * (n2 + 1) for _ in range(n1 + 1)] for _ in range(2)]
         value = [[[mp.mpf(0)] * (n2 + 1) for _ in range(n1 + 1)] for _ in range(2)]
         for jj in range(n2):
@@ -709,8 +795,10 @@ def _certified(
                 ls = (lam[0][i], lam[1][j])
                 own = (value[0][i + 1][j], value[1][i][j + 1])
                 rival = (value[0][i][j + 1], value[1][i + 1][j])
+                bs = (jump[0][i], jump[1][j])
+                rate = r + bs[0] + bs[1]
 
-                coefficients = (m, a, g, r, ls, own, rival)
+                coefficients = (m, a, g, r, ls, own, rival, bs, p, loser)
 
                 def focs(x1: Any, x2: Any, c: Any = coefficients) -> list[Any]:
                     return _conditions_at((x1, x2), *c)
@@ -730,10 +818,11 @@ def _certified(
                 else:
                     x = list(mp.findroot(lambda u, v: focs(u, v), (guess[0], guess[1])))
                 for k in (0, 1):
-                    # an idle firm must prefer idling strictly: c'(0)(r + h_o)/lambda >= r A + h_o (A - B)
+                    # an idle firm must prefer idling: c'(0)(R + h_o)/lambda >= R A + h_o (A - B) - b_k P - b_o L
                     if idle[k]:
                         h_o = ls[1 - k] * x[1 - k]
-                        slack = m[k] * (r + h_o) / ls[k] - r * own[k] - h_o * (own[k] - rival[k])
+                        slack = (m[k] * (rate + h_o) / ls[k] - rate * own[k] - h_o * (own[k] - rival[k])
+                                 + bs[k] * p + bs[1 - k] * loser)
                         if slack < 0:
                             raise EquilibriumError("an idle firm would invest at high precision", (i, j),
                                                    {"firm": k, "slack": float(slack)})
@@ -745,10 +834,11 @@ def _certified(
                     raise EquilibriumError("residual above the certified bound", (i, j),
                                            {"residual": float(bound), "bound": 10.0**-digits})
                 residual[(i, j)] = float(bound)
-                total = r + ls[0] * x[0] + ls[1] * x[1]
+                total = rate + ls[0] * x[0] + ls[1] * x[1]
                 for k in (0, 1):
                     level = m[k] * x[k] + a[k] * (x[k] ** g[k] if x[k] != 0 else 0) / g[k]
-                    value[k][i][j] = (-level + ls[k] * x[k] * own[k] + ls[1 - k] * x[1 - k] * rival[k]) / total
+                    value[k][i][j] = (-level + ls[k] * x[k] * own[k] + ls[1 - k] * x[1 - k] * rival[k]
+                                      + bs[k] * p + bs[1 - k] * loser) / total
                     effort[k][i][j] = x[k]
     return effort, value, residual
 
@@ -760,15 +850,21 @@ def _power(x: Any, g: Any) -> Any:
     return x ** int(g) if g == int(g) else x**g
 
 
-def _conditions_at(x: tuple[Any, Any], m: Any, a: Any, g: Any, r: Any, ls: Any, own: Any, rival: Any) -> list[Any]:
-    """``(F_1, F_2)`` of SPEC (1) at efforts ``x``, for mpmath numbers or intervals."""
+def _conditions_at(x: tuple[Any, Any], m: Any, a: Any, g: Any, r: Any, ls: Any, own: Any, rival: Any,
+                   bs: Any, p: Any, loser: Any) -> list[Any]:
+    """``(F_1, F_2)`` of SPEC (1) with breakthroughs ``bs`` at efforts ``x``, for mpmath numbers or intervals.
+
+    ``F_k = c_k'(x_k)(R + h_1 + h_2)/lambda_k - c_k(x_k) - R A_k - h_o (A_k - B_k) + b_k P + b_o L``,
+    ``R = r + b_1 + b_2`` (SPEC.md §1, "Breakthroughs"; ``b = 0`` is (1)).
+    """
+    rate = r + bs[0] + bs[1]
     out = []
     for k in (0, 1):
         o = 1 - k
         slope = m[k] + a[k] * _power(x[k], g[k] - 1)
         level = m[k] * x[k] + a[k] * _power(x[k], g[k]) / g[k]
-        out.append(slope * (r + ls[k] * x[k] + ls[o] * x[o]) / ls[k] - level
-                   - r * own[k] - ls[o] * x[o] * (own[k] - rival[k]))
+        out.append(slope * (rate + ls[k] * x[k] + ls[o] * x[o]) / ls[k] - level
+                   - rate * own[k] - ls[o] * x[o] * (own[k] - rival[k]) + bs[k] * p + bs[o] * loser)
     return out
 
 
@@ -783,9 +879,10 @@ def _residual_bound(coefficients: tuple[Any, ...], x: list[mp.mpf], idle: list[b
         return mp.iv.mpf(v)
 
     try:
-        m, a, g, r, ls, own, rival = coefficients
+        m, a, g, r, ls, own, rival, bs, p, loser = coefficients
         values = _conditions_at((interval(x[0]), interval(x[1])), interval(m), interval(a), g, interval(r),
-                                interval(ls), interval(own), interval(rival))
+                                interval(ls), interval(own), interval(rival), interval(bs), interval(p),
+                                interval(loser))
         worst = mp.mpf(0)
         for k in (0, 1):
             if not idle[k]:
@@ -798,11 +895,6 @@ def _residual_bound(coefficients: tuple[Any, ...], x: list[mp.mpf], idle: list[b
 def _validate(race: Race, symbols: Sequence[str], digits: int) -> dict[str, sympy.Symbol]:
     if not isinstance(race, Race):
         raise TypeError(f"race must be a patentrace.Race, got {type(race).__name__}")
-    if race.has_breakthroughs:
-        raise ValueError(
-            "breakthrough: the symbolic path does not yet handle breakthrough hazards b > 0 (SPEC.md §1); "
-            "use pr.solve or pr.solve_all, or breakthrough=None"
-        )
     for firm, cost in enumerate(race.cost):
         if not isinstance(cost, Power):
             raise ValueError(f"cost for firm {firm} must be a patentrace.costs.Power (c = m x + a x^g / g), "
@@ -813,6 +905,10 @@ def _validate(race: Race, symbols: Sequence[str], digits: int) -> dict[str, symp
         raise ValueError(f"digits must be an int in [15, 1000], got {digits!r}")
     out = {}
     for name in symbols:
+        if name == "breakthrough":
+            raise ValueError("symbols: 'breakthrough' cannot stay symbolic; breakthrough hazards enter as the exact "
+                             "rationals of the race's numbers (SPEC.md §1, \"Breakthroughs\"); vary them by "
+                             f"solving several races, or keep symbols among {PARAMETERS}")
         if name not in PARAMETERS:
             raise ValueError(f"symbols: {name!r} is not a model parameter; choose from {PARAMETERS}")
         if name in ("scale", "linear") and getattr(race.cost[0], name) != getattr(race.cost[1], name):
@@ -832,12 +928,14 @@ def solve(
     ----------
     race : Race
         The model; costs must be :class:`~patentrace.costs.Power` (the exact forms need
-        integer exponents).
+        integer exponents). Breakthrough hazards ``b_k(i)`` (SPEC.md §1,
+        "Breakthroughs") enter every representation as exact rationals.
     symbols : sequence of str
         Parameters that stay symbolic, from ``("prize", "discount", "scale",
         "loser_prize", "linear")``. The others become exact rationals
-        (``0.05`` is ``1/20``). With symbols, states without a closed form are
-        ``"implicit"`` (see the module docstring).
+        (``0.05`` is ``1/20``); so do the breakthrough hazards, which cannot be
+        symbols. With symbols, states without a closed form are ``"implicit"`` (see
+        the module docstring).
     digits : int
         Significant digits of certified numbers (15 to 1000).
     exact : bool or None
@@ -852,7 +950,8 @@ def solve(
     Raises
     ------
     ValueError
-        For a name in ``symbols`` that is not a parameter, a cost that is not a power,
+        For a name in ``symbols`` that is not a parameter (``"breakthrough"`` among
+        them, with its own message), a cost that is not a power,
         a state with symbolic parameters where a firm idles and no closed form exists
         (non-integer exponent), or a race too large for exact solving (``exact=True``).
     EquilibriumError
@@ -865,6 +964,15 @@ def solve(
     >>> sym = solve(race)
     >>> sym.form(1, 0), round(float(sym.effort(0, 1, 0)), 10)
     ('root of polynomial', 0.4686350713)
+
+    With breakthrough hazards that grow with experience (SPEC.md §1):
+
+    >>> jumpy = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), breakthrough=[0.05, 0.4])
+    >>> sym = solve(jumpy)
+    >>> sym.form(1, 1), sym.form(1, 0), sym.effort(0, 1, 1)
+    ('closed form', 'root of polynomial', 1/30 + sqrt(301)/30)
+    >>> bool(abs(float(sym.win_probability(0, 1, 0)) - pr.solve(jumpy).win_probability[0, 1, 0]) < 1e-14)
+    True
     """
     symbol_map = _validate(race, symbols, digits)
     started = time.perf_counter()
@@ -900,6 +1008,12 @@ def solve(
     return sym
 
 
+def _symmetric(race: Race) -> bool:
+    """Whether swapping the firms leaves the race unchanged (then state ``(j, i)`` mirrors ``(i, j)``)."""
+    return bool(race.cost[0] == race.cost[1] and race.stages[0] == race.stages[1]
+                and race.productivity[0] == race.productivity[1] and race.breakthrough[0] == race.breakthrough[1])
+
+
 class _TooLargeError(Exception):
     def __init__(self, state: tuple[int, int], degree: int):
         self.state, self.degree = state, degree
@@ -921,8 +1035,7 @@ class _Builder:
         self.owner: SymbolicEquilibrium | None = None
         self.cache: dict[tuple[sympy.Expr, ...], tuple[int, list[list[list[mp.mpf]]], list[list[list[mp.mpf]]]]] = {}
         self.sequence: list[Any] = []
-        self.symmetric_model = (race.cost[0] == race.cost[1] and race.stages[0] == race.stages[1]
-                                and race.productivity[0] == race.productivity[1])
+        self.symmetric_model = _symmetric(race)
 
     def number(self, expr: sympy.Expr) -> mp.mpf:
         return mp.mpf(sympy.N(expr.subs(self.at_point), self.digits + 10))
@@ -932,7 +1045,7 @@ class _Builder:
         self.polynomials = {}
         self.known: dict[sympy.Expr, sympy.Poly] = {}
         self.origin: dict[sympy.Expr, tuple[int, int, int]] = {}
-        self.context: dict[tuple[int, int], tuple[Any, Any, Any]] = {}
+        self.context: dict[tuple[int, int], tuple[Any, Any, Any, Any]] = {}
         n1, n2 = self.race.stages
         value: dict[tuple[int, int, int], sympy.Expr] = {}
         for jj in range(n2):
@@ -962,12 +1075,14 @@ class _Builder:
         lam = (nb.productivity[0][i], nb.productivity[1][j])
         own = (value[(0, i + 1, j)], value[(1, i, j + 1)])
         rival = (value[(0, i, j + 1)], value[(1, i + 1, j)])
-        self.context[(i, j)] = (lam, own, rival)
+        jump = nb.rates(i, j)
+        self.context[(i, j)] = (lam, own, rival, jump)
         target = [self.effort_mp[k][i][j] for k in (0, 1)]
         idle = [t == 0 for t in target]
         symmetric = (nb.scale[0] == nb.scale[1] and nb.linear[0] == nb.linear[1] and nb.exponent[0] == nb.exponent[1]
-                     and lam[0] == lam[1] and own[0] == own[1] and rival[0] == rival[1] and not any(idle))
-        f1, f2 = conditions(nb, lam, own, rival)
+                     and lam[0] == lam[1] and own[0] == own[1] and rival[0] == rival[1] and jump[0] == jump[1]
+                     and not any(idle))
+        f1, f2 = conditions(nb, lam, own, rival, breakthrough=jump)
         residual = self.residual[(i, j)]
         closed: list[sympy.Expr] | None = None
         if any(v.has(sympy.Float) for v in (*own, *rival)):
@@ -985,7 +1100,7 @@ class _Builder:
             if root is not None:
                 closed = [root, root]
         if closed is not None:
-            return _State((closed[0], closed[1]), _values(nb, lam, own, rival, (closed[0], closed[1])),
+            return _State((closed[0], closed[1]), _values(nb, lam, own, rival, (closed[0], closed[1]), jump),
                           "closed form", residual)
         if self.symbols:
             return self.implicit(i, j, (f1, f2), target, idle, residual)
@@ -1008,8 +1123,8 @@ class _Builder:
                              f"(non-integer exponent); keep every parameter numeric (symbols=()) there")
         point = tuple(self.at_point[s] for s in self.parameters)
         x = implicit_pair((i, j), system, self.parameters, point, (target[0], target[1]), self.evaluate)
-        lam, own, rival = self.context[(i, j)]
-        return _State(x, _values(self.numbers, lam, own, rival, x), "implicit", residual)
+        lam, own, rival, jump = self.context[(i, j)]
+        return _State(x, _values(self.numbers, lam, own, rival, x, jump), "implicit", residual)
 
     def name_values(self, i: int, j: int, state: _State) -> _State:
         """Name the state's values (:class:`~patentrace.solvers.implicit.StateValue`) if they involve implicit ones."""
@@ -1088,7 +1203,7 @@ class _Builder:
         key = ("effort", 0, i, j)
         if key in self.polynomials:
             return {(q, k): self.polynomials[(q, k, i, j)] for q in ("effort", "value") for k in (0, 1)}
-        lam, own, rival = self.context[(i, j)]
+        lam, own, rival, jump = self.context[(i, j)]
         unknowns: dict[sympy.Symbol, sympy.Poly] = {}
         names: dict[sympy.Expr, sympy.Symbol] = {}
 
@@ -1102,7 +1217,7 @@ class _Builder:
 
         own_s = (named(own[0]), named(own[1]))
         rival_s = (named(rival[0]), named(rival[1]))
-        f1, f2 = conditions(self.numbers, lam, own_s, rival_s)
+        f1, f2 = conditions(self.numbers, lam, own_s, rival_s, breakthrough=jump)
         f1, f2 = sympy.numer(sympy.together(f1)), sympy.numer(sympy.together(f2))
         idle = [self.effort_mp[k][i][j] == 0 for k in (0, 1)]
         # Bezout: the eliminated polynomial's degree is at most the product of the conditions'
@@ -1121,10 +1236,11 @@ class _Builder:
             else:
                 poly = self.eliminate(sympy.resultant(f1, f2, drop), unknowns, keep, (i, j))
             effort_polys.append(self.factor_at(poly, keep, self.effort_mp[k][i][j], (i, j)))
-        total = self.numbers.discount + lam[0] * _X1 + lam[1] * _X2
+        total = self.numbers.discount + jump[0] + jump[1] + lam[0] * _X1 + lam[1] * _X2
         for k in (0, 1):
             xk, xo = (_X1, _X2) if k == 0 else (_X2, _X1)
-            numer = -self.numbers.cost(k, xk) + lam[k] * xk * own_s[k] + lam[1 - k] * xo * rival_s[k]
+            numer = (-self.numbers.cost(k, xk) + lam[k] * xk * own_s[k] + lam[1 - k] * xo * rival_s[k]
+                     + jump[k] * self.numbers.prize + jump[1 - k] * self.numbers.loser)
             g = sympy.expand(_V * total - numer)
             for z, zk in ((_X1, 0), (_X2, 1)):
                 if idle[zk]:
@@ -1219,10 +1335,17 @@ def single_firm(race: Race, firm: int = 0, symbols: Sequence[str] = ()) -> list[
     polynomial in ``x``; for ``c = a x^2/2`` and ``lambda = 1``,
     ``V(n) = (sqrt(V(n+1) + a r/2) - sqrt(a r/2))^2``.
 
+    The firm's own breakthrough hazard ``b = b_k(i)`` counts (SPEC.md §1,
+    "Breakthroughs", with no rival): ``c'(x)(r + b + lambda x)/lambda - c(x) = (r + b) A - b P``
+    and ``V = [-c(x) + lambda x A + b P] / (r + b + lambda x)``. Where the right side
+    is at most ``c'(0)(r + b)/lambda`` the firm idles (``x = 0``, ``V = b P/(r + b)``).
+    (The float :func:`patentrace.single_firm` leaves breakthroughs out.)
+
     Parameters
     ----------
     race : Race
-        Only ``firm``'s stages, cost and productivity and the prize matter.
+        Only ``firm``'s stages, cost, productivity and breakthrough hazards and the
+        prize matter.
     firm : int
         0 or 1.
     symbols : sequence of str
@@ -1239,6 +1362,9 @@ def single_firm(race: Race, firm: int = 0, symbols: Sequence[str] = ()) -> list[
     >>> race = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
     >>> single_firm(race, symbols=("prize",))[1]
     P - sqrt(20*P + 1)/10 + 1/10
+    >>> lucky = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), breakthrough=[0.2])
+    >>> single_firm(lucky)[0]                         # x = (sqrt(29) - 3)/10, V = P - x
+    13/10 - sqrt(29)/10
     """
     symbol_map = _validate(race, symbols, 30)
     if firm not in (0, 1):
@@ -1251,21 +1377,24 @@ def single_firm(race: Race, firm: int = 0, symbols: Sequence[str] = ()) -> list[
     n = race.stages[firm]
     values: list[sympy.Expr] = [sympy.Integer(0)] * (n + 1)
     values[n] = nb.prize
-    r = nb.discount
     for i in range(n - 1, -1, -1):
         lam = nb.productivity[firm][i]
+        b = nb.breakthrough[firm][i]
+        r = nb.discount + b
         a = values[i + 1]
-        condition = nb.marginal(firm, _X) * (r + lam * _X) / lam - nb.cost(firm, _X) - r * a
+        condition = nb.marginal(firm, _X) * (r + lam * _X) / lam - nb.cost(firm, _X) - r * a + b * nb.prize
         roots = _roots(condition, _X, int(nb.exponent[firm]))
         candidates = []
         for z in roots:
             here = complex(sympy.N(z.subs(at_point), 40))
             if abs(here.imag) < 1e-30 and here.real >= 0:
                 candidates.append(z)
+        if not candidates and sympy.N(condition.subs(_X, 0).subs(at_point), 40) >= 0:
+            candidates = [sympy.Integer(0)]  # idles: c'(0)(r + b)/lambda >= (r + b) A - b P
         if len(candidates) != 1:
             raise ValueError(f"no single closed-form root at stage {i} (found {len(candidates)})")
         x = candidates[0]
-        raw = (-nb.cost(firm, x) + lam * x * a) / (r + lam * x)
+        raw = (-nb.cost(firm, x) + lam * x * a + b * nb.prize) / (r + lam * x)
         # tidy the first stages; deeper nests of radicals would make simplify slow
         values[i] = sympy.simplify(sympy.radsimp(sympy.simplify(raw))) if i == n - 1 else raw
     return values
