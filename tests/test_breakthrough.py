@@ -292,3 +292,27 @@ def test_deterministic_race_with_zero_breakthrough_equals_the_plain_one():
     for name in ("value", "win_probability", "tie_probability", "expected_duration"):
         np.testing.assert_array_equal(getattr(a.grid, name), getattr(b.grid, name), err_msg=name)
     assert a.contested_gap(0.5) == b.contested_gap(0.5)
+
+
+@pytest.mark.parametrize("rates", [[0.0, 0.1, 0.4], [0.3, 0.3, 0.3], [2.0, 0.0, 0.05]])
+def test_single_firm_counts_its_own_breakthrough(rates):
+    """The lone firm with discovery: the float policy equals the symbolic one, and idles where it should.
+
+    Independently: with quadratic cost the condition ``x (r + b + x) - x^2 / 2 = (r + b) A - b P`` is
+    ``x^2 / 2 + (r + b) x - q = 0``, so ``x = -(r + b) + sqrt((r + b)^2 + 2 q)`` for ``q > 0`` and 0
+    otherwise, with ``V = (-x^2 / 2 + x A + b P) / (r + b + x)``.
+    """
+    race = pr.Race(stages=3, prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), breakthrough=rates)
+    effort, value = pr.single_firm(race)
+    symbolic = [float(v) for v in pr.symbolic.single_firm(race)]
+    np.testing.assert_allclose(value, symbolic, rtol=1e-13)
+    expected = 1.0
+    for i in (2, 1, 0):
+        b, total = rates[i], 0.1 + rates[i]
+        q = total * expected - b * 1.0
+        x = -total + math.sqrt(total * total + 2.0 * q) if q > 0.0 else 0.0
+        expected = (-0.5 * x * x + x * expected + b) / (total + x)
+        assert effort[i] == pytest.approx(x, rel=1e-12, abs=1e-15)
+        assert value[i] == pytest.approx(expected, rel=1e-12)
+    if rates[0] == 2.0:
+        assert effort[0] == 0.0 and value[0] == pytest.approx(2.0 / 2.1, rel=1e-14)  # waiting for discovery

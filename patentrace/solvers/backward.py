@@ -392,12 +392,17 @@ def single_firm(race: Race, firm: int = 0) -> tuple[FloatArray, FloatArray]:
 
     With no rival hazard, equation (1) reads ``c'(x)(r + lambda x)/lambda - c(x) = r A``
     with ``A`` the value one stage on. This is the policy a leader plays once its
-    rival has dropped out for good ("as if alone", Harris and Vickers 1985).
+    rival has dropped out for good ("as if alone", Harris and Vickers 1985). The
+    firm's own breakthrough hazard ``b = b_k(i)`` counts (SPEC.md §1, with no rival):
+    ``c'(x)(r + b + lambda x)/lambda - c(x) = (r + b) A - b P``, and the firm idles
+    where the right side is at most ``c'(0)(r + b)/lambda``, worth ``b P/(r + b)``; as in
+    :func:`patentrace.symbolic.single_firm`.
 
     Parameters
     ----------
     race : Race
-        The model; only ``firm``'s stages, cost and productivity and the prize matter.
+        The model; only ``firm``'s stages, cost, productivity and breakthrough
+        hazards and the prize matter.
     firm : int
         0 or 1.
 
@@ -413,14 +418,18 @@ def single_firm(race: Race, firm: int = 0) -> tuple[FloatArray, FloatArray]:
     >>> import math; v1 = (math.sqrt(1.0 + 0.05) - math.sqrt(0.05)) ** 2   # SPEC closed form
     >>> bool(abs(value[1] - v1) < 1e-15)
     True
+    >>> lucky = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), breakthrough=[0.2])
+    >>> bool(abs(single_firm(lucky)[1][0] - (13 - math.sqrt(29)) / 10) < 1e-15)   # symbolic.single_firm's root
+    True
     """
     if firm not in (0, 1):
         raise ValueError(f"firm must be 0 or 1, got {firm!r}")
     n = race.stages[firm]
-    cost, lam = race.cost[firm], race.productivity_array(firm)
+    cost, lam, jump = race.cost[firm], race.productivity_array(firm), race.breakthrough_array(firm)
     effort, value = np.zeros(n + 1), np.zeros(n + 1)
     value[n] = race.prize
     for i in range(n - 1, -1, -1):
-        effort[i] = hjb.best_response(cost, lam[i], value[i + 1], 0.0, 0.0, race.discount)
-        value[i] = hjb.flow_value(cost, effort[i], lam[i], value[i + 1], 0.0, 0.0, race.discount)
+        alone = {"own_breakthrough": jump[i], "prize": race.prize}
+        effort[i] = hjb.best_response(cost, lam[i], value[i + 1], 0.0, 0.0, race.discount, **alone)
+        value[i] = hjb.flow_value(cost, effort[i], lam[i], value[i + 1], 0.0, 0.0, race.discount, **alone)
     return effort, value

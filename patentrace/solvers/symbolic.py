@@ -1339,7 +1339,7 @@ def single_firm(race: Race, firm: int = 0, symbols: Sequence[str] = ()) -> list[
     "Breakthroughs", with no rival): ``c'(x)(r + b + lambda x)/lambda - c(x) = (r + b) A - b P``
     and ``V = [-c(x) + lambda x A + b P] / (r + b + lambda x)``. Where the right side
     is at most ``c'(0)(r + b)/lambda`` the firm idles (``x = 0``, ``V = b P/(r + b)``).
-    (The float :func:`patentrace.single_firm` leaves breakthroughs out.)
+    The float :func:`patentrace.single_firm` solves the same equations.
 
     Parameters
     ----------
