@@ -579,6 +579,13 @@ def _nested(value: Any) -> bool:
     )
 
 
+
+def _cells(steps: Any) -> int:
+    """Validate a number of experience-grid cells (SPEC.md §3): an int >= 2."""
+    if isinstance(steps, bool) or not isinstance(steps, Integral) or int(steps) < 2:
+        raise ValueError(f"steps must be an int >= 2, got {steps!r}")
+    return int(steps)
+
 @dataclass(frozen=True)
 class DeterministicRace:
     """FGST's deterministic race: experience grows at the chosen speed (SPEC.md §3).
@@ -731,9 +738,7 @@ class DeterministicRace:
         """
         if self.lag <= 0.0:
             raise ValueError("lagged() needs lag > 0: with lag = 0 there are no periods")
-        if isinstance(steps, bool) or not isinstance(steps, Integral) or int(steps) < 2:
-            raise ValueError(f"steps must be an int >= 2, got {steps!r}")
-        n = int(steps)
+        n = _cells(steps)
         unit = 1.0 / (n * self.lag)  # the speed that advances one step a period
         cap = self.max_speed
         if cap is not None:
@@ -784,9 +789,7 @@ class DeterministicRace:
         >>> chain.stages, chain.productivity[0], chain.breakthrough[0]
         ((4, 4), (4.0, 4.0, 4.0, 4.0), (0.0, 0.025, 0.05, 0.075))
         """
-        if isinstance(steps, bool) or not isinstance(steps, Integral) or int(steps) < 2:
-            raise ValueError(f"steps must be an int >= 2, got {steps!r}")
-        n = int(steps)
+        n = _cells(steps)
         breakthrough = None
         if self.breakthrough is not None:
             breakthrough = self.breakthrough_hazard(np.arange(n) / n).tolist()
