@@ -80,6 +80,8 @@ _MAX_CELLS_PER_STATE = 4096
 _GAIN_TOLERANCE = 1e-10
 _EPS = float(np.finfo(float).eps)
 _TINY = float(np.finfo(float).tiny)
+# Selection scores this close (relative) to a state's best are ties (see select).
+_TIE = 1e-9
 
 
 @dataclass(frozen=True)
@@ -545,15 +547,19 @@ def select(found: StateEquilibria, productivity: FloatArray, rule: str = "fastes
     rule : {"fastest", "slowest", "richest"}
         ``"fastest"`` (default): the largest total hazard ``h_1 + h_2`` (in a game of
         strategic complements, the greatest equilibrium); ``"slowest"``: the
-        smallest; ``"richest"``: the largest joint value ``V_1 + V_2``. Ties go to
-        the equilibrium with the larger pivot-independent total hazard.
+        smallest; ``"richest"``: the largest joint value ``V_1 + V_2``. Scores within
+        ``1e-9`` (relative) of a state's best are ties, decided by the larger hazard of
+        firm 1 (index 0), then by the larger total hazard: at a symmetric state the
+        equilibria ``(x, 0)`` and ``(0, x)`` tie exactly, and the choice must not depend
+        on the last bits of the continuation values (docs/solver.md, "The hybrid path").
 
     Returns
     -------
     ndarray of int, shape (n,)
         The position in ``found`` of the chosen equilibrium of each state.
     """
-    total_hazard = np.sum(productivity[:, found.state] * found.effort, axis=0)
+    hazard = productivity[:, found.state] * found.effort
+    total_hazard = np.sum(hazard, axis=0)
     if rule == "fastest":
         score = total_hazard
     elif rule == "slowest":
@@ -562,7 +568,13 @@ def select(found: StateEquilibria, productivity: FloatArray, rule: str = "fastes
         score = np.sum(found.value, axis=0)
     else:
         raise ValueError(f"selection must be one of {SELECTION_RULES}, got {rule!r}")
-    order = np.lexsort((-total_hazard, -score, found.state))
+    states = found.count.size
+    best = np.full(states, -np.inf)
+    np.maximum.at(best, found.state, score)
+    size = np.zeros(states)
+    np.maximum.at(size, found.state, np.abs(score))
+    near = score >= best[found.state] - _TIE * size[found.state]
+    order = np.lexsort((-total_hazard, -hazard[0], ~near, found.state))
     first = np.ones(order.size, dtype=bool)
     first[1:] = found.state[order][1:] != found.state[order][:-1]
     return np.asarray(order[first])

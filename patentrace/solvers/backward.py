@@ -155,16 +155,22 @@ def _compiled(races: Sequence[Race], selection: str, grid: int) -> dict[int, Equ
     if not positions:
         return {}
     started = time.perf_counter()
-    sweep = compiled.sweep_races([races[k] for k in positions])
-    info = SolverInfo(
-        method="backward",
-        selection=selection,
-        options={"grid": grid, "batch": len(races), "path": "compiled"},
-        version=__version__,
-        seconds=time.perf_counter() - started,
-    )
+    chosen = [races[k] for k in positions]
+    sweep = compiled.sweep_races(chosen, settle=_settler(chosen, positions, selection, grid))
+    seconds = time.perf_counter() - started
+    infos = {
+        handed: SolverInfo(
+            method="backward",
+            selection=selection,
+            options={"grid": grid, "batch": len(races), "path": "hybrid" if handed else "compiled",
+                     "allroots_states": handed},
+            version=__version__,
+            seconds=seconds,
+        )
+        for handed in set(sweep.handed.tolist())
+    }
     solved = {}
-    status, offset = sweep.status.tolist(), sweep.layout.offset.tolist()
+    status, offset, handed = sweep.status.tolist(), sweep.layout.offset.tolist(), sweep.handed.tolist()
     for local, position in enumerate(positions):
         if status[local]:
             i, j = (int(v) for v in sweep.failed_state[local])
@@ -182,7 +188,7 @@ def _compiled(races: Sequence[Race], selection: str, grid: int) -> dict[int, Equ
             expected_duration=sweep.expected_duration[start:stop].reshape(shape),
             multiplicity=sweep.multiplicity[start:stop].reshape(shape),
             underflow=sweep.underflow[:, start:stop].reshape(2, *shape),
-            solver=info,
+            solver=infos[handed[local]],
         )
     underflow = int(sweep.underflow_count[sweep.status == 0].sum())
     if underflow:
@@ -191,6 +197,29 @@ def _compiled(races: Sequence[Race], selection: str, grid: int) -> dict[int, Equ
             "are positive in theory but round to 0; see Equilibrium.underflow", underflow, _FLOAT_FLOOR,
         )
     return solved
+
+
+def _settler(races: Sequence[Race], positions: Sequence[int], selection: str, grid: int) -> compiled.Settle:
+    """The all-roots search for the states the compiled sweep hands over (the hybrid path).
+
+    Each state is solved as :func:`_sweep` solves it: every equilibrium of its game
+    (:func:`~patentrace.solvers.allroots.find_equilibria`, costs grouped as
+    :func:`_costs` groups them), the one ``selection`` picks
+    (:func:`~patentrace.solvers.allroots.select`), and the number found.
+    """
+
+    def settle(job: compiled.Handover) -> tuple[FloatArray, FloatArray, IntArray]:
+        owners = [races[k] for k in job.race.tolist()]
+        games = StateGames(
+            own_next=job.own_next, rival_next=job.rival_next, productivity=job.productivity,
+            discount=job.discount, cost=_costs(owners, np.arange(len(owners))), states=job.state,
+            races=np.asarray(positions, dtype=np.intp)[job.race],
+        )
+        found = find_equilibria(games, grid)
+        chosen = select(found, games.productivity, selection)
+        return found.effort[:, chosen], found.value[:, chosen], found.count
+
+    return settle
 
 
 def _all_power(race: Race) -> bool:

@@ -57,7 +57,7 @@ Examples
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numba
@@ -65,10 +65,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from patentrace.costs import Power, Quadratic
+from patentrace.errors import EquilibriumError
 from patentrace.lattice import Layout
 from patentrace.models import Race
 
-__all__ = ["FAILURES", "PATHS", "CompiledSweep", "compilable", "sweep_races"]
+__all__ = ["FAILURES", "PATHS", "CompiledSweep", "Handover", "compilable", "handover_budget", "sweep_races"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -90,13 +91,17 @@ FAILURES: dict[int, str] = {
     3: "the root search did not converge",
     4: "the best responses are too steep at the root",
     5: "a profitable deviation remained",
+    6: "the all-roots search failed at a state handed to it",
+    7: "too many states without a certificate: the all-roots path is faster",
 }
 
 # What _certified proves about a state.
 _UNCERTIFIED, _UNIQUE, _IDLE_FIRST, _IDLE_SECOND = 0, 1, 2, 3
 # How a state was solved, counted in CompiledSweep.paths.
-_PAIR_PATH, _COMPOSITE_PATH, _IDLE_PATH = 0, 1, 2
-PATHS: tuple[str, ...] = ("newton on both conditions", "bracketed composite map", "one firm idles")
+_PAIR_PATH, _COMPOSITE_PATH, _IDLE_PATH, _ALLROOTS_PATH = 0, 1, 2, 3
+PATHS: tuple[str, ...] = (
+    "newton on both conditions", "bracketed composite map", "one firm idles", "handed to the all-roots search",
+)
 
 _jit = numba.njit(cache=True, error_model="numpy", nogil=True)
 
@@ -539,11 +544,26 @@ def _sweep_kernel(
     effort: FloatArray, hazard: FloatArray, value: FloatArray, win: FloatArray,
     duration: FloatArray, multiplicity: IntArray, underflow: NDArray[np.bool_],
     status: IntArray, failed_state: IntArray, paths: IntArray, underflow_count: IntArray,
+    done: NDArray[np.bool_], given: NDArray[np.bool_], pending: NDArray[np.bool_], active: NDArray[np.bool_],
+    first_call: bool, hand_over: bool,
 ) -> None:  # pragma: no cover - compiled
+    """Sweep the open states of every ``active`` race whose successors are ``done``, row by row.
+
+    On the first call the terminal states are filled and marked done. A state whose
+    successors are both done is *ready*: if it is ``given`` (its effort, value and
+    multiplicity were written by the all-roots search, :func:`sweep_races`), only its
+    jump-chain quantities and underflow flags are computed here; otherwise it is solved
+    (:func:`_solve_state`). A ready state that cannot be settled records its failure code
+    and state in ``status`` / ``failed_state`` (the first one, in row order); with
+    ``hand_over`` it is marked ``pending`` and the sweep goes on with every state that
+    does not depend on it, otherwise the race stops there.
+    """
     par = np.empty((2, _COLUMNS))
     guess = np.zeros(2)
     out = np.empty(4)
     for k in range(stages.shape[0]):
+        if not active[k]:
+            continue
         n1, n2, start = stages[k, 0], stages[k, 1], offset[k]
         width = n2 + 1
         base, big, small = discount[k], prize[k], loser[k]
@@ -551,66 +571,83 @@ def _sweep_kernel(
             a, g = scale[firm, k], exponent[firm, k]
             par[firm, _A], par[firm, _INV_A], par[firm, _G], par[firm, _M] = a, 1.0 / a, g, linear[firm, k]
             par[firm, _LOG_A], par[firm, _LOG_KAPPA] = math.log(a), math.log(1.0 - 1.0 / g)
-        # Terminal states (SPEC.md §1) and the jump chain's boundary values (patentrace.chain);
-        # open states are all written below.
-        for i in range(n1 + 1):
-            for j in range(n2 + 1) if i == n1 else range(n2, n2 + 1):
-                here = start + i * width + j
-                effort[0, here] = effort[1, here] = 0.0
-                hazard[0, here] = hazard[1, here] = 0.0
-                underflow[0, here] = underflow[1, here] = False
-                multiplicity[here] = 1
-                duration[here] = 0.0
-                if i == n1 and j == n2:
-                    value[0, here] = value[1, here] = 0.5 * (big + small)
-                    win[0, here] = win[1, here] = 0.5
-                    multiplicity[here] = 0
-                elif i == n1:
-                    value[0, here], value[1, here] = big, small
-                    win[0, here], win[1, here] = 1.0, 0.0
-                else:
-                    value[0, here], value[1, here] = small, big
-                    win[0, here], win[1, here] = 0.0, 1.0
+        if first_call:
+            # Terminal states (SPEC.md §1) and the jump chain's boundary values (patentrace.chain);
+            # open states are all written below.
+            for i in range(n1 + 1):
+                for j in range(n2 + 1) if i == n1 else range(n2, n2 + 1):
+                    here = start + i * width + j
+                    done[here] = True
+                    effort[0, here] = effort[1, here] = 0.0
+                    hazard[0, here] = hazard[1, here] = 0.0
+                    underflow[0, here] = underflow[1, here] = False
+                    multiplicity[here] = 1
+                    duration[here] = 0.0
+                    if i == n1 and j == n2:
+                        value[0, here] = value[1, here] = 0.5 * (big + small)
+                        win[0, here] = win[1, here] = 0.5
+                        multiplicity[here] = 0
+                    elif i == n1:
+                        value[0, here], value[1, here] = big, small
+                        win[0, here], win[1, here] = 1.0, 0.0
+                    else:
+                        value[0, here], value[1, here] = small, big
+                        win[0, here], win[1, here] = 0.0, 1.0
+        stop = False
         for i in range(n1 - 1, -1, -1):
             lam0 = productivity[0, productivity_start[0, k] + i]
             b0 = breakthrough[0, productivity_start[0, k] + i]
             par[0, _LAM], par[0, _INV_LAM] = lam0, 1.0 / lam0
             for j in range(n2 - 1, -1, -1):
+                here = start + i * width + j
+                first, second = here + width, here + 1  # after firm 0's, firm 1's success
+                if done[here] or not (done[first] and done[second]):
+                    continue  # solved already, or waits for a state handed to the all-roots search
                 lam1 = productivity[1, productivity_start[1, k] + j]
                 b1 = breakthrough[1, productivity_start[1, k] + j]
                 par[1, _LAM], par[1, _INV_LAM] = lam1, 1.0 / lam1
-                here = start + i * width + j
-                first, second = here + width, here + 1  # after firm 0's, firm 1's success
                 # Breakthroughs (SPEC.md §1): the state game without them at discount r + b0 + b1, every
                 # value of firm k lowered by K_k (backward.breakthrough_shift); exact no-ops at b = 0.
                 r = base + b0 + b1
                 shift0, shift1 = (b0 * big + b1 * small) / r, (b1 * big + b0 * small) / r
                 par[0, _OWN], par[1, _OWN] = value[0, first] - shift0, value[1, second] - shift1
                 par[0, _RIVAL], par[1, _RIVAL] = value[0, second] - shift0, value[1, first] - shift1
-                idler = _vanished(par)
-                if idler >= 0:
-                    # A firm whose continuation values are both 0 with c'(0) = 0 has q = 0 at every
-                    # rival hazard: it idles, and its rival plays its best response to an idle firm.
-                    other = 1 - idler
-                    response = _response(par, other, 0.0, r)
-                    hazard_other = par[other, _LAM] * response
-                    out[idler], out[other] = 0.0, response
-                    out[2 + idler] = hazard_other * par[idler, _RIVAL] / (r + hazard_other)
-                    out[2 + other] = _value(par, other, response, 0.0, r)
-                    paths[_IDLE_PATH] += 1
+                if given[here]:
+                    # Solved by the all-roots search: effort, value and multiplicity are in place.
+                    out[0], out[1] = effort[0, here], effort[1, here]
+                    paths[_ALLROOTS_PATH] += 1
                     code = 0
                 else:
-                    code = _solve_state(par, r, _warm_start(effort, first, second, i + 1 < n1, j + 1 < n2, guess),
-                                        out, paths)
-                if code != 0:
-                    status[k] = code
-                    failed_state[k, 0], failed_state[k, 1] = i, j
-                    break
+                    idler = _vanished(par)
+                    if idler >= 0:
+                        # A firm whose continuation values are both 0 with c'(0) = 0 has q = 0 at every
+                        # rival hazard: it idles, and its rival plays its best response to an idle firm.
+                        other = 1 - idler
+                        response = _response(par, other, 0.0, r)
+                        hazard_other = par[other, _LAM] * response
+                        out[idler], out[other] = 0.0, response
+                        out[2 + idler] = hazard_other * par[idler, _RIVAL] / (r + hazard_other)
+                        out[2 + other] = _value(par, other, response, 0.0, r)
+                        paths[_IDLE_PATH] += 1
+                        code = 0
+                    else:
+                        code = _solve_state(par, r, _warm_start(effort, first, second, i + 1 < n1, j + 1 < n2, guess),
+                                            out, paths)
+                    if code != 0:
+                        if status[k] == 0:
+                            status[k] = code
+                            failed_state[k, 0], failed_state[k, 1] = i, j
+                        if not hand_over:
+                            stop = True
+                            break
+                        pending[here] = True
+                        continue
+                    effort[0, here], effort[1, here] = out[0], out[1]
+                    value[0, here], value[1, here] = out[2] + shift0, out[3] + shift1
+                    multiplicity[here] = 1
+                done[here] = True
                 h0, h1 = lam0 * out[0], lam1 * out[1]
-                effort[0, here], effort[1, here] = out[0], out[1]
-                value[0, here], value[1, here] = out[2] + shift0, out[3] + shift1
                 hazard[0, here], hazard[1, here] = h0, h1
-                multiplicity[here] = 1
                 underflow[0, here] = underflow[1, here] = False
                 # Underflow flags (backward._underflow): zero effort with a positive net gain,
                 # or with c'(0) = 0 and continuation values below the float range.
@@ -641,8 +678,47 @@ def _sweep_kernel(
                 else:
                     win[0, here] = win[1, here] = 0.0
                     duration[here] = math.inf
-            if status[k] != 0:
+            if stop:
                 break
+
+
+@dataclass(frozen=True)
+class Handover:
+    """States the compiled sweep hands to the all-roots search, with their games as it sees them.
+
+    The game of each state is that of SPEC.md §1 at the effective discount ``R = r + b_1 + b_2``
+    with every value of firm ``k`` lowered by ``K_k`` (breakthroughs; ``R = r`` and ``K = 0``
+    without them), exactly as the compiled sweep builds it.
+
+    Attributes
+    ----------
+    race : ndarray of int, shape (m,)
+        Position of each state's race in the batch.
+    state : ndarray of int, shape (2, m)
+        The ``(i, j)`` label of each state.
+    own_next, rival_next : ndarray, shape (2, m)
+        ``A_k - K_k`` and ``B_k - K_k``.
+    productivity : ndarray, shape (2, m)
+        ``lambda_k`` at each state.
+    discount : ndarray, shape (m,)
+        ``R`` at each state.
+    shift : ndarray, shape (2, m)
+        ``K_k`` at each state.
+    """
+
+    race: IntArray
+    state: IntArray
+    own_next: FloatArray
+    rival_next: FloatArray
+    productivity: FloatArray
+    discount: FloatArray
+    shift: FloatArray
+
+
+#: What solves handed-over states: efforts (2, m), values of the shifted game (2, m) and the
+#: number of equilibria (m,) of each state; it raises :class:`~patentrace.errors.EquilibriumError`
+#: where it cannot.
+Settle = Callable[[Handover], tuple[FloatArray, FloatArray, IntArray]]
 
 
 @dataclass(frozen=True, eq=False)
@@ -666,6 +742,8 @@ class CompiledSweep:
         How many states were solved each way (:data:`PATHS`).
     underflow_count : ndarray of int, shape (races,)
         Firm-states flagged in ``underflow``, per race.
+    handed : ndarray of int, shape (races,)
+        States of each race solved by the all-roots search (the hybrid path; 0 without it).
 
     Examples
     --------
@@ -687,6 +765,7 @@ class CompiledSweep:
     failed_state: IntArray
     paths: dict[str, int]
     underflow_count: IntArray
+    handed: IntArray
 
     @property
     def failed(self) -> IntArray:
@@ -706,13 +785,36 @@ def compilable(race: Race) -> bool:
     return all(type(c) in (Power, Quadratic) for c in race.cost)
 
 
-def sweep_races(races: Sequence[Race]) -> CompiledSweep:
+def handover_budget(stages: tuple[int, int]) -> int:
+    """Most states of a race the hybrid path hands to the all-roots search before giving up on it.
+
+    Each hand-over is a Python-level all-roots search (milliseconds), while the vectorised
+    all-roots path costs tens of microseconds per state; past ``16 + N1 N2 / 128`` states
+    it is faster to solve the whole race on the all-roots path.
+
+    Examples
+    --------
+    >>> handover_budget((200, 200))
+    328
+    """
+    return 16 + stages[0] * stages[1] // 128
+
+
+def sweep_races(races: Sequence[Race], settle: Settle | None = None) -> CompiledSweep:
     """Solve races with power costs in one compiled pass; report those it cannot certify.
 
     Parameters
     ----------
     races : sequence of Race
         Races whose costs are all :class:`~patentrace.costs.Power` (see :func:`compilable`).
+    settle : callable, optional
+        The hybrid path. Without it a race stops at the first state the compiled sweep
+        cannot settle (no uniqueness certificate, or a failed root search or check). With
+        it such states are handed over (a :class:`Handover`, all ready states of all races
+        at once) and ``settle`` returns their efforts, values and multiplicities
+        (``backward`` passes the all-roots search with the selection rule); the sweep
+        then goes on from them. A race is given up (status 6 or 7) only if ``settle``
+        raises for it or it needs more than :func:`handover_budget` hand-overs.
 
     Returns
     -------
@@ -767,10 +869,45 @@ def sweep_races(races: Sequence[Race]) -> CompiledSweep:
     failed_state = np.full((count, 2), -1, dtype=np.int64)
     paths = np.zeros(len(PATHS), dtype=np.int64)
     underflow_count = np.zeros(count, dtype=np.int64)
-    _sweep_kernel(
-        stages, offset, discount, prize, loser, scale, exponent, linear, productivity, start, breakthrough,
-        effort, hazard, value, win, duration, multiplicity, underflow, status, failed_state, paths, underflow_count,
-    )
+    done, given, pending = (np.zeros(size, dtype=np.bool_) for _ in range(3))
+    active = np.ones(count, dtype=np.bool_)
+    handed = np.zeros(count, dtype=np.int64)
+    budget = np.array([handover_budget(r.stages) for r in races], dtype=np.int64)
+
+    def run(first_call: bool) -> None:
+        _sweep_kernel(
+            stages, offset, discount, prize, loser, scale, exponent, linear, productivity, start, breakthrough,
+            effort, hazard, value, win, duration, multiplicity, underflow, status, failed_state, paths,
+            underflow_count, done, given, pending, active, first_call, settle is not None,
+        )
+
+    run(True)
+    while settle is not None:
+        here = np.flatnonzero(pending)
+        if here.size == 0:
+            break
+        pending[here] = False
+        owner = np.searchsorted(offset, here, side="right") - 1
+        handed += np.bincount(owner, minlength=count)
+        over = handed > budget
+        keep = ~over[owner]
+        status[over & active], active[:] = 7, ~over & active
+        here, owner = here[keep], owner[keep]
+        if here.size == 0:
+            break
+        width = stages[owner, 1] + 1
+        local = here - offset[owner]
+        i, j = local // width, local % width
+        refused = _hand_over(settle, here, owner, i, j, width, discount, prize, loser, productivity, breakthrough,
+                             start, effort, value, multiplicity, given)
+        status[refused], active[refused] = 6, False
+        again = np.zeros(count, dtype=np.bool_)
+        again[owner] = True
+        active &= again
+        # A race that handed states over is solved by the next pass unless it hands over more; a race
+        # given up keeps code 6 or 7 and the state (i, j) of its last hand-over in failed_state.
+        status[active] = 0
+        run(False)
     for array in (effort, hazard, value, win, duration, multiplicity, underflow):
         array.setflags(write=False)  # handed to Equilibrium without a copy
     return CompiledSweep(
@@ -778,4 +915,44 @@ def sweep_races(races: Sequence[Race]) -> CompiledSweep:
         expected_duration=duration, multiplicity=multiplicity, underflow=underflow,
         status=status.astype(np.intp), failed_state=failed_state.astype(np.intp),
         paths=dict(zip(PATHS, paths.tolist(), strict=True)), underflow_count=underflow_count.astype(np.intp),
+        handed=handed.astype(np.intp),
     )
+
+
+def _hand_over(
+    settle: Settle, here: IntArray, race: IntArray, i: IntArray, j: IntArray, width: IntArray,
+    discount: FloatArray, prize: FloatArray, loser: FloatArray, productivity: FloatArray, breakthrough: FloatArray,
+    start: IntArray, effort: FloatArray, value: FloatArray, multiplicity: IntArray, given: NDArray[np.bool_],
+) -> IntArray:
+    """Solve the states ``here`` with ``settle`` and write them into the arrays; returns the races it refused.
+
+    The game of each state is built as :func:`_sweep_kernel` builds it (the same operations
+    in the same order). All states go to ``settle`` at once; if it raises, each race's states
+    are tried on their own, and the races whose states still fail are returned.
+    """
+    first, second = here + width, here + 1
+    lam = np.stack([productivity[0, start[0, race] + i], productivity[1, start[1, race] + j]])
+    jump = np.stack([breakthrough[0, start[0, race] + i], breakthrough[1, start[1, race] + j]])
+    big, small = prize[race], loser[race]
+    rate = discount[race] + jump[0] + jump[1]
+    shift = np.stack([(jump[0] * big + jump[1] * small) / rate, (jump[1] * big + jump[0] * small) / rate])
+    own = np.stack([value[0, first], value[1, second]]) - shift
+    rival = np.stack([value[0, second], value[1, first]]) - shift
+
+    def attempt(where: IntArray | slice) -> bool:
+        job = Handover(race=race[where], state=np.stack([i[where], j[where]]), own_next=own[:, where],
+                       rival_next=rival[:, where], productivity=lam[:, where], discount=rate[where],
+                       shift=shift[:, where])
+        try:
+            x, v, n = settle(job)
+        except EquilibriumError:
+            return False
+        at = here[where]
+        effort[:, at], value[:, at], multiplicity[at] = x, v + shift[:, where], n
+        given[at] = True
+        return True
+
+    if attempt(slice(None)):
+        return np.zeros(0, dtype=np.intp)
+    refused = [k for k in np.unique(race).tolist() if not attempt(np.flatnonzero(race == k))]
+    return np.asarray(refused, dtype=np.intp)
