@@ -23,7 +23,8 @@ the states that branch.
 When every state has one equilibrium there is one path, swept exactly as
 :func:`patentrace.solve` sweeps it. A :class:`~patentrace.Race` whose every state the
 compiled sweep (:mod:`patentrace.solvers.compiled`) certifies unique has exactly one
-equilibrium, and that one is returned without the all-roots sweep.
+equilibrium, and that one is returned without the all-roots sweep; a race on the hybrid
+path (some state handed to the all-roots search) is always enumerated.
 
 Examples
 --------
@@ -141,7 +142,8 @@ def solve_all(
         raise TypeError(f"model must be a patentrace.Race or LaggedRace, got {type(model).__name__}")
     certified = solve_race(model, grid=grid)
     if certified.solver.options.get("path") == "compiled":
-        # the compiled sweep proved every state's equilibrium unique: the race has exactly one
+        # the compiled sweep proved every state's equilibrium unique (no state was handed to the
+        # all-roots search, which a "hybrid" path would record): the race has exactly one
         return [certified]
     return _all_race(model, max_equilibria, grid)
 

@@ -11,8 +11,10 @@ batch of one: :func:`solve_race` and :func:`solve_races` are the same code.
 
 Races with power costs go first through the compiled sweep
 (:mod:`patentrace.solvers.compiled`), which claims a state's equilibrium only where
-a certificate proves it unique and checks it; a race with any state it cannot
-certify is solved here, on the all-roots path, in full.
+a certificate proves it unique and checks it; the states it cannot certify are
+handed to the all-roots search one pass at a time (the hybrid path, :func:`_settler`),
+and only a race past the hand-over budget, or refused by that search, is solved here,
+on the all-roots path, in full.
 
 Races whose costs are all :class:`~patentrace.costs.Power` share one sweep
 whatever their parameters (the costs become a
@@ -146,10 +148,12 @@ def solve_races(
 
 
 def _compiled(races: Sequence[Race], selection: str, grid: int) -> dict[int, Equilibrium]:
-    """The races the compiled sweep solves and certifies (:mod:`patentrace.solvers.compiled`), by position.
+    """The races the compiled sweep solves (:mod:`patentrace.solvers.compiled`), by position.
 
-    Races with other costs, and races with a state the compiled sweep cannot certify,
-    are left out: the all-roots sweep solves them.
+    States without a certificate are handed to the all-roots search (the hybrid path:
+    ``options["path"] == "hybrid"`` and ``options["allroots_states"]`` counts them).
+    Races with other costs, and races the hybrid path gives up, are left out: the
+    all-roots sweep solves them.
     """
     positions = [k for k, race in enumerate(races) if compiled.compilable(race)]
     if not positions:

@@ -28,15 +28,22 @@ uniqueness holds:
    return it to rounding, and no firm may gain more than ``1e-10`` of its
    continuation values by deviating.
 
-A race in which any state fails one of these steps is reported back
-(:attr:`CompiledSweep.failed`), and :mod:`~patentrace.solvers.backward` solves
-that whole race again on the all-roots path, so multiplicity, the selection
-rules and every diagnostic are exactly those of the robust solver. Races with a
-loser prize or with exponents ``g < 2`` often take that route.
+A state that fails one of these steps is reported back. Without a ``settle`` function
+the race stops there (:attr:`CompiledSweep.failed`), and
+:mod:`~patentrace.solvers.backward` solves that whole race again on the all-roots path.
+With one (the **hybrid path**, docs/solver.md, SPEC.md §1 and §5: multiplicity is
+reported, never silently resolved), the sweep marks the state pending, goes on with every
+state that does not depend on it, and hands all pending states of the batch to ``settle``
+(the all-roots search and selection rule of :mod:`~patentrace.solvers.allroots`); it
+writes back their efforts, values and multiplicities and resumes from them. Races that
+hand over more than :func:`handover_budget` states, or whose states ``settle`` refuses,
+still go to the all-roots path whole. Races with a loser prize or with exponents
+``g < 2`` often take the hybrid path.
 
 States are visited row by row from ``(N1 - 1, N2 - 1)`` down to ``(0, 0)``: state
 ``(i, j)`` needs ``(i + 1, j)``, finished one row earlier, and ``(i, j + 1)``,
-finished just before it. Win probabilities and expected durations (the jump
+finished just before it (a state waiting for a handed-over state is skipped until a
+later pass). Win probabilities and expected durations (the jump
 chain of :mod:`patentrace.chain`) and the underflow flags of
 :mod:`~patentrace.solvers.backward` are computed in the same pass.
 
