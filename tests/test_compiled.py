@@ -407,3 +407,32 @@ def test_solve_all_does_not_trust_a_hybrid_race():
     found = pr.solve_all(race)
     assert len(found) == 3
     assert all(eq.solver.method == "all paths" for eq in found)
+
+
+def test_a_firm_exactly_at_its_participation_threshold_idles_on_both_paths():
+    """``c'(0) / lambda = P`` for firm 1 at its last stage: ``Q = r (P - m / lambda) = 0`` exactly, so it idles.
+
+    The compiled path once computed ``m (r + h) / lambda`` through the reciprocal of ``lambda``,
+    found ``Q = 1e-19 > 0`` and an effort of 3e-17, and with the rival idle too the firm's win
+    probability became 1 instead of the stall's 0.
+    """
+    cost = pr.costs.Power(scale=1.0, exponent=2.0, linear=0.1875)
+    race = pr.Race(stages=(3, 1), prize=0.5, discount=0.01, cost=(cost, cost), productivity=((1.0, 1.0, 1.0), (0.375,)))
+    fast, robust = solve_race(race), solve_race(race, compiled_path=False)
+    assert fast.solver.options["path"] == "compiled"
+    assert fast.effort[1, 0, 0] == robust.effort[1, 0, 0] == 0.0
+    assert fast.win_probability[1, 0, 0] == robust.win_probability[1, 0, 0] == 0.0
+    assert_same(fast, robust)
+
+
+def test_a_net_gain_zero_up_to_rounding_is_not_flagged_as_underflow():
+    """Firm 1 idles at (0, 1) against the same leader hazard, so at (0, 0) ``Q = (r + h) A - h B = 0`` in theory.
+
+    Its values (about 1e-194) are inside the float range, so a zero effort there is the model's,
+    not rounding's: neither path may flag it (they disagreed on the sign of a 1e-209 residue).
+    """
+    cost = pr.costs.Power(scale=1.0, exponent=1.5)
+    race = pr.Race(stages=(1, 7), prize=1.0, discount=1.0, cost=(cost, cost), loser_prize=1.11038013384554e-193)
+    fast, robust = solve_race(race), solve_race(race, compiled_path=False)
+    assert not fast.underflow[1, 0, 0] and not robust.underflow[1, 0, 0]
+    assert_same(fast, robust)

@@ -57,6 +57,8 @@ logger = logging.getLogger(__name__)
 # Continuation values below this multiple of the prize have left the float range
 # (with quadratic costs a firm's value roughly squares with every stage it is behind).
 _FLOAT_FLOOR = 1e-290
+# A net gain within this many rounding units of its terms has no reliable sign (see _underflow).
+_ROUNDING = 64.0 * float(np.finfo(float).eps)
 
 
 def _check_options(selection: str, grid: int) -> None:
@@ -397,7 +399,8 @@ def _underflow(
     effort with ``Q > 0`` is a positive effort below the float range (with
     ``c(x) ~ x**g``, ``g < 2``, the effort is about ``Q**(1/(g-1))``); and with
     ``c'(0) = 0`` a zero effort whose continuation values are themselves below the
-    float range is decided by rounding, not by the model. With breakthroughs,
+    float range is decided by rounding, not by the model. A ``Q`` within 64 rounding
+    units of its terms is not flagged: its sign is rounding's. With breakthroughs,
     ``discount`` is the effective rate ``R`` and ``Q`` uses the shifted values
     ``A - K``, ``B - K`` (:func:`breakthrough_shift`).
     """
@@ -414,9 +417,13 @@ def _underflow(
             rival_hazard = lam[1 - firm, here] * effort[1 - firm, here]
             floor = _take(cost[firm], here).marginal(np.zeros(here.size))
             r = discount[here]
-            gain = r * a + rival_hazard * (a - b) - floor * (r + rival_hazard) / lam[firm, here]
+            participation = floor * ((r + rival_hazard) / lam[firm, here])
+            gain = r * a + rival_hazard * (a - b) - participation
+            # Q within rounding of 0 (as where a firm idles next door at the same rival hazard, making
+            # Q = 0 exactly in theory) has no sign to report: only a clearly positive Q counts.
+            rounding = _ROUNDING * (r * np.abs(a) + rival_hazard * (np.abs(a) + np.abs(b)) + participation)
             vanished = (floor == 0.0) & vanished_values
-            flag[firm, here] = (effort[firm, here] == 0.0) & ((gain > 0.0) | vanished)
+            flag[firm, here] = (effort[firm, here] == 0.0) & ((gain > rounding) | vanished)
     return flag
 
 

@@ -128,12 +128,12 @@ def _response(par: FloatArray, k: int, h: float, r: float) -> float:  # pragma: 
     upper bound, each step clamped to a bracket whose ends differ by ``2**(1/(g-1))``.
     """
     own, m = par[k, _OWN], par[k, _M]
-    gain = r * own + h * (own - par[k, _RIVAL])
-    if m != 0.0:
-        gain -= m * (r + h) * par[k, _INV_LAM]
+    # s and Q as costs.power_best_response computes them (a division, not the reciprocal), so that
+    # a firm exactly at its participation threshold (Q = 0 in exact arithmetic) idles on both paths.
+    s = (r + h) / par[k, _LAM]
+    gain = r * own + h * (own - par[k, _RIVAL]) - m * s
     if not gain > 0.0:
         return 0.0
-    s = (r + h) * par[k, _INV_LAM]
     g = par[k, _G]
     if g == 2.0:
         ratio = gain * par[k, _INV_A]
@@ -221,8 +221,8 @@ def _certified(par: FloatArray, r: float, bound0: float, bound1: float) -> int: 
     for k in range(2):
         own, rival, m, g = par[k, _OWN], par[k, _RIVAL], par[k, _M], par[k, _G]
         widest = par[1 - k, _LAM] * (bound1 if k == 0 else bound0)
-        invests_alone = r * own - m * r * par[k, _INV_LAM] > 0.0
-        invests_crowded = r * own + widest * (own - rival) - m * (r + widest) * par[k, _INV_LAM] > 0.0
+        invests_alone = r * own - m * (r / par[k, _LAM]) > 0.0
+        invests_crowded = r * own + widest * (own - rival) - m * ((r + widest) / par[k, _LAM]) > 0.0
         if not (invests_alone or invests_crowded):
             if k == 0:
                 idle_first = True
@@ -324,7 +324,7 @@ def _idle_by_elimination(par: FloatArray, r: float, bound0: float, bound1: float
 def _idle_gain(par: FloatArray, k: int, h: float, r: float) -> float:  # pragma: no cover - compiled
     """``Q = r A + h (A - B) - c'(0) (r + h) / lambda``: firm ``k`` invests at rival hazard ``h`` iff ``Q > 0``."""
     own = par[k, _OWN]
-    return float(r * own + h * (own - par[k, _RIVAL]) - par[k, _M] * (r + h) * par[k, _INV_LAM])
+    return float(r * own + h * (own - par[k, _RIVAL]) - par[k, _M] * ((r + h) / par[k, _LAM]))
 
 
 @_jit
@@ -656,18 +656,20 @@ def _sweep_kernel(
                 h0, h1 = lam0 * out[0], lam1 * out[1]
                 hazard[0, here], hazard[1, here] = h0, h1
                 underflow[0, here] = underflow[1, here] = False
-                # Underflow flags (backward._underflow): zero effort with a positive net gain,
-                # or with c'(0) = 0 and continuation values below the float range.
+                # Underflow flags (backward._underflow): zero effort with a net gain positive beyond
+                # rounding, or with c'(0) = 0 and continuation values below the float range.
                 for firm in range(2):
                     if out[firm] == 0.0:
                         own, rival, m = par[firm, _OWN], par[firm, _RIVAL], par[firm, _M]
                         h = h1 if firm == 0 else h0
-                        gain = r * own + h * (own - rival) - m * (r + h) * par[firm, _INV_LAM]
+                        participation = m * ((r + h) / par[firm, _LAM])
+                        gain = r * own + h * (own - rival) - participation
+                        rounding = 64.0 * _EPS * (r * abs(own) + h * (abs(own) + abs(rival)) + participation)
                         shift = shift0 if firm == 0 else shift1
                         # with a breakthrough shift K > 0 the idling is decided by K, not by rounding
                         vanished = m == 0.0 and shift == 0.0 and max(abs(own + shift), abs(rival + shift)) < (
                             _FLOAT_FLOOR * big)
-                        if gain > 0.0 or vanished:
+                        if gain > rounding or vanished:
                             underflow[firm, here] = True
                             underflow_count[k] += 1
                 # The jump chain (chain.win_probability_flat, chain.expected_duration_flat).
