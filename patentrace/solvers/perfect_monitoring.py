@@ -68,7 +68,7 @@ IntArray = NDArray[np.intp]
 logger = logging.getLogger(__name__)
 
 DEFAULT_STEPS = (100, 200, 400)
-"""Grids solved by default: about 3 seconds in all with a growing hazard (0.3 s, 0.7 s, 1.9 s)."""
+"""Grids solved by default: about 0.2 seconds in all with a growing hazard (0.02 s, 0.03 s, 0.12 s)."""
 _MIN_STEPS = 2 * BAND
 
 
