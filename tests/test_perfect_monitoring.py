@@ -219,8 +219,10 @@ def test_bad_steps_are_refused(steps):
 
 
 def test_bad_tolerance_and_level_states_are_refused():
-    with pytest.raises(ValueError, match="tolerance must be >= 0"):
-        solve_perfect_monitoring(race(grows), steps=[20], tolerance=-1.0)
+    with pytest.raises(ValueError, match="chain_tolerance must be >= 0"):
+        solve_perfect_monitoring(race(grows), steps=[20], chain_tolerance=-1.0)
+    with pytest.raises(ValueError, match="chain_tolerance must be >= 0"):  # named as pr.solve's user wrote it
+        pr.solve(race(grows), chain_tolerance=-1.0)
     with pytest.raises(ValueError, match="needs lag = 0 and a breakthrough"):
         solve_perfect_monitoring(race(None), steps=[20])
     eq = pr.solve(race(lambda w: 0.1), steps=[20])

@@ -329,7 +329,7 @@ def solve_deterministic(
         raise ValueError(f"max_speeds must be an int >= {_FIRST_MENU}, got {max_speeds!r}")
     options: dict[str, Any] = {"gap_tolerance": tolerance, "complete": False}
     if race.lag == 0.0 and race.breakthrough is not None:
-        return solve_perfect_monitoring(race, steps=steps, tolerance=chain_tolerance)
+        return solve_perfect_monitoring(race, steps=steps, chain_tolerance=chain_tolerance)
     if race.lag == 0.0:
         info = SolverInfo(method="epsilon-preemption (perfect monitoring)", selection="none",
                           options={}, version=__version__, seconds=time.perf_counter() - started)

@@ -16,7 +16,7 @@ existing machinery.
 
 :func:`solve_perfect_monitoring` solves grids of increasing size (100, 200, 400 cells
 by default) and stops once the values, speeds and win probabilities at the sample
-states (:func:`sample_states`) change by at most ``tolerance`` from one grid to the
+states (:func:`sample_states`) change by at most ``chain_tolerance`` from one grid to the
 next. The error is first order in ``1 / n`` (measured: with ``b = 0`` the leader's
 value at ``w = 0.5`` is 0.78913, 0.78901, 0.78895, 0.78892 on 100 to 800 cells against
 SPEC's 0.78889), so the last change estimates the finest grid's error. Every grid is
@@ -176,7 +176,7 @@ def _grid_sizes(steps: Sequence[int] | None) -> tuple[list[int], bool]:
 
 
 def solve_perfect_monitoring(
-    race: DeterministicRace, steps: Sequence[int] | None = None, tolerance: float = 5e-3,
+    race: DeterministicRace, steps: Sequence[int] | None = None, chain_tolerance: float = 5e-3,
 ) -> DeterministicEquilibrium:
     """Solve the deterministic race with breakthroughs at lag 0 by refined Markov chains (SPEC.md §3).
 
@@ -186,9 +186,9 @@ def solve_perfect_monitoring(
         The model, with ``lag = 0`` and a ``breakthrough`` callable.
     steps : sequence of int, optional
         The grids to solve, coarsest first, each at least 20 cells. By default 100,
-        200 and 400, stopping at the first grid whose change is at most ``tolerance``.
+        200 and 400, stopping at the first grid whose change is at most ``chain_tolerance``.
         Given explicitly, every grid is solved.
-    tolerance : float
+    chain_tolerance : float
         Largest change between successive grids at the sample states for
         ``converged``: values relative to the prize, speeds relative to the largest
         sample speed, win probabilities as they are.
@@ -201,7 +201,7 @@ def solve_perfect_monitoring(
     Raises
     ------
     ValueError
-        If ``steps`` or ``tolerance`` is bad, or if ``max_speed`` is set and some
+        If ``steps`` or ``chain_tolerance`` is bad, or if ``max_speed`` is set and some
         speed outside the contested band exceeds it (the message gives the grid, the
         state and the speed).
 
@@ -222,9 +222,9 @@ def solve_perfect_monitoring(
     if race.lag != 0.0 or race.breakthrough is None:
         raise ValueError(f"solve_perfect_monitoring needs lag = 0 and a breakthrough, got lag={race.lag!r}, "
                          f"breakthrough={race.breakthrough!r}")
-    tol = finite_real("tolerance", tolerance)
+    tol = finite_real("chain_tolerance", chain_tolerance)
     if tol < 0.0:
-        raise ValueError(f"tolerance must be >= 0, got {tol!r}")
+        raise ValueError(f"chain_tolerance must be >= 0, got {tol!r}")
     sizes, automatic = _grid_sizes(steps)
     states = sample_states()
     rows: list[ChainRefinement] = []
