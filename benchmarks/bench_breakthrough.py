@@ -14,22 +14,14 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import logging
-import time
 from collections.abc import Callable
 from typing import Any
+
+from timing import best_of
 
 import patentrace as pr
 from patentrace.solvers import compiled
 from patentrace.solvers.backward import solve_race
-
-
-def best_of(repeat: int, run: Callable[[], Any]) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return min(times)
 
 
 def growing(race: pr.Race) -> pr.Race:
@@ -64,8 +56,8 @@ def main() -> None:
     for label, solve, model in cases:
         jumped = [growing(m) for m in model] if isinstance(model, list) else growing(model)
         solve(model), solve(jumped)  # compile and warm up
-        plain = best_of(args.repeat, lambda solve=solve, model=model: solve(model))
-        with_b = best_of(args.repeat, lambda solve=solve, jumped=jumped: solve(jumped))
+        plain, _ = best_of(args.repeat, lambda solve=solve, model=model: solve(model))
+        with_b, _ = best_of(args.repeat, lambda solve=solve, jumped=jumped: solve(jumped))
         result = solve(jumped)
         path = (result[0] if isinstance(result, list) else result).solver.options["path"]
         solved = "-"

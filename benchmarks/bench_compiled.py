@@ -27,12 +27,11 @@ import sys
 import tempfile
 import time
 import warnings
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from scipy.optimize import fsolve
+from timing import best_of
 
 import patentrace as pr
 
@@ -56,15 +55,6 @@ def build_reference(folder: Path) -> ctypes.CDLL | None:
     lib.solve_batch.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_double, DOUBLES, ctypes.c_double,
                                 ctypes.c_double, DOUBLES, DOUBLES]
     return lib
-
-
-def best_of(repeat: int, run: Callable[[], Any]) -> tuple[float, Any]:
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - start)
-    return min(times), result
 
 
 def naive_fsolve(stages: int, discount: float, exponent: float) -> np.ndarray:

@@ -22,23 +22,12 @@ from __future__ import annotations
 
 import argparse
 import logging
-import time
-from collections.abc import Callable
-from typing import Any
 
 import numpy as np
+from timing import best_of
 
 import patentrace as pr
 from patentrace.solvers.backward import solve_race
-
-
-def best_of(repeat: int, run: Callable[[], Any]) -> tuple[float, Any]:
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - start)
-    return min(times), result
 
 
 def main() -> None:

@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import argparse
 import logging
-import time
 
 import numpy as np
 from scipy.optimize import fsolve
+from timing import best_of
 
 import patentrace as pr
 
@@ -45,15 +45,6 @@ def naive_fsolve(stages: int, prize: float, discount: float, scale: float) -> np
             value[0, i, j] = (-a * x1**2 / 2 + x1 * a1 + x2 * b1) / (r + x1 + x2)
             value[1, i, j] = (-a * x2**2 / 2 + x2 * a2 + x1 * b2) / (r + x1 + x2)
     return effort[0]
-
-
-def best_of(repeat: int, run):
-    times, result = [], None
-    for _ in range(repeat):
-        start = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - start)
-    return min(times), result
 
 
 def main() -> None:

@@ -13,22 +13,13 @@ from __future__ import annotations
 
 import argparse
 import logging
-import time
-from collections.abc import Callable
 from typing import Any
+
+from timing import best_of
 
 import patentrace as pr
 from patentrace.solvers.allpaths import _all_race
 from patentrace.solvers.backward import solve_race
-
-
-def best_of(repeat: int, run: Callable[[], Any]) -> float:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - started)
-    return min(times)
 
 
 def compare(label: str, race: pr.Race, repeat: int, compiled_path: bool) -> None:
@@ -46,7 +37,7 @@ def compare(label: str, race: pr.Race, repeat: int, compiled_path: bool) -> None
 
         def every() -> Any:
             return _all_race(race, max_equilibria=1000, grid=16)
-    one, all_ = best_of(repeat, solve), best_of(repeat, every)
+    (one, _), (all_, _) = best_of(repeat, solve), best_of(repeat, every)
     print(f"{label}: pr.solve {one * 1e3:8.1f} ms, pr.solve_all {all_ * 1e3:8.1f} ms, "
           f"ratio {all_ / one:.2f}  (target < 3)")
 
