@@ -68,7 +68,9 @@ def _check_options(selection: str, grid: int) -> None:
         raise ValueError(f"grid must be an int >= 2, got {grid!r}")
 
 
-def solve_race(race: Race, selection: str = "fastest", grid: int = 16, compiled_path: bool = True) -> Equilibrium:
+def solve_race(
+    race: Race, selection: str = "fastest", grid: int = 16, compiled_path: bool = True, warn_underflow: bool = True,
+) -> Equilibrium:
     """Solve one :class:`~patentrace.Race` by backward induction (a batch of one).
 
     Parameters
@@ -84,6 +86,10 @@ def solve_race(race: Race, selection: str = "fastest", grid: int = 16, compiled_
         Try the compiled sweep first (:mod:`patentrace.solvers.compiled`; races with power
         costs whose every state has a uniqueness certificate). False forces the all-roots
         path everywhere; the results agree to rounding.
+    warn_underflow : bool
+        Log a warning when some firm-states have continuation values below the float
+        range (``Equilibrium.underflow``). Callers that expect them (the Markov chains of
+        :mod:`patentrace.solvers.perfect_monitoring`) turn it off.
 
     Returns
     -------
@@ -103,11 +109,13 @@ def solve_race(race: Race, selection: str = "fastest", grid: int = 16, compiled_
     >>> round(float(eq.effort[0, 0, 0]), 10)        # SPEC.md §1: x(0, 0) = 0.3517921025
     0.3517921025
     """
-    return solve_races([race], selection=selection, grid=grid, compiled_path=compiled_path)[0]
+    return solve_races([race], selection=selection, grid=grid, compiled_path=compiled_path,
+                       warn_underflow=warn_underflow)[0]
 
 
 def solve_races(
-    races: Sequence[Race], selection: str = "fastest", grid: int = 16, compiled_path: bool = True
+    races: Sequence[Race], selection: str = "fastest", grid: int = 16, compiled_path: bool = True,
+    warn_underflow: bool = True,
 ) -> list[Equilibrium]:
     """Solve many races in one vectorised sweep per group of compatible costs.
 
@@ -115,7 +123,7 @@ def solve_races(
     ----------
     races : sequence of Race
         The models, any stage counts.
-    selection, grid, compiled_path
+    selection, grid, compiled_path, warn_underflow
         As for :func:`solve_race`.
 
     Returns
@@ -146,7 +154,14 @@ def solve_races(
             groups.append([position])
     for group in groups:
         solved.update(zip(group, _sweep([races[k] for k in group], selection, grid), strict=True))
-    return [solved[k] for k in range(len(races))]
+    result = [solved[k] for k in range(len(races))]
+    underflow = sum(int(eq.underflow.sum()) for eq in result)
+    if warn_underflow and underflow:
+        logger.warning(
+            "%d firm-states have continuation values below the float range (< %g x prize): their efforts "
+            "are positive in theory but round to 0; see Equilibrium.underflow", underflow, _FLOAT_FLOOR,
+        )
+    return result
 
 
 def _compiled(races: Sequence[Race], selection: str, grid: int) -> dict[int, Equilibrium]:
@@ -195,12 +210,6 @@ def _compiled(races: Sequence[Race], selection: str, grid: int) -> dict[int, Equ
             multiplicity=sweep.multiplicity[start:stop].reshape(shape),
             underflow=sweep.underflow[:, start:stop].reshape(2, *shape),
             solver=infos[handed[local]],
-        )
-    underflow = int(sweep.underflow_count[sweep.status == 0].sum())
-    if underflow:
-        logger.warning(
-            "%d firm-states have continuation values below the float range (< %g x prize): their efforts "
-            "are positive in theory but round to 0; see Equilibrium.underflow", underflow, _FLOAT_FLOOR,
         )
     return solved
 
@@ -350,12 +359,6 @@ def _sweep(races: Sequence[Race], selection: str, grid: int) -> list[Equilibrium
     win = chain.win_probability_flat(layout, hazard, jump)
     duration = chain.expected_duration_flat(layout, hazard, jump)
     underflow = _underflow(layout, value, effort, lam, rate, cost, prize[race], shift)
-    if underflow.any():
-        logger.warning(
-            "%d firm-states have continuation values below the float range (< %g x prize): their efforts "
-            "are positive in theory but round to 0; see Equilibrium.underflow",
-            int(underflow.sum()), _FLOAT_FLOOR,
-        )
     info = SolverInfo(
         method="backward",
         selection=selection,
