@@ -12,7 +12,7 @@ Run: ``python benchmarks/bench_solve.py [--stages 200] [--baseline-stages 200] [
 from __future__ import annotations
 
 import argparse
-import logging
+import warnings
 
 import numpy as np
 from scipy.optimize import fsolve
@@ -53,7 +53,7 @@ def main() -> None:
     parser.add_argument("--baseline-stages", type=int, default=200, help="smaller = quicker, per-state extrapolation")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    logging.getLogger("patentrace").setLevel(logging.ERROR)  # underflow notes of far-behind states
+    warnings.filterwarnings("ignore", category=pr.UnderflowWarning)  # far-behind states of the long races
     n, base_n = args.stages, args.baseline_stages
     cases = [
         ("quadratic, r = 0.1", 0.1, pr.costs.Quadratic(scale=1.0)),

@@ -11,13 +11,22 @@ Examples
 >>> report = pr.leapfrog(eq, state=(0, 1))
 >>> report.follower, report.can_leapfrog
 (0, True)
+
+Importing the package loads numpy and scipy.optimize only; sympy (:mod:`patentrace.symbolic`),
+numba (the compiled sweep), scipy.stats, nashpy and matplotlib load on first use.
 """
 
-from patentrace import costs, symbolic
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import TYPE_CHECKING
+
+from patentrace import costs
 from patentrace._version import __version__
 from patentrace.deterministic_equilibrium import ChainRefinement, DeterministicEquilibrium, GridRefinement
 from patentrace.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo, Verification
-from patentrace.errors import EquilibriumError, TooManyEquilibriaError
+from patentrace.errors import EquilibriumError, TooManyEquilibriaError, UnderflowWarning
 from patentrace.lag_experiment import LagExperiment, lag_experiment
 from patentrace.leapfrog import LeapfrogReport, leapfrog, preemption_region
 from patentrace.models import Action, DeterministicRace, LaggedRace, Race
@@ -43,6 +52,7 @@ __all__ = [
     "SolverInfo",
     "SweepResult",
     "TooManyEquilibriaError",
+    "UnderflowWarning",
     "Verification",
     "__version__",
     "costs",
@@ -57,3 +67,22 @@ __all__ = [
     "sweep",
     "symbolic",
 ]
+
+
+# Submodules that are public attributes but load heavy dependencies (sympy) on first access.
+_LAZY_SUBMODULES = frozenset({"symbolic"})
+
+if TYPE_CHECKING:  # type checkers see the real module, and no __getattr__ that would hide typos in user code
+    from patentrace import symbolic
+else:
+
+    def __getattr__(name: str) -> ModuleType:
+        """Import a lazily loaded submodule on first access (PEP 562): ``pr.symbolic`` loads sympy then."""
+        if name in _LAZY_SUBMODULES:
+            module = importlib.import_module(f"{__name__}.{name}")
+            globals()[name] = module
+            return module
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+    def __dir__() -> list[str]:
+        return sorted(set(globals()) | _LAZY_SUBMODULES)

@@ -30,14 +30,16 @@ from __future__ import annotations
 import abc
 import math
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
-import sympy
 from numpy.typing import ArrayLike, NDArray
 from scipy.optimize import elementwise
 
 from patentrace._validate import finite_real
+
+if TYPE_CHECKING:  # sympy loads on first use: most scripts never need it
+    import sympy
 
 __all__ = ["Cost", "CostLike", "Power", "PowerFamily", "Quadratic", "exact_rational", "power_best_response"]
 
@@ -67,6 +69,8 @@ def exact_rational(value: float) -> sympy.Rational:
     >>> exact_rational(0.05)
     1/20
     """
+    import sympy
+
     return sympy.Rational(repr(float(value)))
 
 
@@ -373,6 +377,8 @@ class Power(_PowerLaw, Cost):
         >>> Power(scale=1.0, exponent=3.0, linear=0.25).expression(sympy.Symbol("x"))
         x**3/3 + x/4
         """
+        import sympy
+
         x = effort if effort is not None else sympy.Symbol("x", nonnegative=True)
         a, g, m = (exact_rational(v) for v in (self.scale, self.exponent, self.linear))
         expr: sympy.Expr = m * x + a * x**g / g

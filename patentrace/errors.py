@@ -1,4 +1,4 @@
-"""Exceptions that carry the state and the numbers behind a failure.
+"""Exceptions that carry the state and the numbers behind a failure, and the library's warning.
 
 Examples
 --------
@@ -9,9 +9,14 @@ no equilibrium found at state (0, 1): residual=0.001
 
 from __future__ import annotations
 
+import os
+import sys
 from typing import Any
 
-__all__ = ["EquilibriumError", "TooManyEquilibriaError"]
+__all__ = ["EquilibriumError", "TooManyEquilibriaError", "UnderflowWarning"]
+
+# Frames in files under this folder are the library's own; a warning points past them.
+_PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 class EquilibriumError(RuntimeError):
@@ -82,3 +87,55 @@ class TooManyEquilibriaError(EquilibriumError):
             None,
             {"found_so_far": found, "branching_states": self.branching},
         )
+
+
+class UnderflowWarning(UserWarning):
+    """Some firm-states have continuation values below the float range (``Equilibrium.underflow``).
+
+    With quadratic costs a firm's value roughly squares with every stage it is behind
+    (SPEC.md §1, the lone firm), so in long races the values of far-behind states fall
+    below about 1e-290 of the prize. Their efforts are positive in theory but round to 0;
+    ``eq.underflow`` marks them (its sum is the count) and the leapfrog report does not
+    count them as preemption. The message is always the same, so Python's default filter
+    shows it once per line of user code that solves such a race.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import patentrace as pr
+    >>> race = pr.Race(stages=30, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     eq = pr.solve(race)
+    >>> [w.category.__name__ for w in caught], int(eq.underflow.sum())
+    (['UnderflowWarning'], 980)
+    >>> with warnings.catch_warnings():
+    ...     warnings.filterwarnings("error")
+    ...     warnings.filterwarnings("ignore", category=pr.UnderflowWarning)   # how a user silences it
+    ...     eq = pr.solve(race)
+    """
+
+
+def user_stacklevel() -> int:
+    """The ``stacklevel`` of :func:`warnings.warn` that points at the first caller outside the library.
+
+    Call it from the function that calls :func:`warnings.warn`. However deep inside the
+    package the warning arises (``pr.solve``, ``pr.solve_many``, ``pr.sweep``,
+    ``pr.solve_all``), the warning names the user's line that started the solve.
+
+    Returns
+    -------
+    int
+        1 for the calling function itself, plus one per enclosing library frame.
+
+    Examples
+    --------
+    >>> user_stacklevel()   # called from outside the library (here, a doctest): the caller itself
+    1
+    """
+    frame = sys._getframe(1)
+    level = 1
+    while frame.f_back is not None and frame.f_code.co_filename.startswith(_PACKAGE_DIR):
+        frame = frame.f_back
+        level += 1
+    return level

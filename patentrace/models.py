@@ -22,7 +22,6 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.stats import poisson
 
 from patentrace._validate import finite_real
 from patentrace.costs import Cost
@@ -539,6 +538,8 @@ class LaggedRace:
         if lag <= 0.0:
             raise ValueError(f"lag must be > 0 (the length of a period), got {lag!r}")
         grids = _pair("efforts", efforts) if _nested(efforts) else (efforts, efforts)
+        from scipy.stats import poisson  # loads on first use: most scripts never need it
+
         per_unit = discounted_period(race.discount, lag)
         menus = []
         for firm in (0, 1):

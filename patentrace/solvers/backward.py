@@ -33,7 +33,9 @@ from __future__ import annotations
 
 import logging
 import time
+import warnings
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.typing import NDArray
@@ -42,10 +44,13 @@ from patentrace import chain, hjb
 from patentrace._version import __version__
 from patentrace.costs import CostLike, Power, PowerFamily
 from patentrace.equilibrium import Equilibrium, SolverInfo
+from patentrace.errors import UnderflowWarning, user_stacklevel
 from patentrace.lattice import Layout
 from patentrace.models import Race
-from patentrace.solvers import compiled
 from patentrace.solvers.allroots import SELECTION_RULES, StateGames, find_equilibria, select
+
+if TYPE_CHECKING:  # numba loads, and the kernels compile or load from cache, on the first solve that needs them
+    from patentrace.solvers import compiled
 
 __all__ = ["breakthrough_shift", "single_firm", "solve_race", "solve_races"]
 
@@ -57,6 +62,12 @@ logger = logging.getLogger(__name__)
 # Continuation values below this multiple of the prize have left the float range
 # (with quadratic costs a firm's value roughly squares with every stage it is behind).
 _FLOAT_FLOOR = 1e-290
+# Fixed text (the count is in Equilibrium.underflow), so that Python shows it once per line of user code.
+UNDERFLOW_MESSAGE = (
+    f"some firm-states have continuation values below the float range (< {_FLOAT_FLOOR:g} x prize): their "
+    "efforts are positive in theory but round to 0; Equilibrium.underflow marks them. Silence with "
+    "warnings.filterwarnings('ignore', category=patentrace.UnderflowWarning)"
+)
 # A net gain within this many rounding units of its terms has no reliable sign (see _underflow).
 _ROUNDING = 64.0 * float(np.finfo(float).eps)
 
@@ -87,9 +98,10 @@ def solve_race(
         costs whose every state has a uniqueness certificate). False forces the all-roots
         path everywhere; the results agree to rounding.
     warn_underflow : bool
-        Log a warning when some firm-states have continuation values below the float
-        range (``Equilibrium.underflow``). Callers that expect them (the Markov chains of
-        :mod:`patentrace.solvers.perfect_monitoring`) turn it off.
+        Emit one :class:`~patentrace.UnderflowWarning` (fixed message, pointing at the
+        caller's line) when some firm-states have continuation values below the float
+        range; ``Equilibrium.underflow`` marks them. Callers that expect them (the Markov
+        chains of :mod:`patentrace.solvers.perfect_monitoring`) turn it off.
 
     Returns
     -------
@@ -157,10 +169,8 @@ def solve_races(
     result = [solved[k] for k in range(len(races))]
     underflow = sum(int(eq.underflow.sum()) for eq in result)
     if warn_underflow and underflow:
-        logger.warning(
-            "%d firm-states have continuation values below the float range (< %g x prize): their efforts "
-            "are positive in theory but round to 0; see Equilibrium.underflow", underflow, _FLOAT_FLOOR,
-        )
+        logger.debug("%d firm-states have continuation values below the float range", underflow)
+        warnings.warn(UNDERFLOW_MESSAGE, UnderflowWarning, stacklevel=user_stacklevel())
     return result
 
 
@@ -172,6 +182,8 @@ def _compiled(races: Sequence[Race], selection: str, grid: int) -> dict[int, Equ
     Races with other costs, and races the hybrid path gives up, are left out: the
     all-roots sweep solves them.
     """
+    from patentrace.solvers import compiled
+
     positions = [k for k, race in enumerate(races) if compiled.compilable(race)]
     if not positions:
         return {}
