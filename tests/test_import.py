@@ -70,6 +70,25 @@ def test_each_dependency_loads_when_first_needed(code: str, expected: set[str]):
     assert {name for name, yes in loaded.items() if yes} >= expected
 
 
+def test_a_race_without_power_costs_solves_without_numba():
+    """Only the compiled sweep needs numba; a cost of the user's own goes to the all-roots path."""
+    loaded = loaded_after(
+        "import numpy as np\n"
+        "import patentrace as pr\n"
+        "class Cubic(pr.costs.Cost):\n"
+        "    def value(self, effort): return np.asarray(effort, dtype=float) ** 3 / 3\n"
+        "    def marginal(self, effort): return np.asarray(effort, dtype=float) ** 2\n"
+        "    def expression(self, effort=None): raise NotImplementedError\n"
+        "eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=Cubic()))\n"
+        "assert eq.solver.options['path'] == 'allroots'\n"
+        "assert 'numba' not in sys.modules, 'numba loaded for a race the compiled sweep cannot take'\n"
+        "power = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Power(exponent=3.0)))\n"
+        "assert 'numba' in sys.modules  # the same race with the library's power cost: compiled\n"
+        "assert np.allclose(eq.effort, power.effort, rtol=1e-10, atol=0.0), (eq.effort, power.effort)"
+    )
+    assert {name for name, yes in loaded.items() if yes} == {"numba"}
+
+
 def test_an_unknown_attribute_is_still_an_attribute_error():
     with pytest.raises(AttributeError, match="no attribute 'solver_of_everything'"):
         _ = patentrace.solver_of_everything  # type: ignore[attr-defined]

@@ -182,6 +182,8 @@ def _compiled(races: Sequence[Race], selection: str, grid: int) -> dict[int, Equ
     Races with other costs, and races the hybrid path gives up, are left out: the
     all-roots sweep solves them.
     """
+    if not any(_all_power(race) for race in races):  # none for the compiled sweep: numba need not load
+        return {}
     from patentrace.solvers import compiled
 
     positions = [k for k, race in enumerate(races) if compiled.compilable(race)]
