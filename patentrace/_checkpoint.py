@@ -341,7 +341,13 @@ class Journal:
         return Journal(file, file.open("ab"), finished)
 
     def write(self, flat: int, outcome: Outcome) -> None:
-        """Append one finished point; the bytes are with the operating system when this returns."""
+        """Append one finished point; the bytes are with the operating system when this returns.
+
+        Raises
+        ------
+        UnstorableError
+            If the value has a type the format does not hold (nothing is written).
+        """
         ok, value = outcome
         self.handle.write(_line({"point": flat, "ok": ok, "value": encode(value)}))
         self.handle.flush()

@@ -8,10 +8,25 @@ equilibrium with ``measure``. Chunks run in this process by default, or on any
 through ``dask.distributed.Client.get_executor()`` — the code is the same.
 
 A point whose model, solve or measure raises is recorded with its error and the
-sweep goes on; the errors come back with the result. With ``checkpoint=path`` every
-finished point is appended to a file as soon as it is known, and a sweep started
-again with the same file resumes where it stopped: nothing finished is computed
-again. (The file is a pickle stream: resume only from files you wrote.)
+sweep goes on; the errors come back with the result. On an executor, a chunk whose
+worker dies is run again (a broken ``ProcessPoolExecutor`` is replaced by a fresh
+one), alone so that a death can be blamed; a point that keeps killing its worker is
+recorded as failed, so the sweep returns every point. Bad solve options, a grid too
+large for the memory and a process pool with more workers than processors are
+refused before any work.
+
+With ``checkpoint=path`` every finished point is appended to a file as soon as it
+is known, and a sweep started again with the same file resumes where it stopped:
+nothing finished is computed again. The file is JSON lines with a SHA-256 checksum
+per line, holding numbers and arrays only, never code (format ``patentrace-sweep-2``,
+described in :mod:`patentrace._checkpoint` and docs/sweeps.md). Its header records
+the grid, ``make_model``, ``measure`` and the solve options; a resume with any of them
+different is refused, naming the difference. A damaged line is refused naming the
+file and the line; only a last line cut short (a writer killed in mid-write) is
+dropped, with a logged warning, and its point computed again. Without a measure the
+checkpoint holds whole equilibria (their arrays, solver information and model
+``repr``); it needs ``make_model`` to build :class:`~patentrace.Race` models, which are
+rebuilt on resume by calling ``make_model`` and checked against the stored ``repr``.
 
 Examples
 --------
@@ -42,13 +57,20 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from patentrace._checkpoint import Journal, Outcome, header_for, signature_defaults
+from patentrace._checkpoint import (
+    CheckpointError,
+    Journal,
+    Outcome,
+    UnstorableError,
+    header_for,
+    signature_defaults,
+)
 from patentrace._limits import available_memory, check_workers
 from patentrace.models import Race
 from patentrace.solvers import solve, solve_many
 from patentrace.solvers.allroots import SELECTION_RULES
 
-__all__ = ["SweepResult", "sweep"]
+__all__ = ["CheckpointError", "SweepResult", "sweep"]
 
 logger = logging.getLogger(__name__)
 
@@ -226,9 +248,13 @@ def sweep(
     chunks = [pending[k : k + chunk_size] for k in range(0, len(pending), chunk_size)]
 
     def record(flat: int, outcome: Outcome) -> None:
-        outcomes[flat] = outcome
         if journal is not None:
-            journal.write(flat, outcome)
+            try:
+                journal.write(flat, outcome)
+            except UnstorableError as err:  # a value the format cannot hold: the point fails, saying why
+                outcome = (False, _describe(err))
+                journal.write(flat, outcome)
+        outcomes[flat] = outcome
         bar.update(1)
 
     show = sys.stderr.isatty() if progress is None else bool(progress)

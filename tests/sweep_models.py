@@ -1,6 +1,7 @@
 """Picklable model builders and measures for the sweep tests (importable by worker processes)."""
 
 import os
+from fractions import Fraction
 
 import patentrace as pr
 
@@ -53,3 +54,8 @@ def kills_at_point(eq: pr.Equilibrium) -> float:
     if eq.model.discount == 0.1 and eq.model.cost[0].scale == 1.0:
         os._exit(3)
     return leader_value(eq)
+
+
+def value_as_object(eq: pr.Equilibrium) -> Fraction:
+    """Firm 0's value at (0, 0) as an exact fraction: a type a checkpoint cannot store."""
+    return Fraction(leader_value(eq))

@@ -10,6 +10,7 @@ import pickle
 import re
 import struct
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
@@ -185,6 +186,18 @@ def test_a_model_the_checkpoint_cannot_rebuild_is_refused_up_front(tmp_path: Pat
     with pytest.raises(ValueError, match="make_model builds a str; pass a measure"):
         pr.sweep(models.fragile_race, {"discount": [0.05], "scale": [0.5]}, checkpoint=tmp_path / "x.ckpt")
     assert not (tmp_path / "x.ckpt").exists()
+
+
+def test_a_value_the_format_cannot_hold_is_a_failed_point_with_its_reason(tmp_path: Path):
+    path = tmp_path / "objects.ckpt"
+    grid = {"discount": [0.05, 0.1], "scale": [1.0]}
+    result = pr.sweep(models.make_race, grid, measure=models.value_as_object, checkpoint=path)
+    reason = "UnstorableError: a checkpoint cannot store a value of type Fraction"
+    assert result.errors == {(0, 0): reason, (1, 0): reason}
+    assert pr.sweep(models.make_race, grid, measure=models.value_as_object, checkpoint=path).errors == result.errors
+    plain = pr.sweep(models.make_race, grid, measure=models.value_as_object)  # without a checkpoint: no limit
+    assert plain.errors == {}
+    assert plain.values[1, 0] == Fraction(models.leader_value(pr.solve(models.make_race(0.1, 1.0))))
 
 
 def _reference(path: Path) -> list[float]:
