@@ -4,8 +4,9 @@ The file is UTF-8 text, one JSON object per line (format ``patentrace-sweep-2``)
 
 - line 1, the **header**: ``format``, the grid (``names``, ``grid``), descriptions of
   ``make_model`` and ``measure`` (module and qualified name, a digest of a function's
-  code, a ``functools.partial``'s arguments) and the solve options with their defaults
-  filled in;
+  code, the values its closure captured and its defaults, a ``functools.partial``'s
+  arguments) and the solve options with their defaults filled in. Module-level globals
+  a function reads are not recorded;
 - every further line, one **record** per finished point: ``point`` (its flat index in
   the grid's C order), ``ok`` and ``value`` (the measured value, or for a failed point
   the text ``"ErrorType: message"``).
@@ -63,7 +64,22 @@ Outcome = tuple[bool, Any]
 
 
 class CheckpointError(ValueError):
-    """A checkpoint file that cannot be resumed: it names the file and the line."""
+    """A checkpoint file that cannot be resumed: it names the file and the line, or the difference.
+
+    Examples
+    --------
+    >>> import functools, os, tempfile
+    >>> import patentrace as pr
+    >>> from patentrace.sweep import CheckpointError
+    >>> make = functools.partial(pr.Race, stages=2, prize=1.0, cost=pr.costs.Quadratic())
+    >>> path = os.path.join(tempfile.mkdtemp(), "sweep.ckpt")
+    >>> _ = pr.sweep(make, {"discount": [0.1]}, lambda eq: eq.value[0, 0, 0], checkpoint=path)
+    >>> try:
+    ...     pr.sweep(make, {"discount": [0.1]}, lambda eq: eq.value[0, 0, 0], checkpoint=path, selection="slowest")
+    ... except CheckpointError as err:
+    ...     print(str(err).split(" was ", 1)[1].split(".")[0])
+    written with selection='fastest', this sweep asks selection='slowest'
+    """
 
 
 class UnstorableError(ValueError):
@@ -212,7 +228,10 @@ def describe_callable(function: Any) -> Any:
         return {"method": describe_callable(function.__func__), "of": describe(function.__self__)}
     code = getattr(function, "__code__", None)
     if isinstance(code, types.CodeType):
-        return {"function": _qualified(function), "code": _code_digest(code)}
+        closure = getattr(function, "__closure__", None) or ()
+        return {"function": _qualified(function), "code": _code_digest(code),
+                "closure": [describe(cell.cell_contents) for cell in closure],
+                "defaults": describe(getattr(function, "__defaults__", None))}
     return {"object": _qualified(type(function)), "repr": model_text(function)}
 
 

@@ -155,6 +155,10 @@ def test_stale_checkpoint_of_another_model_measure_or_selection_is_refused(tmp_p
     pr.sweep(two, grid, lambda eq: eq.value[0, 0, 0], checkpoint=tmp_path / "lambda.ckpt")
     with pytest.raises(ValueError, match=r"measure.code=\S+, this sweep has measure.code="):  # lambdas differ by code
         pr.sweep(two, grid, lambda eq: eq.effort[1, 0, 0], checkpoint=tmp_path / "lambda.ckpt")
+    firm_value = [lambda eq, firm=firm: eq.value[firm, 0, 0] for firm in (0, 1)]  # same code, other defaults
+    pr.sweep(two, grid, firm_value[0], checkpoint=tmp_path / "firm.ckpt")
+    with pytest.raises(ValueError, match=r"defaults.tuple\[0\]=0, this sweep has measure.defaults.tuple\[0\]=1"):
+        pr.sweep(two, grid, firm_value[1], checkpoint=tmp_path / "firm.ckpt")
     fresh = [measure(pr.solve(five(discount=r))) for r in grid["discount"]]
     assert pr.sweep(five, grid, measure, checkpoint=tmp_path / "new.ckpt").values.tolist() == fresh
     assert pr.sweep(two, grid, measure, checkpoint=path, selection="fastest").values.tolist() == first.values.tolist()
