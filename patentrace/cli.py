@@ -51,6 +51,7 @@ from typing import Any, NoReturn
 import numpy as np
 from numpy.typing import NDArray
 
+from patentrace._limits import check_workers
 from patentrace._version import __version__
 from patentrace.costs import Power
 from patentrace.equilibrium import Equilibrium
@@ -133,7 +134,8 @@ def _parser() -> _Parser:
     sweep_ = commands.add_parser("sweep", help="a grid of races, reported at one state")
     sweep_.add_argument("--state", type=int, nargs=2, default=[0, 0], metavar=("I", "J"),
                         help="the state reported at every grid point (default 0 0)")
-    sweep_.add_argument("--workers", type=int, default=1, help="processes to solve the grid on (default 1)")
+    sweep_.add_argument("--workers", type=int, default=1,
+                        help="processes to solve the grid on, at most the processors available (default 1)")
     for sub, many in ((solve_, False), (report, False), (simulate_, False), (sweep_, True)):
         _race_flags(sub, many)
         _common_flags(sub)
@@ -311,6 +313,10 @@ def _run_sweep(args: argparse.Namespace, prog: str) -> str:
         raise _flag_error(prog, err) from None
     if args.workers < 1:
         raise UsageError(f"{prog}: error: --workers must be >= 1, got {args.workers}")
+    try:
+        check_workers("--workers", args.workers)  # before any process starts (repro cli_checks.sh)
+    except ValueError as err:
+        raise UsageError(f"{prog}: error: {err}") from None
     state = _check_state(stages, args.state, "--state", prog)
     swept = [name for name in _SWEPT if len(grid[name]) > 1] or ["prize"]
     fixed = {name: grid[name][0] for name in _SWEPT if name not in swept}

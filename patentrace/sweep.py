@@ -8,10 +8,25 @@ equilibrium with ``measure``. Chunks run in this process by default, or on any
 through ``dask.distributed.Client.get_executor()`` — the code is the same.
 
 A point whose model, solve or measure raises is recorded with its error and the
-sweep goes on; the errors come back with the result. With ``checkpoint=path`` every
-finished point is appended to a file as soon as it is known, and a sweep started
-again with the same file resumes where it stopped: nothing finished is computed
-again. (The file is a pickle stream: resume only from files you wrote.)
+sweep goes on; the errors come back with the result. On an executor, a chunk whose
+worker dies is run again (a broken ``ProcessPoolExecutor`` is replaced by a fresh
+one), alone so that a death can be blamed; a point that keeps killing its worker is
+recorded as failed, so the sweep returns every point. Bad solve options, a grid too
+large for the memory and a process pool with more workers than processors are
+refused before any work.
+
+With ``checkpoint=path`` every finished point is appended to a file as soon as it
+is known, and a sweep started again with the same file resumes where it stopped:
+nothing finished is computed again. The file is JSON lines with a SHA-256 checksum
+per line, holding numbers and arrays only, never code (format ``patentrace-sweep-2``,
+described in :mod:`patentrace._checkpoint` and docs/sweeps.md). Its header records
+the grid, ``make_model``, ``measure`` and the solve options; a resume with any of them
+different is refused, naming the difference. A damaged line is refused naming the
+file and the line; only a last line cut short (a writer killed in mid-write) is
+dropped, with a logged warning, and its point computed again. Without a measure the
+checkpoint holds whole equilibria (their arrays, solver information and model
+``repr``); it needs ``make_model`` to build :class:`~patentrace.Race` models, which are
+rebuilt on resume by calling ``make_model`` and checked against the stored ``repr``.
 
 Examples
 --------
@@ -27,28 +42,42 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import inspect
-import itertools
+import logging
+import math
 import os
-import pickle
 import sys
+from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Executor, as_completed
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from patentrace._checkpoint import (
+    CheckpointError,
+    Journal,
+    Outcome,
+    UnstorableError,
+    header_for,
+    signature_defaults,
+)
+from patentrace._limits import available_memory, check_workers
+from patentrace.models import Race
 from patentrace.solvers import solve, solve_many
+from patentrace.solvers.allroots import SELECTION_RULES
 
-__all__ = ["SweepResult", "sweep"]
+__all__ = ["CheckpointError", "SweepResult", "sweep"]
 
-_FORMAT = "patentrace-sweep-1"
+logger = logging.getLogger(__name__)
 
-# A point's outcome: (True, measured value) or (False, "ErrorType: message").
-Outcome = tuple[bool, Any]
+# Memory a grid point costs the sweep's bookkeeping (index lists, outcome dict, result arrays), generously.
+_POINT_BYTES = 400
+# solve_many's options and their defaults: a checkpoint records the options a sweep really uses.
+_SOLVE_DEFAULTS = signature_defaults(solve_many, {})
 
 
 @dataclass(frozen=True, eq=False)
@@ -130,6 +159,7 @@ def sweep(
     *,
     chunk_size: int = 256,
     checkpoint: str | os.PathLike[str] | None = None,
+    retries: int = 2,
     **solve_options: Any,
 ) -> SweepResult:
     """Solve ``make_model(**point)`` at every point of the grid and reduce each equilibrium.
@@ -146,16 +176,26 @@ def sweep(
     executor : concurrent.futures.Executor, optional
         Where chunks run: None runs them in this process; a ``ProcessPoolExecutor``
         or ``dask.distributed.Client(...).get_executor()`` runs them in parallel.
-        ``make_model`` and ``measure`` must then be picklable.
+        ``make_model`` and ``measure`` must then be picklable. A process pool may
+        have at most as many workers as this process has processors.
     progress : bool, optional
         Show a tqdm progress bar; default: when standard error is a terminal.
     chunk_size : int
         Points per chunk, each chunk one :func:`~patentrace.solve_many` call.
     checkpoint : path, optional
-        File to which each finished point is appended; an existing file written
-        by the same sweep (same grid and chunk size) is resumed.
+        File to which each finished point is appended (JSON lines with checksums,
+        see docs/sweeps.md); an existing file written by the same sweep (same grid,
+        ``make_model``, ``measure`` and solve options) is resumed.
+    retries : int
+        With an executor: times a chunk whose worker died (or whose future failed)
+        is run again. A broken ``ProcessPoolExecutor`` is replaced by a new one with
+        the same settings (the one passed in stays broken). A chunk still failing
+        is split into single points, each with as many tries; a point that still
+        fails is recorded as failed.
     **solve_options
-        Passed to :func:`~patentrace.solve_many` (``selection``, ``grid``, ``verify``...).
+        Passed to :func:`~patentrace.solve_many`: ``selection``, ``verify``, ``tolerance``
+        (its ``grid`` cannot be passed: the name is the sweep's grid); checked before
+        any work.
 
     Returns
     -------
@@ -164,10 +204,12 @@ def sweep(
     Raises
     ------
     ValueError
-        An empty grid or an empty list of values, a grid key that ``make_model``
-        does not accept, a ``measure`` that is not callable, an ``executor`` that
-        is not an Executor, a chunk size below 1, or a checkpoint written by
-        another sweep.
+        Before any work: an empty grid or an empty list of values, a grid key that
+        ``make_model`` does not accept, a ``measure`` that is not callable, an
+        ``executor`` that is not an Executor, a chunk size below 1, a bad solve
+        option, a grid or a process pool larger than the machine can hold, a default
+        measure with a model the checkpoint cannot rebuild, or a checkpoint written
+        by another sweep or damaged (naming the difference, or the file and line).
 
     Examples
     --------
@@ -182,23 +224,37 @@ def sweep(
     [0.2142360871, 0.1795728262]
     """
     names, axes = _check(make_model, grid, measure, executor, chunk_size)
+    _check_retries(retries)
+    if isinstance(executor, ProcessPoolExecutor):
+        check_workers("max_workers", int(getattr(executor, "_max_workers", 1)))
+    options = _check_solve_options(solve_options)
     shape = tuple(len(axis) for axis in axes)
-    total = int(np.prod(shape))
-    outcomes: dict[int, Outcome] = {}
-    journal = _Journal.open(checkpoint, names, axes, chunk_size) if checkpoint is not None else None
-    if journal is not None:
-        outcomes.update(journal.finished)
-    pending = [k for k in range(total) if k not in outcomes]
-    chunks = [pending[k : k + chunk_size] for k in range(0, len(pending), chunk_size)]
+    total = math.prod(shape)
+    _check_grid_size(total)
 
     def point(flat: int) -> dict[str, Any]:
         index = np.unravel_index(flat, shape)
         return {name: axis[i] for name, axis, i in zip(names, axes, index, strict=True)}
 
+    outcomes: dict[int, Outcome] = {}
+    journal = None
+    if checkpoint is not None:
+        if measure is None:
+            _check_rebuildable(make_model, point(0))
+        header = header_for(names, axes, make_model, measure, _SOLVE_DEFAULTS | options)
+        journal = Journal.open(checkpoint, header, total, lambda flat: make_model(**point(flat)))
+        outcomes.update(journal.finished)
+    pending = [k for k in range(total) if k not in outcomes]
+    chunks = [pending[k : k + chunk_size] for k in range(0, len(pending), chunk_size)]
+
     def record(flat: int, outcome: Outcome) -> None:
-        outcomes[flat] = outcome
         if journal is not None:
-            journal.write(flat, outcome)
+            try:
+                journal.write(flat, outcome)
+            except UnstorableError as err:  # a value the format cannot hold: the point fails, saying why
+                outcome = (False, _describe(err))
+                journal.write(flat, outcome)
+        outcomes[flat] = outcome
         bar.update(1)
 
     show = sys.stderr.isatty() if progress is None else bool(progress)
@@ -208,19 +264,167 @@ def sweep(
         try:
             if executor is None:
                 for chunk in chunks:
-                    _run_chunk(make_model, measure, [point(k) for k in chunk], solve_options, _Recorder(chunk, record))
+                    _run_chunk(make_model, measure, [point(k) for k in chunk], options, _Recorder(chunk, record))
             else:
-                futures = {
-                    executor.submit(_run_chunk, make_model, measure, [point(k) for k in chunk], solve_options): chunk
-                    for chunk in chunks
-                }
-                for future in as_completed(futures):
-                    for flat, outcome in zip(futures[future], future.result(), strict=True):
-                        record(flat, outcome)
+                task = functools.partial(_run_chunk, make_model, measure, solve_options=options)
+                _Dispatcher(_Pool(executor), task, point, record, retries).run(chunks)
         finally:
             if journal is not None:
                 journal.close()
     return _assemble(names, axes, shape, outcomes, measure)
+
+
+def _check_retries(retries: Any) -> None:
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise ValueError(f"retries must be an int >= 0, got {retries!r}")
+
+
+def _check_solve_options(options: dict[str, Any]) -> dict[str, Any]:
+    """Refuse a solve option that would fail every point, before any work."""
+    accepted = list(_SOLVE_DEFAULTS)
+    for name in options:
+        if name not in accepted:
+            raise ValueError(f"solve option {name!r} is not one of {accepted} (the options of solve_many)")
+    if "selection" in options and options["selection"] not in SELECTION_RULES:
+        raise ValueError(f"selection must be one of {SELECTION_RULES}, got {options['selection']!r}")
+    if "verify" in options and not isinstance(options["verify"], (bool, np.bool_)):
+        raise ValueError(f"verify must be True or False, got {options['verify']!r}")
+    if "tolerance" in options:
+        tolerance = options["tolerance"]
+        if isinstance(tolerance, bool) or not isinstance(tolerance, (int, float, np.floating, np.integer)) or not (
+            math.isfinite(tolerance) and tolerance > 0
+        ):
+            raise ValueError(f"tolerance must be a finite number > 0, got {tolerance!r}")
+    return dict(options)
+
+
+def _check_grid_size(total: int) -> None:
+    """Refuse a grid whose bookkeeping alone (about _POINT_BYTES a point) would not fit in memory."""
+    free = available_memory()
+    if total * _POINT_BYTES > free // 2:
+        raise ValueError(
+            f"the grid has {total} points, whose bookkeeping needs about {total * _POINT_BYTES / 2**30:.3g} GiB "
+            f"but {free / 2**30:.3g} GiB of memory is available: sweep at most {free // 2 // _POINT_BYTES} points "
+            "at once (split the grid)"
+        )
+
+
+def _check_rebuildable(make_model: Callable[..., Any], first: dict[str, Any]) -> None:
+    """Refuse up front a checkpoint of whole equilibria whose model the format cannot describe."""
+    try:
+        model = make_model(**first)
+    except Exception:  # this point fails on its own, and is recorded as failed when it runs
+        return
+    if not isinstance(model, Race):
+        raise ValueError(
+            f"checkpoint: without a measure the checkpoint stores whole equilibria of patentrace.Race models, "
+            f"but make_model builds a {type(model).__qualname__}; pass a measure, or run without a checkpoint"
+        )
+
+
+@dataclass
+class _Pool:
+    """The executor chunks run on; a broken process pool is replaced by a fresh one with its settings."""
+
+    executor: Executor
+    owned: list[Executor] = field(default_factory=list)
+
+    def replace(self, broken: Executor) -> bool:
+        """Replace ``broken`` if it is the current process pool; True if chunks can be sent again."""
+        if broken is not self.executor:
+            return True  # already replaced
+        if not isinstance(broken, ProcessPoolExecutor):
+            return True  # a generic executor (dask): its scheduler replaces its workers; just send again
+        fresh = ProcessPoolExecutor(
+            max_workers=getattr(broken, "_max_workers", None),
+            mp_context=getattr(broken, "_mp_context", None),
+            initializer=getattr(broken, "_initializer", None),
+            initargs=getattr(broken, "_initargs", ()),
+        )
+        logger.warning("sweep: a worker process died; the process pool is replaced and its chunks are run again")
+        self.executor = fresh
+        self.owned.append(fresh)
+        return True
+
+    def close(self) -> None:
+        for pool in self.owned:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+@dataclass
+class _Dispatcher:
+    """Sends chunks to an executor, runs again a chunk whose future failed, records every point.
+
+    When a worker dies, every chunk in flight on its pool fails with it, so a lost
+    chunk is not blamed at once: it becomes a suspect, and suspects run one at a
+    time, with nothing else in flight, where a death can only be theirs. A suspect
+    that fails more than ``retries`` times is split into single points (when its
+    worker died) that are tried the same way, or has its points recorded as failed.
+    """
+
+    pool: _Pool
+    task: Callable[..., list[Outcome]]
+    point: Callable[[int], dict[str, Any]]
+    record: Callable[[int, Outcome], None]
+    retries: int
+    queue: deque[list[int]] = field(default_factory=deque)
+    suspects: deque[tuple[list[int], int]] = field(default_factory=deque)
+
+    def run(self, chunks: list[list[int]]) -> None:
+        self.queue.extend(chunks)
+        running: dict[Future[list[Outcome]], tuple[list[int], int | None, Executor]] = {}
+        try:
+            while self.queue or self.suspects or running:
+                while self.queue:
+                    self._submit(running, self.queue.popleft(), None)
+                if not running and self.suspects:
+                    self._submit(running, *self.suspects.popleft())
+                if not running:
+                    continue
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
+                for future in done:
+                    chunk, failures, executor = running.pop(future)
+                    try:
+                        outcomes = future.result()
+                    except Exception as err:
+                        self._lost(chunk, failures, err, executor)
+                        continue
+                    for flat, outcome in zip(chunk, outcomes, strict=True):
+                        self.record(flat, outcome)
+        finally:
+            self.pool.close()
+
+    def _submit(self, running: dict[Future[list[Outcome]], tuple[list[int], int | None, Executor]],
+                chunk: list[int], failures: int | None) -> None:
+        executor = self.pool.executor
+        try:
+            future = executor.submit(self.task, [self.point(k) for k in chunk])
+        except Exception as err:  # a pool broken by a death not yet seen through a future
+            self._lost(chunk, failures, err, executor)
+            return
+        running[future] = (chunk, failures, executor)
+
+    def _lost(self, chunk: list[int], failures: int | None, error: Exception, executor: Executor) -> None:
+        """A chunk whose future failed; ``failures`` is None while it ran alongside others (not to blame yet)."""
+        died = _worker_died(error)
+        if died:
+            self.pool.replace(executor)
+        tries = 0 if failures is None else failures + 1
+        if tries <= self.retries:
+            logger.warning("sweep: a chunk of %d points was lost (%s); it runs again, alone", len(chunk),
+                           _describe(error))
+            self.suspects.append((chunk, tries))
+        elif died and len(chunk) > 1:
+            self.suspects.extend(([flat], 0) for flat in chunk)
+        else:
+            for flat in chunk:
+                self.record(flat, (False, f"{type(error).__name__}: the chunk of this point failed {tries} times "
+                                          f"when run alone ({'its worker died' if died else error})"))
+
+
+def _worker_died(error: BaseException) -> bool:
+    """A process pool broken by a dead worker, or dask's KilledWorker (a task that kept killing workers)."""
+    return isinstance(error, BrokenExecutor) or type(error).__name__ == "KilledWorker"
 
 
 @dataclass(frozen=True)
@@ -389,54 +593,3 @@ def _coordinate(axis: list[Any]) -> NDArray[Any]:
     return array
 
 
-class _Journal:
-    """An append-only checkpoint: a header, then one record per finished point."""
-
-    def __init__(self, path: Path, handle: IO[bytes], finished: dict[int, Outcome]):
-        self.path, self.handle, self.finished = path, handle, finished
-
-    @staticmethod
-    def open(path: str | os.PathLike[str], names: tuple[str, ...], axes: list[list[Any]], chunk_size: int) -> _Journal:
-        file = Path(path)
-        header = {"format": _FORMAT, "names": names, "grid": repr(axes), "chunk_size": chunk_size}
-        finished: dict[int, Outcome] = {}
-        if file.exists() and file.stat().st_size > 0:
-            with file.open("rb") as reader:
-                try:
-                    written = pickle.load(reader)
-                except Exception as err:
-                    raise ValueError(f"checkpoint {file} is not a patentrace sweep checkpoint: {err}") from None
-                if written != header:
-                    raise ValueError(
-                        f"checkpoint {file} was written by a different sweep (grid or chunk_size differ); "
-                        "use another file or delete it"
-                    )
-                good_end = reader.tell()
-                for flat, outcome in _records(reader):
-                    finished[flat] = outcome
-                    good_end = reader.tell()
-            with file.open("r+b") as cut:  # drop a record cut short by the interruption
-                cut.truncate(good_end)
-            return _Journal(file, file.open("ab"), finished)
-        writer = file.open("wb")
-        pickle.dump(header, writer)
-        writer.flush()
-        return _Journal(file, writer, finished)
-
-    def write(self, flat: int, outcome: Outcome) -> None:
-        pickle.dump((flat, outcome), self.handle)
-        self.handle.flush()  # in the operating system's hands: survives the process being stopped
-
-    def close(self) -> None:
-        self.handle.flush()
-        os.fsync(self.handle.fileno())
-        self.handle.close()
-
-
-def _records(handle: IO[bytes]) -> Iterator[tuple[int, Outcome]]:
-    for _ in itertools.count():
-        try:
-            record = pickle.load(handle)
-        except (EOFError, pickle.UnpicklingError, AttributeError, IndexError, ValueError):
-            return
-        yield record

@@ -1,5 +1,8 @@
 """Picklable model builders and measures for the sweep tests (importable by worker processes)."""
 
+import os
+from fractions import Fraction
+
 import patentrace as pr
 
 CALLS: dict[tuple[float, float], int] = {}
@@ -34,3 +37,25 @@ def fragile_measure(eq: pr.Equilibrium) -> float:
     if eq.model.discount == 0.1 and eq.model.cost[0].scale == 1.0:
         raise ZeroDivisionError("measure broke")
     return leader_value(eq)
+
+
+def dies_once(eq: pr.Equilibrium) -> float:
+    """Kills its worker process the first time it runs (a marker file, named by $SWEEP_DEATH_MARKER, remembers)."""
+    marker = os.environ["SWEEP_DEATH_MARKER"]
+    if not os.path.exists(marker):
+        with open(marker, "w") as handle:
+            handle.write("died once\n")
+        os._exit(3)
+    return leader_value(eq)
+
+
+def kills_at_point(eq: pr.Equilibrium) -> float:
+    """Kills its worker process every time it measures the race with discount 0.1 and scale 1.0."""
+    if eq.model.discount == 0.1 and eq.model.cost[0].scale == 1.0:
+        os._exit(3)
+    return leader_value(eq)
+
+
+def value_as_object(eq: pr.Equilibrium) -> Fraction:
+    """Firm 0's value at (0, 0) as an exact fraction: a type a checkpoint cannot store."""
+    return Fraction(leader_value(eq))

@@ -41,6 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from patentrace import chain, hjb
+from patentrace._limits import check_root_grid
 from patentrace._version import __version__
 from patentrace.costs import CostLike, Power, PowerFamily
 from patentrace.equilibrium import Equilibrium, SolverInfo
@@ -77,6 +78,7 @@ def _check_options(selection: str, grid: int) -> None:
         raise ValueError(f"selection must be one of {SELECTION_RULES}, got {selection!r}")
     if isinstance(grid, bool) or not isinstance(grid, int) or grid < 2:
         raise ValueError(f"grid must be an int >= 2, got {grid!r}")
+    check_root_grid(grid)  # before any work: grid=10**9 would need gigabytes (repro grid_oom.py)
 
 
 def solve_race(
