@@ -975,6 +975,8 @@ def solve(
     True
     """
     symbol_map = _validate(race, symbols, digits)
+    if exact is not None and not isinstance(exact, (bool, np.bool_)):
+        raise TypeError(f"exact must be True, False or None, got {exact!r} of type {type(exact).__name__}")
     started = time.perf_counter()
     numeric = _parameters(race, {})
     numbers = _parameters(race, symbol_map)
