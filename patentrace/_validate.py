@@ -12,6 +12,7 @@ ValueError: prize must be finite, got nan
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from numbers import Integral, Real
@@ -117,6 +118,6 @@ def grid_sizes(name: str, value: object, low: int) -> list[int]:
     if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
         raise TypeError(f"{wanted}, got {value!r}")
     sizes = [count(f"{name}[{k}]", v, low) for k, v in enumerate(value)]
-    if not sizes or any(b <= a for a, b in zip(sizes, sizes[1:])):
+    if not sizes or any(b <= a for a, b in itertools.pairwise(sizes)):
         raise ValueError(f"{wanted}, got {value!r}")
     return sizes

@@ -29,7 +29,7 @@ def solved() -> pr.Equilibrium:
 
 # input_validation.py / bad_detail.py "D": tolerance=nan was accepted (verify=True could never fail),
 # tolerance=-1 raised a misleading "verification failed", tolerance="x" a numpy UFuncTypeError.
-@pytest.mark.parametrize("bad, error", [(math.nan, ValueError), (-1.0, ValueError), (math.inf, ValueError),
+@pytest.mark.parametrize(("bad", "error"), [(math.nan, ValueError), (-1.0, ValueError), (math.inf, ValueError),
                                         ("x", TypeError), (True, TypeError)])
 @pytest.mark.parametrize("model", [RACE, LAGGED], ids=["Race", "LaggedRace"])
 def test_solve_refuses_a_bad_tolerance_naming_it(model, bad, error):
@@ -53,7 +53,7 @@ def test_a_zero_tolerance_still_certifies_the_spec_race():
 
 # input_validation.py "leapfrog(tolerance=...)": nan, -1 and 2 were accepted, giving can_leapfrog False,
 # True and False for the same leapfrog_probability 0.0214.
-@pytest.mark.parametrize("bad, error", [(math.nan, ValueError), (-1.0, ValueError), (1.0, ValueError),
+@pytest.mark.parametrize(("bad", "error"), [(math.nan, ValueError), (-1.0, ValueError), (1.0, ValueError),
                                         (2.0, ValueError), ("x", TypeError)])
 def test_leapfrog_refuses_a_tolerance_outside_0_1(solved, bad, error):
     with pytest.raises(error, match=r"tolerance must be a finite number in \[0, 1\), got"):
@@ -68,7 +68,7 @@ def test_leapfrog_tolerance_is_compared_with_the_probability(solved):
 
 
 # bad_detail.py "E": solve(LaggedRace, max_pairs=0 / -1) were accepted while solve_all refused them.
-@pytest.mark.parametrize("bad, error", [(0, ValueError), (-1, ValueError), (1.5, TypeError), (True, TypeError)])
+@pytest.mark.parametrize(("bad", "error"), [(0, ValueError), (-1, ValueError), (1.5, TypeError), (True, TypeError)])
 def test_solve_and_solve_all_refuse_the_same_max_pairs(bad, error):
     with pytest.raises(error, match="max_pairs must be an int >= 1"):
         pr.solve(LAGGED, max_pairs=bad)
@@ -85,11 +85,11 @@ def test_solve_accepts_a_numpy_int_max_pairs():
 # input_validation.py / bad_detail.py "J": Race(loser_prize=-0.5) was accepted (min V = -0.5, V1 + V2 < 0 at
 # (0, 0)) while DeterministicRace refused it. SPEC.md: 0 <= L <= P.
 @pytest.mark.parametrize("make", [
-    lambda L: pr.Race(stages=2, prize=1.0, discount=0.1, cost=Q, loser_prize=L),
-    lambda L: pr.LaggedRace(stages=2, prize=1.0, lag=1.0, discount=0.05, actions=[WORK, SHIRK], loser_prize=L),
-    lambda L: pr.DeterministicRace(prize=1.0, discount=0.1, cost=Q, loser_prize=L),
+    lambda loser: pr.Race(stages=2, prize=1.0, discount=0.1, cost=Q, loser_prize=loser),
+    lambda loser: pr.LaggedRace(stages=2, prize=1.0, lag=1.0, discount=0.05, actions=[WORK, SHIRK], loser_prize=loser),
+    lambda loser: pr.DeterministicRace(prize=1.0, discount=0.1, cost=Q, loser_prize=loser),
 ], ids=["Race", "LaggedRace", "DeterministicRace"])
-def test_every_race_refuses_a_loser_prize_outside_0_P(make):
+def test_every_race_refuses_a_loser_prize_outside_0_and_the_prize(make):
     with pytest.raises(ValueError, match=r"loser_prize must be >= 0 and <= prize \(1.0\), got -0.5"):
         make(-0.5)
     with pytest.raises(ValueError, match=r"loser_prize must be <= prize \(1.0\) and >= 0, got 1.5"):
@@ -100,7 +100,7 @@ def test_every_race_refuses_a_loser_prize_outside_0_P(make):
 # bad_detail.py "A": prize=5e-324 (subnormal) was accepted and verify() gave a NaN residual.
 @pytest.mark.parametrize("prize", [5e-324, sys.float_info.min / 2, 0.0, -1.0])
 def test_a_prize_below_the_smallest_normal_float_is_refused(prize):
-    with pytest.raises(ValueError, match="prize must be > 0 and finite, at least 2.2250738585072014e-308"):
+    with pytest.raises(ValueError, match=r"prize must be > 0 and finite, at least 2\.2250738585072014e-308"):
         pr.Race(stages=2, prize=prize, discount=0.1, cost=Q)
 
 
@@ -109,7 +109,7 @@ def test_the_smallest_normal_prize_is_accepted():
 
 
 # input_validation.py "DeterministicRace solve(steps='abc')": failed inside int() with "invalid literal".
-@pytest.mark.parametrize("steps, error", [("abc", TypeError), ([5, 5], ValueError), ([1, 4], ValueError),
+@pytest.mark.parametrize(("steps", "error"), [("abc", TypeError), ([5, 5], ValueError), ([1, 4], ValueError),
                                           ([4.0, 8.0], TypeError), ([], ValueError)])
 def test_deterministic_solve_refuses_bad_steps_naming_them(steps, error):
     race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=Q, lag=0.2, max_speed=2.0)

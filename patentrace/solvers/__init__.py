@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from patentrace._validate import count, tolerance as _threshold
+from patentrace._validate import count
+from patentrace._validate import tolerance as _threshold
 from patentrace.deterministic_equilibrium import DeterministicEquilibrium
 from patentrace.equilibrium import Equilibrium, LaggedEquilibrium
 from patentrace.errors import EquilibriumError

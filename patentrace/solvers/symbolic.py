@@ -81,7 +81,6 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import mpmath as mp
 import numpy as np
 import sympy
 from numpy.typing import NDArray
@@ -90,6 +89,7 @@ from patentrace.costs import Power, exact_rational
 from patentrace.errors import EquilibriumError
 from patentrace.lattice import Layout, check_state
 from patentrace.models import Race
+from patentrace.solvers import _mp as mp
 from patentrace.solvers.implicit import BranchFollower, ImplicitEffort, StateValue, implicit_pair, named_value, real
 
 __all__ = ["MAX_DEGREE", "PARAMETERS", "SymbolicEquilibrium", "single_firm", "solve"]
