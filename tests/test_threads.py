@@ -69,6 +69,7 @@ def test_symbolic_solves_on_threads_equal_the_serial_ones_digit_for_digit(symbol
 
 def test_symbolic_numbers_ignore_another_threads_global_mpmath_precision(symbolic_serial):
     # A user's own mpmath code in another thread, switching the global precision to 8 digits all along.
+    dps = mpmath.mp.dps   # not always 15: tests/oracle_quadratic.py sets 60 when it is imported
     stop = threading.Event()
 
     def meddle() -> None:
@@ -84,25 +85,26 @@ def test_symbolic_numbers_ignore_another_threads_global_mpmath_precision(symboli
         stop.set()
         meddler.join()
     assert parallel == symbolic_serial[:3]
-    assert mpmath.mp.dps == 15
+    assert mpmath.mp.dps == dps
 
 
 def test_each_thread_has_its_own_mpmath_precision():
+    dps = mpmath.mp.dps
     barrier = threading.Barrier(THREADS)
 
-    def hold(dps: int) -> tuple[int, str]:
-        with _mp.workdps(dps):
+    def hold(digits: int) -> tuple[int, str]:
+        with _mp.workdps(digits):
             barrier.wait()                  # every thread is inside its own workdps now
             third = _mp.mpf(1) / 3
             seen = _mp.dps
             barrier.wait()
-        return seen, _mp.nstr(third, dps)
+        return seen, _mp.nstr(third, digits)
 
     with ThreadPoolExecutor(THREADS) as pool:
         results = list(pool.map(hold, (20, 40, 60, 80)))
     assert [seen for seen, _ in results] == [20, 40, 60, 80]
     assert [text for _, text in results] == ["0." + "3" * dps for dps in (20, 40, 60, 80)]
-    assert mpmath.mp.dps == 15 and _mp.dps == 15
+    assert mpmath.mp.dps == dps and _mp.dps == 15   # this thread's private context keeps mpmath's default
 
 
 NUMERIC_RACES = [

@@ -205,8 +205,13 @@ def test_correct_costs_with_kinks_pass():
 
 @pytest.mark.parametrize("cost", [Quadratic(), Quadratic(scale=1e-3, linear=5.0), Power(scale=2.0, exponent=1.01),
                                   Power(scale=0.5, exponent=8.0, linear=0.2), Power(scale=1e4, exponent=1.5)])
-def test_shipped_costs_pass_the_marginal_check(cost):
-    cost.check()
+def test_shipped_costs_pass_the_marginal_bracket(cost):
+    # Cost.check skips the bracket for the power family's exact formulas; the bracket itself accepts them
+    # (steep, flat, and with the participation kink m x at 0).
+    grid = np.geomspace(1e-6, 1e3, 200)
+    cost._check_marginal(grid, cost.value(grid), cost.marginal(np.concatenate([[0.0], grid])))
+    with pytest.raises(ValueError, match="not the derivative"):
+        cost._check_marginal(grid, cost.value(grid), 1.01 * cost.marginal(np.concatenate([[0.0], grid])))
 
 
 def test_a_race_with_the_consistent_cost_has_no_profitable_deviation():
@@ -217,3 +222,12 @@ def test_a_race_with_the_consistent_cost_has_no_profitable_deviation():
 
     eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=Consistent()), verify=True)
     assert abs(eq.value[0, 0, 0] - 0.1795728262) < 1e-9
+
+
+def test_a_power_subclass_with_a_wrong_marginal_is_checked_too():
+    class Doubled(Power):
+        def marginal(self, effort):
+            return 2.0 * super().marginal(effort)
+
+    with pytest.raises(ValueError, match="cost Doubled: marginal"):
+        pr.Race(stages=2, prize=1.0, discount=0.1, cost=Doubled())

@@ -32,6 +32,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from mpmath import fp
 from mpmath.ctx_iv import MPIntervalContext
 from mpmath.ctx_mp import MPContext
 
@@ -44,6 +45,10 @@ class _Contexts(threading.local):
     def __init__(self) -> None:
         self.real = MPContext()
         self.interval = MPIntervalContext()
+        # The cross links mpmath sets up between its global contexts, here between this thread's pair.
+        self.real._mp = self.interval._mp = self.real
+        self.real._iv = self.interval._iv = self.interval
+        self.real._fp = fp  # the float context holds no precision
 
 
 _THREAD = _Contexts()

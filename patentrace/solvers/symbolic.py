@@ -83,6 +83,7 @@ from typing import Any
 
 import numpy as np
 import sympy
+from mpmath.libmp import to_rational
 from numpy.typing import NDArray
 
 from patentrace.costs import Power, exact_rational
@@ -627,11 +628,12 @@ class SymbolicEquilibrium:
         if not inside:
             raise EquilibriumError("Krawczyk's test failed: the box is not certified to hold exactly one root",
                                    (i, j), {"radius": float(rho)})
-        def exact(v: Any) -> sympy.Rational:
-            man, exp = mp.mpf(v).man_exp
-            return sympy.Integer(man) * sympy.Integer(2) ** exp
+        def exact(end: tuple[Any, ...]) -> sympy.Rational:  # an interval's end, exactly (no rounding on the way)
+            p, q = to_rational(end)
+            return sympy.Rational(p, q)
 
-        return ((exact(box[0].a), exact(box[0].b)), (exact(box[1].a), exact(box[1].b)))
+        (a1, b1), (a2, b2) = box[0]._mpi_, box[1]._mpi_
+        return ((exact(a1), exact(b1)), (exact(a2), exact(b2)))
 
     def _check_idle(self, arrays: list[NDArray[np.float64]], effort: NDArray[np.float64],
                     value: NDArray[np.float64]) -> None:
