@@ -16,10 +16,11 @@ Examples
 --------
 >>> import mpmath, threading
 >>> from patentrace.solvers import _mp as mp
+>>> before = mpmath.mp.dps
 >>> with mp.workdps(50):
 ...     third = mp.mpf(1) / 3
->>> len(mp.nstr(third, 50)), mp.dps, mpmath.mp.dps       # the global context is untouched
-(52, 15, 15)
+>>> len(mp.nstr(third, 50)), mp.dps, mpmath.mp.dps == before    # the global context is untouched
+(52, 15, True)
 >>> seen = []
 >>> with mp.workdps(40):
 ...     worker = threading.Thread(target=lambda: seen.append(mp.dps)); worker.start(); worker.join()
