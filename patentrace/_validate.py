@@ -84,7 +84,7 @@ def tolerance(name: str, value: object, upper: float = math.inf) -> float:
 
 
 def count(name: str, value: object, low: int) -> int:
-    """An int ``>= low`` (numpy integers too, never a bool), or a TypeError/ValueError naming ``name``.
+    """An int ``>= low`` (numpy integers too, never a bool or a float), or a ValueError naming ``name``.
 
     Examples
     --------
@@ -95,8 +95,8 @@ def count(name: str, value: object, low: int) -> int:
     ...
     ValueError: max_pairs must be an int >= 1, got -1
     """
-    if isinstance(value, bool) or not isinstance(value, Integral):
-        raise TypeError(f"{name} must be an int >= {low}, got {value!r} of type {type(value).__name__}")
+    if isinstance(value, bool) or not isinstance(value, Integral):  # a ValueError, as solve_all always raised
+        raise ValueError(f"{name} must be an int >= {low}, got {value!r} of type {type(value).__name__}")
     if int(value) < low:
         raise ValueError(f"{name} must be an int >= {low}, got {int(value)!r}")
     return int(value)

@@ -68,7 +68,7 @@ def test_leapfrog_tolerance_is_compared_with_the_probability(solved):
 
 
 # bad_detail.py "E": solve(LaggedRace, max_pairs=0 / -1) were accepted while solve_all refused them.
-@pytest.mark.parametrize(("bad", "error"), [(0, ValueError), (-1, ValueError), (1.5, TypeError), (True, TypeError)])
+@pytest.mark.parametrize(("bad", "error"), [(0, ValueError), (-1, ValueError), (1.5, ValueError), (True, ValueError)])
 def test_solve_and_solve_all_refuse_the_same_max_pairs(bad, error):
     with pytest.raises(error, match="max_pairs must be an int >= 1"):
         pr.solve(LAGGED, max_pairs=bad)
@@ -112,7 +112,7 @@ def test_the_smallest_normal_prize_is_accepted():
 
 # input_validation.py "DeterministicRace solve(steps='abc')": failed inside int() with "invalid literal".
 @pytest.mark.parametrize(("steps", "error"), [("abc", TypeError), ([5, 5], ValueError), ([1, 4], ValueError),
-                                          ([4.0, 8.0], TypeError), ([], ValueError)])
+                                          ([4.0, 8.0], ValueError), ([], ValueError)])
 def test_deterministic_solve_refuses_bad_steps_naming_them(steps, error):
     race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=Q, lag=0.2, max_speed=2.0)
     with pytest.raises(error, match="steps"):

@@ -112,7 +112,7 @@ def solve_all(
     ------
     TypeError
         If ``model`` is not a Race or LaggedRace.
-    ValueError or TypeError
+    ValueError
         If ``max_equilibria``, ``grid`` or ``max_pairs`` is not a positive int (``grid >= 2``).
     TooManyEquilibriaError
         If there are more than ``max_equilibria`` paths; it carries the count found so far
