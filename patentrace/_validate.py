@@ -12,14 +12,16 @@ ValueError: prize must be finite, got nan
 
 from __future__ import annotations
 
+import itertools
 import math
-from numbers import Real
+from collections.abc import Sequence
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["experience", "finite_real"]
+__all__ = ["count", "experience", "finite_real", "grid_sizes", "tolerance"]
 
 
 def finite_real(name: str, value: object) -> float:
@@ -51,3 +53,71 @@ def experience(name: str, w: Any) -> NDArray[np.float64]:
     if not np.all(np.isfinite(at)) or np.any(at < 0.0) or np.any(at > 1.0):
         raise ValueError(f"{name} (experience) must lie in [0, 1], got {w!r}")
     return at
+
+
+def tolerance(name: str, value: object, upper: float = math.inf) -> float:
+    """A threshold ``0 <= value < upper`` as a float, or a TypeError/ValueError naming ``name``.
+
+    A NaN threshold would make every comparison false (a check that never fails), and a
+    negative one would make every comparison true, so both are refused here.
+
+    Examples
+    --------
+    >>> tolerance("tolerance", 1e-8)
+    1e-08
+    >>> tolerance("tolerance", -1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: tolerance must be a finite number >= 0, got -1.0
+    >>> tolerance("tolerance", 1.0, upper=1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: tolerance must be a finite number in [0, 1), got 1.0
+    """
+    span = ">= 0" if math.isinf(upper) else f"in [0, {upper:g})"
+    if isinstance(value, bool) or not isinstance(value, Real):
+        raise TypeError(f"{name} must be a finite number {span}, got {value!r} of type {type(value).__name__}")
+    number = float(value)
+    if not (math.isfinite(number) and 0.0 <= number < upper):
+        raise ValueError(f"{name} must be a finite number {span}, got {number!r}")
+    return number
+
+
+def count(name: str, value: object, low: int) -> int:
+    """An int ``>= low`` (numpy integers too, never a bool or a float), or a ValueError naming ``name``.
+
+    Examples
+    --------
+    >>> count("max_pairs", 10, 1)
+    10
+    >>> count("max_pairs", -1, 1)
+    Traceback (most recent call last):
+    ...
+    ValueError: max_pairs must be an int >= 1, got -1
+    """
+    if isinstance(value, bool) or not isinstance(value, Integral):  # a ValueError, as solve_all always raised
+        raise ValueError(f"{name} must be an int >= {low}, got {value!r} of type {type(value).__name__}")
+    if int(value) < low:
+        raise ValueError(f"{name} must be an int >= {low}, got {int(value)!r}")
+    return int(value)
+
+
+def grid_sizes(name: str, value: object, low: int) -> list[int]:
+    """A non-empty strictly increasing sequence of ints ``>= low``, or a TypeError/ValueError naming ``name``.
+
+    Examples
+    --------
+    >>> grid_sizes("steps", (5, 10), 2)
+    [5, 10]
+    >>> grid_sizes("steps", "abc", 2)
+    Traceback (most recent call last):
+    ...
+    TypeError: steps must be a non-empty increasing sequence of ints >= 2, got 'abc'
+    """
+    wanted = f"{name} must be a non-empty increasing sequence of ints >= {low}"
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
+        raise TypeError(f"{wanted}, got {value!r}")
+    sizes = [count(f"{name}[{k}]", v, low) for k, v in enumerate(value)]
+    if not sizes or any(b <= a for a, b in itertools.pairwise(sizes)):
+        raise ValueError(f"{wanted}, got {value!r}")
+    return sizes

@@ -49,6 +49,7 @@ FloatArray = NDArray[np.float64]
 # from the upper bound; 60 steps is far more than ever needed.
 _HALLEY_STEPS = 60
 _EPS = float(np.finfo(float).eps)
+_CHECK_STEP = 1e-9  # the step of the right difference quotient at x = 0 in Cost.check
 
 
 def exact_rational(value: float) -> sympy.Rational:
@@ -290,6 +291,39 @@ class Cost(abc.ABC):
             raise ValueError(f"cost {name}: c'(0) must be >= 0, got {slope[0]!r}")
         if np.any(np.diff(slope) < -1e-12 * np.maximum(1.0, np.abs(slope[1:]))):
             raise ValueError(f"cost {name} is not convex: its marginal cost decreases on [0, 1000]")
+        shipped = isinstance(self, _PowerLaw) and all(
+            getattr(type(self), name) is getattr(_PowerLaw, name) for name in ("value", "marginal"))
+        if not shipped:  # the power family's formulas are exact; a user's own cost is checked
+            self._check_marginal(grid[1:], level[1:], slope)
+
+    def _check_marginal(self, grid: FloatArray, level: FloatArray, slope: FloatArray) -> None:
+        """Raise ``ValueError`` unless ``marginal()`` is the derivative of ``value()`` (SPEC.md §1).
+
+        For a convex ``c`` every slope ``c'(x)`` (a one-sided derivative or any
+        subgradient at a kink) lies between the difference quotients
+        ``(c(x) - c(x - h)) / h`` and ``(c(x + h) - c(x)) / h``; at ``x = 0`` only the
+        right one applies. The bracket is exact, so a correct cost with kinks (the
+        participation cost ``m x``) passes, and it is ``c''(x) h`` wide, so with
+        ``h = 1e-4 x`` a marginal cost off by more than about ``1e-4 (g - 1)`` of
+        itself is refused. The slack covers rounding in ``c``.
+        """
+        step = 1e-4 * grid
+        above = np.asarray(self.value(grid + step), dtype=float)
+        below = np.asarray(self.value(grid - step), dtype=float)
+        first = float(np.asarray(self.value(np.array([_CHECK_STEP])), dtype=float)[0])
+        upper = np.concatenate([[first / _CHECK_STEP], (above - level) / step])
+        lower = np.concatenate([[-np.inf], (level - below) / step])
+        reach = np.concatenate([[abs(first)], np.maximum(np.abs(above), np.abs(below))])
+        slack = 64.0 * _EPS * reach / np.concatenate([[_CHECK_STEP], step]) + 1e-9 * np.abs(slope)
+        bad = ~((slope >= lower - slack) & (slope <= upper + slack))
+        if bad.any():
+            k = int(np.argmax(bad))
+            at = 0.0 if k == 0 else float(grid[k - 1])
+            raise ValueError(
+                f"cost {type(self).__name__}: marginal() is not the derivative of value(): at x = {at!r} "
+                f"marginal gives {float(slope[k])!r}, but the difference quotients of value() bound it to "
+                f"[{float(lower[k])!r}, {float(upper[k])!r}]"
+            )
 
 
 class _PowerLaw:

@@ -31,6 +31,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from patentrace._validate import tolerance as _threshold
 from patentrace.chain import hitting_probability, period_hitting_probability, period_reachable, reachable
 from patentrace.deterministic_equilibrium import DeterministicEquilibrium, check_experience
 from patentrace.equilibrium import Equilibrium, LaggedEquilibrium
@@ -329,7 +330,7 @@ def leapfrog(
         at the nearest cells (``state`` in the report is then in cells), with
         ``contested_gap`` added.
     tolerance : float
-        ``can_leapfrog`` is ``leapfrog_probability > tolerance``. The default 0 asks
+        In ``[0, 1)``: ``can_leapfrog`` is ``leapfrog_probability > tolerance``. The default 0 asks
         whether leapfrogging is possible at all, answered exactly by a search for
         a path to the lead with positive probability at every step (a product of
         tiny probabilities can underflow to 0). Pass e.g. 1e-6 to ask whether it is
@@ -360,6 +361,7 @@ def leapfrog(
     """
     if follower_by not in _FOLLOWER_BY:
         raise ValueError(f"follower_by must be one of {_FOLLOWER_BY}, got {follower_by!r}")
+    tolerance = _threshold("tolerance", tolerance, upper=1.0)  # a probability threshold
     if follower_by == "expected_time" and not isinstance(eq, Equilibrium):
         raise ValueError(
             f"follower_by='expected_time' needs a patentrace.Equilibrium (a Race), got {type(eq).__name__}"

@@ -15,9 +15,10 @@ Examples
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from numbers import Integral
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -57,14 +58,17 @@ def _race_basics(
     first, second = _pair("stages", stages)
     counts = (_stage_count(first), _stage_count(second))
     prize_ = finite_real("prize", prize)
-    if prize_ <= 0.0:
-        raise ValueError(f"prize must be > 0 and finite, got {prize_!r}")
+    if not prize_ >= sys.float_info.min:  # a subnormal prize has no relative precision left
+        raise ValueError(f"prize must be > 0 and finite, at least {sys.float_info.min!r} (a normal float), "
+                         f"got {prize_!r}")
     discount_ = finite_real("discount", discount)
     if discount_ <= 0.0:
         raise ValueError(f"discount must be > 0 (a positive, finite discount rate), got {discount_!r}")
     loser = finite_real("loser_prize", loser_prize)
-    if loser > prize_:
-        raise ValueError(f"loser_prize must be <= prize ({prize_!r}), got {loser!r}")
+    if loser > prize_:  # SPEC.md: 0 <= L <= P
+        raise ValueError(f"loser_prize must be <= prize ({prize_!r}) and >= 0, got {loser!r}")
+    if loser < 0.0:
+        raise ValueError(f"loser_prize must be >= 0 and <= prize ({prize_!r}), got {loser!r}")
     return counts, prize_, discount_, loser
 
 
@@ -113,14 +117,14 @@ class Race:
     stages : int or (int, int)
         ``N_k >= 1``, the number of stages each firm must complete.
     prize : float
-        ``P > 0``, the winner's payoff.
+        ``P > 0``, the winner's payoff, a normal float (at least ``sys.float_info.min``).
     discount : float
         ``r > 0``. ``r = 0`` is excluded: zero effort then solves (1) everywhere
         without being an equilibrium.
     cost : Cost or (Cost, Cost)
         The flow cost of effort, one for both firms or one per firm.
     loser_prize : float
-        ``L <= P``, the loser's payoff (default 0).
+        ``0 <= L <= P``, the loser's payoff (default 0).
     productivity : None, sequence, or pair of sequences
         ``lambda_k(i) > 0``: the hazard per unit of effort at experience level
         ``i`` (a learning curve). None means 1 everywhere; one sequence of length
@@ -388,7 +392,7 @@ class LaggedRace:
         completed) let the technology change with experience; a firm's menus all
         offer the same number of actions.
     loser_prize : float
-        ``L <= P``.
+        ``0 <= L <= P``.
     tie : {"split", "first", "loss"} or float
         ``"split"``: half the prize each; a number ``theta`` in ``[0, 1]``: ``theta P``
         each; ``"loss"``: both get the loser prize; ``"first"``: with deterministic
@@ -556,7 +560,7 @@ class LaggedRace:
                     probabilities = poisson.pmf(np.arange(left), mean)
                     progress = {d: float(p) for d, p in enumerate(probabilities)}
                     progress[left] = float(max(1.0 - probabilities.sum(), 0.0)) if mean > 0 else 0.0
-                    menu.append(Action(cost=float(cost.value(x)) * per_unit, progress=progress))
+                    menu.append(Action(cost=_period_cost(cost, x, per_unit, firm), progress=progress))
                 stages.append(tuple(menu))
             menus.append(tuple(stages))
         # A breakthrough at rate b within a period of length lag: probability 1 - exp(-b lag).
@@ -565,6 +569,16 @@ class LaggedRace:
             breakthrough = tuple([-math.expm1(-b * lag) for b in rates] for rates in race.breakthrough)
         return cls(stages=race.stages, prize=race.prize, lag=lag, discount=race.discount,
                    actions=(menus[0], menus[1]), loser_prize=race.loser_prize, tie=tie, breakthrough=breakthrough)
+
+
+def _period_cost(cost: Cost, effort: float, per_unit: float, firm: int) -> float:
+    """``c(x)`` over one period (SPEC.md §2), or a ValueError naming the effort whose cost overflows."""
+    with np.errstate(over="ignore"):  # an overflow is reported below, naming the effort
+        out = float(cost.value(effort)) * per_unit
+    if not math.isfinite(out):
+        raise ValueError(f"efforts for firm {firm}: effort {effort!r} costs {out!r} a period (not a finite number); "
+                         "use smaller efforts")
+    return out
 
 
 def _sequence(name: str, value: Any) -> Sequence[Any]:
@@ -579,6 +593,16 @@ def _nested(value: Any) -> bool:
         and all(isinstance(v, (Sequence, np.ndarray)) for v in value)
     )
 
+
+
+def _hazard_at(breakthrough: Any, w: float) -> float:
+    """``b(w)`` as a float, or a TypeError naming ``breakthrough`` (SPEC.md §1, "Breakthroughs")."""
+    out = breakthrough(w)
+    if isinstance(out, np.ndarray) and out.ndim == 0:
+        out = out.item()
+    if isinstance(out, bool) or not isinstance(out, (Real, np.floating, np.integer)):
+        raise TypeError(f"breakthrough b(w) must return a real number >= 0, got b({w!r}) = {out!r}")
+    return float(out)
 
 
 def _cells(steps: Any) -> int:
@@ -611,7 +635,7 @@ class DeterministicRace:
     max_speed : float or None
         A cap ``x_max > 0`` on speed, or None for no cap.
     loser_prize : float
-        ``L <= P`` (default 0).
+        ``0 <= L <= P`` (default 0).
     breakthrough : callable or None
         ``b(w) >= 0``: the hazard of an outright discovery at experience ``w``, on top
         of reaching ``w = 1`` (FGST's random discovery; SPEC.md §1 "Breakthroughs").
@@ -648,8 +672,6 @@ class DeterministicRace:
         if self.breakthrough is not None and not callable(self.breakthrough):
             raise TypeError(f"breakthrough must be None or a callable b(w) >= 0 of experience w in [0, 1], "
                             f"got {self.breakthrough!r}")
-        if loser_prize < 0.0:
-            raise ValueError(f"loser_prize must be >= 0 and <= prize ({prize!r}), got {loser_prize!r}")
         if not isinstance(self.cost, Cost):
             raise TypeError(
                 "cost must be one patentrace.costs.Cost shared by both firms (e.g. Quadratic(scale=1.0)), "
@@ -687,7 +709,7 @@ class DeterministicRace:
         levels = np.atleast_1d(np.asarray(w, dtype=float))
         if self.breakthrough is None:
             return np.zeros(levels.shape)
-        out = np.array([self.breakthrough(float(v)) for v in levels], dtype=float)
+        out = np.array([_hazard_at(self.breakthrough, float(v)) for v in levels], dtype=float)
         bad = ~np.isfinite(out) | (out < 0.0)
         if bad.any():
             k = int(np.argmax(bad))
@@ -708,7 +730,8 @@ class DeterministicRace:
         >>> bool(abs(race.period_cost(1.0) - 0.5 * (1 - math.exp(-0.05)) / 0.1) < 1e-15)   # c(1) = 1/2
         True
         """
-        return float(self.cost.value(speed)) * discounted_period(self.discount, self.lag)
+        with np.errstate(over="ignore"):  # lagged() reports a speed whose cost overflows
+            return float(self.cost.value(speed)) * discounted_period(self.discount, self.lag)
 
     def lagged(self, steps: int) -> LaggedRace:
         """The race in periods on a grid of ``steps`` experience steps (SPEC.md §2, §3).
@@ -751,8 +774,11 @@ class DeterministicRace:
                 )
         else:
             top = 1
-            while self.period_cost(top * unit) <= self.prize:
+            while self.period_cost(top * unit) <= self.prize:  # stops at inf too
                 top += 1
+        if not math.isfinite(self.period_cost(top * unit)):
+            raise ValueError(f"lag={self.lag!r} with steps={n}: the speed {top * unit!r} that covers {top} of the "
+                             "steps a period costs more than a float can hold; use a larger lag or fewer steps")
         menu = tuple(Action(cost=self.period_cost(s * unit), progress={s: 1.0}) for s in range(top + 1))
         breakthrough = None
         if self.breakthrough is not None:  # a discovery within the period at cell i: 1 - exp(-b(i / n) lag)

@@ -18,6 +18,8 @@ from typing import Any
 
 import numpy as np
 
+from patentrace._validate import count
+from patentrace._validate import tolerance as _threshold
 from patentrace.deterministic_equilibrium import DeterministicEquilibrium
 from patentrace.equilibrium import Equilibrium, LaggedEquilibrium
 from patentrace.errors import EquilibriumError
@@ -72,9 +74,9 @@ def solve(
         Also run ``verify()`` and raise if a deviation gains more than
         ``tolerance`` (relative to the prize) or a residual exceeds it.
     tolerance : float
-        Threshold for ``verify``.
+        Threshold for ``verify``: a finite number ``>= 0`` (else ValueError/TypeError).
     max_pairs : int
-        ``LaggedRace``: most support pairs enumerated per state (beyond it the
+        ``LaggedRace``: an int ``>= 1``, the most support pairs enumerated per state (beyond it the
         largest supports are left out and ``solver.options["complete"]`` is False).
     steps : sequence of int, optional
         ``DeterministicRace``: the grids to solve (default: refine automatically).
@@ -106,6 +108,8 @@ def solve(
     """
     if method != "backward":
         raise ValueError(f"method must be 'backward', got {method!r}")
+    tolerance = _threshold("tolerance", tolerance)  # NaN would pass every check, < 0 fail every one
+    max_pairs = count("max_pairs", max_pairs, 1)  # the same check as solve_all's
     if isinstance(model, LaggedRace):
         lagged = solve_lagged(model, selection=selection, max_pairs=max_pairs)
         if verify:
@@ -193,6 +197,7 @@ def solve_many(
     >>> all(float(abs(a.value - pr.solve(m).value).max()) < 1e-12 for a, m in zip(eqs, races))
     True
     """
+    tolerance = _threshold("tolerance", tolerance)
     models = list(models)
     for position, model in enumerate(models):
         if not isinstance(model, Race):

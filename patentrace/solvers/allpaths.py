@@ -46,6 +46,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from patentrace import chain
+from patentrace._validate import count
 from patentrace._version import __version__
 from patentrace.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo
 from patentrace.errors import EquilibriumError, TooManyEquilibriaError
@@ -149,8 +150,7 @@ def solve_all(
 
 
 def _positive_int(name: str, value: Any, low: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or value < low:
-        raise ValueError(f"{name} must be an int >= {low}, got {value!r}")
+    count(name, value, low)  # the same check as solve's: numpy ints pass, floats and bools do not
 
 
 def _branching(count: IntArray, states: tuple[IntArray, IntArray]) -> list[tuple[int, int]]:

@@ -31,7 +31,6 @@ Examples
 
 from __future__ import annotations
 
-import itertools
 import logging
 import math
 import time
@@ -42,7 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from patentrace import chain
-from patentrace._validate import finite_real
+from patentrace._validate import finite_real, grid_sizes
 from patentrace._version import __version__
 from patentrace.deterministic_equilibrium import DeterministicEquilibrium, GridRefinement, perfect_monitoring
 from patentrace.equilibrium import LaggedEquilibrium, SolverInfo
@@ -337,9 +336,7 @@ def solve_deterministic(
     if steps is None:
         sizes, automatic = _grid_sizes(race, max_speeds), True
     else:
-        sizes, automatic = [int(s) for s in steps], False
-        if not sizes or any(b <= a for a, b in itertools.pairwise(sizes)):
-            raise ValueError(f"steps must be a non-empty increasing sequence of grid sizes, got {steps!r}")
+        sizes, automatic = grid_sizes("steps", steps, 2), False
     refinement: list[GridRefinement] = []
     grid: LaggedEquilibrium | None = None
     gaps = np.zeros(0, dtype=np.intp)

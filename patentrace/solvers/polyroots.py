@@ -25,11 +25,11 @@ Examples
 
 from __future__ import annotations
 
-import mpmath as mp
 import sympy
 
 from patentrace import hjb
 from patentrace.costs import Power
+from patentrace.solvers import _mp as mp
 
 __all__ = ["polynomial_equilibria"]
 

@@ -81,15 +81,16 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import mpmath as mp
 import numpy as np
 import sympy
+from mpmath.libmp import to_rational
 from numpy.typing import NDArray
 
 from patentrace.costs import Power, exact_rational
 from patentrace.errors import EquilibriumError
 from patentrace.lattice import Layout, check_state
 from patentrace.models import Race
+from patentrace.solvers import _mp as mp
 from patentrace.solvers.implicit import BranchFollower, ImplicitEffort, StateValue, implicit_pair, named_value, real
 
 __all__ = ["MAX_DEGREE", "PARAMETERS", "SymbolicEquilibrium", "single_firm", "solve"]
@@ -627,11 +628,12 @@ class SymbolicEquilibrium:
         if not inside:
             raise EquilibriumError("Krawczyk's test failed: the box is not certified to hold exactly one root",
                                    (i, j), {"radius": float(rho)})
-        def exact(v: Any) -> sympy.Rational:
-            man, exp = mp.mpf(v).man_exp
-            return sympy.Integer(man) * sympy.Integer(2) ** exp
+        def exact(end: tuple[Any, ...]) -> sympy.Rational:  # an interval's end, exactly (no rounding on the way)
+            p, q = to_rational(end)
+            return sympy.Rational(p, q)
 
-        return ((exact(box[0].a), exact(box[0].b)), (exact(box[1].a), exact(box[1].b)))
+        (a1, b1), (a2, b2) = box[0]._mpi_, box[1]._mpi_
+        return ((exact(a1), exact(b1)), (exact(a2), exact(b2)))
 
     def _check_idle(self, arrays: list[NDArray[np.float64]], effort: NDArray[np.float64],
                     value: NDArray[np.float64]) -> None:
@@ -975,6 +977,8 @@ def solve(
     True
     """
     symbol_map = _validate(race, symbols, digits)
+    if exact is not None and not isinstance(exact, (bool, np.bool_)):
+        raise TypeError(f"exact must be True, False or None, got {exact!r} of type {type(exact).__name__}")
     started = time.perf_counter()
     numeric = _parameters(race, {})
     numbers = _parameters(race, symbol_map)
