@@ -170,7 +170,8 @@ def test_subnormal_hazards_give_no_inf_case_9213():
     assert eq.win_probability[:, 1, 1].tolist() == [0.5, 0.5]
     assert_chain_exact(eq)
     report = pr.leapfrog(eq, (0, 1))
-    assert np.isfinite([report.follower_win_probability, report.leapfrog_probability, report.catch_up_probability]).all()
+    probabilities = [report.follower_win_probability, report.leapfrog_probability, report.catch_up_probability]
+    assert np.isfinite(probabilities).all()
     simulated = pr.simulate(eq, (1, 1), paths=4000, seed=3)
     assert simulated.win_frequency.tolist() == pytest.approx([0.5, 0.5], abs=0.03)  # 4 standard errors
     assert simulated.mean_duration == math.inf and not math.isnan(simulated.duration_standard_error)
@@ -271,3 +272,16 @@ def test_underflow_log_does_not_hide_checks(caplog: pytest.LogCaptureFixture):
     with caplog.at_level(logging.WARNING, logger="patentrace"):
         eq = pr.solve(CASE_136)
     assert eq.underflow.any() and "below the float range" in caplog.text
+
+
+@pytest.mark.parametrize("case", [CASE_472, CASE_2897, CASE_9213], ids=["472", "2897", "9213"])
+def test_compiled_residual_equals_the_numpy_formula(case):
+    from patentrace.residual_kernel import power_residual
+    from patentrace.verification import numpy_residual
+
+    eq = pr.solve(fuzz_race(case))
+    tampered = dataclasses.replace(eq, value=eq.value * (1.0 + 1e-9 * (eq.effort[::-1] > 0)))  # nonzero residuals
+    for solved in (eq, tampered):
+        np.testing.assert_allclose(power_residual(solved, max(1e-290 * solved.model.prize, 2.2250738585072014e-308)),
+                                   numpy_residual(solved), rtol=1e-9, atol=1e-15)  # rounding-level residuals differ
+    assert numpy_residual(tampered).max() > 1e-10
