@@ -8,7 +8,7 @@ Two checks, both from the HJB of SPEC §1 and the stored arrays alone (and
   search and a bracketed local optimiser, not through the first-order condition;
   the gain over the stored value is what a one-state deviation would earn;
 - **HJB residual**: ``r V - [-c(x) + h (A - V) + h' (B - V)]`` at the stored effort and
-  value, relative to the size of its terms.
+  value, relative to the state's value scale (each product of the HJB taken apart).
 
 Examples
 --------
