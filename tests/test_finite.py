@@ -285,3 +285,13 @@ def test_compiled_residual_equals_the_numpy_formula(case):
         np.testing.assert_allclose(power_residual(solved, max(1e-290 * solved.model.prize, 2.2250738585072014e-308)),
                                    numpy_residual(solved), rtol=1e-9, atol=1e-15)  # rounding-level residuals differ
     assert numpy_residual(tampered).max() > 1e-10
+
+
+def test_lagged_simulation_with_rare_moves_does_not_saturate():
+    # a move probability of 2e-20 per period: numpy's geometric draws saturate at 2**63 - 1 = 9.2e18 periods,
+    # below the mean 1 / 2e-20 = 5e19 that the period chain gives exactly
+    rare = pr.Action(0.0, {1: 1e-20, 0: 1.0})
+    eq = pr.solve(pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=1e-25, actions=[rare]))
+    assert eq.expected_duration[0, 0] == pytest.approx(5e19, rel=1e-12)
+    simulated = pr.simulate(eq, (0, 0), paths=4000, seed=1)
+    assert abs(simulated.mean_duration - 5e19) < 4 * simulated.duration_standard_error
