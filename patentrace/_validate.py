@@ -55,8 +55,8 @@ def experience(name: str, w: Any) -> NDArray[np.float64]:
     return at
 
 
-def tolerance(name: str, value: object, upper: float = math.inf) -> float:
-    """A threshold ``0 <= value < upper`` as a float, or a TypeError/ValueError naming ``name``.
+def tolerance(name: str, value: object, upper: float = math.inf, positive: bool = False) -> float:
+    """A threshold ``0 <= value < upper`` (``0 < value`` if ``positive``) as a float, or an error naming ``name``.
 
     A NaN threshold would make every comparison false (a check that never fails), and a
     negative one would make every comparison true, so both are refused here.
@@ -73,12 +73,17 @@ def tolerance(name: str, value: object, upper: float = math.inf) -> float:
     Traceback (most recent call last):
     ...
     ValueError: tolerance must be a finite number in [0, 1), got 1.0
+    >>> tolerance("tolerance", 0.0, positive=True)
+    Traceback (most recent call last):
+    ...
+    ValueError: tolerance must be a finite number > 0, got 0.0
     """
-    span = ">= 0" if math.isinf(upper) else f"in [0, {upper:g})"
+    low = "(0" if positive else "[0"
+    span = ("> 0" if positive else ">= 0") if math.isinf(upper) else f"in {low}, {upper:g})"
     if isinstance(value, bool) or not isinstance(value, Real):
         raise TypeError(f"{name} must be a finite number {span}, got {value!r} of type {type(value).__name__}")
     number = float(value)
-    if not (math.isfinite(number) and 0.0 <= number < upper):
+    if not (math.isfinite(number) and 0.0 <= number < upper) or (positive and number == 0.0):
         raise ValueError(f"{name} must be a finite number {span}, got {number!r}")
     return number
 

@@ -13,9 +13,16 @@ probability gains ``b_k`` in the numerator. The ``breakthrough`` arguments (shap
 of ``hazard``) default to None, which is exactly the race without them.
 Both are solved backwards over the steps of a :class:`~patentrace.lattice.Layout`
 (many races at once in the ``*_flat`` functions; one race, as arrays of shape
-``(2, N1 + 1, N2 + 1)``, in the others). A state where both hazards are zero is a
-stall: the race never moves again, so it reaches nothing and its expected
-duration is infinite.
+``(2, N1 + 1, N2 + 1)``, in the others).
+
+Every ratio is taken after dividing the state's rates by the largest of them
+(:func:`jump_weights`), so hazards near either end of the float range (an effort of
+1e-317, a hazard of 1e300) give the exact jump probabilities and never ``0 / 0`` or
+``inf / inf``. A state where every rate is exactly zero (hazards that underflow to 0
+included) is a **stall**: the race never moves again, so it reaches nothing, both win
+probabilities are 0 and the expected duration is ``inf`` (a true answer: the race
+never ends). ``inf`` is also returned where the expected duration exceeds the largest
+double (about 1.8e308), as it does behind a subnormal hazard; nowhere is a NaN returned.
 
 Examples
 --------
@@ -40,6 +47,7 @@ __all__ = [
     "expected_duration_flat",
     "hitting_probability",
     "hitting_probability_flat",
+    "jump_weights",
     "period_expected_duration",
     "period_hitting_probability",
     "period_reachable",
@@ -57,12 +65,53 @@ def _single(hazard: FloatArray) -> Layout:
     return Layout.of([(hazard.shape[1] - 1, hazard.shape[2] - 1)])
 
 
-def _total(hazard: FloatArray, breakthrough: FloatArray | None, here: NDArray[np.intp]) -> FloatArray:
-    """``h_1 + h_2`` (+ ``b_1 + b_2``) at the states ``here``: the rate at which anything happens."""
-    total = hazard[0, here] + hazard[1, here]
-    if breakthrough is not None:
-        total = total + breakthrough[0, here] + breakthrough[1, here]
-    return np.asarray(total, dtype=float)
+def jump_weights(
+    h1: FloatArray, h2: FloatArray, jump: FloatArray | None = None
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+    """The rates at states, divided by the largest of them: the jump chain in a form without 0/0.
+
+    Parameters
+    ----------
+    h1, h2 : ndarray
+        Both firms' hazards at the states.
+    jump : ndarray, shape (2, n), optional
+        Outright-win (breakthrough) hazards ``b_1, b_2`` at the states.
+
+    Returns
+    -------
+    w1, w2, total, scale : ndarray
+        ``h_k / m``, the sum of all rates over ``m`` (in ``[1, 4]`` where anything can happen,
+        0 at a stall) and ``m`` itself, the largest rate (0 at a stall). The probability that
+        the next event is firm ``k``'s success is ``w_k / total``, exactly as ``h_k / (h_1 + h_2)``
+        but with no overflow or underflow in the sum.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> w1, w2, total, scale = jump_weights(np.array([1e-317, 0.0]), np.array([3e-317, 0.0]))
+    >>> (w1 / np.where(total > 0, total, 1.0)).round(12).tolist(), scale.tolist()
+    ([0.25, 0.0], [3e-317, 0.0])
+    """
+    rates = [np.asarray(h1, dtype=float), np.asarray(h2, dtype=float)]
+    if jump is not None:
+        rates += [np.asarray(jump[0], dtype=float), np.asarray(jump[1], dtype=float)]
+    scale = np.maximum.reduce(rates)
+    safe = np.where(scale > 0.0, scale, 1.0)
+    weights = [rate / safe for rate in rates]
+    total = np.asarray(sum(weights[1:], weights[0]), dtype=float)
+    return weights[0], weights[1], total, scale
+
+
+def _jump_scaled(
+    hazard: FloatArray, breakthrough: FloatArray | None, here: NDArray[np.intp]
+) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray | None]:
+    """:func:`jump_weights` at the flat states ``here``, with the breakthrough weights (or None)."""
+    jump = None if breakthrough is None else breakthrough[:, here]
+    w1, w2, total, scale = jump_weights(hazard[0, here], hazard[1, here], jump)
+    if jump is None:
+        return w1, w2, total, scale, None
+    safe = np.where(scale > 0.0, scale, 1.0)
+    return w1, w2, total, scale, jump / safe
 
 
 def hitting_probability_flat(
@@ -87,13 +136,13 @@ def hitting_probability_flat(
     """
     reach = target.astype(float)
     for step in layout.steps:
-        h1, h2 = hazard[0, step.here], hazard[1, step.here]
-        total = _total(hazard, breakthrough, step.here)
-        moving = h1 * reach[step.after_first] + h2 * reach[step.after_second]
-        if breakthrough is not None and credited is not None:
-            moving = moving + breakthrough[credited, step.here]
+        w1, w2, total, _, jumps = _jump_scaled(hazard, breakthrough, step.here)
+        moving = w1 * reach[step.after_first] + w2 * reach[step.after_second]
+        if jumps is not None and credited is not None:
+            moving = moving + jumps[credited]
+        # total is 0 only at a stall (it reaches nothing) and at least 1 elsewhere: no 0/0, no overflow.
         average = np.divide(moving, total, out=np.zeros_like(total), where=total > 0.0)
-        reach[step.here] = np.where(target[step.here], 1.0, average)
+        reach[step.here] = np.where(target[step.here], 1.0, np.minimum(average, 1.0))
     return reach
 
 
@@ -239,14 +288,16 @@ def expected_duration_flat(layout: Layout, hazard: FloatArray, breakthrough: Flo
     """
     duration = np.zeros(layout.size)
     for step in layout.steps:
-        h1, h2 = hazard[0, step.here], hazard[1, step.here]
-        total = _total(hazard, breakthrough, step.here)
+        w1, w2, total, scale, _ = _jump_scaled(hazard, breakthrough, step.here)
+        # E = [1 / m + w1 E' + w2 E''] / (sum of w): the rates divided by their largest, m.
         # 0 * inf is 0 here: a move that never happens adds nothing.
         with np.errstate(invalid="ignore"):
-            after = np.where(h1 > 0.0, h1 * duration[step.after_first], 0.0)
-            after += np.where(h2 > 0.0, h2 * duration[step.after_second], 0.0)
-        with np.errstate(over="ignore"):  # hazards near the bottom of the float range: durations beyond it
-            duration[step.here] = np.where(total > 0.0, (1.0 + after) / np.where(total > 0.0, total, 1.0), np.inf)
+            after = np.where(w1 > 0.0, w1 * duration[step.after_first], 0.0)
+            after += np.where(w2 > 0.0, w2 * duration[step.after_second], 0.0)
+        moving = total > 0.0
+        with np.errstate(over="ignore", divide="ignore"):  # 1 / m beyond the float range: the duration is too
+            mean_wait = np.where(moving, 1.0 / np.where(moving, scale, 1.0), np.inf)
+            duration[step.here] = np.where(moving, (mean_wait + after) / np.where(moving, total, 1.0), np.inf)
     return duration
 
 

@@ -44,8 +44,10 @@ class Verification(NamedTuple):
         Largest gain any firm could get by changing its effort at any one state,
         rival and continuation held fixed, divided by the prize.
     max_residual : float
-        Largest HJB residual ``|r V - [-c + h (A - V) + h' (B - V)]|``, divided by
-        the sum of the absolute values of its terms.
+        Largest HJB residual ``|r V - [-c + h (A - V) + h' (B - V)]|``, divided by the
+        state's value scale ``r |V| + c + h (|A| + |V|) + h' (|B| + |V|)`` (breakthrough
+        terms alike; :func:`patentrace.verification.hjb_residual`): about the relative
+        error of the value, a few rounding units when it is right.
 
     Examples
     --------
@@ -133,9 +135,14 @@ class Equilibrium:
         The unreachable corner ``(N1, N2)`` holds ``(prize + loser_prize) / 2``.
     win_probability : ndarray, shape (2, N1 + 1, N2 + 1)
         Probability that firm ``k`` wins; 1 / 0 at terminal states, 1/2 at the corner.
-        The two sum to 1 except where both firms idle (the race stalls).
+        Always finite, whatever the size of the hazards (:mod:`patentrace.chain`). The two
+        sum to 1 except where the race can stall: a state where both hazards (and
+        breakthrough hazards) are exactly 0, efforts that underflow to 0 included, never
+        moves again, and both firms' win probabilities there are 0.
     expected_duration : ndarray, shape (N1 + 1, N2 + 1)
-        Expected time until someone wins; ``inf`` where the race can stall.
+        Expected time until someone wins. ``inf`` where the race can stall (it never ends)
+        and where the expected time exceeds the largest double, about 1.8e308 (behind a
+        hazard below about 5.6e-309, e.g. an effort of 1e-317); never NaN.
     multiplicity : ndarray of int, shape (N1 + 1, N2 + 1)
         Equilibria found at each state given the selected continuation; 1 at
         terminal states, 0 at the unreachable corner.
@@ -147,6 +154,14 @@ class Equilibrium:
         a large ``discount * scale / prize`` reach this quickly.
     solver : SolverInfo
         Method, selection rule, options, version and timing.
+
+    Notes
+    -----
+    :func:`patentrace.solve` checks every equilibrium it returns
+    (:func:`patentrace.verification.certify`): every array finite (``expected_duration``
+    may be ``inf``, as above) and the HJB residual within ``tolerance`` of each state's
+    value scale; otherwise it raises :class:`~patentrace.errors.EquilibriumError` naming
+    the array or check, the firm, the state and the numbers.
 
     Examples
     --------
@@ -198,7 +213,7 @@ class Equilibrium:
         return verification.deviation_gain(self)
 
     def residual(self) -> FloatArray:
-        """HJB residual per firm and state, relative to the size of its terms.
+        """HJB residual per firm and state, relative to the state's value scale.
 
         See :func:`patentrace.verification.hjb_residual`.
 
@@ -218,8 +233,9 @@ class Equilibrium:
         -------
         Verification
             ``(max_deviation_gain, max_residual)``: the gain relative to the prize,
-            the residual relative to the size of the HJB's terms. Nothing is raised;
-            :func:`patentrace.solve` with ``verify=True`` raises on failure.
+            the residual relative to the state's value scale. Nothing is raised;
+            :func:`patentrace.solve` checks the residual on every solve and, with
+            ``verify=True``, the gain too, and raises on failure.
 
         Examples
         --------

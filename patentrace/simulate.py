@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from patentrace.chain import jump_weights
 from patentrace.equilibrium import Equilibrium, LaggedEquilibrium
 from patentrace.lattice import check_state, open_states
 from patentrace.periods import progress_matrix
@@ -61,6 +62,8 @@ _Event = tuple[Any, IntArray, IntArray]  # time waited, stages advanced by firm 
 
 # How a path ended.
 FIRST_WINS, SECOND_WINS, TIE, STALLED = 0, 1, 2, 3
+# Move probabilities below this draw their waiting periods in floats (numpy's geometric saturates).
+_RARE_MOVE = 1e-12
 _OUTCOME_NAMES = {FIRST_WINS: "firm 0 wins", SECOND_WINS: "firm 1 wins", TIE: "tie", STALLED: "stalled"}
 
 CHUNK = 1 << 18  # paths drawn together: bounds memory, fixed so that a seed always gives the same numbers
@@ -310,9 +313,15 @@ class _ContinuousChain:
 
         A breakthrough advances its firm to the finish line.
         """
-        waited = rng.standard_exponential(i.size) / rate
-        u = rng.random(i.size) * rate
-        h0, h1, b0 = self.hazard[0, i, j], self.hazard[1, i, j], self.jump[0, i, j]
+        # The rates divided by the largest (patentrace.chain.jump_weights): no overflow of their sum
+        # and no 0 * inf. Below a subnormal rate the holding time overflows to inf, as its mean does.
+        del rate
+        w0, w1, total, scale = jump_weights(self.hazard[0, i, j], self.hazard[1, i, j],
+                                            self.jump[:, i, j])
+        with np.errstate(over="ignore"):
+            waited = rng.standard_exponential(i.size) / scale / total
+        u = rng.random(i.size) * total
+        h0, h1, b0 = w0, w1, self.jump[0, i, j] / scale
         d1 = (u < h0).astype(np.int64)
         d2 = 1 - d1
         first_jumps = (u >= h0 + h1) & (u < h0 + h1 + b0)
@@ -359,7 +368,11 @@ class _PeriodChain:
 
     def draw(self, rng: np.random.Generator, i: IntArray, j: IntArray, rate: FloatArray) -> _Event:
         """Periods until a move (this one included) and the stages each firm advances in it."""
-        waited = rng.geometric(rate)
+        waited = rng.geometric(rate).astype(float)
+        rare = rate < _RARE_MOVE
+        if rare.any():  # numpy's geometric saturates at 2**63 - 1: inverse transform in floats, inf past the range
+            with np.errstate(over="ignore", divide="ignore"):
+                waited[rare] = np.ceil(rng.standard_exponential(int(rare.sum())) / -np.log1p(-rate[rare]))
         d1 = _draw(self.first_cdf[i, j], rng.random(i.size))
         second = np.where((d1 == 0)[:, None], self.second_moved_cdf[i, j], self.second_cdf[i, j])
         return waited, d1, _draw(second, rng.random(i.size))
@@ -433,6 +446,10 @@ class _Moments:
     def add(self, values: FloatArray) -> None:
         if values.size == 0:
             return
+        if not np.all(np.isfinite(values)):  # a holding time beyond the float range: the mean is too
+            self.count += values.size
+            self.mean = self.squares = math.inf
+            return
         count, mean = values.size, float(values.mean())
         squares = float(np.sum((values - mean) ** 2))
         total = self.count + count
@@ -443,6 +460,8 @@ class _Moments:
 
     def mean_and_error(self) -> tuple[float, float]:
         """The mean and its standard error ``s / sqrt(n)``."""
+        if math.isinf(self.mean):
+            return math.inf, math.inf
         if self.count < 2:
             return self.mean, 0.0
         return self.mean, math.sqrt(self.squares / (self.count - 1) / self.count)

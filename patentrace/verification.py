@@ -1,13 +1,14 @@
 """Checking an equilibrium without trusting the solver (SPEC.md §5).
 
-Two checks, both from the HJB of SPEC §1 and the stored arrays alone:
+Two checks, both from the HJB of SPEC §1 and the stored arrays alone (and
+:func:`check_finite`, which every solve runs on every array it returns):
 
 - **deviation gain**: at each open state, each firm's value ``V(x)`` (rival's hazard
   and continuation values held fixed) is maximised over its own effort by a grid
   search and a bracketed local optimiser, not through the first-order condition;
   the gain over the stored value is what a one-state deviation would earn;
 - **HJB residual**: ``r V - [-c(x) + h (A - V) + h' (B - V)]`` at the stored effort and
-  value, relative to the size of its terms.
+  value, relative to the state's value scale (each product of the HJB taken apart).
 
 Examples
 --------
@@ -19,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 import numpy as np
@@ -26,13 +28,15 @@ from numpy.typing import NDArray
 from scipy.optimize import elementwise
 
 from patentrace import hjb
-from patentrace.costs import Cost
+from patentrace.costs import Cost, Power
+from patentrace.errors import EquilibriumError
 from patentrace.lattice import open_states
 from patentrace.models import Race
 
-__all__ = ["deviation_gain", "hjb_residual"]
+__all__ = ["certify", "check_finite", "deviation_gain", "hjb_residual", "numpy_residual"]
 
 _FLOAT_FLOOR = 1e-290  # of the prize: below it a value has left the float range (as in the solvers)
+_SMALLEST_NORMAL = float(np.finfo(float).tiny)  # below it a double keeps fewer than 53 bits
 
 FloatArray = NDArray[np.float64]
 
@@ -51,6 +55,16 @@ class Solved(Protocol):
 
     @property
     def value(self) -> FloatArray: ...
+
+
+class Certifiable(Solved, Protocol):
+    """A solved race with its jump-chain arrays: what :func:`certify` reads."""
+
+    @property
+    def win_probability(self) -> FloatArray: ...
+
+    @property
+    def expected_duration(self) -> FloatArray: ...
 
 # Effort grid of the deviation search, as fractions of the search range: dense near
 # zero (far-behind efforts are tiny) and uniform across the range.
@@ -135,32 +149,175 @@ def deviation_gain(eq: Solved) -> FloatArray:
 
 
 def hjb_residual(eq: Solved) -> FloatArray:
-    """HJB residual per firm and state, relative to the size of its terms.
+    """HJB residual per firm and state, relative to the state's value scale (SPEC.md §1, §5).
+
+    The residual ``rho = r V - [-c(x) + h (A - V) + h' (B - V) + b (P - V) + b' (L - V)]`` is
+    divided by the scale at which a double can evaluate it: every product taken
+    apart, ``S = r |V| + c(x) + h (|A| + |V|) + h' (|B| + |V|) + b (|P| + |V|) + b' (|L| + |V|)``.
+    A value ``V`` wrong by a relative ``delta`` gives about ``delta`` (each rate
+    multiplies ``V`` in ``rho`` and in ``S`` alike), and a correct one a few rounding
+    units, however much ``A - V`` cancels: with a rival hazard of 3e11 and
+    ``B - V = 1e-11``, the old scale ``h' |B - V|`` turned a rounding error of ``V``
+    into a residual of 1e-6.
 
     Returns
     -------
     ndarray, shape (2, N1 + 1, N2 + 1)
-        ``|r V - [-c(x) + h (A - V) + h' (B - V)]| / (|r V| + c(x) + h |A - V| + h' |B - V|)``;
-        0 at terminal states. Terms far behind can fall into the subnormal range, where a
-        double keeps only a few digits; the denominator is therefore at least
-        ``1e-290 P``, the float floor below which values count as underflow
-        (:attr:`Equilibrium.underflow <patentrace.Equilibrium.underflow>`).
+        ``|rho| / max(S, F)``; 0 where ``rho`` is exactly 0 and at terminal states. Values
+        far behind can fall into the subnormal range, where a double keeps only a few
+        digits, so the scale is at least ``F = (r + h + h' + b + b') v_min`` with ``v_min``
+        the larger of ``1e-290 P`` (the float floor below which values count as underflow,
+        :attr:`Equilibrium.underflow <patentrace.Equilibrium.underflow>`) and the smallest
+        normal double (for prizes as small as 1e-300 or 5e-324). Never NaN for finite
+        arrays; a non-finite term gives NaN or inf, which every check treats as a failure.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> eq = pr.solve(pr.Race(stages=(3, 2), prize=1e-300, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> float(hjb_residual(eq).max())
+    0.0
     """
     race = eq.model
-    i, j = np.nonzero(open_states(race.stages))
-    own_next, rival_next = hjb.continuation(eq.value, i, j)
-    productivity = np.stack([race.productivity_array(0)[i], race.productivity_array(1)[j]])
-    jumps = np.stack([race.breakthrough_array(0)[i], race.breakthrough_array(1)[j]])
+    if all(isinstance(c, Power) for c in race.cost):  # one compiled pass (the check runs on every solve)
+        from patentrace.residual_kernel import power_residual
+
+        return power_residual(eq, max(_FLOAT_FLOOR * race.prize, _SMALLEST_NORMAL))
+    return numpy_residual(eq)
+
+
+def numpy_residual(eq: Solved) -> FloatArray:
+    """:func:`hjb_residual` for any cost, in numpy (the compiled kernel's reference for power costs).
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> float(numpy_residual(eq).max()) < 1e-15
+    True
+    """
+    race = eq.model
+    n1, n2 = race.stages
+    # Open states as slices (views, no gathering): (i, j) for i < N1, j < N2.
+    v_all, x_all, h_all = eq.value[:, :n1, :n2], eq.effort[:, :n1, :n2], eq.hazard[:, :n1, :n2]
+    # A_k (own success) and B_k (rival success) of each firm, SPEC.md §1.
+    after = ((eq.value[0, 1:, :n2], eq.value[0, :n1, 1:]), (eq.value[1, :n1, 1:], eq.value[1, 1:, :n2]))
+    productivity = (race.productivity_array(0)[:, None], race.productivity_array(1)[None, :])
+    if race.has_breakthroughs:
+        jumps = (race.breakthrough_array(0)[:, None], race.breakthrough_array(1)[None, :])
+    else:
+        jumps = (np.zeros((1, 1)), np.zeros((1, 1)))
     out = np.zeros_like(eq.value)
     for firm in (0, 1):
-        v, x = eq.value[firm, i, j], eq.effort[firm, i, j]
-        h, h_rival = eq.hazard[firm, i, j], eq.hazard[1 - firm, i, j]
-        a, b = own_next[firm], rival_next[firm]
+        v, x, h, h_rival = v_all[firm], x_all[firm], h_all[firm], h_all[1 - firm]
+        a, b = after[firm]
         b_own, b_rival = jumps[firm], jumps[1 - firm]
         raw = hjb.hjb_residual(race.cost[firm], v, x, productivity[firm], a, b, h_rival, race.discount,
                                own_breakthrough=b_own, rival_breakthrough=b_rival, prize=race.prize,
                                loser_prize=race.loser_prize)
-        size = race.discount * np.abs(v) + race.cost[firm].value(x) + h * np.abs(a - v) + h_rival * np.abs(b - v)
-        size = size + b_own * np.abs(race.prize - v) + b_rival * np.abs(race.loser_prize - v)
-        out[firm, i, j] = np.abs(raw) / np.maximum(size, _FLOAT_FLOOR * race.prize)
+        out[firm, :n1, :n2] = _relative(raw, _value_scale(race, firm, x, v, (h, a), (h_rival, b), (b_own, b_rival)),
+                                        race.discount + h + h_rival + b_own + b_rival, race.prize)
     return out
+
+
+def _value_scale(
+    race: Race, firm: int, x: FloatArray, v: FloatArray, own: tuple[FloatArray, FloatArray],
+    rival: tuple[FloatArray, FloatArray], jumps: tuple[FloatArray, FloatArray],
+) -> FloatArray:
+    """``r |V| + c(x) + h (|A| + |V|) + h' (|B| + |V|) + b (|P| + |V|) + b' (|L| + |V|)``: each product apart."""
+    (h, a), (h_rival, b), (b_own, b_rival) = own, rival, jumps
+    size = race.discount * np.abs(v) + race.cost[firm].value(x)
+    size = size + h * (np.abs(a) + np.abs(v)) + h_rival * (np.abs(b) + np.abs(v))
+    return np.asarray(size + b_own * (abs(race.prize) + np.abs(v)) + b_rival * (abs(race.loser_prize) + np.abs(v)))
+
+
+def _relative(raw: FloatArray, scale: FloatArray, rates: FloatArray, prize: float) -> FloatArray:
+    """``|raw| / max(scale, rates * v_min)``, exactly 0 where ``raw`` is 0 (see :func:`hjb_residual`)."""
+    smallest_value = max(_FLOAT_FLOOR * prize, _SMALLEST_NORMAL)
+    with np.errstate(invalid="ignore", over="ignore"):
+        floor = rates * smallest_value
+        ratio = np.abs(raw) / np.maximum(scale, floor)
+    return np.asarray(np.where(raw == 0.0, 0.0, ratio))
+
+
+def check_finite(arrays: Mapping[str, NDArray[np.float64]], may_be_infinite: tuple[str, ...] = ()) -> None:
+    """Raise unless every entry of every array is finite (SPEC.md §5: never NaN, never silent).
+
+    Parameters
+    ----------
+    arrays : mapping of str to ndarray
+        Output arrays by name, indexed ``[firm, i, j]`` (3 axes, the first of length 2),
+        ``[i, j]`` (2 axes) or ``[i, j, action]`` (3 axes, strategies).
+    may_be_infinite : tuple of str
+        Arrays in which ``+inf`` is a documented answer (expected durations: the race can
+        stall or the expected time exceeds the largest double); NaN and ``-inf`` never are.
+
+    Raises
+    ------
+    EquilibriumError
+        Naming the array, the firm (where it has one), the state, and the offending number.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> check_finite({"value": np.zeros((2, 2, 2))})
+    >>> win = np.zeros((2, 2, 2)); win[1, 0, 1] = np.nan
+    >>> check_finite({"win_probability": win})
+    Traceback (most recent call last):
+    ...
+    patentrace.errors.EquilibriumError: non-finite win_probability of firm 1 at state (0, 1): win_probability=nan
+    """
+    for name, array in arrays.items():
+        data = np.asarray(array, dtype=float)
+        bad = ~np.isfinite(data)
+        if name in may_be_infinite:
+            bad &= ~np.isposinf(data)
+        if not bad.any():
+            continue
+        where = tuple(int(v) for v in np.argwhere(bad)[0])
+        number = float(data[where])
+        per_firm = data.ndim == 3 and data.shape[0] == 2 and not name.startswith("strategy")
+        state = (where[1], where[2]) if per_firm else (where[0], where[1])
+        firm = f" of firm {where[0]}" if per_firm else ""
+        details: dict[str, object] = {name: number}
+        if int(bad.sum()) > 1:
+            details["entries"] = int(bad.sum())
+        raise EquilibriumError(f"non-finite {name}{firm}", state, details)
+
+
+def certify(eq: Certifiable, tolerance: float, deviation: bool = False) -> None:
+    """The post-solve check of every :func:`patentrace.solve` of a Race (SPEC.md §5).
+
+    Every output array finite (:func:`check_finite`; ``expected_duration`` may be ``+inf``),
+    then the HJB residual (:func:`hjb_residual`, relative to the state's value scale) at most
+    ``tolerance`` everywhere; with ``deviation`` also the deviation gain (:func:`deviation_gain`)
+    relative to the prize. A NaN anywhere counts as a failure.
+
+    Raises
+    ------
+    EquilibriumError
+        Naming the check, the firm, the state and the numbers.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> certify(eq, 1e-12, deviation=True)
+    """
+    check_finite({"effort": eq.effort, "hazard": eq.hazard, "value": eq.value,
+                  "win_probability": eq.win_probability, "expected_duration": eq.expected_duration},
+                 may_be_infinite=("expected_duration",))
+    checks = ["HJB residual", "deviation gain"] if deviation else ["HJB residual"]
+    for name in checks:
+        array = hjb_residual(eq) if name == "HJB residual" else deviation_gain(eq) / eq.model.prize
+        failing = ~(array <= tolerance)
+        if failing.any():
+            firm, i, j = (int(v) for v in np.argwhere(failing)[np.argmax(np.where(
+                np.isnan(array[failing]), np.inf, array[failing]))])
+            raise EquilibriumError(
+                f"verification failed: {name} above tolerance for firm {firm}",
+                (i, j),
+                {name.replace(" ", "_"): float(array[firm, i, j]), "tolerance": tolerance,
+                 "effort": float(eq.effort[firm, i, j]), "value": float(eq.value[firm, i, j]),
+                 "states_failing": int(failing.sum())},
+            )

@@ -16,8 +16,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
-
 from patentrace._validate import count
 from patentrace._validate import tolerance as _threshold
 from patentrace.deterministic_equilibrium import DeterministicEquilibrium
@@ -28,6 +26,7 @@ from patentrace.solvers.allpaths import solve_all
 from patentrace.solvers.backward import single_firm, solve_race, solve_races
 from patentrace.solvers.deterministic import solve_deterministic
 from patentrace.solvers.stagegame import solve_lagged
+from patentrace.verification import certify, check_finite
 
 __all__ = ["single_firm", "solve", "solve_all", "solve_many"]
 
@@ -71,10 +70,16 @@ def solve(
     grid : int
         ``Race``: cells the per-state root search starts from.
     verify : bool
-        Also run ``verify()`` and raise if a deviation gains more than
-        ``tolerance`` (relative to the prize) or a residual exceeds it.
+        Also search every state for a profitable deviation (``verify()``) and raise if one
+        gains more than ``tolerance`` (relative to the prize); for lagged and deterministic
+        races also check the Bellman residual.
     tolerance : float
-        Threshold for ``verify``: a finite number ``>= 0`` (else ValueError/TypeError).
+        Threshold of the checks, a finite number > 0. Every solve of a ``Race``, with or
+        without ``verify``, checks that every returned array is finite
+        (``expected_duration`` may be ``inf``: the race can stall, or its expected time is
+        beyond the float range) and that the HJB residual, relative to each state's value
+        scale (:func:`patentrace.verification.hjb_residual`), is at most ``tolerance``;
+        lagged and deterministic races get the finiteness check.
     max_pairs : int
         ``LaggedRace``: an int ``>= 1``, the most support pairs enumerated per state (beyond it the
         largest supports are left out and ``solver.options["complete"]`` is False).
@@ -89,14 +94,15 @@ def solve(
     Returns
     -------
     Equilibrium, LaggedEquilibrium or DeterministicEquilibrium
-        Every state's equilibrium checked.
+        Every state's equilibrium checked; every array finite (``expected_duration`` may be ``inf``).
 
     Raises
     ------
     TypeError
         If ``model`` is not a supported model.
     EquilibriumError
-        If an equilibrium cannot be certified; it names the state and the numbers.
+        If an equilibrium cannot be certified, an output array is not finite, or a check
+        fails; it names the array or check, the state and the numbers.
 
     Examples
     --------
@@ -108,47 +114,48 @@ def solve(
     """
     if method != "backward":
         raise ValueError(f"method must be 'backward', got {method!r}")
-    tolerance = _threshold("tolerance", tolerance)  # NaN would pass every check, < 0 fail every one
+    tolerance = _threshold("tolerance", tolerance, positive=True)  # NaN would pass every check, < 0 fail every one
     max_pairs = count("max_pairs", max_pairs, 1)  # the same check as solve_all's
     if isinstance(model, LaggedRace):
         lagged = solve_lagged(model, selection=selection, max_pairs=max_pairs)
-        if verify:
-            _certify_lagged(lagged, tolerance)
+        _certify_lagged(lagged, tolerance, verify)
         return lagged
     if isinstance(model, DeterministicRace):
         found = solve_deterministic(model, steps=steps, gap_tolerance=gap_tolerance, chain_tolerance=chain_tolerance)
-        if verify:
-            _certify_lagged(found, tolerance)
+        _certify_lagged(found, tolerance, verify)
         return found
     if not isinstance(model, Race):
         raise TypeError(f"model must be a patentrace.Race, LaggedRace or DeterministicRace, got {type(model).__name__}")
     eq = solve_race(model, selection=selection, grid=grid)
-    if verify:
-        _certify(eq, tolerance)
+    certify(eq, tolerance, deviation=verify)
     return eq
 
 
-def _certify_lagged(eq: LaggedEquilibrium | DeterministicEquilibrium, tolerance: float) -> None:
+def _check_lagged_finite(eq: LaggedEquilibrium) -> None:
+    """Every array of a lagged equilibrium finite (expected durations may be ``+inf``: stalls)."""
+    check_finite({"value": eq.value, "win_probability": eq.win_probability, "tie_probability": eq.tie_probability,
+                  "expected_duration": eq.expected_duration, "strategy_0": eq.strategy[0],
+                  "strategy_1": eq.strategy[1]}, may_be_infinite=("expected_duration",))
+
+
+def _certify_lagged(eq: LaggedEquilibrium | DeterministicEquilibrium, tolerance: float, deviation: bool) -> None:
+    """Finite arrays, the Bellman residual always, the deviation gain with ``deviation`` (NaN fails)."""
+    grid = eq if isinstance(eq, LaggedEquilibrium) else eq.grid
+    if grid is not None:
+        _check_lagged_finite(grid)
+    if isinstance(eq, DeterministicEquilibrium):
+        check_finite({"speeds": eq.speeds, "positions": eq.positions})
+        if eq.chain is not None:
+            check_finite({"effort": eq.chain.effort, "value": eq.chain.value,
+                          "win_probability": eq.chain.win_probability,
+                          "expected_duration": eq.chain.expected_duration}, may_be_infinite=("expected_duration",))
+    if not deviation:
+        return
     gain, residual = eq.verify()
-    if gain > tolerance or residual > tolerance:
+    if not (gain <= tolerance and residual <= tolerance):
         raise EquilibriumError(
             "verification failed", None, {"deviation_gain": gain, "residual": residual, "tolerance": tolerance}
         )
-
-
-def _certify(eq: Equilibrium, tolerance: float) -> None:
-    gain = eq.deviation_gain() / eq.model.prize
-    residual = eq.residual()
-    for name, array in (("deviation gain", gain), ("HJB residual", residual)):
-        worst = np.unravel_index(int(np.argmax(array)), array.shape)
-        if array[worst] > tolerance:
-            firm, i, j = (int(v) for v in worst)
-            raise EquilibriumError(
-                f"verification failed: {name} above tolerance for firm {firm}",
-                (i, j),
-                {name.replace(" ", "_"): float(array[worst]), "tolerance": tolerance,
-                 "effort": float(eq.effort[firm, i, j]), "value": float(eq.value[firm, i, j])},
-            )
 
 
 def solve_many(
@@ -197,13 +204,12 @@ def solve_many(
     >>> all(float(abs(a.value - pr.solve(m).value).max()) < 1e-12 for a, m in zip(eqs, races))
     True
     """
-    tolerance = _threshold("tolerance", tolerance)
+    tolerance = _threshold("tolerance", tolerance, positive=True)
     models = list(models)
     for position, model in enumerate(models):
         if not isinstance(model, Race):
             raise TypeError(f"models[{position}] must be a patentrace.Race, got {type(model).__name__}")
     equilibria = solve_races(models, selection=selection, grid=grid)
-    if verify:
-        for eq in equilibria:
-            _certify(eq, tolerance)
+    for eq in equilibria:  # the post-solve check of solve, race by race
+        certify(eq, tolerance, deviation=verify)
     return equilibria

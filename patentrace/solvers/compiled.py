@@ -672,23 +672,44 @@ def _sweep_kernel(
                         if gain > rounding or vanished:
                             underflow[firm, here] = True
                             underflow_count[k] += 1
-                # The jump chain (chain.win_probability_flat, chain.expected_duration_flat).
-                total = h0 + h1 + b0 + b1
-                if total > 0.0:
-                    inverse = 1.0 / total
-                    win[0, here] = (h0 * win[0, first] + h1 * win[0, second] + b0) * inverse
-                    win[1, here] = (h0 * win[1, first] + h1 * win[1, second] + b1) * inverse
-                    after = 0.0
-                    if h0 > 0.0:
-                        after += h0 * duration[first]
-                    if h1 > 0.0:
-                        after += h1 * duration[second]
-                    duration[here] = (1.0 + after) * inverse
-                else:
-                    win[0, here] = win[1, here] = 0.0
-                    duration[here] = math.inf
+                if b0 + b1 > 0.0:
+                    # The values in the direct form of the HJB (hjb.flow_value): V - K loses the digits of V
+                    # when the shift K is much larger than V (backward._direct_values).
+                    denominator = base + h0 + h1 + b0 + b1
+                    value[0, here] = (-_cost_terms(par, 0, effort[0, here])[0] + h0 * value[0, first]
+                                      + h1 * value[0, second] + b0 * big + b1 * small) / denominator
+                    value[1, here] = (-_cost_terms(par, 1, effort[1, here])[0] + h1 * value[1, second]
+                                      + h0 * value[1, first] + b1 * big + b0 * small) / denominator
+                _jump_chain(here, first, second, h0, h1, b0, b1, win, duration)
             if stop:
                 break
+
+
+@_jit
+def _jump_chain(
+    here: int, first: int, second: int, h0: float, h1: float, b0: float, b1: float,
+    win: FloatArray, duration: FloatArray,
+) -> None:  # pragma: no cover - compiled
+    """Win probabilities and expected duration at ``here`` (chain.win_probability_flat, chain.expected_duration_flat).
+
+    The rates are divided by the largest of them first (chain.jump_weights), so subnormal or
+    huge hazards give no 0/0 or inf/inf; a state where every rate is 0 is a stall.
+    """
+    scale = max(max(h0, h1), max(b0, b1))
+    if scale > 0.0:
+        w0, w1, j0, j1 = h0 / scale, h1 / scale, b0 / scale, b1 / scale
+        total = w0 + w1 + j0 + j1
+        win[0, here] = min((w0 * win[0, first] + w1 * win[0, second] + j0) / total, 1.0)
+        win[1, here] = min((w0 * win[1, first] + w1 * win[1, second] + j1) / total, 1.0)
+        after = 1.0 / scale  # inf beyond the float range, as the duration then is
+        if w0 > 0.0:
+            after += w0 * duration[first]
+        if w1 > 0.0:
+            after += w1 * duration[second]
+        duration[here] = after / total
+    else:
+        win[0, here] = win[1, here] = 0.0
+        duration[here] = math.inf
 
 
 @dataclass(frozen=True)
