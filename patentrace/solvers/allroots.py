@@ -70,11 +70,13 @@ SELECTION_RULES: tuple[str, ...] = ("fastest", "slowest", "richest")
 
 # Cells of the pivot's effort are split until narrower than this fraction of its range.
 _RESOLUTION = 1e-8
-# Surviving cells are split in 32 while few (each round costs a Python-level step), in 4
-# when many (each round then costs mostly arithmetic, and 4 needs 4x fewer evaluations).
+# A state's surviving cells are split in 32 while few (each round costs a Python-level step), in 4
+# when many (each round then costs mostly arithmetic, and 4 needs 4x fewer evaluations). The
+# count is the state's own, so that a state's roots do not depend on the batch it is solved in;
+# 128 cells split in 32 stay within _MAX_CELLS_PER_STATE.
 _SPLIT = 32
 _SPLIT_MANY = 4
-_MANY_CELLS = 2048
+_MANY_CELLS = 128
 _MAX_CELLS_PER_STATE = 4096
 # A deviation may gain at most this fraction of the continuation values.
 _GAIN_TOLERANCE = 1e-10
@@ -419,14 +421,24 @@ def _search_cells(
         wide = (cells.hi - cells.lo) > _RESOLUTION * top[cells.row]
         if not wide.any():
             return cells
-        split = cells.take(wide)
-        parts = _SPLIT if split.lo.size <= _MANY_CELLS else _SPLIT_MANY
-        fractions = np.linspace(0.0, 1.0, parts + 1)[None, 1:-1]
-        inner = split.lo[:, None] + (split.hi - split.lo)[:, None] * fractions
-        phi_inner = _composite(games, pivot, where[split.row], inner)
-        ends = np.column_stack([split.lo, inner, split.hi])
-        phi_ends = np.column_stack([split.f_lo, phi_inner, split.f_hi])
-        cells = cells.take(~wide).join(_Cells.from_points(split.row, ends, phi_ends))
+        # How finely a state's cells are split depends on that state's count alone, never on the
+        # rest of the batch: a race's equilibria must not depend on the races solved with it.
+        many = (np.bincount(cells.row[wide], minlength=where.size) > _MANY_CELLS)[cells.row]
+        split = [cells.take(wide & ~many), cells.take(wide & many)]
+        cells = cells.take(~wide)
+        for parts, group in zip((_SPLIT, _SPLIT_MANY), split, strict=True):
+            if group.row.size:
+                cells = cells.join(_split(games, pivot, where, group, parts))
+
+
+def _split(games: StateGames, pivot: int, where: IntArray, cells: _Cells, parts: int) -> _Cells:
+    """Each cell cut into ``parts`` equal cells, with ``phi`` at the new ends."""
+    fractions = np.linspace(0.0, 1.0, parts + 1)[None, 1:-1]
+    inner = cells.lo[:, None] + (cells.hi - cells.lo)[:, None] * fractions
+    phi_inner = _composite(games, pivot, where[cells.row], inner)
+    ends = np.column_stack([cells.lo, inner, cells.hi])
+    phi_ends = np.column_stack([cells.f_lo, phi_inner, cells.f_hi])
+    return _Cells.from_points(cells.row, ends, phi_ends)
 
 
 def _equilibrium_efforts(
@@ -500,17 +512,18 @@ def _newton_on_conditions(games: StateGames, index: IntArray, effort: FloatArray
     ``dF_k/dx_o = lambda_o (c_k'(x_k)/lambda_k - A_k + B_k)``. Steps that would leave
     the interior are halved.
     """
-    r = games.discount[index]
-    lam = games.productivity[:, index]
-    a, b = games.own_next[:, index], games.rival_next[:, index]
     x = effort.copy()
+    live = np.arange(index.size)  # a pair leaves once converged, so its steps do not depend on the others
     for _ in range(30):
-        hazard = lam * x
+        at = index[live]
+        r, lam = games.discount[at], games.productivity[:, at]
+        a, b, here = games.own_next[:, at], games.rival_next[:, at], x[:, live]
+        hazard = lam * here
         rival = hazard[::-1]
-        cost = [games.cost_at(k, index) for k in (0, 1)]
-        slope = np.stack([cost[k].marginal(x[k]) for k in (0, 1)])
-        level = np.stack([cost[k].value(x[k]) for k in (0, 1)])
-        bend = np.stack([cost[k].curvature(x[k]) for k in (0, 1)])
+        cost = [games.cost_at(k, at) for k in (0, 1)]
+        slope = np.stack([cost[k].marginal(here[k]) for k in (0, 1)])
+        level = np.stack([cost[k].value(here[k]) for k in (0, 1)])
+        bend = np.stack([cost[k].curvature(here[k]) for k in (0, 1)])
         residual = slope * (r + hazard + rival) / lam - level - r * a - rival * (a - b)
         own = bend * (r + hazard + rival) / lam
         cross = lam[::-1] * (slope / lam - (a - b))
@@ -519,18 +532,19 @@ def _newton_on_conditions(games: StateGames, index: IntArray, effort: FloatArray
             (residual[0] * own[1] - cross[0] * residual[1]) / determinant,
             (own[0] * residual[1] - cross[1] * residual[0]) / determinant,
         ])
-        shrink = np.ones(x.shape[1])
-        trial = x - step
+        shrink = np.ones(live.size)
+        trial = here - step
         for _ in range(60):  # halve steps that would leave the interior
             inside = np.all(trial > 0.0, axis=0)
             if inside.all():
                 break
             shrink = np.where(inside, shrink, 0.5 * shrink)
-            trial = x - shrink * step
-        trial = np.where(np.isfinite(trial) & (trial > 0.0), trial, x)
-        done = np.all(np.abs(trial - x) <= 4.0 * _EPS * np.abs(x), axis=0)
-        x = trial
-        if done.all():
+            trial = here - shrink * step
+        trial = np.where(np.isfinite(trial) & (trial > 0.0), trial, here)
+        done = np.all(np.abs(trial - here) <= 4.0 * _EPS * np.abs(here), axis=0)
+        x[:, live] = trial
+        live = live[~done]
+        if live.size == 0:
             break
     return x
 

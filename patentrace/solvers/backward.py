@@ -42,12 +42,13 @@ from patentrace import chain, hjb
 from patentrace._version import __version__
 from patentrace.costs import CostLike, Power, PowerFamily
 from patentrace.equilibrium import Equilibrium, SolverInfo
+from patentrace.errors import EquilibriumError
 from patentrace.lattice import Layout
 from patentrace.models import Race
 from patentrace.solvers import compiled
 from patentrace.solvers.allroots import SELECTION_RULES, StateGames, find_equilibria, select
 
-__all__ = ["breakthrough_shift", "single_firm", "solve_race", "solve_races"]
+__all__ = ["breakthrough_shift", "single_firm", "solve_race", "solve_races", "solve_races_collecting"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -138,10 +139,38 @@ def solve_races(
     >>> [round(float(eq.value[0, 0, 0]), 10) for eq in solve_races(races)]
     [0.3041885971, 0.1795728262]
     """
+    outcomes = solve_races_collecting(races, selection, grid, compiled_path, warn_underflow)
+    for outcome in outcomes:
+        if isinstance(outcome, EquilibriumError):
+            raise outcome
+    return [eq for eq in outcomes if isinstance(eq, Equilibrium)]
+
+
+def solve_races_collecting(
+    races: Sequence[Race], selection: str = "fastest", grid: int = 16, compiled_path: bool = True,
+    warn_underflow: bool = True,
+) -> list[Equilibrium | EquilibriumError]:
+    """As :func:`solve_races`, with a race that cannot be certified reported in its place.
+
+    Each race's equilibrium is the one :func:`solve_race` returns for it, bit for bit,
+    whatever the batch: every state is solved by elementwise operations whose count does
+    not depend on the other states solved with it, and the costs of power-cost races
+    always travel as a :class:`~patentrace.costs.PowerFamily`. A batch of the all-roots
+    path that fails is solved again race by race, so one race cannot take the others down;
+    its :class:`~patentrace.errors.EquilibriumError` has ``details["race"]`` set to its
+    position in ``races``.
+
+    Returns
+    -------
+    list of Equilibrium or EquilibriumError
+        One per race, in order.
+    """
     _check_options(selection, grid)
     if not isinstance(compiled_path, bool):
         raise TypeError(f"compiled_path must be True or False, got {compiled_path!r}")
-    solved: dict[int, Equilibrium] = _compiled(races, selection, grid) if compiled_path else {}
+    solved: dict[int, Equilibrium | EquilibriumError] = {}
+    if compiled_path:
+        solved.update(_compiled(races, selection, grid))
     groups: list[list[int]] = []
     for position, race in enumerate(races):
         if position in solved:
@@ -153,15 +182,34 @@ def solve_races(
         else:
             groups.append([position])
     for group in groups:
-        solved.update(zip(group, _sweep([races[k] for k in group], selection, grid), strict=True))
+        solved.update(_sweep_group(races, group, selection, grid))
     result = [solved[k] for k in range(len(races))]
-    underflow = sum(int(eq.underflow.sum()) for eq in result)
+    underflow = sum(int(eq.underflow.sum()) for eq in result if isinstance(eq, Equilibrium))
     if warn_underflow and underflow:
         logger.warning(
             "%d firm-states have continuation values below the float range (< %g x prize): their efforts "
             "are positive in theory but round to 0; see Equilibrium.underflow", underflow, _FLOAT_FLOOR,
         )
     return result
+
+
+def _sweep_group(
+    races: Sequence[Race], group: list[int], selection: str, grid: int
+) -> dict[int, Equilibrium | EquilibriumError]:
+    """The all-roots sweep of one group; if it fails, each race on its own, failures kept."""
+    try:
+        return dict(zip(group, _sweep([races[k] for k in group], selection, grid, group), strict=True))
+    except EquilibriumError:
+        if len(group) == 1:
+            raise
+    outcomes: dict[int, Equilibrium | EquilibriumError] = {}
+    for position in group:
+        try:
+            outcomes[position] = _sweep([races[position]], selection, grid, [position])[0]
+        except EquilibriumError as err:
+            err.details.setdefault("race", position)
+            outcomes[position] = err
+    return outcomes
 
 
 def _compiled(races: Sequence[Race], selection: str, grid: int) -> dict[int, Equilibrium]:
@@ -315,15 +363,17 @@ def _terminal_values(layout: Layout, prize: FloatArray, loser: FloatArray) -> Fl
 
 def _costs(races: Sequence[Race], race: IntArray) -> tuple[CostLike, CostLike]:
     """The firms' costs at each flat state: the group's shared costs, or a power family per firm."""
-    shared = all(tuple(r.cost) == tuple(races[0].cost) for r in races)
-    if not shared and all(_all_power(r) for r in races):
+    if all(_all_power(r) for r in races):
         families = [PowerFamily.of([r.cost[firm] for r in races]).take(race) for firm in (0, 1)]
         return families[0], families[1]
     return races[0].cost[0], races[0].cost[1]
 
 
-def _sweep(races: Sequence[Race], selection: str, grid: int) -> list[Equilibrium]:
-    """Backward induction over a batch of races whose costs can share one sweep."""
+def _sweep(races: Sequence[Race], selection: str, grid: int, positions: Sequence[int]) -> list[Equilibrium]:
+    """Backward induction over a batch of races whose costs can share one sweep.
+
+    ``positions`` are the races' places in the caller's list, named by errors.
+    """
     started = time.perf_counter()
     layout = Layout.of([r.stages for r in races])
     race, i, j = layout.states
@@ -348,7 +398,7 @@ def _sweep(races: Sequence[Race], selection: str, grid: int) -> list[Equilibrium
             discount=rate[step.here],
             cost=(_take(cost[0], step.here), _take(cost[1], step.here)),
             states=np.stack([step.i, step.j]),
-            races=step.race,
+            races=np.asarray(positions, dtype=np.intp)[step.race],
         )
         found = find_equilibria(games, grid)
         chosen = select(found, games.productivity, selection)
