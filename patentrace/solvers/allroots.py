@@ -61,7 +61,10 @@ from patentrace.costs import CostLike, PowerFamily
 from patentrace.errors import EquilibriumError
 from patentrace.solvers.bracket import bracketed_root
 
-__all__ = ["SELECTION_RULES", "StateEquilibria", "StateGames", "find_equilibria", "select"]
+__all__ = [
+    "SELECTION_RULES", "StateEquilibria", "StateGames", "find_equilibria", "select", "symmetric_equilibria",
+    "symmetric_games",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -84,6 +87,8 @@ _EPS = float(np.finfo(float).eps)
 _TINY = float(np.finfo(float).tiny)
 # Selection scores this close (relative) to a state's best are ties (see select).
 _TIE = 1e-9
+# Efforts this close (relative) make an equilibrium symmetric (see symmetric_equilibria).
+_SYMMETRIC = 1e-8
 
 
 @dataclass(frozen=True)
@@ -549,7 +554,48 @@ def _newton_on_conditions(games: StateGames, index: IntArray, effort: FloatArray
     return x
 
 
-def select(found: StateEquilibria, productivity: FloatArray, rule: str = "fastest") -> IntArray:
+def symmetric_games(games: StateGames) -> NDArray[np.bool_]:
+    """States whose game is the same for both firms, exactly: a level state of a symmetric race.
+
+    Both firms have the same cost there, the same productivity and the same continuation
+    values ``A`` and ``B`` (bit for bit), so exchanging them maps every equilibrium to an
+    equilibrium, and the game has a symmetric equilibrium (SPEC.md §1, "symmetry under
+    swapping firms").
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from patentrace.costs import Quadratic
+    >>> games = StateGames(own_next=np.array([[1.0, 1.0], [1.0, 0.9]]), rival_next=np.zeros((2, 2)),
+    ...                    productivity=np.ones((2, 2)), discount=np.array([0.1, 0.1]),
+    ...                    cost=(Quadratic(), Quadratic()))
+    >>> symmetric_games(games).tolist()
+    [True, False]
+    """
+    same = (
+        (games.own_next[0] == games.own_next[1])
+        & (games.rival_next[0] == games.rival_next[1])
+        & (games.productivity[0] == games.productivity[1])
+    )
+    first, second = games.cost
+    if isinstance(first, PowerFamily) and isinstance(second, PowerFamily):
+        for name in ("scale", "exponent", "linear"):
+            same &= np.broadcast_to(getattr(first, name) == getattr(second, name), same.shape)
+    elif first != second:
+        same[:] = False
+    return np.asarray(same)
+
+
+def symmetric_equilibria(found: StateEquilibria) -> NDArray[np.bool_]:
+    """Equilibria whose two efforts agree to ``1e-8`` (relative): the symmetric ones of a symmetric game."""
+    x0, x1 = found.effort
+    return np.asarray(np.abs(x0 - x1) <= _SYMMETRIC * np.maximum(np.abs(x0), np.abs(x1)))
+
+
+def select(
+    found: StateEquilibria, productivity: FloatArray, rule: str = "fastest",
+    symmetric: NDArray[np.bool_] | None = None,
+) -> IntArray:
     """Pick one equilibrium per state; returns positions into ``found``.
 
     Parameters
@@ -566,6 +612,11 @@ def select(found: StateEquilibria, productivity: FloatArray, rule: str = "fastes
         firm 1 (index 0), then by the larger total hazard: at a symmetric state the
         equilibria ``(x, 0)`` and ``(0, x)`` tie exactly, and the choice must not depend
         on the last bits of the continuation values (docs/solver.md, "The hybrid path").
+    symmetric : ndarray of bool, shape (n,), optional
+        States whose game is the same for both firms (:func:`symmetric_games`). There the
+        rule chooses among the symmetric equilibria only (:func:`symmetric_equilibria`;
+        a symmetric game always has one), so that a symmetric race comes out symmetric
+        instead of favouring one firm by the tie rule (docs/solver.md, "Selection").
 
     Returns
     -------
@@ -583,11 +634,16 @@ def select(found: StateEquilibria, productivity: FloatArray, rule: str = "fastes
     else:
         raise ValueError(f"selection must be one of {SELECTION_RULES}, got {rule!r}")
     states = found.count.size
+    candidate = np.ones(found.state.size, dtype=bool)
+    if symmetric is not None:
+        balanced = symmetric_equilibria(found)
+        has_balanced = np.bincount(found.state, weights=balanced, minlength=states) > 0
+        candidate = ~(symmetric & has_balanced)[found.state] | balanced
     best = np.full(states, -np.inf)
-    np.maximum.at(best, found.state, score)
+    np.maximum.at(best, found.state[candidate], score[candidate])
     size = np.zeros(states)
-    np.maximum.at(size, found.state, np.abs(score))
-    near = score >= best[found.state] - _TIE * size[found.state]
+    np.maximum.at(size, found.state[candidate], np.abs(score[candidate]))
+    near = candidate & (score >= best[found.state] - _TIE * size[found.state])
     order = np.lexsort((-total_hazard, -hazard[0], ~near, found.state))
     first = np.ones(order.size, dtype=bool)
     first[1:] = found.state[order][1:] != found.state[order][:-1]

@@ -46,7 +46,14 @@ from patentrace.errors import EquilibriumError
 from patentrace.lattice import Layout
 from patentrace.models import Race
 from patentrace.solvers import compiled
-from patentrace.solvers.allroots import SELECTION_RULES, StateGames, find_equilibria, select
+from patentrace.solvers.allroots import (
+    SELECTION_RULES,
+    StateGames,
+    find_equilibria,
+    select,
+    symmetric_equilibria,
+    symmetric_games,
+)
 
 __all__ = ["breakthrough_shift", "single_firm", "solve_race", "solve_races", "solve_races_collecting"]
 
@@ -278,11 +285,32 @@ def _settler(races: Sequence[Race], positions: Sequence[int], selection: str, gr
             discount=job.discount, cost=_costs(owners, np.arange(len(owners))), states=job.state,
             races=np.asarray(positions, dtype=np.intp)[job.race],
         )
-        found = find_equilibria(games, grid)
-        chosen = select(found, games.productivity, selection)
-        return found.effort[:, chosen], found.value[:, chosen], found.count
+        return _choose(games, grid, selection)
 
     return settle
+
+
+def _choose(games: StateGames, grid: int, selection: str) -> tuple[FloatArray, FloatArray, IntArray]:
+    """Every equilibrium of each state's game, the one ``selection`` picks, and how many there are.
+
+    At a state whose game is the same for both firms (a level state of a symmetric race,
+    :func:`~patentrace.solvers.allroots.symmetric_games`) the rule picks among the symmetric
+    equilibria, and the one picked is made exactly symmetric: both firms get the first
+    firm's effort and value (they agree to ``1e-8`` already), so that a symmetric race
+    comes out symmetric to rounding.
+    """
+    found = find_equilibria(games, grid)
+    level = symmetric_games(games)
+    chosen = select(found, games.productivity, selection, level)
+    effort, value = found.effort[:, chosen], found.value[:, chosen]
+    balance = level & symmetric_equilibria(found)[chosen]
+    effort[1, balance], value[1, balance] = effort[0, balance], value[0, balance]
+    return effort, value, found.count
+
+
+def _mirror_state(layout: Layout, race: IntArray, i: IntArray, j: IntArray) -> IntArray:
+    """Flat index of state ``(j, i)`` of each race (races with ``N1 = N2``)."""
+    return np.asarray(layout.offset[race] + j * (layout.stages[race, 1] + 1) + i, dtype=np.intp)
 
 
 def _all_power(race: Race) -> bool:
@@ -387,6 +415,7 @@ def _sweep(races: Sequence[Race], selection: str, grid: int, positions: Sequence
     value = _terminal_values(layout, prize, loser)
     effort = np.zeros_like(value)
     multiplicity = np.where((i == layout.stages[race, 0]) & (j == layout.stages[race, 1]), 0, 1).astype(np.intp)
+    mirror = np.array([compiled.interchangeable(r) for r in races], dtype=bool)
     for step in layout.steps:
         # The state game of SPEC.md §1 at discount R with values shifted by K (both exact no-ops without
         # breakthroughs; see breakthrough_shift).
@@ -400,11 +429,15 @@ def _sweep(races: Sequence[Race], selection: str, grid: int, positions: Sequence
             states=np.stack([step.i, step.j]),
             races=np.asarray(positions, dtype=np.intp)[step.race],
         )
-        found = find_equilibria(games, grid)
-        chosen = select(found, games.productivity, selection)
-        effort[:, step.here] = found.effort[:, chosen]
-        value[:, step.here] = found.value[:, chosen] + here_shift
-        multiplicity[step.here] = found.count
+        chosen_effort, chosen_value, multiplicity[step.here] = _choose(games, grid, selection)
+        effort[:, step.here] = chosen_effort
+        value[:, step.here] = chosen_value + here_shift
+        copy = mirror[step.race] & (step.i < step.j)
+        if copy.any():  # (i, j) of a symmetric race is (j, i) with the firms exchanged
+            source = _mirror_state(layout, step.race[copy], step.i[copy], step.j[copy])
+            effort[:, step.here[copy]] = effort[::-1, source]
+            value[:, step.here[copy]] = value[::-1, source]
+            multiplicity[step.here[copy]] = multiplicity[source]
     hazard = lam * effort
     win = chain.win_probability_flat(layout, hazard, jump)
     duration = chain.expected_duration_flat(layout, hazard, jump)
