@@ -271,6 +271,7 @@ def find_equilibria(games: StateGames, grid: int = 16) -> StateEquilibria:
             efforts.append(_equilibrium_efforts(games, pivot, index, root, bracket_end))
         state = np.concatenate(states)
         effort = np.concatenate(efforts, axis=1)
+    state, effort = _with_symmetric_roots(games, bound, state, effort)
     order = np.argsort(state, kind="stable")
     state, effort = state[order], effort[:, order]
     hazard = games.productivity[:, state] * effort
@@ -282,6 +283,43 @@ def find_equilibria(games: StateGames, grid: int = 16) -> StateEquilibria:
             "no equilibrium found", games.label(missing), {**games.where(missing), "effort_bound": bound[:, missing]}
         )
     return StateEquilibria(state=state, effort=effort, value=value, count=count)
+
+
+def _with_symmetric_roots(
+    games: StateGames, bound: FloatArray, state: IntArray, effort: FloatArray
+) -> tuple[IntArray, FloatArray]:
+    """Add the symmetric equilibrium of each symmetric game where the cell search missed it.
+
+    A game that is the same for both firms (:func:`symmetric_games`) has a symmetric
+    equilibrium ``(y, y)``: ``psi(y) = BR(lambda y) - y`` is ``>= 0`` at 0 and ``< 0`` at the
+    effort bound. The cell search can miss it when it lies within the search's resolution
+    (``1e-8`` of a loose effort bound) of another root, e.g. next to ``(0, x)`` where the best
+    responses are steep strategic substitutes. There it is found on the diagonal, in one
+    variable, and kept if neither firm can gain by deviating.
+    """
+    balanced = np.zeros(games.size, dtype=bool)
+    x0, x1 = effort
+    np.logical_or.at(balanced, state, np.abs(x0 - x1) <= _SYMMETRIC * np.maximum(np.abs(x0), np.abs(x1)))
+    missing = np.flatnonzero(symmetric_games(games) & ~balanced)
+    if missing.size == 0:
+        return state, effort
+    lam = games.productivity[0, missing]
+
+    def psi(y: FloatArray, at: IntArray) -> FloatArray:
+        return games.best_response(0, lam[at] * y, missing[at]) - y
+
+    top = bound[0, missing] * (1.0 + 1e-9) + _TINY
+    low, high = np.zeros(missing.size), top
+    f_low, f_high = psi(low, np.arange(missing.size)), psi(high, np.arange(missing.size))
+    ok = (f_low >= 0.0) & (f_high < 0.0)
+    if not ok.any():
+        return state, effort
+    keep = np.flatnonzero(ok)
+    root, _ = bracketed_root(lambda y, at: psi(y, keep[at]), low[keep], high[keep], f_low[keep], f_high[keep])
+    pair = np.stack([root, root])
+    gain, scale = _deviation_gains(games, missing[keep], pair)
+    good = np.all(gain <= _GAIN_TOLERANCE * scale + _TINY, axis=0) & np.isfinite(root)
+    return np.concatenate([state, missing[keep][good]]), np.concatenate([effort, pair[:, good]], axis=1)
 
 
 def _composite(games: StateGames, pivot: int, where: IntArray, pivot_effort: FloatArray) -> FloatArray:

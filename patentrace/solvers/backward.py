@@ -206,9 +206,10 @@ def _sweep_group(
     """The all-roots sweep of one group; if it fails, each race on its own, failures kept."""
     try:
         return dict(zip(group, _sweep([races[k] for k in group], selection, grid, group), strict=True))
-    except EquilibriumError:
+    except EquilibriumError as err:
         if len(group) == 1:
-            raise
+            err.details.setdefault("race", group[0])
+            return {group[0]: err}
     outcomes: dict[int, Equilibrium | EquilibriumError] = {}
     for position in group:
         try:
