@@ -65,7 +65,10 @@ def solve(
     selection : {"fastest", "slowest", "richest"}
         Where a state has several equilibria: the one with the largest total
         hazard or expected progress (default), the smallest, or the largest joint
-        value. The count is kept in ``multiplicity`` either way.
+        value. The count is kept in ``multiplicity`` either way. ``Race``: at a state
+        whose game is the same for both firms (a level state of a symmetric race) the
+        rule chooses among the symmetric equilibria, and a race with interchangeable
+        firms comes out symmetric (docs/solver.md, "Symmetric selection").
     grid : int
         ``Race``: cells the per-state root search starts from.
     verify : bool
