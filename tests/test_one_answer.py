@@ -1,5 +1,7 @@
-"""One answer however it is asked for (issue 21): ``solve_many`` equals ``solve`` race by race,
-failures are reported at their position, and symmetric races come out symmetric.
+"""One answer however it is asked for (issue 21).
+
+``solve_many`` equals ``solve`` race by race, failures are reported at their position,
+and symmetric races come out symmetric.
 
 The named cases are fuzz races of ``shared/repro/reliability`` (``fuzz.py``'s ``draw(k)``),
 copied here with the reproducer that showed each defect.
