@@ -171,6 +171,16 @@ def solve_races_collecting(
     -------
     list of Equilibrium or EquilibriumError
         One per race, in order.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> races = [pr.Race(stages=n, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()) for n in (2, 1)]
+    >>> outcomes = solve_races_collecting(races)
+    >>> round(float(outcomes[0].value[0, 0, 0]), 10)      # SPEC.md §1: V(0, 0) = 0.1795728262
+    0.1795728262
+    >>> bool((outcomes[1].value == solve_race(races[1]).value).all())
+    True
     """
     _check_options(selection, grid)
     if not isinstance(compiled_path, bool):
