@@ -23,7 +23,7 @@ from patentrace.equilibrium import Equilibrium, LaggedEquilibrium
 from patentrace.errors import EquilibriumError
 from patentrace.models import DeterministicRace, LaggedRace, Race
 from patentrace.solvers.allpaths import solve_all
-from patentrace.solvers.backward import single_firm, solve_race, solve_races
+from patentrace.solvers.backward import single_firm, solve_race, solve_races_collecting
 from patentrace.solvers.deterministic import solve_deterministic
 from patentrace.solvers.stagegame import solve_lagged
 from patentrace.verification import certify, check_finite
@@ -66,7 +66,10 @@ def solve(
     selection : {"fastest", "slowest", "richest"}
         Where a state has several equilibria: the one with the largest total
         hazard or expected progress (default), the smallest, or the largest joint
-        value. The count is kept in ``multiplicity`` either way.
+        value. The count is kept in ``multiplicity`` either way. ``Race``: at a state
+        whose game is the same for both firms (a level state of a symmetric race) the
+        rule chooses among the symmetric equilibria, and a race with interchangeable
+        firms comes out symmetric (docs/solver.md, "Symmetric selection").
     grid : int
         ``Race``: cells the per-state root search starts from.
     verify : bool
@@ -165,7 +168,8 @@ def solve_many(
     grid: int = 16,
     verify: bool = False,
     tolerance: float = 1e-8,
-) -> list[Equilibrium]:
+    errors: str = "raise",
+) -> list[Any]:
     """Solve many models in one vectorised pass; the result equals :func:`solve` model by model.
 
     All races, whatever their stage counts, are swept together by the number of
@@ -176,24 +180,40 @@ def solve_many(
     2000 ten-stage quadratic races takes about 4 times as long as a plain C loop
     (``benchmarks/bench_compiled.py``).
 
+    Each race gets exactly the equilibrium :func:`solve` gives it, array for array
+    and bit for bit, whatever the other races of the batch: no tolerance, scale or
+    iteration count of the per-state search depends on them (docs/solver.md,
+    "Batches").
+
     Parameters
     ----------
     models : sequence of Race
         The races.
     selection, grid, verify, tolerance
         As for :func:`solve`, applied to every race.
+    errors : {"raise", "collect"}
+        What a race that cannot be certified does. ``"raise"`` (default): the
+        :class:`~patentrace.errors.EquilibriumError` of the first such race in the
+        list is raised, with ``details["race"]`` its position in ``models``.
+        ``"collect"``: that race's error takes its place in the returned list and
+        the other races are returned, as :func:`patentrace.sweep` records a failed
+        point.
 
     Returns
     -------
     list of Equilibrium
-        In the order of ``models``.
+        In the order of ``models``; with ``errors="collect"``, an
+        :class:`~patentrace.errors.EquilibriumError` in place of each race that failed.
 
     Raises
     ------
     TypeError
         If a model is not a supported model; it names its position.
+    ValueError
+        If ``errors`` is not one of the choices.
     EquilibriumError
-        If some race's equilibrium cannot be certified.
+        With ``errors="raise"``, if some race's equilibrium cannot be certified;
+        ``details["race"]`` is its position in ``models``.
 
     Examples
     --------
@@ -201,15 +221,26 @@ def solve_many(
     >>> races = [pr.Race(stages=n, prize=1.0, discount=r, cost=pr.costs.Quadratic())
     ...          for n in (1, 2, 3) for r in (0.05, 0.1)]
     >>> eqs = pr.solve_many(races)
-    >>> all(float(abs(a.value - pr.solve(m).value).max()) < 1e-12 for a, m in zip(eqs, races))
+    >>> all((a.value == pr.solve(m).value).all() for a, m in zip(eqs, races))
     True
     """
     tolerance = _threshold("tolerance", tolerance, positive=True)
+    if errors not in ("raise", "collect"):
+        raise ValueError(f"errors must be 'raise' or 'collect', got {errors!r}")
     models = list(models)
     for position, model in enumerate(models):
         if not isinstance(model, Race):
             raise TypeError(f"models[{position}] must be a patentrace.Race, got {type(model).__name__}")
-    equilibria = solve_races(models, selection=selection, grid=grid)
-    for eq in equilibria:  # the post-solve check of solve, race by race
-        certify(eq, tolerance, deviation=verify)
-    return equilibria
+    outcomes = solve_races_collecting(models, selection=selection, grid=grid)
+    for position, outcome in enumerate(outcomes):  # the post-solve check of solve, race by race
+        if isinstance(outcome, Equilibrium):
+            try:
+                certify(outcome, tolerance, deviation=verify)
+            except EquilibriumError as err:
+                err.details.setdefault("race", position)
+                outcomes[position] = err
+    if errors == "raise":
+        for outcome in outcomes:
+            if isinstance(outcome, EquilibriumError):
+                raise outcome
+    return outcomes

@@ -59,9 +59,13 @@ from numpy.typing import NDArray
 from patentrace import hjb
 from patentrace.costs import CostLike, PowerFamily
 from patentrace.errors import EquilibriumError
+from patentrace.models import Race
 from patentrace.solvers.bracket import bracketed_root
 
-__all__ = ["SELECTION_RULES", "StateEquilibria", "StateGames", "find_equilibria", "select"]
+__all__ = [
+    "SELECTION_RULES", "StateEquilibria", "StateGames", "find_equilibria", "select", "symmetric_equilibria",
+    "symmetric_games",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -70,11 +74,13 @@ SELECTION_RULES: tuple[str, ...] = ("fastest", "slowest", "richest")
 
 # Cells of the pivot's effort are split until narrower than this fraction of its range.
 _RESOLUTION = 1e-8
-# Surviving cells are split in 32 while few (each round costs a Python-level step), in 4
-# when many (each round then costs mostly arithmetic, and 4 needs 4x fewer evaluations).
+# A state's surviving cells are split in 32 while few (each round costs a Python-level step), in 4
+# when many (each round then costs mostly arithmetic, and 4 needs 4x fewer evaluations). The
+# count is the state's own, so that a state's roots do not depend on the batch it is solved in;
+# 128 cells split in 32 stay within _MAX_CELLS_PER_STATE.
 _SPLIT = 32
 _SPLIT_MANY = 4
-_MANY_CELLS = 2048
+_MANY_CELLS = 128
 _MAX_CELLS_PER_STATE = 4096
 # A deviation may gain at most this fraction of the continuation values.
 _GAIN_TOLERANCE = 1e-10
@@ -82,6 +88,8 @@ _EPS = float(np.finfo(float).eps)
 _TINY = float(np.finfo(float).tiny)
 # Selection scores this close (relative) to a state's best are ties (see select).
 _TIE = 1e-9
+# Efforts this close (relative) make an equilibrium symmetric (see symmetric_equilibria).
+_SYMMETRIC = 1e-8
 
 
 @dataclass(frozen=True)
@@ -264,6 +272,7 @@ def find_equilibria(games: StateGames, grid: int = 16) -> StateEquilibria:
             efforts.append(_equilibrium_efforts(games, pivot, index, root, bracket_end))
         state = np.concatenate(states)
         effort = np.concatenate(efforts, axis=1)
+    state, effort = _with_symmetric_roots(games, bound, state, effort)
     order = np.argsort(state, kind="stable")
     state, effort = state[order], effort[:, order]
     hazard = games.productivity[:, state] * effort
@@ -275,6 +284,43 @@ def find_equilibria(games: StateGames, grid: int = 16) -> StateEquilibria:
             "no equilibrium found", games.label(missing), {**games.where(missing), "effort_bound": bound[:, missing]}
         )
     return StateEquilibria(state=state, effort=effort, value=value, count=count)
+
+
+def _with_symmetric_roots(
+    games: StateGames, bound: FloatArray, state: IntArray, effort: FloatArray
+) -> tuple[IntArray, FloatArray]:
+    """Add the symmetric equilibrium of each symmetric game where the cell search missed it.
+
+    A game that is the same for both firms (:func:`symmetric_games`) has a symmetric
+    equilibrium ``(y, y)``: ``psi(y) = BR(lambda y) - y`` is ``>= 0`` at 0 and ``< 0`` at the
+    effort bound. The cell search can miss it when it lies within the search's resolution
+    (``1e-8`` of a loose effort bound) of another root, e.g. next to ``(0, x)`` where the best
+    responses are steep strategic substitutes. There it is found on the diagonal, in one
+    variable, and kept if neither firm can gain by deviating.
+    """
+    balanced = np.zeros(games.size, dtype=bool)
+    x0, x1 = effort
+    np.logical_or.at(balanced, state, np.abs(x0 - x1) <= _SYMMETRIC * np.maximum(np.abs(x0), np.abs(x1)))
+    missing = np.flatnonzero(symmetric_games(games) & ~balanced)
+    if missing.size == 0:
+        return state, effort
+    lam = games.productivity[0, missing]
+
+    def psi(y: FloatArray, at: IntArray) -> FloatArray:
+        return games.best_response(0, lam[at] * y, missing[at]) - y
+
+    top = bound[0, missing] * (1.0 + 1e-9) + _TINY
+    low, high = np.zeros(missing.size), top
+    f_low, f_high = psi(low, np.arange(missing.size)), psi(high, np.arange(missing.size))
+    ok = (f_low >= 0.0) & (f_high < 0.0)
+    if not ok.any():
+        return state, effort
+    keep = np.flatnonzero(ok)
+    root, _ = bracketed_root(lambda y, at: psi(y, keep[at]), low[keep], high[keep], f_low[keep], f_high[keep])
+    pair = np.stack([root, root])
+    gain, scale = _deviation_gains(games, missing[keep], pair)
+    good = np.all(gain <= _GAIN_TOLERANCE * scale + _TINY, axis=0) & np.isfinite(root)
+    return np.concatenate([state, missing[keep][good]]), np.concatenate([effort, pair[:, good]], axis=1)
 
 
 def _composite(games: StateGames, pivot: int, where: IntArray, pivot_effort: FloatArray) -> FloatArray:
@@ -419,14 +465,24 @@ def _search_cells(
         wide = (cells.hi - cells.lo) > _RESOLUTION * top[cells.row]
         if not wide.any():
             return cells
-        split = cells.take(wide)
-        parts = _SPLIT if split.lo.size <= _MANY_CELLS else _SPLIT_MANY
-        fractions = np.linspace(0.0, 1.0, parts + 1)[None, 1:-1]
-        inner = split.lo[:, None] + (split.hi - split.lo)[:, None] * fractions
-        phi_inner = _composite(games, pivot, where[split.row], inner)
-        ends = np.column_stack([split.lo, inner, split.hi])
-        phi_ends = np.column_stack([split.f_lo, phi_inner, split.f_hi])
-        cells = cells.take(~wide).join(_Cells.from_points(split.row, ends, phi_ends))
+        # How finely a state's cells are split depends on that state's count alone, never on the
+        # rest of the batch: a race's equilibria must not depend on the races solved with it.
+        many = (np.bincount(cells.row[wide], minlength=where.size) > _MANY_CELLS)[cells.row]
+        split = [cells.take(wide & ~many), cells.take(wide & many)]
+        cells = cells.take(~wide)
+        for parts, group in zip((_SPLIT, _SPLIT_MANY), split, strict=True):
+            if group.row.size:
+                cells = cells.join(_split(games, pivot, where, group, parts))
+
+
+def _split(games: StateGames, pivot: int, where: IntArray, cells: _Cells, parts: int) -> _Cells:
+    """Each cell cut into ``parts`` equal cells, with ``phi`` at the new ends."""
+    fractions = np.linspace(0.0, 1.0, parts + 1)[None, 1:-1]
+    inner = cells.lo[:, None] + (cells.hi - cells.lo)[:, None] * fractions
+    phi_inner = _composite(games, pivot, where[cells.row], inner)
+    ends = np.column_stack([cells.lo, inner, cells.hi])
+    phi_ends = np.column_stack([cells.f_lo, phi_inner, cells.f_hi])
+    return _Cells.from_points(cells.row, ends, phi_ends)
 
 
 def _equilibrium_efforts(
@@ -500,17 +556,18 @@ def _newton_on_conditions(games: StateGames, index: IntArray, effort: FloatArray
     ``dF_k/dx_o = lambda_o (c_k'(x_k)/lambda_k - A_k + B_k)``. Steps that would leave
     the interior are halved.
     """
-    r = games.discount[index]
-    lam = games.productivity[:, index]
-    a, b = games.own_next[:, index], games.rival_next[:, index]
     x = effort.copy()
+    live = np.arange(index.size)  # a pair leaves once converged, so its steps do not depend on the others
     for _ in range(30):
-        hazard = lam * x
+        at = index[live]
+        r, lam = games.discount[at], games.productivity[:, at]
+        a, b, here = games.own_next[:, at], games.rival_next[:, at], x[:, live]
+        hazard = lam * here
         rival = hazard[::-1]
-        cost = [games.cost_at(k, index) for k in (0, 1)]
-        slope = np.stack([cost[k].marginal(x[k]) for k in (0, 1)])
-        level = np.stack([cost[k].value(x[k]) for k in (0, 1)])
-        bend = np.stack([cost[k].curvature(x[k]) for k in (0, 1)])
+        cost = [games.cost_at(k, at) for k in (0, 1)]
+        slope = np.stack([cost[k].marginal(here[k]) for k in (0, 1)])
+        level = np.stack([cost[k].value(here[k]) for k in (0, 1)])
+        bend = np.stack([cost[k].curvature(here[k]) for k in (0, 1)])
         residual = slope * (r + hazard + rival) / lam - level - r * a - rival * (a - b)
         own = bend * (r + hazard + rival) / lam
         cross = lam[::-1] * (slope / lam - (a - b))
@@ -519,23 +576,87 @@ def _newton_on_conditions(games: StateGames, index: IntArray, effort: FloatArray
             (residual[0] * own[1] - cross[0] * residual[1]) / determinant,
             (own[0] * residual[1] - cross[1] * residual[0]) / determinant,
         ])
-        shrink = np.ones(x.shape[1])
-        trial = x - step
+        shrink = np.ones(live.size)
+        trial = here - step
         for _ in range(60):  # halve steps that would leave the interior
             inside = np.all(trial > 0.0, axis=0)
             if inside.all():
                 break
             shrink = np.where(inside, shrink, 0.5 * shrink)
-            trial = x - shrink * step
-        trial = np.where(np.isfinite(trial) & (trial > 0.0), trial, x)
-        done = np.all(np.abs(trial - x) <= 4.0 * _EPS * np.abs(x), axis=0)
-        x = trial
-        if done.all():
+            trial = here - shrink * step
+        trial = np.where(np.isfinite(trial) & (trial > 0.0), trial, here)
+        done = np.all(np.abs(trial - here) <= 4.0 * _EPS * np.abs(here), axis=0)
+        x[:, live] = trial
+        live = live[~done]
+        if live.size == 0:
             break
     return x
 
 
-def select(found: StateEquilibria, productivity: FloatArray, rule: str = "fastest") -> IntArray:
+def interchangeable(race: Race) -> bool:
+    """Whether exchanging the firms leaves ``race`` unchanged: same stages, costs, productivity, breakthroughs.
+
+    The solvers then give state ``(i, j)`` the equilibrium of ``(j, i)`` with the firms
+    exchanged (SPEC.md §1, "symmetry under swapping firms"), so that the race comes out
+    symmetric whatever rounding does.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> interchangeable(pr.Race(stages=3, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    True
+    >>> interchangeable(pr.Race(stages=(3, 2), prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    False
+    """
+    first, second = race.cost
+    return bool(
+        race.stages[0] == race.stages[1] and first == second
+        and race.productivity[0] == race.productivity[1] and race.breakthrough[0] == race.breakthrough[1]
+    )
+
+
+def symmetric_games(games: StateGames) -> NDArray[np.bool_]:
+    """States whose game is the same for both firms, exactly: a level state of a symmetric race.
+
+    Both firms have the same cost there, the same productivity and the same continuation
+    values ``A`` and ``B`` (bit for bit), so exchanging them maps every equilibrium to an
+    equilibrium, and the game has a symmetric equilibrium (SPEC.md §1, "symmetry under
+    swapping firms").
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from patentrace.costs import Quadratic
+    >>> games = StateGames(own_next=np.array([[1.0, 1.0], [1.0, 0.9]]), rival_next=np.zeros((2, 2)),
+    ...                    productivity=np.ones((2, 2)), discount=np.array([0.1, 0.1]),
+    ...                    cost=(Quadratic(), Quadratic()))
+    >>> symmetric_games(games).tolist()
+    [True, False]
+    """
+    same = (
+        (games.own_next[0] == games.own_next[1])
+        & (games.rival_next[0] == games.rival_next[1])
+        & (games.productivity[0] == games.productivity[1])
+    )
+    first, second = games.cost
+    if isinstance(first, PowerFamily) and isinstance(second, PowerFamily):
+        for name in ("scale", "exponent", "linear"):
+            same &= np.broadcast_to(getattr(first, name) == getattr(second, name), same.shape)
+    elif first != second:
+        same[:] = False
+    return np.asarray(same)
+
+
+def symmetric_equilibria(found: StateEquilibria) -> NDArray[np.bool_]:
+    """Equilibria whose two efforts agree to ``1e-8`` (relative): the symmetric ones of a symmetric game."""
+    x0, x1 = found.effort
+    return np.asarray(np.abs(x0 - x1) <= _SYMMETRIC * np.maximum(np.abs(x0), np.abs(x1)))
+
+
+def select(
+    found: StateEquilibria, productivity: FloatArray, rule: str = "fastest",
+    symmetric: NDArray[np.bool_] | None = None,
+) -> IntArray:
     """Pick one equilibrium per state; returns positions into ``found``.
 
     Parameters
@@ -552,6 +673,11 @@ def select(found: StateEquilibria, productivity: FloatArray, rule: str = "fastes
         firm 1 (index 0), then by the larger total hazard: at a symmetric state the
         equilibria ``(x, 0)`` and ``(0, x)`` tie exactly, and the choice must not depend
         on the last bits of the continuation values (docs/solver.md, "The hybrid path").
+    symmetric : ndarray of bool, shape (n,), optional
+        States whose game is the same for both firms (:func:`symmetric_games`). There the
+        rule chooses among the symmetric equilibria only (:func:`symmetric_equilibria`;
+        a symmetric game always has one), so that a symmetric race comes out symmetric
+        instead of favouring one firm by the tie rule (docs/solver.md, "Selection").
 
     Returns
     -------
@@ -569,11 +695,16 @@ def select(found: StateEquilibria, productivity: FloatArray, rule: str = "fastes
     else:
         raise ValueError(f"selection must be one of {SELECTION_RULES}, got {rule!r}")
     states = found.count.size
+    candidate = np.ones(found.state.size, dtype=bool)
+    if symmetric is not None:
+        balanced = symmetric_equilibria(found)
+        has_balanced = np.bincount(found.state, weights=balanced, minlength=states) > 0
+        candidate = ~(symmetric & has_balanced)[found.state] | balanced
     best = np.full(states, -np.inf)
-    np.maximum.at(best, found.state, score)
+    np.maximum.at(best, found.state[candidate], score[candidate])
     size = np.zeros(states)
-    np.maximum.at(size, found.state, np.abs(score))
-    near = score >= best[found.state] - _TIE * size[found.state]
+    np.maximum.at(size, found.state[candidate], np.abs(score[candidate]))
+    near = candidate & (score >= best[found.state] - _TIE * size[found.state])
     order = np.lexsort((-total_hazard, -hazard[0], ~near, found.state))
     first = np.ones(order.size, dtype=bool)
     first[1:] = found.state[order][1:] != found.state[order][:-1]

@@ -45,15 +45,23 @@ from patentrace._limits import check_root_grid
 from patentrace._version import __version__
 from patentrace.costs import CostLike, Power, PowerFamily
 from patentrace.equilibrium import Equilibrium, SolverInfo
-from patentrace.errors import UnderflowWarning, user_stacklevel
+from patentrace.errors import EquilibriumError, UnderflowWarning, user_stacklevel
 from patentrace.lattice import Layout, Step
 from patentrace.models import Race
-from patentrace.solvers.allroots import SELECTION_RULES, StateGames, find_equilibria, select
+from patentrace.solvers.allroots import (
+    SELECTION_RULES,
+    StateGames,
+    find_equilibria,
+    interchangeable,
+    select,
+    symmetric_equilibria,
+    symmetric_games,
+)
 
 if TYPE_CHECKING:  # numba loads, and the kernels compile or load from cache, on the first solve that needs them
     from patentrace.solvers import compiled
 
-__all__ = ["breakthrough_shift", "single_firm", "solve_race", "solve_races"]
+__all__ = ["breakthrough_shift", "single_firm", "solve_race", "solve_races", "solve_races_collecting"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -152,10 +160,48 @@ def solve_races(
     >>> [round(float(eq.value[0, 0, 0]), 10) for eq in solve_races(races)]
     [0.3041885971, 0.1795728262]
     """
+    outcomes = solve_races_collecting(races, selection, grid, compiled_path, warn_underflow)
+    for outcome in outcomes:
+        if isinstance(outcome, EquilibriumError):
+            raise outcome
+    return [eq for eq in outcomes if isinstance(eq, Equilibrium)]
+
+
+def solve_races_collecting(
+    races: Sequence[Race], selection: str = "fastest", grid: int = 16, compiled_path: bool = True,
+    warn_underflow: bool = True,
+) -> list[Equilibrium | EquilibriumError]:
+    """As :func:`solve_races`, with a race that cannot be certified reported in its place.
+
+    Each race's equilibrium is the one :func:`solve_race` returns for it, bit for bit,
+    whatever the batch: every state is solved by elementwise operations whose count does
+    not depend on the other states solved with it, and the costs of power-cost races
+    always travel as a :class:`~patentrace.costs.PowerFamily`. A batch of the all-roots
+    path that fails is solved again race by race, so one race cannot take the others down;
+    its :class:`~patentrace.errors.EquilibriumError` has ``details["race"]`` set to its
+    position in ``races``.
+
+    Returns
+    -------
+    list of Equilibrium or EquilibriumError
+        One per race, in order.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> races = [pr.Race(stages=n, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()) for n in (2, 1)]
+    >>> outcomes = solve_races_collecting(races)
+    >>> round(float(outcomes[0].value[0, 0, 0]), 10)      # SPEC.md §1: V(0, 0) = 0.1795728262
+    0.1795728262
+    >>> bool((outcomes[1].value == solve_race(races[1]).value).all())
+    True
+    """
     _check_options(selection, grid)
     if not isinstance(compiled_path, bool):
         raise TypeError(f"compiled_path must be True or False, got {compiled_path!r}")
-    solved: dict[int, Equilibrium] = _compiled(races, selection, grid) if compiled_path else {}
+    solved: dict[int, Equilibrium | EquilibriumError] = {}
+    if compiled_path:
+        solved.update(_compiled(races, selection, grid))
     groups: list[list[int]] = []
     for position, race in enumerate(races):
         if position in solved:
@@ -167,13 +213,33 @@ def solve_races(
         else:
             groups.append([position])
     for group in groups:
-        solved.update(zip(group, _sweep([races[k] for k in group], selection, grid), strict=True))
+        solved.update(_sweep_group(races, group, selection, grid))
     result = [solved[k] for k in range(len(races))]
-    underflow = sum(int(eq.underflow.sum()) for eq in result)
+    underflow = sum(int(eq.underflow.sum()) for eq in result if isinstance(eq, Equilibrium))
     if warn_underflow and underflow:
         logger.debug("%d firm-states have continuation values below the float range", underflow)
         warnings.warn(UNDERFLOW_MESSAGE, UnderflowWarning, stacklevel=user_stacklevel())
     return result
+
+
+def _sweep_group(
+    races: Sequence[Race], group: list[int], selection: str, grid: int
+) -> dict[int, Equilibrium | EquilibriumError]:
+    """The all-roots sweep of one group; if it fails, each race on its own, failures kept."""
+    try:
+        return dict(zip(group, _sweep([races[k] for k in group], selection, grid, group), strict=True))
+    except EquilibriumError as err:
+        if len(group) == 1:
+            err.details.setdefault("race", group[0])
+            return {group[0]: err}
+    outcomes: dict[int, Equilibrium | EquilibriumError] = {}
+    for position in group:
+        try:
+            outcomes[position] = _sweep([races[position]], selection, grid, [position])[0]
+        except EquilibriumError as err:
+            err.details.setdefault("race", position)
+            outcomes[position] = err
+    return outcomes
 
 
 def _compiled(races: Sequence[Race], selection: str, grid: int) -> dict[int, Equilibrium]:
@@ -246,11 +312,32 @@ def _settler(races: Sequence[Race], positions: Sequence[int], selection: str, gr
             discount=job.discount, cost=_costs(owners, np.arange(len(owners))), states=job.state,
             races=np.asarray(positions, dtype=np.intp)[job.race],
         )
-        found = find_equilibria(games, grid)
-        chosen = select(found, games.productivity, selection)
-        return found.effort[:, chosen], found.value[:, chosen], found.count
+        return _choose(games, grid, selection)
 
     return settle
+
+
+def _choose(games: StateGames, grid: int, selection: str) -> tuple[FloatArray, FloatArray, IntArray]:
+    """Every equilibrium of each state's game, the one ``selection`` picks, and how many there are.
+
+    At a state whose game is the same for both firms (a level state of a symmetric race,
+    :func:`~patentrace.solvers.allroots.symmetric_games`) the rule picks among the symmetric
+    equilibria, and the one picked is made exactly symmetric: both firms get the first
+    firm's effort and value (they agree to ``1e-8`` already), so that a symmetric race
+    comes out symmetric to rounding.
+    """
+    found = find_equilibria(games, grid)
+    level = symmetric_games(games)
+    chosen = select(found, games.productivity, selection, level)
+    effort, value = found.effort[:, chosen], found.value[:, chosen]
+    balance = level & symmetric_equilibria(found)[chosen]
+    effort[1, balance], value[1, balance] = effort[0, balance], value[0, balance]
+    return effort, value, found.count
+
+
+def _mirror_state(layout: Layout, race: IntArray, i: IntArray, j: IntArray) -> IntArray:
+    """Flat index of state ``(j, i)`` of each race (races with ``N1 = N2``)."""
+    return np.asarray(layout.offset[race] + j * (layout.stages[race, 1] + 1) + i, dtype=np.intp)
 
 
 def _all_power(race: Race) -> bool:
@@ -331,15 +418,17 @@ def _terminal_values(layout: Layout, prize: FloatArray, loser: FloatArray) -> Fl
 
 def _costs(races: Sequence[Race], race: IntArray) -> tuple[CostLike, CostLike]:
     """The firms' costs at each flat state: the group's shared costs, or a power family per firm."""
-    shared = all(tuple(r.cost) == tuple(races[0].cost) for r in races)
-    if not shared and all(_all_power(r) for r in races):
+    if all(_all_power(r) for r in races):
         families = [PowerFamily.of([r.cost[firm] for r in races]).take(race) for firm in (0, 1)]
         return families[0], families[1]
     return races[0].cost[0], races[0].cost[1]
 
 
-def _sweep(races: Sequence[Race], selection: str, grid: int) -> list[Equilibrium]:
-    """Backward induction over a batch of races whose costs can share one sweep."""
+def _sweep(races: Sequence[Race], selection: str, grid: int, positions: Sequence[int]) -> list[Equilibrium]:
+    """Backward induction over a batch of races whose costs can share one sweep.
+
+    ``positions`` are the races' places in the caller's list, named by errors.
+    """
     started = time.perf_counter()
     layout = Layout.of([r.stages for r in races])
     race, i, j = layout.states
@@ -353,6 +442,7 @@ def _sweep(races: Sequence[Race], selection: str, grid: int) -> list[Equilibrium
     value = _terminal_values(layout, prize, loser)
     effort = np.zeros_like(value)
     multiplicity = np.where((i == layout.stages[race, 0]) & (j == layout.stages[race, 1]), 0, 1).astype(np.intp)
+    mirror = np.array([interchangeable(r) for r in races], dtype=bool)
     for step in layout.steps:
         # The state game of SPEC.md §1 at discount R with values shifted by K (both exact no-ops without
         # breakthroughs; see breakthrough_shift).
@@ -364,16 +454,20 @@ def _sweep(races: Sequence[Race], selection: str, grid: int) -> list[Equilibrium
             discount=rate[step.here],
             cost=(_take(cost[0], step.here), _take(cost[1], step.here)),
             states=np.stack([step.i, step.j]),
-            races=step.race,
+            races=np.asarray(positions, dtype=np.intp)[step.race],
         )
-        found = find_equilibria(games, grid)
-        chosen = select(found, games.productivity, selection)
-        effort[:, step.here] = found.effort[:, chosen]
-        value[:, step.here] = found.value[:, chosen] + here_shift
+        chosen_effort, chosen_value, multiplicity[step.here] = _choose(games, grid, selection)
+        effort[:, step.here] = chosen_effort
+        value[:, step.here] = chosen_value + here_shift
         if jump is not None:
             value[:, step.here] = _direct_values(games, jump[:, step.here], effort[:, step.here], value, step,
                                                  discount[step.here], (prize[step.race], loser[step.race]))
-        multiplicity[step.here] = found.count
+        copy = mirror[step.race] & (step.i < step.j)
+        if copy.any():  # (i, j) of a symmetric race is (j, i) with the firms exchanged
+            source = _mirror_state(layout, step.race[copy], step.i[copy], step.j[copy])
+            effort[:, step.here[copy]] = effort[::-1, source]
+            value[:, step.here[copy]] = value[::-1, source]
+            multiplicity[step.here[copy]] = multiplicity[source]
     hazard = lam * effort
     win = chain.win_probability_flat(layout, hazard, jump)
     duration = chain.expected_duration_flat(layout, hazard, jump)

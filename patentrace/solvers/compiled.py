@@ -75,8 +75,11 @@ from patentrace.costs import Power, Quadratic
 from patentrace.errors import EquilibriumError
 from patentrace.lattice import Layout
 from patentrace.models import Race
+from patentrace.solvers.allroots import interchangeable
 
-__all__ = ["FAILURES", "PATHS", "CompiledSweep", "Handover", "compilable", "handover_budget", "sweep_races"]
+__all__ = [
+    "FAILURES", "PATHS", "CompiledSweep", "Handover", "compilable", "handover_budget", "sweep_races",
+]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -105,9 +108,10 @@ FAILURES: dict[int, str] = {
 # What _certified proves about a state.
 _UNCERTIFIED, _UNIQUE, _IDLE_FIRST, _IDLE_SECOND = 0, 1, 2, 3
 # How a state was solved, counted in CompiledSweep.paths.
-_PAIR_PATH, _COMPOSITE_PATH, _IDLE_PATH, _ALLROOTS_PATH = 0, 1, 2, 3
+_PAIR_PATH, _COMPOSITE_PATH, _IDLE_PATH, _ALLROOTS_PATH, _MIRROR_PATH = 0, 1, 2, 3, 4
 PATHS: tuple[str, ...] = (
     "newton on both conditions", "bracketed composite map", "one firm idles", "handed to the all-roots search",
+    "mirror image of (j, i)",
 )
 
 _jit = numba.njit(cache=True, error_model="numpy", nogil=True)
@@ -552,7 +556,7 @@ def _sweep_kernel(
     duration: FloatArray, multiplicity: IntArray, underflow: NDArray[np.bool_],
     status: IntArray, failed_state: IntArray, paths: IntArray, underflow_count: IntArray,
     done: NDArray[np.bool_], given: NDArray[np.bool_], pending: NDArray[np.bool_], active: NDArray[np.bool_],
-    first_call: bool, hand_over: bool,
+    mirror: NDArray[np.bool_], first_call: bool, hand_over: bool,
 ) -> None:  # pragma: no cover - compiled
     """Sweep the open states of every ``active`` race whose successors are ``done``, row by row.
 
@@ -564,6 +568,13 @@ def _sweep_kernel(
     and state in ``status`` / ``failed_state`` (the first one, in row order); with
     ``hand_over`` it is marked ``pending`` and the sweep goes on with every state that
     does not depend on it, otherwise the race stops there.
+
+    In a ``mirror`` race (the firms are interchangeable, :func:`patentrace.solvers.allroots.interchangeable`)
+    a state ``(i, j)`` with ``i < j`` is the mirror image of ``(j, i)``, solved earlier in the
+    same pass (a higher row): it gets that state's efforts, values and multiplicity with the
+    firms exchanged, and waits while ``(j, i)`` is pending. At a level state ``(i, i)`` the
+    certified unique equilibrium is symmetric, and both firms get the first firm's effort
+    and value (they agree to rounding), so that the race comes out symmetric to rounding.
     """
     par = np.empty((2, _COLUMNS))
     guess = np.zeros(2)
@@ -619,7 +630,17 @@ def _sweep_kernel(
                 shift0, shift1 = (b0 * big + b1 * small) / r, (b1 * big + b0 * small) / r
                 par[0, _OWN], par[1, _OWN] = value[0, first] - shift0, value[1, second] - shift1
                 par[0, _RIVAL], par[1, _RIVAL] = value[0, second] - shift0, value[1, first] - shift1
-                if given[here]:
+                if mirror[k] and i < j:
+                    source = start + j * width + i  # (j, i), in a row already swept
+                    if not done[source]:
+                        continue  # (j, i) was handed over: so is, in effect, (i, j)
+                    effort[0, here], effort[1, here] = effort[1, source], effort[0, source]
+                    value[0, here], value[1, here] = value[1, source], value[0, source]
+                    multiplicity[here] = multiplicity[source]
+                    out[0], out[1] = effort[0, here], effort[1, here]
+                    paths[_MIRROR_PATH] += 1
+                    code = 0
+                elif given[here]:
                     # Solved by the all-roots search: effort, value and multiplicity are in place.
                     out[0], out[1] = effort[0, here], effort[1, here]
                     paths[_ALLROOTS_PATH] += 1
@@ -649,6 +670,8 @@ def _sweep_kernel(
                             break
                         pending[here] = True
                         continue
+                    if mirror[k] and i == j:  # the unique equilibrium of a symmetric game is symmetric
+                        out[1], out[3] = out[0], out[2]
                     effort[0, here], effort[1, here] = out[0], out[1]
                     value[0, here], value[1, here] = out[2] + shift0, out[3] + shift1
                     multiplicity[here] = 1
@@ -903,12 +926,13 @@ def sweep_races(races: Sequence[Race], settle: Settle | None = None) -> Compiled
     active = np.ones(count, dtype=np.bool_)
     handed = np.zeros(count, dtype=np.int64)
     budget = np.array([handover_budget(r.stages) for r in races], dtype=np.int64)
+    mirror = np.array([interchangeable(r) for r in races], dtype=np.bool_)
 
     def run(first_call: bool) -> None:
         _sweep_kernel(
             stages, offset, discount, prize, loser, scale, exponent, linear, productivity, start, breakthrough,
             effort, hazard, value, win, duration, multiplicity, underflow, status, failed_state, paths,
-            underflow_count, done, given, pending, active, first_call, settle is not None,
+            underflow_count, done, given, pending, active, mirror, first_call, settle is not None,
         )
 
     run(True)
