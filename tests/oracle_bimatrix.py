@@ -23,6 +23,7 @@ misses equilibria of some generic games and whose ``vertex_enumeration`` works i
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -37,10 +38,23 @@ def exact(matrix: np.ndarray | Sequence[Sequence[float]]) -> Matrix:
     return [[v if isinstance(v, Fraction) else Fraction(v) for v in row] for row in np.asarray(matrix, dtype=object)]
 
 
-def _solve(rows: Matrix, rhs: list[Fraction]) -> list[Fraction] | None:
-    """The unique solution of a square system, by exact Gaussian elimination; None when singular."""
+def _integer(matrix: Matrix) -> list[list[int]]:
+    """A positive multiple of the matrix shifted to entries >= 1, in integers (same equilibria)."""
+    shift = 1 - min(min(row) for row in matrix)
+    shifted = [[v + shift for v in row] for row in matrix]
+    scale = math.lcm(*(v.denominator for row in shifted for v in row))
+    return [[int(v * scale) for v in row] for row in shifted]
+
+
+def _solve(rows: list[list[int]]) -> tuple[list[int], int] | None:
+    """``(n, d)`` with ``rows @ (n / d) = 1`` and ``d > 0``, or None when singular.
+
+    Fraction-free Gauss-Jordan elimination (Bareiss): every division is exact, and at the end
+    each diagonal entry is the determinant ``d`` and the right-hand side is ``d`` times the solution.
+    """
     k = len(rows)
-    aug = [[*r, b] for r, b in zip(rows, rhs, strict=True)]
+    aug = [[*r, 1] for r in rows]
+    previous = 1
     for col in range(k):
         pivot = next((r for r in range(col, k) if aug[r][col] != 0), None)
         if pivot is None:
@@ -48,34 +62,54 @@ def _solve(rows: Matrix, rhs: list[Fraction]) -> list[Fraction] | None:
         aug[col], aug[pivot] = aug[pivot], aug[col]
         lead = aug[col][col]
         for r in range(k):
-            if r != col and aug[r][col] != 0:
-                factor = aug[r][col] / lead
-                aug[r] = [a - factor * b for a, b in zip(aug[r], aug[col], strict=True)]
-    return [aug[r][k] / aug[r][r] for r in range(k)]
+            if r != col:
+                factor = aug[r][col]
+                aug[r] = [(lead * a - factor * b) // previous for a, b in zip(aug[r], aug[col], strict=True)]
+        previous = lead
+    det = aug[k - 1][k - 1]
+    sign = 1 if det > 0 else -1
+    return [sign * aug[r][k] for r in range(k)], sign * det
 
 
-def _vertices(payoff: Matrix, own: int, other: int) -> dict[Vector, frozenset[int]]:
+def _vertices(payoff: list[list[int]], own: int, other: int) -> dict[Vector, frozenset[int]]:
     """Nonzero vertices of {z in R^own : z >= 0, payoff^T z <= 1} and their labels.
 
-    ``payoff`` is ``own x other`` and positive. Labels: ``i`` where ``z_i = 0`` and
-    ``own + j`` where ``(payoff^T z)_j = 1``.
+    ``payoff`` is ``own x other``, in positive integers. Labels: ``i`` where ``z_i = 0`` and
+    ``own + j`` where ``(payoff^T z)_j = 1``. Every choice of ``k`` nonzero coordinates and ``k``
+    tight rows is solved exactly and kept when feasible.
     """
     found: dict[Vector, frozenset[int]] = {}
     for k in range(1, min(own, other) + 1):
         for support in itertools.combinations(range(own), k):
             for tight in itertools.combinations(range(other), k):
-                solution = _solve([[payoff[i][j] for i in support] for j in tight], [Fraction(1)] * k)
-                if solution is None or any(v < 0 for v in solution):
+                solved = _solve([[payoff[i][j] for i in support] for j in tight])
+                if solved is None or any(v < 0 for v in solved[0]):
                     continue
-                z = [Fraction(0)] * own
-                for i, v in zip(support, solution, strict=True):
+                numerator, det = solved
+                z = [0] * own
+                for i, v in zip(support, numerator, strict=True):
                     z[i] = v
-                sums = [sum((z[i] * payoff[i][j] for i in range(own)), Fraction(0)) for j in range(other)]
-                if any(s > 1 for s in sums):
+                sums = [sum(z[i] * payoff[i][j] for i in support) for j in range(other)]
+                if any(total > det for total in sums):
                     continue
-                labels = {i for i in range(own) if z[i] == 0} | {own + j for j in range(other) if sums[j] == 1}
-                found[tuple(z)] = frozenset(labels)
+                labels = {i for i in range(own) if z[i] == 0} | {own + j for j in range(other) if sums[j] == det}
+                found[tuple(Fraction(v, det) for v in z)] = frozenset(labels)
     return found
+
+
+def _polytopes(first: np.ndarray | Matrix, second: np.ndarray | Matrix) -> tuple[
+        dict[Vector, frozenset[int]], dict[Vector, frozenset[int]], int, int]:
+    """The vertices of P and of Q with their labels in the game's numbering, and ``(m, n)``."""
+    a, b = exact(first), exact(second)
+    m, n = len(a), len(a[0])
+    if len(b) != m or any(len(row) != n for row in (*a, *b)):
+        raise ValueError(f"payoffs must both be m x n, got {len(a)} x {n} and {len(b)} x {len(b[0])}")
+    a_int, b_int = _integer(a), _integer(b)
+    rows = _vertices(b_int, m, n)
+    # Q is P's construction on A^T, whose labels j < n are the game's m + j and n + i are the game's i
+    cols = {y: frozenset((label - n) if label >= n else (m + label) for label in labels)
+            for y, labels in _vertices([list(col) for col in zip(*a_int, strict=True)], n, m).items()}
+    return rows, cols, m, n
 
 
 def extreme_equilibria(first: np.ndarray | Matrix, second: np.ndarray | Matrix) -> list[tuple[Vector, Vector]]:
@@ -91,18 +125,7 @@ def extreme_equilibria(first: np.ndarray | Matrix, second: np.ndarray | Matrix) 
     list of (x, y)
         The row and column mixed strategies (tuples of ``Fraction`` summing to 1), without repeats.
     """
-    a, b = exact(first), exact(second)
-    m, n = len(a), len(a[0])
-    if len(b) != m or any(len(row) != n for row in (*a, *b)):
-        raise ValueError(f"payoffs must both be m x n, got {len(a)} x {n} and {len(b)} x {len(b[0])}")
-    shift_a = 1 - min(min(row) for row in a)
-    shift_b = 1 - min(min(row) for row in b)
-    a_pos = [[v + shift_a for v in row] for row in a]
-    b_pos = [[v + shift_b for v in row] for row in b]
-    # P: x in R^m against B (m x n); Q: y in R^n against A^T (n x m), labels renumbered to the game's
-    rows = _vertices(b_pos, m, n)
-    cols = {y: frozenset((label - n) if label >= n else (m + label) for label in labels)
-            for y, labels in _vertices([list(col) for col in zip(*a_pos, strict=True)], n, m).items()}
+    rows, cols, m, n = _polytopes(first, second)
     everything = frozenset(range(m + n))
     found = []
     for x, x_labels in rows.items():
@@ -118,12 +141,7 @@ def degenerate(first: np.ndarray | Matrix, second: np.ndarray | Matrix) -> bool:
 
     Equivalently, some mixed strategy has more pure best responses against it than the size of its support.
     """
-    a, b = exact(first), exact(second)
-    m, n = len(a), len(a[0])
-    shift_a = 1 - min(min(row) for row in a)
-    shift_b = 1 - min(min(row) for row in b)
-    rows = _vertices([[v + shift_b for v in row] for row in b], m, n)
-    cols = _vertices([[v + shift_a for v in col] for col in zip(*a, strict=True)], n, m)
+    rows, cols, m, n = _polytopes(first, second)
     return any(len(labels) > m for labels in rows.values()) or any(len(labels) > n for labels in cols.values())
 
 
