@@ -19,7 +19,7 @@ import patentrace as pr
 from patentrace.solvers import compiled
 from patentrace.solvers.allroots import StateGames, find_equilibria
 from patentrace.solvers.backward import solve_race, solve_races
-from tests.strategies import races
+from tests.strategies import examples, races
 
 REFERENCE_C = Path(__file__).resolve().parent.parent / "benchmarks" / "reference_race.c"
 FIELDS = ("effort", "hazard", "value", "win_probability", "expected_duration")
@@ -145,7 +145,7 @@ def test_fast_path_equals_all_roots_path(race: pr.Race):
         assert fast.solver.options["path"] in ("hybrid", "allroots")
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(races(max_stages=6, linear=False, loser=False))
 def test_certified_races_stay_compiled(race: pr.Race):
     """Without loser prize or participation cost, the certificates cover every state here."""
@@ -319,7 +319,7 @@ def chain_race(steps: int) -> pr.Race:
     return model.poisson_race(steps)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(races())
 def test_hybrid_path_equals_all_roots_path(race: pr.Race):
     """Loser prizes and participation costs make several equilibria: those states are handed over, never hidden."""

@@ -14,6 +14,7 @@ from patentrace.periods import period_game
 from patentrace.solvers.deterministic import solve_grid
 from patentrace.solvers.lemke import lemke_howson, symmetric_lemke_howson
 from tests.oracle_bimatrix import is_extreme_equilibrium
+from tests.strategies import examples
 
 
 def quadratic_race(**kwargs: float) -> pr.DeterministicRace:
@@ -125,7 +126,7 @@ def test_bad_experience_and_costs_are_refused():
 # --- Lemke-Howson, against an exact enumeration of every extreme equilibrium ------------------------------
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), m=st.integers(1, 6), n=st.integers(1, 6), dropped=st.integers(0, 11))
 # nashpy's support_enumeration returned no equilibrium of this generic 3 x 6 game (issue 15); it has one
 @example(seed=3, m=3, n=6, dropped=0)
@@ -141,7 +142,7 @@ def test_lemke_howson_finds_an_extreme_equilibrium(seed: int, m: int, n: int, dr
     assert is_extreme_equilibrium(first, second, x, y, atol=1e-9)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), m=st.integers(1, 7), dropped=st.integers(0, 6))
 def test_symmetric_lemke_howson_finds_a_symmetric_equilibrium(seed: int, m: int, dropped: int):
     payoff = np.random.default_rng(seed).normal(size=(m, m))
@@ -262,7 +263,7 @@ def test_deterministic_equilibrium_refuses_bad_states():
         pr.solve(quadratic_race(lag=0.2), steps=[20, 10])
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(prize=st.floats(0.5, 4.0), discount=st.floats(0.02, 0.5), scale=st.floats(0.3, 3.0),
        exponent=st.sampled_from([1.5, 2.0, 3.0]), loser=st.floats(0.0, 0.5), lag=st.floats(0.1, 0.6),
        cap=st.one_of(st.none(), st.floats(0.8, 3.0)), steps=st.integers(4, 12))
