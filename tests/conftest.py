@@ -15,6 +15,7 @@ import os
 
 import pytest
 from hypothesis import HealthCheck, settings
+from hypothesis.database import DirectoryBasedExampleDatabase
 
 DEFAULT_EXAMPLES = 60
 THOROUGH_EXAMPLES = 5 * DEFAULT_EXAMPLES  # the property tests took 7-9 min per thorough run on the loaded 2-core box
@@ -33,6 +34,7 @@ settings.register_profile(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
     derandomize=False,
+    database=DirectoryBasedExampleDatabase(".hypothesis/examples"),  # explicit: the default profile's None is inherited
     print_blob=True,
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "default"))
