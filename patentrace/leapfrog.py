@@ -391,7 +391,8 @@ def leapfrog(
             catch_up_probability=None, can_leapfrog=None, **common,
         )
     follower = 0 if left[0] > left[1] else 1
-    gap = (left_0 - left_1) if follower == 0 else (left_1 - left_0)  # > 0: follower still behind
+    with np.errstate(invalid="ignore"):  # inf - inf where neither firm ever discovers: level, as tested above
+        gap = np.where(left_0 == left_1, 0.0, (left_0 - left_1) if follower == 0 else (left_1 - left_0))
     leap, catch_up, possible = _chances(eq, (i, j), follower, gap, tolerance)
     return LeapfrogReport(
         follower=follower, leader=1 - follower, follower_win_probability=win[follower],

@@ -4,9 +4,19 @@ Asymmetric stage counts 1..8, power costs with exponents in [1.5, 4] and linear
 terms, learning curves, discounts from 1e-4 to 1.
 """
 
+from hypothesis import settings
 from hypothesis import strategies as st
 
 import patentrace as pr
+
+
+def examples(count: int) -> int:
+    """``count`` examples under the default profile, scaled in proportion under another one (thorough: 5x).
+
+    For tests that set their own ``max_examples``; read when the test module is imported, after
+    ``tests/conftest.py`` has loaded the profile.
+    """
+    return max(1, count * settings.default.max_examples // settings.get_profile("default").max_examples)
 
 
 @st.composite

@@ -168,6 +168,7 @@ def test_bad_model():
         pr.solve_all("race")
 
 
+@pytest.mark.timing
 def test_speed_on_a_30_by_30_race():
     race = pr.Race(stages=30, prize=1.0, discount=0.05, cost=pr.costs.Quadratic())
 

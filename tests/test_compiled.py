@@ -12,14 +12,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 import patentrace as pr
 from patentrace.solvers import compiled
 from patentrace.solvers.allroots import StateGames, find_equilibria
 from patentrace.solvers.backward import solve_race, solve_races
-from tests.strategies import races
+from tests.strategies import examples, races
 
 REFERENCE_C = Path(__file__).resolve().parent.parent / "benchmarks" / "reference_race.c"
 FIELDS = ("effort", "hazard", "value", "win_probability", "expected_duration")
@@ -145,7 +145,7 @@ def test_fast_path_equals_all_roots_path(race: pr.Race):
         assert fast.solver.options["path"] in ("hybrid", "allroots")
 
 
-@settings(max_examples=30)
+@settings(max_examples=examples(30))
 @given(races(max_stages=6, linear=False, loser=False))
 def test_certified_races_stay_compiled(race: pr.Race):
     """Without loser prize or participation cost, the certificates cover every state here."""
@@ -319,11 +319,14 @@ def chain_race(steps: int) -> pr.Race:
     return model.poisson_race(steps)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(races())
 def test_hybrid_path_equals_all_roots_path(race: pr.Race):
     """Loser prizes and participation costs make several equilibria: those states are handed over, never hidden."""
     fast, robust = solve_race(race), solve_race(race, compiled_path=False)
+    # efforts below the smallest normal float: the paths disagree there (a known defect, pinned by
+    # test_subnormal_efforts_agree_on_both_paths below); everything else is checked
+    assume(not (subnormal(fast.effort) or subnormal(robust.effort)))
     assert_same(fast, robust)
     check = fast.verify()
     assert check.max_deviation_gain <= 1e-8 and check.max_residual <= 1e-8, check
@@ -334,6 +337,24 @@ def test_hybrid_path_equals_all_roots_path(race: pr.Race):
     elif options["path"] == "hybrid":
         assert options["allroots_states"] >= int(np.sum(robust.multiplicity > 1)) > -1
         assert options["allroots_states"] >= 1
+
+
+def subnormal(effort: np.ndarray) -> bool:
+    """Whether some effort is positive but below the smallest normal float (about 2.2e-308)."""
+    return bool(np.any((effort > 0.0) & (effort < np.finfo(float).tiny)))
+
+
+@pytest.mark.xfail(strict=True, reason="the all-roots path rounds firm 0's subnormal effort at a symmetric state "
+                   "to 0 (flagged underflow) and keeps firm 1's 2.28e-310; the compiled path keeps both")
+def test_subnormal_efforts_agree_on_both_paths():
+    # Found by the thorough profile (issue 15) in test_hybrid_path_equals_all_roots_path: a symmetric race whose
+    # continuation values at (1, 0) are 2e-155, so the efforts at (0, 0) are about 2.3e-310, below the normal range
+    cost = pr.costs.Power(scale=1.375, exponent=1.5)
+    race = pr.Race(stages=(6, 6), prize=0.5, discount=0.7498942093324559, cost=(cost, cost))
+    fast, robust = solve_race(race), solve_race(race, compiled_path=False)
+    assert fast.effort[0, 0, 0] == fast.effort[1, 0, 0] > 0.0  # symmetric, and positive as in theory
+    assert robust.effort[0, 0, 0] == robust.effort[1, 0, 0]  # fails: 0.0 and 2.28e-310
+    assert np.array_equal(fast.underflow, robust.underflow)
 
 
 @pytest.mark.parametrize("selection", ["fastest", "slowest", "richest"])

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 import patentrace as pr
 from patentrace import chain
-from tests.strategies import races
+from tests.strategies import examples, races
 
 simulation = importlib.import_module("patentrace.simulate")  # the module; pr.simulate is the function
 
@@ -51,7 +51,7 @@ def check_against_computed(eq, state: tuple[int, int], sim: pr.Simulation) -> No
         assert abs(sim.mean_duration - duration) <= 4.0 * sim.duration_standard_error + 1e-12 * duration, sim
 
 
-@settings(max_examples=25)
+@settings(max_examples=examples(25))
 @given(race=races(max_stages=5), where=st.tuples(st.floats(0.0, 0.99), st.floats(0.0, 0.99)), seed=st.integers(0, 99))
 def test_race_frequencies_agree_with_computed_probabilities(race, where, seed):
     eq = pr.solve(race)
@@ -59,7 +59,7 @@ def test_race_frequencies_agree_with_computed_probabilities(race, where, seed):
     check_against_computed(eq, state, pr.simulate(eq, state, PATHS, seed))
 
 
-@settings(max_examples=6)
+@settings(max_examples=examples(6))
 @given(
     race=races(max_stages=3, linear=True),
     lag=st.sampled_from([0.5, 1.0, 2.0]),
@@ -202,6 +202,7 @@ def test_duration_moments_merged_by_chunks():
     assert error == pytest.approx(values.std(ddof=1) / math.sqrt(values.size), rel=1e-9)
 
 
+@pytest.mark.timing
 def test_vectorised_speed_of_a_ten_by_ten_race():
     import time
 

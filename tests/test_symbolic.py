@@ -111,6 +111,7 @@ def test_exact_limit_is_refused_with_the_limit():
         pr.symbolic.solve(asymmetric_race((2, 2)), exact=True)
 
 
+@pytest.mark.timing
 def test_symmetric_two_stage_exact_is_fast():
     started = time.perf_counter()
     pr.symbolic.solve(quadratic(2), exact=True)

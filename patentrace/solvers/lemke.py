@@ -17,7 +17,8 @@ equilibrium. Ties in the ratio test are broken lexicographically (by the rows of
 the current basis inverse), so degenerate games do not cycle. nashpy's
 ``Game.lemke_howson`` implements the same path; this one works on floats in numpy,
 which is fast enough to call at every state of a large grid, and is tested
-against nashpy in ``tests/test_deterministic.py``.
+in ``tests/test_deterministic.py`` against an exact enumeration, in rationals, of
+every extreme equilibrium (``tests/oracle_bimatrix.py``).
 
 A symmetric game ``(A, A')`` has a symmetric equilibrium, and the same path in the
 one polytope ``{x >= 0 : A x <= 1}`` (labels shared by ``x_i`` and its slack) finds
