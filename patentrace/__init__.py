@@ -15,15 +15,15 @@ Examples
 
 from patentrace import costs, symbolic
 from patentrace._version import __version__
-from patentrace.deterministic_equilibrium import ChainRefinement, DeterministicEquilibrium, GridRefinement
-from patentrace.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo, Verification
 from patentrace.errors import EquilibriumError, TooManyEquilibriaError
-from patentrace.lag_experiment import LagExperiment, lag_experiment
-from patentrace.leapfrog import LeapfrogReport, leapfrog, preemption_region
+from patentrace.faces.sweep import SweepResult, sweep
 from patentrace.models import Action, DeterministicRace, LaggedRace, Race
-from patentrace.simulate import SamplePaths, Simulation, simulate
+from patentrace.reports.lag_experiment import LagExperiment, lag_experiment
+from patentrace.reports.leapfrog import LeapfrogReport, leapfrog, preemption_region
+from patentrace.reports.simulate import SamplePaths, Simulation, simulate
+from patentrace.results.deterministic_equilibrium import ChainRefinement, DeterministicEquilibrium, GridRefinement
+from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo, Verification
 from patentrace.solvers import single_firm, solve, solve_all, solve_many
-from patentrace.sweep import SweepResult, sweep
 
 __all__ = [
     "Action",

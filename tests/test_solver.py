@@ -12,7 +12,7 @@ from hypothesis import given
 from strategies import races
 
 import patentrace as pr
-from patentrace import hjb
+from patentrace.equations import hjb
 from patentrace.errors import EquilibriumError
 from patentrace.solvers import _certify, allroots
 from patentrace.solvers.allroots import StateGames, find_equilibria

@@ -18,10 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from patentrace.deterministic_equilibrium import DeterministicEquilibrium
-from patentrace.equilibrium import Equilibrium, LaggedEquilibrium
 from patentrace.errors import EquilibriumError
 from patentrace.models import DeterministicRace, LaggedRace, Race
+from patentrace.results.deterministic_equilibrium import DeterministicEquilibrium
+from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium
 from patentrace.solvers.allpaths import solve_all
 from patentrace.solvers.backward import single_firm, solve_race, solve_races
 from patentrace.solvers.deterministic import solve_deterministic
@@ -158,7 +158,7 @@ def solve_many(
     """Solve many models in one vectorised pass; the result equals :func:`solve` model by model.
 
     All races, whatever their stage counts, are swept together by the number of
-    stages still to go (:class:`~patentrace.lattice.Layout`), their parameters
+    stages still to go (:class:`~patentrace.models.lattice.Layout`), their parameters
     one more array axis; races with power costs share one compiled sweep whatever
     the cost parameters (races it cannot certify, and races with other costs, are
     swept on the all-roots path, together when their costs are equal). A batch of

@@ -3,7 +3,7 @@
 Terminal values are known (SPEC.md §1): ``V_1(N1, j) = P``, ``V_1(i, N2) = L``
 and symmetrically. A state depends only on states one stage nearer the end, so
 the solver sweeps the open states of a whole batch of races by the number of
-stages still to go (:class:`~patentrace.lattice.Layout`), from the end to the
+stages still to go (:class:`~patentrace.models.lattice.Layout`), from the end to the
 start, solving every state of a step at once: it finds every equilibrium of
 each state's game (:mod:`patentrace.solvers.allroots`), applies the selection
 rule where there are several, and records the multiplicity. One race is a
@@ -38,12 +38,13 @@ from collections.abc import Sequence
 import numpy as np
 from numpy.typing import NDArray
 
-from patentrace import chain, hjb
 from patentrace._version import __version__
-from patentrace.costs import CostLike, Power, PowerFamily
-from patentrace.equilibrium import Equilibrium, SolverInfo
-from patentrace.lattice import Layout
+from patentrace.equations import hjb
 from patentrace.models import Race
+from patentrace.models.costs import CostLike, Power, PowerFamily
+from patentrace.models.lattice import Layout
+from patentrace.results import chain
+from patentrace.results.equilibrium import Equilibrium, SolverInfo
 from patentrace.solvers import compiled
 from patentrace.solvers.allroots import SELECTION_RULES, StateGames, find_equilibria, select
 
@@ -264,7 +265,7 @@ def breakthrough_shift(
 
     SPEC.md §1, "Breakthroughs": a state's game with breakthroughs is the game
     without them at discount ``R`` with every value of firm ``k`` lowered by
-    ``K_k = (b_k P + b_o L) / R`` (:func:`patentrace.hjb.breakthrough_shift`). Without
+    ``K_k = (b_k P + b_o L) / R`` (:func:`patentrace.equations.hjb.breakthrough_shift`). Without
     breakthroughs ``R`` is ``discount`` and ``K`` is 0.
 
     Examples

@@ -44,7 +44,7 @@ States are visited row by row from ``(N1 - 1, N2 - 1)`` down to ``(0, 0)``: stat
 ``(i, j)`` needs ``(i + 1, j)``, finished one row earlier, and ``(i, j + 1)``,
 finished just before it (a state waiting for a handed-over state is skipped until a
 later pass). Win probabilities and expected durations (the jump
-chain of :mod:`patentrace.chain`) and the underflow flags of
+chain of :mod:`patentrace.results.chain`) and the underflow flags of
 :mod:`~patentrace.solvers.backward` are computed in the same pass.
 
 The functions are compiled on first use and cached on disk (``cache=True``:
@@ -71,10 +71,10 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-from patentrace.costs import Power, Quadratic
 from patentrace.errors import EquilibriumError
-from patentrace.lattice import Layout
 from patentrace.models import Race
+from patentrace.models.costs import Power, Quadratic
+from patentrace.models.lattice import Layout
 
 __all__ = ["FAILURES", "PATHS", "CompiledSweep", "Handover", "compilable", "handover_budget", "sweep_races"]
 
@@ -172,7 +172,7 @@ def _cost_terms(par: FloatArray, k: int, x: float) -> tuple[float, float, float]
 
 @_jit
 def _value(par: FloatArray, k: int, x: float, h: float, r: float) -> float:  # pragma: no cover - compiled
-    """``V(x) = [-c(x) + lambda x A + h B] / (r + lambda x + h)`` (patentrace.hjb.flow_value)."""
+    """``V(x) = [-c(x) + lambda x A + h B] / (r + lambda x + h)`` (patentrace.equations.hjb.flow_value)."""
     hazard = par[k, _LAM] * x
     level = _cost_terms(par, k, x)[0]
     return float((-level + hazard * par[k, _OWN] + h * par[k, _RIVAL]) / (r + hazard + h))
@@ -579,7 +579,7 @@ def _sweep_kernel(
             par[firm, _A], par[firm, _INV_A], par[firm, _G], par[firm, _M] = a, 1.0 / a, g, linear[firm, k]
             par[firm, _LOG_A], par[firm, _LOG_KAPPA] = math.log(a), math.log(1.0 - 1.0 / g)
         if first_call:
-            # Terminal states (SPEC.md §1) and the jump chain's boundary values (patentrace.chain);
+            # Terminal states (SPEC.md §1) and the jump chain's boundary values (patentrace.results.chain);
             # open states are all written below.
             for i in range(n1 + 1):
                 for j in range(n2 + 1) if i == n1 else range(n2, n2 + 1):
@@ -732,7 +732,7 @@ Settle = Callable[[Handover], tuple[FloatArray, FloatArray, IntArray]]
 
 @dataclass(frozen=True, eq=False)
 class CompiledSweep:
-    """What the compiled sweep returns for a batch of races, in flat arrays of a :class:`~patentrace.lattice.Layout`.
+    """The compiled sweep's output for a batch of races, in flat arrays of a :class:`~patentrace.models.lattice.Layout`.
 
     Attributes
     ----------

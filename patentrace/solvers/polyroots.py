@@ -28,8 +28,8 @@ from __future__ import annotations
 import mpmath as mp
 import sympy
 
-from patentrace import hjb
-from patentrace.costs import Power
+from patentrace.equations import hjb
+from patentrace.models.costs import Power
 
 __all__ = ["polynomial_equilibria"]
 

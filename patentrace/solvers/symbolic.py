@@ -86,10 +86,10 @@ import numpy as np
 import sympy
 from numpy.typing import NDArray
 
-from patentrace.costs import Power, exact_rational
 from patentrace.errors import EquilibriumError
-from patentrace.lattice import Layout, check_state
 from patentrace.models import Race
+from patentrace.models.costs import Power, exact_rational
+from patentrace.models.lattice import Layout, check_state
 from patentrace.solvers.implicit import BranchFollower, ImplicitEffort, StateValue, implicit_pair, named_value, real
 
 __all__ = ["MAX_DEGREE", "PARAMETERS", "SymbolicEquilibrium", "single_firm", "solve"]

@@ -25,7 +25,7 @@ from numpy.typing import NDArray
 from scipy.stats import poisson
 
 from patentrace._validate import finite_real
-from patentrace.costs import Cost
+from patentrace.models.costs import Cost
 
 __all__ = ["Action", "DeterministicRace", "LaggedRace", "Race"]
 

@@ -25,10 +25,10 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import elementwise
 
-from patentrace import hjb
-from patentrace.costs import Cost
-from patentrace.lattice import open_states
+from patentrace.equations import hjb
 from patentrace.models import Race
+from patentrace.models.costs import Cost
+from patentrace.models.lattice import open_states
 
 __all__ = ["deviation_gain", "hjb_residual"]
 

@@ -52,15 +52,15 @@ import numpy as np
 from numpy.typing import NDArray
 
 from patentrace._version import __version__
-from patentrace.costs import Power
-from patentrace.equilibrium import Equilibrium
 from patentrace.errors import EquilibriumError
-from patentrace.lattice import check_state
-from patentrace.leapfrog import LeapfrogReport, leapfrog
+from patentrace.faces.sweep import SweepResult, sweep
 from patentrace.models import Race
-from patentrace.simulate import Simulation, simulate
+from patentrace.models.costs import Power
+from patentrace.models.lattice import check_state
+from patentrace.reports.leapfrog import LeapfrogReport, leapfrog
+from patentrace.reports.simulate import Simulation, simulate
+from patentrace.results.equilibrium import Equilibrium
 from patentrace.solvers import solve
-from patentrace.sweep import SweepResult, sweep
 
 __all__ = ["main"]
 

@@ -48,9 +48,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from patentrace.equilibrium import Equilibrium, LaggedEquilibrium
-from patentrace.lattice import check_state, open_states
-from patentrace.periods import progress_matrix
+from patentrace.equations.periods import progress_matrix
+from patentrace.models.lattice import check_state, open_states
+from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium
 
 __all__ = ["FIRST_WINS", "SECOND_WINS", "STALLED", "TIE", "SamplePaths", "Simulation", "simulate"]
 

@@ -25,10 +25,10 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from patentrace import verification
-from patentrace.lattice import open_states
+from patentrace.equations.periods import nashpy_agrees, period_game, progress_matrix
 from patentrace.models import LaggedRace, Race
-from patentrace.periods import nashpy_agrees, period_game, progress_matrix
+from patentrace.models.lattice import open_states
+from patentrace.results import verification
 
 __all__ = ["Equilibrium", "LaggedEquilibrium", "SolverInfo", "Verification"]
 
@@ -185,7 +185,7 @@ class Equilibrium:
     def deviation_gain(self) -> FloatArray:
         """Best gain from a one-state deviation in effort, per firm and state (absolute).
 
-        See :func:`patentrace.verification.deviation_gain`.
+        See :func:`patentrace.results.verification.deviation_gain`.
 
         Examples
         --------
@@ -200,7 +200,7 @@ class Equilibrium:
     def residual(self) -> FloatArray:
         """HJB residual per firm and state, relative to the size of its terms.
 
-        See :func:`patentrace.verification.hjb_residual`.
+        See :func:`patentrace.results.verification.hjb_residual`.
 
         Examples
         --------
