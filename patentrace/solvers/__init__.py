@@ -1,7 +1,10 @@
-"""Solvers: pure functions from a model to its equilibrium.
+"""Layer 4, solvers: pure functions from a model to its equilibrium.
 
 :func:`solve` is the front door: it dispatches on the model's type. :func:`solve_many`
 solves many models in one vectorised pass, with the models as an extra array axis.
+
+May import: the base modules, ``patentrace.models``, ``patentrace.equations`` and
+``patentrace.results`` (the types a solver returns, and the jump chains).
 
 Examples
 --------
