@@ -35,10 +35,10 @@ says which (:meth:`SymbolicEquilibrium.form`):
 ``"implicit"``
     Elsewhere, when parameters are symbolic: the efforts are algebraic functions of
     the symbols with no radicals in general. Each is an
-    :class:`~patentrace.solvers.implicit.ImplicitEffort`, ``x_1[1,0](P, r)``: the
+    :class:`~patentrace.solvers.symbolic.implicit.ImplicitEffort`, ``x_1[1,0](P, r)``: the
     root of the state's system :meth:`SymbolicEquilibrium.system` on the branch
     through the certified equilibrium at the model's values. Values that depend on
-    such efforts are named (:class:`~patentrace.solvers.implicit.StateValue`,
+    such efforts are named (:class:`~patentrace.solvers.symbolic.implicit.StateValue`,
     ``V_1[1,0](P, r)``, whose ``definition`` is the HJB value), so every state's
     expression stays short. Derivatives are exact by the implicit function theorem;
     :meth:`SymbolicEquilibrium.evaluate` and :meth:`SymbolicEquilibrium.lambdify`
@@ -90,7 +90,14 @@ from patentrace.errors import EquilibriumError
 from patentrace.models import Race
 from patentrace.models.costs import Power, exact_rational
 from patentrace.models.lattice import Layout, check_state
-from patentrace.solvers.implicit import BranchFollower, ImplicitEffort, StateValue, implicit_pair, named_value, real
+from patentrace.solvers.symbolic.implicit import (
+    BranchFollower,
+    ImplicitEffort,
+    StateValue,
+    implicit_pair,
+    named_value,
+    real,
+)
 
 __all__ = ["MAX_DEGREE", "PARAMETERS", "SymbolicEquilibrium", "single_firm", "solve"]
 
@@ -507,7 +514,7 @@ class SymbolicEquilibrium:
         """Efforts and values, shape ``(2, N1 + 1, N2 + 1, *shape)``, at the symbolic parameters' ``values``.
 
         ``values`` follow :attr:`parameters`' order and broadcast together. Implicit
-        efforts follow the model's branch (:class:`~patentrace.solvers.implicit.BranchFollower`);
+        efforts follow the model's branch (:class:`~patentrace.solvers.symbolic.implicit.BranchFollower`);
         the other states evaluate their expressions.
 
         Raises
@@ -1117,7 +1124,7 @@ class _Builder:
 
     def implicit(self, i: int, j: int, system: tuple[sympy.Expr, sympy.Expr], target: list[mp.mpf],
                  idle: list[bool], residual: float) -> _State:
-        """Efforts as :class:`~patentrace.solvers.implicit.ImplicitEffort`: the system's root on the model's branch."""
+        """Efforts as :class:`~.implicit.ImplicitEffort`: the system's root on the model's branch."""
         if any(idle):
             raise ValueError(f"state {(i, j)}: a firm idles and its rival's condition has no closed form "
                              f"(non-integer exponent); keep every parameter numeric (symbols=()) there")
@@ -1127,7 +1134,7 @@ class _Builder:
         return _State(x, _values(self.numbers, lam, own, rival, x, jump), "implicit", residual)
 
     def name_values(self, i: int, j: int, state: _State) -> _State:
-        """Name the state's values (:class:`~patentrace.solvers.implicit.StateValue`) if they involve implicit ones."""
+        """Name the state's values (:class:`~.implicit.StateValue`) if they involve implicit ones."""
         if state.form == "implicit":
             self.sequence.append(state.effort)
         named = []
@@ -1143,7 +1150,7 @@ class _Builder:
         """An implicit effort's or named value's number at parameter values ``values`` to ``dps`` digits (cached).
 
         At the model's values: the certified root; elsewhere the branch is followed in
-        floats (:class:`~patentrace.solvers.implicit.BranchFollower`) and every state is
+        floats (:class:`~patentrace.solvers.symbolic.implicit.BranchFollower`) and every state is
         polished by Newton's method at ``dps + 20`` digits, with the residual bound of
         :func:`solve` at ``10**-dps``.
         """
