@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # The public API, and every module whose names the documentation site renders (docs/reference/*.md).
 PUBLIC_MODULES = [
     "patentrace", "patentrace.costs", "patentrace.plot", "patentrace.solvers", "patentrace.errors",
-    "patentrace.symbolic", "patentrace.models", "patentrace.models.experience_grid",
+    "patentrace.symbolic", "patentrace.models", "patentrace.models.costs", "patentrace.models.experience_grid",
     "patentrace.equations.hjb", "patentrace.equations.periods", "patentrace.equations.lone_firm",
     "patentrace.results.equilibrium", "patentrace.results.deterministic_equilibrium", "patentrace.results.chain",
     "patentrace.results.experience_path",
