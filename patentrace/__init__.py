@@ -21,6 +21,9 @@ from patentrace.models import Action, DeterministicRace, LaggedRace, Race
 from patentrace.reports.lag_experiment import LagExperiment, lag_experiment
 from patentrace.reports.leapfrog import LeapfrogReport, leapfrog, preemption_region
 from patentrace.reports.simulate import SamplePaths, Simulation, simulate
+
+# Not a public name: kept so that ``from patentrace import chain`` (examples/fgst_four_claims.py) still works.
+from patentrace.results import chain as chain
 from patentrace.results.deterministic_equilibrium import ChainRefinement, DeterministicEquilibrium, GridRefinement
 from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo, Verification
 from patentrace.solvers import single_firm, solve, solve_all, solve_many
