@@ -14,6 +14,10 @@ Examples
 """
 
 from patentrace import costs, symbolic
+
+# Not public names: kept so that ``pr.lattice`` (used by the tests) and ``from patentrace import chain``
+# (examples/fgst_four_claims.py) still work; the code is in patentrace.models.lattice and patentrace.results.chain.
+from patentrace import lattice as lattice
 from patentrace._version import __version__
 from patentrace.errors import EquilibriumError, TooManyEquilibriaError
 from patentrace.faces.sweep import SweepResult, sweep
@@ -21,8 +25,6 @@ from patentrace.models import Action, DeterministicRace, LaggedRace, Race
 from patentrace.reports.lag_experiment import LagExperiment, lag_experiment
 from patentrace.reports.leapfrog import LeapfrogReport, leapfrog, preemption_region
 from patentrace.reports.simulate import SamplePaths, Simulation, simulate
-
-# Not a public name: kept so that ``from patentrace import chain`` (examples/fgst_four_claims.py) still works.
 from patentrace.results import chain as chain
 from patentrace.results.deterministic_equilibrium import ChainRefinement, DeterministicEquilibrium, GridRefinement
 from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo, Verification
