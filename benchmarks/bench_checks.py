@@ -1,7 +1,7 @@
 """Benchmark: what the post-solve checks of every ``pr.solve`` cost next to the solve.
 
 Every ``pr.solve`` of a Race checks that each returned array is finite and that the HJB
-residual is within ``tolerance`` (patentrace.verification.certify). This script times
+residual is within ``tolerance`` (patentrace.results.verification.certify). This script times
 the solve without the checks (``patentrace.solvers.backward.solve_race``) and with them
 (``pr.solve``) on the same races, in this process, and prints the ratio; and, for scale,
 the full ``verify=True`` (the deviation search at every state).

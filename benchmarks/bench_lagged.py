@@ -20,8 +20,8 @@ import nashpy
 import numpy as np
 
 import patentrace as pr
-from patentrace.lattice import Layout
-from patentrace.periods import period_game, terminal_values
+from patentrace.equations.periods import period_game, terminal_values
+from patentrace.models.lattice import Layout
 
 MENU = [(0.0, 0.0), (0.02, 0.2), (0.05, 0.4), (0.1, 0.6), (0.2, 0.8)]  # (cost, probability of one stage)
 

@@ -23,16 +23,21 @@ from types import ModuleType
 from typing import TYPE_CHECKING
 
 from patentrace import costs
+
+# Not public names: kept so that ``pr.lattice`` (used by the tests) and ``from patentrace import chain``
+# (examples/fgst_four_claims.py) still work; the code is in patentrace.models.lattice and patentrace.results.chain.
+from patentrace import lattice as lattice
 from patentrace._version import __version__
-from patentrace.deterministic_equilibrium import ChainRefinement, DeterministicEquilibrium, GridRefinement
-from patentrace.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo, Verification
 from patentrace.errors import EquilibriumError, TooManyEquilibriaError, UnderflowWarning
-from patentrace.lag_experiment import LagExperiment, lag_experiment
-from patentrace.leapfrog import LeapfrogReport, leapfrog, preemption_region
+from patentrace.faces.sweep import SweepResult, sweep
 from patentrace.models import Action, DeterministicRace, LaggedRace, Race
-from patentrace.simulate import SamplePaths, Simulation, simulate
+from patentrace.reports.lag_experiment import LagExperiment, lag_experiment
+from patentrace.reports.leapfrog import LeapfrogReport, leapfrog, preemption_region
+from patentrace.reports.simulate import SamplePaths, Simulation, simulate
+from patentrace.results import chain as chain
+from patentrace.results.deterministic_equilibrium import ChainRefinement, DeterministicEquilibrium, GridRefinement
+from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo, Verification
 from patentrace.solvers import single_firm, solve, solve_all, solve_many
-from patentrace.sweep import SweepResult, sweep
 
 __all__ = [
     "Action",

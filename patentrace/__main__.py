@@ -1,6 +1,6 @@
 """``python -m patentrace``: the command line of :mod:`patentrace.cli`."""
 
-from patentrace.cli import main
+from patentrace.faces.cli import main
 
 if __name__ == "__main__":
     raise SystemExit(main())

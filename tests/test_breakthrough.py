@@ -106,8 +106,8 @@ def test_compiled_and_all_roots_paths_agree_with_breakthroughs(race):
                          [(10, 0.005, 1e-3, 2.0), (10, 0.02, 1e-4, 2.0), (30, 0.01, 1e-3, 3.0), (12, 0.05, 0.02, 2.5)])
 def test_races_where_a_firm_invests_only_when_pressed_stay_compiled(stages, discount, scale, exponent):
     # With breakthroughs a firm far behind can have A - K < 0: it idles against an idle rival and
-    # invests when pressed. The certificates for that (compiled._kinked_concavity and
-    # compiled._idle_by_elimination) keep such races on the compiled path; the all-roots search
+    # invests when pressed. The certificates for that (compiled_kernels._kinked_concavity and
+    # compiled_kernels._idle_by_elimination) keep such races on the compiled path; the all-roots search
     # must find one equilibrium at every state and the same numbers.
     race = pr.Race(stages=stages, prize=1.0, discount=discount, cost=pr.costs.Power(exponent=exponent),
                    breakthrough=[scale * (1 + i) for i in range(stages)])

@@ -9,8 +9,8 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import patentrace as pr
-from patentrace.lone_firm import _numeric_path, single_firm_path
-from patentrace.periods import period_game
+from patentrace.equations.lone_firm import _numeric_path, single_firm_path
+from patentrace.equations.periods import period_game
 from patentrace.solvers.deterministic import solve_grid
 from patentrace.solvers.lemke import lemke_howson, symmetric_lemke_howson
 from tests.oracle_bimatrix import is_extreme_equilibrium

@@ -15,14 +15,16 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 # The public API, and every module whose names the documentation site renders (docs/reference/*.md).
 PUBLIC_MODULES = [
-    "patentrace", "patentrace.costs", "patentrace.plot", "patentrace.solvers",
-    "patentrace.models", "patentrace.equilibrium", "patentrace.errors", "patentrace.leapfrog", "patentrace.simulate",
-    "patentrace.sweep", "patentrace.lag_experiment",
-    "patentrace.hjb", "patentrace.chain", "patentrace.periods",
+    "patentrace", "patentrace.costs", "patentrace.plot", "patentrace.solvers", "patentrace.errors",
+    "patentrace.symbolic", "patentrace.models", "patentrace.models.costs", "patentrace.models.experience_grid",
+    "patentrace.equations.hjb", "patentrace.equations.periods", "patentrace.equations.lone_firm",
+    "patentrace.results.equilibrium", "patentrace.results.deterministic_equilibrium", "patentrace.results.chain",
+    "patentrace.results.experience_path",
     "patentrace.solvers.backward", "patentrace.solvers.deterministic", "patentrace.solvers.stagegame",
-    "patentrace.lone_firm", "patentrace.deterministic_equilibrium", "patentrace.solvers.lemke",
-    "patentrace.solvers.allpaths", "patentrace.symbolic", "patentrace.solvers.implicit",
-    "patentrace.solvers.perfect_monitoring", "patentrace.experience_grid", "patentrace.experience_path",
+    "patentrace.solvers.lemke", "patentrace.solvers.allpaths", "patentrace.solvers.symbolic.implicit",
+    "patentrace.solvers.perfect_monitoring",
+    "patentrace.reports.leapfrog", "patentrace.reports.simulate", "patentrace.reports.lag_experiment",
+    "patentrace.faces.sweep", "patentrace.faces.plot",
 ]
 
 

@@ -17,10 +17,10 @@ import numpy as np
 import pytest
 
 import patentrace as pr
-from patentrace import chain
 from patentrace.costs import Power
 from patentrace.errors import EquilibriumError
-from patentrace.verification import certify, check_finite
+from patentrace.results import chain
+from patentrace.results.verification import certify, check_finite
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")
 FLOAT_MAX = Fraction(np.finfo(float).max)
@@ -277,8 +277,8 @@ def test_underflow_warning_does_not_hide_checks():
 
 @pytest.mark.parametrize("case", [CASE_472, CASE_2897, CASE_9213], ids=["472", "2897", "9213"])
 def test_compiled_residual_equals_the_numpy_formula(case):
-    from patentrace.residual_kernel import power_residual
-    from patentrace.verification import numpy_residual
+    from patentrace.results.residual_kernel import power_residual
+    from patentrace.results.verification import numpy_residual
 
     eq = pr.solve(fuzz_race(case))
     tampered = dataclasses.replace(eq, value=eq.value * (1.0 + 1e-9 * (eq.effort[::-1] > 0)))  # nonzero residuals

@@ -8,7 +8,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 import patentrace as pr
-from patentrace.periods import period_game, terminal_values
+from patentrace.equations.periods import period_game, terminal_values
 from patentrace.solvers.stagegame import state_equilibria
 from tests import oracle_bimatrix as oracle
 
@@ -234,7 +234,7 @@ def test_from_race_keeps_the_technology_per_unit_of_time():
 
 def deterministic_game():
     """State (18, 19) of a deterministic race on a 20-point experience grid: a payoff-tied game."""
-    from patentrace.periods import PeriodGame
+    from patentrace.equations.periods import PeriodGame
     from patentrace.solvers.stagegame import _select
 
     rate, lag, steps = 0.1, 0.5, 20

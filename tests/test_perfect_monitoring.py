@@ -11,8 +11,8 @@ from hypothesis import strategies as st
 from scipy.integrate import quad
 
 import patentrace as pr
-from patentrace.experience_grid import BAND, clamped_cells, read, speed_table
-from patentrace.experience_path import experience_path
+from patentrace.models.experience_grid import BAND, clamped_cells, read, speed_table
+from patentrace.results.experience_path import experience_path
 from patentrace.solvers.perfect_monitoring import sample_states, solve_perfect_monitoring
 
 P, R, A = 1.0, 0.1, 1.0  # prize, discount, quadratic cost scale

@@ -9,8 +9,8 @@ from matplotlib import image
 from matplotlib.figure import Figure
 
 import patentrace as pr
-from patentrace import plot
-from patentrace.leapfrog import leapfrog_map
+from patentrace.faces import plot
+from patentrace.reports.leapfrog import leapfrog_map
 
 matplotlib.use("Agg")  # the figures never touch pyplot; PNGs are written by the Agg canvas
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from strategies import races, swapped
 
 import patentrace as pr
-from patentrace.lattice import open_states
+from patentrace.models.lattice import open_states
 
 
 def assert_same_efforts(ours: np.ndarray, theirs: np.ndarray, rtol: float) -> None:

@@ -17,10 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import patentrace as pr
-from patentrace import chain
+from patentrace.results import chain
 from tests.strategies import examples, races
 
-simulation = importlib.import_module("patentrace.simulate")  # the module; pr.simulate is the function
+simulation = importlib.import_module("patentrace.reports.simulate")  # the module; pr.simulate is the function
 
 PATHS = 20_000
 

@@ -11,12 +11,12 @@ from hypothesis import given
 from strategies import races
 
 import patentrace as pr
-from patentrace import hjb
+from patentrace.equations import hjb
 from patentrace.errors import EquilibriumError
+from patentrace.results.verification import certify
 from patentrace.solvers import allroots
 from patentrace.solvers.allroots import StateGames, find_equilibria
 from patentrace.solvers.backward import solve_races
-from patentrace.verification import certify
 
 # A one-stage race with a high loser prize and participation costs: three equilibria
 # (one firm races while the other waits, either way round, and one where both race).

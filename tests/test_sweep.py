@@ -20,13 +20,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import patentrace as pr
-from patentrace import _checkpoint as checkpoint_format
 from patentrace import _limits as limits
 from patentrace import cli
+from patentrace.faces import _checkpoint as checkpoint_format
 
 HERE = str(Path(__file__).resolve().parent)
 WORKERS = min(2, limits.usable_cpus())
-sweep_module = importlib.import_module("patentrace.sweep")  # pr.sweep is the function
+sweep_module = importlib.import_module("patentrace.faces.sweep")  # pr.sweep is the function
 
 GRID = {"discount": [0.05, 0.1, 0.2], "scale": [0.5, 1.0, 2.0]}
 

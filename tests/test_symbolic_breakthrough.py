@@ -1,7 +1,7 @@
 """pr.symbolic with breakthrough hazards b > 0 (SPEC.md §1, "Breakthroughs").
 
 Checked against: pr.solve (the float path, which solves the shifted game of
-``patentrace.hjb.breakthrough_shift``); the conditions of SPEC §1 with breakthroughs, written
+``patentrace.equations.hjb.breakthrough_shift``); the conditions of SPEC §1 with breakthroughs, written
 out again below in mpmath from the formulas (not with library helpers); closed forms derived
 by hand; finite differences of pr.solve; and the race without breakthroughs, whose
 expressions must not change.

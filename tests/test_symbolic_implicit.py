@@ -13,7 +13,7 @@ import pytest
 import sympy
 
 import patentrace as pr
-from patentrace.solvers.implicit import ImplicitEffort, StateValue
+from patentrace.solvers.symbolic.implicit import ImplicitEffort, StateValue
 
 
 def quadratic(stages, prize=1.0, discount=0.1, scale=1.0, loser_prize=0.0):

@@ -1,7 +1,10 @@
-"""Solvers: pure functions from a model to its equilibrium.
+"""Layer 4, solvers: pure functions from a model to its equilibrium.
 
 :func:`solve` is the front door: it dispatches on the model's type. :func:`solve_many`
 solves many models in one vectorised pass, with the models as an extra array axis.
+
+May import: the base modules, ``patentrace.models``, ``patentrace.equations`` and
+``patentrace.results`` (the types a solver returns, and the jump chains).
 
 Examples
 --------
@@ -18,15 +21,15 @@ from typing import Any
 
 from patentrace._validate import count
 from patentrace._validate import tolerance as _threshold
-from patentrace.deterministic_equilibrium import DeterministicEquilibrium
-from patentrace.equilibrium import Equilibrium, LaggedEquilibrium
 from patentrace.errors import EquilibriumError
 from patentrace.models import DeterministicRace, LaggedRace, Race
+from patentrace.results.deterministic_equilibrium import DeterministicEquilibrium
+from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium
+from patentrace.results.verification import certify, check_finite
 from patentrace.solvers.allpaths import solve_all
 from patentrace.solvers.backward import single_firm, solve_race, solve_races_collecting
 from patentrace.solvers.deterministic import solve_deterministic
 from patentrace.solvers.stagegame import solve_lagged
-from patentrace.verification import certify, check_finite
 
 __all__ = ["single_firm", "solve", "solve_all", "solve_many"]
 
@@ -81,7 +84,7 @@ def solve(
         without ``verify``, checks that every returned array is finite
         (``expected_duration`` may be ``inf``: the race can stall, or its expected time is
         beyond the float range) and that the HJB residual, relative to each state's value
-        scale (:func:`patentrace.verification.hjb_residual`), is at most ``tolerance``;
+        scale (:func:`patentrace.results.verification.hjb_residual`), is at most ``tolerance``;
         lagged and deterministic races get the finiteness check.
     max_pairs : int
         ``LaggedRace``: an int ``>= 1``, the most support pairs enumerated per state (beyond it the
@@ -173,7 +176,7 @@ def solve_many(
     """Solve many models in one vectorised pass; the result equals :func:`solve` model by model.
 
     All races, whatever their stage counts, are swept together by the number of
-    stages still to go (:class:`~patentrace.lattice.Layout`), their parameters
+    stages still to go (:class:`~patentrace.models.lattice.Layout`), their parameters
     one more array axis; races with power costs share one compiled sweep whatever
     the cost parameters (races it cannot certify, and races with other costs, are
     swept on the all-roots path, together when their costs are equal). A batch of

@@ -45,14 +45,14 @@ from typing import Any, overload
 import numpy as np
 from numpy.typing import NDArray
 
-from patentrace import chain
 from patentrace._validate import count
 from patentrace._version import __version__
-from patentrace.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo
+from patentrace.equations.periods import period_game, terminal_values
 from patentrace.errors import EquilibriumError, TooManyEquilibriaError
-from patentrace.lattice import Layout
 from patentrace.models import DeterministicRace, LaggedRace, Race
-from patentrace.periods import period_game, terminal_values
+from patentrace.models.lattice import Layout
+from patentrace.results import chain
+from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo
 from patentrace.solvers.allroots import StateGames, find_equilibria
 from patentrace.solvers.backward import (
     _breakthrough,

@@ -56,10 +56,10 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from patentrace import hjb
-from patentrace.costs import CostLike, PowerFamily
+from patentrace.equations import hjb
 from patentrace.errors import EquilibriumError
 from patentrace.models import Race
+from patentrace.models.costs import CostLike, PowerFamily
 from patentrace.solvers.bracket import bracketed_root
 
 __all__ = [

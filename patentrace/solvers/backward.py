@@ -3,7 +3,7 @@
 Terminal values are known (SPEC.md §1): ``V_1(N1, j) = P``, ``V_1(i, N2) = L``
 and symmetrically. A state depends only on states one stage nearer the end, so
 the solver sweeps the open states of a whole batch of races by the number of
-stages still to go (:class:`~patentrace.lattice.Layout`), from the end to the
+stages still to go (:class:`~patentrace.models.lattice.Layout`), from the end to the
 start, solving every state of a step at once: it finds every equilibrium of
 each state's game (:mod:`patentrace.solvers.allroots`), applies the selection
 rule where there are several, and records the multiplicity. One race is a
@@ -40,14 +40,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from patentrace import chain, hjb
 from patentrace._limits import check_root_grid
 from patentrace._version import __version__
-from patentrace.costs import CostLike, Power, PowerFamily
-from patentrace.equilibrium import Equilibrium, SolverInfo
+from patentrace.equations import hjb
 from patentrace.errors import EquilibriumError, UnderflowWarning, user_stacklevel
-from patentrace.lattice import Layout, Step
 from patentrace.models import Race
+from patentrace.models.costs import CostLike, Power, PowerFamily
+from patentrace.models.lattice import Layout, Step
+from patentrace.results import chain
+from patentrace.results.equilibrium import Equilibrium, SolverInfo
 from patentrace.solvers.allroots import (
     SELECTION_RULES,
     StateGames,
@@ -367,7 +368,7 @@ def breakthrough_shift(
 
     SPEC.md §1, "Breakthroughs": a state's game with breakthroughs is the game
     without them at discount ``R`` with every value of firm ``k`` lowered by
-    ``K_k = (b_k P + b_o L) / R`` (:func:`patentrace.hjb.breakthrough_shift`). Without
+    ``K_k = (b_k P + b_o L) / R`` (:func:`patentrace.equations.hjb.breakthrough_shift`). Without
     breakthroughs ``R`` is ``discount`` and ``K`` is 0.
 
     Examples
@@ -501,7 +502,7 @@ def _direct_values(
 ) -> FloatArray:
     """Both firms' values at a step's states in the direct form of the HJB (SPEC.md §1, breakthroughs).
 
-    ``V = [-c(x) + h A + h' B + b P + b' L] / (r + h + h' + b + b')`` (:func:`patentrace.hjb.flow_value`)
+    ``V = [-c(x) + h A + h' B + b P + b' L] / (r + h + h' + b + b')`` (:func:`patentrace.equations.hjb.flow_value`)
     at the selected efforts. The shifted game's ``V - K`` plus ``K`` loses the digits of ``V`` below
     ``eps K`` when the shift ``K = (b P + b' L) / R`` is much larger than ``V`` (a firm far behind
     with a high breakthrough hazard): fuzz race 7349 lost 9 of its 16 digits at state (15, 11).

@@ -1,7 +1,7 @@
 """FGST's deterministic race solved: ε-preemption, and the contested region under a lag (SPEC.md §3).
 
 **Perfect monitoring (lag 0).** The leader ε-preempts: the follower never invests and
-the leader runs the lone firm's path (:mod:`patentrace.lone_firm`), for any
+the leader runs the lone firm's path (:mod:`patentrace.equations.lone_firm`), for any
 positive lead. With a breakthrough hazard the follower may invest (to raise its own
 discovery hazard), and the race is solved by refined Markov chains
 (:mod:`patentrace.solvers.perfect_monitoring`).
@@ -40,16 +40,16 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from patentrace import chain
 from patentrace._validate import finite_real, grid_sizes
 from patentrace._version import __version__
-from patentrace.deterministic_equilibrium import DeterministicEquilibrium, GridRefinement, perfect_monitoring
-from patentrace.equilibrium import LaggedEquilibrium, SolverInfo
+from patentrace.equations.lone_firm import single_firm_path
+from patentrace.equations.periods import PeriodGame, period_game, terminal_values
 from patentrace.errors import EquilibriumError
-from patentrace.lattice import Layout
-from patentrace.lone_firm import single_firm_path
 from patentrace.models import DeterministicRace
-from patentrace.periods import PeriodGame, period_game, terminal_values
+from patentrace.models.lattice import Layout
+from patentrace.results import chain
+from patentrace.results.deterministic_equilibrium import DeterministicEquilibrium, GridRefinement, perfect_monitoring
+from patentrace.results.equilibrium import LaggedEquilibrium, SolverInfo
 from patentrace.solvers.lemke import lemke_howson, symmetric_lemke_howson
 from patentrace.solvers.perfect_monitoring import solve_perfect_monitoring
 from patentrace.solvers.stagegame import (

@@ -26,8 +26,8 @@ finest grid unextrapolated (extrapolation can leave ``[0, P]`` or make a speed
 negative where a firm starts or stops investing).
 
 Near the diagonal the chain has a contested band of a few cells, absent from the
-limit (:mod:`patentrace.experience_grid`): the refinement compares only sample states
-whose lead is at least :data:`~patentrace.experience_grid.BAND` cells on both grids,
+limit (:mod:`patentrace.models.experience_grid`): the refinement compares only sample states
+whose lead is at least :data:`~patentrace.models.experience_grid.BAND` cells on both grids,
 and a speed cap is checked outside the band only.
 
 Examples
@@ -53,11 +53,11 @@ from numpy.typing import NDArray
 
 from patentrace._validate import finite_real
 from patentrace._version import __version__
-from patentrace.deterministic_equilibrium import SAMPLE_ROWS, ChainRefinement, DeterministicEquilibrium
-from patentrace.equilibrium import Equilibrium, SolverInfo
-from patentrace.experience_grid import BAND, read, speed_table
-from patentrace.lone_firm import single_firm_path
+from patentrace.equations.lone_firm import single_firm_path
 from patentrace.models import DeterministicRace
+from patentrace.models.experience_grid import BAND, read, speed_table
+from patentrace.results.deterministic_equilibrium import SAMPLE_ROWS, ChainRefinement, DeterministicEquilibrium
+from patentrace.results.equilibrium import Equilibrium, SolverInfo
 from patentrace.solvers.backward import solve_race
 
 __all__ = ["chain_gaps", "sample_states", "solve_perfect_monitoring"]
@@ -108,7 +108,7 @@ def chain_gaps(eq: Equilibrium) -> IntArray:
 
     Firm 0 leads at ``(a, a - d)`` (the race is symmetric). 0 where the follower is
     slower (or as slow) at every lead of at least
-    :data:`~patentrace.experience_grid.BAND` cells: the lead never shrinks there.
+    :data:`~patentrace.models.experience_grid.BAND` cells: the lead never shrinks there.
 
     Examples
     --------

@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import sympy
 
-from patentrace import hjb
-from patentrace.costs import Power
+from patentrace.equations import hjb
+from patentrace.models.costs import Power
 from patentrace.solvers import _mp as mp
 
 __all__ = ["polynomial_equilibria"]

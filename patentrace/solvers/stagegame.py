@@ -3,7 +3,7 @@
 At a state, with the values of later states known, an equilibrium is a pair of
 mixed actions ``sigma`` and values ``v`` such that ``sigma`` is a Nash equilibrium of
 the bimatrix game ``M_k(v_k) = K_k + beta u w' v_k`` and ``v_k = sigma_1' M_k(v_k) sigma_2``
-(:mod:`patentrace.periods`). Best responses are pure, so equilibria are found by
+(:mod:`patentrace.equations.periods`). Best responses are pure, so equilibria are found by
 enumerating pairs of supports ``(S_1, S_2)`` of equal size ``n``.
 
 Firm 1's indifference over ``S_1`` fixes firm 2's mixture and firm 1's value: for
@@ -25,13 +25,13 @@ equilibria mix neighbouring efforts), and the result says so (``complete`` is Fa
 Each equilibrium is checked for degeneracy (a firm with more pure best responses
 than its support has actions, where equilibria can form a continuum): it is
 reported in ``degenerate``, not hidden. ``nashpy``'s vertex enumeration on ``M(v)``
-is an independent check (:func:`patentrace.periods.nashpy_agrees`), used by the tests and by
-:meth:`LaggedEquilibrium.verify <patentrace.equilibrium.LaggedEquilibrium.verify>`.
+is an independent check (:func:`patentrace.equations.periods.nashpy_agrees`), used by the tests and by
+:meth:`LaggedEquilibrium.verify <patentrace.results.equilibrium.LaggedEquilibrium.verify>`.
 
 Examples
 --------
 >>> import patentrace as pr
->>> from patentrace.periods import period_game, terminal_values
+>>> from patentrace.equations.periods import period_game, terminal_values
 >>> p, k = 0.5, 0.4    # the binary oracle of SPEC §2, middle regime: three equilibria
 >>> work, shirk = pr.Action(k, {1: p, 0: 1 - p}), pr.Action(0.0, {0: 1.0})
 >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
@@ -50,13 +50,13 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from patentrace import chain
 from patentrace._version import __version__
-from patentrace.equilibrium import LaggedEquilibrium, SolverInfo
+from patentrace.equations.periods import FIRST_WINS, SECOND_WINS, TIE, PeriodGame, period_game, terminal_values
 from patentrace.errors import EquilibriumError
-from patentrace.lattice import Layout
 from patentrace.models import LaggedRace
-from patentrace.periods import FIRST_WINS, SECOND_WINS, TIE, PeriodGame, period_game, terminal_values
+from patentrace.models.lattice import Layout
+from patentrace.results import chain
+from patentrace.results.equilibrium import LaggedEquilibrium, SolverInfo
 from patentrace.solvers.allroots import SELECTION_RULES
 
 __all__ = ["StateEquilibria", "solve_lagged", "state_equilibria"]
@@ -92,7 +92,7 @@ class StateEquilibria:
     symmetric mixed one working with probability ``(2/p)(1 - k/H)``.
 
     >>> import patentrace as pr
-    >>> from patentrace.periods import period_game, terminal_values
+    >>> from patentrace.equations.periods import period_game, terminal_values
     >>> work, shirk = pr.Action(0.4, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
     >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
     >>> found = state_equilibria(period_game(race, terminal_values(race), 0, 0))
@@ -199,7 +199,7 @@ def state_equilibria(game: PeriodGame, max_pairs: int = _MAX_PAIRS) -> StateEqui
     Parameters
     ----------
     game : PeriodGame
-        The state's game, from :func:`patentrace.periods.period_game`.
+        The state's game, from :func:`patentrace.equations.periods.period_game`.
     max_pairs : int
         Most support pairs to enumerate.
 
@@ -210,7 +210,7 @@ def state_equilibria(game: PeriodGame, max_pairs: int = _MAX_PAIRS) -> StateEqui
     Examples
     --------
     >>> import patentrace as pr
-    >>> from patentrace.periods import period_game, terminal_values
+    >>> from patentrace.equations.periods import period_game, terminal_values
     >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
     >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
     >>> found = state_equilibria(period_game(race, terminal_values(race), 0, 0))

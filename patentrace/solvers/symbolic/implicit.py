@@ -35,13 +35,20 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import mpmath as mp
 import numpy as np
 import sympy
 from mpmath.libmp import prec_to_dps
 from numpy.typing import NDArray
+
+from patentrace.models import Race
+from patentrace.solvers.symbolic.certified import _certified
+from patentrace.solvers.symbolic.conditions import _Numbers, _State, _substitute, _values
+
+if TYPE_CHECKING:
+    from patentrace.solvers.symbolic.equilibrium import SymbolicEquilibrium
 
 __all__ = ["BranchFollower", "ImplicitEffort", "StateValue", "implicit_pair", "named_value", "opaque_diff", "real"]
 
@@ -279,6 +286,8 @@ def implicit_pair(
 
 
 @dataclass(frozen=True)
+
+
 class _Step:
     """One quantity of the backward induction, compiled: an implicit pair or a named value."""
 
@@ -484,3 +493,75 @@ def _newton(system: Callable[..., Any], jacobian: Callable[..., Any], x1: NDArra
             part, fine = real(x, np.shape(x))
             ok &= fine & (part > 0)
     return np.asarray(np.real(x1), dtype=float), np.asarray(np.real(x2), dtype=float), ok
+
+
+class _ImplicitQuantities:
+    """The builder's implicit step: efforts and values as functions of the symbols, on the model's branch."""
+
+    race: Race
+    numbers: _Numbers
+    symbols: dict[str, sympy.Symbol]
+    effort_mp: list[list[list[mp.mpf]]]
+    value_mp: list[list[list[mp.mpf]]]
+    residual: dict[tuple[int, int], float]
+    digits: int
+    integer: bool
+    at_point: dict[sympy.Symbol, Any]
+    parameters: tuple[sympy.Symbol, ...]
+    context: dict[tuple[int, int], tuple[Any, Any, Any, Any]]
+    cache: dict[tuple[sympy.Expr, ...], tuple[int, list[list[list[mp.mpf]]], list[list[list[mp.mpf]]]]]
+    sequence: list[Any]
+    owner: SymbolicEquilibrium | None
+
+    def implicit(self, i: int, j: int, system: tuple[sympy.Expr, sympy.Expr], target: list[mp.mpf],
+                 idle: list[bool], residual: float) -> _State:
+        """Efforts as :class:`~.implicit.ImplicitEffort`: the system's root on the model's branch."""
+        if any(idle):
+            raise ValueError(f"state {(i, j)}: a firm idles and its rival's condition has no closed form "
+                             f"(non-integer exponent); keep every parameter numeric (symbols=()) there")
+        point = tuple(self.at_point[s] for s in self.parameters)
+        x = implicit_pair((i, j), system, self.parameters, point, (target[0], target[1]), self.evaluate)
+        lam, own, rival, jump = self.context[(i, j)]
+        return _State(x, _values(self.numbers, lam, own, rival, x, jump), "implicit", residual)
+
+    def name_values(self, i: int, j: int, state: _State) -> _State:
+        """Name the state's values (:class:`~.implicit.StateValue`) if they involve implicit ones."""
+        if state.form == "implicit":
+            self.sequence.append(state.effort)
+        named = []
+        for k in (0, 1):
+            v = state.value[k]
+            if v.atoms(ImplicitEffort, StateValue):
+                v = named_value(k, (i, j), v, self.parameters, self.evaluate)
+                self.sequence.append(v)
+            named.append(v)
+        return _State(state.effort, (named[0], named[1]), state.form, state.residual)
+
+    def evaluate(self, quantity: ImplicitEffort | StateValue, values: tuple[sympy.Expr, ...], dps: int) -> mp.mpf:
+        """An implicit effort's or named value's number at parameter values ``values`` to ``dps`` digits (cached).
+
+        At the model's values: the certified root; elsewhere the branch is followed in
+        floats (:class:`~patentrace.solvers.symbolic.implicit.BranchFollower`) and every state is
+        polished by Newton's method at ``dps + 20`` digits, with the residual bound of
+        :func:`solve` at ``10**-dps``.
+        """
+        cls = type(quantity)
+        i, j = cls.state
+        point = tuple(self.at_point[s] for s in self.parameters)
+        at_model = values == point
+        if at_model and dps <= self.digits + 15:
+            return (self.effort_mp if isinstance(quantity, ImplicitEffort) else self.value_mp)[cls.firm][i][j]
+        stored = self.cache.get(values)
+        if stored is None or stored[0] < dps:
+            dps = 50 * (dps // 50 + 1)  # sympy asks for ever more digits as it cancels: compute in few sizes
+            start = None
+            if not at_model:
+                if self.owner is None:
+                    raise ValueError("implicit efforts can be evaluated away from the model's parameters "
+                                     "only once solve() has finished")
+                start = self.owner.numeric(tuple(float(v) for v in values))[0]
+            numbers = _substitute(self.numbers, dict(zip(self.parameters, values, strict=True)))
+            effort, value, _ = _certified(self.race, numbers, dps + 20, dps, start)
+            stored = (dps, effort, value)
+            self.cache[values] = stored
+        return (stored[1] if isinstance(quantity, ImplicitEffort) else stored[2])[cls.firm][i][j]

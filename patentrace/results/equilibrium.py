@@ -25,10 +25,10 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from patentrace import verification
-from patentrace.lattice import open_states
+from patentrace.equations.periods import nashpy_agrees, period_game, progress_matrix
 from patentrace.models import LaggedRace, Race
-from patentrace.periods import nashpy_agrees, period_game, progress_matrix
+from patentrace.models.lattice import open_states
+from patentrace.results import verification
 
 __all__ = ["Equilibrium", "LaggedEquilibrium", "SolverInfo", "Verification"]
 
@@ -46,7 +46,7 @@ class Verification(NamedTuple):
     max_residual : float
         Largest HJB residual ``|r V - [-c + h (A - V) + h' (B - V)]|``, divided by the
         state's value scale ``r |V| + c + h (|A| + |V|) + h' (|B| + |V|)`` (breakthrough
-        terms alike; :func:`patentrace.verification.hjb_residual`): about the relative
+        terms alike; :func:`patentrace.results.verification.hjb_residual`): about the relative
         error of the value, a few rounding units when it is right.
 
     Examples
@@ -135,7 +135,7 @@ class Equilibrium:
         The unreachable corner ``(N1, N2)`` holds ``(prize + loser_prize) / 2``.
     win_probability : ndarray, shape (2, N1 + 1, N2 + 1)
         Probability that firm ``k`` wins; 1 / 0 at terminal states, 1/2 at the corner.
-        Always finite, whatever the size of the hazards (:mod:`patentrace.chain`). The two
+        Always finite, whatever the size of the hazards (:mod:`patentrace.results.chain`). The two
         sum to 1 except where the race can stall: a state where both hazards (and
         breakthrough hazards) are exactly 0, efforts that underflow to 0 included, never
         moves again, and both firms' win probabilities there are 0.
@@ -158,7 +158,7 @@ class Equilibrium:
     Notes
     -----
     :func:`patentrace.solve` checks every equilibrium it returns
-    (:func:`patentrace.verification.certify`): every array finite (``expected_duration``
+    (:func:`patentrace.results.verification.certify`): every array finite (``expected_duration``
     may be ``inf``, as above) and the HJB residual within ``tolerance`` of each state's
     value scale; otherwise it raises :class:`~patentrace.errors.EquilibriumError` naming
     the array or check, the firm, the state and the numbers.
@@ -200,7 +200,7 @@ class Equilibrium:
     def deviation_gain(self) -> FloatArray:
         """Best gain from a one-state deviation in effort, per firm and state (absolute).
 
-        See :func:`patentrace.verification.deviation_gain`.
+        See :func:`patentrace.results.verification.deviation_gain`.
 
         Examples
         --------
@@ -215,7 +215,7 @@ class Equilibrium:
     def residual(self) -> FloatArray:
         """HJB residual per firm and state, relative to the state's value scale.
 
-        See :func:`patentrace.verification.hjb_residual`.
+        See :func:`patentrace.results.verification.hjb_residual`.
 
         Examples
         --------

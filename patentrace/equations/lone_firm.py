@@ -28,8 +28,8 @@ from scipy.integrate import quad, solve_ivp
 from scipy.optimize import brentq
 
 from patentrace._validate import experience
-from patentrace.costs import Power
 from patentrace.models import DeterministicRace
+from patentrace.models.costs import Power
 
 __all__ = ["SingleFirmPath", "single_firm_path"]
 

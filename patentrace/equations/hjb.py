@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from patentrace.costs import CostLike
+from patentrace.models.costs import CostLike
 
 __all__ = ["best_response", "breakthrough_shift", "continuation", "flow_value", "hjb_residual"]
 

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
-from patentrace.plot._base import new_figure
-from patentrace.simulate import FIRST_WINS, SECOND_WINS, STALLED, TIE, Simulation
+from patentrace.faces.plot._base import new_figure
+from patentrace.reports.simulate import FIRST_WINS, SECOND_WINS, STALLED, TIE, Simulation
 
 if TYPE_CHECKING:
-    from patentrace.lag_experiment import LagExperiment
+    from patentrace.reports.lag_experiment import LagExperiment
 
 __all__ = ["contested_gap_figure", "lag_figure", "paths_figure"]
 

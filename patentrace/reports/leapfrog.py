@@ -2,7 +2,7 @@
 
 The **leader** at a state is the firm with fewer stages left; with equal
 distances there is none. Under the equilibrium hazards the jump chain of the
-race (:mod:`patentrace.chain`) gives, from the state,
+race (:mod:`patentrace.results.chain`) gives, from the state,
 
 - the follower's probability of winning,
 - its probability of ever being strictly ahead (a win counts): leapfrogging,
@@ -32,13 +32,13 @@ import numpy as np
 from numpy.typing import NDArray
 
 from patentrace._validate import tolerance as _threshold
-from patentrace.chain import hitting_probability, period_hitting_probability, period_reachable, reachable
-from patentrace.deterministic_equilibrium import DeterministicEquilibrium, check_experience
-from patentrace.equilibrium import Equilibrium, LaggedEquilibrium
-from patentrace.experience_grid import BAND, read
-from patentrace.experience_path import experience_path
-from patentrace.lattice import check_state, open_states, remaining
-from patentrace.periods import FIRST_WINS, SECOND_WINS, TIE
+from patentrace.equations.periods import FIRST_WINS, SECOND_WINS, TIE
+from patentrace.models.experience_grid import BAND, read
+from patentrace.models.lattice import check_state, open_states, remaining
+from patentrace.results.chain import hitting_probability, period_hitting_probability, period_reachable, reachable
+from patentrace.results.deterministic_equilibrium import DeterministicEquilibrium, check_experience
+from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium
+from patentrace.results.experience_path import experience_path
 
 __all__ = ["LeapfrogReport", "leapfrog", "leapfrog_map", "preemption_region", "time_to_discovery", "underflow_region"]
 
@@ -95,7 +95,7 @@ class LeapfrogReport:
         Deterministic race only: whether the follower can ever be strictly ahead in
         experience, a win by discovery **not** counted (``can_leapfrog`` counts it, as
         SPEC.md §4 says). At lag 0 with breakthroughs it is the limit's answer, read off
-        the deterministic path (:func:`~patentrace.experience_path.experience_path`;
+        the deterministic path (:func:`~patentrace.results.experience_path.experience_path`;
         drawing level counts); with a lag, whether some open state strictly ahead is
         reachable on the grid. None for other models and at level states.
     lead_probability : float or None

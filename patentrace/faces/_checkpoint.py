@@ -47,7 +47,7 @@ from typing import IO, Any
 
 import numpy as np
 
-from patentrace.equilibrium import Equilibrium, SolverInfo
+from patentrace.results.equilibrium import Equilibrium, SolverInfo
 
 __all__ = ["FORMAT", "CheckpointError", "Journal", "UnstorableError", "describe_callable", "header_for"]
 
@@ -70,7 +70,7 @@ class CheckpointError(ValueError):
     --------
     >>> import functools, os, tempfile
     >>> import patentrace as pr
-    >>> from patentrace.sweep import CheckpointError
+    >>> from patentrace.faces.sweep import CheckpointError
     >>> make = functools.partial(pr.Race, stages=2, prize=1.0, cost=pr.costs.Quadratic())
     >>> path = os.path.join(tempfile.mkdtemp(), "sweep.ckpt")
     >>> _ = pr.sweep(make, {"discount": [0.1]}, lambda eq: eq.value[0, 0, 0], checkpoint=path)

@@ -27,9 +27,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from patentrace.equilibrium import LaggedEquilibrium
-from patentrace.leapfrog import leapfrog
 from patentrace.models import LaggedRace, Race
+from patentrace.reports.leapfrog import leapfrog
+from patentrace.results.equilibrium import LaggedEquilibrium
 from patentrace.solvers import solve
 
 __all__ = ["LagExperiment", "lag_experiment"]

@@ -28,10 +28,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 from patentrace._validate import experience
-from patentrace.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo, Verification, _frozen
-from patentrace.experience_grid import read, speed_table
-from patentrace.lone_firm import SingleFirmPath, single_firm_path
+from patentrace.equations.lone_firm import SingleFirmPath, single_firm_path
 from patentrace.models import DeterministicRace
+from patentrace.models.experience_grid import read, speed_table
+from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo, Verification, _frozen
 
 __all__ = ["SAMPLE_ROWS", "ChainRefinement", "DeterministicEquilibrium", "GridRefinement", "check_experience"]
 
@@ -97,7 +97,7 @@ class ChainRefinement(NamedTuple):
         the rows :data:`SAMPLE_ROWS` (values, speeds and win probabilities of both firms).
     compared : ndarray of bool, shape (S,)
         Sample states compared with the previous grid: those whose lead is at least
-        :data:`~patentrace.experience_grid.BAND` cells on it (all False for the first grid).
+        :data:`~patentrace.models.experience_grid.BAND` cells on it (all False for the first grid).
     change : float
         Largest change at the compared states from the previous grid: values relative
         to the prize, speeds relative to the largest sample speed on this grid, win
@@ -145,7 +145,7 @@ class DeterministicEquilibrium:
     approximated by Markov chains on refined grids (``chain_refinement``; the finest,
     ``chain``, answers): values, speeds and win probabilities are read from it by
     bilinear interpolation, with leads under a few cells read at
-    :data:`~patentrace.experience_grid.BAND` cells (:mod:`patentrace.experience_grid`).
+    :data:`~patentrace.models.experience_grid.BAND` cells (:mod:`patentrace.models.experience_grid`).
 
     Attributes
     ----------
@@ -295,7 +295,7 @@ class DeterministicEquilibrium:
         nearest ``w``, in units of experience (a multiple of ``1 / steps``). At lag 0
         with breakthroughs the follower may invest at every lead (to raise its own
         discovery hazard), so "invests" does not mean "contests": there the gap is the
-        largest lead of at least :data:`~patentrace.experience_grid.BAND` cells at which
+        largest lead of at least :data:`~patentrace.models.experience_grid.BAND` cells at which
         the follower runs strictly faster than the leader (closing in), on the finest
         chain at the cell nearest ``w``; 0 if there is none.
 
@@ -348,7 +348,7 @@ class DeterministicEquilibrium:
         """Each firm's speed at ``(w1, w2)``: shape ``(2,)``.
 
         Lag 0: the leader's lone speed and 0 (ε-preemption); with breakthroughs, the
-        finest chain's speeds interpolated (:func:`~patentrace.experience_grid.read`).
+        finest chain's speeds interpolated (:func:`~patentrace.models.experience_grid.read`).
         With a lag: the expected speed of each firm's mixed action at the nearest cells.
         A level state at lag 0 is refused.
 

@@ -1,8 +1,8 @@
-"""The HJB residual of :func:`patentrace.verification.hjb_residual` in one compiled pass, for power costs.
+"""The HJB residual of :func:`patentrace.results.verification.hjb_residual` in one compiled pass, for power costs.
 
 Every ``pr.solve`` checks the residual (SPEC.md §5), so it must cost little next to the
 compiled solve: a numpy evaluation makes some fifteen passes over the states, this
-kernel one. The formula is that of :func:`patentrace.verification.hjb_residual`, with
+kernel one. The formula is that of :func:`patentrace.results.verification.hjb_residual`, with
 ``c(x) = m x + a x**g / g`` (:class:`~patentrace.costs.Power`); other costs use the numpy
 path. Compiled on first use and cached on disk, like :mod:`patentrace.solvers.compiled`.
 
@@ -10,7 +10,7 @@ Examples
 --------
 >>> import numpy as np
 >>> import patentrace as pr
->>> from patentrace.verification import numpy_residual
+>>> from patentrace.results.verification import numpy_residual
 >>> eq = pr.solve(pr.Race(stages=(3, 2), prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
 >>> fast = power_residual(eq, 1e-290)
 >>> bool(np.allclose(fast, numpy_residual(eq), rtol=1e-12, atol=1e-300))
@@ -71,7 +71,7 @@ def _kernel(
 def power_residual(eq: Any, smallest_value: float) -> FloatArray:
     """Relative HJB residual of a race with :class:`~patentrace.costs.Power` costs, shape ``(2, N1 + 1, N2 + 1)``.
 
-    ``smallest_value`` is ``v_min`` of :func:`patentrace.verification.hjb_residual`.
+    ``smallest_value`` is ``v_min`` of :func:`patentrace.results.verification.hjb_residual`.
     """
     race = eq.model
     model = np.array([race.discount, race.prize, race.loser_prize, smallest_value])

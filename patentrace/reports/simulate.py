@@ -48,10 +48,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from patentrace.chain import jump_weights
-from patentrace.equilibrium import Equilibrium, LaggedEquilibrium
-from patentrace.lattice import check_state, open_states
-from patentrace.periods import progress_matrix
+from patentrace.equations.periods import progress_matrix
+from patentrace.models.lattice import check_state, open_states
+from patentrace.results.chain import jump_weights
+from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium
 
 __all__ = ["FIRST_WINS", "SECOND_WINS", "STALLED", "TIE", "SamplePaths", "Simulation", "simulate"]
 
@@ -313,7 +313,7 @@ class _ContinuousChain:
 
         A breakthrough advances its firm to the finish line.
         """
-        # The rates divided by the largest (patentrace.chain.jump_weights): no overflow of their sum
+        # The rates divided by the largest (patentrace.results.chain.jump_weights): no overflow of their sum
         # and no 0 * inf. Below a subnormal rate the holding time overflows to inf, as its mean does.
         del rate
         w0, w1, total, scale = jump_weights(self.hazard[0, i, j], self.hazard[1, i, j],

@@ -27,11 +27,11 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.optimize import elementwise
 
-from patentrace import hjb
-from patentrace.costs import Cost, Power
+from patentrace.equations import hjb
 from patentrace.errors import EquilibriumError
-from patentrace.lattice import open_states
 from patentrace.models import Race
+from patentrace.models.costs import Cost, Power
+from patentrace.models.lattice import open_states
 
 __all__ = ["certify", "check_finite", "deviation_gain", "hjb_residual", "numpy_residual"]
 
@@ -180,7 +180,7 @@ def hjb_residual(eq: Solved) -> FloatArray:
     """
     race = eq.model
     if all(isinstance(c, Power) for c in race.cost):  # one compiled pass (the check runs on every solve)
-        from patentrace.residual_kernel import power_residual
+        from patentrace.results.residual_kernel import power_residual
 
         return power_residual(eq, max(_FLOAT_FLOOR * race.prize, _SMALLEST_NORMAL))
     return numpy_residual(eq)

@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from patentrace.equilibrium import Equilibrium, LaggedEquilibrium
-from patentrace.lattice import open_states
-from patentrace.leapfrog import leapfrog, leapfrog_map, preemption_region
-from patentrace.plot._base import new_figure, state_map
+from patentrace.faces.plot._base import new_figure, state_map
+from patentrace.models.lattice import open_states
+from patentrace.reports.leapfrog import leapfrog, leapfrog_map, preemption_region
+from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium
 
 __all__ = ["dropout_figure", "effort_figure", "idle_categories", "leapfrog_figure", "value_figure"]
 
@@ -114,7 +114,7 @@ def leapfrog_figure(eq: AnyEquilibrium, quantity: str = "leapfrog_probability") 
     ----------
     eq : Equilibrium or LaggedEquilibrium
     quantity : {"leapfrog_probability", "catch_up_probability", "follower_win_probability"}
-        The chance mapped (see :func:`patentrace.leapfrog.leapfrog_map`).
+        The chance mapped (see :func:`patentrace.reports.leapfrog.leapfrog_map`).
 
     Returns
     -------

@@ -22,8 +22,8 @@ Examples
 'stages completed by firm 1 (j)'
 """
 
-from patentrace.plot.lines import contested_gap_figure, lag_figure, paths_figure
-from patentrace.plot.maps import dropout_figure, effort_figure, idle_categories, leapfrog_figure, value_figure
+from patentrace.faces.plot.lines import contested_gap_figure, lag_figure, paths_figure
+from patentrace.faces.plot.maps import dropout_figure, effort_figure, idle_categories, leapfrog_figure, value_figure
 
 __all__ = [
     "contested_gap_figure",

@@ -19,7 +19,7 @@ With ``checkpoint=path`` every finished point is appended to a file as soon as i
 is known, and a sweep started again with the same file resumes where it stopped:
 nothing finished is computed again. The file is JSON lines with a SHA-256 checksum
 per line, holding numbers and arrays only, never code (format ``patentrace-sweep-2``,
-described in :mod:`patentrace._checkpoint` and docs/sweeps.md). Its header records
+described in :mod:`patentrace.faces._checkpoint` and docs/sweeps.md). Its header records
 the grid, ``make_model``, ``measure`` and the solve options; a resume with any of them
 different is refused, naming the difference. A damaged line is refused naming the
 file and the line; only a last line cut short (a writer killed in mid-write) is
@@ -57,7 +57,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from patentrace._checkpoint import (
+from patentrace._limits import available_memory, check_workers
+from patentrace.faces._checkpoint import (
     CheckpointError,
     Journal,
     Outcome,
@@ -65,7 +66,6 @@ from patentrace._checkpoint import (
     header_for,
     signature_defaults,
 )
-from patentrace._limits import available_memory, check_workers
 from patentrace.models import Race
 from patentrace.solvers import solve, solve_many
 from patentrace.solvers.allroots import SELECTION_RULES

@@ -13,8 +13,8 @@ says nothing about what follows (a level state is a knife-edge; the chains there
 sprint), so drawing level is counted as getting ahead: ``lead_probability`` is then
 the probability of drawing level, an upper bound.
 
-The speeds are the finest chain's, read by :func:`~patentrace.experience_grid.read`
-(:func:`~patentrace.experience_grid.speed_table`); the path is integrated by RK45
+The speeds are the finest chain's, read by :func:`~patentrace.models.experience_grid.read`
+(:func:`~patentrace.models.experience_grid.speed_table`); the path is integrated by RK45
 (relative tolerance 1e-9) with events at the finish line, at level, and where the
 probability that nobody has yet discovered falls below 1e-17.
 
@@ -37,8 +37,8 @@ import numpy as np
 from numpy.typing import NDArray
 from scipy.integrate import solve_ivp
 
-from patentrace.deterministic_equilibrium import DeterministicEquilibrium, check_experience
-from patentrace.experience_grid import read, speed_table
+from patentrace.models.experience_grid import read, speed_table
+from patentrace.results.deterministic_equilibrium import DeterministicEquilibrium, check_experience
 
 __all__ = ["ExperiencePath", "experience_path"]
 

@@ -11,7 +11,7 @@ With breakthroughs (SPEC.md §1), outright-win hazards ``b_1, b_2`` end the race
 from the state itself: every denominator gains ``b_1 + b_2``, and firm ``k``'s win
 probability gains ``b_k`` in the numerator. The ``breakthrough`` arguments (shape
 of ``hazard``) default to None, which is exactly the race without them.
-Both are solved backwards over the steps of a :class:`~patentrace.lattice.Layout`
+Both are solved backwards over the steps of a :class:`~patentrace.models.lattice.Layout`
 (many races at once in the ``*_flat`` functions; one race, as arrays of shape
 ``(2, N1 + 1, N2 + 1)``, in the others).
 
@@ -38,9 +38,9 @@ from __future__ import annotations
 import numpy as np
 from numpy.typing import NDArray
 
-from patentrace.lattice import Layout
+from patentrace.equations.periods import CONTINUE, transition
 from patentrace.models import LaggedRace
-from patentrace.periods import CONTINUE, transition
+from patentrace.models.lattice import Layout
 
 __all__ = [
     "expected_duration",
@@ -127,7 +127,7 @@ def hitting_probability_flat(
     Examples
     --------
     >>> import numpy as np
-    >>> from patentrace.lattice import Layout
+    >>> from patentrace.models.lattice import Layout
     >>> layout = Layout.of([(1, 1)])     # one race, one stage each; flat states (0,0) (0,1) (1,0) (1,1)
     >>> hazard = np.zeros((2, layout.size)); hazard[:, 0] = (1.0, 3.0)
     >>> target = np.array([False, False, True, False])      # (1, 0): firm 0 finishes first
@@ -195,7 +195,7 @@ def reachable_flat(
     Examples
     --------
     >>> import numpy as np
-    >>> from patentrace.lattice import Layout
+    >>> from patentrace.models.lattice import Layout
     >>> layout = Layout.of([(1, 1)])     # one race, one stage each; flat states (0,0) (0,1) (1,0) (1,1)
     >>> hazard = np.zeros((2, layout.size)); hazard[:, 0] = (1.0, 3.0)
     >>> target = np.array([False, False, True, False])
@@ -238,7 +238,7 @@ def win_probability_flat(layout: Layout, hazard: FloatArray, breakthrough: Float
     Examples
     --------
     >>> import numpy as np
-    >>> from patentrace.lattice import Layout
+    >>> from patentrace.models.lattice import Layout
     >>> layout = Layout.of([(1, 1)])     # one race, one stage each; flat states (0,0) (0,1) (1,0) (1,1)
     >>> hazard = np.zeros((2, layout.size)); hazard[:, 0] = (1.0, 3.0)
     >>> win_probability_flat(layout, hazard)[:, 0].tolist()
@@ -280,7 +280,7 @@ def expected_duration_flat(layout: Layout, hazard: FloatArray, breakthrough: Flo
     Examples
     --------
     >>> import numpy as np
-    >>> from patentrace.lattice import Layout
+    >>> from patentrace.models.lattice import Layout
     >>> layout = Layout.of([(1, 1)])     # one race, one stage each; flat states (0,0) (0,1) (1,0) (1,1)
     >>> hazard = np.zeros((2, layout.size)); hazard[:, 0] = (1.0, 3.0)
     >>> float(expected_duration_flat(layout, hazard)[0])
@@ -324,7 +324,7 @@ def period_hitting_probability(
     """For a lagged race: probability of reaching open states in ``target`` or ending in ``ends``.
 
     A period can advance either firm by several stages, end the race (a win or a tie,
-    the outcome kinds of :mod:`patentrace.periods`) or leave the state unchanged. With
+    the outcome kinds of :mod:`patentrace.equations.periods`) or leave the state unchanged. With
     ``pi`` the advances' probabilities, ``U(s) = sum_{(d1, d2) != (0, 0)} pi U(next) /
     (1 - pi[0, 0])``; a state nobody leaves reaches nothing.
 
@@ -350,7 +350,7 @@ def period_hitting_probability(
 
     >>> import numpy as np
     >>> import patentrace as pr
-    >>> from patentrace.periods import TIE
+    >>> from patentrace.equations.periods import TIE
     >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
     >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
     >>> both_work = np.zeros((2, 2, 2)); both_work[0, 0] = (1.0, 0.0)
@@ -383,7 +383,7 @@ def period_expected_duration(race: LaggedRace, strategy: tuple[FloatArray, Float
 
     >>> import numpy as np
     >>> import patentrace as pr
-    >>> from patentrace.periods import TIE
+    >>> from patentrace.equations.periods import TIE
     >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
     >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
     >>> both_work = np.zeros((2, 2, 2)); both_work[0, 0] = (1.0, 0.0)
@@ -419,7 +419,7 @@ def period_reachable(
 
     >>> import numpy as np
     >>> import patentrace as pr
-    >>> from patentrace.periods import TIE
+    >>> from patentrace.equations.periods import TIE
     >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
     >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
     >>> both_work = np.zeros((2, 2, 2)); both_work[0, 0] = (1.0, 0.0)

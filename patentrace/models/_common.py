@@ -1,0 +1,103 @@
+"""What every race validates the same way: stages, prizes, the discount rate, per-stage rates (SPEC.md §1, §2, §3).
+
+The helpers the model modules share; each raises with the parameter's name and its
+valid range.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from collections.abc import Sequence
+from numbers import Integral
+from typing import Any
+
+import numpy as np
+
+from patentrace._validate import finite_real
+
+
+def discounted_period(discount: float, lag: float) -> float:
+    """``(1 - exp(-r lag)) / r``: a unit flow over one period, discounted to its start (without cancellation)."""
+    return -math.expm1(-discount * lag) / discount
+
+
+def _stage_count(value: object) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"stages must be an int >= 1 or a pair of them, got {value!r}")
+    if int(value) < 1:
+        raise ValueError(f"stages must be >= 1, got {int(value)}")
+    return int(value)
+
+
+def _pair(name: str, value: Any) -> tuple[Any, Any]:
+    if isinstance(value, (tuple, list)):
+        if len(value) != 2:
+            raise ValueError(f"{name} must be one value or a pair (one per firm), got {len(value)} entries")
+        return value[0], value[1]
+    return value, value
+
+
+def _race_basics(
+    stages: Any, prize: Any, discount: Any, loser_prize: Any
+) -> tuple[tuple[int, int], float, float, float]:
+    """Validate what every race has: stages, prize, discount rate, loser prize."""
+    first, second = _pair("stages", stages)
+    counts = (_stage_count(first), _stage_count(second))
+    prize_ = finite_real("prize", prize)
+    if not prize_ >= sys.float_info.min:  # a subnormal prize has no relative precision left
+        raise ValueError(f"prize must be > 0 and finite, at least {sys.float_info.min!r} (a normal float), "
+                         f"got {prize_!r}")
+    discount_ = finite_real("discount", discount)
+    if discount_ <= 0.0:
+        raise ValueError(f"discount must be > 0 (a positive, finite discount rate), got {discount_!r}")
+    loser = finite_real("loser_prize", loser_prize)
+    if loser > prize_:  # SPEC.md: 0 <= L <= P
+        raise ValueError(f"loser_prize must be <= prize ({prize_!r}) and >= 0, got {loser!r}")
+    if loser < 0.0:
+        raise ValueError(f"loser_prize must be >= 0 and <= prize ({prize_!r}), got {loser!r}")
+    return counts, prize_, discount_, loser
+
+
+def _stage_rates(name: str, value: Any, stages: tuple[int, int], allow_zero: bool) -> tuple[tuple[float, ...], ...]:
+    """Normalise a per-stage rate: None, one sequence for both firms, or a pair of sequences."""
+    if value is None:
+        default = 0.0 if allow_zero else 1.0
+        return tuple((default,) * n for n in stages)
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)):
+        raise TypeError(f"{name} must be None, a sequence of numbers, or a pair of sequences, got {value!r}")
+    nested = len(value) > 0 and all(isinstance(v, (Sequence, np.ndarray)) for v in value)
+    if nested:
+        if len(value) != 2:
+            raise ValueError(f"{name} as one sequence per firm needs exactly 2 sequences, got {len(value)}")
+        per_firm = (value[0], value[1])
+        wanted = stages
+    else:
+        per_firm = (value, value)
+        wanted = (max(stages), max(stages))
+    result = []
+    for firm, (entries, n_wanted) in enumerate(zip(per_firm, wanted, strict=True)):
+        if len(entries) != n_wanted:
+            raise ValueError(
+                f"{name} for firm {firm} must have one entry per stage ({n_wanted}), got {len(entries)}"
+            )
+        numbers = tuple(finite_real(f"{name}[{firm}][{i}]", v) for i, v in enumerate(entries))
+        for i, v in enumerate(numbers):
+            if v < 0.0 or (v == 0.0 and not allow_zero):
+                bound = ">= 0" if allow_zero else "> 0"
+                raise ValueError(f"{name}[{firm}][{i}] must be {bound}, got {v!r}")
+        result.append(numbers[: stages[firm]])
+    return tuple(result)
+
+
+def _sequence(name: str, value: Any) -> Sequence[Any]:
+    if isinstance(value, (str, bytes)) or not isinstance(value, (Sequence, np.ndarray)) or len(value) == 0:
+        raise ValueError(f"{name} must be a non-empty sequence of efforts, got {value!r}")
+    return list(value)
+
+
+def _nested(value: Any) -> bool:
+    return (
+        isinstance(value, (Sequence, np.ndarray)) and len(value) == 2
+        and all(isinstance(v, (Sequence, np.ndarray)) for v in value)
+    )
