@@ -117,57 +117,48 @@ def test_tables(capsys):
     assert lines[2].split()[:4] == ["1", "0.351792", "0.351792", "0.179573"]
 
 
-@pytest.mark.parametrize(
-    ("argv", "flag"),
-    [
-        (["solve", "--stages", "3", "--prize", "-1", "--discount", "0.1", "--cost-scale", "1"], "--prize"),
-        (["solve", "--stages", "3", "--prize", "abc", "--discount", "0.1", "--cost-scale", "1"], "--prize"),
-        (["solve", "--stages", "3", "--prize", "nan", "--discount", "0.1", "--cost-scale", "1"], "--prize"),
-        (["solve", "--stages", "3", "--prize", "1", "--discount", "0", "--cost-scale", "1"], "--discount"),
-        (["solve", "--stages", "0", "--prize", "1", "--discount", "0.1", "--cost-scale", "1"], "--stages"),
-        (["solve", "--stages", "1", "2", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1"], "--stages"),
-        (["solve", "--stages", "2.5", "--prize", "1", "--discount", "0.1", "--cost-scale", "1"], "--stages"),
-        (["solve", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "0"], "--cost-scale"),
-        (["solve", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--cost-exponent", "1"],
-         "--cost-exponent"),
-        (["solve", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--cost-linear", "-1"],
-         "--cost-linear"),
-        (["solve", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--loser-prize", "2"],
-         "--loser-prize"),
-        (["solve", "--stages", "3", "--prize", "1", "--discount", "0.1"], "--cost-scale"),
-        (["solve", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--cost-exponent", "500"],
-         "--cost-exponent"),
-        (["solve", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--format", "xml"],
-         "--format"),
-        (["report", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--state", "4", "0"],
-         "--state"),
-        (["simulate", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--paths", "0"],
-         "--paths"),
-        (["simulate", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--seed", "-1"],
-         "--seed"),
-        (["simulate", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--start", "3", "3"],
-         "--start"),
-        (["sweep", "--stages", "3", "--prize", "1", "--discount", "0.1", "-2", "--cost-scale", "1"], "--discount"),
-        (["sweep", "--stages", "3", "--prize", "1", "2", "--discount", "0.1", "--cost-scale", "1", "--loser-prize",
-          "0", "nan"], "--loser-prize"),
-        (["sweep", "--stages", "3", "--prize", "1", "2", "--discount", "0.1", "--cost-scale", "1", "--loser-prize",
-          "3"], "--loser-prize"),
-        (["sweep", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--cost-exponent", "2",
-          "0.5"], "--cost-exponent"),
-        (["sweep", "--stages", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--workers", "0"],
-         "--workers"),
-        (["solve", "--stages", "2", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--breakthrough",
-          "0.1", "-0.1"], "--breakthrough"),
-        (["solve", "--stages", "2", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--breakthrough",
-          "0.1", "0.2", "0.3"], "--breakthrough"),
-        (["solve", "--stages", "2", "3", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--breakthrough",
-          "0.1", "0.2"], "--breakthrough"),
-        (["sweep", "--stages", "2", "--prize", "1", "2", "--discount", "0.1", "--cost-scale", "1", "--breakthrough",
-          "inf"], "--breakthrough"),
-        (["report", "--stages", "2", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--follower-by",
-          "time"], "--follower-by"),
-    ],
-)
+def race_argv(command: str, *extra: str, stages: tuple[str, ...] = ("3",), prize: tuple[str, ...] = ("1",),
+              discount: tuple[str, ...] = ("0.1",), cost_scale: tuple[str, ...] | None = ("1",)) -> list[str]:
+    """The command line of ``command`` on a valid race, with some flags' values replaced and ``extra`` appended."""
+    argv = [command, "--stages", *stages, "--prize", *prize, "--discount", *discount]
+    if cost_scale is not None:
+        argv += ["--cost-scale", *cost_scale]
+    return [*argv, *extra]
+
+
+BAD_FLAGS = [
+    (race_argv("solve", prize=("-1",)), "--prize"),
+    (race_argv("solve", prize=("abc",)), "--prize"),
+    (race_argv("solve", prize=("nan",)), "--prize"),
+    (race_argv("solve", discount=("0",)), "--discount"),
+    (race_argv("solve", stages=("0",)), "--stages"),
+    (race_argv("solve", stages=("1", "2", "3")), "--stages"),
+    (race_argv("solve", stages=("2.5",)), "--stages"),
+    (race_argv("solve", cost_scale=("0",)), "--cost-scale"),
+    (race_argv("solve", "--cost-exponent", "1"), "--cost-exponent"),
+    (race_argv("solve", "--cost-linear", "-1"), "--cost-linear"),
+    (race_argv("solve", "--loser-prize", "2"), "--loser-prize"),
+    (race_argv("solve", cost_scale=None), "--cost-scale"),
+    (race_argv("solve", "--cost-exponent", "500"), "--cost-exponent"),
+    (race_argv("solve", "--format", "xml"), "--format"),
+    (race_argv("report", "--state", "4", "0"), "--state"),
+    (race_argv("simulate", "--paths", "0"), "--paths"),
+    (race_argv("simulate", "--seed", "-1"), "--seed"),
+    (race_argv("simulate", "--start", "3", "3"), "--start"),
+    (race_argv("sweep", discount=("0.1", "-2")), "--discount"),
+    (race_argv("sweep", "--loser-prize", "0", "nan", prize=("1", "2")), "--loser-prize"),
+    (race_argv("sweep", "--loser-prize", "3", prize=("1", "2")), "--loser-prize"),
+    (race_argv("sweep", "--cost-exponent", "2", "0.5"), "--cost-exponent"),
+    (race_argv("sweep", "--workers", "0"), "--workers"),
+    (race_argv("solve", "--breakthrough", "0.1", "-0.1", stages=("2",)), "--breakthrough"),
+    (race_argv("solve", "--breakthrough", "0.1", "0.2", "0.3", stages=("2",)), "--breakthrough"),
+    (race_argv("solve", "--breakthrough", "0.1", "0.2", stages=("2", "3")), "--breakthrough"),
+    (race_argv("sweep", "--breakthrough", "inf", stages=("2",), prize=("1", "2")), "--breakthrough"),
+    (race_argv("report", "--follower-by", "time", stages=("2",)), "--follower-by"),
+]
+
+
+@pytest.mark.parametrize(("argv", "flag"), BAD_FLAGS)
 def test_a_bad_flag_gives_one_line_naming_it(capsys, argv, flag):
     status, out, err = run(capsys, *argv)
     assert status == 2 and out == ""

@@ -344,8 +344,6 @@ def subnormal(effort: np.ndarray) -> bool:
     return bool(np.any((effort > 0.0) & (effort < np.finfo(float).tiny)))
 
 
-@pytest.mark.xfail(strict=True, reason="the all-roots path rounds firm 0's subnormal effort at a symmetric state "
-                   "to 0 (flagged underflow) and keeps firm 1's 2.28e-310; the compiled path keeps both")
 def test_subnormal_efforts_agree_on_both_paths():
     # Found by the thorough profile (issue 15) in test_hybrid_path_equals_all_roots_path: a symmetric race whose
     # continuation values at (1, 0) are 2e-155, so the efforts at (0, 0) are about 2.3e-310, below the normal range
@@ -353,7 +351,7 @@ def test_subnormal_efforts_agree_on_both_paths():
     race = pr.Race(stages=(6, 6), prize=0.5, discount=0.7498942093324559, cost=(cost, cost))
     fast, robust = solve_race(race), solve_race(race, compiled_path=False)
     assert fast.effort[0, 0, 0] == fast.effort[1, 0, 0] > 0.0  # symmetric, and positive as in theory
-    assert robust.effort[0, 0, 0] == robust.effort[1, 0, 0]  # fails: 0.0 and 2.28e-310
+    assert robust.effort[0, 0, 0] == robust.effort[1, 0, 0]  # was 0.0 and 2.28e-310 before symmetric selection
     assert np.array_equal(fast.underflow, robust.underflow)
 
 

@@ -35,45 +35,18 @@ def test_is_frozen():
         r.prize = 2.0  # type: ignore[misc]
 
 
-@pytest.mark.parametrize("discount", [0.0, -0.1, math.nan, math.inf])
-def test_discount_must_be_positive_and_finite(discount: float):
-    with pytest.raises(ValueError, match="discount"):
-        race(discount=discount)
+def cases(error: type[Exception], name: str, values: list[object]) -> list[tuple[type[Exception], str, object]]:
+    return [(error, name, value) for value in values]
 
 
-@pytest.mark.parametrize("stages", [0, -1, (3, 0), (0, 2)])
-def test_stages_below_one(stages: object):
-    with pytest.raises(ValueError, match="stages"):
-        race(stages=stages)
-
-
-@pytest.mark.parametrize("stages", [1.5, "3", True, (2, 2.0), None])
-def test_stages_not_an_integer(stages: object):
-    with pytest.raises(TypeError, match="stages"):
-        race(stages=stages)
-
-
-def test_stages_wrong_count():
-    with pytest.raises(ValueError, match="stages"):
-        race(stages=(1, 2, 3))
-
-
-@pytest.mark.parametrize("prize", [-1.0, 0.0, math.inf, math.nan])
-def test_prize_negative_or_not_finite(prize: float):
-    with pytest.raises(ValueError, match="prize"):
-        race(prize=prize)
-
-
-def test_loser_prize_above_prize():
-    with pytest.raises(ValueError, match="loser_prize"):
-        race(loser_prize=1.5)
-    with pytest.raises(ValueError, match="loser_prize"):
-        race(loser_prize=math.inf)
-
-
-@pytest.mark.parametrize(
-    "productivity",
-    [
+BAD_ARGUMENTS = [
+    *cases(ValueError, "discount", [0.0, -0.1, math.nan, math.inf]),  # must be positive and finite
+    *cases(ValueError, "stages", [0, -1, (3, 0), (0, 2)]),  # below one
+    *cases(TypeError, "stages", [1.5, "3", True, (2, 2.0), None]),  # not an integer
+    *cases(ValueError, "stages", [(1, 2, 3)]),  # wrong count
+    *cases(ValueError, "prize", [-1.0, 0.0, math.inf, math.nan]),  # negative or not finite
+    *cases(ValueError, "loser_prize", [1.5, math.inf]),  # above the prize
+    *cases(ValueError, "productivity", [
         [1.0, 1.0],  # shared sequence needs max(N1, N2) = 3 entries
         ([1.0, 1.0], [1.0, 1.0]),  # firm 0 needs 3
         ([1.0, 1.0, 1.0], [1.0]),  # firm 1 needs 2
@@ -81,27 +54,17 @@ def test_loser_prize_above_prize():
         [1.0, -1.0, 1.0],
         [1.0, math.inf, 1.0],
         ([1.0, 1.0, 1.0], [1.0, 1.0], [1.0]),
-    ],
-)
-def test_productivity_wrong_length_or_not_positive(productivity: object):
-    with pytest.raises(ValueError, match="productivity"):
-        race(productivity=productivity)
+    ]),
+    *cases(TypeError, "productivity", [2.0]),  # not a sequence
+    *cases(TypeError, "cost", ["quadratic", 1.0, (Q, "x"), lambda x: x * x]),  # not a cost object
+    *cases(ValueError, "cost", [(Q, Q, Q)]),  # a pair of the wrong length
+]
 
 
-def test_productivity_not_a_sequence():
-    with pytest.raises(TypeError, match="productivity"):
-        race(productivity=2.0)
-
-
-@pytest.mark.parametrize("cost", ["quadratic", 1.0, (Q, "x"), lambda x: x * x])
-def test_cost_not_a_cost_object(cost: object):
-    with pytest.raises(TypeError, match="cost"):
-        race(cost=cost)
-
-
-def test_cost_pair_of_wrong_length():
-    with pytest.raises(ValueError, match="cost"):
-        race(cost=(Q, Q, Q))
+@pytest.mark.parametrize(("error", "name", "value"), BAD_ARGUMENTS)
+def test_a_bad_argument_raises_naming_it(error: type[Exception], name: str, value: object):
+    with pytest.raises(error, match=name):
+        race(**{name: value})
 
 
 @pytest.mark.parametrize("state", [(4, 0), (0, 3), (-1, 0), (3, 2), (0,), (0.5, 1), "00"])

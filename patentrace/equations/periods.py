@@ -14,6 +14,8 @@ every other outcome.
 
 Examples
 --------
+SPEC.md §2's oracle: one stage each, work advances with probability 1/2 at cost 0.2.
+
 >>> import patentrace as pr
 >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
 >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
@@ -58,6 +60,8 @@ def progress_matrix(race: LaggedRace, firm: int, stage: int) -> FloatArray:
 
     Examples
     --------
+    Work advances with probability 1/2; shirking never advances.
+
     >>> import patentrace as pr
     >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
     >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
@@ -89,6 +93,8 @@ def terminal_values(race: LaggedRace) -> FloatArray:
 
     Examples
     --------
+    Only the states where the race is over hold values.
+
     >>> import patentrace as pr
     >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
     >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
@@ -128,6 +134,8 @@ class Outcomes:
 
     Examples
     --------
+    Each firm advances 0 or 1 stage: four outcomes.
+
     >>> import patentrace as pr
     >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
     >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
@@ -147,6 +155,8 @@ def outcomes(race: LaggedRace, value: FloatArray, i: int, j: int, width: tuple[i
 
     Examples
     --------
+    What firm 0 gets in each of the four outcomes.
+
     >>> import patentrace as pr
     >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
     >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
@@ -202,6 +212,8 @@ class PeriodGame:
 
     Examples
     --------
+    Firm 0's payoffs at the start when its own value is 0.
+
     >>> import patentrace as pr
     >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
     >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
@@ -224,6 +236,8 @@ class PeriodGame:
 
         Examples
         --------
+        When both work, both fail to advance with probability 1/4.
+
         >>> import numpy as np
         >>> import patentrace as pr
         >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
@@ -243,7 +257,8 @@ class PeriodGame:
 
         Examples
         --------
-        >>> import numpy as np
+        Firm 0's own value enters only through the self-loop.
+
         >>> import patentrace as pr
         >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
         >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
@@ -259,6 +274,8 @@ def period_game(race: LaggedRace, value: FloatArray, i: int, j: int) -> PeriodGa
 
     Examples
     --------
+    A period of length 1 at discount 0.05; work fails half the time.
+
     >>> import patentrace as pr
     >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
     >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
@@ -286,6 +303,8 @@ def transition(
 
     Examples
     --------
+    Both firms work at the start.
+
     >>> import patentrace as pr
     >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
     >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
@@ -305,6 +324,8 @@ def nashpy_agrees(game: PeriodGame, strategy: tuple[FloatArray, FloatArray], val
 
     Examples
     --------
+    Both working at the start is an equilibrium of the period game.
+
     >>> import patentrace as pr
     >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
     >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])

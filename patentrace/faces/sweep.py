@@ -129,6 +129,8 @@ class SweepResult:
 
         Examples
         --------
+        Firm 0's value at the start of SPEC.md §1's two-stage race, picked out by discount rate:
+
         >>> import patentrace as pr
         >>> def race(discount):
         ...     return pr.Race(stages=2, prize=1.0, discount=discount, cost=pr.costs.Quadratic())

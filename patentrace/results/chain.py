@@ -35,10 +35,12 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 from numpy.typing import NDArray
 
-from patentrace.equations.periods import CONTINUE, transition
+from patentrace.equations.periods import CONTINUE, Outcomes, transition
 from patentrace.models import LaggedRace
 from patentrace.models.lattice import Layout
 
@@ -194,12 +196,14 @@ def reachable_flat(
 
     Examples
     --------
+    Firm 0 finishing first, state (1, 0), can be reached behind a hazard too small for
+    its probability to be a normal float.
+
     >>> import numpy as np
     >>> from patentrace.models.lattice import Layout
     >>> layout = Layout.of([(1, 1)])     # one race, one stage each; flat states (0,0) (0,1) (1,0) (1,1)
-    >>> hazard = np.zeros((2, layout.size)); hazard[:, 0] = (1.0, 3.0)
-    >>> target = np.array([False, False, True, False])
-    >>> reachable_flat(layout, hazard, target).tolist()
+    >>> hazard = np.zeros((2, layout.size)); hazard[:, 0] = (1e-320, 1.0)
+    >>> reachable_flat(layout, hazard, np.array([False, False, True, False])).tolist()
     [True, False, True, False]
     """
     reach = target.copy()
@@ -237,12 +241,17 @@ def win_probability_flat(layout: Layout, hazard: FloatArray, breakthrough: Float
 
     Examples
     --------
+    Two races at once, both firms at rate 1 in every open state: one stage each, and
+    firm 1 one stage further behind.
+
     >>> import numpy as np
     >>> from patentrace.models.lattice import Layout
-    >>> layout = Layout.of([(1, 1)])     # one race, one stage each; flat states (0,0) (0,1) (1,0) (1,1)
-    >>> hazard = np.zeros((2, layout.size)); hazard[:, 0] = (1.0, 3.0)
-    >>> win_probability_flat(layout, hazard)[:, 0].tolist()
-    [0.25, 0.75]
+    >>> layout = Layout.of([(1, 1), (1, 2)])
+    >>> race, i, j = layout.states
+    >>> still_open = (i < layout.stages[race, 0]) & (j < layout.stages[race, 1])
+    >>> hazard = np.stack([still_open, still_open]).astype(float)
+    >>> win_probability_flat(layout, hazard)[0, layout.offset].tolist()    # firm 0 from each start
+    [0.5, 0.75]
     """
     race, i, j = layout.states
     n1, n2 = layout.stages[race, 0], layout.stages[race, 1]
@@ -279,12 +288,15 @@ def expected_duration_flat(layout: Layout, hazard: FloatArray, breakthrough: Flo
 
     Examples
     --------
+    Two races, rate 1 for both firms at the start only: the one-stage race ends after
+    1/2 on average; the other can reach state (0, 1), where nobody moves, so it may never end.
+
     >>> import numpy as np
     >>> from patentrace.models.lattice import Layout
-    >>> layout = Layout.of([(1, 1)])     # one race, one stage each; flat states (0,0) (0,1) (1,0) (1,1)
-    >>> hazard = np.zeros((2, layout.size)); hazard[:, 0] = (1.0, 3.0)
-    >>> float(expected_duration_flat(layout, hazard)[0])
-    0.25
+    >>> layout = Layout.of([(1, 1), (1, 2)])
+    >>> hazard = np.zeros((2, layout.size)); hazard[:, layout.offset] = 1.0
+    >>> expected_duration_flat(layout, hazard)[layout.offset].tolist()
+    [0.5, inf]
     """
     duration = np.zeros(layout.size)
     for step in layout.steps:
@@ -313,6 +325,22 @@ def expected_duration(hazard: FloatArray, breakthrough: FloatArray | None = None
     """
     flat = expected_duration_flat(_single(hazard), hazard.reshape(2, -1), _flat(breakthrough))
     return flat.reshape(hazard.shape[1:])
+
+
+def _period_moves(
+    race: LaggedRace, strategy: tuple[FloatArray, FloatArray], target: BoolArray | None = None
+) -> Iterator[tuple[int, int, FloatArray, Outcomes]]:
+    """Each open state of a lagged race, last stages first, with its period's transition (SPEC.md §2).
+
+    Yields ``(i, j, advance, outcome)`` from :func:`patentrace.equations.periods.transition`, in the
+    backward order of the lattice: every state a period can lead to comes before the
+    state itself. States in ``target`` (if given) are passed over.
+    """
+    for step in Layout.of([race.stages]).steps:
+        for i, j in zip(step.i.tolist(), step.j.tolist(), strict=True):
+            if target is None or not target[i, j]:
+                advance, outcome = transition(race, strategy, i, j)
+                yield i, j, advance, outcome
 
 
 def period_hitting_probability(
@@ -345,31 +373,26 @@ def period_hitting_probability(
 
     Examples
     --------
-    The oracle of SPEC.md §2 with both firms working: each succeeds with probability 1/2
-    in a period, so a period ends the race with probability 3/4, by a tie a third of the time.
+    The oracle of SPEC.md §2, where both firms work in equilibrium: each succeeds with
+    probability 1/2 in a period, so the race ends in a tie a third of the time.
 
     >>> import numpy as np
     >>> import patentrace as pr
     >>> from patentrace.equations.periods import TIE
     >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
     >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
-    >>> both_work = np.zeros((2, 2, 2)); both_work[0, 0] = (1.0, 0.0)
-    >>> strategy = (both_work, both_work)
     >>> nowhere = np.zeros((2, 2), dtype=bool)
-    >>> round(float(period_hitting_probability(race, strategy, nowhere, ends=(TIE,))[0, 0]), 12)
+    >>> tie = period_hitting_probability(race, pr.solve(race).strategy, nowhere, ends=(TIE,))
+    >>> round(float(tie[0, 0]), 12)
     0.333333333333
     """
     reach = target.astype(float)
-    for step in Layout.of([race.stages]).steps:
-        for i, j in zip(step.i.tolist(), step.j.tolist(), strict=True):
-            if target[i, j]:
-                continue
-            advance, outcome = transition(race, strategy, i, j)
-            advance[0, 0] = 0.0  # leave the self-loop out: the rest is the probability of moving
-            going_on = outcome.kind == CONTINUE
-            worth = np.where(going_on, reach[outcome.next_i, outcome.next_j], np.isin(outcome.kind, ends))
-            moving = float(np.sum(advance))  # summed directly: 1 - stay would cancel when moves are rare
-            reach[i, j] = float(np.sum(advance * worth)) / moving if moving > 0.0 else 0.0
+    for i, j, advance, outcome in _period_moves(race, strategy, target):
+        advance[0, 0] = 0.0  # leave the self-loop out: the rest is the probability of moving
+        going_on = outcome.kind == CONTINUE
+        worth = np.where(going_on, reach[outcome.next_i, outcome.next_j], np.isin(outcome.kind, ends))
+        moving = float(np.sum(advance))  # summed directly: 1 - stay would cancel when moves are rare
+        reach[i, j] = float(np.sum(advance * worth)) / moving if moving > 0.0 else 0.0
     return reach
 
 
@@ -378,30 +401,29 @@ def period_expected_duration(race: LaggedRace, strategy: tuple[FloatArray, Float
 
     Examples
     --------
-    The oracle of SPEC.md §2 with both firms working: each succeeds with probability 1/2
-    in a period, so a period ends the race with probability 3/4, by a tie a third of the time.
+    With both firms working (SPEC.md §2's oracle) a period ends the race with probability 3/4,
+    so it lasts 4/3 periods; with both shirking it never ends.
 
     >>> import numpy as np
     >>> import patentrace as pr
-    >>> from patentrace.equations.periods import TIE
     >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
     >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
     >>> both_work = np.zeros((2, 2, 2)); both_work[0, 0] = (1.0, 0.0)
-    >>> strategy = (both_work, both_work)
-    >>> round(float(period_expected_duration(race, strategy)[0, 0]), 12)    # 1 / (3/4) periods
+    >>> round(float(period_expected_duration(race, (both_work, both_work))[0, 0]), 12)
     1.333333333333
+    >>> both_shirk = np.zeros((2, 2, 2)); both_shirk[0, 0] = (0.0, 1.0)
+    >>> float(period_expected_duration(race, (both_shirk, both_shirk))[0, 0])
+    inf
     """
     periods = np.zeros(race.shape)
-    for step in Layout.of([race.stages]).steps:
-        for i, j in zip(step.i.tolist(), step.j.tolist(), strict=True):
-            advance, outcome = transition(race, strategy, i, j)
-            advance[0, 0] = 0.0
-            later = np.where(outcome.kind == CONTINUE, periods[outcome.next_i, outcome.next_j], 0.0)
-            moving = float(np.sum(advance))
-            with np.errstate(invalid="ignore"):
-                after = float(np.sum(np.where(advance > 0.0, advance * later, 0.0)))
-            with np.errstate(over="ignore", divide="ignore"):
-                periods[i, j] = (1.0 + after) / moving if moving > 0.0 else np.inf
+    for i, j, advance, outcome in _period_moves(race, strategy):
+        advance[0, 0] = 0.0
+        later = np.where(outcome.kind == CONTINUE, periods[outcome.next_i, outcome.next_j], 0.0)
+        moving = float(np.sum(advance))
+        with np.errstate(invalid="ignore"):
+            after = float(np.sum(np.where(advance > 0.0, advance * later, 0.0)))
+        with np.errstate(over="ignore", divide="ignore"):
+            periods[i, j] = (1.0 + after) / moving if moving > 0.0 else np.inf
     return periods
 
 
@@ -414,28 +436,23 @@ def period_reachable(
 
     Examples
     --------
-    The oracle of SPEC.md §2 with both firms working: each succeeds with probability 1/2
-    in a period, so a period ends the race with probability 3/4, by a tie a third of the time.
+    When firm 0 works and firm 1 shirks, firm 0 can win but firm 1 cannot.
 
     >>> import numpy as np
     >>> import patentrace as pr
-    >>> from patentrace.equations.periods import TIE
+    >>> from patentrace.equations.periods import FIRST_WINS, SECOND_WINS
     >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
     >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
-    >>> both_work = np.zeros((2, 2, 2)); both_work[0, 0] = (1.0, 0.0)
-    >>> strategy = (both_work, both_work)
+    >>> works, shirks = np.zeros((2, 2, 2)), np.zeros((2, 2, 2))
+    >>> works[0, 0], shirks[0, 0] = (1.0, 0.0), (0.0, 1.0)
     >>> nowhere = np.zeros((2, 2), dtype=bool)
-    >>> bool(period_reachable(race, strategy, nowhere, ends=(TIE,))[0, 0])
-    True
+    >>> [bool(period_reachable(race, (works, shirks), nowhere, ends=(k,))[0, 0]) for k in (FIRST_WINS, SECOND_WINS)]
+    [True, False]
     """
     reach = target.copy()
-    for step in Layout.of([race.stages]).steps:
-        for i, j in zip(step.i.tolist(), step.j.tolist(), strict=True):
-            if target[i, j]:
-                continue
-            advance, outcome = transition(race, strategy, i, j)
-            going_on = outcome.kind == CONTINUE
-            good = np.where(going_on, reach[outcome.next_i, outcome.next_j], np.isin(outcome.kind, ends))
-            good[0, 0] = False
-            reach[i, j] = bool(np.any((advance > 0.0) & good))
+    for i, j, advance, outcome in _period_moves(race, strategy, target):
+        going_on = outcome.kind == CONTINUE
+        good = np.where(going_on, reach[outcome.next_i, outcome.next_j], np.isin(outcome.kind, ends))
+        good[0, 0] = False
+        reach[i, j] = bool(np.any((advance > 0.0) & good))
     return reach

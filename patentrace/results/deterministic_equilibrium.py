@@ -344,6 +344,19 @@ class DeterministicEquilibrium:
             return np.array([read(speed_table(table[0]), w1, w2), read(speed_table(table[1]), w1, w2)])
         return np.array([read(table[0], w1, w2), read(table[1], w1, w2)])
 
+    def _stored(self, name: str, w1: float, w2: float) -> FloatArray | None:
+        """Both firms' ``name`` at ``(w1, w2)`` as stored, or None on the lone-firm path.
+
+        The grid's at the nearest cells (a lag), or the chain's interpolated (lag 0 with
+        breakthroughs); at lag 0 without breakthroughs the caller computes it from the path.
+        """
+        if self.grid is not None:
+            i, j = self.cell(w1), self.cell(w2)
+            return np.array(getattr(self.grid, name)[:, i, j], dtype=float)
+        if self.chain is not None:
+            return self._chain_read(name, w1, w2)
+        return None
+
     def speed(self, w1: float, w2: float) -> FloatArray:
         """Each firm's speed at ``(w1, w2)``: shape ``(2,)``.
 
@@ -385,11 +398,9 @@ class DeterministicEquilibrium:
         [0.0, 0.78889]
         """
         a, b = self._level_at_lag_zero(w1, w2)
-        if self.grid is not None:
-            i, j = self.cell(a), self.cell(b)
-            return np.array(self.grid.value[:, i, j], dtype=float)
-        if self.chain is not None:
-            return self._chain_read("value", a, b)
+        stored = self._stored("value", a, b)
+        if stored is not None:
+            return stored
         leader = max(a, b)
         ahead = float(self.path.value(leader))
         behind = self.model.loser_prize * math.exp(-self.model.discount * self.path.time_to_finish(leader))
@@ -411,11 +422,9 @@ class DeterministicEquilibrium:
         (True, 1.0)
         """
         a, b = self._level_at_lag_zero(w1, w2)
-        if self.grid is not None:
-            i, j = self.cell(a), self.cell(b)
-            return np.array(self.grid.win_probability[:, i, j], dtype=float)
-        if self.chain is not None:
-            return self._chain_read("win_probability", a, b)
+        stored = self._stored("win_probability", a, b)
+        if stored is not None:
+            return stored
         runs = float(self.path.value(max(a, b))) > 0.0
         return np.array([float(runs and a > b), float(runs and b > a)])
 

@@ -19,13 +19,14 @@ True
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
-from patentrace.equations.periods import nashpy_agrees, period_game, progress_matrix
+from patentrace.equations.periods import PeriodGame, nashpy_agrees, period_game, progress_matrix
 from patentrace.models import LaggedRace, Race
 from patentrace.models.lattice import open_states
 from patentrace.results import verification
@@ -204,6 +205,8 @@ class Equilibrium:
 
         Examples
         --------
+        No firm gains by deviating anywhere in the two-stage race of SPEC.md §1:
+
         >>> import patentrace as pr
         >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
         >>> gain = eq.deviation_gain()
@@ -219,6 +222,8 @@ class Equilibrium:
 
         Examples
         --------
+        Both firms' HJB equations hold to rounding in the two-stage race of SPEC.md §1:
+
         >>> import patentrace as pr
         >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
         >>> bool(eq.residual().max() < 1e-12)
@@ -257,6 +262,8 @@ class Equilibrium:
 
         Examples
         --------
+        The numbers survive a round trip through JSON:
+
         >>> import patentrace as pr
         >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
         >>> import json
@@ -293,6 +300,8 @@ class Equilibrium:
 
         Examples
         --------
+        Each array becomes a variable over ``firm``, ``i`` and ``j``:
+
         >>> import patentrace as pr
         >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
         >>> dataset = eq.to_xarray()
@@ -328,7 +337,7 @@ class LaggedEquilibrium:
     Attributes
     ----------
     model : LaggedRace
-        The race solved.
+        The race solved; its ``lag`` is the length of a period.
     strategy : (ndarray, ndarray)
         ``strategy[k][i, j, a]``: probability that firm ``k`` plays its action ``a`` at
         ``(i, j)``; shapes ``(N1 + 1, N2 + 1, m_k)``, zero at terminal states.
@@ -384,8 +393,8 @@ class LaggedEquilibrium:
 
         Examples
         --------
-        One stage, efforts 0 and 0.5 over a period of length 1: both work (SPEC.md §2's oracle),
-        each advancing with probability ``p = 1 - e^-0.5``.
+        In SPEC.md §2's oracle (one stage, efforts 0 and 0.5 over a period of length 1) both
+        firms work, so each advances with probability ``1 - e^-0.5``.
 
         >>> import math
         >>> import patentrace as pr
@@ -407,8 +416,8 @@ class LaggedEquilibrium:
 
         Examples
         --------
-        One stage, efforts 0 and 0.5 over a period of length 1: both work (SPEC.md §2's oracle),
-        each advancing with probability ``p = 1 - e^-0.5``.
+        The race ends in the first period in which a firm succeeds: after ``1 / (1 - (1 - p)^2)``
+        periods of length 1, ``p = 1 - e^-0.5`` (SPEC.md §2's oracle, both working).
 
         >>> import math
         >>> import patentrace as pr
@@ -425,6 +434,11 @@ class LaggedEquilibrium:
         many = int(np.sum(self.multiplicity > 1))
         return (f"LaggedEquilibrium(stages=({n1}, {n2}), lag={self.model.lag}, "
                 f"selection={self.solver.selection!r}, states_with_several_equilibria={many})")
+
+    def _period_games(self) -> Iterator[tuple[int, int, PeriodGame]]:
+        """Each open state ``(i, j)`` with its period game ``M(v)`` rebuilt from the stored values (SPEC.md §2)."""
+        for i, j in zip(*np.nonzero(open_states(self.model.stages)), strict=True):
+            yield int(i), int(j), period_game(self.model, self.value, int(i), int(j))
 
     def verify(self) -> Verification:
         """Check the equilibrium: largest gain from a pure action, largest Bellman residual.
@@ -443,8 +457,7 @@ class LaggedEquilibrium:
         True
         """
         gain, residual = 0.0, 0.0
-        for i, j in zip(*np.nonzero(open_states(self.model.stages)), strict=True):
-            game = period_game(self.model, self.value, int(i), int(j))
+        for i, j, game in self._period_games():
             s1, s2 = self.strategy[0][i, j], self.strategy[1][i, j]
             v1, v2 = self.value[0, i, j], self.value[1, i, j]
             m1, m2 = game.payoff(0, v1), game.payoff(1, v2)
@@ -461,10 +474,8 @@ class LaggedEquilibrium:
 
         Examples
         --------
-        One stage, efforts 0 and 0.5 over a period of length 1: both work (SPEC.md §2's oracle),
-        each advancing with probability ``p = 1 - e^-0.5``.
+        nashpy's vertex enumeration finds the oracle equilibrium of SPEC.md §2 (both work) too.
 
-        >>> import math
         >>> import patentrace as pr
         >>> race = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
         >>> eq = pr.solve(pr.LaggedRace.from_race(race, lag=1.0, efforts=[0.0, 0.5]))
@@ -472,8 +483,7 @@ class LaggedEquilibrium:
         []
         """
         out = []
-        for i, j in zip(*np.nonzero(open_states(self.model.stages)), strict=True):
-            game = period_game(self.model, self.value, int(i), int(j))
+        for i, j, game in self._period_games():
             profile = (self.strategy[0][i, j], self.strategy[1][i, j])
             if not nashpy_agrees(game, profile, self.value[:, i, j]):
                 out.append((int(i), int(j)))
@@ -484,10 +494,8 @@ class LaggedEquilibrium:
 
         Examples
         --------
-        One stage, efforts 0 and 0.5 over a period of length 1: both work (SPEC.md §2's oracle),
-        each advancing with probability ``p = 1 - e^-0.5``.
+        Firm 0's mixed action at the start of SPEC.md §2's oracle, and that a tie can happen.
 
-        >>> import math
         >>> import patentrace as pr
         >>> race = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
         >>> eq = pr.solve(pr.LaggedRace.from_race(race, lag=1.0, efforts=[0.0, 0.5]))

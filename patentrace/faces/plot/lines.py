@@ -38,6 +38,8 @@ def lag_figure(experiment: LagExperiment) -> Any:
     Returns
     -------
     matplotlib.figure.Figure
+        One panel: the follower's chances (win, leapfrog, catch up) and a tie's, against the lag
+        on a log scale.
 
     Examples
     --------
@@ -90,6 +92,7 @@ def paths_figure(simulation: Simulation, limit: int = 40) -> Any:
     Returns
     -------
     matplotlib.figure.Figure
+        One panel: at most ``limit`` paths, coloured by outcome, with a legend.
 
     Examples
     --------
@@ -170,6 +173,7 @@ def contested_gap_figure(
     Returns
     -------
     matplotlib.figure.Figure
+        One panel: ``gaps`` as a solid line, each threshold dashed.
 
     Raises
     ------

@@ -62,6 +62,7 @@ def effort_figure(eq: AnyEquilibrium) -> Any:
     Parameters
     ----------
     eq : Equilibrium or LaggedEquilibrium
+        Its efforts (for a lagged race, chances of advancing) are mapped.
 
     Returns
     -------
@@ -90,10 +91,12 @@ def value_figure(eq: AnyEquilibrium) -> Any:
     Parameters
     ----------
     eq : Equilibrium or LaggedEquilibrium
+        Its values are mapped.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The maps of :func:`effort_figure`, of values; the colour bar names the prize.
 
     Examples
     --------
@@ -113,6 +116,7 @@ def leapfrog_figure(eq: AnyEquilibrium, quantity: str = "leapfrog_probability") 
     Parameters
     ----------
     eq : Equilibrium or LaggedEquilibrium
+        Its follower's chances are mapped.
     quantity : {"leapfrog_probability", "catch_up_probability", "follower_win_probability"}
         The chance mapped (see :func:`patentrace.reports.leapfrog.leapfrog_map`).
 
@@ -177,10 +181,12 @@ def dropout_figure(eq: AnyEquilibrium) -> Any:
     Parameters
     ----------
     eq : Equilibrium or LaggedEquilibrium
+        Where its firms idle is mapped.
 
     Returns
     -------
     matplotlib.figure.Figure
+        One map of who idles, with the preemption region hatched and a labelled colour bar.
 
     Examples
     --------

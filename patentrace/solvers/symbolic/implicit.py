@@ -355,6 +355,8 @@ class BranchFollower:
 
         Examples
         --------
+        The sum of both efforts at state (1, 0) of SPEC.md §1's two-stage race, as a function of ``r``:
+
         >>> import patentrace as pr
         >>> sym = pr.symbolic.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()),
         ...                         symbols=("discount",))
@@ -385,6 +387,8 @@ class BranchFollower:
 
         Examples
         --------
+        Followed from ``r = 0.1`` to ``r = 0.2``, firm 0's effort at (1, 0) agrees with a numeric solve:
+
         >>> import patentrace as pr
         >>> sym = pr.symbolic.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()),
         ...                         symbols=("discount",))
