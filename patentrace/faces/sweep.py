@@ -68,7 +68,7 @@ from patentrace.faces._checkpoint import (
 )
 from patentrace.models import Race
 from patentrace.solvers import solve, solve_many
-from patentrace.solvers.allroots import SELECTION_RULES
+from patentrace.solvers.selection import SELECTION_RULES
 
 __all__ = ["CheckpointError", "SweepResult", "sweep"]
 

@@ -49,10 +49,9 @@ from patentrace.models.costs import CostLike, Power, PowerFamily
 from patentrace.models.lattice import Layout, Step
 from patentrace.results import chain
 from patentrace.results.equilibrium import Equilibrium, SolverInfo
-from patentrace.solvers.allroots import (
+from patentrace.solvers.allroots import StateGames, find_equilibria
+from patentrace.solvers.selection import (
     SELECTION_RULES,
-    StateGames,
-    find_equilibria,
     interchangeable,
     select,
     symmetric_equilibria,
@@ -100,7 +99,7 @@ def solve_race(
     race : Race
         The model.
     selection : {"fastest", "slowest", "richest"}
-        Rule for states with several equilibria (see :func:`patentrace.solvers.allroots.select`).
+        Rule for states with several equilibria (see :func:`patentrace.solvers.selection.select`).
     grid : int
         Cells the per-state root search starts from (see
         :func:`~patentrace.solvers.allroots.find_equilibria`).
@@ -303,7 +302,7 @@ def _settler(races: Sequence[Race], positions: Sequence[int], selection: str, gr
     Each state is solved as :func:`_sweep` solves it: every equilibrium of its game
     (:func:`~patentrace.solvers.allroots.find_equilibria`, costs grouped as
     :func:`_costs` groups them), the one ``selection`` picks
-    (:func:`~patentrace.solvers.allroots.select`), and the number found.
+    (:func:`~patentrace.solvers.selection.select`), and the number found.
     """
 
     def settle(job: compiled.Handover) -> tuple[FloatArray, FloatArray, IntArray]:
@@ -322,7 +321,7 @@ def _choose(games: StateGames, grid: int, selection: str) -> tuple[FloatArray, F
     """Every equilibrium of each state's game, the one ``selection`` picks, and how many there are.
 
     At a state whose game is the same for both firms (a level state of a symmetric race,
-    :func:`~patentrace.solvers.allroots.symmetric_games`) the rule picks among the symmetric
+    :func:`~patentrace.solvers.selection.symmetric_games`) the rule picks among the symmetric
     equilibria, and the one picked is made exactly symmetric: both firms get the first
     firm's effort and value (they agree to ``1e-8`` already), so that a symmetric race
     comes out symmetric to rounding.

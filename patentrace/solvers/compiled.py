@@ -73,8 +73,8 @@ from patentrace.errors import EquilibriumError
 from patentrace.models import Race
 from patentrace.models.costs import Power, Quadratic
 from patentrace.models.lattice import Layout
-from patentrace.solvers.allroots import interchangeable
 from patentrace.solvers.compiled_kernels import FloatArray, IntArray, _sweep_kernel
+from patentrace.solvers.selection import interchangeable
 
 __all__ = [
     "FAILURES", "PATHS", "CompiledSweep", "Handover", "compilable", "handover_budget", "sweep_races",

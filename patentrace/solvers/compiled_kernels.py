@@ -489,7 +489,7 @@ def _sweep_kernel(
     ``hand_over`` it is marked ``pending`` and the sweep goes on with every state that
     does not depend on it, otherwise the race stops there.
 
-    In a ``mirror`` race (the firms are interchangeable, :func:`patentrace.solvers.allroots.interchangeable`)
+    In a ``mirror`` race (the firms are interchangeable, :func:`patentrace.solvers.selection.interchangeable`)
     a state ``(i, j)`` with ``i < j`` is the mirror image of ``(j, i)``, solved earlier in the
     same pass (a higher row): it gets that state's efforts, values and multiplicity with the
     firms exchanged, and waits while ``(j, i)`` is pending. At a level state ``(i, i)`` the

@@ -57,7 +57,7 @@ from patentrace.models import LaggedRace
 from patentrace.models.lattice import Layout
 from patentrace.results import chain
 from patentrace.results.equilibrium import LaggedEquilibrium, SolverInfo
-from patentrace.solvers.allroots import SELECTION_RULES
+from patentrace.solvers.selection import SELECTION_RULES
 
 __all__ = ["StateEquilibria", "solve_lagged", "state_equilibria"]
 
