@@ -258,7 +258,7 @@ def find_equilibria(games: StateGames, grid: int = 16) -> StateEquilibria:
         pivot_bound = np.where(second_leads, bound[1], bound[0])
         unique = _unique_root(games, bound)
         state, root, bracket_end = _pivot_roots(oriented, 0, everywhere, pivot_bound, unique, grid)
-        effort = _equilibrium_efforts(oriented, 0, state, root, bracket_end)
+        effort = _equilibrium_efforts(oriented, 0, state, root, bracket_end, _RESOLUTION * pivot_bound[state])
         swap = second_leads[state]
         effort[:, swap] = effort[::-1][:, swap]
     else:
@@ -269,7 +269,8 @@ def find_equilibria(games: StateGames, grid: int = 16) -> StateEquilibria:
                 continue
             index, root, bracket_end = _pivot_roots(games, pivot, where, bound[pivot, where], unique[where], grid)
             states.append(index)
-            efforts.append(_equilibrium_efforts(games, pivot, index, root, bracket_end))
+            width = _RESOLUTION * bound[pivot, index]
+            efforts.append(_equilibrium_efforts(games, pivot, index, root, bracket_end, width))
         state = np.concatenate(states)
         effort = np.concatenate(efforts, axis=1)
     state, effort = _with_symmetric_roots(games, bound, state, effort)
@@ -486,7 +487,7 @@ def _split(games: StateGames, pivot: int, where: IntArray, cells: _Cells, parts:
 
 
 def _equilibrium_efforts(
-    games: StateGames, pivot: int, index: IntArray, root: FloatArray, bracket_end: FloatArray
+    games: StateGames, pivot: int, index: IntArray, root: FloatArray, bracket_end: FloatArray, width: FloatArray
 ) -> FloatArray:
     """Efforts ``(x_1, x_2)`` from the pivot's roots, checked for profitable deviations.
 
@@ -497,6 +498,42 @@ def _equilibrium_efforts(
     in which it is well conditioned: the image of the final bracket holds it.
     Where both best responses are steep there, Newton's method on the pair of
     first-order conditions (1), which cross transversally, settles the pair.
+
+    Both best responses can be so steep at the root that neither variable resolves
+    it (each firm within a few float spacings of the effort at which the other stops
+    investing: the composite map jumps across the root between neighbouring floats in
+    either variable). The settling in the other variable then lands on a jump, where
+    rounding leaves one effort at 0. Newton's method on the conditions (1), which
+    stay well conditioned there, then starts from the pivot's root and the other
+    firm's best response to it, both positive; its pair is kept only if the pivot's
+    effort stays within the search's resolution ``width`` of the root (the root the
+    sign change proves, not another equilibrium). Every pair is then checked for
+    profitable deviations as before.
+
+    Parameters
+    ----------
+    games : StateGames
+        The states and their continuation values.
+    pivot : int
+        The firm whose effort ``root`` is.
+    index : ndarray of int, shape (m,)
+        Batch position of each root.
+    root, bracket_end : ndarray, shape (m,)
+        Each root of ``phi`` and the other end of its final bracket.
+    width : ndarray, shape (m,)
+        The search's resolution in the pivot's effort at each root: roots closer than
+        this are one equilibrium.
+
+    Returns
+    -------
+    ndarray, shape (2, m)
+        Both firms' efforts at each root.
+
+    Raises
+    ------
+    EquilibriumError
+        If some pair is not a pair of mutual best responses (a deviation gains more
+        than ``1e-10`` of the continuation values).
     """
     other = 1 - pivot
     effort = np.empty((2, index.size))
@@ -506,6 +543,7 @@ def _equilibrium_efforts(
     steep = np.flatnonzero(np.abs(exact - root) > 64.0 * _EPS * root + _TINY)
     if steep.size:
         at = index[steep]
+        start = effort[:, steep].copy()  # the root and the other's best response to it
         far_end = games.best_response(other, games.productivity[pivot, at] * bracket_end[steep], at)
         ends = np.stack([effort[other, steep], far_end])
         phi = _composite(games, other, at, ends.T).T
@@ -519,9 +557,19 @@ def _equilibrium_efforts(
             effort[other, fix] = swapped
             effort[pivot, fix] = games.best_response(pivot, games.productivity[other, index[fix]] * swapped, index[fix])
         gain, scale = _deviation_gains(games, at, effort[:, steep])
-        unsettled = steep[np.any(gain > _GAIN_TOLERANCE * scale, axis=0) & np.all(effort[:, steep] > 0.0, axis=0)]
+        failed = np.any(gain > _GAIN_TOLERANCE * scale, axis=0)
+        interior = np.all(effort[:, steep] > 0.0, axis=0)
+        unsettled = steep[failed & interior]
         if unsettled.size:
             effort[:, unsettled] = _newton_on_conditions(games, index[unsettled], effort[:, unsettled])
+        # The other variable did not resolve the root either and rounding left an effort at 0:
+        # Newton from the pivot's root and the other's best response to it (both positive).
+        cornered = np.flatnonzero(failed & ~interior & np.all(start > 0.0, axis=0))
+        if cornered.size:
+            rows = steep[cornered]
+            settled = _newton_on_conditions(games, index[rows], start[:, cornered])
+            near = np.abs(settled[pivot] - root[rows]) <= width[rows]
+            effort[:, rows[near]] = settled[:, near]
     gain, scale = _deviation_gains(games, index, effort)
     bad = ~np.all(gain <= _GAIN_TOLERANCE * scale + _TINY, axis=0) | ~np.all(np.isfinite(effort), axis=0)
     if np.any(bad):
