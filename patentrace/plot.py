@@ -1,6 +1,7 @@
 """Figures (the optional ``plot`` extra), under their public name ``patentrace.plot``.
 
-The code lives in :mod:`patentrace.faces.plot`, which documents every figure.
+The code lives in :mod:`patentrace.faces.plot`, which documents every figure; this module
+re-exports its public names.
 
 Examples
 --------
@@ -9,24 +10,5 @@ Examples
 'patentrace.faces.plot.maps'
 """
 
-from patentrace.faces.plot import (
-    contested_gap_figure,
-    dropout_figure,
-    effort_figure,
-    idle_categories,
-    lag_figure,
-    leapfrog_figure,
-    paths_figure,
-    value_figure,
-)
-
-__all__ = [
-    "contested_gap_figure",
-    "dropout_figure",
-    "effort_figure",
-    "idle_categories",
-    "lag_figure",
-    "leapfrog_figure",
-    "paths_figure",
-    "value_figure",
-]
+from patentrace.faces.plot import *  # noqa: F403  # the public names, listed once in faces.plot.__all__
+from patentrace.faces.plot import __all__ as __all__

@@ -13,9 +13,8 @@ from typing import Any
 import sympy
 
 from patentrace.errors import EquilibriumError
-from patentrace.models import Race
 from patentrace.solvers import _mp as mp
-from patentrace.solvers.symbolic.conditions import _V, _X, _X1, _X2, _Numbers, _State, conditions
+from patentrace.solvers.symbolic.conditions import _V, _X, _X1, _X2, _BuilderState, _State, conditions
 
 # Largest degree of an eliminated polynomial the exact representation accepts, and the most
 # stages per firm it is tried for (measured: 3 stages always pass the degree limit).
@@ -36,19 +35,9 @@ class _TooLargeError(Exception):
         self.state, self.degree = state, degree
 
 
-class _AlgebraicValues:
+class _AlgebraicValues(_BuilderState):
     """The builder's exact step: each state's efforts and values as roots of polynomials."""
 
-    race: Race
-    numbers: _Numbers
-    symbols: dict[str, sympy.Symbol]
-    effort_mp: list[list[list[mp.mpf]]]
-    value_mp: list[list[list[mp.mpf]]]
-    residual: dict[tuple[int, int], float]
-    digits: int
-    integer: bool
-    at_point: dict[sympy.Symbol, Any]
-    parameters: tuple[sympy.Symbol, ...]
     polynomials: dict[tuple[str, int, int, int], sympy.Poly]
     known: dict[sympy.Expr, sympy.Poly]
     origin: dict[sympy.Expr, tuple[int, int, int]]

@@ -8,14 +8,13 @@ gives the lone firm's values the same way.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 import sympy
 
 from patentrace.models import Race
 from patentrace.models.costs import exact_rational
 from patentrace.solvers import _mp as mp
-from patentrace.solvers.symbolic.conditions import _X, _Numbers, _parameters, _validate
+from patentrace.solvers.symbolic.conditions import _X, _BuilderState, _parameters, _validate
 
 
 def _roots(expr: sympy.Expr, x: sympy.Symbol, degree: int) -> list[sympy.Expr]:
@@ -36,19 +35,8 @@ def _roots(expr: sympy.Expr, x: sympy.Symbol, degree: int) -> list[sympy.Expr]:
     return list(found) if sum(found.values()) == degree else []
 
 
-class _ClosedForms:
+class _ClosedForms(_BuilderState):
     """The builder's closed-form step: a root in radicals that equals the certified number."""
-
-    race: Race
-    numbers: _Numbers
-    symbols: dict[str, sympy.Symbol]
-    effort_mp: list[list[list[mp.mpf]]]
-    value_mp: list[list[list[mp.mpf]]]
-    residual: dict[tuple[int, int], float]
-    digits: int
-    integer: bool
-    at_point: dict[sympy.Symbol, Any]
-    parameters: tuple[sympy.Symbol, ...]
 
     def radical_root(self, expr: sympy.Expr, x: sympy.Symbol, target: mp.mpf) -> sympy.Expr | None:
         """The root of a univariate polynomial condition in radicals that equals ``target``, if any."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sympy
 
@@ -187,3 +188,23 @@ def _validate(race: Race, symbols: Sequence[str], digits: int) -> dict[str, symp
         assumptions = {"nonnegative": True} if name in ("linear", "loser_prize") else {"positive": True}
         out[name] = sympy.Symbol(_SYMBOL_NAMES[name], **assumptions)
     return out
+
+
+class _BuilderState:
+    """What the builder's steps (closed forms, exact algebraic values, implicit quantities) share.
+
+    The race, its exact numbers and symbols, the certified efforts and values per state
+    (``[firm][i][j]``), their residuals and working digits, and the point at which
+    symbolic parameters are evaluated. ``induction._Builder`` fills them in.
+    """
+
+    race: Race
+    numbers: _Numbers
+    symbols: dict[str, sympy.Symbol]
+    effort_mp: list[list[list[mp.mpf]]]
+    value_mp: list[list[list[mp.mpf]]]
+    residual: dict[tuple[int, int], float]
+    digits: int
+    integer: bool
+    at_point: dict[sympy.Symbol, Any]
+    parameters: tuple[sympy.Symbol, ...]

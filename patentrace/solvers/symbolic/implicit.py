@@ -43,9 +43,8 @@ import sympy
 from mpmath.libmp import prec_to_dps
 from numpy.typing import NDArray
 
-from patentrace.models import Race
 from patentrace.solvers.symbolic.certified import _certified
-from patentrace.solvers.symbolic.conditions import _Numbers, _State, _substitute, _values
+from patentrace.solvers.symbolic.conditions import _BuilderState, _State, _substitute, _values
 
 if TYPE_CHECKING:
     from patentrace.solvers.symbolic.equilibrium import SymbolicEquilibrium
@@ -499,19 +498,9 @@ def _newton(system: Callable[..., Any], jacobian: Callable[..., Any], x1: NDArra
     return np.asarray(np.real(x1), dtype=float), np.asarray(np.real(x2), dtype=float), ok
 
 
-class _ImplicitQuantities:
+class _ImplicitQuantities(_BuilderState):
     """The builder's implicit step: efforts and values as functions of the symbols, on the model's branch."""
 
-    race: Race
-    numbers: _Numbers
-    symbols: dict[str, sympy.Symbol]
-    effort_mp: list[list[list[mp.mpf]]]
-    value_mp: list[list[list[mp.mpf]]]
-    residual: dict[tuple[int, int], float]
-    digits: int
-    integer: bool
-    at_point: dict[sympy.Symbol, Any]
-    parameters: tuple[sympy.Symbol, ...]
     context: dict[tuple[int, int], tuple[Any, Any, Any, Any]]
     cache: dict[tuple[sympy.Expr, ...], tuple[int, list[list[list[mp.mpf]]], list[list[list[mp.mpf]]]]]
     sequence: list[Any]
