@@ -29,7 +29,7 @@ from patentrace import costs
 from patentrace import lattice as lattice
 from patentrace._version import __version__
 from patentrace.errors import EquilibriumError, TooManyEquilibriaError, UnderflowWarning
-from patentrace.faces.sweep import SweepResult, sweep
+from patentrace.faces.sweep import CheckpointError, SweepResult, sweep
 from patentrace.models import Action, DeterministicRace, LaggedRace, Race
 from patentrace.reports.lag_experiment import LagExperiment, lag_experiment
 from patentrace.reports.leapfrog import LeapfrogReport, leapfrog, preemption_region
@@ -42,6 +42,7 @@ from patentrace.solvers import single_firm, solve, solve_all, solve_many
 __all__ = [
     "Action",
     "ChainRefinement",
+    "CheckpointError",
     "DeterministicEquilibrium",
     "DeterministicRace",
     "Equilibrium",

@@ -70,13 +70,12 @@ class CheckpointError(ValueError):
     --------
     >>> import functools, os, tempfile
     >>> import patentrace as pr
-    >>> from patentrace.faces.sweep import CheckpointError
     >>> make = functools.partial(pr.Race, stages=2, prize=1.0, cost=pr.costs.Quadratic())
     >>> path = os.path.join(tempfile.mkdtemp(), "sweep.ckpt")
     >>> _ = pr.sweep(make, {"discount": [0.1]}, lambda eq: eq.value[0, 0, 0], checkpoint=path)
     >>> try:
     ...     pr.sweep(make, {"discount": [0.1]}, lambda eq: eq.value[0, 0, 0], checkpoint=path, selection="slowest")
-    ... except CheckpointError as err:
+    ... except pr.CheckpointError as err:
     ...     print(str(err).split(" was ", 1)[1].split(".")[0])
     written with selection='fastest', this sweep asks selection='slowest'
     """
