@@ -155,14 +155,10 @@ class Cost(abc.ABC):
 
         Examples
         --------
-        A cost written by the user inherits the default (here ``c(x) = x^3 / 3``):
+        The default, applied to a shipped cost whose exact curvature is known
+        (``c(x) = x^3 / 3``, ``c''(x) = 2 x``):
 
-        >>> import numpy as np, sympy
-        >>> class Cubic(Cost):
-        ...     def value(self, x): return np.asarray(x, dtype=float) ** 3 / 3
-        ...     def marginal(self, x): return np.asarray(x, dtype=float) ** 2
-        ...     def expression(self, x=None): return (x if x is not None else sympy.Symbol("x")) ** 3 / 3
-        >>> bool(abs(Cubic().curvature(1.5) - 3.0) < 1e-8)       # c''(x) = 2 x
+        >>> bool(abs(Cost.curvature(Power(scale=1.0, exponent=3.0), 1.5) - 3.0) < 1e-8)
         True
         """
         x = np.asarray(effort, dtype=float)
@@ -185,15 +181,11 @@ class Cost(abc.ABC):
 
         Examples
         --------
-        A cost written by the user inherits the default (here ``c(x) = x^3 / 3``):
+        The default, applied to a cost with the participation cost ``m = 0.5``
+        (``c'(x) = 0.5 + x``): no effort has a marginal cost below ``m``.
 
-        >>> import numpy as np, sympy
-        >>> class Cubic(Cost):
-        ...     def value(self, x): return np.asarray(x, dtype=float) ** 3 / 3
-        ...     def marginal(self, x): return np.asarray(x, dtype=float) ** 2
-        ...     def expression(self, x=None): return (x if x is not None else sympy.Symbol("x")) ** 3 / 3
-        >>> bool(abs(Cubic().inverse_marginal(4.0) - 2.0) < 1e-12)   # x^2 = 4
-        True
+        >>> Cost.inverse_marginal(Quadratic(linear=0.5), [0.25, 1.5]).round(12).tolist()
+        [0.0, 1.0]
         """
         slope = np.asarray(slope, dtype=float)
         floor = self.marginal(np.zeros_like(slope))
@@ -228,15 +220,13 @@ class Cost(abc.ABC):
 
         Examples
         --------
-        A cost written by the user inherits the default (here ``c(x) = x^3 / 3``):
+        The default, applied to ``c(x) = 0.1 x + x^2 / 2``: where ``c'(0) s = 0.05``
+        is at least ``q`` the firm idles, elsewhere (1) holds.
 
-        >>> import numpy as np, sympy
-        >>> class Cubic(Cost):
-        ...     def value(self, x): return np.asarray(x, dtype=float) ** 3 / 3
-        ...     def marginal(self, x): return np.asarray(x, dtype=float) ** 2
-        ...     def expression(self, x=None): return (x if x is not None else sympy.Symbol("x")) ** 3 / 3
-        >>> x = float(Cubic().best_response(target=1.0, rate=0.5))
-        >>> bool(abs(x * x * (0.5 + x) - x ** 3 / 3 - 1.0) < 1e-12)   # c'(x)(s + x) - c(x) = q
+        >>> x = Cost.best_response(Quadratic(linear=0.1), target=[0.04, 1.0], rate=0.5)
+        >>> float(x[0])
+        0.0
+        >>> bool(abs((0.1 + x[1]) * (0.5 + x[1]) - (0.1 * x[1] + x[1] ** 2 / 2) - 1.0) < 1e-12)
         True
         """
         q, s = np.broadcast_arrays(np.asarray(target, dtype=float), np.asarray(rate, dtype=float))
@@ -261,15 +251,17 @@ class Cost(abc.ABC):
 
         Examples
         --------
-        A cost written by the user inherits the default (here ``c(x) = x^3 / 3``):
+        A cost whose ``marginal`` is not the derivative of its ``value`` is refused
+        (here ``2 x`` for ``x^2 / 2``), and so is one that is not convex:
 
-        >>> import numpy as np, sympy
-        >>> class Cubic(Cost):
-        ...     def value(self, x): return np.asarray(x, dtype=float) ** 3 / 3
-        ...     def marginal(self, x): return np.asarray(x, dtype=float) ** 2
-        ...     def expression(self, x=None): return (x if x is not None else sympy.Symbol("x")) ** 3 / 3
-        >>> Cubic().check()                                  # convex, c(0) = 0: passes silently
-        >>> class Concave(Cubic):
+        >>> import numpy as np
+        >>> class Twice(Quadratic):
+        ...     def marginal(self, x): return 2 * np.asarray(x, dtype=float)
+        >>> Twice().check()  # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        ValueError: cost Twice: marginal() is not the derivative of value(): at x = 1e-06 marginal gives 2e-06, ...
+        >>> class Concave(Quadratic):
         ...     def value(self, x): return np.sqrt(np.asarray(x, dtype=float))
         ...     def marginal(self, x): return 0.5 / np.sqrt(np.maximum(np.asarray(x, dtype=float), 1e-300))
         >>> Concave().check()

@@ -235,19 +235,26 @@ class DeterministicRace:
         Parameters
         ----------
         steps : int
-            Grid cells between ``w = 0`` and ``w = 1``, at least 2.
+            The grid, as in :meth:`lagged`.
 
         Returns
         -------
         Race
+            ``steps`` stages for each firm, each of productivity ``steps``.
 
         Examples
         --------
+        The chain does not depend on the lag, and its stage ``i`` carries the breakthrough
+        hazard ``b(i / n)``:
+
         >>> from patentrace.costs import Quadratic
-        >>> race = DeterministicRace(prize=1.0, discount=0.1, cost=Quadratic(), breakthrough=lambda w: 0.1 * w)
-        >>> chain = race.poisson_race(4)
-        >>> chain.stages, chain.productivity[0], chain.breakthrough[0]
-        ((4, 4), (4.0, 4.0, 4.0, 4.0), (0.0, 0.025, 0.05, 0.075))
+        >>> def b(w): return 0.1 * w
+        >>> lagged = DeterministicRace(prize=1.0, discount=0.1, cost=Quadratic(), lag=0.5, breakthrough=b)
+        >>> prompt = DeterministicRace(prize=1.0, discount=0.1, cost=Quadratic(), breakthrough=b)
+        >>> lagged.poisson_race(4) == prompt.poisson_race(4)
+        True
+        >>> prompt.poisson_race(4).breakthrough[0]
+        (0.0, 0.025, 0.05, 0.075)
         """
         n = _cells(steps)
         breakthrough = None

@@ -19,7 +19,7 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -189,6 +189,46 @@ class Equilibrium:
     def __post_init__(self) -> None:
         for name in ("effort", "hazard", "value", "win_probability", "expected_duration", "multiplicity", "underflow"):
             object.__setattr__(self, name, _frozen(getattr(self, name)))
+
+    @classmethod
+    def from_flat(cls, model: Race, solver: SolverInfo, flat: Mapping[str, NDArray[Any]], start: int) -> Equilibrium:
+        """The equilibrium of ``model`` out of the flat arrays of a batch of races.
+
+        Parameters
+        ----------
+        model : Race
+            The race solved.
+        solver : SolverInfo
+            How it was solved.
+        flat : mapping of str to ndarray
+            Each per-state field (``effort`` to ``underflow``) over the states of a
+            :class:`~patentrace.models.lattice.Layout` of races, on the last axis.
+        start : int
+            Where ``model``'s states begin on that axis (its offset in the layout).
+
+        Returns
+        -------
+        Equilibrium
+            Its arrays are views of ``flat`` where ``flat`` is read-only, copies otherwise.
+
+        Examples
+        --------
+        The second race of a compiled sweep:
+
+        >>> import patentrace as pr
+        >>> from patentrace.solvers.compiled import sweep_races
+        >>> races = [pr.Race(stages=stages, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()) for stages in (1, 2)]
+        >>> sweep = sweep_races(races)
+        >>> info = SolverInfo("backward", "fastest", {}, pr.__version__, 0.0)
+        >>> eq = Equilibrium.from_flat(races[1], info, sweep.arrays, start=int(sweep.layout.offset[1]))
+        >>> round(float(eq.value[0, 0, 0]), 10)   # as in the two-stage race of SPEC.md §1
+        0.1795728262
+        """
+        n1, n2 = model.stages
+        stop = start + (n1 + 1) * (n2 + 1)
+        return cls(model=model, solver=solver, **{
+            name: array[..., start:stop].reshape((*array.shape[:-1], n1 + 1, n2 + 1)) for name, array in flat.items()
+        })
 
     def __repr__(self) -> str:
         n1, n2 = self.model.stages

@@ -280,19 +280,7 @@ def _compiled(races: Sequence[Race], selection: str, grid: int) -> dict[int, Equ
             logger.debug("race %d leaves the compiled sweep at state (%d, %d): %s", position, i, j,
                          compiled.FAILURES[status[local]])
             continue
-        n1, n2 = races[position].stages
-        start, stop, shape = offset[local], offset[local] + (n1 + 1) * (n2 + 1), (n1 + 1, n2 + 1)
-        solved[position] = Equilibrium(  # views of the flat arrays (Layout.unflatten, inlined for speed)
-            model=races[position],
-            effort=sweep.effort[:, start:stop].reshape(2, *shape),
-            hazard=sweep.hazard[:, start:stop].reshape(2, *shape),
-            value=sweep.value[:, start:stop].reshape(2, *shape),
-            win_probability=sweep.win_probability[:, start:stop].reshape(2, *shape),
-            expected_duration=sweep.expected_duration[start:stop].reshape(shape),
-            multiplicity=sweep.multiplicity[start:stop].reshape(shape),
-            underflow=sweep.underflow[:, start:stop].reshape(2, *shape),
-            solver=infos[handed[local]],
-        )
+        solved[position] = Equilibrium.from_flat(races[position], infos[handed[local]], sweep.arrays, offset[local])
     return solved
 
 
@@ -479,20 +467,9 @@ def _sweep(races: Sequence[Race], selection: str, grid: int, positions: Sequence
         version=__version__,
         seconds=time.perf_counter() - started,
     )
-    return [
-        Equilibrium(
-            model=r,
-            effort=layout.unflatten(effort, k),
-            hazard=layout.unflatten(hazard, k),
-            value=layout.unflatten(value, k),
-            win_probability=layout.unflatten(win, k),
-            expected_duration=layout.unflatten(duration, k),
-            multiplicity=layout.unflatten(multiplicity, k),
-            underflow=layout.unflatten(underflow, k),
-            solver=info,
-        )
-        for k, r in enumerate(races)
-    ]
+    arrays = {"effort": effort, "hazard": hazard, "value": value, "win_probability": win,
+              "expected_duration": duration, "multiplicity": multiplicity, "underflow": underflow}
+    return [Equilibrium.from_flat(r, info, arrays, int(layout.offset[k])) for k, r in enumerate(races)]
 
 
 def _direct_values(

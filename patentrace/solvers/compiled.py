@@ -57,7 +57,7 @@ Examples
 >>> sweep = sweep_races([pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())])
 >>> sweep.failed.tolist()
 []
->>> round(float(sweep.value[0, 0]), 10)   # V(0, 0), SPEC.md §1
+>>> round(float(sweep.arrays["value"][0, 0]), 10)   # V(0, 0), SPEC.md §1
 0.1795728262
 """
 
@@ -65,6 +65,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -144,10 +145,11 @@ class CompiledSweep:
     ----------
     layout : Layout
         Where each race's states are.
-    effort, hazard, value, win_probability : ndarray, shape (2, size)
-    expected_duration : ndarray, shape (size,)
-    multiplicity : ndarray of int, shape (size,)
-    underflow : ndarray of bool, shape (2, size)
+    arrays : dict of str to ndarray
+        The per-state fields of :class:`~patentrace.Equilibrium` by name (``effort`` to
+        ``underflow``), flat over the layout: shape ``(2, size)``, or ``(size,)`` for
+        ``expected_duration`` and ``multiplicity``. Read-only;
+        :meth:`~patentrace.Equilibrium.from_flat` makes one race's equilibrium of them.
     status : ndarray of int, shape (races,)
         0 where the race was solved; otherwise a code of :data:`FAILURES`, and the
         race's arrays are incomplete.
@@ -169,13 +171,7 @@ class CompiledSweep:
     """
 
     layout: Layout
-    effort: FloatArray
-    hazard: FloatArray
-    value: FloatArray
-    win_probability: FloatArray
-    expected_duration: FloatArray
-    multiplicity: IntArray
-    underflow: NDArray[np.bool_]
+    arrays: dict[str, NDArray[Any]]
     status: IntArray
     failed_state: IntArray
     paths: dict[str, int]
@@ -246,7 +242,7 @@ def sweep_races(races: Sequence[Race], settle: Settle | None = None) -> Compiled
     --------
     >>> import patentrace as pr
     >>> sweep = sweep_races([pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())])
-    >>> round(float(sweep.effort[0, 0]), 10)   # Lee-Wilde closed form, SPEC.md §1
+    >>> round(float(sweep.arrays["effort"][0, 0]), 10)   # Lee-Wilde closed form, SPEC.md §1
     0.6958114029
     """
     for position, race in enumerate(races):
@@ -327,8 +323,9 @@ def sweep_races(races: Sequence[Race], settle: Settle | None = None) -> Compiled
     for array in (effort, hazard, value, win, duration, multiplicity, underflow):
         array.setflags(write=False)  # handed to Equilibrium without a copy
     return CompiledSweep(
-        layout=layout, effort=effort, hazard=hazard, value=value, win_probability=win,
-        expected_duration=duration, multiplicity=multiplicity, underflow=underflow,
+        layout=layout,
+        arrays={"effort": effort, "hazard": hazard, "value": value, "win_probability": win,
+                "expected_duration": duration, "multiplicity": multiplicity, "underflow": underflow},
         status=status.astype(np.intp), failed_state=failed_state.astype(np.intp),
         paths=dict(zip(PATHS, paths.tolist(), strict=True)), underflow_count=underflow_count.astype(np.intp),
         handed=handed.astype(np.intp),
