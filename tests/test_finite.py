@@ -1,4 +1,4 @@
-"""Every answer finite and checked (issue 21): the reproducers of /work/shared/repro/reliability/.
+"""Every answer finite and checked (issue 21): the reproducers of shared/repro/reliability/.
 
 Each case copies the numbers of its reproducer (named in its comment). The oracles are
 independent of the solver: the jump chain in exact rational arithmetic on the returned

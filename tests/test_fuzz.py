@@ -1,4 +1,4 @@
-"""Fuzz: races at extreme parameters, as /work/shared/repro/reliability/fuzz.py draws them (issue 21).
+"""Fuzz: races at extreme parameters, as shared/repro/reliability/fuzz.py draws them (issue 21).
 
 Prizes, discounts and cost scales over 12 orders of magnitude and more, exponents from
 1.05 to 8, participation costs, loser prizes, learning curves and breakthroughs. Every

@@ -1,6 +1,6 @@
 """Fuzz race 6314 (issue 21): solve_all raised at state (63, 64), which solve certifies.
 
-The race is ``../shared/repro/reliability/fuzz/cases/6314.json`` (drawn by ``fuzz.py``), its
+The race is ``shared/repro/reliability/fuzz/cases/6314.json`` (drawn by ``fuzz.py``), its
 numbers copied in below. On a branch that ``pr.solve`` never visits, the game at (63, 64) has a
 third equilibrium in which each firm sits a few float spacings below the effort at which the
 other stops investing: both best responses are nearly vertical there, so the composite map

@@ -1,6 +1,6 @@
 """Bad input is refused at the door, naming the parameter (issue 21, "Validation gaps").
 
-Each case comes from a reproducer in ``/work/shared/repro/reliability/``: its ``.out``
+Each case comes from a reproducer in ``shared/repro/reliability/``: its ``.out``
 showed the input accepted (or failing deep inside with a numpy or str error).
 """
 
