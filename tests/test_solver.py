@@ -121,9 +121,8 @@ def test_verify_catches_a_non_equilibrium():
     effort[0, 1, 1] *= 1.2  # firm 0 works 20% too hard at (1, 1) ...
     value = eq.value.copy()
     own, rival = hjb.continuation(value, np.array([1]), np.array([1]))
-    value[0, 1, 1] = hjb.flow_value(  # ... and gets what that effort is worth
-        eq.model.cost[0], effort[0, 1, 1], 1.0, own[0, 0], rival[0, 0], eq.hazard[1, 1, 1], 0.1
-    )
+    firm_problem = hjb.FirmProblem(eq.model.cost[0], 1.0, own[0, 0], rival[0, 0], eq.hazard[1, 1, 1], 0.1)
+    value[0, 1, 1] = firm_problem.flow_value(effort[0, 1, 1])  # ... and gets what that effort is worth
     tampered = dataclasses.replace(eq, effort=effort, hazard=effort.copy(), value=value)
     gain, _ = tampered.verify()
     assert gain > 1e-4

@@ -11,8 +11,8 @@ maximiser is the best response of SPEC equation (1). Solvers use these to build
 an equilibrium; :meth:`patentrace.Equilibrium.verify` uses them to check one.
 
 Breakthroughs (SPEC.md §1): with own and rival outright-win hazards ``b, b'`` the
-HJB gains ``b (P - V) + b' (L - V)``. Every function takes them as keyword
-arguments that default to 0, entering as additive terms that are exactly 0 then.
+HJB gains ``b (P - V) + b' (L - V)``. A [`FirmProblem`][patentrace.equations.hjb.FirmProblem] takes them as
+fields that default to 0, entering as additive terms that are exactly 0 then.
 Written with ``R = r + b + b'`` and ``K = (b P + b' L) / R`` the HJB reads
 ``R (V - K) = -c + h_own ((A - K) - (V - K)) + h ((B - K) - (V - K))``: the state
 game without breakthroughs at discount ``R`` with every value shifted by ``K``
@@ -22,18 +22,20 @@ direct one.
 Examples
 --------
 >>> from patentrace.costs import Quadratic
->>> float(flow_value(Quadratic(), 0.0, 1.0, 1.0, 0.0, 0.0, 0.1))  # nobody moves
+>>> float(FirmProblem(Quadratic(), 1.0, 1.0, 0.0, 0.0, 0.1).flow_value(0.0))  # nobody moves
 0.0
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from patentrace.models.costs import CostLike
 
-__all__ = ["best_response", "breakthrough_shift", "continuation", "flow_value", "hjb_residual"]
+__all__ = ["FirmProblem", "breakthrough_shift", "continuation"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -95,135 +97,103 @@ def breakthrough_shift(
     return np.asarray(effective), np.asarray(shift)
 
 
-def best_response(
-    cost: CostLike,
-    productivity: ArrayLike,
-    own_next: ArrayLike,
-    rival_next: ArrayLike,
-    rival_hazard: ArrayLike,
-    discount: ArrayLike,
-    *,
-    own_breakthrough: ArrayLike = 0.0,
-    rival_breakthrough: ArrayLike = 0.0,
-    prize: ArrayLike = 0.0,
-    loser_prize: ArrayLike = 0.0,
-) -> FloatArray:
-    """Best response of SPEC equation (1) to a rival hazard.
+@dataclass(frozen=True)
+class FirmProblem:
+    """One firm's problem at open states (SPEC.md §1): the inputs of its HJB, given once.
 
-    ``c'(x)(r + lambda x + h)/lambda - c(x) = r A + h (A - B)``, solved by the cost;
-    with breakthroughs ``b, b'`` (keywords, default 0) the form of SPEC.md §1
-    "Breakthroughs": ``r`` becomes ``r + b + b'`` and ``b P + b' L`` is subtracted
-    from the right side, which may then be negative (the firm idles).
-
-    Examples
-    --------
-    >>> from patentrace.costs import Quadratic
-    >>> round(float(best_response(Quadratic(), 1.0, 1.0, 0.0, 0.0, 0.1)), 10)  # alone, one stage left
-    0.3582575695
-    """
-    lam = np.asarray(productivity, dtype=float)
-    a = np.asarray(own_next, dtype=float)
-    h = np.asarray(rival_hazard, dtype=float)
-    b_own = np.asarray(own_breakthrough, dtype=float)
-    b_rival = np.asarray(rival_breakthrough, dtype=float)
-    r = np.asarray(discount, dtype=float) + b_own + b_rival
-    target = r * a + h * (a - np.asarray(rival_next, dtype=float))
-    target = target - b_own * np.asarray(prize, dtype=float) - b_rival * np.asarray(loser_prize, dtype=float)
-    return cost.best_response(target, (r + h) / lam)
-
-
-def flow_value(
-    cost: CostLike,
-    effort: ArrayLike,
-    productivity: ArrayLike,
-    own_next: ArrayLike,
-    rival_next: ArrayLike,
-    rival_hazard: ArrayLike,
-    discount: ArrayLike,
-    *,
-    own_breakthrough: ArrayLike = 0.0,
-    rival_breakthrough: ArrayLike = 0.0,
-    prize: ArrayLike = 0.0,
-    loser_prize: ArrayLike = 0.0,
-) -> FloatArray:
-    """Value of exerting ``effort`` now, then the continuation: ``[-c + h A + h' B] / (r + h + h')``.
-
-    With breakthroughs (keywords, default 0; SPEC.md §1):
-    ``[-c + h A + h' B + b P + b' L] / (r + h + h' + b + b')``.
+    The firm has cost ``c``, productivity ``lambda``, continuation values ``A`` after
+    its own success and ``B`` after the rival's, and faces the rival hazard ``h'`` at
+    discount ``r``. With breakthroughs (SPEC.md §1) it also has the own and rival
+    outright-win hazards ``b, b'``, which pay ``P`` and ``L``; they default to 0 and then
+    enter as terms that are exactly 0. Every field broadcasts against the others, so
+    one problem can hold many states.
 
     Parameters
     ----------
     cost : Cost
         The firm's cost.
-    effort : array_like
-        The firm's effort ``x``; its hazard is ``productivity * x``.
-    productivity, own_next, rival_next, rival_hazard : array_like
-        ``lambda``, ``A``, ``B`` and the rival's hazard ``h'``; all broadcast.
-    discount : array_like
-        ``r``.
-
-    Returns
-    -------
-    ndarray
-        ``V(x)``.
+    productivity, own_next, rival_next, rival_hazard, discount : array_like
+        ``lambda``, ``A``, ``B``, ``h'`` and ``r``.
+    own_breakthrough, rival_breakthrough, prize, loser_prize : array_like, optional
+        ``b``, ``b'``, ``P`` and ``L``.
 
     Examples
     --------
-    The one-stage race of Lee and Wilde (``P = a = 1``, ``r = 0.1``): at the equilibrium
-    effort ``x*`` the value is ``P - a x*`` (SPEC.md §1).
+    The one-stage race of Lee and Wilde (``P = a = 1``, ``r = 0.1``): alone, one stage
+    from the prize, the firm's best response; against a rival at the symmetric
+    equilibrium effort ``x*``, the value ``P - a x*`` (SPEC.md §1).
 
     >>> import math
     >>> from patentrace.costs import Quadratic
+    >>> round(float(FirmProblem(Quadratic(), 1.0, 1.0, 0.0, 0.0, 0.1).best_response()), 10)
+    0.3582575695
     >>> x = (1 - 0.1 + math.sqrt(1 + 0.4 + 0.01)) / 3
-    >>> bool(abs(flow_value(Quadratic(), x, 1.0, 1.0, 0.0, x, 0.1) - (1 - x)) < 1e-15)
-    True
+    >>> lee_wilde = FirmProblem(Quadratic(), 1.0, 1.0, 0.0, x, 0.1)
+    >>> bool(abs(lee_wilde.flow_value(x) - (1 - x)) < 1e-15), bool(abs(lee_wilde.hjb_residual(1 - x, x)) < 1e-15)
+    (True, True)
     """
-    x = np.asarray(effort, dtype=float)
-    hazard = np.asarray(productivity, dtype=float) * x
-    h = np.asarray(rival_hazard, dtype=float)
-    b_own = np.asarray(own_breakthrough, dtype=float)
-    b_rival = np.asarray(rival_breakthrough, dtype=float)
-    numerator = -cost.value(x) + hazard * np.asarray(own_next) + h * np.asarray(rival_next)
-    numerator = numerator + b_own * np.asarray(prize, dtype=float) + b_rival * np.asarray(loser_prize, dtype=float)
-    return np.asarray(numerator / (np.asarray(discount, dtype=float) + hazard + h + b_own + b_rival))
 
+    cost: CostLike
+    productivity: ArrayLike
+    own_next: ArrayLike
+    rival_next: ArrayLike
+    rival_hazard: ArrayLike
+    discount: ArrayLike
+    own_breakthrough: ArrayLike = 0.0
+    rival_breakthrough: ArrayLike = 0.0
+    prize: ArrayLike = 0.0
+    loser_prize: ArrayLike = 0.0
 
-def hjb_residual(
-    cost: CostLike,
-    value: ArrayLike,
-    effort: ArrayLike,
-    productivity: ArrayLike,
-    own_next: ArrayLike,
-    rival_next: ArrayLike,
-    rival_hazard: ArrayLike,
-    discount: ArrayLike,
-    *,
-    own_breakthrough: ArrayLike = 0.0,
-    rival_breakthrough: ArrayLike = 0.0,
-    prize: ArrayLike = 0.0,
-    loser_prize: ArrayLike = 0.0,
-) -> FloatArray:
-    """``r V - [-c(x) + h (A - V) + h' (B - V)]`` at a given effort and value.
+    def _breakthroughs(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray]:
+        """``b``, ``b'``, ``P`` and ``L`` as float arrays."""
+        return (np.asarray(self.own_breakthrough, dtype=float), np.asarray(self.rival_breakthrough, dtype=float),
+                np.asarray(self.prize, dtype=float), np.asarray(self.loser_prize, dtype=float))
 
-    With breakthroughs (keywords, default 0; SPEC.md §1) the bracket gains
-    ``b (P - V) + b' (L - V)``.
+    def best_response(self) -> FloatArray:
+        """Best response of SPEC equation (1) to the rival hazard.
 
-    Examples
-    --------
-    >>> import math
-    >>> from patentrace.costs import Quadratic
-    >>> x = (1 - 0.1 + math.sqrt(1 + 0.4 + 0.01)) / 3     # Lee-Wilde effort, value 1 - x
-    >>> bool(abs(hjb_residual(Quadratic(), 1 - x, x, 1.0, 1.0, 0.0, x, 0.1)) < 1e-15)
-    True
-    >>> float(hjb_residual(Quadratic(), 0.5, 0.0, 1.0, 1.0, 0.0, 0.0, 0.1))   # r V with nobody moving
-    0.05
-    """
-    v = np.asarray(value, dtype=float)
-    x = np.asarray(effort, dtype=float)
-    hazard = np.asarray(productivity, dtype=float) * x
-    h = np.asarray(rival_hazard, dtype=float)
-    flow = -cost.value(x) + hazard * (np.asarray(own_next) - v) + h * (np.asarray(rival_next) - v)
-    b_own = np.asarray(own_breakthrough, dtype=float)
-    b_rival = np.asarray(rival_breakthrough, dtype=float)
-    flow = flow + b_own * (np.asarray(prize, dtype=float) - v) + b_rival * (np.asarray(loser_prize, dtype=float) - v)
-    return np.asarray(np.asarray(discount, dtype=float) * v - flow)
+        ``c'(x)(r + lambda x + h)/lambda - c(x) = r A + h (A - B)``, solved by the cost;
+        with breakthroughs the form of SPEC.md §1 "Breakthroughs": ``r`` becomes
+        ``r + b + b'`` and ``b P + b' L`` is subtracted from the right side, which may then
+        be negative (the firm idles).
+        """
+        b_own, b_rival, prize, loser = self._breakthroughs()
+        lam = np.asarray(self.productivity, dtype=float)
+        a = np.asarray(self.own_next, dtype=float)
+        h = np.asarray(self.rival_hazard, dtype=float)
+        r = np.asarray(self.discount, dtype=float) + b_own + b_rival
+        target = r * a + h * (a - np.asarray(self.rival_next, dtype=float))
+        target = target - b_own * prize - b_rival * loser
+        return self.cost.best_response(target, (r + h) / lam)
+
+    def flow_value(self, effort: ArrayLike) -> FloatArray:
+        """Value of exerting ``effort`` now, then the continuation.
+
+        ``V(x) = [-c(x) + h A + h' B + b P + b' L] / (r + h + h' + b + b')`` with the own
+        hazard ``h = lambda x`` (SPEC.md §1).
+        """
+        b_own, b_rival, prize, loser = self._breakthroughs()
+        x = np.asarray(effort, dtype=float)
+        hazard = np.asarray(self.productivity, dtype=float) * x
+        h = np.asarray(self.rival_hazard, dtype=float)
+        numerator = -self.cost.value(x) + hazard * np.asarray(self.own_next) + h * np.asarray(self.rival_next)
+        numerator = numerator + b_own * prize + b_rival * loser
+        return np.asarray(numerator / (np.asarray(self.discount, dtype=float) + hazard + h + b_own + b_rival))
+
+    def hjb_residual(self, value: ArrayLike, effort: ArrayLike) -> FloatArray:
+        """``r V - [-c(x) + h (A - V) + h' (B - V) + b (P - V) + b' (L - V)]`` (SPEC.md §1).
+
+        Examples
+        --------
+        >>> from patentrace.costs import Quadratic
+        >>> float(FirmProblem(Quadratic(), 1.0, 1.0, 0.0, 0.0, 0.1).hjb_residual(0.5, 0.0))  # r V, nobody moves
+        0.05
+        """
+        b_own, b_rival, prize, loser = self._breakthroughs()
+        v = np.asarray(value, dtype=float)
+        x = np.asarray(effort, dtype=float)
+        hazard = np.asarray(self.productivity, dtype=float) * x
+        h = np.asarray(self.rival_hazard, dtype=float)
+        flow = -self.cost.value(x) + hazard * (np.asarray(self.own_next) - v) + h * (np.asarray(self.rival_next) - v)
+        flow = flow + b_own * (prize - v) + b_rival * (loser - v)
+        return np.asarray(np.asarray(self.discount, dtype=float) * v - flow)

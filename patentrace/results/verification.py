@@ -94,8 +94,8 @@ def _best_deviation_value(
     def payoff(
         x: FloatArray, lam: FloatArray, a: FloatArray, b: FloatArray, h: FloatArray, bo: FloatArray, br: FloatArray
     ) -> FloatArray:
-        return hjb.flow_value(cost, x, lam, a, b, h, discount, own_breakthrough=bo, rival_breakthrough=br,
-                              prize=prize, loser_prize=loser)
+        return hjb.FirmProblem(cost, lam, a, b, h, discount, own_breakthrough=bo, rival_breakthrough=br,
+                               prize=prize, loser_prize=loser).flow_value(x)
 
     top = np.maximum(cost.inverse_marginal(productivity * spread), 2.0 * effort)
     top = np.where(top > 0.0, top, 1.0)
@@ -212,9 +212,10 @@ def numpy_residual(eq: Solved) -> FloatArray:
         v, x, h, h_rival = v_all[firm], x_all[firm], h_all[firm], h_all[1 - firm]
         a, b = after[firm]
         b_own, b_rival = jumps[firm], jumps[1 - firm]
-        raw = hjb.hjb_residual(race.cost[firm], v, x, productivity[firm], a, b, h_rival, race.discount,
-                               own_breakthrough=b_own, rival_breakthrough=b_rival, prize=race.prize,
-                               loser_prize=race.loser_prize)
+        problem = hjb.FirmProblem(race.cost[firm], productivity[firm], a, b, h_rival, race.discount,
+                                  own_breakthrough=b_own, rival_breakthrough=b_rival, prize=race.prize,
+                                  loser_prize=race.loser_prize)
+        raw = problem.hjb_residual(v, x)
         out[firm, :n1, :n2] = _relative(raw, _value_scale(race, firm, x, v, (h, a), (h_rival, b), (b_own, b_rival)),
                                         race.discount + h + h_rival + b_own + b_rival, race.prize)
     return out

@@ -139,26 +139,25 @@ class StateGames:
 
     def best_response(self, firm: int, rival_hazard: FloatArray, where: IntArray | slice = slice(None)) -> FloatArray:
         """Firm ``firm``'s best response (SPEC (1)) at states ``where`` to ``rival_hazard``."""
-        return hjb.best_response(
+        return hjb.FirmProblem(
             self.cost_at(firm, where, rival_hazard),
             _column(self.productivity[firm, where], rival_hazard),
             _column(self.own_next[firm, where], rival_hazard),
             _column(self.rival_next[firm, where], rival_hazard),
             rival_hazard,
             _column(self.discount[where], rival_hazard),
-        )
+        ).best_response()
 
     def value(self, firm: int, effort: FloatArray, rival_hazard: FloatArray, where: IntArray | slice) -> FloatArray:
         """Firm ``firm``'s value from ``effort`` against ``rival_hazard`` at states ``where``."""
-        return hjb.flow_value(
+        return hjb.FirmProblem(
             self.cost_at(firm, where, effort),
-            effort,
             self.productivity[firm, where],
             self.own_next[firm, where],
             self.rival_next[firm, where],
             rival_hazard,
             self.discount[where],
-        )
+        ).flow_value(effort)
 
     @property
     def relabelling_allowed(self) -> bool:
@@ -362,8 +361,8 @@ def _unique_root(games: StateGames, bound: FloatArray) -> NDArray[np.bool_]:
         floor = cost.marginal(np.zeros(games.size))
         invests = [r * a + h * (a - b) - floor * (r + h) / lam > 0.0 for h in (0.0, widest)]
         alone = cost.best_response(r * a, r / lam)
-        crowded = hjb.best_response(cost, lam, a, b, widest, r)
-        gap = hjb.flow_value(cost, alone, lam, a, b, 0.0, r) - b  # V - B at h = 0
+        crowded = hjb.FirmProblem(cost, lam, a, b, widest, r).best_response()
+        gap = hjb.FirmProblem(cost, lam, a, b, 0.0, r).flow_value(alone) - b  # V - B at h = 0
         complement = gap > 1e-12 * np.maximum(np.abs(a), np.abs(b)) + _TINY
         concave &= (np.asarray(exponent) >= 2.0) & invests[0] & invests[1] & complement
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # c''(0) may be 0 or inf

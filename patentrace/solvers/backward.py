@@ -478,20 +478,21 @@ def _direct_values(
 ) -> FloatArray:
     """Both firms' values at a step's states in the direct form of the HJB (SPEC.md §1, breakthroughs).
 
-    ``V = [-c(x) + h A + h' B + b P + b' L] / (r + h + h' + b + b')`` (:func:`patentrace.equations.hjb.flow_value`)
-    at the selected efforts. The shifted game's ``V - K`` plus ``K`` loses the digits of ``V`` below
-    ``eps K`` when the shift ``K = (b P + b' L) / R`` is much larger than ``V`` (a firm far behind
-    with a high breakthrough hazard): fuzz race 7349 lost 9 of its 16 digits at state (15, 11).
+    ``V = [-c(x) + h A + h' B + b P + b' L] / (r + h + h' + b + b')``
+    (:func:`patentrace.equations.hjb.FirmProblem.flow_value`) at the selected efforts. The
+    shifted game's ``V - K`` plus ``K`` loses the digits of ``V`` below ``eps K`` when the shift
+    ``K = (b P + b' L) / R`` is much larger than ``V`` (a firm far behind with a high
+    breakthrough hazard): fuzz race 7349 lost 9 of its 16 digits at state (15, 11).
     """
     prize, loser = prizes
     hazard = games.productivity * effort
     out = np.empty_like(effort)
     for firm, (own_after, rival_after) in enumerate(((step.after_first, step.after_second),
                                                     (step.after_second, step.after_first))):
-        out[firm] = hjb.flow_value(games.cost[firm], effort[firm], games.productivity[firm],
-                                   value[firm, own_after], value[firm, rival_after], hazard[1 - firm], discount,
-                                   own_breakthrough=jump[firm], rival_breakthrough=jump[1 - firm],
-                                   prize=prize, loser_prize=loser)
+        problem = hjb.FirmProblem(games.cost[firm], games.productivity[firm], value[firm, own_after],
+                                  value[firm, rival_after], hazard[1 - firm], discount, own_breakthrough=jump[firm],
+                                  rival_breakthrough=jump[1 - firm], prize=prize, loser_prize=loser)
+        out[firm] = problem.flow_value(effort[firm])
     return out
 
 
@@ -585,7 +586,8 @@ def single_firm(race: Race, firm: int = 0) -> tuple[FloatArray, FloatArray]:
     effort, value = np.zeros(n + 1), np.zeros(n + 1)
     value[n] = race.prize
     for i in range(n - 1, -1, -1):
-        alone = {"own_breakthrough": jump[i], "prize": race.prize}
-        effort[i] = hjb.best_response(cost, lam[i], value[i + 1], 0.0, 0.0, race.discount, **alone)
-        value[i] = hjb.flow_value(cost, effort[i], lam[i], value[i + 1], 0.0, 0.0, race.discount, **alone)
+        alone = hjb.FirmProblem(cost, lam[i], value[i + 1], 0.0, 0.0, race.discount, own_breakthrough=jump[i],
+                                prize=race.prize)
+        effort[i] = alone.best_response()
+        value[i] = alone.flow_value(effort[i])
     return effort, value

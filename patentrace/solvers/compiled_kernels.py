@@ -96,7 +96,7 @@ def _cost_terms(par: FloatArray, k: int, x: float) -> tuple[float, float, float]
 
 @_jit
 def _value(par: FloatArray, k: int, x: float, h: float, r: float) -> float:  # pragma: no cover - compiled
-    """``V(x) = [-c(x) + lambda x A + h B] / (r + lambda x + h)`` (patentrace.equations.hjb.flow_value)."""
+    """``V(x) = [-c(x) + lambda x A + h B] / (r + lambda x + h)`` (patentrace.equations.hjb.FirmProblem.flow_value)."""
     hazard = par[k, _LAM] * x
     level = _cost_terms(par, k, x)[0]
     return float((-level + hazard * par[k, _OWN] + h * par[k, _RIVAL]) / (r + hazard + h))
@@ -616,7 +616,7 @@ def _sweep_kernel(
                             underflow[firm, here] = True
                             underflow_count[k] += 1
                 if b0 + b1 > 0.0:
-                    # The values in the direct form of the HJB (hjb.flow_value): V - K loses the digits of V
+                    # The values in the direct form of the HJB (hjb.FirmProblem.flow_value): V - K loses the digits of V
                     # when the shift K is much larger than V (backward._direct_values).
                     denominator = base + h0 + h1 + b0 + b1
                     value[0, here] = (-_cost_terms(par, 0, effort[0, here])[0] + h0 * value[0, first]

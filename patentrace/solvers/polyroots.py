@@ -101,7 +101,8 @@ def polynomial_equilibria(
     # corners: one firm idles, the other best-responds to that
     for k in (0, 1):
         o = 1 - k
-        alone = float(hjb.best_response(cost[o], productivity[o], own_next[o], rival_next[o], 0.0, discount))
+        lone = hjb.FirmProblem(cost[o], productivity[o], own_next[o], rival_next[o], 0.0, discount)
+        alone = float(lone.best_response())
         h_o = productivity[o] * alone
         idles = float(cost[k].marginal(0.0)) * (discount + h_o) / productivity[k] >= (
             discount * own_next[k] + h_o * (own_next[k] - rival_next[k]))
