@@ -1,4 +1,8 @@
-"""The command line: its JSON equals the library's arrays, and bad flags give one clear line."""
+"""The command line: its JSON equals the library's numbers for every model.
+
+Bad values give one line naming the flag, misspelt flags the usage and the nearest flag, and
+docs/cli.md's examples print what the page shows.
+"""
 
 import json
 import math
