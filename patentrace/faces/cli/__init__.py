@@ -52,9 +52,10 @@ from patentrace.reports.leapfrog import leapfrog
 from patentrace.reports.simulate import simulate
 from patentrace.solvers import solve
 
-from ._flags import UsageError, build_parser, check_spelling, flag_error
+from ._flags import UsageError, build_parser, flag_error
 from ._models import check_state_flag, deterministic_race, lagged_race, race
 from ._output import deterministic_output, equilibrium_output, report_output, simulate_output
+from ._spelling import check_spelling
 from ._sweep import run_sweep
 
 __all__ = ["main"]

@@ -26,7 +26,7 @@ import numpy as np
 from patentrace._version import __version__
 from patentrace.models.costs import Cost, Power, Quadratic
 
-__all__ = ["UsageError", "build_parser", "check_spelling", "flag_error", "numbers", "parse_cost", "per_firm"]
+__all__ = ["COMMANDS", "UsageError", "build_parser", "flag_error", "menus", "numbers", "parse_cost", "per_firm"]
 
 # Which flag sets which parameter: a model's error message starts with the parameter's name.
 FLAG_OF = {
@@ -360,97 +360,3 @@ def build_parser() -> tuple[_Parser, dict[str, argparse.ArgumentParser]]:
     _deterministic_flags(commands["deterministic"])
     _common_flags(commands["deterministic"], selection=False)
     return parser, commands
-
-
-# --- misspelt flags -------------------------------------------------------------------------------------------------
-
-
-def _flags(parser: argparse.ArgumentParser) -> list[str]:
-    return [flag for action in parser._actions for flag in action.option_strings]
-
-
-def _looks_like_flag(token: str) -> bool:
-    """A token argparse would read as a flag: a dash and a letter, not a number such as -0.5 or -inf."""
-    if not re.match(r"-{1,2}[A-Za-z]", token):
-        return False
-    try:
-        float(token)
-    except ValueError:
-        return True
-    return False
-
-
-def _unknown(token: str, known: list[str]) -> str | None:
-    """The flag name of ``token`` if it is neither a flag of ``known`` nor an abbreviation of one."""
-    name = token.split("=", 1)[0]
-    if name in known or (name.startswith("--") and any(flag.startswith(name) for flag in known)):
-        return None
-    return name
-
-
-def _misspelt(prog: str, parser: argparse.ArgumentParser, name: str, others: dict[str, list[str]]) -> UsageError:
-    """The error for an unknown flag: the usage line, the nearest flag, or the subcommands that have it."""
-    known = [flag for flag in _flags(parser) if flag.startswith("--")]
-    close = difflib.get_close_matches(name.lstrip("-"), [flag[2:] for flag in known], n=1, cutoff=0.6)
-    owners = [command for command, flags in others.items() if name in flags]
-    if owners:  # a flag of other subcommands, not a misspelling
-        hint = f"; it is a flag of {', '.join(owners)}"
-    elif close:
-        hint = f"; did you mean --{close[0]}?"
-    else:
-        hint = ""
-    return UsageError(f"{parser.format_usage().rstrip()}\n{prog}: error: unrecognized flag {name}{hint} "
-                      f"(see {prog} --help)")
-
-
-def check_spelling(parser: argparse.ArgumentParser, commands: dict[str, argparse.ArgumentParser],
-                   argv: Sequence[str]) -> None:
-    """Refuse an unknown subcommand or flag before parsing, with the usage and the nearest name.
-
-    Parameters
-    ----------
-    parser : ArgumentParser
-        The top-level parser.
-    commands : dict
-        Each subcommand's parser.
-    argv : sequence of str
-        The command line after the program name.
-
-    Raises
-    ------
-    UsageError
-        Naming the subcommand (``patentrace solve: error: ...``), with its usage line and
-        the nearest flag (difflib), or the subcommands that do have the flag.
-
-    Examples
-    --------
-    >>> parser, commands = build_parser()
-    >>> try:
-    ...     check_spelling(parser, commands, ["solve", "--stages", "2", "--prise", "1"])
-    ... except UsageError as err:
-    ...     print(str(err).splitlines()[-1])
-    patentrace solve: error: unrecognized flag --prise; did you mean --prize? (see patentrace solve --help)
-    """
-    top = _flags(parser)
-    for position, token in enumerate(argv):
-        if token == "--":
-            return
-        if _looks_like_flag(token):
-            name = _unknown(token, top)
-            if name is not None:
-                raise _misspelt("patentrace", parser, name, {c: _flags(p) for c, p in commands.items()})
-            continue
-        if token not in commands:
-            close = difflib.get_close_matches(token, list(commands), n=1, cutoff=0.6)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
-            raise UsageError(f"{parser.format_usage().rstrip()}\npatentrace: error: unknown subcommand {token!r}"
-                             f"{hint} (subcommands: {', '.join(COMMANDS)})")
-        sub = commands[token]
-        others = {c: _flags(p) for c, p in commands.items() if c != token}
-        for rest in argv[position + 1:]:
-            if rest == "--":
-                return
-            name = _unknown(rest, _flags(sub)) if _looks_like_flag(rest) else None
-            if name is not None:
-                raise _misspelt(f"patentrace {token}", sub, name, others)
-        return

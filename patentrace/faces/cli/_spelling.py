@@ -1,0 +1,114 @@
+"""Misspelt subcommands and flags: refused before parsing, with the usage line and the nearest name (difflib).
+
+argparse alone would report a misspelt required flag as missing (``the following arguments
+are required: --prize``) and never mention the typo, and an unknown optional flag as
+``unrecognized arguments`` without the usage or a suggestion.
+
+Examples
+--------
+>>> _looks_like_flag("--prise"), _looks_like_flag("-0.5"), _looks_like_flag("-inf")
+(True, False, False)
+"""
+
+from __future__ import annotations
+
+import argparse
+import difflib
+import re
+from collections.abc import Sequence
+
+from ._flags import COMMANDS, UsageError
+
+__all__ = ["check_spelling"]
+
+
+def _flags(parser: argparse.ArgumentParser) -> list[str]:
+    return [flag for action in parser._actions for flag in action.option_strings]
+
+
+def _looks_like_flag(token: str) -> bool:
+    """A token argparse would read as a flag: a dash and a letter, not a number such as -0.5 or -inf."""
+    if not re.match(r"-{1,2}[A-Za-z]", token):
+        return False
+    try:
+        float(token)
+    except ValueError:
+        return True
+    return False
+
+
+def _unknown(token: str, known: list[str]) -> str | None:
+    """The flag name of ``token`` if it is neither a flag of ``known`` nor an abbreviation of one."""
+    name = token.split("=", 1)[0]
+    if name in known or (name.startswith("--") and any(flag.startswith(name) for flag in known)):
+        return None
+    return name
+
+
+def _misspelt(prog: str, parser: argparse.ArgumentParser, name: str, others: dict[str, list[str]]) -> UsageError:
+    """The error for an unknown flag: the usage line, the nearest flag, or the subcommands that have it."""
+    known = [flag for flag in _flags(parser) if flag.startswith("--")]
+    close = difflib.get_close_matches(name.lstrip("-"), [flag[2:] for flag in known], n=1, cutoff=0.6)
+    owners = [command for command, flags in others.items() if name in flags]
+    if owners:  # a flag of other subcommands, not a misspelling
+        hint = f"; it is a flag of {', '.join(owners)}"
+    elif close:
+        hint = f"; did you mean --{close[0]}?"
+    else:
+        hint = ""
+    return UsageError(f"{parser.format_usage().rstrip()}\n{prog}: error: unrecognized flag {name}{hint} "
+                      f"(see {prog} --help)")
+
+
+def check_spelling(parser: argparse.ArgumentParser, commands: dict[str, argparse.ArgumentParser],
+                   argv: Sequence[str]) -> None:
+    """Refuse an unknown subcommand or flag before parsing, with the usage and the nearest name.
+
+    Parameters
+    ----------
+    parser : ArgumentParser
+        The top-level parser.
+    commands : dict
+        Each subcommand's parser.
+    argv : sequence of str
+        The command line after the program name.
+
+    Raises
+    ------
+    UsageError
+        Naming the subcommand (``patentrace solve: error: ...``), with its usage line and
+        the nearest flag (difflib), or the subcommands that do have the flag.
+
+    Examples
+    --------
+    >>> from patentrace.faces.cli._flags import build_parser
+    >>> parser, commands = build_parser()
+    >>> try:
+    ...     check_spelling(parser, commands, ["solve", "--stages", "2", "--prise", "1"])
+    ... except UsageError as err:
+    ...     print(str(err).splitlines()[-1])
+    patentrace solve: error: unrecognized flag --prise; did you mean --prize? (see patentrace solve --help)
+    """
+    top = _flags(parser)
+    for position, token in enumerate(argv):
+        if token == "--":
+            return
+        if _looks_like_flag(token):
+            name = _unknown(token, top)
+            if name is not None:
+                raise _misspelt("patentrace", parser, name, {c: _flags(p) for c, p in commands.items()})
+            continue
+        if token not in commands:
+            close = difflib.get_close_matches(token, list(commands), n=1, cutoff=0.6)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise UsageError(f"{parser.format_usage().rstrip()}\npatentrace: error: unknown subcommand {token!r}"
+                             f"{hint} (subcommands: {', '.join(COMMANDS)})")
+        sub = commands[token]
+        others = {c: _flags(p) for c, p in commands.items() if c != token}
+        for rest in argv[position + 1:]:
+            if rest == "--":
+                return
+            name = _unknown(rest, _flags(sub)) if _looks_like_flag(rest) else None
+            if name is not None:
+                raise _misspelt(f"patentrace {token}", sub, name, others)
+        return
