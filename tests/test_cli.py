@@ -47,7 +47,7 @@ def test_solve_json_spec_numbers(capsys):
     status, out, _ = run(capsys, "solve", "--stages", "2", "--prize", "1", "--discount", "0.1", "--cost-scale", "1")
     data = json.loads(out)
     assert status == 0
-    assert data["effort"][0][1][0] == pytest.approx(0.4686350713, abs=1e-10)  # SPEC.md §1
+    assert data["effort"][0][1][0] == pytest.approx(0.4686350713, abs=1e-10)  # docs/theory/race.md
     assert data["value"][1][0][0] == pytest.approx(0.1795728262, abs=1e-10)
     assert data["win_probability"][0][0][1] == pytest.approx(0.1736986930, abs=1e-10)
 
@@ -355,8 +355,12 @@ def test_lagged_prints_the_library_equilibrium(capsys):
     assert_same_arrays(data, eq, ("value", "win_probability", "tie_probability", "expected_duration", "multiplicity"))
     assert data["strategy"] == [eq.strategy[0].tolist(), eq.strategy[1].tolist()]
     assert data["model"]["lag"] == 0.5
-    # SPEC's oracle of the race in periods, from the JSON: a tie needs both firms to cross in one period
-    assert 0.0 < data["tie_probability"][0][0] < 1.0
+    # from the JSON alone, at (1, 1): each firm crosses in a period with probability E[1 - exp(-x lag)] under its
+    # mixed strategy; the race ends in a tie if both cross in the same period, and goes on if neither does
+    cross = [sum(s * -math.expm1(-x * 0.5) for s, x in zip(data["strategy"][k][1][1], (0.0, 0.5, 1.0), strict=True))
+             for k in (0, 1)]
+    tie = cross[0] * cross[1] / (1.0 - (1.0 - cross[0]) * (1.0 - cross[1]))
+    assert data["tie_probability"][1][1] == pytest.approx(tie, rel=1e-12) and tie > 0.01
     _, table, _ = run(capsys, *LAGGED, "--efforts", "0", "0.5", "1", "--format", "table")
     assert "tie_probability" in table and f"{eq.value[0, 0, 1]:13.6g}" in table
     assert "expected_duration (periods)" in table
@@ -370,6 +374,35 @@ def test_lagged_per_firm_flags_and_tie(capsys):
     assert_same_arrays(data, eq, ("value", "win_probability", "tie_probability"))
     assert len(data["strategy"][0][0][0]) == 2 and len(data["strategy"][1][0][0]) == 3  # two menus
     assert data["model"]["tie"] == 0.3
+
+
+@pytest.mark.parametrize("tie", ["split", "loss", "0.25"])
+def test_lagged_tie_rules(capsys, tie):
+    data = json.loads(run(capsys, *LAGGED, "--efforts", "0,0.5,1", "--loser-prize", "0.2", "--tie", tie)[1])
+    rule = float(tie) if tie[0].isdigit() else tie
+    eq = lagged_eq(tie=rule, loser_prize=0.2)
+    assert data["value"] == eq.value.tolist()
+    # Bellman at (1, 1) from the JSON alone: firm 0 pays its expected cost now; at the period's end (discounted by
+    # beta) it wins P if only it crosses, gets L if only the rival does, the tie payoff T if both do, and v again if
+    # neither. Solved for T, it is the rule's: split P / 2, loss L, a share theta P.
+    efforts = np.array([0.0, 0.5, 1.0])
+    beta, per_period = math.exp(-0.1 * 0.5), -math.expm1(-0.1 * 0.5) / 0.1
+    p0, p1 = (np.dot(data["strategy"][k][1][1], -np.expm1(-efforts * 0.5)) for k in (0, 1))
+    cost = np.dot(data["strategy"][0][1][1], efforts**2 / 2 * per_period)
+    v = data["value"][0][1][1]
+    tie_payoff = (v + cost - beta * (p0 * (1 - p1) * 1.0 + (1 - p0) * p1 * 0.2 + (1 - p0) * (1 - p1) * v)) / (
+        beta * p0 * p1)
+    assert tie_payoff == pytest.approx({"split": 0.5, "loss": 0.2, "0.25": 0.25}[tie], abs=1e-12)
+
+
+def test_deterministic_cost_flag_equals_the_library(capsys):
+    argv = ["deterministic", "--prize", "2", "--discount", "0.05", "--cost", "power:scale=2,exponent=3"]
+    data = json.loads(run(capsys, *argv, "--state", "0.3", "0.6")[1])
+    race_ = pr.DeterministicRace(prize=2.0, discount=0.05, cost=pr.costs.Power(scale=2.0, exponent=3.0))
+    report = pr.leapfrog(pr.solve(race_), (0.3, 0.6))
+    assert data["remaining"] == list(report.remaining) and data["win_probability"] == [0.0, 1.0]
+    _, table, _ = run(capsys, *argv, "--format", "table")
+    assert f"{float(pr.solve(race_).single_firm_speed(0.5)):12.6g}" in table.splitlines()[8]
 
 
 def test_lagged_state_prints_the_leapfrog_report(capsys):
@@ -407,7 +440,7 @@ def test_deterministic_at_lag_zero_is_epsilon_preemption(capsys):
     assert status == 0, err
     assert data["model"] == eq.to_dict()["model"] and data["converged"] is True
     _, table, _ = run(capsys, *DETERMINISTIC, "--format", "table")
-    assert f"{float(eq.single_firm_value(0.0)):12.6g}" in table  # 0.602786, SPEC's lone firm
+    assert f"{float(eq.single_firm_value(0.0)):12.6g}" in table  # 0.602786, the lone firm's value at w = 0
     assert "0.602786" in table and "0.397214" in table  # the lone firm's value at 0 and speed at 0.5
     _, out, _ = run(capsys, *DETERMINISTIC, "--state", "0.2", "0.5")
     report = json.loads(out)
