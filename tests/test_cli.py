@@ -615,3 +615,15 @@ def test_docs_cli_examples_print_what_the_page_shows(capsys, command, shown):
         else:
             assert line.rstrip() in printed, f"{command!r} does not print {line!r}; it printed:\n{out}{err}"
     assert (status == 0) == ("error:" not in err)
+
+
+@pytest.mark.parametrize(("argv", "values"), [
+    (["solve", "--stages", "2", "--prize", "1", "2", "--discount", "0.1", "--cost-scale", "1"], "value '2'"),
+    ([*LAGGED, "--efforts", "0,1", "--state", "0", "1", "1", "0"], "values '1', '0'"),
+])
+def test_a_value_too_many_names_the_subcommand_with_its_usage(capsys, argv, values):
+    # argparse alone: "patentrace: error: unrecognized arguments: 2", neither the subcommand nor its usage
+    status, out, err = run(capsys, *argv)
+    lines = err.strip().splitlines()
+    assert status == 2 and out == "" and lines[0].startswith(f"usage: patentrace {argv[0]} [-h]")
+    assert lines[-1].startswith(f"patentrace {argv[0]}: error: unexpected {values}: no flag takes")

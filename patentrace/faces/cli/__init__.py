@@ -55,7 +55,7 @@ from patentrace.solvers import solve
 from ._flags import UsageError, build_parser, flag_error
 from ._models import check_state_flag, deterministic_race, lagged_race, race
 from ._output import deterministic_output, equilibrium_output, report_output, simulate_output
-from ._spelling import check_spelling
+from ._spelling import check_spelling, unexpected_values
 from ._sweep import run_sweep
 
 __all__ = ["main"]
@@ -134,8 +134,10 @@ def main(argv: list[str] | None = None) -> int:
     prog = "patentrace"
     try:
         check_spelling(parser, commands, argv)
-        args = parser.parse_args(argv)
+        args, extra = parser.parse_known_args(argv)
         prog = f"patentrace {args.command}"
+        if extra:
+            raise unexpected_values(args.command, commands[args.command], extra)
         print(_RUN[args.command](args, prog))
     except UsageError as err:
         print(err, file=sys.stderr)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 from ._flags import COMMANDS, UsageError
 
-__all__ = ["check_spelling"]
+__all__ = ["check_spelling", "unexpected_values"]
 
 
 def _flags(parser: argparse.ArgumentParser) -> list[str]:
@@ -112,3 +112,22 @@ def check_spelling(parser: argparse.ArgumentParser, commands: dict[str, argparse
             if name is not None:
                 raise _misspelt(f"patentrace {token}", sub, name, others)
         return
+
+
+def unexpected_values(command: str, parser: argparse.ArgumentParser, extra: Sequence[str]) -> UsageError:
+    """The error for values no flag takes (``--prize 1 2``): the subcommand's usage and the values.
+
+    argparse alone says ``patentrace: error: unrecognized arguments: 2``, naming neither the
+    subcommand nor what it expects.
+
+    Examples
+    --------
+    >>> from patentrace.faces.cli._flags import build_parser
+    >>> _, commands = build_parser()
+    >>> print(str(unexpected_values("solve", commands["solve"], ["2"])).splitlines()[-1])
+    patentrace solve: error: unexpected value '2': no flag takes it (too many values after a flag?)
+    """
+    values = ", ".join(repr(value) for value in extra)
+    plural = "s" if len(extra) > 1 else ""
+    return UsageError(f"{parser.format_usage().rstrip()}\npatentrace {command}: error: unexpected value{plural} "
+                      f"{values}: no flag takes {'them' if plural else 'it'} (too many values after a flag?)")
