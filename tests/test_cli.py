@@ -233,7 +233,8 @@ def test_report_follower_by_expected_time(capsys):
 
 
 def test_sweep_with_breakthroughs_equals_solving_each_point(capsys):
-    _, out, _ = run(capsys, "sweep", *BREAKTHROUGH, "--discount", "0.1", "0.2", "--state", "1", "0")
+    swept = [*BREAKTHROUGH[:4], "--discount", "0.1", "0.2", *BREAKTHROUGH[6:]]  # --discount given once, two values
+    _, out, _ = run(capsys, "sweep", *swept, "--state", "1", "0")
     data = json.loads(out)
     for k, discount in enumerate((0.1, 0.2)):
         race = pr.Race(stages=3, prize=1.0, discount=discount, cost=pr.costs.Quadratic(), breakthrough=[0.0, 0.05, 0.3])
@@ -509,7 +510,7 @@ BAD_MODEL_FLAGS = [
     ([*LAGGED, "--efforts", "0,1", "--tie", "first"], "--tie", "needs deterministic progress"),
     ([*LAGGED, "--efforts", "0,1", "--tie", "1.5"], "--tie", "must be in [0, 1]"),
     ([*LAGGED, "--efforts", "0,1", "--tie", "half"], "--tie", "split, first, loss"),
-    ([*LAGGED, "--efforts", "0,1", "--lag", "0"], "--lag", "lag must be > 0"),
+    ([*LAGGED[:-1], "0", "--efforts", "0,1"], "--lag", "lag must be > 0"),
     ([*LAGGED, "--efforts", "0,1", "--state", "2", "2"], "--state", "unreachable"),
     ([*DETERMINISTIC, "--lag", "-1"], "--lag", "lag must be >= 0"),
     ([*DETERMINISTIC, "--max-speed", "0"], "--max-speed", "max_speed must be > 0"),
@@ -627,3 +628,16 @@ def test_a_value_too_many_names_the_subcommand_with_its_usage(capsys, argv, valu
     lines = err.strip().splitlines()
     assert status == 2 and out == "" and lines[0].startswith(f"usage: patentrace {argv[0]} [-h]")
     assert lines[-1].startswith(f"patentrace {argv[0]}: error: unexpected {values}: no flag takes")
+
+
+@pytest.mark.parametrize("argv", [
+    ["solve", *BASE, "--cost-scale", "1", "--prize", "2"],
+    ["solve", *BASE, "--cost-scale", "1", "--disc", "0.2"],  # an abbreviation is the same flag
+    [*DETERMINISTIC, "--breakthrough", "0.1", "--breakthrough", "0.2"],  # one b(w): not a per-firm flag here
+    [*LAGGED, "--efforts", "0,1", "--lag", "1"],
+])
+def test_a_flag_given_twice_is_refused_not_overridden(capsys, argv):
+    # argparse alone keeps the last value silently
+    status, out, err = run(capsys, *argv)
+    assert status == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert err.startswith(f"patentrace {argv[0]}: error: --") and "is given more than once" in err

@@ -60,9 +60,34 @@ def _misspelt(prog: str, parser: argparse.ArgumentParser, name: str, others: dic
                       f"(see {prog} --help)")
 
 
+def _action(token: str, parser: argparse.ArgumentParser) -> argparse.Action | None:
+    """The flag's action that ``token`` names, exactly or as an abbreviation of one flag; None if ambiguous."""
+    name = token.split("=", 1)[0]
+    exact = [action for action in parser._actions if name in action.option_strings]
+    if exact or not name.startswith("--"):
+        return exact[0] if exact else None
+    prefixed = [action for action in parser._actions
+                if any(flag.startswith(name) for flag in action.option_strings if flag.startswith("--"))]
+    return prefixed[0] if len(prefixed) == 1 else None
+
+
+def _repeated(command: str, parser: argparse.ArgumentParser, tokens: Sequence[str]) -> UsageError | None:
+    """A flag given twice that takes one occurrence: argparse would keep the last silently."""
+    seen: set[str] = set()
+    for token in tokens:
+        action = _action(token, parser) if _looks_like_flag(token) else None
+        if action is None or isinstance(action, argparse._AppendAction):
+            continue
+        if action.dest in seen:
+            return UsageError(f"patentrace {command}: error: {action.option_strings[-1]} is given more than once; "
+                              "give it once (a second value would silently replace the first)")
+        seen.add(action.dest)
+    return None
+
+
 def check_spelling(parser: argparse.ArgumentParser, commands: dict[str, argparse.ArgumentParser],
                    argv: Sequence[str]) -> None:
-    """Refuse an unknown subcommand or flag before parsing, with the usage and the nearest name.
+    """Refuse an unknown subcommand or flag, or a flag given twice that argparse would override, before parsing.
 
     Parameters
     ----------
@@ -77,7 +102,8 @@ def check_spelling(parser: argparse.ArgumentParser, commands: dict[str, argparse
     ------
     UsageError
         Naming the subcommand (``patentrace solve: error: ...``), with its usage line and
-        the nearest flag (difflib), or the subcommands that do have the flag.
+        the nearest flag (difflib), or the subcommands that do have the flag; or naming a
+        flag given twice that is not a per-firm flag (argparse would keep the last value).
 
     Examples
     --------
@@ -105,12 +131,15 @@ def check_spelling(parser: argparse.ArgumentParser, commands: dict[str, argparse
                              f"{hint} (subcommands: {', '.join(COMMANDS)})")
         sub = commands[token]
         others = {c: _flags(p) for c, p in commands.items() if c != token}
-        for rest in argv[position + 1:]:
-            if rest == "--":
-                return
-            name = _unknown(rest, _flags(sub)) if _looks_like_flag(rest) else None
+        rest = list(argv[position + 1:])
+        rest = rest[: rest.index("--")] if "--" in rest else rest
+        for item in rest:
+            name = _unknown(item, _flags(sub)) if _looks_like_flag(item) else None
             if name is not None:
                 raise _misspelt(f"patentrace {token}", sub, name, others)
+        repeated = _repeated(token, sub, rest)
+        if repeated is not None:
+            raise repeated
         return
 
 
