@@ -641,3 +641,9 @@ def test_a_flag_given_twice_is_refused_not_overridden(capsys, argv):
     status, out, err = run(capsys, *argv)
     assert status == 2 and out == "" and len(err.strip().splitlines()) == 1
     assert err.startswith(f"patentrace {argv[0]}: error: --") and "is given more than once" in err
+
+
+def test_no_subcommand_prints_the_usage_and_the_subcommands(capsys):
+    status, out, err = run(capsys)
+    assert status == 2 and out == "" and err.startswith("usage: patentrace [-h] [--version]")
+    assert "patentrace: error: give a subcommand: solve, report, simulate, sweep, lagged, deterministic" in err

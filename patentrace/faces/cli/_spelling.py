@@ -116,6 +116,9 @@ def check_spelling(parser: argparse.ArgumentParser, commands: dict[str, argparse
     patentrace solve: error: unrecognized flag --prise; did you mean --prize? (see patentrace solve --help)
     """
     top = _flags(parser)
+    if not argv:  # nothing asked: say what can be
+        raise UsageError(f"{parser.format_usage().rstrip()}\npatentrace: error: give a subcommand: "
+                         f"{', '.join(COMMANDS)} (see patentrace --help)")
     for position, token in enumerate(argv):
         if token == "--":
             return
