@@ -1,4 +1,4 @@
-"""The command line's flags: the parser, per-firm values, cost specifications, and misspelt flags.
+"""The command line's flags: the parser, per-firm values and cost specifications.
 
 A flag that states a per-firm quantity (``--productivity``, ``--breakthrough``, ``--cost``,
 ``--efforts``) is given once for both firms or twice, firm 0 first. Numbers inside one
