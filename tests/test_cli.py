@@ -1,7 +1,13 @@
-"""The command line: its JSON equals the library's arrays, and bad flags give one clear line."""
+"""The command line: its JSON equals the library's numbers for every model.
+
+Bad values give one line naming the flag, misspelt flags the usage and the nearest flag, and
+docs/cli.md's examples print what the page shows.
+"""
 
 import json
 import math
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -41,7 +47,7 @@ def test_solve_json_spec_numbers(capsys):
     status, out, _ = run(capsys, "solve", "--stages", "2", "--prize", "1", "--discount", "0.1", "--cost-scale", "1")
     data = json.loads(out)
     assert status == 0
-    assert data["effort"][0][1][0] == pytest.approx(0.4686350713, abs=1e-10)  # SPEC.md §1
+    assert data["effort"][0][1][0] == pytest.approx(0.4686350713, abs=1e-10)  # docs/theory/race.md
     assert data["value"][1][0][0] == pytest.approx(0.1795728262, abs=1e-10)
     assert data["win_probability"][0][0][1] == pytest.approx(0.1736986930, abs=1e-10)
 
@@ -227,8 +233,417 @@ def test_report_follower_by_expected_time(capsys):
 
 
 def test_sweep_with_breakthroughs_equals_solving_each_point(capsys):
-    _, out, _ = run(capsys, "sweep", *BREAKTHROUGH, "--discount", "0.1", "0.2", "--state", "1", "0")
+    swept = [*BREAKTHROUGH[:4], "--discount", "0.1", "0.2", *BREAKTHROUGH[6:]]  # --discount given once, two values
+    _, out, _ = run(capsys, "sweep", *swept, "--state", "1", "0")
     data = json.loads(out)
     for k, discount in enumerate((0.1, 0.2)):
         race = pr.Race(stages=3, prize=1.0, discount=discount, cost=pr.costs.Quadratic(), breakthrough=[0.0, 0.05, 0.3])
         assert data["points"][k]["value_0"] == float(pr.solve(race).value[0, 1, 0])
+
+
+# --- issue 20: per-firm rates and costs, the lagged and deterministic subcommands, misspelt flags -----------------
+
+BASE = ["--stages", "3", "2", "--prize", "1", "--discount", "0.1"]
+
+
+def solve_json(capsys, *argv: str) -> dict:
+    status, out, err = run(capsys, "solve", *argv)
+    assert status == 0, err
+    return json.loads(out)
+
+
+def assert_same_arrays(data: dict, eq, names=("effort", "hazard", "value", "win_probability", "expected_duration",
+                                             "multiplicity")) -> None:
+    for name in names:
+        assert data[name] == getattr(eq, name).tolist(), name  # exact: floats are written with repr
+
+
+def test_productivity_once_is_a_learning_curve_shared_by_both_firms(capsys):
+    data = solve_json(capsys, *BASE, "--cost-scale", "1", "--productivity", "1,1.2,1.5")
+    race_ = pr.Race(stages=(3, 2), prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), productivity=[1.0, 1.2, 1.5])
+    assert_same_arrays(data, pr.solve(race_))
+    assert race_.productivity == ((1.0, 1.2, 1.5), (1.0, 1.2))  # firm 1 uses the first N2 levels
+    # spaces and commas state the same curve; the curve changes the numbers
+    spaced = solve_json(capsys, *BASE, "--cost-scale", "1", "--productivity", "1", "1.2", "1.5")
+    assert {**spaced, "solver": None} == {**data, "solver": None}  # all but the solver's time
+    plain = solve_json(capsys, *BASE, "--cost-scale", "1")
+    assert plain["value"][0][0][0] != pytest.approx(data["value"][0][0][0], rel=1e-3)
+
+
+def test_productivity_twice_is_per_firm_and_one_value_is_every_stage(capsys):
+    data = solve_json(capsys, *BASE, "--cost-scale", "1", "--productivity", "1,1.2,1.5", "--productivity", "2")
+    race_ = pr.Race(stages=(3, 2), prize=1.0, discount=0.1, cost=pr.costs.Quadratic(),
+                    productivity=[[1.0, 1.2, 1.5], [2.0, 2.0]])
+    assert_same_arrays(data, pr.solve(race_))
+    assert data["model"]["productivity"] == [[1.0, 1.2, 1.5], [2.0, 2.0]]
+
+
+def test_breakthrough_twice_is_per_firm(capsys):
+    data = solve_json(capsys, *BASE, "--cost-scale", "1", "--breakthrough", "0", "0.05", "0.3",
+                      "--breakthrough", "0.1")
+    race_ = pr.Race(stages=(3, 2), prize=1.0, discount=0.1, cost=pr.costs.Quadratic(),
+                    breakthrough=[[0.0, 0.05, 0.3], [0.1, 0.1]])
+    eq = pr.solve(race_)
+    assert_same_arrays(data, eq)
+    # the jump chain at (0, 1) from the JSON alone: firm 1's breakthrough 0.1 is a win for firm 1
+    h0, h1 = data["hazard"][0][0][1], data["hazard"][1][0][1]
+    win = data["win_probability"][1]
+    assert win[0][1] == pytest.approx((h0 * win[1][1] + h1 * win[0][2] + 0.1) / (h0 + h1 + 0.0 + 0.1), rel=1e-12)
+
+
+def test_cost_once_equals_the_cost_scale_flags(capsys):
+    by_spec = solve_json(capsys, *BASE, "--cost", "power:scale=1.5,exponent=2.5,linear=0.01")
+    by_flags = solve_json(capsys, *BASE, "--cost-scale", "1.5", "--cost-exponent", "2.5", "--cost-linear", "0.01")
+    race_ = pr.Race(stages=(3, 2), prize=1.0, discount=0.1, cost=pr.costs.Power(scale=1.5, exponent=2.5, linear=0.01))
+    assert_same_arrays(by_spec, pr.solve(race_))
+    assert_same_arrays(by_flags, pr.solve(race_))
+    quadratic = solve_json(capsys, *BASE, "--cost", "quadratic:scale=2")
+    assert_same_arrays(quadratic, pr.solve(pr.Race(stages=(3, 2), prize=1.0, discount=0.1,
+                                                   cost=pr.costs.Quadratic(scale=2.0))))
+
+
+def test_cost_twice_is_per_firm(capsys):
+    data = solve_json(capsys, *BASE, "--cost", "quadratic:scale=1", "--cost", "power:scale=2,exponent=3")
+    costs = (pr.costs.Quadratic(scale=1.0), pr.costs.Power(scale=2.0, exponent=3.0))
+    eq = pr.solve(pr.Race(stages=(3, 2), prize=1.0, discount=0.1, cost=costs))
+    assert_same_arrays(data, eq)
+    swapped = solve_json(capsys, *BASE, "--cost", "power:scale=2,exponent=3", "--cost", "quadratic:scale=1")
+    assert swapped["value"] != data["value"]  # the order is firm 0, then firm 1
+
+
+def test_report_and_simulate_take_the_per_firm_flags(capsys):
+    flags = [*BASE, "--cost", "quadratic", "--cost", "quadratic:scale=1.3", "--productivity", "1,1.5,2",
+             "--breakthrough", "0.02"]
+    race_ = pr.Race(stages=(3, 2), prize=1.0, discount=0.1, cost=(pr.costs.Quadratic(), pr.costs.Quadratic(scale=1.3)),
+                    productivity=[1.0, 1.5, 2.0], breakthrough=[[0.02] * 3, [0.02] * 2])
+    eq = pr.solve(race_)
+    _, out, _ = run(capsys, "report", *flags, "--state", "0", "1")
+    report = pr.leapfrog(eq, (0, 1))
+    data = json.loads(out)
+    assert data["leapfrog_probability"] == report.leapfrog_probability
+    assert data["catch_up_probability"] == report.catch_up_probability
+    _, out, _ = run(capsys, "simulate", *flags, "--start", "1", "0", "--paths", "500", "--seed", "3")
+    assert json.loads(out)["simulation"] == pr.simulate(eq, (1, 0), 500, seed=3).to_dict()
+
+
+def test_sweep_takes_the_per_firm_flags(capsys):
+    argv = ["sweep", "--stages", "2", "--prize", "1", "--discount", "0.05", "0.2", "--cost", "quadratic",
+            "--cost", "power:scale=1,exponent=3", "--productivity", "1", "--productivity", "1,2", "--state", "0", "1"]
+    status, out, err = run(capsys, *argv)
+    data = json.loads(out)
+    assert status == 0, err
+    assert data["parameters"] == ["discount"]
+    for point in data["points"]:
+        eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=point["discount"],
+                              cost=(pr.costs.Quadratic(), pr.costs.Power(scale=1.0, exponent=3.0)),
+                              productivity=[[1.0, 1.0], [1.0, 2.0]]))
+        assert point["effort_1"] == eq.effort[1, 0, 1] and point["value_0"] == eq.value[0, 0, 1]
+
+
+LAGGED = ["lagged", "--stages", "2", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--lag", "0.5"]
+
+
+def lagged_eq(efforts=(0.0, 0.5, 1.0), tie="split", **race_options):
+    race_ = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), **race_options)
+    return pr.solve(pr.LaggedRace.from_race(race_, lag=0.5, efforts=list(efforts), tie=tie))
+
+
+def test_lagged_prints_the_library_equilibrium(capsys):
+    status, out, err = run(capsys, *LAGGED, "--efforts", "0,0.5,1")
+    data = json.loads(out)
+    eq = lagged_eq()
+    assert status == 0, err
+    assert_same_arrays(data, eq, ("value", "win_probability", "tie_probability", "expected_duration", "multiplicity"))
+    assert data["strategy"] == [eq.strategy[0].tolist(), eq.strategy[1].tolist()]
+    assert data["model"]["lag"] == 0.5
+    # from the JSON alone, at (1, 1): each firm crosses in a period with probability E[1 - exp(-x lag)] under its
+    # mixed strategy; the race ends in a tie if both cross in the same period, and goes on if neither does
+    cross = [sum(s * -math.expm1(-x * 0.5) for s, x in zip(data["strategy"][k][1][1], (0.0, 0.5, 1.0), strict=True))
+             for k in (0, 1)]
+    tie = cross[0] * cross[1] / (1.0 - (1.0 - cross[0]) * (1.0 - cross[1]))
+    assert data["tie_probability"][1][1] == pytest.approx(tie, rel=1e-12) and tie > 0.01
+    _, table, _ = run(capsys, *LAGGED, "--efforts", "0", "0.5", "1", "--format", "table")
+    assert "tie_probability" in table and f"{eq.value[0, 0, 1]:13.6g}" in table
+    assert "expected_duration (periods)" in table
+
+
+def test_lagged_per_firm_flags_and_tie(capsys):
+    argv = [*LAGGED, "--efforts", "0,1", "--efforts", "0,0.5,1", "--productivity", "1,2", "--tie", "0.3",
+            "--breakthrough", "0.05"]
+    data = json.loads(run(capsys, *argv)[1])
+    eq = lagged_eq(efforts=([0.0, 1.0], [0.0, 0.5, 1.0]), tie=0.3, productivity=[1.0, 2.0], breakthrough=[0.05, 0.05])
+    assert_same_arrays(data, eq, ("value", "win_probability", "tie_probability"))
+    assert len(data["strategy"][0][0][0]) == 2 and len(data["strategy"][1][0][0]) == 3  # two menus
+    assert data["model"]["tie"] == 0.3
+
+
+@pytest.mark.parametrize("tie", ["split", "loss", "0.25"])
+def test_lagged_tie_rules(capsys, tie):
+    data = json.loads(run(capsys, *LAGGED, "--efforts", "0,0.5,1", "--loser-prize", "0.2", "--tie", tie)[1])
+    rule = float(tie) if tie[0].isdigit() else tie
+    eq = lagged_eq(tie=rule, loser_prize=0.2)
+    assert data["value"] == eq.value.tolist()
+    # Bellman at (1, 1) from the JSON alone: firm 0 pays its expected cost now; at the period's end (discounted by
+    # beta) it wins P if only it crosses, gets L if only the rival does, the tie payoff T if both do, and v again if
+    # neither. Solved for T, it is the rule's: split P / 2, loss L, a share theta P.
+    efforts = np.array([0.0, 0.5, 1.0])
+    beta, per_period = math.exp(-0.1 * 0.5), -math.expm1(-0.1 * 0.5) / 0.1
+    p0, p1 = (np.dot(data["strategy"][k][1][1], -np.expm1(-efforts * 0.5)) for k in (0, 1))
+    cost = np.dot(data["strategy"][0][1][1], efforts**2 / 2 * per_period)
+    v = data["value"][0][1][1]
+    tie_payoff = (v + cost - beta * (p0 * (1 - p1) * 1.0 + (1 - p0) * p1 * 0.2 + (1 - p0) * (1 - p1) * v)) / (
+        beta * p0 * p1)
+    assert tie_payoff == pytest.approx({"split": 0.5, "loss": 0.2, "0.25": 0.25}[tie], abs=1e-12)
+
+
+def test_deterministic_cost_flag_equals_the_library(capsys):
+    argv = ["deterministic", "--prize", "2", "--discount", "0.05", "--cost", "power:scale=2,exponent=3"]
+    data = json.loads(run(capsys, *argv, "--state", "0.3", "0.6")[1])
+    race_ = pr.DeterministicRace(prize=2.0, discount=0.05, cost=pr.costs.Power(scale=2.0, exponent=3.0))
+    report = pr.leapfrog(pr.solve(race_), (0.3, 0.6))
+    assert data["remaining"] == list(report.remaining) and data["win_probability"] == [0.0, 1.0]
+    _, table, _ = run(capsys, *argv, "--format", "table")
+    assert f"{float(pr.solve(race_).single_firm_speed(0.5)):12.6g}" in table.splitlines()[8]
+
+
+def test_lagged_state_prints_the_leapfrog_report(capsys):
+    _, out, _ = run(capsys, *LAGGED, "--efforts", "0,0.5,1", "--state", "0", "1")
+    report = pr.leapfrog(lagged_eq(), (0, 1))
+    data = json.loads(out)
+    for name in ("follower", "follower_win_probability", "leapfrog_probability", "catch_up_probability",
+                 "tie_probability", "can_leapfrog"):
+        assert data[name] == getattr(report, name), name
+    _, table, _ = run(capsys, *LAGGED, "--efforts", "0,0.5,1", "--state", "0", "1", "--format", "table")
+    assert table.strip() == str(report)
+
+
+def test_lagged_without_efforts_uses_the_library_default(capsys):
+    import inspect
+
+    status, out, err = run(capsys, *LAGGED)
+    default = inspect.signature(pr.LaggedRace.from_race).parameters["efforts"].default
+    if default is inspect.Parameter.empty:  # this version has no default menu: the flag is needed, and said so
+        assert status == 2 and out == "" and "--efforts is required" in err
+        return
+    race_ = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+    eq = pr.solve(pr.LaggedRace.from_race(race_, lag=0.5))
+    assert status == 0, err
+    assert json.loads(out)["value"] == eq.value.tolist()
+
+
+DETERMINISTIC = ["deterministic", "--prize", "1", "--discount", "0.1", "--cost-scale", "1"]
+
+
+def test_deterministic_at_lag_zero_is_epsilon_preemption(capsys):
+    status, out, err = run(capsys, *DETERMINISTIC)
+    data = json.loads(out)
+    eq = pr.solve(pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    assert status == 0, err
+    assert data["model"] == eq.to_dict()["model"] and data["converged"] is True
+    _, table, _ = run(capsys, *DETERMINISTIC, "--format", "table")
+    assert f"{float(eq.single_firm_value(0.0)):12.6g}" in table  # 0.602786, the lone firm's value at w = 0
+    assert "0.602786" in table and "0.397214" in table  # the lone firm's value at 0 and speed at 0.5
+    _, out, _ = run(capsys, *DETERMINISTIC, "--state", "0.2", "0.5")
+    report = json.loads(out)
+    assert report["follower"] == 0 and report["leapfrog_probability"] == 0.0 and report["contested_gap"] == 0.0
+
+
+def test_deterministic_with_a_lag_equals_the_library(capsys):
+    argv = [*DETERMINISTIC, "--lag", "0.4", "--max-speed", "1", "--steps", "5", "10", "--loser-prize", "0.1"]
+    status, out, err = run(capsys, *argv)
+    data = json.loads(out)
+    race_ = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), lag=0.4, max_speed=1.0,
+                                 loser_prize=0.1)
+    eq = pr.solve(race_, steps=[5, 10])
+    assert status == 0, err
+    assert data["gaps"] == eq.gaps.tolist() and data["speeds"] == eq.speeds.tolist()
+    assert data["grid"]["value"] == eq.grid.value.tolist()
+    assert [r["steps"] for r in data["refinement"]] == [5, 10]
+    _, out, _ = run(capsys, *argv, "--state", "0.2", "0.5")
+    report = pr.leapfrog(eq, (0.2, 0.5))
+    data = json.loads(out)
+    assert data["state"] == list(report.state) and data["contested_gap"] == report.contested_gap
+    assert data["leapfrog_probability"] == report.leapfrog_probability and data["can_lead"] == report.can_lead
+    _, table, _ = run(capsys, *argv, "--format", "table")
+    assert f"{eq.contested_gap(0.5):>14.6g}" in table.splitlines()[8]  # the row of w = 0.5
+
+
+def test_deterministic_breakthrough_is_interpolated_in_experience(capsys):
+    argv = [*DETERMINISTIC, "--breakthrough", "0", "0.2", "--steps", "20", "40", "--state", "0.2", "0.5"]
+    status, out, err = run(capsys, *argv)
+    race_ = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), breakthrough=lambda w: 0.2 * w)
+    report = pr.leapfrog(pr.solve(race_, steps=[20, 40]), (0.2, 0.5))
+    data = json.loads(out)
+    assert status == 0, err
+    assert data["follower_win_probability"] == pytest.approx(report.follower_win_probability, rel=1e-12, abs=0)
+    assert data["lead_probability_by_grid"] == [list(row) for row in report.lead_probability_by_grid]
+
+
+NEW_BAD_FLAGS = [
+    ([*BASE, "--cost-scale", "1", "--productivity", "1,0"], "--productivity"),
+    ([*BASE, "--cost-scale", "1", "--productivity", "1,x"], "--productivity"),
+    ([*BASE, "--cost-scale", "1", "--productivity", "1,2"], "--productivity"),  # 2 levels for a 3-stage firm
+    ([*BASE, "--cost-scale", "1", "--productivity", "1", "--productivity", "1", "--productivity", "1"],
+     "--productivity"),
+    ([*BASE, "--cost-scale", "1", "--breakthrough", "0.1", "--breakthrough", "0.1,-1"], "--breakthrough"),
+    ([*BASE, "--cost", "quadatic"], "--cost"),
+    ([*BASE, "--cost", "power:slope=2"], "--cost"),
+    ([*BASE, "--cost", "power:scale=two"], "--cost"),
+    ([*BASE, "--cost", "power:scale"], "--cost"),
+    ([*BASE, "--cost", "power:exponent=0.5"], "--cost"),
+    ([*BASE, "--cost", "quadratic:scale=-1"], "--cost"),
+    ([*BASE, "--cost", "quadratic", "--cost-scale", "1"], "--cost"),
+    ([*BASE, "--cost", "quadratic", "--cost", "quadratic", "--cost", "quadratic"], "--cost"),
+    ([*BASE], "--cost-scale"),
+]
+
+
+@pytest.mark.parametrize(("argv", "flag"), NEW_BAD_FLAGS)
+def test_a_bad_rate_or_cost_gives_one_line_naming_it(capsys, argv, flag):
+    status, out, err = run(capsys, "solve", *argv)
+    assert status == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and f"error: {flag}" in err and "Traceback" not in err
+
+
+BAD_MODEL_FLAGS = [
+    ([*LAGGED, "--efforts", "0,-1"], "--efforts", "efforts must be >= 0"),
+    ([*LAGGED, "--efforts", "0,1", "--tie", "first"], "--tie", "needs deterministic progress"),
+    ([*LAGGED, "--efforts", "0,1", "--tie", "1.5"], "--tie", "must be in [0, 1]"),
+    ([*LAGGED, "--efforts", "0,1", "--tie", "half"], "--tie", "split, first, loss"),
+    ([*LAGGED[:-1], "0", "--efforts", "0,1"], "--lag", "lag must be > 0"),
+    ([*LAGGED, "--efforts", "0,1", "--state", "2", "2"], "--state", "unreachable"),
+    ([*DETERMINISTIC, "--lag", "-1"], "--lag", "lag must be >= 0"),
+    ([*DETERMINISTIC, "--max-speed", "0"], "--max-speed", "max_speed must be > 0"),
+    ([*DETERMINISTIC, "--breakthrough", "0.1,-0.1"], "--breakthrough", "must be finite and >= 0"),
+    ([*DETERMINISTIC, "--lag", "0.4", "--steps", "1"], "--steps", "must be an int >= 2"),
+    ([*DETERMINISTIC, "--state", "0.5", "0.5"], "--state", "level"),
+    ([*DETERMINISTIC, "--state", "0.5", "1.5"], "--state", "[0, 1]"),
+    ([*DETERMINISTIC[:-2], "--cost", "quadratic", "--cost", "quadratic"], "--cost", "once"),
+]
+
+
+@pytest.mark.parametrize(("argv", "flag", "message"), BAD_MODEL_FLAGS)
+def test_a_bad_lagged_or_deterministic_value_gives_the_model_message(capsys, argv, flag, message):
+    status, out, err = run(capsys, *argv)
+    assert status == 2 and out == "" and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert err.startswith(f"patentrace {argv[0]}: error: {flag}") and message in err
+
+
+MISSPELT = [
+    (["solve", *BASE, "--cost-scale", "1", "--prise", "2"], "solve", "--prise", "did you mean --prize?"),
+    (["report", *BASE, "--cost-scale", "1", "--follower_by", "expected_time"], "report", "--follower_by",
+     "did you mean --follower-by?"),
+    (["simulate", *BASE, "--cost-scale", "1", "--seeds", "1"], "simulate", "--seeds", "did you mean --seed?"),
+    (["sweep", *BASE, "--cost-scale", "1", "--wokers", "2"], "sweep", "--wokers", "did you mean --workers?"),
+    ([*LAGGED, "--effrots", "0,1"], "lagged", "--effrots", "did you mean --efforts?"),
+    ([*DETERMINISTIC, "--max_speed", "1"], "deterministic", "--max_speed", "did you mean --max-speed?"),
+    ([*DETERMINISTIC, "--productivity=1"], "deterministic", "--productivity",
+     "it is a flag of solve, report, simulate, sweep, lagged"),
+    (["solve", *BASE, "--cost-scale", "1", "--state", "0", "1"], "solve", "--state",
+     "it is a flag of report, sweep, lagged, deterministic"),
+]
+
+
+@pytest.mark.parametrize(("argv", "command", "flag", "hint"), MISSPELT)
+def test_a_misspelt_flag_names_the_subcommand_prints_usage_and_suggests(capsys, argv, command, flag, hint):
+    status, out, err = run(capsys, *argv)
+    lines = err.strip().splitlines()
+    assert status == 2 and out == "" and "Traceback" not in err
+    assert lines[0].startswith(f"usage: patentrace {command} [-h]")
+    assert lines[-1].startswith(f"patentrace {command}: error: unrecognized flag {flag};") and hint in lines[-1]
+
+
+def test_a_misspelt_flag_is_caught_before_a_missing_one(capsys):
+    # argparse alone reports the missing --prize and never mentions the typo
+    status, _, err = run(capsys, "solve", "--stages", "2", "--prise", "1", "--discount", "0.1", "--cost-scale", "1")
+    assert status == 2 and "did you mean --prize?" in err and "required" not in err
+
+
+def test_abbreviations_and_negative_values_are_not_misspellings(capsys):
+    status, out, _ = run(capsys, "solve", "--stages", "2", "--pri", "1", "--disc", "0.1", "--cost-scale", "1")
+    assert status == 0
+    assert json.loads(out)["value"] == pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1,
+                                                        cost=pr.costs.Quadratic())).value.tolist()
+    status, _, err = run(capsys, "solve", "--stages", "2", "--prize", "-1", "--discount", "0.1", "--cost-scale", "1")
+    assert status == 2 and err.startswith("patentrace solve: error: --prize: prize must be > 0")
+
+
+def test_a_misspelt_subcommand_or_top_level_flag(capsys):
+    status, out, err = run(capsys, "slove", "--stages", "2")
+    assert status == 2 and out == ""
+    assert err.startswith("usage: patentrace [-h]") and "unknown subcommand 'slove'; did you mean 'solve'?" in err
+    status, _, err = run(capsys, "--verison")
+    assert status == 2 and "unrecognized flag --verison; did you mean --version?" in err
+
+
+def test_the_console_script_suggests_without_a_traceback(tmp_path: Path):
+    script = Path(sys.executable).parent / "patentrace"
+    done = subprocess.run([str(script), "lagged", "--stages", "2", "--prize", "1", "--discount", "0.1",
+                           "--cost-scale", "1", "--lagg", "0.5"], capture_output=True, text=True, timeout=120,
+                          cwd=tmp_path)
+    assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr
+    assert done.stderr.startswith("usage: patentrace lagged")
+    assert "patentrace lagged: error: unrecognized flag --lagg; did you mean --lag?" in done.stderr
+
+
+def docs_examples() -> list[tuple[str, list[str]]]:
+    """Each ``$ patentrace ...`` command of docs/cli.md (continued by trailing backslashes), with the lines shown."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "cli.md").read_text()
+    examples: list[tuple[str, list[str]]] = []
+    for block in re.findall(r"^```\n(.*?)^```", text, flags=re.DOTALL | re.MULTILINE):
+        continued = False
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                examples.append((line[2:].rstrip(" \\"), []))
+            elif continued:
+                examples[-1] = (examples[-1][0] + " " + line.strip().rstrip(" \\"), [])
+            elif examples and block.startswith("$ "):
+                examples[-1][1].append(line)
+            continued = line.endswith("\\")
+    return examples
+
+
+@pytest.mark.parametrize(("command", "shown"), docs_examples())
+def test_docs_cli_examples_print_what_the_page_shows(capsys, command, shown):
+    status, out, err = run(capsys, *shlex.split(command)[1:])
+    printed = [line.rstrip() for line in (out + err).splitlines()]
+    for line in shown:
+        if line.strip() in ("", "..."):
+            continue
+        if line.endswith(" ..."):  # a line cut short on the page: the printed line starts with it
+            assert any(p.startswith(line[:-4]) for p in printed), f"{command!r} prints no line starting {line!r}"
+        else:
+            assert line.rstrip() in printed, f"{command!r} does not print {line!r}; it printed:\n{out}{err}"
+    assert (status == 0) == ("error:" not in err)
+
+
+@pytest.mark.parametrize(("argv", "values"), [
+    (["solve", "--stages", "2", "--prize", "1", "2", "--discount", "0.1", "--cost-scale", "1"], "value '2'"),
+    ([*LAGGED, "--efforts", "0,1", "--state", "0", "1", "1", "0"], "values '1', '0'"),
+])
+def test_a_value_too_many_names_the_subcommand_with_its_usage(capsys, argv, values):
+    # argparse alone: "patentrace: error: unrecognized arguments: 2", neither the subcommand nor its usage
+    status, out, err = run(capsys, *argv)
+    lines = err.strip().splitlines()
+    assert status == 2 and out == "" and lines[0].startswith(f"usage: patentrace {argv[0]} [-h]")
+    assert lines[-1].startswith(f"patentrace {argv[0]}: error: unexpected {values}: no flag takes")
+
+
+@pytest.mark.parametrize("argv", [
+    ["solve", *BASE, "--cost-scale", "1", "--prize", "2"],
+    ["solve", *BASE, "--cost-scale", "1", "--disc", "0.2"],  # an abbreviation is the same flag
+    [*DETERMINISTIC, "--breakthrough", "0.1", "--breakthrough", "0.2"],  # one b(w): not a per-firm flag here
+    [*LAGGED, "--efforts", "0,1", "--lag", "1"],
+])
+def test_a_flag_given_twice_is_refused_not_overridden(capsys, argv):
+    # argparse alone keeps the last value silently
+    status, out, err = run(capsys, *argv)
+    assert status == 2 and out == "" and len(err.strip().splitlines()) == 1
+    assert err.startswith(f"patentrace {argv[0]}: error: --") and "is given more than once" in err
+
+
+def test_no_subcommand_prints_the_usage_and_the_subcommands(capsys):
+    status, out, err = run(capsys)
+    assert status == 2 and out == "" and err.startswith("usage: patentrace [-h] [--version]")
+    assert "patentrace: error: give a subcommand: solve, report, simulate, sweep, lagged, deterministic" in err
