@@ -1,6 +1,6 @@
 """Comparative statics of a two-stage race, exactly: how effort responds to the discount rate.
 
-The symmetric two-stage race (SPEC.md §1, P = 1, r = 0.1, a = 1) with the prize and the
+The symmetric two-stage race (docs/theory/race.md, P = 1, r = 0.1, a = 1) with the prize and the
 discount rate kept symbolic. At the asymmetric states (1, 0) and (0, 1) the efforts have no
 radicals: pr.symbolic represents them as implicit roots of the state's first-order
 conditions on the branch through the model's equilibrium. Their derivatives are exact by the

@@ -1,7 +1,7 @@
 """patentrace: patent races, their equilibria, and whether the follower can leapfrog.
 
 The Fudenberg-Gilbert-Stiglitz-Tirole (1983) multi-stage patent race, solved
-numerically, with a report on leapfrogging. See SPEC.md for the models.
+numerically, with a report on leapfrogging. The models and their equations: docs/theory/.
 
 Examples
 --------

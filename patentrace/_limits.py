@@ -70,7 +70,7 @@ def check_root_grid(grid: int) -> None:
     Parameters
     ----------
     grid : int
-        Cells of the per-state root search (``solve(..., grid=...)``, SPEC.md §1).
+        Cells of the per-state root search (``solve(..., grid=...)``, docs/theory/race.md).
 
     Raises
     ------

@@ -41,7 +41,7 @@ def test_solve_json_spec_numbers(capsys):
     status, out, _ = run(capsys, "solve", "--stages", "2", "--prize", "1", "--discount", "0.1", "--cost-scale", "1")
     data = json.loads(out)
     assert status == 0
-    assert data["effort"][0][1][0] == pytest.approx(0.4686350713, abs=1e-10)  # SPEC.md §1
+    assert data["effort"][0][1][0] == pytest.approx(0.4686350713, abs=1e-10)  # docs/theory/race.md
     assert data["value"][1][0][0] == pytest.approx(0.1795728262, abs=1e-10)
     assert data["win_probability"][0][0][1] == pytest.approx(0.1736986930, abs=1e-10)
 

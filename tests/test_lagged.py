@@ -1,4 +1,4 @@
-"""The lagged race (SPEC.md §2): the binary oracle, an exact equilibrium oracle, the limit of small lags, invariants."""
+"""The lagged race (docs/theory/periods.md, equation (P5)): the binary oracle, an exact equilibrium oracle, the limit of small lags, invariants."""
 
 import math
 

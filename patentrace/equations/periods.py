@@ -1,6 +1,6 @@
-"""One period of a :class:`~patentrace.LaggedRace` at a state (SPEC.md §2).
+"""One period of a :class:`~patentrace.LaggedRace` at a state (docs/theory/periods.md).
 
-In state ``(i, j)`` firm 1 plays action ``a`` and firm 2 action ``b``; they advance
+In state ``(i, j)`` firm 0 plays action ``a`` and firm 1 action ``b``; they advance
 ``d1 ~ p_1(.|a)`` and ``d2 ~ p_2(.|b)`` stages, independently. The period ends in a
 win (one firm crosses its finish line), a tie (both do), a move to a later state,
 or no move at all (``d1 = d2 = 0``: the self-loop). Paying the cost now and
@@ -14,7 +14,7 @@ every other outcome.
 
 Examples
 --------
-SPEC.md §2's oracle: one stage each, work advances with probability 1/2 at cost 0.2.
+The oracle (P5) of docs/theory/periods.md: one stage each, work advances with probability 1/2 at cost 0.2.
 
 >>> import patentrace as pr
 >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
@@ -82,7 +82,7 @@ def progress_matrix(race: LaggedRace, firm: int, stage: int) -> FloatArray:
         distribution = action.distribution
         out[row, : distribution.size] = distribution
     if q > 0.0:
-        # A breakthrough (probability q in the period, SPEC.md §1 in periods) is an advance to the line.
+        # A breakthrough (probability q in the period, docs/theory/race.md, equations (14) and (15) in periods) is an advance to the line.
         out *= 1.0 - q
         out[:, left] += q
     return out
@@ -195,7 +195,7 @@ def outcomes(race: LaggedRace, value: FloatArray, i: int, j: int, width: tuple[i
 
 @dataclass(frozen=True)
 class PeriodGame:
-    """The period game at one state: ``M_k = K_k + beta u w' v_k`` (SPEC.md §2).
+    """The period game at one state: ``M_k = K_k + beta u w' v_k`` (docs/theory/periods.md, equation (P2)).
 
     Attributes
     ----------

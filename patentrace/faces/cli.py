@@ -1,20 +1,20 @@
 """The ``patentrace`` command line: solve, report, simulate and sweep a race from the shell.
 
-Every subcommand states a :class:`~patentrace.Race` (SPEC.md §1) with the same flags::
+Every subcommand states a :class:`~patentrace.Race` (docs/theory/race.md) with the same flags::
 
     --stages N1 [N2] --prize P --discount R --cost-scale A
     [--cost-exponent G] [--cost-linear M] [--loser-prize L] [--breakthrough B [B ...]]
 
 for the cost ``c(x) = M x + A x^G / G`` (default ``G = 2``, ``M = 0``, ``L = 0``, no
 breakthroughs). ``--breakthrough`` gives the hazard ``b(i)`` of an immediate win while a
-firm has completed ``i`` stages (SPEC.md §1): one value for every stage, or one per stage,
+firm has completed ``i`` stages (docs/theory/race.md): one value for every stage, or one per stage,
 the same for both firms (which then need the same number of stages). It prints JSON
 (``--format json``, the default) or a table (``--format table``):
 
 - ``solve``: the equilibrium's arrays, exactly as :meth:`~patentrace.Equilibrium.to_dict`
   gives them (``effort``, ``hazard``, ``value``, ``win_probability``,
   ``expected_duration``... as nested lists);
-- ``report --state I J [--follower-by expected_time]``: the leapfrog report of SPEC.md §4,
+- ``report --state I J [--follower-by expected_time]``: the leapfrog report of docs/theory/leapfrog.md,
   the follower chosen by remaining stages (default) or by expected time to discovery;
 - ``simulate --start I J --paths N --seed S``: Monte Carlo frequencies with their
   standard errors, next to the computed probabilities;
@@ -91,7 +91,7 @@ def _race_flags(parser: argparse.ArgumentParser, many: bool) -> None:
     """The flags that state a race; with ``many`` the numeric ones take several values (a sweep)."""
     nargs = "+" if many else None
     several = " (one or more values)" if many else ""
-    group = parser.add_argument_group("the race (SPEC.md §1)")
+    group = parser.add_argument_group("the race (docs/theory/race.md)")
     group.add_argument("--stages", type=int, nargs="+", required=True, metavar="N",
                        help="stages to complete: N1 [N2], one for both firms or one per firm")
     group.add_argument("--prize", type=float, nargs=nargs, required=True, metavar="P", help=f"prize P > 0{several}")
@@ -161,7 +161,7 @@ def make_race(
     stages: tuple[int, int], prize: float, discount: float, cost_scale: float, cost_exponent: float = 2.0,
     cost_linear: float = 0.0, loser_prize: float = 0.0, breakthrough: Sequence[float] | None = None,
 ) -> Race:
-    """The race the command line's flags describe (SPEC.md §1).
+    """The race the command line's flags describe (docs/theory/race.md).
 
     ``breakthrough`` is None, one hazard for every stage of both firms, or one per stage
     shared by both firms.

@@ -129,13 +129,13 @@ class SweepResult:
 
         Examples
         --------
-        Firm 0's value at the start of SPEC.md §1's two-stage race, picked out by discount rate:
+        Firm 0's value at the start of the two-stage race of docs/theory/race.md, picked out by discount rate:
 
         >>> import patentrace as pr
         >>> def race(discount):
         ...     return pr.Race(stages=2, prize=1.0, discount=discount, cost=pr.costs.Quadratic())
         >>> result = pr.sweep(race, {"discount": [0.05, 0.1]}, measure=lambda eq: eq.value[0, 0, 0])
-        >>> round(result.dataset["measure"].sel(discount=0.1).item(), 10)     # SPEC.md §1: V(0, 0)
+        >>> round(result.dataset["measure"].sel(discount=0.1).item(), 10)     # docs/theory/race.md: V(0, 0)
         0.1795728262
         """
         try:
@@ -216,7 +216,7 @@ def sweep(
     Examples
     --------
     The value at (0, 0) of the two-stage race for two discount rates; at ``r = 0.1`` it
-    is SPEC.md §1's 0.1795728262:
+    is the 0.1795728262 of docs/theory/race.md:
 
     >>> import patentrace as pr
     >>> def race(discount):

@@ -1,4 +1,4 @@
-"""Layer 1, models: what a race is (SPEC.md §1, §2, §3).
+"""Layer 1, models: what a race is (docs/theory/race.md, docs/theory/periods.md, docs/theory/deterministic.md).
 
 The cost families (:mod:`~patentrace.models.costs`), one module per model
 (:mod:`~patentrace.models.race`, :mod:`~patentrace.models.lagged`,

@@ -1,4 +1,4 @@
-"""Reading a race solved on an experience grid at any experience levels (SPEC.md §3).
+"""Reading a race solved on an experience grid at any experience levels (docs/theory/deterministic.md).
 
 Under perfect monitoring the deterministic race with breakthroughs is solved through
 its Markov-chain approximation on ``n`` cells

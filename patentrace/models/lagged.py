@@ -1,4 +1,4 @@
-"""The race in periods of length ``lag``: menus of actions, observed with a lag (SPEC.md §2).
+"""The race in periods of length ``lag``: menus of actions, observed with a lag (docs/theory/periods.md).
 
 Examples
 --------
@@ -29,7 +29,7 @@ __all__ = ["Action", "LaggedRace", "Menus"]
 
 @dataclass(frozen=True)
 class Action:
-    """One choice a firm can make for a period of a :class:`LaggedRace` (SPEC.md §2).
+    """One choice a firm can make for a period of a :class:`LaggedRace` (docs/theory/periods.md).
 
     Parameters
     ----------
@@ -141,7 +141,7 @@ def _menus(value: Any, stages: tuple[int, int]) -> Menus:
 
 @dataclass(frozen=True)
 class LaggedRace:
-    """The race in periods of length ``lag``: the information lag of SPEC.md §2.
+    """The race in periods of length ``lag``: the information lag of docs/theory/periods.md.
 
     At the start of a period both firms see the state ``(i, j)`` and each picks an
     action from its menu without seeing the rival's until the period ends. An action
@@ -175,7 +175,7 @@ class LaggedRace:
     breakthrough : None, sequence, or pair of sequences
         ``q_k(i)`` in ``[0, 1]``: the probability that firm ``k``, having completed
         ``i`` stages, wins outright in a period whatever its action (random discovery,
-        SPEC.md §1 "Breakthroughs", in periods). It acts as an advance to the finish
+        docs/theory/race.md, equations (14) and (15) "Breakthroughs", in periods). It acts as an advance to the finish
         line, so two crossings in one period go to the tie rule (with ``"first"`` a
         breakthrough crosses at the end of the period). Same shapes as ``Race``'s
         ``productivity``; None means 0 everywhere.
@@ -282,7 +282,7 @@ class LaggedRace:
 
     @classmethod
     def from_race(cls, race: Race, lag: float, efforts: Any, tie: Any = "split") -> LaggedRace:
-        """The technology of a :class:`Race`, used in periods of length ``lag`` (SPEC.md §2).
+        """The technology of a :class:`Race`, used in periods of length ``lag`` (docs/theory/periods.md).
 
         An effort ``x`` from the grid becomes an action whose stage completions over
         the period are Poisson with mean ``lambda(i) x lag`` (completions beyond the
@@ -345,7 +345,7 @@ class LaggedRace:
 
 
 def _period_cost(cost: Cost, effort: float, per_unit: float, firm: int) -> float:
-    """``c(x)`` over one period (SPEC.md §2), or a ValueError naming the effort whose cost overflows."""
+    """``c(x)`` over one period (docs/theory/periods.md), or a ValueError naming the effort whose cost overflows."""
     with np.errstate(over="ignore"):  # an overflow is reported below, naming the effort
         out = float(cost.value(effort)) * per_unit
     if not math.isfinite(out):

@@ -1,6 +1,6 @@
-"""The state space of a race: the lattice of stages completed (SPEC.md §1).
+"""The state space of a race: the lattice of stages completed (docs/theory/race.md).
 
-A state ``(i, j)`` records the stages completed by firm 1 and firm 2. From a
+A state ``(i, j)`` records the stages completed by firm 0 and firm 1. From a
 state the race moves only to ``(i + 1, j)`` or ``(i, j + 1)``, so each
 anti-diagonal depends only on the next one: the states of one anti-diagonal are
 independent games, the unit of vectorisation. States with ``i = N1`` or

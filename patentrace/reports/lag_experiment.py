@@ -1,4 +1,4 @@
-"""The lag experiment: one technology, several information lags (SPEC.md §2).
+"""The lag experiment: one technology, several information lags (docs/theory/periods.md).
 
 FGST's second route to competition is imperfect monitoring. To ask whether a
 longer lag helps the firm behind, the technology per unit of time must stay fixed
@@ -52,7 +52,7 @@ class LagExperiment:
     lags : ndarray
         The period lengths, in increasing order.
     follower_win_probability, leapfrog_probability, catch_up_probability, tie_probability : ndarray
-        One entry per lag (SPEC.md §4, ties counted apart).
+        One entry per lag (docs/theory/leapfrog.md, ties counted apart).
     follower_advance_probability : ndarray
         Probability that the follower advances in the first period.
     preemption_states : ndarray of int

@@ -1,4 +1,4 @@
-"""Can the firm behind leapfrog the leader? The report of SPEC.md §4.
+"""Can the firm behind leapfrog the leader? The report of docs/theory/leapfrog.md.
 
 The **leader** at a state is the firm with fewer stages left; with equal
 distances there is none. Under the equilibrium hazards the jump chain of the
@@ -49,7 +49,7 @@ AnyEquilibrium = Equilibrium | LaggedEquilibrium
 
 @dataclass(frozen=True)
 class LeapfrogReport:
-    """Whether, where and how likely the follower leapfrogs (SPEC.md §4).
+    """Whether, where and how likely the follower leapfrogs (docs/theory/leapfrog.md).
 
     Attributes
     ----------
@@ -87,14 +87,14 @@ class LeapfrogReport:
     tolerance : float
         Threshold for ``can_leapfrog``.
     contested_gap : float or None
-        Deterministic race only (SPEC.md §3): the largest lead, in experience, that
+        Deterministic race only (docs/theory/deterministic.md): the largest lead, in experience, that
         the follower still contests with the leader where it is (0 at lag 0; with
         breakthroughs at lag 0, see
         :meth:`DeterministicEquilibrium.contested_gap <patentrace.DeterministicEquilibrium.contested_gap>`).
     can_lead : bool or None
         Deterministic race only: whether the follower can ever be strictly ahead in
         experience, a win by discovery **not** counted (``can_leapfrog`` counts it, as
-        SPEC.md §4 says). At lag 0 with breakthroughs it is the limit's answer, read off
+        docs/theory/leapfrog.md says). At lag 0 with breakthroughs it is the limit's answer, read off
         the deterministic path (:func:`~patentrace.results.experience_path.experience_path`;
         drawing level counts); with a lag, whether some open state strictly ahead is
         reachable on the grid. None for other models and at level states.
@@ -109,7 +109,7 @@ class LeapfrogReport:
 
     Examples
     --------
-    In the two-stage race of SPEC.md §1 the follower at (0, 1) can only win by
+    In the two-stage race of docs/theory/race.md the follower at (0, 1) can only win by
     leapfrogging, so the two probabilities agree:
 
     >>> import patentrace as pr
@@ -220,7 +220,7 @@ def underflow_region(eq: AnyEquilibrium) -> BoolArray:
 
 
 def preemption_region(eq: AnyEquilibrium) -> BoolArray:
-    """Open states where the firm with more stages left does not invest (SPEC.md §4).
+    """Open states where the firm with more stages left does not invest (docs/theory/leapfrog.md).
 
     In a :class:`~patentrace.Race`: zero effort (zeros that are only underflow,
     ``Equilibrium.underflow``, do not count). In a :class:`~patentrace.LaggedRace`: no
@@ -272,7 +272,7 @@ _FOLLOWER_BY = ("distance", "expected_time")
 
 
 def time_to_discovery(eq: Equilibrium) -> FloatArray:
-    """Each firm's expected time to its own discovery at its equilibrium pace (FGST's measure, SPEC.md §4).
+    """Each firm's expected time to its own discovery at its equilibrium pace (FGST's measure, docs/theory/leapfrog.md).
 
     Firm 1 at ``(i, j)`` completes stages at its equilibrium hazards ``h_1(i', j)`` and
     breaks through at ``b_1(i')``, with the rival held where it is:
@@ -315,7 +315,7 @@ def leapfrog(
     eq: AnyEquilibrium | DeterministicEquilibrium, state: tuple[Any, Any], tolerance: float = 0.0,
     follower_by: str = "distance",
 ) -> LeapfrogReport:
-    """The leapfrog report of SPEC.md §4 for an equilibrium at a state.
+    """The leapfrog report of docs/theory/leapfrog.md for an equilibrium at a state.
 
     Parameters
     ----------
@@ -401,7 +401,7 @@ def leapfrog(
 
 
 def _deterministic_report(eq: DeterministicEquilibrium, state: tuple[Any, Any], tolerance: float) -> LeapfrogReport:
-    """SPEC.md §4 for FGST's deterministic race (§3)."""
+    """The report of docs/theory/leapfrog.md for FGST's deterministic race (docs/theory/deterministic.md)."""
     if not isinstance(state, (tuple, list)) or len(state) != 2:
         raise ValueError(f"state must be a pair of experience levels (w1, w2) in [0, 1], got {state!r}")
     w1, w2 = check_experience("state[0]", state[0]), check_experience("state[1]", state[1])
@@ -448,7 +448,7 @@ def _chain_lead_probability(chain: Equilibrium, state: tuple[float, float], foll
 def _perfect_monitoring_report(
     eq: DeterministicEquilibrium, state: tuple[float, float], tolerance: float
 ) -> LeapfrogReport:
-    """SPEC.md §4 at lag 0 with breakthroughs: the limit along the deterministic path, the chains as evidence."""
+    """docs/theory/leapfrog.md, equation (F1) at lag 0 with breakthroughs: the limit along the deterministic path, the chains as evidence."""
     w1, w2 = state
     follower = 0 if w1 < w2 else 1
     chain = eq.chain
@@ -485,7 +485,7 @@ _MAPPED = ("follower_win_probability", "leapfrog_probability", "catch_up_probabi
 
 
 def leapfrog_map(eq: AnyEquilibrium, quantity: str = "leapfrog_probability") -> np.ma.MaskedArray[Any, Any]:
-    """One of the follower's chances (SPEC.md §4) from every state, as a masked array.
+    """One of the follower's chances (docs/theory/leapfrog.md) from every state, as a masked array.
 
     Parameters
     ----------

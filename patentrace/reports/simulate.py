@@ -1,4 +1,4 @@
-"""Monte Carlo histories of a solved race: an independent check of the computed chances (SPEC.md §4).
+"""Monte Carlo histories of a solved race: an independent check of the computed chances (docs/theory/leapfrog.md).
 
 :func:`simulate` draws many histories of the race from a start state, with both
 firms playing their equilibrium strategies, and counts what happened: who won,
@@ -10,12 +10,12 @@ start. The counts estimate ``eq.win_probability[:, i, j]``,
 ``leapfrog_probability`` and ``catch_up_probability``, by a route that shares
 nothing with their backward recursions.
 
-- :class:`~patentrace.Race` (SPEC.md §1): at an open state the next event comes
+- :class:`~patentrace.Race` (docs/theory/race.md): at an open state the next event comes
   after an exponential holding time with rate ``h_1 + h_2``; it is firm 1's success
-  with probability ``h_1 / (h_1 + h_2)``. With breakthroughs (SPEC.md §1) the rate is
+  with probability ``h_1 / (h_1 + h_2)``. With breakthroughs (docs/theory/race.md, equations (14) and (15)) the rate is
   ``h_1 + h_2 + b_1 + b_2`` and the event is firm ``k``'s outright win with
   probability ``b_k`` over that rate.
-- :class:`~patentrace.LaggedRace` (SPEC.md §2): in each period every firm mixes over
+- :class:`~patentrace.LaggedRace` (docs/theory/periods.md): in each period every firm mixes over
   its actions and advances a random number of stages. Periods in which nobody
   moves (the self-loop) are skipped in one draw: their number is geometric with
   the probability of a move. Both firms crossing the finish line in one period is
@@ -110,7 +110,7 @@ class SamplePaths:
 
 @dataclass(frozen=True, eq=False)
 class Simulation:
-    """Frequencies from simulated histories, with their standard errors (SPEC.md §4).
+    """Frequencies from simulated histories, with their standard errors (docs/theory/leapfrog.md).
 
     Every frequency ``f`` over ``n`` paths comes with its standard error
     ``sqrt(f (1 - f) / n)``; the mean duration with ``s / sqrt(n)``, ``s`` the
@@ -292,7 +292,7 @@ class _Paths:
 
 
 class _ContinuousChain:
-    """Events of a :class:`~patentrace.Race`: exponential holding times, then one firm's success (SPEC.md §1)."""
+    """Events of a :class:`~patentrace.Race`: exponential holding times, then one firm's success (docs/theory/race.md)."""
 
     tie_rule = None
 
@@ -332,7 +332,7 @@ class _ContinuousChain:
 
 
 class _PeriodChain:
-    """Events of a :class:`~patentrace.LaggedRace`: the first period in which somebody advances (SPEC.md §2).
+    """Events of a :class:`~patentrace.LaggedRace`: the first period in which somebody advances (docs/theory/periods.md).
 
     With ``a = sigma_1 D_1`` and ``b = sigma_2 D_2`` the firms' distributions of stages advanced
     in a period, somebody moves with probability ``(1 - a_0) + a_0 (1 - b_0)``; the number of
@@ -500,7 +500,7 @@ def simulate(
     Returns
     -------
     Simulation
-        Frequencies and their standard errors; estimates of SPEC.md §4's chances.
+        Frequencies and their standard errors; estimates of the chances of docs/theory/leapfrog.md.
 
     Raises
     ------

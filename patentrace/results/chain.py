@@ -2,12 +2,12 @@
 
 With hazards ``h_1, h_2`` at an open state the next event is firm 1's success
 with probability ``h_1 / (h_1 + h_2)``. So the probability of reaching a set of
-states before the race ends obeys (SPEC.md §4)
+states before the race ends obeys (docs/theory/leapfrog.md)
 
     U(i, j) = [h_1 U(i+1, j) + h_2 U(i, j+1)] / (h_1 + h_2),
 
 and the expected time to the end obeys ``E = [1 + h_1 E(i+1, j) + h_2 E(i, j+1)] / (h_1 + h_2)``.
-With breakthroughs (SPEC.md §1), outright-win hazards ``b_1, b_2`` end the race
+With breakthroughs (docs/theory/race.md, equations (14) and (15)), outright-win hazards ``b_1, b_2`` end the race
 from the state itself: every denominator gains ``b_1 + b_2``, and firm ``k``'s win
 probability gains ``b_k`` in the numerator. The ``breakthrough`` arguments (shape
 of ``hazard``) default to None, which is exactly the race without them.
@@ -257,7 +257,7 @@ def win_probability_flat(layout: Layout, hazard: FloatArray, breakthrough: Float
     n1, n2 = layout.stages[race, 0], layout.stages[race, 1]
     first_won = (i == n1) & (j < n2)
     second_won = (j == n2) & (i < n1)
-    # With breakthroughs W_k = [h_1 W_k(i+1, j) + h_2 W_k(i, j+1) + b_k] / (h_1 + h_2 + b_1 + b_2), SPEC.md §1.
+    # With breakthroughs W_k = [h_1 W_k(i+1, j) + h_2 W_k(i, j+1) + b_k] / (h_1 + h_2 + b_1 + b_2), docs/theory/race.md, equations (14) and (15).
     win = np.stack([hitting_probability_flat(layout, hazard, first_won, breakthrough, 0),
                     hitting_probability_flat(layout, hazard, second_won, breakthrough, 1)])
     win[:, (i == n1) & (j == n2)] = 0.5
@@ -330,7 +330,7 @@ def expected_duration(hazard: FloatArray, breakthrough: FloatArray | None = None
 def _period_moves(
     race: LaggedRace, strategy: tuple[FloatArray, FloatArray], target: BoolArray | None = None
 ) -> Iterator[tuple[int, int, FloatArray, Outcomes]]:
-    """Each open state of a lagged race, last stages first, with its period's transition (SPEC.md §2).
+    """Each open state of a lagged race, last stages first, with its period's transition (docs/theory/periods.md).
 
     Yields ``(i, j, advance, outcome)`` from :func:`patentrace.equations.periods.transition`, in the
     backward order of the lattice: every state a period can lead to comes before the
@@ -373,7 +373,7 @@ def period_hitting_probability(
 
     Examples
     --------
-    The oracle of SPEC.md §2, where both firms work in equilibrium: each succeeds with
+    The oracle of docs/theory/periods.md, equation (P5), where both firms work in equilibrium: each succeeds with
     probability 1/2 in a period, so the race ends in a tie a third of the time.
 
     >>> import numpy as np
@@ -401,7 +401,7 @@ def period_expected_duration(race: LaggedRace, strategy: tuple[FloatArray, Float
 
     Examples
     --------
-    With both firms working (SPEC.md §2's oracle) a period ends the race with probability 3/4,
+    With both firms working (the oracle (P5) of docs/theory/periods.md) a period ends the race with probability 3/4,
     so it lasts 4/3 periods; with both shirking it never ends.
 
     >>> import numpy as np

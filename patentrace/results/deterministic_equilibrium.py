@@ -1,4 +1,4 @@
-"""The result of solving FGST's deterministic race (SPEC.md §3).
+"""The result of solving FGST's deterministic race (docs/theory/deterministic.md).
 
 A :class:`DeterministicEquilibrium` holds the lone firm's path (the leader's under
 ε-preemption) and, with an information lag, the equilibrium of the race in periods on
@@ -78,7 +78,7 @@ _IDLE = 1e-6  # a speed at most this fraction of the lone firm's speed at the fi
 
 
 class ChainRefinement(NamedTuple):
-    """One grid of the refinement under perfect monitoring with breakthroughs (SPEC.md §3).
+    """One grid of the refinement under perfect monitoring with breakthroughs (docs/theory/deterministic.md).
 
     The grid's race is the Markov-chain approximation
     :meth:`DeterministicRace.poisson_race <patentrace.DeterministicRace.poisson_race>`,
@@ -135,7 +135,7 @@ class ChainRefinement(NamedTuple):
 
 @dataclass(frozen=True)
 class DeterministicEquilibrium:
-    """An equilibrium of FGST's deterministic race (SPEC.md §3).
+    """An equilibrium of FGST's deterministic race (docs/theory/deterministic.md).
 
     With ``lag = 0`` it is the ε-preemption equilibrium: the firm behind never
     invests and the leader runs the lone firm's path, for any positive lead. With a
@@ -243,7 +243,7 @@ class DeterministicEquilibrium:
         --------
         >>> import patentrace as pr
         >>> eq = pr.solve(pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
-        >>> round(float(eq.single_firm_value(0.0)), 5)            # SPEC.md §3
+        >>> round(float(eq.single_firm_value(0.0)), 5)            # docs/theory/deterministic.md, equation (D3)
         0.60279
         """
         return self.path.value(w)
@@ -394,7 +394,7 @@ class DeterministicEquilibrium:
         --------
         >>> import patentrace as pr
         >>> eq = pr.solve(pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
-        >>> [round(float(v), 5) for v in eq.value(0.4, 0.5)]          # SPEC §3: V_m(0.5) for firm 1
+        >>> [round(float(v), 5) for v in eq.value(0.4, 0.5)]          # (D3), docs/theory/deterministic.md: V_m(0.5) for firm 1
         [0.0, 0.78889]
         """
         a, b = self._level_at_lag_zero(w1, w2)
@@ -535,7 +535,7 @@ def check_experience(name: str, w: Any) -> float:
 
 
 def perfect_monitoring(race: DeterministicRace, solver: SolverInfo) -> DeterministicEquilibrium:
-    """The ε-preemption equilibrium of a race with lag 0 (SPEC.md §3)."""
+    """The ε-preemption equilibrium of a race with lag 0 (docs/theory/deterministic.md)."""
     return DeterministicEquilibrium(
         model=race, path=single_firm_path(race), grid=None, speeds=np.zeros(0), gaps=np.zeros(0, dtype=np.intp),
         positions=np.zeros(0), refinement=(), converged=True, solver=solver,

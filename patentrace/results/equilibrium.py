@@ -2,7 +2,7 @@
 
 An :class:`Equilibrium` is immutable and self-describing: it holds the model
 that produced it, the solver that ran and how, and every per-state quantity of
-SPEC.md §1 as arrays of shape ``(2, N1 + 1, N2 + 1)`` indexed ``[firm, i, j]``.
+docs/theory/race.md as arrays of shape ``(2, N1 + 1, N2 + 1)`` indexed ``[firm, i, j]``.
 :meth:`Equilibrium.verify` re-derives optimality from the HJB without trusting
 the solver: it searches each firm's effort at each state, rival held fixed.
 
@@ -121,7 +121,7 @@ def _frozen(array: NDArray[Any]) -> NDArray[Any]:
 
 @dataclass(frozen=True, eq=False)
 class Equilibrium:
-    """A Markov perfect equilibrium of a :class:`~patentrace.Race` (SPEC.md §1).
+    """A Markov perfect equilibrium of a :class:`~patentrace.Race` (docs/theory/race.md).
 
     Attributes
     ----------
@@ -166,7 +166,7 @@ class Equilibrium:
 
     Examples
     --------
-    The two-stage race of SPEC.md §1 (``P = 1``, ``r = 0.1``, ``c(x) = x^2 / 2``):
+    The two-stage race of docs/theory/race.md (``P = 1``, ``r = 0.1``, ``c(x) = x^2 / 2``):
 
     >>> import patentrace as pr
     >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
@@ -221,7 +221,7 @@ class Equilibrium:
         >>> sweep = sweep_races(races)
         >>> info = SolverInfo("backward", "fastest", {}, pr.__version__, 0.0)
         >>> eq = Equilibrium.from_flat(races[1], info, sweep.arrays, start=int(sweep.layout.offset[1]))
-        >>> round(float(eq.value[0, 0, 0]), 10)   # as in the two-stage race of SPEC.md §1
+        >>> round(float(eq.value[0, 0, 0]), 10)   # as in the two-stage race of docs/theory/race.md
         0.1795728262
         """
         n1, n2 = model.stages
@@ -245,7 +245,7 @@ class Equilibrium:
 
         Examples
         --------
-        No firm gains by deviating anywhere in the two-stage race of SPEC.md §1:
+        No firm gains by deviating anywhere in the two-stage race of docs/theory/race.md:
 
         >>> import patentrace as pr
         >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
@@ -262,7 +262,7 @@ class Equilibrium:
 
         Examples
         --------
-        Both firms' HJB equations hold to rounding in the two-stage race of SPEC.md §1:
+        Both firms' HJB equations hold to rounding in the two-stage race of docs/theory/race.md, equation (2):
 
         >>> import patentrace as pr
         >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
@@ -372,7 +372,7 @@ class Equilibrium:
 
 @dataclass(frozen=True, eq=False)
 class LaggedEquilibrium:
-    """A stationary equilibrium of a :class:`~patentrace.LaggedRace` (SPEC.md §2).
+    """A stationary equilibrium of a :class:`~patentrace.LaggedRace` (docs/theory/periods.md).
 
     Attributes
     ----------
@@ -401,7 +401,7 @@ class LaggedEquilibrium:
 
     Examples
     --------
-    The oracle of SPEC.md §2: one stage, shirk (effort 0) or work (effort 0.5 for one
+    The oracle of docs/theory/periods.md, equation (P5): one stage, shirk (effort 0) or work (effort 0.5 for one
     period, cost 0.125, success probability ``p = 1 - e^-0.5``). Work costs less than
     ``beta p P (1 - p/2)``, so both firms working is the unique equilibrium:
 
@@ -433,7 +433,7 @@ class LaggedEquilibrium:
 
         Examples
         --------
-        In SPEC.md §2's oracle (one stage, efforts 0 and 0.5 over a period of length 1) both
+        In the oracle (P5) of docs/theory/periods.md (one stage, efforts 0 and 0.5 over a period of length 1) both
         firms work, so each advances with probability ``1 - e^-0.5``.
 
         >>> import math
@@ -457,7 +457,7 @@ class LaggedEquilibrium:
         Examples
         --------
         The race ends in the first period in which a firm succeeds: after ``1 / (1 - (1 - p)^2)``
-        periods of length 1, ``p = 1 - e^-0.5`` (SPEC.md §2's oracle, both working).
+        periods of length 1, ``p = 1 - e^-0.5`` (the oracle (P5) of docs/theory/periods.md, both working).
 
         >>> import math
         >>> import patentrace as pr
@@ -476,7 +476,7 @@ class LaggedEquilibrium:
                 f"selection={self.solver.selection!r}, states_with_several_equilibria={many})")
 
     def _period_games(self) -> Iterator[tuple[int, int, PeriodGame]]:
-        """Each open state ``(i, j)`` with its period game ``M(v)`` rebuilt from the stored values (SPEC.md §2)."""
+        """Each open state ``(i, j)`` with its period game ``M(v)`` rebuilt from the stored values (docs/theory/periods.md, equation (P2))."""
         for i, j in zip(*np.nonzero(open_states(self.model.stages)), strict=True):
             yield int(i), int(j), period_game(self.model, self.value, int(i), int(j))
 
@@ -514,7 +514,7 @@ class LaggedEquilibrium:
 
         Examples
         --------
-        nashpy's vertex enumeration finds the oracle equilibrium of SPEC.md §2 (both work) too.
+        nashpy's vertex enumeration finds the equilibrium of the oracle (P5), docs/theory/periods.md (both work) too.
 
         >>> import patentrace as pr
         >>> race = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
@@ -534,7 +534,7 @@ class LaggedEquilibrium:
 
         Examples
         --------
-        Firm 0's mixed action at the start of SPEC.md §2's oracle, and that a tie can happen.
+        Firm 0's mixed action at the start of the oracle (P5) of docs/theory/periods.md, and that a tie can happen.
 
         >>> import patentrace as pr
         >>> race = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())

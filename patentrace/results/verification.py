@@ -1,6 +1,6 @@
-"""Checking an equilibrium without trusting the solver (SPEC.md §5).
+"""Checking an equilibrium without trusting the solver (docs/theory/invariants.md).
 
-Two checks, both from the HJB of SPEC §1 and the stored arrays alone (and
+Two checks, both from the HJB (2) of docs/theory/race.md and the stored arrays alone (and
 :func:`check_finite`, which every solve runs on every array it returns):
 
 - **deviation gain**: at each open state, each firm's value ``V(x)`` (rival's hazard
@@ -82,12 +82,12 @@ def _best_deviation_value(
     spread: float,
     jumps: tuple[FloatArray, FloatArray, float, float],
 ) -> FloatArray:
-    """Largest value ``V(x)`` (SPEC §1) over own effort, found without the first-order condition.
+    """Largest value ``V(x)`` (docs/theory/race.md, equation (3)) over own effort, found without the first-order condition.
 
     Efforts whose marginal cost exceeds ``lambda * spread`` cannot pay, so the
     search covers ``[0, max(that, 2 * effort)]`` with a grid, then refines the
     best grid point with a bracketed minimiser of ``-V``. ``jumps`` holds the own and
-    rival breakthrough hazards, the prize and the loser prize (SPEC §1).
+    rival breakthrough hazards, the prize and the loser prize (docs/theory/race.md, equations (14) and (15)).
     """
     own_jump, rival_jump, prize, loser = jumps
 
@@ -117,7 +117,7 @@ def _best_deviation_value(
 def deviation_gain(eq: Solved) -> FloatArray:
     """Best gain from a one-state deviation in effort, per firm and state (absolute).
 
-    At each open state and for each firm, the value ``V(x)`` of SPEC §1 (rival's
+    At each open state and for each firm, the value ``V(x)`` of docs/theory/race.md (rival's
     hazard and continuation values fixed) is maximised over a grid of efforts
     from 0 to a search bound, then refined by a bracketed local optimiser
     (``scipy.optimize.elementwise.find_minimum``). The bound is where the
@@ -149,7 +149,7 @@ def deviation_gain(eq: Solved) -> FloatArray:
 
 
 def hjb_residual(eq: Solved) -> FloatArray:
-    """HJB residual per firm and state, relative to the state's value scale (SPEC.md §1, §5).
+    """HJB residual per firm and state, relative to the state's value scale (docs/theory/race.md, docs/theory/invariants.md).
 
     The residual ``rho = r V - [-c(x) + h (A - V) + h' (B - V) + b (P - V) + b' (L - V)]`` is
     divided by the scale at which a double can evaluate it: every product taken
@@ -200,7 +200,7 @@ def numpy_residual(eq: Solved) -> FloatArray:
     n1, n2 = race.stages
     # Open states as slices (views, no gathering): (i, j) for i < N1, j < N2.
     v_all, x_all, h_all = eq.value[:, :n1, :n2], eq.effort[:, :n1, :n2], eq.hazard[:, :n1, :n2]
-    # A_k (own success) and B_k (rival success) of each firm, SPEC.md §1.
+    # A_k (own success) and B_k (rival success) of each firm, docs/theory/race.md.
     after = ((eq.value[0, 1:, :n2], eq.value[0, :n1, 1:]), (eq.value[1, :n1, 1:], eq.value[1, 1:, :n2]))
     productivity = (race.productivity_array(0)[:, None], race.productivity_array(1)[None, :])
     if race.has_breakthroughs:
@@ -241,7 +241,7 @@ def _relative(raw: FloatArray, scale: FloatArray, rates: FloatArray, prize: floa
 
 
 def check_finite(arrays: Mapping[str, NDArray[np.float64]], may_be_infinite: tuple[str, ...] = ()) -> None:
-    """Raise unless every entry of every array is finite (SPEC.md §5: never NaN, never silent).
+    """Raise unless every entry of every array is finite (docs/theory/invariants.md, (I4): never NaN, never silent).
 
     Parameters
     ----------
@@ -286,7 +286,7 @@ def check_finite(arrays: Mapping[str, NDArray[np.float64]], may_be_infinite: tup
 
 
 def certify(eq: Certifiable, tolerance: float, deviation: bool = False) -> None:
-    """The post-solve check of every :func:`patentrace.solve` of a Race (SPEC.md §5).
+    """The post-solve check of every :func:`patentrace.solve` of a Race (docs/theory/invariants.md).
 
     Every output array finite (:func:`check_finite`; ``expected_duration`` may be ``+inf``),
     then the HJB residual (:func:`hjb_residual`, relative to the state's value scale) at most

@@ -4,7 +4,7 @@ mpmath keeps its working precision in one context object, ``mpmath.mp``, shared 
 every thread: ``mpmath.workdps`` sets that object's precision on entry and restores it
 on exit, so two threads that both use it see each other's precision, and the one that
 leaves last restores the wrong value. The certified numbers of
-:mod:`patentrace.solvers.symbolic` (SPEC.md §1) need a precision nobody else can
+:mod:`patentrace.solvers.symbolic` (docs/theory/race.md) need a precision nobody else can
 change, so this module gives each thread its own contexts: attribute access here
 (``mp.mpf``, ``mp.workdps``, ``mp.findroot``, ``mp.iv``, ...) goes to the calling
 thread's :class:`mpmath.ctx_mp.MPContext` and :class:`mpmath.ctx_iv.MPIntervalContext`,

@@ -1,7 +1,7 @@
-"""Every equilibrium of the two-firm game at a batch of states (SPEC.md §1).
+"""Every equilibrium of the two-firm game at a batch of states (docs/theory/race.md).
 
 At an open state the continuation values ``A_k, B_k`` are known, and an
-equilibrium is a pair of efforts, each a best response (SPEC equation (1)) to
+equilibrium is a pair of efforts, each a best response (equation (1) of docs/theory/race.md) to
 the other's hazard. Substituting one best response into the other leaves one
 equation in the effort ``y`` of a *pivot* firm ``p`` (the other is ``o``):
 
@@ -94,7 +94,7 @@ _TINY = float(np.finfo(float).tiny)
 
 @dataclass(frozen=True)
 class StateGames:
-    """The stage games at ``n`` states, given their continuation values (SPEC.md §1).
+    """The stage games at ``n`` states, given their continuation values (docs/theory/race.md).
 
     Parameters
     ----------
@@ -138,7 +138,7 @@ class StateGames:
         return cost.take(where, like) if isinstance(cost, PowerFamily) else cost
 
     def best_response(self, firm: int, rival_hazard: FloatArray, where: IntArray | slice = slice(None)) -> FloatArray:
-        """Firm ``firm``'s best response (SPEC (1)) at states ``where`` to ``rival_hazard``."""
+        """Firm ``firm``'s best response (equation (1) of docs/theory/race.md) at states ``where`` to ``rival_hazard``."""
         return hjb.best_response(
             self.cost_at(firm, where, rival_hazard),
             _column(self.productivity[firm, where], rival_hazard),
@@ -227,7 +227,7 @@ def effort_bound(games: StateGames, firm: int) -> FloatArray:
 
 
 def find_equilibria(games: StateGames, grid: int = 16) -> StateEquilibria:
-    """Every equilibrium of the stage game at each state (pure efforts, SPEC.md §1).
+    """Every equilibrium of the stage game at each state (pure efforts, docs/theory/race.md).
 
     Parameters
     ----------

@@ -1,7 +1,7 @@
 """The backward sweep compiled with numba, for states whose equilibrium is provably unique.
 
 This is the fast path of :mod:`patentrace.solvers.backward` for races with
-:class:`~patentrace.costs.Power` costs (SPEC.md §1). It computes what the
+:class:`~patentrace.costs.Power` costs (docs/theory/race.md). It computes what the
 all-roots path (:mod:`patentrace.solvers.allroots`) computes, state by state in
 one compiled loop per race, but claims an answer only where a proof of
 uniqueness holds:
@@ -31,7 +31,7 @@ uniqueness holds:
 A state that fails one of these steps is reported back. Without a ``settle`` function
 the race stops there (:attr:`CompiledSweep.failed`), and
 :mod:`~patentrace.solvers.backward` solves that whole race again on the all-roots path.
-With one (the **hybrid path**, docs/solver.md, SPEC.md §1 and §5: multiplicity is
+With one (the **hybrid path**, docs/solver.md, docs/theory/race.md and docs/theory/invariants.md: multiplicity is
 reported, never silently resolved), the sweep marks the state pending, goes on with every
 state that does not depend on it, and hands all pending states of the batch to ``settle``
 (the all-roots search and selection rule of :mod:`~patentrace.solvers.allroots`); it
@@ -57,7 +57,7 @@ Examples
 >>> sweep = sweep_races([pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())])
 >>> sweep.failed.tolist()
 []
->>> round(float(sweep.arrays["value"][0, 0]), 10)   # V(0, 0), SPEC.md §1
+>>> round(float(sweep.arrays["value"][0, 0]), 10)   # V(0, 0), docs/theory/race.md
 0.1795728262
 """
 
@@ -102,7 +102,7 @@ PATHS: tuple[str, ...] = (
 class Handover:
     """States the compiled sweep hands to the all-roots search, with their games as it sees them.
 
-    The game of each state is that of SPEC.md §1 at the effective discount ``R = r + b_1 + b_2``
+    The game of each state is that of docs/theory/race.md at the effective discount ``R = r + b_1 + b_2``
     with every value of firm ``k`` lowered by ``K_k`` (breakthroughs; ``R = r`` and ``K = 0``
     without them), exactly as the compiled sweep builds it.
 
@@ -242,7 +242,7 @@ def sweep_races(races: Sequence[Race], settle: Settle | None = None) -> Compiled
     --------
     >>> import patentrace as pr
     >>> sweep = sweep_races([pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())])
-    >>> round(float(sweep.arrays["effort"][0, 0]), 10)   # Lee-Wilde closed form, SPEC.md §1
+    >>> round(float(sweep.arrays["effort"][0, 0]), 10)   # Lee-Wilde closed form, docs/theory/race.md, equation (10)
     0.6958114029
     """
     for position, race in enumerate(races):

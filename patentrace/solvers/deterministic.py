@@ -1,4 +1,4 @@
-"""FGST's deterministic race solved: ε-preemption, and the contested region under a lag (SPEC.md §3).
+"""FGST's deterministic race solved: ε-preemption, and the contested region under a lag (docs/theory/deterministic.md).
 
 **Perfect monitoring (lag 0).** The leader ε-preempts: the follower never invests and
 the leader runs the lone firm's path (:mod:`patentrace.equations.lone_firm`), for any
@@ -245,7 +245,7 @@ def contested_gaps(grid: LaggedEquilibrium) -> IntArray:
     [0, 1, 1, 2, 2, 3, 2, 3, 2, 3, 0]
     """
     n = grid.model.stages[0]
-    follower_moves = grid.strategy[1][:, :, 1:].sum(axis=2) > 1e-12  # firm 2 behind at [a, b], a > b
+    follower_moves = grid.strategy[1][:, :, 1:].sum(axis=2) > 1e-12  # firm 1 behind at [a, b], a > b
     lead = np.arange(n + 1)[:, None] - np.arange(n + 1)[None, :]
     contested = follower_moves & (lead > 0)
     contested[n, :] = False
@@ -281,7 +281,7 @@ def solve_deterministic(
     max_speeds: int = 33,
     chain_tolerance: float = 5e-3,
 ) -> DeterministicEquilibrium:
-    """Solve FGST's deterministic race (SPEC.md §3), refining the grid until the contested gap settles.
+    """Solve FGST's deterministic race (docs/theory/deterministic.md), refining the grid until the contested gap settles.
 
     At lag 0 without breakthroughs: ε-preemption (exact). At lag 0 with a
     breakthrough: :func:`~patentrace.solvers.perfect_monitoring.solve_perfect_monitoring`

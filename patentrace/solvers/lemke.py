@@ -6,9 +6,9 @@ the deterministic race on a fine grid have dozens of speeds and equilibria that
 mix many of them, so there one equilibrium is found by complementary pivoting
 instead: a path of at most a few times ``m`` pivots.
 
-With ``A`` and ``B`` shifted to be positive, firm 1's best-response polytope is
-``{x >= 0 : B' x <= 1}`` and firm 2's ``{y >= 0 : A y <= 1}``. A label is an action:
-firm 1's action ``i`` is "carried" where ``x_i = 0`` or ``(A y)_i = 1``, firm 2's
+With ``A`` and ``B`` shifted to be positive, firm 0's best-response polytope is
+``{x >= 0 : B' x <= 1}`` and firm 1's ``{y >= 0 : A y <= 1}``. A label is an action:
+firm 0's action ``i`` is "carried" where ``x_i = 0`` or ``(A y)_i = 1``, firm 1's
 action ``j`` where ``y_j = 0`` or ``(B' x)_j = 1``. Starting from the artificial
 point ``(0, 0)``, which carries every label, the method drops one label and pivots
 in the two tableaux alternately, each leaving variable's label entering the other,
@@ -53,7 +53,7 @@ def lemke_howson(
     Parameters
     ----------
     first, second : ndarray, shape (m, n)
-        Firm 1's and firm 2's payoffs, rows firm 1's actions.
+        Firm 0's and firm 1's payoffs, rows firm 0's actions.
     dropped : int
         The label dropped at the start: ``0 .. m - 1`` a row, ``m .. m + n - 1`` a column.
         Different labels can end at different equilibria.

@@ -1,14 +1,14 @@
-"""FGST's deterministic race with breakthroughs under perfect monitoring, by refined Markov chains (SPEC.md §3).
+"""FGST's deterministic race with breakthroughs under perfect monitoring, by refined Markov chains (docs/theory/deterministic.md).
 
-With ``lag = 0`` each firm sees the other's experience at every moment. Where firm 1
+With ``lag = 0`` each firm sees the other's experience at every moment. Where firm 0
 leads, the values solve a pair of coupled HJB equations in ``(w1, w2)``:
 
     r V1 = max_x {-c(x) + x dV1/dw1} + x2 dV1/dw2 + b(w1) (P - V1) + b(w2) (L - V1)
 
-and symmetrically for firm 2; the first to reach ``w = 1`` wins ``P``, the other ``L``.
+and symmetrically for firm 1; the first to reach ``w = 1`` wins ``P``, the other ``L``.
 Their monotone upwind discretisation on ``n`` cells replaces ``x dV/dw`` by
 ``n x (V(i + 1) - V(i))``: a firm at cell ``i`` moves one cell on at rate ``n x``. That
-is exactly SPEC §1's Poisson :class:`~patentrace.Race` with ``n`` stages of
+is exactly the Poisson race of docs/theory/race.md, :class:`~patentrace.Race` with ``n`` stages of
 productivity ``n`` and breakthrough hazards ``b(i / n)``
 (:meth:`DeterministicRace.poisson_race <patentrace.DeterministicRace.poisson_race>`), so
 each grid is solved by :func:`patentrace.solve` and its equilibrium verified by the
@@ -19,7 +19,7 @@ by default) and stops once the values, speeds and win probabilities at the sampl
 states (:func:`sample_states`) change by at most ``chain_tolerance`` from one grid to the
 next. The error is first order in ``1 / n`` (measured: with ``b = 0`` the leader's
 value at ``w = 0.5`` is 0.78913, 0.78901, 0.78895, 0.78892 on 100 to 800 cells against
-SPEC's 0.78889), so the last change estimates the finest grid's error. Every grid is
+0.78889 of (D3), docs/theory/deterministic.md), so the last change estimates the finest grid's error. Every grid is
 recorded (:class:`~patentrace.ChainRefinement`) with Richardson's extrapolation
 ``2 f(n) - f(n / 2)`` at the sample states as a diagnostic; answers come from the
 finest grid unextrapolated (extrapolation can leave ``[0, P]`` or make a speed
@@ -157,7 +157,7 @@ def _grid_sizes(steps: Sequence[int] | None) -> tuple[list[int], bool]:
 def solve_perfect_monitoring(
     race: DeterministicRace, steps: Sequence[int] | None = None, chain_tolerance: float = 5e-3,
 ) -> DeterministicEquilibrium:
-    """Solve the deterministic race with breakthroughs at lag 0 by refined Markov chains (SPEC.md §3).
+    """Solve the deterministic race with breakthroughs at lag 0 by refined Markov chains (docs/theory/deterministic.md).
 
     Parameters
     ----------

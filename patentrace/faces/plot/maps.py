@@ -54,10 +54,10 @@ def _pair_of_maps(eq: AnyEquilibrium, values: np.ndarray[Any, Any], label: str, 
 
 
 def effort_figure(eq: AnyEquilibrium) -> Any:
-    """Each firm's equilibrium effort at every open state (SPEC.md §1).
+    """Each firm's equilibrium effort at every open state (docs/theory/race.md).
 
     For a :class:`~patentrace.LaggedEquilibrium` the map shows each firm's probability
-    of advancing at least one stage in a period (SPEC.md §2), its counterpart of effort.
+    of advancing at least one stage in a period (docs/theory/periods.md), its counterpart of effort.
 
     Parameters
     ----------
@@ -86,7 +86,7 @@ def effort_figure(eq: AnyEquilibrium) -> Any:
 
 
 def value_figure(eq: AnyEquilibrium) -> Any:
-    """Each firm's equilibrium value (expected discounted payoff) at every open state (SPEC.md §1, §2).
+    """Each firm's equilibrium value (expected discounted payoff) at every open state (docs/theory/race.md, docs/theory/periods.md).
 
     Parameters
     ----------
@@ -111,7 +111,7 @@ def value_figure(eq: AnyEquilibrium) -> Any:
 
 
 def leapfrog_figure(eq: AnyEquilibrium, quantity: str = "leapfrog_probability") -> Any:
-    """The follower's probability of leapfrogging from every state (SPEC.md §4).
+    """The follower's probability of leapfrogging from every state (docs/theory/leapfrog.md).
 
     Parameters
     ----------
@@ -173,7 +173,7 @@ def idle_categories(eq: AnyEquilibrium) -> np.ma.MaskedArray[Any, Any]:
 
 
 def dropout_figure(eq: AnyEquilibrium) -> Any:
-    """The dropout region: where each firm idles, and the preemption region of SPEC.md §4.
+    """The dropout region: where each firm idles, and the preemption region of docs/theory/leapfrog.md, equation (F4).
 
     Cells are coloured by who idles; cells of the preemption region (the firm with more
     stages left idles) are hatched. The title says whether ε-preemption holds.

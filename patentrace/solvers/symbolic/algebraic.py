@@ -1,4 +1,4 @@
-"""Exact algebraic values: ``CRootOf`` of polynomials over the rationals, from resultants (SPEC.md §1).
+"""Exact algebraic values: ``CRootOf`` of polynomials over the rationals, from resultants (docs/theory/race.md).
 
 ``x_2`` is eliminated from the pair ``F_1, F_2`` and each continuation value through its
 own polynomial; the irreducible factor that vanishes at the certified solution is kept.

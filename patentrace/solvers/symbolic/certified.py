@@ -1,4 +1,4 @@
-"""Certified numbers: Newton's method at high precision, with an interval bound on the residual (SPEC.md §1).
+"""Certified numbers: Newton's method at high precision, with an interval bound on the residual (docs/theory/race.md).
 
 Backward induction over the states at ``digits + 20`` digits, started at
 :func:`patentrace.solve`'s equilibrium; at each state the residual of both first-order
@@ -114,10 +114,10 @@ def _power(x: Any, g: Any) -> Any:
 
 def _conditions_at(x: tuple[Any, Any], m: Any, a: Any, g: Any, r: Any, ls: Any, own: Any, rival: Any,
                    bs: Any, p: Any, loser: Any) -> list[Any]:
-    """``(F_1, F_2)`` of SPEC (1) with breakthroughs ``bs`` at efforts ``x``, for mpmath numbers or intervals.
+    """``(F_1, F_2)`` of equation (1) of docs/theory/race.md with breakthroughs ``bs`` at efforts ``x``, for mpmath numbers or intervals.
 
     ``F_k = c_k'(x_k)(R + h_1 + h_2)/lambda_k - c_k(x_k) - R A_k - h_o (A_k - B_k) + b_k P + b_o L``,
-    ``R = r + b_1 + b_2`` (SPEC.md §1, "Breakthroughs"; ``b = 0`` is (1)).
+    ``R = r + b_1 + b_2`` (docs/theory/race.md, equations (14) and (15), "Breakthroughs"; ``b = 0`` is (1)).
     """
     rate = r + bs[0] + bs[1]
     out = []

@@ -1,4 +1,4 @@
-"""The symbolic solver's result: every state's efforts and values as sympy expressions (SPEC.md §1).
+"""The symbolic solver's result: every state's efforts and values as sympy expressions (docs/theory/race.md).
 
 Which of the four forms a state takes is :meth:`SymbolicEquilibrium.form`; the
 expressions can be evaluated, differentiated and turned into functions of the
@@ -66,7 +66,7 @@ class SymbolicEquilibrium:
     --------
     >>> import patentrace as pr
     >>> sym = pr.symbolic.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
-    >>> round(float(sym.value(0, 0, 0)), 10), sym.form(1, 1)     # SPEC.md §1's V(0, 0)
+    >>> round(float(sym.value(0, 0, 0)), 10), sym.form(1, 1)     # V(0, 0) of docs/theory/race.md
     (0.1795728262, 'closed form')
     """
 
@@ -164,7 +164,7 @@ class SymbolicEquilibrium:
         return self._states[(i, j)].residual
 
     def system(self, i: int, j: int) -> tuple[sympy.Expr, sympy.Expr]:
-        """The per-state system ``(F_1, F_2)`` of SPEC (1) in the efforts ``x_1, x_2``.
+        """The per-state system ``(F_1, F_2)`` of equation (1) of docs/theory/race.md in the efforts ``x_1, x_2``.
 
         The continuation values of this equilibrium are substituted; symbolic
         parameters stay symbols.
@@ -190,7 +190,7 @@ class SymbolicEquilibrium:
         return lam, own, rival
 
     def win_probability(self, firm: int, i: int, j: int) -> sympy.Expr:
-        """Firm ``firm``'s probability of winning from ``(i, j)`` under equilibrium play (SPEC.md §1, §4).
+        """Firm ``firm``'s probability of winning from ``(i, j)`` under equilibrium play (docs/theory/race.md, docs/theory/leapfrog.md).
 
         The embedded jump chain with breakthroughs:
         ``W_1(i, j) = [h_1 W_1(i+1, j) + h_2 W_1(i, j+1) + b_1] / (h_1 + h_2 + b_1 + b_2)``,
@@ -317,7 +317,7 @@ class SymbolicEquilibrium:
         >>> import patentrace as pr
         >>> race = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
         >>> sym = pr.symbolic.solve(race, symbols=("prize", "discount"))
-        >>> sym.evaluate(sym.value(0, 0, 0), 12)                 # SPEC §1: V(0, 0)
+        >>> sym.evaluate(sym.value(0, 0, 0), 12)                 # docs/theory/race.md: V(0, 0)
         0.179572826168
         """
         digits = self.digits if digits is None else digits
@@ -422,7 +422,7 @@ class SymbolicEquilibrium:
         >>> sym = pr.symbolic.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()),
         ...             symbols=("prize", "discount"))
         >>> (lo, hi), _ = sym.isolate(1, 0)
-        >>> hi - lo < 1e-20 and abs(lo - sympy.Rational(4686350713, 10**10)) < 1e-10   # SPEC §1: x_1(1, 0)
+        >>> hi - lo < 1e-20 and abs(lo - sympy.Rational(4686350713, 10**10)) < 1e-10   # docs/theory/race.md: x_1(1, 0)
         True
         """
         i, j = self._check(0, i, j)
@@ -484,7 +484,7 @@ class SymbolicEquilibrium:
 
     def _check_idle(self, arrays: list[NDArray[np.float64]], effort: NDArray[np.float64],
                     value: NDArray[np.float64]) -> None:
-        """Raise where a firm idle at the model's values would invest (SPEC §1, with breakthroughs).
+        """Raise where a firm idle at the model's values would invest (docs/theory/race.md, equations (14) and (15), with breakthroughs).
 
         The firm idles iff ``c'(0)(R + h_o)/lambda >= R A + h_o (A - B) - b_k P - b_o L``,
         ``R = r + b_1 + b_2``.
@@ -510,7 +510,7 @@ class SymbolicEquilibrium:
                                      f"at some of the values passed: the closed form there no longer holds")
 
     def derivative(self, quantity: str, parameter: str, firm: int = 0, state: tuple[int, int] = (0, 0)) -> sympy.Expr:
-        """Comparative statics: d(quantity)/d(parameter) at a state (SPEC §1).
+        """Comparative statics: d(quantity)/d(parameter) at a state (docs/theory/race.md).
 
         Parameters
         ----------

@@ -1,7 +1,7 @@
-"""Equilibrium efforts defined implicitly by a state's first-order conditions (SPEC.md §1).
+"""Equilibrium efforts defined implicitly by a state's first-order conditions (docs/theory/race.md, equation (1)).
 
 At a state where both firms invest and parameters are symbolic, the efforts
-``x_1, x_2`` solve the pair ``F_1 = F_2 = 0`` of SPEC equation (1), whose
+``x_1, x_2`` solve the pair ``F_1 = F_2 = 0`` of equation (1) of docs/theory/race.md, whose
 coefficients are the symbols and the continuation values. Apart from symmetric
 states there are no radicals for them; they are algebraic functions of the
 symbols. :class:`ImplicitEffort` is that function as a sympy object: an
@@ -27,7 +27,7 @@ Examples
 >>> x = sym.effort(0, 1, 0)
 >>> x
 x_1[1,0](P, r)
->>> isinstance(x, ImplicitEffort), round(float(x.subs(sym.point)), 10)     # SPEC §1: x(1, 0)
+>>> isinstance(x, ImplicitEffort), round(float(x.subs(sym.point)), 10)     # docs/theory/race.md: x(1, 0)
 (True, 0.4686350713)
 """
 
@@ -127,7 +127,7 @@ class ImplicitEffort(_StateFunction):
     >>> import patentrace as pr
     >>> race = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
     >>> x = pr.symbolic.solve(race, symbols=("discount",)).effort(1, 1, 0)
-    >>> x.state, x.firm, round(float(x.branch[1]), 10)      # SPEC §1: x_2(1, 0)
+    >>> x.state, x.firm, round(float(x.branch[1]), 10)      # docs/theory/race.md: x_2(1, 0)
     ((1, 0), 1, 0.2494666666)
     """
 
@@ -174,7 +174,7 @@ class StateValue(_StateFunction):
 
     Values that depend on implicit efforts are named, ``V_1[1,0](P, r)``, so that the
     states before them see a short expression; :attr:`definition` is the HJB value of
-    SPEC §1 in the state's efforts and the named values after it. Derivatives differentiate
+    docs/theory/race.md in the state's efforts and the named values after it. Derivatives differentiate
     the definition; numbers come from the same certified evaluation as the efforts.
 
     Examples
@@ -183,7 +183,7 @@ class StateValue(_StateFunction):
     >>> race = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
     >>> sym = pr.symbolic.solve(race, symbols=("prize", "discount"))
     >>> v = sym.value(0, 0, 0)
-    >>> v, round(float(v.subs(sym.point)), 10)                 # SPEC §1: V(0, 0)
+    >>> v, round(float(v.subs(sym.point)), 10)                 # docs/theory/race.md: V(0, 0)
     (V_1[0,0](P, r), 0.1795728262)
     """
 
@@ -354,7 +354,7 @@ class BranchFollower:
 
         Examples
         --------
-        The sum of both efforts at state (1, 0) of SPEC.md §1's two-stage race, as a function of ``r``:
+        The sum of both efforts at state (1, 0) of the two-stage race of docs/theory/race.md, as a function of ``r``:
 
         >>> import patentrace as pr
         >>> sym = pr.symbolic.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()),
@@ -363,7 +363,7 @@ class BranchFollower:
         >>> follower = BranchFollower(sym.parameters, [0.1], [pair])
         >>> total = follower.expression(pair[0] + pair[1])
         >>> x = follower.follow([np.array(0.1)])
-        >>> round(float(np.real(total([np.array(0.1)], x))), 10)     # SPEC §1: 0.4686350713 + 0.2494666666
+        >>> round(float(np.real(total([np.array(0.1)], x))), 10)     # docs/theory/race.md: 0.4686350713 + 0.2494666666
         0.7181017379
         """
         args = [*self.parameters, *self.dummies.values()]

@@ -1,4 +1,4 @@
-"""The symbolic solver's front door: backward induction over the states, one representation each (SPEC.md §1).
+"""The symbolic solver's front door: backward induction over the states, one representation each (docs/theory/race.md).
 
 :func:`solve` computes the certified numbers first, then visits the states from the
 last stage back and gives each the first representation that applies: closed form,
@@ -43,13 +43,13 @@ from patentrace.solvers.symbolic.implicit import (
 def solve(
     race: Race, symbols: Sequence[str] = (), *, digits: int = 30, exact: bool | None = None
 ) -> SymbolicEquilibrium:
-    """The equilibrium of a race with power costs as sympy expressions (SPEC.md §1).
+    """The equilibrium of a race with power costs as sympy expressions (docs/theory/race.md).
 
     Parameters
     ----------
     race : Race
         The model; costs must be :class:`~patentrace.costs.Power` (the exact forms need
-        integer exponents). Breakthrough hazards ``b_k(i)`` (SPEC.md §1,
+        integer exponents). Breakthrough hazards ``b_k(i)`` (docs/theory/race.md, equations (14) and (15),
         "Breakthroughs") enter every representation as exact rationals.
     symbols : sequence of str
         Parameters that stay symbolic, from ``("prize", "discount", "scale",
@@ -86,7 +86,7 @@ def solve(
     >>> sym.form(1, 0), round(float(sym.effort(0, 1, 0)), 10)
     ('root of polynomial', 0.4686350713)
 
-    With breakthrough hazards that grow with experience (SPEC.md §1):
+    With breakthrough hazards that grow with experience (docs/theory/race.md, equations (14) and (15)):
 
     >>> jumpy = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), breakthrough=[0.05, 0.4])
     >>> sym = solve(jumpy)
