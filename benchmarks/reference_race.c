@@ -4,7 +4,7 @@
  * prize 0, solved by backward induction state by state.
  *
  * At state (i, j) with continuation values A_k (own success) and B_k (rival success),
- * Newton's method runs on the two first-order conditions, equation (1) of docs/theory/race.md:
+ * Newton's method runs on the two first-order conditions, docs/theory/race.md (1):
  *
  *     F_k = c'(x_k) (r + x_k + x_o) - c(x_k) - r A_k - x_o (A_k - B_k) = 0,
  *

@@ -1,4 +1,4 @@
-"""The four claims of Fudenberg, Gilbert, Stiglitz and Tirole (1983), computed (docs/theory/: race, deterministic, leapfrog).
+"""The four claims of Fudenberg, Gilbert, Stiglitz and Tirole (1983), computed (docs/theory/).
 
 1. Deterministic race, perfect monitoring: a firm with an arbitrarily small lead
    preempts its rival (ε-preemption).

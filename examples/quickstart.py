@@ -28,7 +28,7 @@ def main() -> None:
     print()
     report = pr.leapfrog(eq, state=(0, 1))
     print(report)
-    assert report.follower == 0 and report.can_leapfrog, "with c'(0) = 0 the follower always invests (docs/theory/leapfrog.md)"
+    assert report.follower == 0 and report.can_leapfrog, "c'(0) = 0: the follower always invests (theory/leapfrog.md)"
     assert gain < 1e-8 and residual < 1e-8
 
 

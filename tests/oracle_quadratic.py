@@ -1,7 +1,7 @@
 """An independent solver for quadratic-cost races, in 60-digit arithmetic (mpmath).
 
 It shares no code with patentrace. At each state it eliminates firm 1's effort
-from the two first-order conditions of equation (1) of docs/theory/race.md (firm 0's is linear in it),
+from the two first-order conditions of docs/theory/race.md (1) (firm 0's is linear in it),
 takes every root of the resulting quartic (``mpmath.polyroots``), polishes each
 interior solution on the 2x2 system with ``mpmath.findroot``, and adds the corner
 equilibria in which one firm idles. Backward induction then applies the same
@@ -24,7 +24,7 @@ class QuadraticFirm:
 
 
 def best_response(firm: QuadraticFirm, lam, own_next, rival_next, rival_hazard, r):
-    """Closed form of equation (1) of docs/theory/race.md for c = m x + a x^2 / 2 (cancellation free)."""
+    """Closed form of docs/theory/race.md (1) for c = m x + a x^2 / 2 (cancellation free)."""
     a, m = mp.mpf(firm.scale), mp.mpf(firm.linear)
     s = (r + rival_hazard) / lam
     gain = r * own_next + rival_hazard * (own_next - rival_next) - m * s

@@ -1,4 +1,4 @@
-"""Breakthroughs: random discovery that grows with experience (docs/theory/race.md, equations (14) and (15), "Breakthroughs").
+"""Breakthroughs: random discovery that grows with experience (docs/theory/race.md (14)-(15), "Breakthroughs").
 
 Checked against: the race without breakthroughs, bit for bit, when every b is 0; the
 direct HJB with breakthroughs (``verify()``: no profitable deviation on a fine effort
@@ -121,7 +121,7 @@ def test_races_where_a_firm_invests_only_when_pressed_stay_compiled(stages, disc
 
 
 def test_symmetric_one_stage_race_closed_form():
-    # N = 1, quadratic cost, hazard b for each firm, L = 0: condition (14) of docs/theory/race.md with breakthroughs at the
+    # N = 1, quadratic cost, hazard b for each firm, L = 0: condition (14) of docs/theory/race.md at the
     # symmetric state (A = P, B = 0, h = x, R = r + 2b) is a x (R + 2x) - a x^2/2 = R P + x P - b P,
     # i.e. 1.5 a x^2 + (a R - P) x - (R - b) P = 0, solved by the quadratic formula.
     p, r, a, b = 1.0, 0.1, 1.0, 0.3

@@ -29,7 +29,7 @@ def test_two_stage_table_of_spec():
 
 @pytest.mark.parametrize(("stages", "discount", "scale"), [(5, 0.1, 1.0), (6, 0.02, 2.0), (4, 0.5, 0.3)])
 def test_symmetric_states_follow_the_closed_form(stages: int, discount: float, scale: float):
-    # (9), docs/theory/race.md: with A1 = A2 = A and B1 = B2 = B, x* = [(A - B - a r) + sqrt((A - B - a r)^2 + 6 a r A)] / (3a)
+    # race.md (9): A1 = A2 = A and B1 = B2 = B, x* = [(A - B - a r) + sqrt((A - B - a r)^2 + 6 a r A)] / (3a)
     eq = pr.solve(pr.Race(stages=stages, prize=1.0, discount=discount, cost=pr.costs.Quadratic(scale=scale)))
     a, r = scale, discount
     for k in range(stages):
@@ -60,7 +60,7 @@ def test_dropout_example_of_spec():
     eq = pr.solve(race)
     idle = {(int(i), int(j)) for i, j in zip(*np.nonzero(eq.effort[0, :4, :4] == 0.0), strict=True)}
     assert idle == {(0, 2), (0, 3), (1, 3)}
-    # docs/theory/race.md, equation (7): the firm idles exactly where m (r + h2) / lambda1 >= r A1 + h2 (A1 - B1)
+    # docs/theory/race.md (7): the firm idles exactly where m (r + h2) / lambda1 >= r A1 + h2 (A1 - B1)
     m, r = 0.05, 0.05
     for i in range(4):
         for j in range(4):

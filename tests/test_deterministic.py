@@ -184,7 +184,7 @@ def test_grid_is_symmetric_under_swapping_the_firms():
     np.testing.assert_allclose(grid.win_probability[0], grid.win_probability[1].T, atol=1e-12)
 
 
-# --- FGST's claims about the lag (docs/theory/deterministic.md) ----------------------------------------------------------------------
+# --- FGST's claims about the lag (docs/theory/deterministic.md) ---------------------------------------------------
 
 
 def test_epsilon_preemption_at_lag_zero_for_leads_down_to_a_millionth():
@@ -201,7 +201,7 @@ def test_epsilon_preemption_at_lag_zero_for_leads_down_to_a_millionth():
 
 
 def cap_threshold(lag: float, w: float) -> float:
-    # (D5), docs/theory/deterministic.md: with a speed cap the leader is safe at the lone pace iff its lead is at least (x_max - x_m) lag
+    # deterministic.md (D5): with a speed cap the leader is safe at the lone pace iff its lead >= (x_max - x_m) lag
     return (2.0 - (math.sqrt(0.2) - 0.1 * (1.0 - w))) * lag
 
 
@@ -231,7 +231,7 @@ def test_contested_gap_converges_as_the_grid_is_refined():
 
 
 def test_without_a_cap_the_gap_stays_below_the_sufficient_threshold():
-    # (D6), docs/theory/deterministic.md: g >= sqrt(2 lag V_m / a) - x_m lag is enough for epsilon-preemption, so the contested gap is below it
+    # deterministic.md (D6): g >= sqrt(2 lag V_m / a) - x_m lag suffices for epsilon-preemption: the gap is below it
     race = quadratic_race(lag=0.2)
     eq = pr.solve(race, steps=[10, 20])
     for w in (0.3, 0.5, 0.7):

@@ -32,7 +32,7 @@ def growing() -> pr.DeterministicEquilibrium:
     return pr.solve(race(grows), steps=[50, 100, 200])
 
 
-def lone_value(w: float) -> float:  # docs/theory/deterministic.md, equation (D3), written out here rather than taken from the library
+def lone_value(w: float) -> float:  # deterministic.md (D3), written out here, not taken from the library
     return (math.sqrt(P) - math.sqrt(A * R / 2) * (1 - w)) ** 2
 
 

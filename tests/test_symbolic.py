@@ -34,12 +34,12 @@ def test_one_stage_effort_is_the_lee_wilde_closed_form_exactly():
     closed = (p - a * r + sympy.sqrt(p**2 + 4 * a * p * r + a**2 * r**2)) / (3 * a)
     assert sympy.simplify(sym.effort(0, 0, 0) - closed) == 0
     assert sympy.simplify(sym.effort(1, 0, 0) - closed) == 0
-    assert sympy.simplify(sym.value(0, 0, 0) - (p - a * closed)) == 0  # equation (10), docs/theory/race.md: V = P - a x*
+    assert sympy.simplify(sym.value(0, 0, 0) - (p - a * closed)) == 0  # race.md (10): V = P - a x*
     assert sym.form(0, 0) == "closed form"
 
 
 def test_symmetric_state_closed_form_with_a_loser_prize():
-    # one stage, loser prize L: the symmetric state with A = P, B = L (docs/theory/race.md, equation (10))
+    # one stage, loser prize L: the symmetric state with A = P, B = L (docs/theory/race.md (10))
     sym = pr.symbolic.solve(quadratic(1, loser_prize=0.2), symbols=("prize", "discount", "scale", "loser_prize"))
     p, r, a, loser = (sym.symbols[k] for k in ("prize", "discount", "scale", "loser_prize"))
     gap = p - loser - a * r

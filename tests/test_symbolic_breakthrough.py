@@ -1,7 +1,7 @@
-"""pr.symbolic with breakthrough hazards b > 0 (docs/theory/race.md, equations (14) and (15), "Breakthroughs").
+"""pr.symbolic with breakthrough hazards b > 0 (docs/theory/race.md (14)-(15), "Breakthroughs").
 
 Checked against: pr.solve (the float path, which solves the shifted game of
-``patentrace.equations.hjb.breakthrough_shift``); the conditions of docs/theory/race.md, equations (14) and (15) with breakthroughs, written
+``patentrace.equations.hjb.breakthrough_shift``); the conditions (14)-(15) of docs/theory/race.md, written
 out again below in mpmath from the formulas (not with library helpers); closed forms derived
 by hand; finite differences of pr.solve; and the race without breakthroughs, whose
 expressions must not change.
@@ -49,7 +49,7 @@ def dec(v):
 
 
 def conditions_hold(rc, effort, value, win):
-    """Largest residual of docs/theory/race.md, equations (14) and (15) with breakthroughs, over every open state, relative to the prize.
+    """Largest residual of docs/theory/race.md (14)-(15) over every open state, relative to the prize.
 
     ``effort[k][i][j]`` etc. are mpmath numbers. Written from the formulas of docs/theory/race.md:
     c'(x)(r + lam x + h_o + b_1 + b_2)/lam - c(x) = (r + b_1 + b_2) A + h_o (A - B) - b_k P - b_o L (or, for an
@@ -170,7 +170,7 @@ def test_zero_breakthroughs_give_the_expressions_of_the_race_without_them(name):
             if i < n1 and j < n2:
                 assert (plain.form(i, j), plain.residual(i, j)) == (zero.form(i, j), zero.residual(i, j))
                 assert sympy.srepr(plain.system(i, j)) == sympy.srepr(zero.system(i, j))
-    # and each system is equation (1) of docs/theory/race.md itself (here lambda = 1, c_k = a_k x^2 / 2), with no breakthrough term in it
+    # and each system is race.md (1) itself (here lambda = 1, c_k = a_k x^2 / 2), with no breakthrough term in it
     x = sympy.symbols("x_1 x_2")
     r = plain.symbols.get("discount", sympy.Rational(repr(rc.discount)))
     scales = [plain.symbols.get("scale", sympy.Rational(repr(c.scale))) for c in rc.cost]

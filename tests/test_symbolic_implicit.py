@@ -172,7 +172,7 @@ def test_derivative_through_four_stages_matches_the_certified_derivative():
 
 
 def test_an_idle_firm_that_would_invest_elsewhere_raises():
-    # at m = 0.05 firm 1 idles at (1, 0) (docs/theory/race.md, equation (7) dropout); at m = 0.01 it invests, so its closed form 0 is wrong there
+    # at m = 0.05 firm 1 idles at (1, 0) (race.md (7)); at m = 0.01 it invests, so its closed form 0 is wrong there
     def race(m):
         return pr.Race(stages=(2, 3), prize=1.0, discount=0.1, cost=pr.costs.Quadratic(linear=m))
 

@@ -1,4 +1,4 @@
-"""The per-state equations of the Poisson race (docs/theory/race.md, equation (2), the HJB).
+"""The per-state equations of the Poisson race (docs/theory/race.md (2), the HJB).
 
 At an open state, with continuation values ``A_k`` (own success) and ``B_k``
 (rival success), a firm that exerts effort ``x`` against a rival hazard ``h``
@@ -7,10 +7,10 @@ earns
     V(x) = [-c(x) + lambda x A + h B] / (r + lambda x + h),
 
 the HJB ``r V = -c(x) + lambda x (A - V) + h (B - V)`` solved for ``V``. Its
-maximiser is the best response of equation (1) of docs/theory/race.md. Solvers use these to build
+maximiser is the best response of docs/theory/race.md (1). Solvers use these to build
 an equilibrium; :meth:`patentrace.Equilibrium.verify` uses them to check one.
 
-Breakthroughs (docs/theory/race.md, equations (14) and (15)): with own and rival outright-win hazards ``b, b'`` the
+Breakthroughs (docs/theory/race.md (14)-(15)): with own and rival outright-win hazards ``b, b'`` the
 HJB gains ``b (P - V) + b' (L - V)``. Every function takes them as keyword
 arguments that default to 0, entering as additive terms that are exactly 0 then.
 Written with ``R = r + b + b'`` and ``K = (b P + b' L) / R`` the HJB reads
@@ -108,10 +108,10 @@ def best_response(
     prize: ArrayLike = 0.0,
     loser_prize: ArrayLike = 0.0,
 ) -> FloatArray:
-    """Best response of equation (1) of docs/theory/race.md to a rival hazard.
+    """Best response of docs/theory/race.md (1) to a rival hazard.
 
     ``c'(x)(r + lambda x + h)/lambda - c(x) = r A + h (A - B)``, solved by the cost;
-    with breakthroughs ``b, b'`` (keywords, default 0) the form of docs/theory/race.md, equations (14) and (15)
+    with breakthroughs ``b, b'`` (keywords, default 0) the form of docs/theory/race.md (14)-(15)
     "Breakthroughs": ``r`` becomes ``r + b + b'`` and ``b P + b' L`` is subtracted
     from the right side, which may then be negative (the firm idles).
 
@@ -148,7 +148,7 @@ def flow_value(
 ) -> FloatArray:
     """Value of exerting ``effort`` now, then the continuation: ``[-c + h A + h' B] / (r + h + h')``.
 
-    With breakthroughs (keywords, default 0; docs/theory/race.md, equations (14) and (15)):
+    With breakthroughs (keywords, default 0; docs/theory/race.md (14)-(15)):
     ``[-c + h A + h' B + b P + b' L] / (r + h + h' + b + b')``.
 
     Parameters
@@ -205,7 +205,7 @@ def hjb_residual(
 ) -> FloatArray:
     """``r V - [-c(x) + h (A - V) + h' (B - V)]`` at a given effort and value.
 
-    With breakthroughs (keywords, default 0; docs/theory/race.md, equations (14) and (15)) the bracket gains
+    With breakthroughs (keywords, default 0; docs/theory/race.md (14)-(15)) the bracket gains
     ``b (P - V) + b' (L - V)``.
 
     Examples

@@ -1,4 +1,4 @@
-"""The lone firm in FGST's deterministic race: its value and speed at every experience level (docs/theory/deterministic.md, equation (D3)).
+"""Lone firm, deterministic race: value and speed at each level of experience (docs/theory/deterministic.md (D3)).
 
 With no rival, experience ``w`` grows at speed ``x`` and the HJB is
 ``r V = max_x {-c(x) + x V'(w)}`` with ``V(1) = P``. The first-order condition
@@ -38,7 +38,7 @@ FloatArray = NDArray[np.float64]
 
 @dataclass(frozen=True)
 class SingleFirmPath:
-    """The lone firm's value and speed at every experience level (docs/theory/deterministic.md, equation (D3)).
+    """The lone firm's value and speed at every experience level (docs/theory/deterministic.md (D3)).
 
     Attributes
     ----------
@@ -156,7 +156,7 @@ def _speed_of_value(race: DeterministicRace, value: FloatArray) -> FloatArray:
 
 
 def single_firm_path(race: DeterministicRace) -> SingleFirmPath:
-    """The lone firm's value and speed: closed form or the HJB integrated (docs/theory/deterministic.md, equation (D3)).
+    """The lone firm's value and speed: closed form or the HJB integrated (docs/theory/deterministic.md (D3)).
 
     For ``c = a x^2 / 2`` (no linear term): ``V_m(w) = (sqrt(P) - sqrt(a r / 2)(1 - w))^2``
     and ``x_m(w) = sqrt(2 r P / a) - r (1 - w)`` while the root is positive, 0 below.

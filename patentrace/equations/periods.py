@@ -82,7 +82,7 @@ def progress_matrix(race: LaggedRace, firm: int, stage: int) -> FloatArray:
         distribution = action.distribution
         out[row, : distribution.size] = distribution
     if q > 0.0:
-        # A breakthrough (probability q in the period, docs/theory/race.md, equations (14) and (15) in periods) is an advance to the line.
+        # A breakthrough (probability q in the period; docs/theory/race.md (14)-(15)) is an advance to the line.
         out *= 1.0 - q
         out[:, left] += q
     return out
@@ -195,7 +195,7 @@ def outcomes(race: LaggedRace, value: FloatArray, i: int, j: int, width: tuple[i
 
 @dataclass(frozen=True)
 class PeriodGame:
-    """The period game at one state: ``M_k = K_k + beta u w' v_k`` (docs/theory/periods.md, equation (P2)).
+    """The period game at one state: ``M_k = K_k + beta u w' v_k`` (docs/theory/periods.md (P2)).
 
     Attributes
     ----------

@@ -1,4 +1,4 @@
-"""Layer 1, models: what a race is (docs/theory/race.md, docs/theory/periods.md, docs/theory/deterministic.md).
+"""Layer 1, models: what a race is (docs/theory/race.md, periods.md, deterministic.md).
 
 The cost families (:mod:`~patentrace.models.costs`), one module per model
 (:mod:`~patentrace.models.race`, :mod:`~patentrace.models.lagged`,

@@ -1,4 +1,4 @@
-"""What every race validates the same way: stages, prizes, the discount rate, per-stage rates (docs/theory/race.md, docs/theory/periods.md, docs/theory/deterministic.md).
+"""What every race validates alike: stages, prizes, discount, per-stage rates (docs/theory/race.md, periods.md).
 
 The helpers the model modules share; each raises with the parameter's name and its
 valid range.

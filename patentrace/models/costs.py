@@ -1,4 +1,4 @@
-"""Cost of research effort and the best response it implies (docs/theory/race.md, equation (1)).
+"""Cost of research effort and the best response it implies (docs/theory/race.md (1)).
 
 A firm that exerts effort ``x >= 0`` pays the flow cost ``c(x)``. Every cost is
 convex with ``c(0) = 0`` and ``c'(0) >= 0``. The library ships the power family
@@ -8,7 +8,7 @@ convex with ``c(0) = 0`` and ``c'(0) >= 0``. The library ships the power family
 of which :class:`Quadratic` (``g = 2``) is the workhorse of the literature. A
 positive ``m`` is a participation cost: it is what makes a firm drop out.
 
-The best response of equation (1) of docs/theory/race.md depends on the cost only through
+The best response of docs/theory/race.md (1) depends on the cost only through
 
     G(x) = c'(x) (s + x) - c(x) = q,
 
@@ -204,7 +204,7 @@ class Cost(abc.ABC):
         return np.asarray(np.where(active, result.x, 0.0), dtype=float)
 
     def best_response(self, target: ArrayLike, rate: ArrayLike) -> FloatArray:
-        """Best response of equation (1) of docs/theory/race.md: the root of ``c'(x)(s + x) - c(x) = q``.
+        """Best response of docs/theory/race.md (1): the root of ``c'(x)(s + x) - c(x) = q``.
 
         Parameters
         ----------
@@ -342,7 +342,7 @@ class _PowerLaw:
         return power_inverse_marginal(slope, self.scale, self.exponent, self.linear)
 
     def best_response(self, target: ArrayLike, rate: ArrayLike) -> FloatArray:
-        """Best response of equation (1) of docs/theory/race.md for the power cost (see :func:`power_best_response`).
+        """Best response of docs/theory/race.md (1) for the power cost (see :func:`power_best_response`).
 
         Examples
         --------
@@ -462,7 +462,7 @@ def power_inverse_marginal(slope: ArrayLike, scale: ArrayLike, exponent: ArrayLi
 def power_best_response(
     target: ArrayLike, rate: ArrayLike, scale: ArrayLike, exponent: ArrayLike, linear: ArrayLike
 ) -> FloatArray:
-    """Best response of equation (1) of docs/theory/race.md for power costs, elementwise over parameters.
+    """Best response of docs/theory/race.md (1) for power costs, elementwise over parameters.
 
     With ``Q = q - m s``, equation (1) reads ``a s x**(g-1) + a (1 - 1/g) x**g = Q``.
     For ``g = 2`` this is the cancellation-free closed form

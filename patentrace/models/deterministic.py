@@ -28,7 +28,7 @@ __all__ = ["DeterministicRace"]
 
 
 def _hazard_at(breakthrough: Any, w: float) -> float:
-    """``b(w)`` as a float, or a TypeError naming ``breakthrough`` (docs/theory/race.md, equations (14) and (15), "Breakthroughs")."""
+    """``b(w)`` as a float, or a TypeError naming ``breakthrough`` (docs/theory/race.md (14)-(15), "Breakthroughs")."""
     out = breakthrough(w)
     if isinstance(out, np.ndarray) and out.ndim == 0:
         out = out.item()
@@ -71,7 +71,7 @@ class DeterministicRace:
         ``0 <= L <= P`` (default 0).
     breakthrough : callable or None
         ``b(w) >= 0``: the hazard of an outright discovery at experience ``w``, on top
-        of reaching ``w = 1`` (FGST's random discovery; docs/theory/race.md, equations (14) and (15) "Breakthroughs").
+        of reaching ``w = 1`` (FGST's random discovery; docs/theory/race.md (14)-(15) "Breakthroughs").
         With a lag the race is solved on experience grids through :meth:`lagged`,
         where a period at cell ``i`` breaks through with probability
         ``1 - exp(-b(i / steps) lag)``; at lag 0 (perfect monitoring) through the
@@ -167,7 +167,7 @@ class DeterministicRace:
             return float(self.cost.value(speed)) * discounted_period(self.discount, self.lag)
 
     def lagged(self, steps: int) -> LaggedRace:
-        """The race in periods on a grid of ``steps`` experience steps (docs/theory/periods.md, docs/theory/deterministic.md).
+        """The race in periods on a grid of ``steps`` experience steps (docs/theory/periods.md, deterministic.md).
 
         Experience ``w = i / steps``. Speed ``s / (steps lag)`` advances ``s`` steps in a
         period, for ``s = 0, 1, ..., S``: up to the cap, or without one up to the
@@ -220,7 +220,7 @@ class DeterministicRace:
                           loser_prize=self.loser_prize, tie="first", breakthrough=breakthrough)
 
     def poisson_race(self, steps: int) -> Race:
-        """The Markov-chain approximation of the race under perfect monitoring on ``steps`` cells (docs/theory/race.md, docs/theory/deterministic.md).
+        """The Markov chain of the race under perfect monitoring on ``steps`` cells (docs/theory/deterministic.md (D4)).
 
         With perfect monitoring (lag 0) the race is a pair of coupled HJB equations in
         the experience levels ``(w1, w2)``. Their monotone upwind discretisation on a

@@ -175,7 +175,7 @@ class LaggedRace:
     breakthrough : None, sequence, or pair of sequences
         ``q_k(i)`` in ``[0, 1]``: the probability that firm ``k``, having completed
         ``i`` stages, wins outright in a period whatever its action (random discovery,
-        docs/theory/race.md, equations (14) and (15) "Breakthroughs", in periods). It acts as an advance to the finish
+        docs/theory/race.md (14)-(15) "Breakthroughs", in periods). It acts as an advance to the finish
         line, so two crossings in one period go to the tie rule (with ``"first"`` a
         breakthrough crosses at the end of the period). Same shapes as ``Race``'s
         ``productivity``; None means 0 everywhere.

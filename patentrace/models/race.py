@@ -56,7 +56,7 @@ class Race:
     breakthrough : None, sequence, or pair of sequences
         ``b_k(i) >= 0``: while firm ``k`` has completed ``i`` stages it wins
         outright at rate ``b_k(i)``, whatever its effort (FGST's random discovery,
-        docs/theory/race.md, equations (14) and (15) "Breakthroughs"). Same shapes as ``productivity``; None means 0
+        docs/theory/race.md (14)-(15) "Breakthroughs"). Same shapes as ``productivity``; None means 0
         everywhere, and a race with ``b = 0`` is the race without breakthroughs.
 
     Attributes
@@ -105,7 +105,7 @@ class Race:
 
     @property
     def has_breakthroughs(self) -> bool:
-        """Whether some breakthrough hazard ``b_k(i)`` is positive (docs/theory/race.md, equations (14) and (15)).
+        """Whether some breakthrough hazard ``b_k(i)`` is positive (docs/theory/race.md (14)-(15)).
 
         Examples
         --------
@@ -118,7 +118,7 @@ class Race:
         return any(v > 0.0 for rates in self.breakthrough for v in rates)
 
     def breakthrough_array(self, firm: int) -> NDArray[np.float64]:
-        """``b_firm(i)`` for ``i = 0 .. N_firm - 1`` as an array (docs/theory/race.md, equations (14) and (15), "Breakthroughs").
+        """``b_firm(i)`` for ``i = 0 .. N_firm - 1`` as an array (docs/theory/race.md (14)-(15), "Breakthroughs").
 
         Examples
         --------
@@ -134,7 +134,7 @@ class Race:
         return np.asarray(self.breakthrough[firm], dtype=float)
 
     def breakthrough_hazard(self) -> NDArray[np.float64] | None:
-        """``b_k`` at every state, shape ``(2, N1 + 1, N2 + 1)``; None without breakthroughs (docs/theory/race.md, equations (14) and (15)).
+        """``b_k`` at every state, shape ``(2, N1 + 1, N2 + 1)``; None without breakthroughs (docs/theory/race.md (14)).
 
         The entries are 0 once firm ``k`` has finished.
 

@@ -448,7 +448,7 @@ def _chain_lead_probability(chain: Equilibrium, state: tuple[float, float], foll
 def _perfect_monitoring_report(
     eq: DeterministicEquilibrium, state: tuple[float, float], tolerance: float
 ) -> LeapfrogReport:
-    """docs/theory/leapfrog.md, equation (F1) at lag 0 with breakthroughs: the limit along the deterministic path, the chains as evidence."""
+    """docs/theory/leapfrog.md (F1) at lag 0 with breakthroughs: the limit along the path, the chains as evidence."""
     w1, w2 = state
     follower = 0 if w1 < w2 else 1
     chain = eq.chain

@@ -12,7 +12,7 @@ nothing with their backward recursions.
 
 - :class:`~patentrace.Race` (docs/theory/race.md): at an open state the next event comes
   after an exponential holding time with rate ``h_1 + h_2``; it is firm 1's success
-  with probability ``h_1 / (h_1 + h_2)``. With breakthroughs (docs/theory/race.md, equations (14) and (15)) the rate is
+  with probability ``h_1 / (h_1 + h_2)``. With breakthroughs (docs/theory/race.md (14)-(15)) the rate is
   ``h_1 + h_2 + b_1 + b_2`` and the event is firm ``k``'s outright win with
   probability ``b_k`` over that rate.
 - :class:`~patentrace.LaggedRace` (docs/theory/periods.md): in each period every firm mixes over
@@ -292,7 +292,7 @@ class _Paths:
 
 
 class _ContinuousChain:
-    """Events of a :class:`~patentrace.Race`: exponential holding times, then one firm's success (docs/theory/race.md)."""
+    """Events of a :class:`~patentrace.Race`: exponential holding times, then a firm's success (docs/theory/race.md)."""
 
     tie_rule = None
 
@@ -332,7 +332,7 @@ class _ContinuousChain:
 
 
 class _PeriodChain:
-    """Events of a :class:`~patentrace.LaggedRace`: the first period in which somebody advances (docs/theory/periods.md).
+    """Events of a :class:`~patentrace.LaggedRace`: the first period in which a firm advances (docs/theory/periods.md).
 
     With ``a = sigma_1 D_1`` and ``b = sigma_2 D_2`` the firms' distributions of stages advanced
     in a period, somebody moves with probability ``(1 - a_0) + a_0 (1 - b_0)``; the number of

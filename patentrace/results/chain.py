@@ -7,7 +7,7 @@ states before the race ends obeys (docs/theory/leapfrog.md)
     U(i, j) = [h_1 U(i+1, j) + h_2 U(i, j+1)] / (h_1 + h_2),
 
 and the expected time to the end obeys ``E = [1 + h_1 E(i+1, j) + h_2 E(i, j+1)] / (h_1 + h_2)``.
-With breakthroughs (docs/theory/race.md, equations (14) and (15)), outright-win hazards ``b_1, b_2`` end the race
+With breakthroughs (docs/theory/race.md (14)-(15)), outright-win hazards ``b_1, b_2`` end the race
 from the state itself: every denominator gains ``b_1 + b_2``, and firm ``k``'s win
 probability gains ``b_k`` in the numerator. The ``breakthrough`` arguments (shape
 of ``hazard``) default to None, which is exactly the race without them.
@@ -257,7 +257,7 @@ def win_probability_flat(layout: Layout, hazard: FloatArray, breakthrough: Float
     n1, n2 = layout.stages[race, 0], layout.stages[race, 1]
     first_won = (i == n1) & (j < n2)
     second_won = (j == n2) & (i < n1)
-    # With breakthroughs W_k = [h_1 W_k(i+1, j) + h_2 W_k(i, j+1) + b_k] / (h_1 + h_2 + b_1 + b_2), docs/theory/race.md, equations (14) and (15).
+    # With breakthroughs W_k = [h_1 W_k(i+1, j) + h_2 W_k(i, j+1) + b_k] / (h_1 + h_2 + b_1 + b_2), race.md (14).
     win = np.stack([hitting_probability_flat(layout, hazard, first_won, breakthrough, 0),
                     hitting_probability_flat(layout, hazard, second_won, breakthrough, 1)])
     win[:, (i == n1) & (j == n2)] = 0.5
@@ -373,7 +373,7 @@ def period_hitting_probability(
 
     Examples
     --------
-    The oracle of docs/theory/periods.md, equation (P5), where both firms work in equilibrium: each succeeds with
+    The oracle of docs/theory/periods.md (P5), where both firms work in equilibrium: each succeeds with
     probability 1/2 in a period, so the race ends in a tie a third of the time.
 
     >>> import numpy as np

@@ -243,7 +243,7 @@ class DeterministicEquilibrium:
         --------
         >>> import patentrace as pr
         >>> eq = pr.solve(pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
-        >>> round(float(eq.single_firm_value(0.0)), 5)            # docs/theory/deterministic.md, equation (D3)
+        >>> round(float(eq.single_firm_value(0.0)), 5)            # docs/theory/deterministic.md (D3)
         0.60279
         """
         return self.path.value(w)
@@ -394,7 +394,7 @@ class DeterministicEquilibrium:
         --------
         >>> import patentrace as pr
         >>> eq = pr.solve(pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
-        >>> [round(float(v), 5) for v in eq.value(0.4, 0.5)]          # (D3), docs/theory/deterministic.md: V_m(0.5) for firm 1
+        >>> [round(float(v), 5) for v in eq.value(0.4, 0.5)]   # docs/theory/deterministic.md (D3): V_m(0.5) for firm 1
         [0.0, 0.78889]
         """
         a, b = self._level_at_lag_zero(w1, w2)

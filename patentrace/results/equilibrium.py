@@ -262,7 +262,7 @@ class Equilibrium:
 
         Examples
         --------
-        Both firms' HJB equations hold to rounding in the two-stage race of docs/theory/race.md, equation (2):
+        Both firms' HJB equations hold to rounding in the two-stage race of docs/theory/race.md (2):
 
         >>> import patentrace as pr
         >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
@@ -401,7 +401,7 @@ class LaggedEquilibrium:
 
     Examples
     --------
-    The oracle of docs/theory/periods.md, equation (P5): one stage, shirk (effort 0) or work (effort 0.5 for one
+    The oracle of docs/theory/periods.md (P5): one stage, shirk (effort 0) or work (effort 0.5 for one
     period, cost 0.125, success probability ``p = 1 - e^-0.5``). Work costs less than
     ``beta p P (1 - p/2)``, so both firms working is the unique equilibrium:
 
@@ -476,7 +476,7 @@ class LaggedEquilibrium:
                 f"selection={self.solver.selection!r}, states_with_several_equilibria={many})")
 
     def _period_games(self) -> Iterator[tuple[int, int, PeriodGame]]:
-        """Each open state ``(i, j)`` with its period game ``M(v)`` rebuilt from the stored values (docs/theory/periods.md, equation (P2))."""
+        """Each open state ``(i, j)`` with its period game ``M(v)`` (docs/theory/periods.md (P2)), from the values."""
         for i, j in zip(*np.nonzero(open_states(self.model.stages)), strict=True):
             yield int(i), int(j), period_game(self.model, self.value, int(i), int(j))
 

@@ -1,4 +1,4 @@
-"""The deterministic path of experience from a state, and discovery along it (docs/theory/deterministic.md, docs/theory/leapfrog.md).
+"""The deterministic path of experience from a state, and discovery along it (docs/theory/leapfrog.md).
 
 Under perfect monitoring the limit of the Markov chains is deterministic between
 discoveries: from ``(w1, w2)`` experience follows ``dw_k / dt = x_k(w1, w2)``, the

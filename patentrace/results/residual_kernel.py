@@ -1,6 +1,6 @@
 """The HJB residual of :func:`patentrace.results.verification.hjb_residual` in one compiled pass, for power costs.
 
-Every ``pr.solve`` checks the residual (docs/theory/invariants.md, (I2)), so it must cost little next to the
+Every ``pr.solve`` checks the residual (docs/theory/invariants.md (I2)), so it must cost little next to the
 compiled solve: a numpy evaluation makes some fifteen passes over the states, this
 kernel one. The formula is that of :func:`patentrace.results.verification.hjb_residual`, with
 ``c(x) = m x + a x**g / g`` (:class:`~patentrace.costs.Power`); other costs use the numpy

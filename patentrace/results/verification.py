@@ -82,12 +82,12 @@ def _best_deviation_value(
     spread: float,
     jumps: tuple[FloatArray, FloatArray, float, float],
 ) -> FloatArray:
-    """Largest value ``V(x)`` (docs/theory/race.md, equation (3)) over own effort, found without the first-order condition.
+    """Largest value ``V(x)`` (docs/theory/race.md (3)) over own effort, found without the first-order condition.
 
     Efforts whose marginal cost exceeds ``lambda * spread`` cannot pay, so the
     search covers ``[0, max(that, 2 * effort)]`` with a grid, then refines the
     best grid point with a bracketed minimiser of ``-V``. ``jumps`` holds the own and
-    rival breakthrough hazards, the prize and the loser prize (docs/theory/race.md, equations (14) and (15)).
+    rival breakthrough hazards, the prize and the loser prize (docs/theory/race.md (14)-(15)).
     """
     own_jump, rival_jump, prize, loser = jumps
 
@@ -149,7 +149,7 @@ def deviation_gain(eq: Solved) -> FloatArray:
 
 
 def hjb_residual(eq: Solved) -> FloatArray:
-    """HJB residual per firm and state, relative to the state's value scale (docs/theory/race.md, docs/theory/invariants.md).
+    """HJB residual per firm and state, relative to the state's value scale (docs/theory/race.md, invariants.md).
 
     The residual ``rho = r V - [-c(x) + h (A - V) + h' (B - V) + b (P - V) + b' (L - V)]`` is
     divided by the scale at which a double can evaluate it: every product taken
@@ -241,7 +241,7 @@ def _relative(raw: FloatArray, scale: FloatArray, rates: FloatArray, prize: floa
 
 
 def check_finite(arrays: Mapping[str, NDArray[np.float64]], may_be_infinite: tuple[str, ...] = ()) -> None:
-    """Raise unless every entry of every array is finite (docs/theory/invariants.md, (I4): never NaN, never silent).
+    """Raise unless every entry of every array is finite (docs/theory/invariants.md (I4): never NaN, never silent).
 
     Parameters
     ----------

@@ -52,7 +52,7 @@ def solve(
     Parameters
     ----------
     model : Race, LaggedRace or DeterministicRace
-        The race (docs/theory/race.md, docs/theory/periods.md or docs/theory/deterministic.md).
+        The race (docs/theory/race.md, periods.md or deterministic.md).
     method : {"backward"}
         Backward induction over the states. For a :class:`Race`, every state's
         equilibria are bracketed (:mod:`patentrace.solvers.backward`), or, for power

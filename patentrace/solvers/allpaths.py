@@ -1,6 +1,6 @@
 """Every Markov perfect equilibrium of a race: all combinations of per-state equilibria.
 
-Backward induction (docs/theory/race.md, docs/theory/periods.md) finds, at each state, every equilibrium of the
+Backward induction (docs/theory/race.md, periods.md) finds, at each state, every equilibrium of the
 state's game *given* the continuation values. Where some state has several, each
 choice changes the values that earlier states see, and so their games: the Markov
 perfect equilibria of the race are the paths through these choices. This module
@@ -123,7 +123,7 @@ def solve_all(
     Examples
     --------
     >>> import patentrace as pr
-    >>> p, k = 0.5, 0.4   # docs/theory/periods.md, equation (P5) binary oracle, L < k < H: three equilibria
+    >>> p, k = 0.5, 0.4   # docs/theory/periods.md (P5) binary oracle, L < k < H: three equilibria
     >>> work, shirk = pr.Action(k, {1: p, 0: 1 - p}), pr.Action(0.0, {0: 1.0})
     >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
     >>> sorted(round(float(eq.strategy[0][0, 0, 0]), 6) for eq in solve_all(race))

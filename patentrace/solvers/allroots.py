@@ -1,7 +1,7 @@
 """Every equilibrium of the two-firm game at a batch of states (docs/theory/race.md).
 
 At an open state the continuation values ``A_k, B_k`` are known, and an
-equilibrium is a pair of efforts, each a best response (equation (1) of docs/theory/race.md) to
+equilibrium is a pair of efforts, each a best response (docs/theory/race.md (1)) to
 the other's hazard. Substituting one best response into the other leaves one
 equation in the effort ``y`` of a *pivot* firm ``p`` (the other is ``o``):
 
@@ -138,7 +138,7 @@ class StateGames:
         return cost.take(where, like) if isinstance(cost, PowerFamily) else cost
 
     def best_response(self, firm: int, rival_hazard: FloatArray, where: IntArray | slice = slice(None)) -> FloatArray:
-        """Firm ``firm``'s best response (equation (1) of docs/theory/race.md) at states ``where`` to ``rival_hazard``."""
+        """Firm ``firm``'s best response (docs/theory/race.md (1)) at states ``where`` to ``rival_hazard``."""
         return hjb.best_response(
             self.cost_at(firm, where, rival_hazard),
             _column(self.productivity[firm, where], rival_hazard),

@@ -1,6 +1,6 @@
 """The Markov perfect equilibrium of races by backward induction, many races at once.
 
-Terminal values are known (docs/theory/race.md, equation (4)): ``V_1(N1, j) = P``, ``V_1(i, N2) = L``
+Terminal values are known (docs/theory/race.md (4)): ``V_1(N1, j) = P``, ``V_1(i, N2) = L``
 and symmetrically. A state depends only on states one stage nearer the end, so
 the solver sweeps the open states of a whole batch of races by the number of
 stages still to go (:class:`~patentrace.models.lattice.Layout`), from the end to the
@@ -353,7 +353,7 @@ def breakthrough_shift(
 ) -> tuple[FloatArray, FloatArray]:
     """Per flat state: the effective discount ``R = r + b_1 + b_2`` and each firm's shift ``K_k``.
 
-    docs/theory/race.md, equations (14) and (15), "Breakthroughs": a state's game with breakthroughs is the game
+    docs/theory/race.md (14)-(15), "Breakthroughs": a state's game with breakthroughs is the game
     without them at discount ``R`` with every value of firm ``k`` lowered by
     ``K_k = (b_k P + b_o L) / R`` (:func:`patentrace.equations.hjb.breakthrough_shift`). Without
     breakthroughs ``R`` is ``discount`` and ``K`` is 0.
@@ -392,7 +392,7 @@ def _per_stage(layout: Layout, rates: Sequence[tuple[FloatArray, FloatArray]]) -
 
 
 def _terminal_values(layout: Layout, prize: FloatArray, loser: FloatArray) -> FloatArray:
-    """Values with the terminal states filled (docs/theory/race.md, equation (4)) and 0 elsewhere, flat."""
+    """Values with the terminal states filled (docs/theory/race.md (4)) and 0 elsewhere, flat."""
     race, i, j = layout.states
     n1, n2 = layout.stages[race, 0], layout.stages[race, 1]
     p, loss = prize[race], loser[race]
@@ -476,7 +476,7 @@ def _direct_values(
     games: StateGames, jump: FloatArray, effort: FloatArray, value: FloatArray, step: Step, discount: FloatArray,
     prizes: tuple[FloatArray, FloatArray],
 ) -> FloatArray:
-    """Both firms' values at a step's states in the direct form of the HJB (docs/theory/race.md, equations (14) and (15), breakthroughs).
+    """Both firms' values at a step's states in the direct form of the HJB (docs/theory/race.md (15)).
 
     ``V = [-c(x) + h A + h' B + b P + b' L] / (r + h + h' + b + b')`` (:func:`patentrace.equations.hjb.flow_value`)
     at the selected efforts. The shifted game's ``V - K`` plus ``K`` loses the digits of ``V`` below
@@ -544,12 +544,12 @@ def _underflow(
 
 
 def single_firm(race: Race, firm: int = 0) -> tuple[FloatArray, FloatArray]:
-    """The policy of a firm that races alone: its rival never moves (docs/theory/race.md, equation (11)).
+    """The policy of a firm that races alone: its rival never moves (docs/theory/race.md (11)).
 
     With no rival hazard, equation (1) reads ``c'(x)(r + lambda x)/lambda - c(x) = r A``
     with ``A`` the value one stage on. This is the policy a leader plays once its
     rival has dropped out for good ("as if alone", Harris and Vickers 1985). The
-    firm's own breakthrough hazard ``b = b_k(i)`` counts (docs/theory/race.md, equations (14) and (15), with no rival):
+    firm's own breakthrough hazard ``b = b_k(i)`` counts (docs/theory/race.md (14)-(15), with no rival):
     ``c'(x)(r + b + lambda x)/lambda - c(x) = (r + b) A - b P``, and the firm idles
     where the right side is at most ``c'(0)(r + b)/lambda``, worth ``b P/(r + b)``; as in
     :func:`patentrace.symbolic.single_firm`.

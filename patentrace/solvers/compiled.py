@@ -31,7 +31,7 @@ uniqueness holds:
 A state that fails one of these steps is reported back. Without a ``settle`` function
 the race stops there (:attr:`CompiledSweep.failed`), and
 :mod:`~patentrace.solvers.backward` solves that whole race again on the all-roots path.
-With one (the **hybrid path**, docs/solver.md, docs/theory/race.md and docs/theory/invariants.md: multiplicity is
+With one (the **hybrid path**, docs/solver.md, docs/theory/race.md and invariants.md: multiplicity is
 reported, never silently resolved), the sweep marks the state pending, goes on with every
 state that does not depend on it, and hands all pending states of the batch to ``settle``
 (the all-roots search and selection rule of :mod:`~patentrace.solvers.allroots`); it
@@ -242,7 +242,7 @@ def sweep_races(races: Sequence[Race], settle: Settle | None = None) -> Compiled
     --------
     >>> import patentrace as pr
     >>> sweep = sweep_races([pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())])
-    >>> round(float(sweep.arrays["effort"][0, 0]), 10)   # Lee-Wilde closed form, docs/theory/race.md, equation (10)
+    >>> round(float(sweep.arrays["effort"][0, 0]), 10)   # Lee-Wilde closed form, docs/theory/race.md (10)
     0.6958114029
     """
     for position, race in enumerate(races):

@@ -43,7 +43,7 @@ _COLUMNS = 10
 
 @_jit
 def _response(par: FloatArray, k: int, h: float, r: float) -> float:  # pragma: no cover - compiled
-    """Firm ``k``'s best response to rival hazard ``h``: equation (1) of docs/theory/race.md for ``c = m x + a x**g / g``.
+    """Firm ``k``'s best response to rival hazard ``h``: docs/theory/race.md (1) for ``c = m x + a x**g / g``.
 
     The root of ``c'(x)(s + x) - c(x) = q`` with ``s = (r + h) / lambda`` and
     ``q = r A + h (A - B)``, 0 where ``Q = q - m s <= 0`` (costs.power_best_response):
@@ -510,7 +510,7 @@ def _sweep_kernel(
             par[firm, _A], par[firm, _INV_A], par[firm, _G], par[firm, _M] = a, 1.0 / a, g, linear[firm, k]
             par[firm, _LOG_A], par[firm, _LOG_KAPPA] = math.log(a), math.log(1.0 - 1.0 / g)
         if first_call:
-            # Terminal states (docs/theory/race.md, equation (4)) and the jump chain's boundary values (patentrace.results.chain);
+            # Terminal states (docs/theory/race.md (4)) and the jump chain's boundary values (patentrace.results.chain);
             # open states are all written below.
             for i in range(n1 + 1):
                 for j in range(n2 + 1) if i == n1 else range(n2, n2 + 1):
@@ -544,7 +544,7 @@ def _sweep_kernel(
                 lam1 = productivity[1, productivity_start[1, k] + j]
                 b1 = breakthrough[1, productivity_start[1, k] + j]
                 par[1, _LAM], par[1, _INV_LAM] = lam1, 1.0 / lam1
-                # Breakthroughs (docs/theory/race.md, equations (14) and (15)): the state game without them at discount r + b0 + b1, every
+                # Breakthroughs (race.md (14)-(15)): the state game without them at discount r + b0 + b1, every
                 # value of firm k lowered by K_k (backward.breakthrough_shift); exact no-ops at b = 0.
                 r = base + b0 + b1
                 shift0, shift1 = (b0 * big + b1 * small) / r, (b1 * big + b0 * small) / r

@@ -281,7 +281,7 @@ def solve_deterministic(
     max_speeds: int = 33,
     chain_tolerance: float = 5e-3,
 ) -> DeterministicEquilibrium:
-    """Solve FGST's deterministic race (docs/theory/deterministic.md), refining the grid until the contested gap settles.
+    """Solve FGST's deterministic race (docs/theory/deterministic.md), refining the grid until the gap settles.
 
     At lag 0 without breakthroughs: ε-preemption (exact). At lag 0 with a
     breakthrough: :func:`~patentrace.solvers.perfect_monitoring.solve_perfect_monitoring`

@@ -1,4 +1,4 @@
-"""FGST's deterministic race with breakthroughs under perfect monitoring, by refined Markov chains (docs/theory/deterministic.md).
+"""The deterministic race with breakthroughs at lag 0, by refined Markov chains (docs/theory/deterministic.md (D4)).
 
 With ``lag = 0`` each firm sees the other's experience at every moment. Where firm 0
 leads, the values solve a pair of coupled HJB equations in ``(w1, w2)``:

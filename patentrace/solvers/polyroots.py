@@ -10,7 +10,7 @@ warning of docs/theory/race.md) — and every real root in ``[0, X]`` (``X`` the
 digits. For each, ``x_2`` is the non-negative root of ``F_1`` (linear in ``x_2``) or,
 where that coefficient vanishes, of ``F_2``; pairs where both conditions hold are kept,
 polished by Newton's method in mpmath, and filtered: both efforts positive and each a
-best response (equation (1) of docs/theory/race.md has a unique root). The corners, where a firm idles, are added
+best response (docs/theory/race.md (1) has a unique root). The corners, where a firm idles, are added
 from the idle condition ``c'(0)(r + h_o)/lambda >= r A + h_o (A - B)``.
 
 It is slow (sympy, one state at a time) and meant as a cross-check.

@@ -47,7 +47,7 @@ def interchangeable(race: Race) -> bool:
     """Whether exchanging the firms leaves ``race`` unchanged: same stages, costs, productivity, breakthroughs.
 
     The solvers then give state ``(i, j)`` the equilibrium of ``(j, i)`` with the firms
-    exchanged (docs/theory/invariants.md, (I5), "symmetry"), so that the race comes out
+    exchanged (docs/theory/invariants.md (I5), "symmetry"), so that the race comes out
     symmetric whatever rounding does.
 
     Examples
@@ -70,7 +70,7 @@ def symmetric_games(games: StateGames) -> NDArray[np.bool_]:
 
     Both firms have the same cost there, the same productivity and the same continuation
     values ``A`` and ``B`` (bit for bit), so exchanging them maps every equilibrium to an
-    equilibrium, and the game has a symmetric equilibrium (docs/theory/invariants.md, (I5), "symmetry under
+    equilibrium, and the game has a symmetric equilibrium (docs/theory/invariants.md (I5), "symmetry under
     swapping firms").
 
     Examples

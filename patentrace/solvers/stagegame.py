@@ -32,7 +32,7 @@ Examples
 --------
 >>> import patentrace as pr
 >>> from patentrace.equations.periods import period_game, terminal_values
->>> p, k = 0.5, 0.4    # the binary oracle of docs/theory/periods.md, equation (P5), middle regime: three equilibria
+>>> p, k = 0.5, 0.4    # the binary oracle of docs/theory/periods.md (P5), middle regime: three equilibria
 >>> work, shirk = pr.Action(k, {1: p, 0: 1 - p}), pr.Action(0.0, {0: 1.0})
 >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
 >>> found = state_equilibria(period_game(race, terminal_values(race), 0, 0))

@@ -6,9 +6,9 @@ without pyplot's global state, with labelled axes, a title and, for maps, a colo
 bar; save it with ``fig.savefig(path)``. matplotlib is imported only when a figure
 is drawn.
 
-- :func:`effort_figure`, :func:`value_figure`: per-firm maps over the states (docs/theory/race.md, docs/theory/periods.md);
+- :func:`effort_figure`, :func:`value_figure`: per-firm maps over the states (docs/theory/race.md, periods.md);
 - :func:`leapfrog_figure`: the follower's chance of leapfrogging from every state (docs/theory/leapfrog.md);
-- :func:`dropout_figure`: who idles where, and the preemption region (docs/theory/leapfrog.md, equation (F4));
+- :func:`dropout_figure`: who idles where, and the preemption region (docs/theory/leapfrog.md (F4));
 - :func:`paths_figure`: simulated histories (:func:`patentrace.simulate`);
 - :func:`lag_figure`: the follower's chances against the lag (docs/theory/periods.md);
 - :func:`contested_gap_figure`: the contested gap against the lag (docs/theory/deterministic.md).

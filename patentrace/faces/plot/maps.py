@@ -86,7 +86,7 @@ def effort_figure(eq: AnyEquilibrium) -> Any:
 
 
 def value_figure(eq: AnyEquilibrium) -> Any:
-    """Each firm's equilibrium value (expected discounted payoff) at every open state (docs/theory/race.md, docs/theory/periods.md).
+    """Each firm's equilibrium value (expected discounted payoff) at every open state (docs/theory/race.md, periods.md).
 
     Parameters
     ----------
@@ -173,7 +173,7 @@ def idle_categories(eq: AnyEquilibrium) -> np.ma.MaskedArray[Any, Any]:
 
 
 def dropout_figure(eq: AnyEquilibrium) -> Any:
-    """The dropout region: where each firm idles, and the preemption region of docs/theory/leapfrog.md, equation (F4).
+    """The dropout region: where each firm idles, and the preemption region of docs/theory/leapfrog.md (F4).
 
     Cells are coloured by who idles; cells of the preemption region (the firm with more
     stages left idles) are hatched. The title says whether ε-preemption holds.

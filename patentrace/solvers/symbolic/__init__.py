@@ -2,13 +2,13 @@
 
 At an open state with continuation values ``A_k`` (own success) and ``B_k`` (rival
 success), the equilibrium efforts solve the two first-order conditions,
-equation (1) of docs/theory/race.md,
+docs/theory/race.md (1),
 
     F_k(x_1, x_2) = c_k'(x_k) (R + lambda_k x_k + lambda_o x_o) / lambda_k - c_k(x_k)
                     - R A_k - lambda_o x_o (A_k - B_k) + b_k P + b_o L = 0,
 
 with ``R = r + b_1 + b_2``, where ``b_1 = b_1(i)``, ``b_2 = b_2(j)`` are the
-breakthrough hazards at the state (docs/theory/race.md, equations (14) and (15), "Breakthroughs"; without them
+breakthrough hazards at the state (docs/theory/race.md (14)-(15), "Breakthroughs"; without them
 ``b = 0``, ``R = r`` and the extra terms are absent, so the expressions are those of
 (1) itself). This is a polynomial system when every exponent ``g`` of
 ``c(x) = m x + a x**g / g`` is an integer, and each value follows from the HJB,

@@ -63,13 +63,13 @@ class _ClosedForms(_BuilderState):
 
 
 def single_firm(race: Race, firm: int = 0, symbols: Sequence[str] = ()) -> list[sympy.Expr]:
-    """The lone firm's values ``V(i)``, ``i = 0 .. N``, in closed form (docs/theory/race.md, equation (11)).
+    """The lone firm's values ``V(i)``, ``i = 0 .. N``, in closed form (docs/theory/race.md (11)).
 
     With no rival hazard, (1) reads ``c'(x)(r + lambda x)/lambda - c(x) = r A``: one
     polynomial in ``x``; for ``c = a x^2/2`` and ``lambda = 1``,
     ``V(n) = (sqrt(V(n+1) + a r/2) - sqrt(a r/2))^2``.
 
-    The firm's own breakthrough hazard ``b = b_k(i)`` counts (docs/theory/race.md, equations (14) and (15),
+    The firm's own breakthrough hazard ``b = b_k(i)`` counts (docs/theory/race.md (14)-(15),
     "Breakthroughs", with no rival): ``c'(x)(r + b + lambda x)/lambda - c(x) = (r + b) A - b P``
     and ``V = [-c(x) + lambda x A + b P] / (r + b + lambda x)``. Where the right side
     is at most ``c'(0)(r + b)/lambda`` the firm idles (``x = 0``, ``V = b P/(r + b)``).

@@ -1,6 +1,6 @@
 """The equations of docs/theory/race.md as sympy expressions, and the race's parameters as exact numbers.
 
-The first-order conditions ``(F_1, F_2)`` of equation (1) of docs/theory/race.md and the HJB values at a state,
+The first-order conditions ``(F_1, F_2)`` of docs/theory/race.md (1) and the HJB values at a state,
 with breakthrough hazards; the parameters of a race as exact rationals or symbols;
 the check of what :func:`~patentrace.solvers.symbolic.solve` accepts. Every other
 module of the symbolic solver builds on these.
@@ -82,9 +82,9 @@ def conditions(
     rival_next: tuple[sympy.Expr, sympy.Expr], x: tuple[sympy.Expr, sympy.Expr] = (_X1, _X2),
     breakthrough: tuple[sympy.Expr, sympy.Expr] = _NONE,
 ) -> tuple[sympy.Expr, sympy.Expr]:
-    """The first-order conditions ``(F_1, F_2)`` of equation (1) of docs/theory/race.md at a state, as sympy expressions.
+    """The first-order conditions ``(F_1, F_2)`` of docs/theory/race.md (1) at a state, as sympy expressions.
 
-    With breakthrough hazards ``(b_1, b_2)`` at the state (docs/theory/race.md, equations (14) and (15), "Breakthroughs"),
+    With breakthrough hazards ``(b_1, b_2)`` at the state (docs/theory/race.md (14)-(15), "Breakthroughs"),
     ``F_k = c_k'(x_k)(R + h_1 + h_2)/lambda_k - c_k(x_k) - R A_k - h_o (A_k - B_k) + b_k P + b_o L``
     with ``R = r + b_1 + b_2``; with ``b = 0`` the terms vanish and the expression is
     that of (1) itself.
@@ -178,7 +178,7 @@ def _validate(race: Race, symbols: Sequence[str], digits: int) -> dict[str, symp
     for name in symbols:
         if name == "breakthrough":
             raise ValueError("symbols: 'breakthrough' cannot stay symbolic; breakthrough hazards enter as the exact "
-                             "rationals of the race's numbers (docs/theory/race.md, equations (14) and (15), \"Breakthroughs\"); vary them by "
+                             "rationals of the race's numbers (docs/theory/race.md (14)-(15)); vary them by "
                              f"solving several races, or keep symbols among {PARAMETERS}")
         if name not in PARAMETERS:
             raise ValueError(f"symbols: {name!r} is not a model parameter; choose from {PARAMETERS}")

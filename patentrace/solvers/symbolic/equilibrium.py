@@ -164,7 +164,7 @@ class SymbolicEquilibrium:
         return self._states[(i, j)].residual
 
     def system(self, i: int, j: int) -> tuple[sympy.Expr, sympy.Expr]:
-        """The per-state system ``(F_1, F_2)`` of equation (1) of docs/theory/race.md in the efforts ``x_1, x_2``.
+        """The per-state system ``(F_1, F_2)`` of docs/theory/race.md (1) in the efforts ``x_1, x_2``.
 
         The continuation values of this equilibrium are substituted; symbolic
         parameters stay symbols.
@@ -190,7 +190,7 @@ class SymbolicEquilibrium:
         return lam, own, rival
 
     def win_probability(self, firm: int, i: int, j: int) -> sympy.Expr:
-        """Firm ``firm``'s probability of winning from ``(i, j)`` under equilibrium play (docs/theory/race.md, docs/theory/leapfrog.md).
+        """Firm ``firm``'s probability of winning from ``(i, j)`` under equilibrium play (docs/theory/race.md (12)).
 
         The embedded jump chain with breakthroughs:
         ``W_1(i, j) = [h_1 W_1(i+1, j) + h_2 W_1(i, j+1) + b_1] / (h_1 + h_2 + b_1 + b_2)``,
@@ -484,7 +484,7 @@ class SymbolicEquilibrium:
 
     def _check_idle(self, arrays: list[NDArray[np.float64]], effort: NDArray[np.float64],
                     value: NDArray[np.float64]) -> None:
-        """Raise where a firm idle at the model's values would invest (docs/theory/race.md, equations (14) and (15), with breakthroughs).
+        """Raise where a firm idle at the model's values would invest (docs/theory/race.md (7), (14)).
 
         The firm idles iff ``c'(0)(R + h_o)/lambda >= R A + h_o (A - B) - b_k P - b_o L``,
         ``R = r + b_1 + b_2``.

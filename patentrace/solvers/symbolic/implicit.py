@@ -1,7 +1,7 @@
-"""Equilibrium efforts defined implicitly by a state's first-order conditions (docs/theory/race.md, equation (1)).
+"""Equilibrium efforts defined implicitly by a state's first-order conditions (docs/theory/race.md (1)).
 
 At a state where both firms invest and parameters are symbolic, the efforts
-``x_1, x_2`` solve the pair ``F_1 = F_2 = 0`` of equation (1) of docs/theory/race.md, whose
+``x_1, x_2`` solve the pair ``F_1 = F_2 = 0`` of docs/theory/race.md (1), whose
 coefficients are the symbols and the continuation values. Apart from symmetric
 states there are no radicals for them; they are algebraic functions of the
 symbols. :class:`ImplicitEffort` is that function as a sympy object: an

@@ -49,7 +49,7 @@ def solve(
     ----------
     race : Race
         The model; costs must be :class:`~patentrace.costs.Power` (the exact forms need
-        integer exponents). Breakthrough hazards ``b_k(i)`` (docs/theory/race.md, equations (14) and (15),
+        integer exponents). Breakthrough hazards ``b_k(i)`` (docs/theory/race.md (14)-(15),
         "Breakthroughs") enter every representation as exact rationals.
     symbols : sequence of str
         Parameters that stay symbolic, from ``("prize", "discount", "scale",
@@ -86,7 +86,7 @@ def solve(
     >>> sym.form(1, 0), round(float(sym.effort(0, 1, 0)), 10)
     ('root of polynomial', 0.4686350713)
 
-    With breakthrough hazards that grow with experience (docs/theory/race.md, equations (14) and (15)):
+    With breakthrough hazards that grow with experience (docs/theory/race.md (14)-(15)):
 
     >>> jumpy = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), breakthrough=[0.05, 0.4])
     >>> sym = solve(jumpy)
