@@ -12,7 +12,7 @@ Examples
 >>> report.follower, report.can_leapfrog
 (0, True)
 
-Importing the package loads numpy and scipy.optimize only; sympy (:mod:`patentrace.symbolic`),
+Importing the package loads numpy and scipy.optimize only; sympy (``patentrace.symbolic``),
 numba (the compiled sweep), scipy.stats, nashpy and matplotlib load on first use.
 """
 

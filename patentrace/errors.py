@@ -117,9 +117,9 @@ class UnderflowWarning(UserWarning):
 
 
 def user_stacklevel() -> int:
-    """The ``stacklevel`` of :func:`warnings.warn` that points at the first caller outside the library.
+    """The ``stacklevel`` of ``warnings.warn`` that points at the first caller outside the library.
 
-    Call it from the function that calls :func:`warnings.warn`. However deep inside the
+    Call it from the function that calls ``warnings.warn``. However deep inside the
     package the warning arises (``pr.solve``, ``pr.solve_many``, ``pr.sweep``,
     ``pr.solve_all``), the warning names the user's line that started the solve.
 

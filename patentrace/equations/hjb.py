@@ -8,7 +8,7 @@ earns
 
 the HJB ``r V = -c(x) + lambda x (A - V) + h (B - V)`` solved for ``V``. Its
 maximiser is the best response of docs/theory/race.md (1). Solvers use these to build
-an equilibrium; :meth:`patentrace.Equilibrium.verify` uses them to check one.
+an equilibrium; [`patentrace.Equilibrium.verify`][patentrace.Equilibrium.verify] uses them to check one.
 
 Breakthroughs (docs/theory/race.md (14)-(15)): with own and rival outright-win hazards ``b, b'`` the
 HJB gains ``b (P - V) + b' (L - V)``. Every function takes them as keyword
@@ -16,7 +16,7 @@ arguments that default to 0, entering as additive terms that are exactly 0 then.
 Written with ``R = r + b + b'`` and ``K = (b P + b' L) / R`` the HJB reads
 ``R (V - K) = -c + h_own ((A - K) - (V - K)) + h ((B - K) - (V - K))``: the state
 game without breakthroughs at discount ``R`` with every value shifted by ``K``
-(:func:`breakthrough_shift`). The solvers use that form; verification uses the
+([`breakthrough_shift`][patentrace.equations.hjb.breakthrough_shift]). The solvers use that form; verification uses the
 direct one.
 
 Examples

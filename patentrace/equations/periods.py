@@ -1,4 +1,4 @@
-"""One period of a :class:`~patentrace.LaggedRace` at a state (docs/theory/periods.md).
+"""One period of a [`LaggedRace`][patentrace.LaggedRace] at a state (docs/theory/periods.md).
 
 In state ``(i, j)`` firm 0 plays action ``a`` and firm 1 action ``b``; they advance
 ``d1 ~ p_1(.|a)`` and ``d2 ~ p_2(.|b)`` stages, independently. The period ends in a

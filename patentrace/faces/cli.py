@@ -1,6 +1,6 @@
 """The ``patentrace`` command line: solve, report, simulate and sweep a race from the shell.
 
-Every subcommand states a :class:`~patentrace.Race` (docs/theory/race.md) with the same flags::
+Every subcommand states a [`Race`][patentrace.Race] (docs/theory/race.md) with the same flags::
 
     --stages N1 [N2] --prize P --discount R --cost-scale A
     [--cost-exponent G] [--cost-linear M] [--loser-prize L] [--breakthrough B [B ...]]
@@ -11,7 +11,7 @@ firm has completed ``i`` stages (docs/theory/race.md): one value for every stage
 the same for both firms (which then need the same number of stages). It prints JSON
 (``--format json``, the default) or a table (``--format table``):
 
-- ``solve``: the equilibrium's arrays, exactly as :meth:`~patentrace.Equilibrium.to_dict`
+- ``solve``: the equilibrium's arrays, exactly as [`to_dict`][patentrace.Equilibrium.to_dict]
   gives them (``effort``, ``hazard``, ``value``, ``win_probability``,
   ``expected_duration``... as nested lists);
 - ``report --state I J [--follower-by expected_time]``: the leapfrog report of docs/theory/leapfrog.md,
@@ -20,7 +20,7 @@ the same for both firms (which then need the same number of stages). It prints J
   standard errors, next to the computed probabilities;
 - ``sweep``: the flags ``--prize``, ``--discount``, ``--cost-scale``, ``--cost-exponent``,
   ``--cost-linear`` and ``--loser-prize`` take several values; every combination is
-  solved (:func:`patentrace.sweep`) and reported at ``--state``; ``--breakthrough`` is
+  solved ([`patentrace.sweep`][patentrace.sweep]) and reported at ``--state``; ``--breakthrough`` is
   the same at every grid point.
 
 A bad flag value gives a one-line error on standard error that names the flag, and

@@ -72,10 +72,11 @@ class DeterministicRace:
     breakthrough : callable or None
         ``b(w) >= 0``: the hazard of an outright discovery at experience ``w``, on top
         of reaching ``w = 1`` (FGST's random discovery; docs/theory/race.md (14)-(15) "Breakthroughs").
-        With a lag the race is solved on experience grids through :meth:`lagged`,
+        With a lag the race is solved on experience grids through [`lagged`][patentrace.DeterministicRace.lagged],
         where a period at cell ``i`` breaks through with probability
         ``1 - exp(-b(i / steps) lag)``; at lag 0 (perfect monitoring) through the
-        Markov-chain approximations :meth:`poisson_race`, refined. Any callable counts
+        Markov-chain approximations [`poisson_race`][patentrace.DeterministicRace.poisson_race], refined. Any callable
+        counts
         as a breakthrough, ``lambda w: 0.0`` too (its lag-0 solution is then the
         approximation of ε-preemption, not the closed form).
 
@@ -172,7 +173,8 @@ class DeterministicRace:
         Experience ``w = i / steps``. Speed ``s / (steps lag)`` advances ``s`` steps in a
         period, for ``s = 0, 1, ..., S``: up to the cap, or without one up to the
         first speed whose period cost exceeds the prize (faster speeds are strictly
-        dominated by standing still). A period's cost is :meth:`period_cost`; a tie
+        dominated by standing still). A period's cost is [`period_cost`][patentrace.DeterministicRace.period_cost]; a
+        tie
         goes to the firm that crosses first at constant speed (``tie="first"``).
 
         Parameters
@@ -227,7 +229,7 @@ class DeterministicRace:
         grid of ``n = steps`` cells is a Markov chain: a firm at cell ``i`` running at
         speed ``x`` moves to cell ``i + 1`` at rate ``n x`` (so its expected experience
         grows at rate ``x``), pays ``c(x)``, and discovers at rate ``b(i / n)``. That
-        chain is exactly a :class:`Race` with ``n`` stages, productivity ``n`` at every
+        chain is exactly a [`Race`][patentrace.Race] with ``n`` stages, productivity ``n`` at every
         stage, the same cost, prize, loser prize and discount, and breakthrough hazards
         ``b(i / n)``; its effort is the speed. Its equilibria converge to the
         continuous race's as ``n`` grows (first order, measured; the lag is not used).
@@ -235,7 +237,7 @@ class DeterministicRace:
         Parameters
         ----------
         steps : int
-            The grid, as in :meth:`lagged`.
+            The grid, as in [`lagged`][patentrace.DeterministicRace.lagged].
 
         Returns
         -------

@@ -29,7 +29,7 @@ __all__ = ["Action", "LaggedRace", "Menus"]
 
 @dataclass(frozen=True)
 class Action:
-    """One choice a firm can make for a period of a :class:`LaggedRace` (docs/theory/periods.md).
+    """One choice a firm can make for a period of a [`LaggedRace`][patentrace.LaggedRace] (docs/theory/periods.md).
 
     Parameters
     ----------
@@ -161,7 +161,7 @@ class LaggedRace:
     discount : float
         ``r > 0``.
     actions : menu, pair of menus, or pair of per-stage menus
-        A menu is a sequence of :class:`Action`. Per-stage menus (one per stage
+        A menu is a sequence of [`Action`][patentrace.Action]. Per-stage menus (one per stage
         completed) let the technology change with experience; a firm's menus all
         offer the same number of actions.
     loser_prize : float
@@ -282,7 +282,7 @@ class LaggedRace:
 
     @classmethod
     def from_race(cls, race: Race, lag: float, efforts: Any, tie: Any = "split") -> LaggedRace:
-        """The technology of a :class:`Race`, used in periods of length ``lag`` (docs/theory/periods.md).
+        """The technology of a [`Race`][patentrace.Race], used in periods of length ``lag`` (docs/theory/periods.md).
 
         An effort ``x`` from the grid becomes an action whose stage completions over
         the period are Poisson with mean ``lambda(i) x lag`` (completions beyond the

@@ -6,7 +6,7 @@ anti-diagonal depends only on the next one: the states of one anti-diagonal are
 independent games, the unit of vectorisation. States with ``i = N1`` or
 ``j = N2`` are terminal; the corner ``(N1, N2)`` is unreachable.
 
-:class:`Layout` stores the lattices of many races one after another in flat
+``Layout`` stores the lattices of many races one after another in flat
 arrays, and groups the open states of all of them by the stages still to go,
 ``(N1 - i) + (N2 - j)``: a state depends only on states one stage nearer the
 end, so one sweep over that distance solves every race of a batch at once,
@@ -103,7 +103,7 @@ class Layout:
     """The state lattices of many races, one after another in flat arrays.
 
     Race ``k`` with stages ``(N1, N2)`` occupies ``(N1 + 1)(N2 + 1)`` consecutive
-    entries from ``offset[k]``, row-major in ``(i, j)``; :meth:`unflatten` gives
+    entries from ``offset[k]``, row-major in ``(i, j)``; ``unflatten`` gives
     its ``(..., N1 + 1, N2 + 1)`` view back.
 
     Examples

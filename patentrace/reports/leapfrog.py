@@ -2,7 +2,7 @@
 
 The **leader** at a state is the firm with fewer stages left; with equal
 distances there is none. Under the equilibrium hazards the jump chain of the
-race (:mod:`patentrace.results.chain`) gives, from the state,
+race ([`patentrace.results.chain`][patentrace.results.chain]) gives, from the state,
 
 - the follower's probability of winning,
 - its probability of ever being strictly ahead (a win counts): leapfrogging,
@@ -90,12 +90,12 @@ class LeapfrogReport:
         Deterministic race only (docs/theory/deterministic.md): the largest lead, in experience, that
         the follower still contests with the leader where it is (0 at lag 0; with
         breakthroughs at lag 0, see
-        :meth:`DeterministicEquilibrium.contested_gap <patentrace.DeterministicEquilibrium.contested_gap>`).
+        [`DeterministicEquilibrium.contested_gap`][patentrace.DeterministicEquilibrium.contested_gap]).
     can_lead : bool or None
         Deterministic race only: whether the follower can ever be strictly ahead in
         experience, a win by discovery **not** counted (``can_leapfrog`` counts it, as
         docs/theory/leapfrog.md says). At lag 0 with breakthroughs it is the limit's answer, read off
-        the deterministic path (:func:`~patentrace.results.experience_path.experience_path`;
+        the deterministic path ([`experience_path`][patentrace.results.experience_path.experience_path];
         drawing level counts); with a lag, whether some open state strictly ahead is
         reachable on the grid. None for other models and at level states.
     lead_probability : float or None
@@ -222,8 +222,8 @@ def underflow_region(eq: AnyEquilibrium) -> BoolArray:
 def preemption_region(eq: AnyEquilibrium) -> BoolArray:
     """Open states where the firm with more stages left does not invest (docs/theory/leapfrog.md).
 
-    In a :class:`~patentrace.Race`: zero effort (zeros that are only underflow,
-    ``Equilibrium.underflow``, do not count). In a :class:`~patentrace.LaggedRace`: no
+    In a [`Race`][patentrace.Race]: zero effort (zeros that are only underflow,
+    ``Equilibrium.underflow``, do not count). In a [`LaggedRace`][patentrace.LaggedRace]: no
     chance of advancing in the period by its action (a breakthrough, which comes
     whatever the firm plays, does not count as investing).
 
@@ -324,7 +324,7 @@ def leapfrog(
         so it can get ahead without ever being level; a tie counts as drawing level.
     state : (int, int), or (float, float) for a deterministic race
         Stages completed ``(i, j)``; ``0 <= i <= N1``, ``0 <= j <= N2``, not both finished.
-        For a :class:`~patentrace.DeterministicEquilibrium`, experience ``(w1, w2)`` in
+        For a [`DeterministicEquilibrium`][patentrace.DeterministicEquilibrium], experience ``(w1, w2)`` in
         ``[0, 1]``: at lag 0 the report is the ε-preemption equilibrium's (the follower
         never invests: every chance is exactly 0); with a lag it is the finest grid's
         at the nearest cells (``state`` in the report is then in cells), with
@@ -338,7 +338,7 @@ def leapfrog(
     follower_by : {"distance", "expected_time"}
         Who is behind: the firm with more stages left (default), or FGST's measure,
         the firm with the longer expected time to discovery under equilibrium play
-        (:func:`time_to_discovery`; :class:`~patentrace.Equilibrium` only). With
+        (``time_to_discovery``; [`Equilibrium`][patentrace.Equilibrium] only). With
         ``"expected_time"`` "ahead" and "level" in the leapfrog and catch-up
         probabilities are measured by the same times.
 
@@ -492,7 +492,7 @@ def leapfrog_map(eq: AnyEquilibrium, quantity: str = "leapfrog_probability") -> 
     eq : Equilibrium or LaggedEquilibrium
         A solved race.
     quantity : {"leapfrog_probability", "catch_up_probability", "follower_win_probability"}
-        Which probability of :class:`LeapfrogReport` to map.
+        Which probability of [`LeapfrogReport`][patentrace.LeapfrogReport] to map.
 
     Returns
     -------

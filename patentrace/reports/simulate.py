@@ -1,21 +1,21 @@
 """Monte Carlo histories of a solved race: an independent check of the computed chances (docs/theory/leapfrog.md).
 
-:func:`simulate` draws many histories of the race from a start state, with both
+[`simulate`][patentrace.simulate] draws many histories of the race from a start state, with both
 firms playing their equilibrium strategies, and counts what happened: who won,
 whether the follower was ever strictly ahead (leapfrogging; a win counts) or ever
 level (catching up), and how long the race took. The definitions are those of
-:func:`patentrace.leapfrog`: the follower is the firm with more stages left at the
+[`patentrace.leapfrog`][patentrace.leapfrog]: the follower is the firm with more stages left at the
 start. The counts estimate ``eq.win_probability[:, i, j]``,
 ``eq.expected_duration[i, j]`` and the report's ``follower_win_probability``,
 ``leapfrog_probability`` and ``catch_up_probability``, by a route that shares
 nothing with their backward recursions.
 
-- :class:`~patentrace.Race` (docs/theory/race.md): at an open state the next event comes
+- [`Race`][patentrace.Race] (docs/theory/race.md): at an open state the next event comes
   after an exponential holding time with rate ``h_1 + h_2``; it is firm 1's success
   with probability ``h_1 / (h_1 + h_2)``. With breakthroughs (docs/theory/race.md (14)-(15)) the rate is
   ``h_1 + h_2 + b_1 + b_2`` and the event is firm ``k``'s outright win with
   probability ``b_k`` over that rate.
-- :class:`~patentrace.LaggedRace` (docs/theory/periods.md): in each period every firm mixes over
+- [`LaggedRace`][patentrace.LaggedRace] (docs/theory/periods.md): in each period every firm mixes over
   its actions and advances a random number of stages. Periods in which nobody
   moves (the self-loop) are skipped in one draw: their number is geometric with
   the probability of a move. Both firms crossing the finish line in one period is
@@ -128,7 +128,7 @@ class Simulation:
         The seed used: ``simulate(eq, start, paths, seed)`` repeats the numbers exactly.
         When none was given, the fresh entropy drawn.
     follower, leader : int or None
-        As in :func:`patentrace.leapfrog`: the firm with more (fewer) stages left at
+        As in [`patentrace.leapfrog`][patentrace.leapfrog]: the firm with more (fewer) stages left at
         ``start``; None when level.
     win_frequency, win_standard_error : ndarray, shape (2,)
         Share of paths each firm won outright (a tie broken by ``tie="first"`` counts).
@@ -292,7 +292,7 @@ class _Paths:
 
 
 class _ContinuousChain:
-    """Events of a :class:`~patentrace.Race`: exponential holding times, then a firm's success (docs/theory/race.md)."""
+    """Events of a [`Race`][patentrace.Race]: exponential holding times, then a firm's success (docs/theory/race.md)."""
 
     tie_rule = None
 
@@ -332,7 +332,7 @@ class _ContinuousChain:
 
 
 class _PeriodChain:
-    """Events of a :class:`~patentrace.LaggedRace`: the first period in which a firm advances (docs/theory/periods.md).
+    """Events of a ``LaggedRace``: the first period in which a firm advances (docs/theory/periods.md).
 
     With ``a = sigma_1 D_1`` and ``b = sigma_2 D_2`` the firms' distributions of stages advanced
     in a period, somebody moves with probability ``(1 - a_0) + a_0 (1 - b_0)``; the number of
@@ -485,7 +485,7 @@ def simulate(
     Parameters
     ----------
     eq : Equilibrium or LaggedEquilibrium
-        A solved :class:`~patentrace.Race` or :class:`~patentrace.LaggedRace`.
+        A solved [`Race`][patentrace.Race] or [`LaggedRace`][patentrace.LaggedRace].
     start : (int, int)
         Stages completed ``(i, j)`` at the start; ``0 <= i <= N1``, ``0 <= j <= N2``,
         not both finished.

@@ -11,12 +11,12 @@ With breakthroughs (docs/theory/race.md (14)-(15)), outright-win hazards ``b_1, 
 from the state itself: every denominator gains ``b_1 + b_2``, and firm ``k``'s win
 probability gains ``b_k`` in the numerator. The ``breakthrough`` arguments (shape
 of ``hazard``) default to None, which is exactly the race without them.
-Both are solved backwards over the steps of a :class:`~patentrace.models.lattice.Layout`
+Both are solved backwards over the steps of a ``Layout``
 (many races at once in the ``*_flat`` functions; one race, as arrays of shape
 ``(2, N1 + 1, N2 + 1)``, in the others).
 
 Every ratio is taken after dividing the state's rates by the largest of them
-(:func:`jump_weights`), so hazards near either end of the float range (an effort of
+([`jump_weights`][patentrace.results.chain.jump_weights]), so hazards near either end of the float range (an effort of
 1e-317, a hazard of 1e300) give the exact jump probabilities and never ``0 / 0`` or
 ``inf / inf``. A state where every rate is exactly zero (hazards that underflow to 0
 included) is a **stall**: the race never moves again, so it reaches nothing, both win
@@ -107,7 +107,7 @@ def jump_weights(
 def _jump_scaled(
     hazard: FloatArray, breakthrough: FloatArray | None, here: NDArray[np.intp]
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray | None]:
-    """:func:`jump_weights` at the flat states ``here``, with the breakthrough weights (or None)."""
+    """``jump_weights`` at the flat states ``here``, with the breakthrough weights (or None)."""
     jump = None if breakthrough is None else breakthrough[:, here]
     w1, w2, total, scale = jump_weights(hazard[0, here], hazard[1, here], jump)
     if jump is None:
@@ -120,7 +120,7 @@ def hitting_probability_flat(
     layout: Layout, hazard: FloatArray, target: BoolArray, breakthrough: FloatArray | None = None,
     credited: int | None = None,
 ) -> FloatArray:
-    """Probability of ever reaching ``target``, for flat arrays of a layout (see :func:`hitting_probability`).
+    """Probability of ever reaching ``target``, for flat arrays of a layout (see ``hitting_probability``).
 
     A breakthrough ends the race without reaching any state, so it adds to the
     denominator; the breakthrough of firm ``credited`` (if given) counts as reaching
@@ -190,7 +190,7 @@ def reachable_flat(
     layout: Layout, hazard: FloatArray, target: BoolArray, breakthrough: FloatArray | None = None,
     credited: int | None = None,
 ) -> BoolArray:
-    """Whether ``target`` can be reached, for flat arrays of a layout (see :func:`reachable`).
+    """Whether ``target`` can be reached, for flat arrays of a layout (see ``reachable``).
 
     A positive breakthrough hazard of firm ``credited`` reaches the target from its state.
 
@@ -237,7 +237,7 @@ def reachable(
 
 
 def win_probability_flat(layout: Layout, hazard: FloatArray, breakthrough: FloatArray | None = None) -> FloatArray:
-    """Each firm's probability of winning, for flat arrays of a layout (see :func:`win_probability`).
+    """Each firm's probability of winning, for flat arrays of a layout (see ``win_probability``).
 
     Examples
     --------
@@ -284,7 +284,7 @@ def win_probability(hazard: FloatArray, breakthrough: FloatArray | None = None) 
 
 
 def expected_duration_flat(layout: Layout, hazard: FloatArray, breakthrough: FloatArray | None = None) -> FloatArray:
-    """Expected time until a firm wins, for flat arrays of a layout (see :func:`expected_duration`).
+    """Expected time until a firm wins, for flat arrays of a layout (see ``expected_duration``).
 
     Examples
     --------
@@ -332,7 +332,8 @@ def _period_moves(
 ) -> Iterator[tuple[int, int, FloatArray, Outcomes]]:
     """Each open state of a lagged race, last stages first, with its period's transition (docs/theory/periods.md).
 
-    Yields ``(i, j, advance, outcome)`` from :func:`patentrace.equations.periods.transition`, in the
+    Yields ``(i, j, advance, outcome)`` from
+    [`patentrace.equations.periods.transition`][patentrace.equations.periods.transition], in the
     backward order of the lattice: every state a period can lead to comes before the
     state itself. States in ``target`` (if given) are passed over.
     """
@@ -352,7 +353,8 @@ def period_hitting_probability(
     """For a lagged race: probability of reaching open states in ``target`` or ending in ``ends``.
 
     A period can advance either firm by several stages, end the race (a win or a tie,
-    the outcome kinds of :mod:`patentrace.equations.periods`) or leave the state unchanged. With
+    the outcome kinds of [`patentrace.equations.periods`][patentrace.equations.periods]) or leave the state unchanged.
+    With
     ``pi`` the advances' probabilities, ``U(s) = sum_{(d1, d2) != (0, 0)} pi U(next) /
     (1 - pi[0, 0])``; a state nobody leaves reaches nothing.
 

@@ -1,9 +1,9 @@
 """The result of solving a race: arrays over states, the model, and a self-check.
 
-An :class:`Equilibrium` is immutable and self-describing: it holds the model
+An [`Equilibrium`][patentrace.Equilibrium] is immutable and self-describing: it holds the model
 that produced it, the solver that ran and how, and every per-state quantity of
 docs/theory/race.md as arrays of shape ``(2, N1 + 1, N2 + 1)`` indexed ``[firm, i, j]``.
-:meth:`Equilibrium.verify` re-derives optimality from the HJB without trusting
+[`Equilibrium.verify`][patentrace.Equilibrium.verify] re-derives optimality from the HJB without trusting
 the solver: it searches each firm's effort at each state, rival held fixed.
 
 Examples
@@ -37,7 +37,7 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 
 class Verification(NamedTuple):
-    """What :meth:`Equilibrium.verify` found, both relative numbers.
+    """What [`Equilibrium.verify`][patentrace.Equilibrium.verify] found, both relative numbers.
 
     Attributes
     ----------
@@ -47,7 +47,7 @@ class Verification(NamedTuple):
     max_residual : float
         Largest HJB residual ``|r V - [-c + h (A - V) + h' (B - V)]|``, divided by the
         state's value scale ``r |V| + c + h (|A| + |V|) + h' (|B| + |V|)`` (breakthrough
-        terms alike; :func:`patentrace.results.verification.hjb_residual`): about the relative
+        terms alike; ``patentrace.results.verification.hjb_residual``): about the relative
         error of the value, a few rounding units when it is right.
 
     Examples
@@ -121,7 +121,7 @@ def _frozen(array: NDArray[Any]) -> NDArray[Any]:
 
 @dataclass(frozen=True, eq=False)
 class Equilibrium:
-    """A Markov perfect equilibrium of a :class:`~patentrace.Race` (docs/theory/race.md).
+    """A Markov perfect equilibrium of a [`Race`][patentrace.Race] (docs/theory/race.md).
 
     Attributes
     ----------
@@ -136,7 +136,8 @@ class Equilibrium:
         The unreachable corner ``(N1, N2)`` holds ``(prize + loser_prize) / 2``.
     win_probability : ndarray, shape (2, N1 + 1, N2 + 1)
         Probability that firm ``k`` wins; 1 / 0 at terminal states, 1/2 at the corner.
-        Always finite, whatever the size of the hazards (:mod:`patentrace.results.chain`). The two
+        Always finite, whatever the size of the hazards ([`patentrace.results.chain`][patentrace.results.chain]). The
+        two
         sum to 1 except where the race can stall: a state where both hazards (and
         breakthrough hazards) are exactly 0, efforts that underflow to 0 included, never
         moves again, and both firms' win probabilities there are 0.
@@ -158,10 +159,10 @@ class Equilibrium:
 
     Notes
     -----
-    :func:`patentrace.solve` checks every equilibrium it returns
-    (:func:`patentrace.results.verification.certify`): every array finite (``expected_duration``
+    [`patentrace.solve`][patentrace.solve] checks every equilibrium it returns
+    (``patentrace.results.verification.certify``): every array finite (``expected_duration``
     may be ``inf``, as above) and the HJB residual within ``tolerance`` of each state's
-    value scale; otherwise it raises :class:`~patentrace.errors.EquilibriumError` naming
+    value scale; otherwise it raises [`EquilibriumError`][patentrace.EquilibriumError] naming
     the array or check, the firm, the state and the numbers.
 
     Examples
@@ -202,7 +203,7 @@ class Equilibrium:
             How it was solved.
         flat : mapping of str to ndarray
             Each per-state field (``effort`` to ``underflow``) over the states of a
-            :class:`~patentrace.models.lattice.Layout` of races, on the last axis.
+            ``Layout`` of races, on the last axis.
         start : int
             Where ``model``'s states begin on that axis (its offset in the layout).
 
@@ -241,7 +242,7 @@ class Equilibrium:
     def deviation_gain(self) -> FloatArray:
         """Best gain from a one-state deviation in effort, per firm and state (absolute).
 
-        See :func:`patentrace.results.verification.deviation_gain`.
+        See ``patentrace.results.verification.deviation_gain``.
 
         Examples
         --------
@@ -258,7 +259,7 @@ class Equilibrium:
     def residual(self) -> FloatArray:
         """HJB residual per firm and state, relative to the state's value scale.
 
-        See :func:`patentrace.results.verification.hjb_residual`.
+        See ``patentrace.results.verification.hjb_residual``.
 
         Examples
         --------
@@ -279,7 +280,7 @@ class Equilibrium:
         Verification
             ``(max_deviation_gain, max_residual)``: the gain relative to the prize,
             the residual relative to the state's value scale. Nothing is raised;
-            :func:`patentrace.solve` checks the residual on every solve and, with
+            [`patentrace.solve`][patentrace.solve] checks the residual on every solve and, with
             ``verify=True``, the gain too, and raises on failure.
 
         Examples
@@ -372,7 +373,7 @@ class Equilibrium:
 
 @dataclass(frozen=True, eq=False)
 class LaggedEquilibrium:
-    """A stationary equilibrium of a :class:`~patentrace.LaggedRace` (docs/theory/periods.md).
+    """A stationary equilibrium of a [`LaggedRace`][patentrace.LaggedRace] (docs/theory/periods.md).
 
     Attributes
     ----------

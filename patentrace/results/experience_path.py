@@ -13,8 +13,8 @@ says nothing about what follows (a level state is a knife-edge; the chains there
 sprint), so drawing level is counted as getting ahead: ``lead_probability`` is then
 the probability of drawing level, an upper bound.
 
-The speeds are the finest chain's, read by :func:`~patentrace.models.experience_grid.read`
-(:func:`~patentrace.models.experience_grid.speed_table`); the path is integrated by RK45
+The speeds are the finest chain's, read by [`read`][patentrace.models.experience_grid.read]
+([`speed_table`][patentrace.models.experience_grid.speed_table]); the path is integrated by RK45
 (relative tolerance 1e-9) with events at the finish line, at level, and where the
 probability that nobody has yet discovered falls below 1e-17.
 

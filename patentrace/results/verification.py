@@ -1,7 +1,7 @@
 """Checking an equilibrium without trusting the solver (docs/theory/invariants.md).
 
 Two checks, both from the HJB (2) of docs/theory/race.md and the stored arrays alone (and
-:func:`check_finite`, which every solve runs on every array it returns):
+``check_finite``, which every solve runs on every array it returns):
 
 - **deviation gain**: at each open state, each firm's value ``V(x)`` (rival's hazard
   and continuation values held fixed) is maximised over its own effort by a grid
@@ -58,7 +58,7 @@ class Solved(Protocol):
 
 
 class Certifiable(Solved, Protocol):
-    """A solved race with its jump-chain arrays: what :func:`certify` reads."""
+    """A solved race with its jump-chain arrays: what ``certify`` reads."""
 
     @property
     def win_probability(self) -> FloatArray: ...
@@ -167,7 +167,7 @@ def hjb_residual(eq: Solved) -> FloatArray:
         far behind can fall into the subnormal range, where a double keeps only a few
         digits, so the scale is at least ``F = (r + h + h' + b + b') v_min`` with ``v_min``
         the larger of ``1e-290 P`` (the float floor below which values count as underflow,
-        :attr:`Equilibrium.underflow <patentrace.Equilibrium.underflow>`) and the smallest
+        ``Equilibrium.underflow``) and the smallest
         normal double (for prizes as small as 1e-300 or 5e-324). Never NaN for finite
         arrays; a non-finite term gives NaN or inf, which every check treats as a failure.
 
@@ -187,7 +187,7 @@ def hjb_residual(eq: Solved) -> FloatArray:
 
 
 def numpy_residual(eq: Solved) -> FloatArray:
-    """:func:`hjb_residual` for any cost, in numpy (the compiled kernel's reference for power costs).
+    """``hjb_residual`` for any cost, in numpy (the compiled kernel's reference for power costs).
 
     Examples
     --------
@@ -232,7 +232,7 @@ def _value_scale(
 
 
 def _relative(raw: FloatArray, scale: FloatArray, rates: FloatArray, prize: float) -> FloatArray:
-    """``|raw| / max(scale, rates * v_min)``, exactly 0 where ``raw`` is 0 (see :func:`hjb_residual`)."""
+    """``|raw| / max(scale, rates * v_min)``, exactly 0 where ``raw`` is 0 (see ``hjb_residual``)."""
     smallest_value = max(_FLOAT_FLOOR * prize, _SMALLEST_NORMAL)
     with np.errstate(invalid="ignore", over="ignore"):
         floor = rates * smallest_value
@@ -286,11 +286,11 @@ def check_finite(arrays: Mapping[str, NDArray[np.float64]], may_be_infinite: tup
 
 
 def certify(eq: Certifiable, tolerance: float, deviation: bool = False) -> None:
-    """The post-solve check of every :func:`patentrace.solve` of a Race (docs/theory/invariants.md).
+    """The post-solve check of every [`patentrace.solve`][patentrace.solve] of a Race (docs/theory/invariants.md).
 
-    Every output array finite (:func:`check_finite`; ``expected_duration`` may be ``+inf``),
-    then the HJB residual (:func:`hjb_residual`, relative to the state's value scale) at most
-    ``tolerance`` everywhere; with ``deviation`` also the deviation gain (:func:`deviation_gain`)
+    Every output array finite (``check_finite``; ``expected_duration`` may be ``+inf``),
+    then the HJB residual (``hjb_residual``, relative to the state's value scale) at most
+    ``tolerance`` everywhere; with ``deviation`` also the deviation gain (``deviation_gain``)
     relative to the prize. A NaN anywhere counts as a failure.
 
     Raises

@@ -30,7 +30,7 @@ test, splits the rest, and repeats until the surviving cells are narrower than
 root, polished by a vectorised bracketing method. Two roots closer than the
 final width (a near-tangency) are not separated; a near-continuum of fixed
 points (more than 4096 surviving cells at a state) raises
-:class:`~patentrace.errors.EquilibriumError` rather than guess.
+[`EquilibriumError`][patentrace.EquilibriumError] rather than guess.
 
 Where a best response is nearly vertical at the root (next to the effort at
 which a firm starts to invest), the pair is settled in the better-conditioned
@@ -107,8 +107,8 @@ class StateGames:
     discount : float or ndarray, shape (n,)
         ``r > 0`` at each state (states of different races may differ).
     cost : (CostLike, CostLike)
-        The firms' costs: one :class:`~patentrace.costs.Cost` each for every state, or a
-        :class:`~patentrace.costs.PowerFamily` each with one entry per state.
+        The firms' costs: one [`Cost`][patentrace.models.costs.Cost] each for every state, or a
+        [`PowerFamily`][patentrace.models.costs.PowerFamily] each with one entry per state.
     states : ndarray of int, shape (2, n), optional
         The ``(i, j)`` labels, used in error messages.
     races : ndarray of int, shape (n,), optional
@@ -292,7 +292,7 @@ def _with_symmetric_roots(
 ) -> tuple[IntArray, FloatArray]:
     """Add the symmetric equilibrium of each symmetric game where the cell search missed it.
 
-    A game that is the same for both firms (:func:`symmetric_games`) has a symmetric
+    A game that is the same for both firms (``symmetric_games``) has a symmetric
     equilibrium ``(y, y)``: ``psi(y) = BR(lambda y) - y`` is ``>= 0`` at 0 and ``< 0`` at the
     effort bound. The cell search can miss it when it lies within the search's resolution
     (``1e-8`` of a loose effort bound) of another root, e.g. next to ``(0, x)`` where the best
@@ -378,7 +378,7 @@ def _pivot_roots(
 ) -> tuple[IntArray, FloatArray, FloatArray]:
     """Roots of ``phi`` in ``[0, bound]`` at states ``where``: state index, root, other end of its bracket.
 
-    States flagged ``unique`` (see :func:`_unique_root`), and states where ``T`` is
+    States flagged ``unique`` (see ``_unique_root``), and states where ``T`` is
     non-increasing, have one root: the first cell of the grid where ``phi`` changes sign
     holds it. The others go through the cell search.
     """

@@ -3,22 +3,23 @@
 Terminal values are known (docs/theory/race.md (4)): ``V_1(N1, j) = P``, ``V_1(i, N2) = L``
 and symmetrically. A state depends only on states one stage nearer the end, so
 the solver sweeps the open states of a whole batch of races by the number of
-stages still to go (:class:`~patentrace.models.lattice.Layout`), from the end to the
+stages still to go (``Layout``), from the end to the
 start, solving every state of a step at once: it finds every equilibrium of
-each state's game (:mod:`patentrace.solvers.allroots`), applies the selection
+each state's game (``patentrace.solvers.allroots``), applies the selection
 rule where there are several, and records the multiplicity. One race is a
-batch of one: :func:`solve_race` and :func:`solve_races` are the same code.
+batch of one: [`solve_race`][patentrace.solvers.backward.solve_race] and
+[`solve_races`][patentrace.solvers.backward.solve_races] are the same code.
 
 Races with power costs go first through the compiled sweep
-(:mod:`patentrace.solvers.compiled`), which claims a state's equilibrium only where
+(``patentrace.solvers.compiled``), which claims a state's equilibrium only where
 a certificate proves it unique and checks it; the states it cannot certify are
-handed to the all-roots search one pass at a time (the hybrid path, :func:`_settler`),
+handed to the all-roots search one pass at a time (the hybrid path, ``_settler``),
 and only a race past the hand-over budget, or refused by that search, is solved here,
 on the all-roots path, in full.
 
-Races whose costs are all :class:`~patentrace.costs.Power` share one sweep
+Races whose costs are all [`Power`][patentrace.models.costs.Power] share one sweep
 whatever their parameters (the costs become a
-:class:`~patentrace.costs.PowerFamily` with one entry per state); races with
+[`PowerFamily`][patentrace.models.costs.PowerFamily] with one entry per state); races with
 other costs are swept together when their costs are equal.
 
 Examples
@@ -92,26 +93,26 @@ def _check_options(selection: str, grid: int) -> None:
 def solve_race(
     race: Race, selection: str = "fastest", grid: int = 16, compiled_path: bool = True, warn_underflow: bool = True,
 ) -> Equilibrium:
-    """Solve one :class:`~patentrace.Race` by backward induction (a batch of one).
+    """Solve one [`Race`][patentrace.Race] by backward induction (a batch of one).
 
     Parameters
     ----------
     race : Race
         The model.
     selection : {"fastest", "slowest", "richest"}
-        Rule for states with several equilibria (see :func:`patentrace.solvers.selection.select`).
+        Rule for states with several equilibria (see ``patentrace.solvers.selection.select``).
     grid : int
         Cells the per-state root search starts from (see
-        :func:`~patentrace.solvers.allroots.find_equilibria`).
+        ``find_equilibria``).
     compiled_path : bool
-        Try the compiled sweep first (:mod:`patentrace.solvers.compiled`; races with power
+        Try the compiled sweep first (``patentrace.solvers.compiled``; races with power
         costs whose every state has a uniqueness certificate). False forces the all-roots
         path everywhere; the results agree to rounding.
     warn_underflow : bool
-        Emit one :class:`~patentrace.UnderflowWarning` (fixed message, pointing at the
+        Emit one [`UnderflowWarning`][patentrace.UnderflowWarning] (fixed message, pointing at the
         caller's line) when some firm-states have continuation values below the float
         range; ``Equilibrium.underflow`` marks them. Callers that expect them (the Markov
-        chains of :mod:`patentrace.solvers.perfect_monitoring`) turn it off.
+        chains of [`patentrace.solvers.perfect_monitoring`][patentrace.solvers.perfect_monitoring]) turn it off.
 
     Returns
     -------
@@ -146,12 +147,12 @@ def solve_races(
     races : sequence of Race
         The models, any stage counts.
     selection, grid, compiled_path, warn_underflow
-        As for :func:`solve_race`.
+        As for [`solve_race`][patentrace.solvers.backward.solve_race].
 
     Returns
     -------
     list of Equilibrium
-        One per race, in order; each equal to what :func:`solve_race` returns.
+        One per race, in order; each equal to what [`solve_race`][patentrace.solvers.backward.solve_race] returns.
 
     Examples
     --------
@@ -171,14 +172,15 @@ def solve_races_collecting(
     races: Sequence[Race], selection: str = "fastest", grid: int = 16, compiled_path: bool = True,
     warn_underflow: bool = True,
 ) -> list[Equilibrium | EquilibriumError]:
-    """As :func:`solve_races`, with a race that cannot be certified reported in its place.
+    """As ``solve_races``, with a race that cannot be certified reported in its place.
 
-    Each race's equilibrium is the one :func:`solve_race` returns for it, bit for bit,
+    Each race's equilibrium is the one [`solve_race`][patentrace.solvers.backward.solve_race] returns for it, bit for
+    bit,
     whatever the batch: every state is solved by elementwise operations whose count does
     not depend on the other states solved with it, and the costs of power-cost races
-    always travel as a :class:`~patentrace.costs.PowerFamily`. A batch of the all-roots
+    always travel as a [`PowerFamily`][patentrace.models.costs.PowerFamily]. A batch of the all-roots
     path that fails is solved again race by race, so one race cannot take the others down;
-    its :class:`~patentrace.errors.EquilibriumError` has ``details["race"]`` set to its
+    its [`EquilibriumError`][patentrace.EquilibriumError] has ``details["race"]`` set to its
     position in ``races``.
 
     Returns
@@ -243,7 +245,7 @@ def _sweep_group(
 
 
 def _compiled(races: Sequence[Race], selection: str, grid: int) -> dict[int, Equilibrium]:
-    """The races the compiled sweep solves (:mod:`patentrace.solvers.compiled`), by position.
+    """The races the compiled sweep solves (``patentrace.solvers.compiled``), by position.
 
     States without a certificate are handed to the all-roots search (the hybrid path:
     ``options["path"] == "hybrid"`` and ``options["allroots_states"]`` counts them).
@@ -287,10 +289,10 @@ def _compiled(races: Sequence[Race], selection: str, grid: int) -> dict[int, Equ
 def _settler(races: Sequence[Race], positions: Sequence[int], selection: str, grid: int) -> compiled.Settle:
     """The all-roots search for the states the compiled sweep hands over (the hybrid path).
 
-    Each state is solved as :func:`_sweep` solves it: every equilibrium of its game
-    (:func:`~patentrace.solvers.allroots.find_equilibria`, costs grouped as
-    :func:`_costs` groups them), the one ``selection`` picks
-    (:func:`~patentrace.solvers.selection.select`), and the number found.
+    Each state is solved as ``_sweep`` solves it: every equilibrium of its game
+    (``find_equilibria``, costs grouped as
+    ``_costs`` groups them), the one ``selection`` picks
+    (``select``), and the number found.
     """
 
     def settle(job: compiled.Handover) -> tuple[FloatArray, FloatArray, IntArray]:
@@ -309,7 +311,7 @@ def _choose(games: StateGames, grid: int, selection: str) -> tuple[FloatArray, F
     """Every equilibrium of each state's game, the one ``selection`` picks, and how many there are.
 
     At a state whose game is the same for both firms (a level state of a symmetric race,
-    :func:`~patentrace.solvers.selection.symmetric_games`) the rule picks among the symmetric
+    ``symmetric_games``) the rule picks among the symmetric
     equilibria, and the one picked is made exactly symmetric: both firms get the first
     firm's effort and value (they agree to ``1e-8`` already), so that a symmetric race
     comes out symmetric to rounding.
@@ -355,7 +357,8 @@ def breakthrough_shift(
 
     docs/theory/race.md (14)-(15), "Breakthroughs": a state's game with breakthroughs is the game
     without them at discount ``R`` with every value of firm ``k`` lowered by
-    ``K_k = (b_k P + b_o L) / R`` (:func:`patentrace.equations.hjb.breakthrough_shift`). Without
+    ``K_k = (b_k P + b_o L) / R``
+    ([`patentrace.equations.hjb.breakthrough_shift`][patentrace.equations.hjb.breakthrough_shift]). Without
     breakthroughs ``R`` is ``discount`` and ``K`` is 0.
 
     Examples
@@ -478,7 +481,8 @@ def _direct_values(
 ) -> FloatArray:
     """Both firms' values at a step's states in the direct form of the HJB (docs/theory/race.md (15)).
 
-    ``V = [-c(x) + h A + h' B + b P + b' L] / (r + h + h' + b + b')`` (:func:`patentrace.equations.hjb.flow_value`)
+    ``V = [-c(x) + h A + h' B + b P + b' L] / (r + h + h' + b + b')``
+    ([`patentrace.equations.hjb.flow_value`][patentrace.equations.hjb.flow_value])
     at the selected efforts. The shifted game's ``V - K`` plus ``K`` loses the digits of ``V`` below
     ``eps K`` when the shift ``K = (b P + b' L) / R`` is much larger than ``V`` (a firm far behind
     with a high breakthrough hazard): fuzz race 7349 lost 9 of its 16 digits at state (15, 11).
@@ -518,7 +522,7 @@ def _underflow(
     float range is decided by rounding, not by the model. A ``Q`` within 64 rounding
     units of its terms is not flagged: its sign is rounding's. With breakthroughs,
     ``discount`` is the effective rate ``R`` and ``Q`` uses the shifted values
-    ``A - K``, ``B - K`` (:func:`breakthrough_shift`).
+    ``A - K``, ``B - K`` ([`breakthrough_shift`][patentrace.solvers.backward.breakthrough_shift]).
     """
     flag = np.zeros(value.shape, dtype=bool)
     for step in layout.steps:
@@ -552,7 +556,7 @@ def single_firm(race: Race, firm: int = 0) -> tuple[FloatArray, FloatArray]:
     firm's own breakthrough hazard ``b = b_k(i)`` counts (docs/theory/race.md (14)-(15), with no rival):
     ``c'(x)(r + b + lambda x)/lambda - c(x) = (r + b) A - b P``, and the firm idles
     where the right side is at most ``c'(0)(r + b)/lambda``, worth ``b P/(r + b)``; as in
-    :func:`patentrace.symbolic.single_firm`.
+    [`patentrace.symbolic.single_firm`][patentrace.symbolic.single_firm].
 
     Parameters
     ----------

@@ -3,7 +3,7 @@
 Per-state best responses, uniqueness certificates, the root searches and the sweep
 over a batch of races, compiled with ``numba.njit(cache=True)``. The Python side
 (batching the races, handing states to the all-roots search, the result type) is
-:mod:`patentrace.solvers.compiled`, which documents the method.
+``patentrace.solvers.compiled``, which documents the method.
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ def _certified(par: FloatArray, r: float, bound0: float, bound1: float) -> int: 
     - contraction: the Lipschitz bound of allroots below 1/2;
     - flatness: ``T`` is monotone, so ``T(X) <= T(0)`` makes it non-increasing;
     - squeeze: where ``T`` increases, iterating it on an interval that holds every fixed
-      point shrinks the interval to rounding (:func:`_squeezed`).
+      point shrinks the interval to rounding (``_squeezed``).
     """
     concave = True
     idle_first = idle_second = False
@@ -482,14 +482,14 @@ def _sweep_kernel(
 
     On the first call the terminal states are filled and marked done. A state whose
     successors are both done is *ready*: if it is ``given`` (its effort, value and
-    multiplicity were written by the all-roots search, :func:`sweep_races`), only its
+    multiplicity were written by the all-roots search, ``sweep_races``), only its
     jump-chain quantities and underflow flags are computed here; otherwise it is solved
-    (:func:`_solve_state`). A ready state that cannot be settled records its failure code
+    (``_solve_state``). A ready state that cannot be settled records its failure code
     and state in ``status`` / ``failed_state`` (the first one, in row order); with
     ``hand_over`` it is marked ``pending`` and the sweep goes on with every state that
     does not depend on it, otherwise the race stops there.
 
-    In a ``mirror`` race (the firms are interchangeable, :func:`patentrace.solvers.selection.interchangeable`)
+    In a ``mirror`` race (the firms are interchangeable, ``patentrace.solvers.selection.interchangeable``)
     a state ``(i, j)`` with ``i < j`` is the mirror image of ``(j, i)``, solved earlier in the
     same pass (a higher row): it gets that state's efforts, values and multiplicity with the
     firms exchanged, and waits while ``(j, i)`` is pending. At a level state ``(i, i)`` the

@@ -1,6 +1,6 @@
 """One equilibrium of a bimatrix game by Lemke–Howson, with lexicographic pivoting.
 
-Support enumeration (:mod:`patentrace.solvers.stagegame`) finds every equilibrium
+Support enumeration ([`patentrace.solvers.stagegame`][patentrace.solvers.stagegame]) finds every equilibrium
 but its cost grows like ``4^m`` in the number of actions ``m``. The period games of
 the deterministic race on a fine grid have dozens of speeds and equilibria that
 mix many of them, so there one equilibrium is found by complementary pivoting
@@ -22,7 +22,7 @@ every extreme equilibrium (``tests/oracle_bimatrix.py``).
 
 A symmetric game ``(A, A')`` has a symmetric equilibrium, and the same path in the
 one polytope ``{x >= 0 : A x <= 1}`` (labels shared by ``x_i`` and its slack) finds
-one: :func:`symmetric_lemke_howson`.
+one: [`symmetric_lemke_howson`][patentrace.solvers.lemke.symmetric_lemke_howson].
 
 Examples
 --------
@@ -64,7 +64,7 @@ def lemke_howson(
     -------
     (ndarray (m,), ndarray (n,)) or None
         Mixed actions summing to one. The caller checks them (pivoting is in floating
-        point): :func:`lemke_howson` does not certify its answer.
+        point): [`lemke_howson`][patentrace.solvers.lemke.lemke_howson] does not certify its answer.
 
     Examples
     --------
@@ -137,7 +137,7 @@ def symmetric_lemke_howson(payoff: FloatArray, dropped: int = 0, max_pivots: int
     Returns
     -------
     ndarray (m,) or None
-        The mixed action both play (unchecked, as for :func:`lemke_howson`).
+        The mixed action both play (unchecked, as for [`lemke_howson`][patentrace.solvers.lemke.lemke_howson]).
 
     Examples
     --------

@@ -8,26 +8,29 @@ leads, the values solve a pair of coupled HJB equations in ``(w1, w2)``:
 and symmetrically for firm 1; the first to reach ``w = 1`` wins ``P``, the other ``L``.
 Their monotone upwind discretisation on ``n`` cells replaces ``x dV/dw`` by
 ``n x (V(i + 1) - V(i))``: a firm at cell ``i`` moves one cell on at rate ``n x``. That
-is exactly the Poisson race of docs/theory/race.md, :class:`~patentrace.Race` with ``n`` stages of
+is exactly the Poisson race of docs/theory/race.md, [`Race`][patentrace.Race] with ``n`` stages of
 productivity ``n`` and breakthrough hazards ``b(i / n)``
-(:meth:`DeterministicRace.poisson_race <patentrace.DeterministicRace.poisson_race>`), so
-each grid is solved by :func:`patentrace.solve` and its equilibrium verified by the
+([`DeterministicRace.poisson_race`][patentrace.DeterministicRace.poisson_race]), so
+each grid is solved by [`patentrace.solve`][patentrace.solve] and its equilibrium verified by the
 existing machinery.
 
-:func:`solve_perfect_monitoring` solves grids of increasing size (100, 200, 400 cells
+[`solve_perfect_monitoring`][patentrace.solvers.perfect_monitoring.solve_perfect_monitoring] solves grids of increasing
+size (100, 200, 400 cells
 by default) and stops once the values, speeds and win probabilities at the sample
-states (:func:`sample_states`) change by at most ``chain_tolerance`` from one grid to the
+states ([`sample_states`][patentrace.solvers.perfect_monitoring.sample_states]) change by at most ``chain_tolerance``
+from one grid to the
 next. The error is first order in ``1 / n`` (measured: with ``b = 0`` the leader's
 value at ``w = 0.5`` is 0.78913, 0.78901, 0.78895, 0.78892 on 100 to 800 cells against
 0.78889 of (D3), docs/theory/deterministic.md), so the last change estimates the finest grid's error. Every grid is
-recorded (:class:`~patentrace.ChainRefinement`) with Richardson's extrapolation
+recorded ([`ChainRefinement`][patentrace.ChainRefinement]) with Richardson's extrapolation
 ``2 f(n) - f(n / 2)`` at the sample states as a diagnostic; answers come from the
 finest grid unextrapolated (extrapolation can leave ``[0, P]`` or make a speed
 negative where a firm starts or stops investing).
 
 Near the diagonal the chain has a contested band of a few cells, absent from the
-limit (:mod:`patentrace.models.experience_grid`): the refinement compares only sample states
-whose lead is at least :data:`~patentrace.models.experience_grid.BAND` cells on both grids,
+limit ([`patentrace.models.experience_grid`][patentrace.models.experience_grid]): the refinement compares only sample
+states
+whose lead is at least [`BAND`][patentrace.models.experience_grid.BAND] cells on both grids,
 and a speed cap is checked outside the band only.
 
 Examples
@@ -108,7 +111,7 @@ def chain_gaps(eq: Equilibrium) -> IntArray:
 
     Firm 0 leads at ``(a, a - d)`` (the race is symmetric). 0 where the follower is
     slower (or as slow) at every lead of at least
-    :data:`~patentrace.models.experience_grid.BAND` cells: the lead never shrinks there.
+    [`BAND`][patentrace.models.experience_grid.BAND] cells: the lead never shrinks there.
 
     Examples
     --------

@@ -1,12 +1,12 @@
 """Every equilibrium of one state's game by exact elimination, for polynomial costs (docs/theory/race.md).
 
-A second path to :func:`patentrace.solvers.allroots.find_equilibria`, independent of its
+A second path to ``patentrace.solvers.allroots.find_equilibria``, independent of its
 bracketing: with power costs of integer exponent the two first-order conditions (1) are
 polynomials in ``(x_1, x_2)``. The state's numbers (binary floats) are converted to
 exact rationals, ``x_2`` is eliminated by the resultant ``Res_{x_2}(F_1, F_2)`` — exact,
 so no root is lost to a division by a quantity that vanishes in far-behind states (the
 warning of docs/theory/race.md) — and every real root in ``[0, X]`` (``X`` the bound of
-:mod:`~patentrace.solvers.allroots`) is isolated exactly by sympy and refined to 30
+``allroots``) is isolated exactly by sympy and refined to 30
 digits. For each, ``x_2`` is the non-negative root of ``F_1`` (linear in ``x_2``) or,
 where that coefficient vanishes, of ``F_2``; pairs where both conditions hold are kept,
 polished by Newton's method in mpmath, and filtered: both efforts positive and each a

@@ -1,10 +1,10 @@
 """Which equilibrium a state gets: the selection rules, and symmetry under swapping firms (docs/theory/race.md).
 
-The all-roots search (:mod:`patentrace.solvers.allroots`) finds every equilibrium of a
-state's game; :func:`select` picks one by the rule the caller names. A race whose firms
-are interchangeable (:func:`interchangeable`) has, at each level state, a game that is
-the same for both firms (:func:`symmetric_games`); there the rule chooses among the
-symmetric equilibria (:func:`symmetric_equilibria`), so that the race comes out symmetric
+The all-roots search (``patentrace.solvers.allroots``) finds every equilibrium of a
+state's game; ``select`` picks one by the rule the caller names. A race whose firms
+are interchangeable (``interchangeable``) has, at each level state, a game that is
+the same for both firms (``symmetric_games``); there the rule chooses among the
+symmetric equilibria (``symmetric_equilibria``), so that the race comes out symmetric
 whatever rounding does.
 
 Examples
@@ -125,8 +125,8 @@ def select(
         equilibria ``(x, 0)`` and ``(0, x)`` tie exactly, and the choice must not depend
         on the last bits of the continuation values (docs/solver.md, "The hybrid path").
     symmetric : ndarray of bool, shape (n,), optional
-        States whose game is the same for both firms (:func:`symmetric_games`). There the
-        rule chooses among the symmetric equilibria only (:func:`symmetric_equilibria`;
+        States whose game is the same for both firms (``symmetric_games``). There the
+        rule chooses among the symmetric equilibria only (``symmetric_equilibria``;
         a symmetric game always has one), so that a symmetric race comes out symmetric
         instead of favouring one firm by the tie rule (docs/solver.md, "Selection").
 

@@ -1,9 +1,9 @@
-"""Every stationary equilibrium of a :class:`~patentrace.LaggedRace`, state by state (docs/theory/periods.md).
+"""Every stationary equilibrium of a [`LaggedRace`][patentrace.LaggedRace], state by state (docs/theory/periods.md).
 
 At a state, with the values of later states known, an equilibrium is a pair of
 mixed actions ``sigma`` and values ``v`` such that ``sigma`` is a Nash equilibrium of
 the bimatrix game ``M_k(v_k) = K_k + beta u w' v_k`` and ``v_k = sigma_1' M_k(v_k) sigma_2``
-(:mod:`patentrace.equations.periods`). Best responses are pure, so equilibria are found by
+([`patentrace.equations.periods`][patentrace.equations.periods]). Best responses are pure, so equilibria are found by
 enumerating pairs of supports ``(S_1, S_2)`` of equal size ``n``.
 
 Firm 0's indifference over ``S_1`` fixes firm 1's mixture and firm 0's value: for
@@ -19,14 +19,15 @@ docs/theory/periods.md.) A candidate is an equilibrium when the mixtures are non
 action outside a support pays more than the value. Supports of every size are
 enumerated unless there are more than ``max_pairs`` pairs; then the larger sizes
 are searched only among consecutive actions of the menu, up to three of them
-(menus from :meth:`~patentrace.LaggedRace.from_race` are effort grids, whose
+(menus from [`from_race`][patentrace.LaggedRace.from_race] are effort grids, whose
 equilibria mix neighbouring efforts), and the result says so (``complete`` is False).
 
 Each equilibrium is checked for degeneracy (a firm with more pure best responses
 than its support has actions, where equilibria can form a continuum): it is
 reported in ``degenerate``, not hidden. ``nashpy``'s vertex enumeration on ``M(v)``
-is an independent check (:func:`patentrace.equations.periods.nashpy_agrees`), used by the tests and by
-:meth:`LaggedEquilibrium.verify <patentrace.results.equilibrium.LaggedEquilibrium.verify>`.
+is an independent check ([`patentrace.equations.periods.nashpy_agrees`][patentrace.equations.periods.nashpy_agrees]),
+used by the tests and by
+[`LaggedEquilibrium.verify`][patentrace.LaggedEquilibrium.verify].
 
 Examples
 --------
@@ -199,7 +200,7 @@ def state_equilibria(game: PeriodGame, max_pairs: int = _MAX_PAIRS) -> StateEqui
     Parameters
     ----------
     game : PeriodGame
-        The state's game, from :func:`patentrace.equations.periods.period_game`.
+        The state's game, from [`patentrace.equations.periods.period_game`][patentrace.equations.periods.period_game].
     max_pairs : int
         Most support pairs to enumerate.
 
@@ -321,7 +322,7 @@ def _select(found: StateEquilibria, game: PeriodGame, rule: str) -> int:
 
 
 def solve_lagged(race: LaggedRace, selection: str = "fastest", max_pairs: int = _MAX_PAIRS) -> LaggedEquilibrium:
-    """The stationary equilibrium of a :class:`~patentrace.LaggedRace` by backward induction.
+    """The stationary equilibrium of a [`LaggedRace`][patentrace.LaggedRace] by backward induction.
 
     States only move forward apart from the self-loop, so they are solved from the
     end of the race backwards, every equilibrium of each state found and one chosen

@@ -33,7 +33,7 @@ def lag_figure(experiment: LagExperiment) -> Any:
     Parameters
     ----------
     experiment : LagExperiment
-        From :func:`patentrace.lag_experiment`.
+        From [`patentrace.lag_experiment`][patentrace.lag_experiment].
 
     Returns
     -------
@@ -85,7 +85,7 @@ def paths_figure(simulation: Simulation, limit: int = 40) -> Any:
     Parameters
     ----------
     simulation : Simulation
-        From :func:`patentrace.simulate` with ``sample > 0``.
+        From [`patentrace.simulate`][patentrace.simulate] with ``sample > 0``.
     limit : int
         Most paths drawn (``>= 1``).
 

@@ -56,7 +56,7 @@ def _pair_of_maps(eq: AnyEquilibrium, values: np.ndarray[Any, Any], label: str, 
 def effort_figure(eq: AnyEquilibrium) -> Any:
     """Each firm's equilibrium effort at every open state (docs/theory/race.md).
 
-    For a :class:`~patentrace.LaggedEquilibrium` the map shows each firm's probability
+    For a [`LaggedEquilibrium`][patentrace.LaggedEquilibrium] the map shows each firm's probability
     of advancing at least one stage in a period (docs/theory/periods.md), its counterpart of effort.
 
     Parameters
@@ -96,7 +96,7 @@ def value_figure(eq: AnyEquilibrium) -> Any:
     Returns
     -------
     matplotlib.figure.Figure
-        The maps of :func:`effort_figure`, of values; the colour bar names the prize.
+        The maps of [`effort_figure`][patentrace.faces.plot.effort_figure], of values; the colour bar names the prize.
 
     Examples
     --------
@@ -118,7 +118,7 @@ def leapfrog_figure(eq: AnyEquilibrium, quantity: str = "leapfrog_probability") 
     eq : Equilibrium or LaggedEquilibrium
         Its follower's chances are mapped.
     quantity : {"leapfrog_probability", "catch_up_probability", "follower_win_probability"}
-        The chance mapped (see :func:`patentrace.reports.leapfrog.leapfrog_map`).
+        The chance mapped (see ``patentrace.reports.leapfrog.leapfrog_map``).
 
     Returns
     -------

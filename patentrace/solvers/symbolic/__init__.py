@@ -1,4 +1,4 @@
-"""Exact and certified equilibria of a :class:`~patentrace.Race` with power costs (docs/theory/race.md).
+"""Exact and certified equilibria of a [`Race`][patentrace.Race] with power costs (docs/theory/race.md).
 
 At an open state with continuation values ``A_k`` (own success) and ``B_k`` (rival
 success), the equilibrium efforts solve the two first-order conditions,
@@ -19,9 +19,9 @@ degree, so every representation below covers them; what changes is where each
 applies: a state is symmetric only if ``b_1(i) = b_2(j)`` too, and with ``b > 0`` a
 firm may idle even when ``c'(0) = 0`` (the right side of the condition is negative).
 Each firm's probability of winning, ``W_k``, is built from the efforts in the same
-representation (:meth:`SymbolicEquilibrium.win_probability`).
-:func:`solve` represents every state's efforts and values in one of four ways and
-says which (:meth:`SymbolicEquilibrium.form`):
+representation ([`SymbolicEquilibrium.win_probability`][patentrace.symbolic.SymbolicEquilibrium.win_probability]).
+[`solve`][patentrace.symbolic.solve] represents every state's efforts and values in one of four ways and
+says which ([`SymbolicEquilibrium.form`][patentrace.symbolic.SymbolicEquilibrium.form]):
 
 ``"closed form"``
     Radicals, where they exist: at a **symmetric** state (equal firms, equal
@@ -35,32 +35,35 @@ says which (:meth:`SymbolicEquilibrium.form`):
 ``"implicit"``
     Elsewhere, when parameters are symbolic: the efforts are algebraic functions of
     the symbols with no radicals in general. Each is an
-    :class:`~patentrace.solvers.symbolic.implicit.ImplicitEffort`, ``x_1[1,0](P, r)``: the
-    root of the state's system :meth:`SymbolicEquilibrium.system` on the branch
+    [`ImplicitEffort`][patentrace.solvers.symbolic.implicit.ImplicitEffort], ``x_1[1,0](P, r)``: the
+    root of the state's system [`SymbolicEquilibrium.system`][patentrace.symbolic.SymbolicEquilibrium.system] on the
+    branch
     through the certified equilibrium at the model's values. Values that depend on
-    such efforts are named (:class:`~patentrace.solvers.symbolic.implicit.StateValue`,
+    such efforts are named ([`StateValue`][patentrace.solvers.symbolic.implicit.StateValue],
     ``V_1[1,0](P, r)``, whose ``definition`` is the HJB value), so every state's
     expression stays short. Derivatives are exact by the implicit function theorem;
-    :meth:`SymbolicEquilibrium.evaluate` and :meth:`SymbolicEquilibrium.lambdify`
+    [`SymbolicEquilibrium.evaluate`][patentrace.symbolic.SymbolicEquilibrium.evaluate] and
+    [`SymbolicEquilibrium.lambdify`][patentrace.symbolic.SymbolicEquilibrium.lambdify]
     give numbers at any parameter values, following the branch.
 ``"root of polynomial"``
     Elsewhere, with every parameter a number: the effort is an algebraic number,
     given exactly as a ``CRootOf`` of an explicit polynomial with rational
-    coefficients (and an isolating interval, :meth:`SymbolicEquilibrium.polynomial`).
+    coefficients (and an isolating interval,
+    [`SymbolicEquilibrium.polynomial`][patentrace.symbolic.SymbolicEquilibrium.polynomial]).
     The polynomial comes from resultants: ``x_2`` is eliminated from the pair
     ``F_1, F_2``, and each continuation value through its own polynomial. The
     irreducible factor that vanishes at the certified solution is kept. Degrees
     multiply from state to state, so this stops being practical after a few stages
-    (see ``docs/symbolic.md``); past :data:`MAX_DEGREE` it is refused.
+    (see ``docs/symbolic.md``); past ``MAX_DEGREE`` it is refused.
 ``"certified"``
     Otherwise: an mpmath number to ``digits`` significant digits, from Newton's
     method on ``(F_1, F_2)`` at ``digits + 20`` digits started at
-    :func:`patentrace.solve`'s equilibrium; the residual of both conditions, evaluated
+    [`patentrace.solve`][patentrace.solve]'s equilibrium; the residual of both conditions, evaluated
     in interval arithmetic at the stored numbers, is bounded below ``10**-digits``
-    (relative to the prize), or :class:`~patentrace.errors.EquilibriumError` is raised.
+    (relative to the prize), or [`EquilibriumError`][patentrace.EquilibriumError] is raised.
 
 Every state's solution, whatever its form, is the equilibrium that
-:func:`patentrace.solve` selects (rule ``"fastest"``), computed again at high precision.
+[`patentrace.solve`][patentrace.solve] selects (rule ``"fastest"``), computed again at high precision.
 
 Examples
 --------

@@ -2,7 +2,7 @@
 
 ``x_2`` is eliminated from the pair ``F_1, F_2`` and each continuation value through its
 own polynomial; the irreducible factor that vanishes at the certified solution is kept.
-Degrees multiply from state to state, so a polynomial past :data:`MAX_DEGREE` is refused.
+Degrees multiply from state to state, so a polynomial past ``MAX_DEGREE`` is refused.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Certified numbers: Newton's method at high precision, with an interval bound on the residual (docs/theory/race.md).
 
 Backward induction over the states at ``digits + 20`` digits, started at
-:func:`patentrace.solve`'s equilibrium; at each state the residual of both first-order
+[`patentrace.solve`][patentrace.solve]'s equilibrium; at each state the residual of both first-order
 conditions, evaluated in interval arithmetic, must fall below ``10**-digits``
-(relative to the prize), or :class:`~patentrace.errors.EquilibriumError` is raised.
+(relative to the prize), or [`EquilibriumError`][patentrace.EquilibriumError] is raised.
 This is the ``"certified"`` form, and the anchor every other form is checked against.
 """
 
@@ -29,7 +29,7 @@ def _mp(v: Any, dps: int) -> mp.mpf:
 def _certified(
     race: Race, numbers: _Numbers, dps: int, digits: int, start: NDArray[np.float64] | None = None
 ) -> tuple[list[list[list[mp.mpf]]], list[list[list[mp.mpf]]], dict[tuple[int, int], float]]:
-    """Backward induction at ``dps`` digits, started at :func:`patentrace.solve`'s equilibrium (or ``start``).
+    """Backward induction at ``dps`` digits, started at ``patentrace.solve``'s equilibrium (or ``start``).
 
     Returns efforts and values as nested lists ``[firm][i][j]`` of mpmath numbers, and the
     bound on each state's residual (interval arithmetic, relative to the prize).

@@ -1,7 +1,7 @@
 """Closed forms: roots in radicals where they exist (docs/theory/race.md).
 
 At a symmetric state, or where one firm idles, the equilibrium effort is the root of
-one polynomial in one unknown; up to degree 4 it has radicals. :func:`single_firm`
+one polynomial in one unknown; up to degree 4 it has radicals. [`single_firm`][patentrace.symbolic.single_firm]
 gives the lone firm's values the same way.
 """
 
@@ -73,7 +73,7 @@ def single_firm(race: Race, firm: int = 0, symbols: Sequence[str] = ()) -> list[
     "Breakthroughs", with no rival): ``c'(x)(r + b + lambda x)/lambda - c(x) = (r + b) A - b P``
     and ``V = [-c(x) + lambda x A + b P] / (r + b + lambda x)``. Where the right side
     is at most ``c'(0)(r + b)/lambda`` the firm idles (``x = 0``, ``V = b P/(r + b)``).
-    The float :func:`patentrace.single_firm` solves the same equations.
+    The float [`patentrace.single_firm`][patentrace.single_firm] solves the same equations.
 
     Parameters
     ----------
@@ -83,7 +83,7 @@ def single_firm(race: Race, firm: int = 0, symbols: Sequence[str] = ()) -> list[
     firm : int
         0 or 1.
     symbols : sequence of str
-        As for :func:`solve`.
+        As for [`solve`][patentrace.solve].
 
     Returns
     -------

@@ -2,7 +2,7 @@
 
 The first-order conditions ``(F_1, F_2)`` of docs/theory/race.md (1) and the HJB values at a state,
 with breakthrough hazards; the parameters of a race as exact rationals or symbols;
-the check of what :func:`~patentrace.solvers.symbolic.solve` accepts. Every other
+the check of what [`solve`][patentrace.symbolic.solve] accepts. Every other
 module of the symbolic solver builds on these.
 """
 

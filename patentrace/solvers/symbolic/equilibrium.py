@@ -1,6 +1,6 @@
 """The symbolic solver's result: every state's efforts and values as sympy expressions (docs/theory/race.md).
 
-Which of the four forms a state takes is :meth:`SymbolicEquilibrium.form`; the
+Which of the four forms a state takes is [`SymbolicEquilibrium.form`][patentrace.symbolic.SymbolicEquilibrium.form]; the
 expressions can be evaluated, differentiated and turned into functions of the
 parameters that follow the certified branch.
 """
@@ -45,7 +45,7 @@ __all__ = ["SymbolicEquilibrium"]
 
 
 class SymbolicEquilibrium:
-    """The equilibrium of a race as sympy expressions, exact or certified (see :func:`solve`).
+    """The equilibrium of a race as sympy expressions, exact or certified (see [`solve`][patentrace.solve]).
 
     Attributes
     ----------
@@ -56,7 +56,7 @@ class SymbolicEquilibrium:
     digits : int
         Digits of the certified numbers.
     seconds : float
-        Time taken by :func:`solve`.
+        Time taken by [`solve`][patentrace.solve].
     parameters : tuple of sympy.Symbol
         The symbolic parameters in a fixed order (that of ``PARAMETERS``).
     point : dict of sympy.Symbol to sympy.Rational
@@ -198,8 +198,8 @@ class SymbolicEquilibrium:
         the state. Terminal states give 1 to the winner and 0 to the loser; a state
         where nothing can happen (both firms idle, no breakthrough) gives 0 to both,
         the race stalls there (the conventions of
-        :attr:`patentrace.Equilibrium.win_probability`). The unreachable corner
-        ``(N1, N2)`` raises ValueError, as for :meth:`effort`.
+        ``patentrace.Equilibrium.win_probability``). The unreachable corner
+        ``(N1, N2)`` raises ValueError, as for [`effort`][patentrace.symbolic.SymbolicEquilibrium.effort].
         The expression is in the same representation as the efforts (radicals,
         ``CRootOf``, implicit efforts or certified numbers); it is built once per state
         and cached.
@@ -273,7 +273,7 @@ class SymbolicEquilibrium:
     def lambdify(self) -> Callable[..., tuple[NDArray[np.float64], NDArray[np.float64]]]:
         """Fast numeric functions of the symbolic parameters: ``f(**parameters) -> (effort, value)``.
 
-        The arrays have shape ``(2, N1 + 1, N2 + 1)`` as in :class:`~patentrace.Equilibrium`;
+        The arrays have shape ``(2, N1 + 1, N2 + 1)`` as in [`Equilibrium`][patentrace.Equilibrium];
         parameters are passed by name (``prize=...``) and may be numpy arrays
         (the result then has their shape appended).
 
@@ -306,7 +306,7 @@ class SymbolicEquilibrium:
         return evaluate
 
     def evaluate(self, expr: sympy.Expr, digits: int | None = None, **parameters: Any) -> sympy.Float:
-        """An expression of this equilibrium (e.g. a :meth:`derivative`) as a number to ``digits`` digits.
+        """An expression of this equilibrium (e.g. a ``derivative``) as a number to ``digits`` digits.
 
         The symbols take the model's values, or those passed by name (``prize=...``);
         implicit efforts and named values are replaced by their certified numbers first,
@@ -354,8 +354,8 @@ class SymbolicEquilibrium:
     def numeric(self, values: tuple[Any, ...]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
         """Efforts and values, shape ``(2, N1 + 1, N2 + 1, *shape)``, at the symbolic parameters' ``values``.
 
-        ``values`` follow :attr:`parameters`' order and broadcast together. Implicit
-        efforts follow the model's branch (:class:`~patentrace.solvers.symbolic.implicit.BranchFollower`);
+        ``values`` follow ``parameters``' order and broadcast together. Implicit
+        efforts follow the model's branch ([`BranchFollower`][patentrace.solvers.symbolic.implicit.BranchFollower]);
         the other states evaluate their expressions.
 
         Raises
@@ -531,7 +531,7 @@ class SymbolicEquilibrium:
             implicit function theorem, ``dx/dtheta = -J^-1 dF/dtheta`` with ``J`` the
             Jacobian of the state's system and ``dF/dtheta`` including the
             continuation values' own derivatives, so the result is exact through the
-            backward induction; substitute :attr:`point` to evaluate it at the
+            backward induction; substitute ``point`` to evaluate it at the
             model's values. Otherwise a number to ``digits`` digits at the model's
             values: the central difference of the certified solution at
             ``2 digits + 20`` working digits with step ``10**-(digits + 5)``

@@ -4,20 +4,21 @@ At a state where both firms invest and parameters are symbolic, the efforts
 ``x_1, x_2`` solve the pair ``F_1 = F_2 = 0`` of docs/theory/race.md (1), whose
 coefficients are the symbols and the continuation values. Apart from symmetric
 states there are no radicals for them; they are algebraic functions of the
-symbols. :class:`ImplicitEffort` is that function as a sympy object: an
+symbols. [`ImplicitEffort`][patentrace.solvers.symbolic.implicit.ImplicitEffort] is that function as a sympy object: an
 applied function of the symbolic parameters that *is* the root of the system
 on one branch, the branch through the equilibrium at the model's own parameter
 values. It carries
 
-- the system (:attr:`ImplicitEffort.system`, continuation substituted, in the
-  unknowns ``x_1, x_2``) and the branch point (:attr:`ImplicitEffort.branch`,
-  the equilibrium efforts at :attr:`ImplicitEffort.point`, certified);
+- the system (``ImplicitEffort.system``, continuation substituted, in the
+  unknowns ``x_1, x_2``) and the branch point (``ImplicitEffort.branch``,
+  the equilibrium efforts at ``ImplicitEffort.point``, certified);
 - exact derivatives: ``sympy.diff`` uses the implicit function theorem,
   ``dx/dtheta = -J^-1 dF/dtheta``, where ``dF/dtheta`` differentiates the
   continuation values too, so derivatives chain through the backward induction
   and stay exact in the symbols;
 - numeric values at any parameter values (``evalf``), by following the branch
-  from the model's values (:class:`BranchFollower`, then Newton's method in mpmath).
+  from the model's values ([`BranchFollower`][patentrace.solvers.symbolic.implicit.BranchFollower], then Newton's method
+  in mpmath).
 
 Examples
 --------
@@ -105,7 +106,8 @@ class ImplicitEffort(_StateFunction):
     """Firm ``firm``'s effort at ``state``: the root of the state's system on the model's branch.
 
     Instances are applied functions of the symbolic parameters, ``x_1[1,0](P, r)``;
-    each state has its own pair of subclasses, made by :func:`implicit_pair`.
+    each state has its own pair of subclasses, made by
+    [`implicit_pair`][patentrace.solvers.symbolic.implicit.implicit_pair].
 
     Attributes
     ----------
@@ -120,7 +122,7 @@ class ImplicitEffort(_StateFunction):
     point : tuple of sympy.Rational
         The model's parameter values.
     branch : (mpmath.mpf, mpmath.mpf)
-        Both efforts at ``point``, certified (:func:`patentrace.symbolic.solve`).
+        Both efforts at ``point``, certified ([`patentrace.symbolic.solve`][patentrace.symbolic.solve]).
 
     Examples
     --------
@@ -145,7 +147,8 @@ class ImplicitEffort(_StateFunction):
         """Derivative with respect to the ``argindex``-th parameter, by the implicit function theorem.
 
         ``dx/dtheta = -J^-1 dF/dtheta``; continuation quantities in ``F`` contribute
-        through their own (unevaluated) derivatives, see :func:`opaque_diff`.
+        through their own (unevaluated) derivatives, see
+        [`opaque_diff`][patentrace.solvers.symbolic.implicit.opaque_diff].
 
         Examples
         --------
@@ -173,7 +176,7 @@ class StateValue(_StateFunction):
     """Firm ``firm``'s value at ``state`` as a named function of the symbolic parameters.
 
     Values that depend on implicit efforts are named, ``V_1[1,0](P, r)``, so that the
-    states before them see a short expression; :attr:`definition` is the HJB value of
+    states before them see a short expression; ``definition`` is the HJB value of
     docs/theory/race.md in the state's efforts and the named values after it. Derivatives differentiate
     the definition; numbers come from the same certified evaluation as the efforts.
 
@@ -218,7 +221,7 @@ class StateValue(_StateFunction):
 
 def named_value(firm: int, state: tuple[int, int], definition: sympy.Expr, parameters: Sequence[sympy.Symbol],
                 evaluate: Callable[[StateValue, tuple[sympy.Expr, ...], int], mp.mpf]) -> sympy.Expr:
-    """A :class:`StateValue` ``V_k[i,j](...)`` standing for ``definition``.
+    """A [`StateValue`][patentrace.solvers.symbolic.implicit.StateValue] ``V_k[i,j](...)`` standing for ``definition``.
 
     Examples
     --------
@@ -250,7 +253,7 @@ def implicit_pair(
     state : (int, int)
         The state.
     system : (sympy.Expr, sympy.Expr)
-        ``(F_1, F_2)`` in :data:`X1`, :data:`X2` and ``parameters``.
+        ``(F_1, F_2)`` in ``X1``, ``X2`` and ``parameters``.
     parameters : sequence of sympy.Symbol
         The symbolic parameters, in a fixed order.
     point : sequence of sympy.Expr
@@ -317,7 +320,8 @@ class BranchFollower:
         Their values in the model.
     sequence : sequence
         In backward order (continuations first): pairs ``(x_1, x_2)`` of
-        :class:`ImplicitEffort` and :class:`StateValue` objects.
+        [`ImplicitEffort`][patentrace.solvers.symbolic.implicit.ImplicitEffort] and
+        [`StateValue`][patentrace.solvers.symbolic.implicit.StateValue] objects.
 
     Examples
     --------
@@ -350,7 +354,8 @@ class BranchFollower:
     def expression(self, expr: sympy.Expr) -> Callable[..., Any]:
         """A numpy function ``f(parameters, known)`` of an expression that may contain implicit efforts.
 
-        Its values may be complex (cubic closed forms pass through complex radicals): see :func:`real`.
+        Its values may be complex (cubic closed forms pass through complex radicals): see
+        [`real`][patentrace.solvers.symbolic.implicit.real].
 
         Examples
         --------
@@ -508,7 +513,7 @@ class _ImplicitQuantities(_BuilderState):
 
     def implicit(self, i: int, j: int, system: tuple[sympy.Expr, sympy.Expr], target: list[mp.mpf],
                  idle: list[bool], residual: float) -> _State:
-        """Efforts as :class:`~.implicit.ImplicitEffort`: the system's root on the model's branch."""
+        """Efforts as ``ImplicitEffort``: the system's root on the model's branch."""
         if any(idle):
             raise ValueError(f"state {(i, j)}: a firm idles and its rival's condition has no closed form "
                              f"(non-integer exponent); keep every parameter numeric (symbols=()) there")
@@ -518,7 +523,7 @@ class _ImplicitQuantities(_BuilderState):
         return _State(x, _values(self.numbers, lam, own, rival, x, jump), "implicit", residual)
 
     def name_values(self, i: int, j: int, state: _State) -> _State:
-        """Name the state's values (:class:`~.implicit.StateValue`) if they involve implicit ones."""
+        """Name the state's values (``StateValue``) if they involve implicit ones."""
         if state.form == "implicit":
             self.sequence.append(state.effort)
         named = []
@@ -534,9 +539,9 @@ class _ImplicitQuantities(_BuilderState):
         """An implicit effort's or named value's number at parameter values ``values`` to ``dps`` digits (cached).
 
         At the model's values: the certified root; elsewhere the branch is followed in
-        floats (:class:`~patentrace.solvers.symbolic.implicit.BranchFollower`) and every state is
+        floats ([`BranchFollower`][patentrace.solvers.symbolic.implicit.BranchFollower]) and every state is
         polished by Newton's method at ``dps + 20`` digits, with the residual bound of
-        :func:`solve` at ``10**-dps``.
+        [`solve`][patentrace.solve] at ``10**-dps``.
         """
         cls = type(quantity)
         i, j = cls.state

@@ -1,9 +1,9 @@
 """The symbolic solver's front door: backward induction over the states, one representation each (docs/theory/race.md).
 
-:func:`solve` computes the certified numbers first, then visits the states from the
+[`solve`][patentrace.symbolic.solve] computes the certified numbers first, then visits the states from the
 last stage back and gives each the first representation that applies: closed form,
 implicit (with symbols), root of polynomial, or certified number (see
-:mod:`patentrace.solvers.symbolic`).
+``patentrace.solvers.symbolic``).
 """
 
 from __future__ import annotations
@@ -48,7 +48,7 @@ def solve(
     Parameters
     ----------
     race : Race
-        The model; costs must be :class:`~patentrace.costs.Power` (the exact forms need
+        The model; costs must be [`Power`][patentrace.models.costs.Power] (the exact forms need
         integer exponents). Breakthrough hazards ``b_k(i)`` (docs/theory/race.md (14)-(15),
         "Breakthroughs") enter every representation as exact rationals.
     symbols : sequence of str
@@ -62,7 +62,7 @@ def solve(
     exact : bool or None
         ``True``: every state closed form or root of polynomial (ValueError if the race is
         too large, with the limit); ``False``: certified numbers where there is no closed
-        form; ``None`` (default): exact when it stays within :data:`MAX_DEGREE`, else certified.
+        form; ``None`` (default): exact when it stays within ``MAX_DEGREE``, else certified.
 
     Returns
     -------
