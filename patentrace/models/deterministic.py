@@ -11,6 +11,7 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
@@ -99,7 +100,7 @@ class DeterministicRace:
     lag: float = 0.0
     max_speed: float | None = None
     loser_prize: float = 0.0
-    breakthrough: Any = None
+    breakthrough: Callable[[float], float] | None = None
 
     def __post_init__(self) -> None:
         _, prize, discount, loser_prize = _race_basics(1, self.prize, self.discount, self.loser_prize)

@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 
 from patentrace._validate import finite_real
 from patentrace.models._common import _nested, _pair, _race_basics, _sequence, _stage_rates, discounted_period
+from patentrace.models.arguments import ActionMenus, StagePair, StageRates
 from patentrace.models.costs import Cost
 from patentrace.models.race import Race
 
@@ -188,14 +189,14 @@ class LaggedRace:
     (0.951229, 2)
     """
 
-    stages: Any
+    stages: StagePair
     prize: float
     lag: float
     discount: float
-    actions: Any
+    actions: ActionMenus
     loser_prize: float = 0.0
-    tie: Any = "split"
-    breakthrough: Any = None
+    tie: str | float = "split"
+    breakthrough: StageRates = None
 
     def __post_init__(self) -> None:
         stages, prize, discount, loser_prize = _race_basics(self.stages, self.prize, self.discount, self.loser_prize)

@@ -15,12 +15,12 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from patentrace.models._common import _pair, _race_basics, _stage_rates
+from patentrace.models.arguments import CostPair, StagePair, StageRates
 from patentrace.models.costs import Cost
 
 __all__ = ["Race"]
@@ -75,13 +75,13 @@ class Race:
     ValueError: discount must be > 0 (a positive, finite discount rate), got -0.1
     """
 
-    stages: Any
+    stages: StagePair
     prize: float
     discount: float
-    cost: Any
+    cost: CostPair
     loser_prize: float = 0.0
-    productivity: Any = None
-    breakthrough: Any = None
+    productivity: StageRates = None
+    breakthrough: StageRates = None
 
     def __post_init__(self) -> None:
         stages, prize, discount, loser_prize = _race_basics(self.stages, self.prize, self.discount, self.loser_prize)

@@ -167,8 +167,10 @@ def contested_gap_figure(
         ``g*(Δ) >= 0``, the lead below which the follower can contest, one per lag.
     thresholds : dict, optional
         Label -> values (one per lag) of further curves, drawn dashed.
-    label, title : str
-        The legend entry of ``gaps`` and the title.
+    label : str, optional
+        The legend entry of ``gaps``.
+    title : str, optional
+        The title of the figure.
 
     Returns
     -------
