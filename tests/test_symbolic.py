@@ -120,7 +120,7 @@ def test_symmetric_two_stage_exact_is_fast():
 
 def test_system_vanishes_at_the_solution():
     sym = pr.symbolic.solve(quadratic((2, 2)))
-    x1, x2 = sympy.symbols("x_1 x_2")
+    x1, x2 = sympy.symbols("x_0 x_1")
     for state in [(1, 0), (0, 0)]:
         point = {x1: sympy.N(sym.effort(0, *state), 60), x2: sympy.N(sym.effort(1, *state), 60)}
         for f in sym.system(*state):

@@ -79,7 +79,7 @@ def test_implicit_values_at_30_digits_agree_with_the_oracle_and_their_systems(ra
                     here = mp.mpf(sym.evaluate(ours, 35))
                     assert abs(here - theirs) <= mp.mpf(10) ** -28 * abs(theirs), (k, i, j)
             # the state's system, with symbols, vanishes at the implicit efforts
-            x1, x2 = sympy.symbols("x_1 x_2")
+            x1, x2 = sympy.symbols("x_0 x_1")
             point = {x1: sym.effort(0, i, j), x2: sym.effort(1, i, j)}
             for f in sym.system(i, j):
                 assert abs(sym.evaluate(f.xreplace(point), 40)) < 1e-30

@@ -114,10 +114,10 @@ def _power(x: Any, g: Any) -> Any:
 
 def _conditions_at(x: tuple[Any, Any], m: Any, a: Any, g: Any, r: Any, ls: Any, own: Any, rival: Any,
                    bs: Any, p: Any, loser: Any) -> list[Any]:
-    """``(F_1, F_2)`` of docs/theory/race.md (1) with breakthroughs ``bs`` at efforts ``x``, (mpmath or intervals).
+    """``(F_0, F_1)`` of docs/theory/race.md (1) with breakthroughs ``bs`` at efforts ``x``, (mpmath or intervals).
 
-    ``F_k = c_k'(x_k)(R + h_1 + h_2)/lambda_k - c_k(x_k) - R A_k - h_o (A_k - B_k) + b_k P + b_o L``,
-    ``R = r + b_1 + b_2`` (docs/theory/race.md (14)-(15), "Breakthroughs"; ``b = 0`` is (1)).
+    ``F_k = c_k'(x_k)(R + h_0 + h_1)/lambda_k - c_k(x_k) - R A_k - h_o (A_k - B_k) + b_k P + b_o L``,
+    ``R = r + b_0 + b_1`` (docs/theory/race.md (14)-(15), "Breakthroughs"; ``b = 0`` is (1)).
     """
     rate = r + bs[0] + bs[1]
     out = []

@@ -149,7 +149,7 @@ class SymbolicEquilibrium:
         return self._states[(i, j)].form
 
     def residual(self, i: int, j: int) -> float:
-        """Bound on the residual of the state's conditions ``(F_1, F_2)`` at the stored numbers, relative to the prize.
+        """Bound on the residual of the state's conditions ``(F_0, F_1)`` at the stored numbers, relative to the prize.
 
         For closed forms and exact roots it is the bound at their ``digits``-digit values.
 
@@ -164,7 +164,7 @@ class SymbolicEquilibrium:
         return self._states[(i, j)].residual
 
     def system(self, i: int, j: int) -> tuple[sympy.Expr, sympy.Expr]:
-        """The per-state system ``(F_1, F_2)`` of docs/theory/race.md (1) in the efforts ``x_1, x_2``.
+        """The per-state system ``(F_0, F_1)`` of docs/theory/race.md (1) in the efforts ``x_0, x_1``.
 
         The continuation values of this equilibrium are substituted; symbolic
         parameters stay symbols.
@@ -174,7 +174,7 @@ class SymbolicEquilibrium:
         >>> import patentrace as pr
         >>> sym = pr.symbolic.solve(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
         >>> sym.system(0, 0)[0]
-        x_1**2/2 + x_1*x_2 + x_1/10 - x_2 - 1/10
+        x_0**2/2 + x_0*x_1 + x_0/10 - x_1 - 1/10
         """
         i, j = self._check(0, i, j)
         if (i, j) not in self._states:
@@ -193,7 +193,7 @@ class SymbolicEquilibrium:
         """Firm ``firm``'s probability of winning from ``(i, j)`` under equilibrium play (docs/theory/race.md (12)).
 
         The embedded jump chain with breakthroughs:
-        ``W_1(i, j) = [h_1 W_1(i+1, j) + h_2 W_1(i, j+1) + b_1] / (h_1 + h_2 + b_1 + b_2)``,
+        ``W_0(i, j) = [h_0 W_0(i+1, j) + h_1 W_0(i, j+1) + b_0] / (h_0 + h_1 + b_0 + b_1)``,
         ``h_k = lambda_k x_k`` the stage hazards and ``b_k`` the breakthrough hazards at
         the state. Terminal states give 1 to the winner and 0 to the loser; a state
         where nothing can happen (both firms idle, no breakthrough) gives 0 to both,
@@ -234,6 +234,13 @@ class SymbolicEquilibrium:
         self, quantity: str, firm: int, i: int, j: int
     ) -> tuple[sympy.Poly, tuple[sympy.Rational, sympy.Rational]]:
         """The polynomial with rational coefficients and the isolating interval of an exact root.
+
+        A root of a polynomial (form ``"root of polynomial"``) returns its stored polynomial at
+        once. A closed form is converted by sympy's ``minimal_polynomial``, which can take tens
+        of seconds where the radicals nest roots of polynomials: at the symmetric state (0, 0)
+        of the symmetric two-stage race (``P = 1``, ``r = 0.1``, ``c = x^2/2``; a polynomial of
+        degree 16) it took 15 s on a 2-core AMD EPYC machine shared with other jobs (22 s in
+        the report of issue 20), against milliseconds at (1, 0) and (1, 1).
 
         Parameters
         ----------
@@ -422,7 +429,7 @@ class SymbolicEquilibrium:
         >>> sym = pr.symbolic.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()),
         ...             symbols=("prize", "discount"))
         >>> (lo, hi), _ = sym.isolate(1, 0)
-        >>> hi - lo < 1e-20 and abs(lo - sympy.Rational(4686350713, 10**10)) < 1e-10   # docs/theory/race.md: x_1(1, 0)
+        >>> hi - lo < 1e-20 and abs(lo - sympy.Rational(4686350713, 10**10)) < 1e-10   # docs/theory/race.md: x_0(1, 0)
         True
         """
         i, j = self._check(0, i, j)
@@ -487,7 +494,7 @@ class SymbolicEquilibrium:
         """Raise where a firm idle at the model's values would invest (docs/theory/race.md (7), (14)).
 
         The firm idles iff ``c'(0)(R + h_o)/lambda >= R A + h_o (A - B) - b_k P - b_o L``,
-        ``R = r + b_1 + b_2``.
+        ``R = r + b_0 + b_1``.
         """
         nb = self._numbers
         for (i, j), state in self._states.items():

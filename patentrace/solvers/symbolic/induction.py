@@ -166,7 +166,7 @@ class _Builder(_ClosedForms, _AlgebraicValues, _ImplicitQuantities):
             value[(0, ii, n2)], value[(1, ii, n2)] = self.numbers.loser, self.numbers.prize
         states: dict[tuple[int, int], _State] = {}
         for step in Layout.of([self.race.stages]).steps:
-            # in a symmetric race, solve i >= j and mirror the rest: then V_2(j, i) is V_1(i, j), the same object
+            # in a symmetric race, solve i >= j and mirror the rest: then V_1(j, i) is V_0(i, j), the same object
             order = sorted(zip(step.i.tolist(), step.j.tolist(), strict=True), key=lambda s: s[1] - s[0])
             for i, j in order:
                 if self.symmetric_model and i < j:
