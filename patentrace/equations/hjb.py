@@ -44,7 +44,7 @@ def continuation(value: FloatArray, i: IntArray, j: IntArray) -> tuple[FloatArra
 
     Parameters
     ----------
-    value : ndarray, shape (2, N1 + 1, N2 + 1)
+    value : ndarray, shape (2, N0 + 1, N1 + 1)
         Values of both firms, filled at least beyond the states asked for.
     i, j : ndarray of int
         Open states.
@@ -52,7 +52,7 @@ def continuation(value: FloatArray, i: IntArray, j: IntArray) -> tuple[FloatArra
     Returns
     -------
     own_next, rival_next : ndarray, shape (2, n)
-        ``A_1 = V_1(i+1, j)``, ``A_2 = V_2(i, j+1)``; ``B_1 = V_1(i, j+1)``, ``B_2 = V_2(i+1, j)``.
+        ``A_0 = V_0(i+1, j)``, ``A_1 = V_1(i, j+1)``; ``B_0 = V_0(i, j+1)``, ``B_1 = V_1(i+1, j)``.
 
     Examples
     --------

@@ -226,7 +226,7 @@ class DeterministicRace:
         """The Markov chain of the race under perfect monitoring on ``steps`` cells (docs/theory/deterministic.md (D4)).
 
         With perfect monitoring (lag 0) the race is a pair of coupled HJB equations in
-        the experience levels ``(w1, w2)``. Their monotone upwind discretisation on a
+        the experience levels ``(w0, w1)``. Their monotone upwind discretisation on a
         grid of ``n = steps`` cells is a Markov chain: a firm at cell ``i`` running at
         speed ``x`` moves to cell ``i + 1`` at rate ``n x`` (so its expected experience
         grows at rate ``x``), pays ``c(x)``, and discovers at rate ``b(i / n)``. That

@@ -51,7 +51,7 @@ class Race:
     productivity : None, sequence, or pair of sequences
         ``lambda_k(i) > 0``: the hazard per unit of effort at experience level
         ``i`` (a learning curve). None means 1 everywhere; one sequence of length
-        ``max(N1, N2)`` is shared by both firms (firm ``k`` uses its first ``N_k``
+        ``max(N0, N1)`` is shared by both firms (firm ``k`` uses its first ``N_k``
         entries); a pair gives each firm ``N_k`` entries.
     breakthrough : None, sequence, or pair of sequences
         ``b_k(i) >= 0``: while firm ``k`` has completed ``i`` stages it wins
@@ -134,7 +134,7 @@ class Race:
         return np.asarray(self.breakthrough[firm], dtype=float)
 
     def breakthrough_hazard(self) -> NDArray[np.float64] | None:
-        """``b_k`` at every state, shape ``(2, N1 + 1, N2 + 1)``; None without breakthroughs (docs/theory/race.md (14)).
+        """``b_k`` at every state, shape ``(2, N0 + 1, N1 + 1)``; None without breakthroughs (docs/theory/race.md (14)).
 
         The entries are 0 once firm ``k`` has finished.
 
@@ -154,7 +154,7 @@ class Race:
 
     @property
     def shape(self) -> tuple[int, int]:
-        """``(N1 + 1, N2 + 1)``: the shape of every per-state array.
+        """``(N0 + 1, N1 + 1)``: the shape of every per-state array.
 
         Examples
         --------

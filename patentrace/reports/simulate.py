@@ -11,9 +11,9 @@ start. The counts estimate ``eq.win_probability[:, i, j]``,
 nothing with their backward recursions.
 
 - [`Race`][patentrace.Race] (docs/theory/race.md): at an open state the next event comes
-  after an exponential holding time with rate ``h_1 + h_2``; it is firm 1's success
-  with probability ``h_1 / (h_1 + h_2)``. With breakthroughs (docs/theory/race.md (14)-(15)) the rate is
-  ``h_1 + h_2 + b_1 + b_2`` and the event is firm ``k``'s outright win with
+  after an exponential holding time with rate ``h_0 + h_1``; it is firm 0's success
+  with probability ``h_0 / (h_0 + h_1)``. With breakthroughs (docs/theory/race.md (14)-(15)) the rate is
+  ``h_0 + h_1 + b_0 + b_1`` and the event is firm ``k``'s outright win with
   probability ``b_k`` over that rate.
 - [`LaggedRace`][patentrace.LaggedRace] (docs/theory/periods.md): in each period every firm mixes over
   its actions and advances a random number of stages. Periods in which nobody
@@ -22,7 +22,7 @@ nothing with their backward recursions.
   a tie, broken by the race's tie rule. Durations are counted in periods.
 
 All paths advance together (numpy arrays over paths); the only loop is over
-events, at most ``N1 + N2 - 1`` of them. A state where nobody can move is a
+events, at most ``N0 + N1 - 1`` of them. A state where nobody can move is a
 **stall**: a path that reaches one stops there and is counted in
 ``stall_frequency``, and the mean duration is then infinite, as
 ``eq.expected_duration`` is.
@@ -305,11 +305,11 @@ class _ContinuousChain:
         self.jump[1, :, : race.stages[1]] = race.breakthrough_array(1)[None, :]
 
     def rate(self, i: IntArray, j: IntArray) -> FloatArray:
-        """Rate of the next event, ``h_1 + h_2 + b_1 + b_2``."""
+        """Rate of the next event, ``h_0 + h_1 + b_0 + b_1``."""
         return np.asarray(self.hazard[0, i, j] + self.hazard[1, i, j] + self.jump[0, i, j] + self.jump[1, i, j])
 
     def draw(self, rng: np.random.Generator, i: IntArray, j: IntArray, rate: FloatArray) -> _Event:
-        """Holding times and advances: firm 0 succeeds with probability ``h_1 / rate``.
+        """Holding times and advances: firm 0 succeeds with probability ``h_0 / rate``.
 
         A breakthrough advances its firm to the finish line.
         """
@@ -334,7 +334,7 @@ class _ContinuousChain:
 class _PeriodChain:
     """Events of a ``LaggedRace``: the first period in which a firm advances (docs/theory/periods.md).
 
-    With ``a = sigma_1 D_1`` and ``b = sigma_2 D_2`` the firms' distributions of stages advanced
+    With ``a = sigma_0 D_0`` and ``b = sigma_1 D_1`` the firms' distributions of stages advanced
     in a period, somebody moves with probability ``(1 - a_0) + a_0 (1 - b_0)``; the number of
     periods until then is geometric. Given a move, ``d_1 = 0`` has probability
     ``a_0 (1 - b_0) / move`` and ``d_1 = d > 0`` has ``a_d / move``; then ``d_2`` is drawn
@@ -487,7 +487,7 @@ def simulate(
     eq : Equilibrium or LaggedEquilibrium
         A solved [`Race`][patentrace.Race] or [`LaggedRace`][patentrace.LaggedRace].
     start : (int, int)
-        Stages completed ``(i, j)`` at the start; ``0 <= i <= N1``, ``0 <= j <= N2``,
+        Stages completed ``(i, j)`` at the start; ``0 <= i <= N0``, ``0 <= j <= N1``,
         not both finished.
     paths : int
         Number of histories, ``>= 1``.

@@ -1,19 +1,19 @@
 """The jump chain of a race under given hazards: who wins, what is hit, how long it takes.
 
-With hazards ``h_1, h_2`` at an open state the next event is firm 1's success
-with probability ``h_1 / (h_1 + h_2)``. So the probability of reaching a set of
+With hazards ``h_0, h_1`` at an open state the next event is firm 0's success
+with probability ``h_0 / (h_0 + h_1)``. So the probability of reaching a set of
 states before the race ends obeys (docs/theory/leapfrog.md)
 
-    U(i, j) = [h_1 U(i+1, j) + h_2 U(i, j+1)] / (h_1 + h_2),
+    U(i, j) = [h_0 U(i+1, j) + h_1 U(i, j+1)] / (h_0 + h_1),
 
-and the expected time to the end obeys ``E = [1 + h_1 E(i+1, j) + h_2 E(i, j+1)] / (h_1 + h_2)``.
-With breakthroughs (docs/theory/race.md (14)-(15)), outright-win hazards ``b_1, b_2`` end the race
-from the state itself: every denominator gains ``b_1 + b_2``, and firm ``k``'s win
+and the expected time to the end obeys ``E = [1 + h_0 E(i+1, j) + h_1 E(i, j+1)] / (h_0 + h_1)``.
+With breakthroughs (docs/theory/race.md (14)-(15)), outright-win hazards ``b_0, b_1`` end the race
+from the state itself: every denominator gains ``b_0 + b_1``, and firm ``k``'s win
 probability gains ``b_k`` in the numerator. The ``breakthrough`` arguments (shape
 of ``hazard``) default to None, which is exactly the race without them.
 Both are solved backwards over the steps of a ``Layout``
 (many races at once in the ``*_flat`` functions; one race, as arrays of shape
-``(2, N1 + 1, N2 + 1)``, in the others).
+``(2, N0 + 1, N1 + 1)``, in the others).
 
 Every ratio is taken after dividing the state's rates by the largest of them
 ([`jump_weights`][patentrace.results.chain.jump_weights]), so hazards near either end of the float range (an effort of
@@ -77,14 +77,14 @@ def jump_weights(
     h1, h2 : ndarray
         Both firms' hazards at the states.
     jump : ndarray, shape (2, n), optional
-        Outright-win (breakthrough) hazards ``b_1, b_2`` at the states.
+        Outright-win (breakthrough) hazards ``b_0, b_1`` at the states.
 
     Returns
     -------
     w1, w2, total, scale : ndarray
         ``h_k / m``, the sum of all rates over ``m`` (in ``[1, 4]`` where anything can happen,
         0 at a stall) and ``m`` itself, the largest rate (0 at a stall). The probability that
-        the next event is firm ``k``'s success is ``w_k / total``, exactly as ``h_k / (h_1 + h_2)``
+        the next event is firm ``k``'s success is ``w_k / total``, exactly as ``h_k / (h_0 + h_1)``
         but with no overflow or underflow in the sum.
 
     Examples
@@ -155,18 +155,18 @@ def hitting_probability(
 
     Parameters
     ----------
-    hazard : ndarray, shape (2, N1 + 1, N2 + 1)
+    hazard : ndarray, shape (2, N0 + 1, N1 + 1)
         Both firms' hazards at every state (zero at terminal states).
-    target : ndarray of bool, shape (N1 + 1, N2 + 1)
+    target : ndarray of bool, shape (N0 + 1, N1 + 1)
         The states to reach; terminal states outside it count as missing it.
-    breakthrough : ndarray, shape (2, N1 + 1, N2 + 1), optional
+    breakthrough : ndarray, shape (2, N0 + 1, N1 + 1), optional
         Outright-win hazards ``b_k`` at every state (zero at terminal states).
     credited : int, optional
         The firm whose breakthrough counts as reaching ``target``.
 
     Returns
     -------
-    ndarray, shape (N1 + 1, N2 + 1)
+    ndarray, shape (N0 + 1, N1 + 1)
         1 on ``target``, 0 on other terminal states and stalls.
 
     Examples
@@ -265,10 +265,10 @@ def win_probability_flat(layout: Layout, hazard: FloatArray, breakthrough: Float
 
 
 def win_probability(hazard: FloatArray, breakthrough: FloatArray | None = None) -> FloatArray:
-    """Each firm's probability of winning, shape ``(2, N1 + 1, N2 + 1)``.
+    """Each firm's probability of winning, shape ``(2, N0 + 1, N1 + 1)``.
 
     Terminal states hold 1 for the winner and 0 for the loser; the unreachable
-    corner ``(N1, N2)`` holds 1/2 each, as if both finished together and split.
+    corner ``(N0, N1)`` holds 1/2 each, as if both finished together and split.
 
     Examples
     --------
@@ -314,7 +314,7 @@ def expected_duration_flat(layout: Layout, hazard: FloatArray, breakthrough: Flo
 
 
 def expected_duration(hazard: FloatArray, breakthrough: FloatArray | None = None) -> FloatArray:
-    """Expected time until a firm wins, shape ``(N1 + 1, N2 + 1)``; ``inf`` where the race may stall.
+    """Expected time until a firm wins, shape ``(N0 + 1, N1 + 1)``; ``inf`` where the race may stall.
 
     Examples
     --------
@@ -363,15 +363,15 @@ def period_hitting_probability(
     race : LaggedRace
         The model.
     strategy : (ndarray, ndarray)
-        Each firm's mixed actions at every state, shape ``(N1 + 1, N2 + 1, m_k)``.
-    target : ndarray of bool, shape (N1 + 1, N2 + 1)
+        Each firm's mixed actions at every state, shape ``(N0 + 1, N1 + 1, m_k)``.
+    target : ndarray of bool, shape (N0 + 1, N1 + 1)
         Open states that count as reached.
     ends : tuple of int
         Outcome kinds that count as reached (``FIRST_WINS``, ``SECOND_WINS``, ``TIE``).
 
     Returns
     -------
-    ndarray, shape (N1 + 1, N2 + 1)
+    ndarray, shape (N0 + 1, N1 + 1)
 
     Examples
     --------

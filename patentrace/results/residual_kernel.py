@@ -69,7 +69,7 @@ def _kernel(
 
 
 def power_residual(eq: Any, smallest_value: float) -> FloatArray:
-    """Relative HJB residual of a race with ``Power`` costs, shape ``(2, N1 + 1, N2 + 1)``.
+    """Relative HJB residual of a race with ``Power`` costs, shape ``(2, N0 + 1, N1 + 1)``.
 
     ``smallest_value`` is ``v_min`` of ``patentrace.results.verification.hjb_residual``.
     """

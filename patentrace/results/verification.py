@@ -126,7 +126,7 @@ def deviation_gain(eq: Solved) -> FloatArray:
 
     Returns
     -------
-    ndarray, shape (2, N1 + 1, N2 + 1)
+    ndarray, shape (2, N0 + 1, N1 + 1)
         ``max_x V(x) - value`` floored at 0; 0 at terminal states.
     """
     race = eq.model
@@ -162,7 +162,7 @@ def hjb_residual(eq: Solved) -> FloatArray:
 
     Returns
     -------
-    ndarray, shape (2, N1 + 1, N2 + 1)
+    ndarray, shape (2, N0 + 1, N1 + 1)
         ``|rho| / max(S, F)``; 0 where ``rho`` is exactly 0 and at terminal states. Values
         far behind can fall into the subnormal range, where a double keeps only a few
         digits, so the scale is at least ``F = (r + h + h' + b + b') v_min`` with ``v_min``

@@ -16,7 +16,7 @@ best response obeys ``c'(BR_k) <= lambda_k max(A_k, A_k - B_k)``. With ``X`` the
 pivot's bound, ``phi(0) >= 0 >= phi(X)``: there is always an equilibrium.
 
 **Monotonicity.** Implicit differentiation of (1) gives
-``dBR/dh = lambda (V - B) / (c''(x) (r + h_1 + h_2))``, and
+``dBR/dh = lambda (V - B) / (c''(x) (r + h_0 + h_1))``, and
 ``V - B = max_x [lambda x (A - B) - c(x) - r B] / (r + lambda x + h)`` has the
 same sign for every rival hazard ``h``. So each best response is monotone in
 the rival's hazard (increasing where ``V >= B``: strategic complements) and
@@ -489,7 +489,7 @@ def _split(games: StateGames, pivot: int, where: IntArray, cells: _Cells, parts:
 def _equilibrium_efforts(
     games: StateGames, pivot: int, index: IntArray, root: FloatArray, bracket_end: FloatArray, width: FloatArray
 ) -> FloatArray:
-    """Efforts ``(x_1, x_2)`` from the pivot's roots, checked for profitable deviations.
+    """Efforts ``(x_0, x_1)`` from the pivot's roots, checked for profitable deviations.
 
     The other firm plays its exact best response to the root. Where the other
     firm's best response is so steep that the pivot's own best response to it

@@ -1,6 +1,6 @@
 """The Markov perfect equilibrium of races by backward induction, many races at once.
 
-Terminal values are known (docs/theory/race.md (4)): ``V_1(N1, j) = P``, ``V_1(i, N2) = L``
+Terminal values are known (docs/theory/race.md (4)): ``V_0(N0, j) = P``, ``V_0(i, N1) = L``
 and symmetrically. A state depends only on states one stage nearer the end, so
 the solver sweeps the open states of a whole batch of races by the number of
 stages still to go (``Layout``), from the end to the
@@ -326,7 +326,7 @@ def _choose(games: StateGames, grid: int, selection: str) -> tuple[FloatArray, F
 
 
 def _mirror_state(layout: Layout, race: IntArray, i: IntArray, j: IntArray) -> IntArray:
-    """Flat index of state ``(j, i)`` of each race (races with ``N1 = N2``)."""
+    """Flat index of state ``(j, i)`` of each race (races with ``N0 = N1``)."""
     return np.asarray(layout.offset[race] + j * (layout.stages[race, 1] + 1) + i, dtype=np.intp)
 
 
@@ -353,7 +353,7 @@ def _breakthrough(layout: Layout, races: Sequence[Race]) -> FloatArray | None:
 def breakthrough_shift(
     layout: Layout, races: Sequence[Race], discount: FloatArray, breakthrough: FloatArray | None
 ) -> tuple[FloatArray, FloatArray]:
-    """Per flat state: the effective discount ``R = r + b_1 + b_2`` and each firm's shift ``K_k``.
+    """Per flat state: the effective discount ``R = r + b_0 + b_1`` and each firm's shift ``K_k``.
 
     docs/theory/race.md (14)-(15), "Breakthroughs": a state's game with breakthroughs is the game
     without them at discount ``R`` with every value of firm ``k`` lowered by

@@ -40,7 +40,7 @@ hand over more than ``handover_budget`` states, or whose states ``settle`` refus
 still go to the all-roots path whole. Races with a loser prize or with exponents
 ``g < 2`` often take the hybrid path.
 
-States are visited row by row from ``(N1 - 1, N2 - 1)`` down to ``(0, 0)``: state
+States are visited row by row from ``(N0 - 1, N1 - 1)`` down to ``(0, 0)``: state
 ``(i, j)`` needs ``(i + 1, j)``, finished one row earlier, and ``(i, j + 1)``,
 finished just before it (a state waiting for a handed-over state is skipped until a
 later pass). Win probabilities and expected durations (the jump
@@ -102,7 +102,7 @@ PATHS: tuple[str, ...] = (
 class Handover:
     """States the compiled sweep hands to the all-roots search, with their games as it sees them.
 
-    The game of each state is that of docs/theory/race.md at the effective discount ``R = r + b_1 + b_2``
+    The game of each state is that of docs/theory/race.md at the effective discount ``R = r + b_0 + b_1``
     with every value of firm ``k`` lowered by ``K_k`` (breakthroughs; ``R = r`` and ``K = 0``
     without them), exactly as the compiled sweep builds it.
 
@@ -200,7 +200,7 @@ def handover_budget(stages: tuple[int, int]) -> int:
     """Most states of a race the hybrid path hands to the all-roots search before giving up on it.
 
     Each hand-over is a Python-level all-roots search (milliseconds), while the vectorised
-    all-roots path costs tens of microseconds per state; past ``16 + N1 N2 / 128`` states
+    all-roots path costs tens of microseconds per state; past ``16 + N0 N1 / 128`` states
     it is faster to solve the whole race on the all-roots path.
 
     Examples

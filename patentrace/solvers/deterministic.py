@@ -108,7 +108,7 @@ def _state_equilibrium(game: PeriodGame, top: float, level: bool) -> tuple[Float
 
     Strictly dominated speeds are removed first; what remains is solved by
     Lemke–Howson on ``M(v)`` with the self-loop value ``v`` iterated to its fixed
-    point ``v = sigma_1' K sigma_2 / (1 - beta q)``; at a level state (a symmetric
+    point ``v = sigma_0' K sigma_1 / (1 - beta q)``; at a level state (a symmetric
     game) the symmetric version finds a symmetric equilibrium. The answer is checked
     in the full game, and an [`EquilibriumError`][patentrace.EquilibriumError] raised if no
     label leads to one.
@@ -171,7 +171,7 @@ def solve_grid(race: DeterministicRace, steps: int) -> LaggedEquilibrium:
 
     The grid race is [`DeterministicRace.lagged`][patentrace.DeterministicRace.lagged].
     States are solved backwards by remaining distance; the model is symmetric, so
-    only states with firm 1 ahead or level are solved and the rest mirrored; level
+    only states with firm 0 ahead or level are solved and the rest mirrored; level
     states get a symmetric equilibrium, so the mirror image is exact. Each state's
     equilibrium comes from ``_state_equilibrium``: one equilibrium, verified;
     others may exist (``multiplicity`` is 1, a lower bound, and the solver options

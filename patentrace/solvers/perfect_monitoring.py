@@ -1,9 +1,9 @@
 """The deterministic race with breakthroughs at lag 0, by refined Markov chains (docs/theory/deterministic.md (D4)).
 
 With ``lag = 0`` each firm sees the other's experience at every moment. Where firm 0
-leads, the values solve a pair of coupled HJB equations in ``(w1, w2)``:
+leads, the values solve a pair of coupled HJB equations in ``(w0, w1)``:
 
-    r V1 = max_x {-c(x) + x dV1/dw1} + x2 dV1/dw2 + b(w1) (P - V1) + b(w2) (L - V1)
+    r V0 = max_x {-c(x) + x dV0/dw0} + x1 dV0/dw1 + b(w0) (P - V0) + b(w1) (L - V0)
 
 and symmetrically for firm 1; the first to reach ``w = 1`` wins ``P``, the other ``L``.
 Their monotone upwind discretisation on ``n`` cells replaces ``x dV/dw`` by

@@ -13,7 +13,7 @@ Examples
 >>> from patentrace.solvers.allroots import StateEquilibria
 >>> found = StateEquilibria(state=np.array([0, 0]), effort=np.array([[0.5, 0.0], [0.0, 0.5]]),
 ...                         value=np.zeros((2, 2)), count=np.array([2]))
->>> select(found, productivity=np.ones((2, 1))).tolist()      # a tie: firm 1 (index 0) works
+>>> select(found, productivity=np.ones((2, 1))).tolist()      # a tie: firm 0 works
 [0]
 """
 
@@ -117,11 +117,11 @@ def select(
     productivity : ndarray, shape (2, n)
         ``lambda_k`` at each state, to turn efforts into hazards.
     rule : {"fastest", "slowest", "richest"}
-        ``"fastest"`` (default): the largest total hazard ``h_1 + h_2`` (in a game of
+        ``"fastest"`` (default): the largest total hazard ``h_0 + h_1`` (in a game of
         strategic complements, the greatest equilibrium); ``"slowest"``: the
-        smallest; ``"richest"``: the largest joint value ``V_1 + V_2``. Scores within
+        smallest; ``"richest"``: the largest joint value ``V_0 + V_1``. Scores within
         ``1e-9`` (relative) of a state's best are ties, decided by the larger hazard of
-        firm 1 (index 0), then by the larger total hazard: at a symmetric state the
+        firm 0, then by the larger total hazard: at a symmetric state the
         equilibria ``(x, 0)`` and ``(0, x)`` tie exactly, and the choice must not depend
         on the last bits of the continuation values (docs/solver.md, "The hybrid path").
     symmetric : ndarray of bool, shape (n,), optional

@@ -78,7 +78,7 @@ _OUTCOMES = ((FIRST_WINS, "firm 0 wins", "tab:blue"), (SECOND_WINS, "firm 1 wins
 def paths_figure(simulation: Simulation, limit: int = 40) -> Any:
     """Simulated histories: firm 0's lead in stages left, against time (docs/theory/leapfrog.md).
 
-    The lead is ``(N2 - j) - (N1 - i)``: positive while firm 0 is ahead, so a path
+    The lead is ``(N1 - j) - (N0 - i)``: positive while firm 0 is ahead, so a path
     that crosses zero is a leapfrog (or a catch-up, when it touches it). Each path is
     coloured by how it ended.
 
