@@ -57,9 +57,9 @@ def continuation(value: FloatArray, i: IntArray, j: IntArray) -> tuple[FloatArra
     Examples
     --------
     >>> import numpy as np
-    >>> value = np.arange(8.0).reshape(2, 2, 2)   # V_1 = [[0, 1], [2, 3]], V_2 = [[4, 5], [6, 7]]
+    >>> value = np.arange(8.0).reshape(2, 2, 2)   # V_0 = [[0, 1], [2, 3]], V_1 = [[4, 5], [6, 7]]
     >>> own_next, rival_next = continuation(value, np.array([0]), np.array([0]))
-    >>> own_next.ravel().tolist(), rival_next.ravel().tolist()   # (V_1(1,0), V_2(0,1)), (V_1(0,1), V_2(1,0))
+    >>> own_next.ravel().tolist(), rival_next.ravel().tolist()   # (V_0(1,0), V_1(0,1)), (V_0(0,1), V_1(1,0))
     ([2.0, 5.0], [1.0, 6.0])
     """
     own_next = np.stack([value[0, i + 1, j], value[1, i, j + 1]])

@@ -89,7 +89,7 @@ def progress_matrix(race: LaggedRace, firm: int, stage: int) -> FloatArray:
 
 
 def terminal_values(race: LaggedRace) -> FloatArray:
-    """Values ``(2, N1 + 1, N2 + 1)`` with the terminal states filled; the corner holds ``(P + L) / 2``.
+    """Values ``(2, N0 + 1, N1 + 1)`` with the terminal states filled; the corner holds ``(P + L) / 2``.
 
     Examples
     --------
@@ -229,7 +229,7 @@ class PeriodGame:
     outcomes: Outcomes
 
     def leaving(self, sigma1: FloatArray, sigma2: FloatArray) -> float:
-        """``1 - beta (u . sigma_1)(w . sigma_2)``, computed without cancellation.
+        """``1 - beta (u . sigma_0)(w . sigma_1)``, computed without cancellation.
 
         ``= (1 - beta) + beta [(1 - U) + U (1 - W)]``, with the probabilities of moving,
         ``1 - U`` and ``1 - W``, summed from the progress distributions.
@@ -299,7 +299,7 @@ def transition(
 ) -> tuple[FloatArray, Outcomes]:
     """Probabilities ``pi[d1, d2]`` of the advances in a period at ``(i, j)`` under ``strategy``, and their outcomes.
 
-    ``strategy[k]`` has shape ``(N1 + 1, N2 + 1, m_k)``; the firms mix independently.
+    ``strategy[k]`` has shape ``(N0 + 1, N1 + 1, m_k)``; the firms mix independently.
 
     Examples
     --------

@@ -269,7 +269,7 @@ class LaggedRace:
 
     @property
     def shape(self) -> tuple[int, int]:
-        """``(N1 + 1, N2 + 1)``: the shape of every per-state array.
+        """``(N0 + 1, N1 + 1)``: the shape of every per-state array.
 
         Examples
         --------

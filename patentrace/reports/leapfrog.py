@@ -74,11 +74,11 @@ class LeapfrogReport:
         ``leapfrog_probability > tolerance``; None when level. For the default
         tolerance 0 it is decided exactly: is there a path to the lead along which
         every step has a positive hazard? (The probability itself can underflow.)
-    preemption_region : ndarray of bool, shape (N1 + 1, N2 + 1)
+    preemption_region : ndarray of bool, shape (N0 + 1, N1 + 1)
         Open states where the firm with more stages left exerts zero effort.
         States where that zero is only underflow (``Equilibrium.underflow``) are
         left out: the firm does invest there, too little for a double to hold.
-    underflow_region : ndarray of bool, shape (N1 + 1, N2 + 1)
+    underflow_region : ndarray of bool, shape (N0 + 1, N1 + 1)
         Open states where the firm behind has an effort below the float range.
     epsilon_preemption : bool
         True when the race has states with a one-stage lead and all are in the
@@ -274,16 +274,16 @@ _FOLLOWER_BY = ("distance", "expected_time")
 def time_to_discovery(eq: Equilibrium) -> FloatArray:
     """Each firm's expected time to its own discovery at its equilibrium pace (FGST's measure, docs/theory/leapfrog.md).
 
-    Firm 1 at ``(i, j)`` completes stages at its equilibrium hazards ``h_1(i', j)`` and
-    breaks through at ``b_1(i')``, with the rival held where it is:
-    ``T_1(i, j) = [1 + h_1 T_1(i+1, j)] / (h_1 + b_1)``, ``T_1(N1, j) = 0``, and
-    ``inf`` where it never moves. (The rival's moves change firm 1's pace; this
+    Firm 0 at ``(i, j)`` completes stages at its equilibrium hazards ``h_0(i', j)`` and
+    breaks through at ``b_0(i')``, with the rival held where it is:
+    ``T_0(i, j) = [1 + h_0 T_0(i+1, j)] / (h_0 + b_0)``, ``T_0(N0, j) = 0``, and
+    ``inf`` where it never moves. (The rival's moves change firm 0's pace; this
     measure takes the pace the state offers now, the reading of "expected time
     remaining until discovery" the library uses for ``follower_by="expected_time"``.)
 
     Returns
     -------
-    ndarray, shape (2, N1 + 1, N2 + 1)
+    ndarray, shape (2, N0 + 1, N1 + 1)
         0 where the firm has finished; the values at states where the rival has
         finished are computed the same way.
 
@@ -323,7 +323,7 @@ def leapfrog(
         A solved race. In a lagged race a firm can jump several stages in a period,
         so it can get ahead without ever being level; a tie counts as drawing level.
     state : (int, int), or (float, float) for a deterministic race
-        Stages completed ``(i, j)``; ``0 <= i <= N1``, ``0 <= j <= N2``, not both finished.
+        Stages completed ``(i, j)``; ``0 <= i <= N0``, ``0 <= j <= N1``, not both finished.
         For a [`DeterministicEquilibrium`][patentrace.DeterministicEquilibrium], experience ``(w1, w2)`` in
         ``[0, 1]``: at lag 0 the report is the ε-preemption equilibrium's (the follower
         never invests: every chance is exactly 0); with a lag it is the finest grid's
@@ -496,7 +496,7 @@ def leapfrog_map(eq: AnyEquilibrium, quantity: str = "leapfrog_probability") -> 
 
     Returns
     -------
-    numpy.ma.MaskedArray, shape (N1 + 1, N2 + 1)
+    numpy.ma.MaskedArray, shape (N0 + 1, N1 + 1)
         ``leapfrog(eq, (i, j)).<quantity>`` at every open state where one firm is
         behind; masked where the firms are level and at finished states.
 

@@ -28,7 +28,7 @@ Examples
 --------
 >>> import numpy as np
 >>> hazard = np.zeros((2, 2, 2)); hazard[:, 0, 0] = (1.0, 3.0)
->>> target = np.zeros((2, 2), dtype=bool); target[1, 0] = True   # firm 1 wins
+>>> target = np.zeros((2, 2), dtype=bool); target[1, 0] = True   # firm 0 wins
 >>> float(hitting_probability(hazard, target)[0, 0])
 0.25
 """
@@ -257,7 +257,7 @@ def win_probability_flat(layout: Layout, hazard: FloatArray, breakthrough: Float
     n1, n2 = layout.stages[race, 0], layout.stages[race, 1]
     first_won = (i == n1) & (j < n2)
     second_won = (j == n2) & (i < n1)
-    # With breakthroughs W_k = [h_1 W_k(i+1, j) + h_2 W_k(i, j+1) + b_k] / (h_1 + h_2 + b_1 + b_2), race.md (14).
+    # With breakthroughs W_k = [h_0 W_k(i+1, j) + h_1 W_k(i, j+1) + b_k] / (h_0 + h_1 + b_0 + b_1), race.md (14).
     win = np.stack([hitting_probability_flat(layout, hazard, first_won, breakthrough, 0),
                     hitting_probability_flat(layout, hazard, second_won, breakthrough, 1)])
     win[:, (i == n1) & (j == n2)] = 0.5

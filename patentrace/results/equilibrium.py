@@ -2,7 +2,7 @@
 
 An [`Equilibrium`][patentrace.Equilibrium] is immutable and self-describing: it holds the model
 that produced it, the solver that ran and how, and every per-state quantity of
-docs/theory/race.md as arrays of shape ``(2, N1 + 1, N2 + 1)`` indexed ``[firm, i, j]``.
+docs/theory/race.md as arrays of shape ``(2, N0 + 1, N1 + 1)`` indexed ``[firm, i, j]``.
 [`Equilibrium.verify`][patentrace.Equilibrium.verify] re-derives optimality from the HJB without trusting
 the solver: it searches each firm's effort at each state, rival held fixed.
 
@@ -127,28 +127,28 @@ class Equilibrium:
     ----------
     model : Race
         The race solved.
-    effort : ndarray, shape (2, N1 + 1, N2 + 1)
+    effort : ndarray, shape (2, N0 + 1, N1 + 1)
         ``effort[k, i, j]``: firm ``k``'s effort at state ``(i, j)``; 0 at terminal states.
-    hazard : ndarray, shape (2, N1 + 1, N2 + 1)
+    hazard : ndarray, shape (2, N0 + 1, N1 + 1)
         ``lambda_k * effort``: firm ``k``'s rate of completing its current stage.
-    value : ndarray, shape (2, N1 + 1, N2 + 1)
+    value : ndarray, shape (2, N0 + 1, N1 + 1)
         Expected discounted payoff; ``prize`` / ``loser_prize`` at terminal states.
-        The unreachable corner ``(N1, N2)`` holds ``(prize + loser_prize) / 2``.
-    win_probability : ndarray, shape (2, N1 + 1, N2 + 1)
+        The unreachable corner ``(N0, N1)`` holds ``(prize + loser_prize) / 2``.
+    win_probability : ndarray, shape (2, N0 + 1, N1 + 1)
         Probability that firm ``k`` wins; 1 / 0 at terminal states, 1/2 at the corner.
         Always finite, whatever the size of the hazards ([`patentrace.results.chain`][patentrace.results.chain]). The
         two
         sum to 1 except where the race can stall: a state where both hazards (and
         breakthrough hazards) are exactly 0, efforts that underflow to 0 included, never
         moves again, and both firms' win probabilities there are 0.
-    expected_duration : ndarray, shape (N1 + 1, N2 + 1)
+    expected_duration : ndarray, shape (N0 + 1, N1 + 1)
         Expected time until someone wins. ``inf`` where the race can stall (it never ends)
         and where the expected time exceeds the largest double, about 1.8e308 (behind a
         hazard below about 5.6e-309, e.g. an effort of 1e-317); never NaN.
-    multiplicity : ndarray of int, shape (N1 + 1, N2 + 1)
+    multiplicity : ndarray of int, shape (N0 + 1, N1 + 1)
         Equilibria found at each state given the selected continuation; 1 at
         terminal states, 0 at the unreachable corner.
-    underflow : ndarray of bool, shape (2, N1 + 1, N2 + 1)
+    underflow : ndarray of bool, shape (2, N0 + 1, N1 + 1)
         True where firm ``k``'s effort is 0 only because its continuation values
         are below the float range (about 1e-290 of the prize): in theory it is
         positive but smaller than any double. With quadratic costs a firm's
@@ -381,19 +381,19 @@ class LaggedEquilibrium:
         The race solved; its ``lag`` is the length of a period.
     strategy : (ndarray, ndarray)
         ``strategy[k][i, j, a]``: probability that firm ``k`` plays its action ``a`` at
-        ``(i, j)``; shapes ``(N1 + 1, N2 + 1, m_k)``, zero at terminal states.
-    value : ndarray, shape (2, N1 + 1, N2 + 1)
+        ``(i, j)``; shapes ``(N0 + 1, N1 + 1, m_k)``, zero at terminal states.
+    value : ndarray, shape (2, N0 + 1, N1 + 1)
         Expected discounted payoffs; prize / loser prize at terminal states.
-    win_probability : ndarray, shape (2, N1 + 1, N2 + 1)
+    win_probability : ndarray, shape (2, N0 + 1, N1 + 1)
         Probability that firm ``k`` wins outright (a tie broken by ``tie="first"`` counts).
-    tie_probability : ndarray, shape (N1 + 1, N2 + 1)
+    tie_probability : ndarray, shape (N0 + 1, N1 + 1)
         Probability that the race ends in a tie that shares or forfeits the prize.
         ``win_0 + win_1 + tie = 1`` except where the race can stall (nobody advances).
-    expected_duration : ndarray, shape (N1 + 1, N2 + 1)
+    expected_duration : ndarray, shape (N0 + 1, N1 + 1)
         Expected number of periods until the race ends (``inf`` where it can stall).
-    multiplicity : ndarray of int, shape (N1 + 1, N2 + 1)
+    multiplicity : ndarray of int, shape (N0 + 1, N1 + 1)
         Equilibria found at each state given the selected continuation.
-    degenerate : ndarray of bool, shape (N1 + 1, N2 + 1)
+    degenerate : ndarray of bool, shape (N0 + 1, N1 + 1)
         States whose period game is degenerate at an equilibrium found (a firm has more
         pure best responses than its support): equilibria may form a continuum there.
     solver : SolverInfo
@@ -430,7 +430,7 @@ class LaggedEquilibrium:
         object.__setattr__(self, "strategy", (_frozen(self.strategy[0]), _frozen(self.strategy[1])))
 
     def advance_probability(self) -> FloatArray:
-        """Probability that each firm advances at least one stage in a period, shape ``(2, N1 + 1, N2 + 1)``.
+        """Probability that each firm advances at least one stage in a period, shape ``(2, N0 + 1, N1 + 1)``.
 
         Examples
         --------
@@ -486,7 +486,7 @@ class LaggedEquilibrium:
 
         At every open state the period game ``M_k(v_k)`` is rebuilt from the stored
         values; the gain is the best pure action's payoff minus the value, the residual
-        ``|v_k - sigma_1' M_k(v_k) sigma_2|``; both relative to the prize.
+        ``|v_k - sigma_0' M_k(v_k) sigma_1|``; both relative to the prize.
 
         Examples
         --------

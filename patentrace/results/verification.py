@@ -198,7 +198,7 @@ def numpy_residual(eq: Solved) -> FloatArray:
     """
     race = eq.model
     n1, n2 = race.stages
-    # Open states as slices (views, no gathering): (i, j) for i < N1, j < N2.
+    # Open states as slices (views, no gathering): (i, j) for i < N0, j < N1.
     v_all, x_all, h_all = eq.value[:, :n1, :n2], eq.effort[:, :n1, :n2], eq.hazard[:, :n1, :n2]
     # A_k (own success) and B_k (rival success) of each firm, docs/theory/race.md.
     after = ((eq.value[0, 1:, :n2], eq.value[0, :n1, 1:]), (eq.value[1, :n1, 1:], eq.value[1, 1:, :n2]))

@@ -177,7 +177,7 @@ def _all_race(race: Race, max_equilibria: int, grid: int) -> list[Equilibrium]:
     count = np.where(corner, 0, 1).astype(np.intp)[None]
     for step in layout.steps:
         paths, n = value.shape[0], step.here.size
-        # What each (path, state) sees: A_1, A_2, B_1, B_2; identical rows share one game.
+        # What each (path, state) sees: A_0, A_1, B_0, B_1; identical rows share one game.
         seen = np.stack([
             value[:, 0, step.after_first], value[:, 1, step.after_second],
             value[:, 0, step.after_second], value[:, 1, step.after_first],

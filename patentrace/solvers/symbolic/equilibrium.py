@@ -199,7 +199,7 @@ class SymbolicEquilibrium:
         where nothing can happen (both firms idle, no breakthrough) gives 0 to both,
         the race stalls there (the conventions of
         ``patentrace.Equilibrium.win_probability``). The unreachable corner
-        ``(N1, N2)`` raises ValueError, as for [`effort`][patentrace.symbolic.SymbolicEquilibrium.effort].
+        ``(N0, N1)`` raises ValueError, as for [`effort`][patentrace.symbolic.SymbolicEquilibrium.effort].
         The expression is in the same representation as the efforts (radicals,
         ``CRootOf``, implicit efforts or certified numbers); it is built once per state
         and cached.
@@ -280,7 +280,7 @@ class SymbolicEquilibrium:
     def lambdify(self) -> Callable[..., tuple[NDArray[np.float64], NDArray[np.float64]]]:
         """Fast numeric functions of the symbolic parameters: ``f(**parameters) -> (effort, value)``.
 
-        The arrays have shape ``(2, N1 + 1, N2 + 1)`` as in [`Equilibrium`][patentrace.Equilibrium];
+        The arrays have shape ``(2, N0 + 1, N1 + 1)`` as in [`Equilibrium`][patentrace.Equilibrium];
         parameters are passed by name (``prize=...``) and may be numpy arrays
         (the result then has their shape appended).
 
@@ -359,7 +359,7 @@ class SymbolicEquilibrium:
         return at.xreplace(replace)
 
     def numeric(self, values: tuple[Any, ...]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Efforts and values, shape ``(2, N1 + 1, N2 + 1, *shape)``, at the symbolic parameters' ``values``.
+        """Efforts and values, shape ``(2, N0 + 1, N1 + 1, *shape)``, at the symbolic parameters' ``values``.
 
         ``values`` follow ``parameters``' order and broadcast together. Implicit
         efforts follow the model's branch ([`BranchFollower`][patentrace.solvers.symbolic.implicit.BranchFollower]);
