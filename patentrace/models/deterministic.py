@@ -17,7 +17,7 @@ from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from patentrace._validate import finite_real
 from patentrace.models._common import _race_basics, discounted_period
@@ -127,7 +127,7 @@ class DeterministicRace:
                             ("loser_prize", loser_prize)):
             object.__setattr__(self, name, value)
 
-    def breakthrough_hazard(self, w: Any) -> NDArray[np.float64]:
+    def breakthrough_hazard(self, w: ArrayLike) -> NDArray[np.float64]:
         """``b(w)`` at experience levels ``w`` (0 without breakthroughs), checked finite and ``>= 0``.
 
         Examples

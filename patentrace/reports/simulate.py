@@ -49,7 +49,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from patentrace.equations.periods import progress_matrix
+from patentrace.models.lagged import LaggedRace
 from patentrace.models.lattice import check_state, open_states
+from patentrace.models.race import Race
 from patentrace.results.chain import jump_weights
 from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium
 
@@ -157,7 +159,7 @@ class Simulation:
     (1, 'time', 5000)
     """
 
-    model: Any
+    model: Race | LaggedRace
     start: tuple[int, int]
     paths: int
     seed: int

@@ -172,7 +172,7 @@ def solve_many(
     verify: bool = False,
     tolerance: float = 1e-8,
     errors: str = "raise",
-) -> list[Any]:
+) -> list[Equilibrium | EquilibriumError]:
     """Solve many models in one vectorised pass; the result equals [`solve`][patentrace.solve] model by model.
 
     All races, whatever their stage counts, are swept together by the number of
