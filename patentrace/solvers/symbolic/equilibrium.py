@@ -239,8 +239,10 @@ class SymbolicEquilibrium:
         once. A closed form is converted by sympy's ``minimal_polynomial``, which can take tens
         of seconds where the radicals nest roots of polynomials: at the symmetric state (0, 0)
         of the symmetric two-stage race (``P = 1``, ``r = 0.1``, ``c = x^2/2``; a polynomial of
-        degree 16) it took 15 s on a 2-core AMD EPYC machine shared with other jobs (22 s in
-        the report of issue 20), against milliseconds at (1, 0) and (1, 1).
+        degree 16) it took 15 s on a 2-core AMD EPYC machine (77 s with the machine loaded by
+        other jobs; 22 s in the report of issue 20), against milliseconds at (1, 0) and (1, 1).
+        The value's polynomial at that state takes longer still (unfinished after 8 minutes on
+        the loaded machine).
 
         Parameters
         ----------
