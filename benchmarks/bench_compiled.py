@@ -2,7 +2,7 @@
 
 The C reference (``benchmarks/reference_race.c``, built here with the system compiler
 into a temporary directory and loaded with ctypes) solves the same races by Newton's
-method on the two first-order conditions of SPEC (1) at each state, with no
+method on the two first-order conditions of docs/theory/race.md (1) at each state, with no
 certificate and no check. The naive baseline is a Python loop over states handing each
 state's conditions to ``scipy.optimize.fsolve``; it is timed on a smaller race (or a
 smaller batch) and compared per state, as stated in its column.

@@ -1,7 +1,7 @@
 """Benchmark: pr.solve on a 200x200-stage race against a naive per-state fsolve loop.
 
 The baseline is what a researcher writes first: a Python loop over states in
-backward order, each state's first-order conditions (SPEC (1)) handed to
+backward order, each state's first-order conditions (docs/theory/race.md (1)) handed to
 ``scipy.optimize.fsolve`` from a fixed starting point, and the efforts clipped at
 zero. Both run in this process, one after the other, and the script prints the
 ratio of their times (and how far the baseline's answers are from the library's).

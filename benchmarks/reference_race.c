@@ -1,10 +1,10 @@
 /*
  * A plain compiled reference for benchmarks/bench_compiled.py: the symmetric-cost
- * patent race of SPEC.md section 1 with c(x) = a x^g / g, productivity 1 and loser
+ * patent race of docs/theory/race.md with c(x) = a x^g / g, productivity 1 and loser
  * prize 0, solved by backward induction state by state.
  *
  * At state (i, j) with continuation values A_k (own success) and B_k (rival success),
- * Newton's method runs on the two first-order conditions, SPEC equation (1):
+ * Newton's method runs on the two first-order conditions, docs/theory/race.md (1):
  *
  *     F_k = c'(x_k) (r + x_k + x_o) - c(x_k) - r A_k - x_o (A_k - B_k) = 0,
  *

@@ -1,6 +1,6 @@
 """Comparative statics of a two-stage race, exactly: how effort responds to the discount rate.
 
-The symmetric two-stage race (SPEC.md §1, P = 1, r = 0.1, a = 1) with the prize and the
+The symmetric two-stage race (docs/theory/race.md, P = 1, r = 0.1, a = 1) with the prize and the
 discount rate kept symbolic. At the asymmetric states (1, 0) and (0, 1) the efforts have no
 radicals: pr.symbolic represents them as implicit roots of the state's first-order
 conditions on the branch through the model's equilibrium. Their derivatives are exact by the
@@ -45,5 +45,5 @@ gap = max(np.abs(effort[..., n] - pr.solve(pr.Race(stages=2, prize=1.0, discount
 assert gap < 1e-10
 print(f"lambdify along r in [0.01, 0.8] (40 values) against pr.solve: largest difference {gap:.1e}")
 rises = bool(np.all(np.diff(effort[0, 1, 0]) > 0))
-print(f"The leader's effort at (1, 0) rises with r on the whole range: {rises}; d x_1(1,0)/dr at the model:",
+print(f"The leader's effort at (1, 0) rises with r on the whole range: {rises}; d x_0(1,0)/dr at the model:",
       sym.evaluate(sym.derivative("effort", "discount", 0, (1, 0)), 12))

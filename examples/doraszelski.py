@@ -1,4 +1,4 @@
-"""Catch-up or increasing dominance? Breakthroughs that grow with experience (Doraszelski 2003; SPEC.md §1).
+"""Catch-up or increasing dominance? Breakthroughs growing with experience (Doraszelski 2003; docs/theory/race.md (14)).
 
 Each firm's knowledge stock is the number of stages it has completed; while at stage
 ``i`` it makes the discovery outright at rate ``b(i) = beta ((i + 1) / N)^kappa``, on top

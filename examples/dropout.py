@@ -1,7 +1,7 @@
 """A participation cost makes the follower drop out, and the leader then races as if alone.
 
 With cost ``c(x) = 0.05 x + x^2 / 2`` (a positive marginal cost at zero effort),
-four stages each and discount 0.05, SPEC.md §1 says firm 0 idles at (0, 2),
+four stages each and discount 0.05, docs/theory/race.md (7) says firm 0 idles at (0, 2),
 (0, 3) and (1, 3): two or more stages behind, racing does not pay. There the
 leader faces no active rival for the rest of the race, so it plays exactly the
 policy of a firm alone (Harris and Vickers 1985; Lippman and McCardle 1987).

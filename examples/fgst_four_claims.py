@@ -1,4 +1,4 @@
-"""The four claims of Fudenberg, Gilbert, Stiglitz and Tirole (1983), computed (SPEC.md opening, §1, §3, §4).
+"""The four claims of Fudenberg, Gilbert, Stiglitz and Tirole (1983), computed (docs/theory/).
 
 1. Deterministic race, perfect monitoring: a firm with an arbitrarily small lead
    preempts its rival (ε-preemption).
@@ -109,7 +109,7 @@ def claim_2() -> None:
         assert all(b < a for a, b in itertools.pairwise(chances))
     print("       -> the follower invests (its discovery hazard grows with its experience) but more slowly than the")
     print("          leader, so it never draws level: it cannot leapfrog, and wins only by discovery. Not")
-    print("          epsilon-preemption in SPEC's sense (the firm behind does not idle).")
+    print("          epsilon-preemption in the sense of (F4) (the firm behind does not idle).")
     print("   (b) The same race with a lag (speed cap 2). On a grid of n cells the speeds are multiples of")
     print("       1 / (n lag), so the least positive speed is coarse at short lags:")
     invests = lag_rows(QUADRATIC, {0.4: (20,), 0.2: (20,), 0.1: (20, 40), 0.05: (20, 40)})
@@ -175,7 +175,7 @@ def claim_4() -> None:
         race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=QUADRATIC, lag=lag, max_speed=2.0)
         eq = pr.solve(race, steps=[steps], verify=True)
         gap = eq.contested_gap(0.5)
-        threshold = (2.0 - (math.sqrt(0.2) - 0.1 * 0.5)) * lag  # SPEC §3 with x_m(0.5)
+        threshold = (2.0 - (math.sqrt(0.2) - 0.1 * 0.5)) * lag  # (D5), docs/theory/deterministic.md, with x_m(0.5)
         close = pr.leapfrog(eq, state=(0.5, 0.5 - 1.0 / steps))
         print(f"   {lag:5.2f} {steps:6d} {gap:7.4f} {threshold:18.4f} {close.can_leapfrog!s:>24}")
         assert gap > 0.0 and close.can_leapfrog and not close.epsilon_preemption
@@ -185,14 +185,14 @@ def claim_4() -> None:
     print("   -> leads below the gap are contested; the gap grows with the lag and vanishes with it.")
     race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=QUADRATIC, lag=0.2, max_speed=2.0)
     eq = pr.solve(race, steps=[10, 20, 40])
-    print("   Refining the grid at lag 0.2 (SPEC §3's threshold at w = 0.5: "
+    print("   Refining the grid at lag 0.2 (threshold (D5) of docs/theory/deterministic.md at w = 0.5: "
           f"{(2.0 - (math.sqrt(0.2) - 0.05)) * 0.2:.4f}):")
     for row in eq.refinement:
         print(f"     {row.steps:3d} cells, {row.speeds:2d} speeds: gap at w = 0.5 {row.gap[4]:.4f}, "
               f"largest change over w = 0.1 .. 0.9 {row.change:.4f}")
     assert eq.refinement[0].gap[4] < eq.refinement[1].gap[4] < eq.refinement[2].gap[4] <= spec[2]
     print("   -> the computed gap approaches the threshold from below as the speed grid gets finer.")
-    figure = contested_gap_figure(lags, gaps, thresholds={"(x_max - x_m) lag, SPEC §3": spec},
+    figure = contested_gap_figure(lags, gaps, thresholds={"(x_max - x_m) lag, (D5)": spec},
                                   label="contested gap at w = 0.5 (grids of 9 speeds)")
     figure.savefig("fgst_contested_gap.png", dpi=100)
     print("   Figure saved to fgst_contested_gap.png")

@@ -4,7 +4,7 @@ A six-by-five-stage race with a participation cost (``c(x) = 0.03 x + x^2 / 2``,
 discount 0.05) has a dropout region: a firm far enough behind stops investing. The
 script draws the efforts, the values, the follower's chance of leapfrogging from every
 state, the dropout region, forty simulated histories from (2, 0), and — from the closed
-forms of SPEC.md §3 — the contested gap of the deterministic race against the
+forms of docs/theory/deterministic.md — the contested gap of the deterministic race against the
 information lag. It prints what each figure shows and where it was saved.
 
 Run: ``python examples/figures.py [DIRECTORY]`` (default: the current directory)
@@ -21,7 +21,7 @@ from patentrace import plot
 
 
 def contested_gaps(lags: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """SPEC.md §3 at experience 0 (P = 1, a = 1, r = 0.1): the capped and the uncapped thresholds."""
+    """docs/theory/deterministic.md at experience 0 (P = 1, a = 1, r = 0.1): the capped and the uncapped thresholds."""
     p, a, r, cap = 1.0, 1.0, 0.1, 1.0
     value = (math.sqrt(p) - math.sqrt(a * r / 2)) ** 2  # V_m(0)
     speed = math.sqrt(2 * r * p / a) - r  # x_m(0)

@@ -1,9 +1,9 @@
 """Grossman and Shapiro (1987): in a two-stage race the leader works harder, and both work harder once level.
 
-Two symmetric firms each need two stages (SPEC.md §1). At state (1, 0) firm 0 leads
+Two symmetric firms each need two stages (docs/theory/race.md). At state (1, 0) firm 0 leads
 by one stage; at (1, 1) the follower has caught up and both are one stage from the
-prize. The script solves the race over a grid of ``r a / P`` (by the scaling of SPEC
-§1 this covers every prize and cost scale) and cost exponents ``g`` (cost
+prize. The script solves the race over a grid of ``r a / P`` (by the scaling (I8) of
+docs/theory/invariants.md this covers every prize and cost scale) and cost exponents ``g`` (cost
 ``a x^g / g``, no loser prize), and checks at every point that
 
 1. the leader's effort at (1, 0) exceeds the follower's, and
@@ -50,7 +50,7 @@ def main() -> None:
           "harder than the follower, and both work harder once the follower catches up.")
 
     leader, follower, _, _ = two_stage(0.1, 2.0)
-    assert abs(leader - 0.4686350713) < 1e-9 and abs(follower - 0.2494666666) < 1e-9, "SPEC.md §1, N = 2"
+    assert abs(leader - 0.4686350713) < 1e-9 and abs(follower - 0.2494666666) < 1e-9, "docs/theory/race.md, N = 2"
 
     leader, follower, level0, _ = two_stage(2.0, 2.0, loser_prize=0.3)
     print(f"\nOutside that scope: loser prize 0.3, r a / P = 2: leader {leader:.4f} at (1, 0) but only "

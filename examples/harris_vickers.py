@@ -4,10 +4,10 @@ Where the rival has dropped out for good — it idles at the current state and a
 state the leader's own progress leads to — the race is, for the firm still working, a
 race against nobody. Its equilibrium effort and value must then equal those of a
 single firm with the same stages, cost and learning curve (``pr.single_firm``,
-SPEC.md §1, equation (1) with no rival hazard).
+docs/theory/race.md (1) with no rival hazard).
 
 The script solves races with a participation cost (``c(x) = m x + a x^g / g``,
-``m > 0``, which creates dropout; SPEC §1) over a grid of stage counts, discount
+``m > 0``, which creates dropout; docs/theory/race.md (7)) over a grid of stage counts, discount
 rates, participation costs, loser prizes, cost exponents, asymmetric stage counts and
 a learning curve, finds every state where one firm faces no active rival, and
 compares the other's effort and value with the single-firm policy. It fails if any

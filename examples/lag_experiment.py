@@ -1,4 +1,4 @@
-"""Do longer information lags help the firm behind? Computed, not presumed (SPEC.md §2).
+"""Do longer information lags help the firm behind? Computed, not presumed (docs/theory/periods.md).
 
 One technology per unit of time — a three-stage race, quadratic effort costs, Poisson
 stage completions — is played in periods of length ``lag``: within a period each firm

@@ -1,7 +1,7 @@
 """Firms compete more vigorously in later stages — where that holds in this model, and where it does not.
 
 With the prize closer, a stage completed is worth more, so in a symmetric race the
-efforts at level states ``(i, i)`` should rise with ``i`` (SPEC.md §1 lists "effort
+efforts at level states ``(i, i)`` should rise with ``i`` (docs/theory/invariants.md lists "effort
 rises towards the last stage" among the regularities the model reproduces in scanned
 cases, not as a theorem). The script solves symmetric races over a grid of stage
 counts, discount rates ``r a / P``, cost exponents, loser prizes and participation

@@ -1,7 +1,7 @@
 """The one-stage race of Lee and Wilde (1980) and Reinganum (1982), against its closed form.
 
 With one stage, symmetric firms, quadratic cost ``a x^2 / 2`` and no loser prize,
-SPEC.md §1 gives the equilibrium effort and value in closed form:
+docs/theory/race.md gives the equilibrium effort and value in closed form:
 
     x* = [P - a r + sqrt(P^2 + 4 a P r + a^2 r^2)] / (3 a),    V = P - a x*.
 

@@ -1,7 +1,7 @@
 """Lippman and McCardle (1987): the follower drops out when far behind; the leader never does while it is active.
 
 With a participation cost (``c(x) = m x + a x^2 / 2``, ``m > 0``) a firm idles exactly
-where ``m (r + h_rival) / lambda >= r A + h_rival (A - B)`` (SPEC.md §1). The script
+where ``m (r + h_rival) / lambda >= r A + h_rival (A - B)`` (docs/theory/race.md). The script
 solves symmetric races over a grid of stage counts, discount rates, participation costs
 and loser prizes, and checks at every open state that
 

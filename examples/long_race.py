@@ -5,7 +5,7 @@ goes through the compiled path (every state certified to have one equilibrium an
 checked); the script prints how long it took and what a one-stage lead is worth, and
 checks two facts that must hold whatever the speed: at a symmetric state each firm wins
 with probability 1/2, and a leader whose rival has stopped investing plays the
-single-firm policy (SPEC.md §1, "as if alone").
+single-firm policy (docs/theory/race.md (11), "as if alone").
 """
 
 import time

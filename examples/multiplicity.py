@@ -1,7 +1,7 @@
 """Where does a race have several Markov perfect equilibria? A scan with pr.solve_all.
 
 Efforts are strategic complements wherever a firm prefers its own success to its
-rival's (SPEC §1: dBR/dh has the sign of V - B), and a game of complements can have
+rival's (docs/theory/race.md: dBR/dh has the sign of V - B), and a game of complements can have
 several equilibria. This script draws random races in five families — the baseline,
 participation costs (linear terms), strong learning curves, a loser prize (asymmetric
 prizes), and a loser prize with participation costs — solves each with

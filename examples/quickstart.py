@@ -1,9 +1,9 @@
 """Quick start: solve a multi-stage patent race and ask whether the follower can leapfrog.
 
-Two firms race through four R&D stages each (SPEC.md §1) for a prize of 1, with
+Two firms race through four R&D stages each (docs/theory/race.md) for a prize of 1, with
 quadratic effort costs and a discount rate of 0.05. Firm 0 is one stage behind.
 The script prints both firms' efforts, the equilibrium check, and the leapfrog
-report (SPEC.md §4) at state (0, 1).
+report (docs/theory/leapfrog.md) at state (0, 1).
 
 Run: ``python examples/quickstart.py``
 """
@@ -28,7 +28,7 @@ def main() -> None:
     print()
     report = pr.leapfrog(eq, state=(0, 1))
     print(report)
-    assert report.follower == 0 and report.can_leapfrog, "with c'(0) = 0 the follower always invests (SPEC §4)"
+    assert report.follower == 0 and report.can_leapfrog, "c'(0) = 0: the follower always invests (theory/leapfrog.md)"
     assert gain < 1e-8 and residual < 1e-8
 
 

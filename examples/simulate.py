@@ -1,4 +1,4 @@
-"""Check computed probabilities against a million simulated races (SPEC.md §4).
+"""Check computed probabilities against a million simulated races (docs/theory/leapfrog.md).
 
 A ten-stage race (``c(x) = x^2 / 2``, discount 0.02) is solved, and a million histories
 are simulated from state (0, 2), where firm 0 is two stages behind. The script prints,

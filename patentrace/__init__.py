@@ -1,7 +1,7 @@
 """patentrace: patent races, their equilibria, and whether the follower can leapfrog.
 
 The Fudenberg-Gilbert-Stiglitz-Tirole (1983) multi-stage patent race, solved
-numerically, with a report on leapfrogging. See SPEC.md for the models.
+numerically, with a report on leapfrogging. The models and their equations: docs/theory/.
 
 Examples
 --------
@@ -12,7 +12,7 @@ Examples
 >>> report.follower, report.can_leapfrog
 (0, True)
 
-Importing the package loads numpy and scipy.optimize only; sympy (:mod:`patentrace.symbolic`),
+Importing the package loads numpy and scipy.optimize only; sympy (``patentrace.symbolic``),
 numba (the compiled sweep), scipy.stats, nashpy and matplotlib load on first use.
 """
 

@@ -1,4 +1,4 @@
-"""``python -m patentrace``: the command line of :mod:`patentrace.cli`."""
+"""``python -m patentrace``: the command line of ``patentrace.cli``."""
 
 from patentrace.faces.cli import main
 

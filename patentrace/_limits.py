@@ -1,7 +1,7 @@
 """What the machine can do: memory and processors, checked before any work starts.
 
 A request that cannot fit (a root-search ``grid`` of 10**9 cells, a sweep of 10**12
-points, 100000 worker processes) is refused with a :class:`ValueError` that gives the
+points, 100000 worker processes) is refused with a ``ValueError`` that gives the
 size asked for and the limit, instead of being started and killed by the operating
 system part way through (DESIGN.md: nothing fails silently).
 
@@ -70,7 +70,7 @@ def check_root_grid(grid: int) -> None:
     Parameters
     ----------
     grid : int
-        Cells of the per-state root search (``solve(..., grid=...)``, SPEC.md §1).
+        Cells of the per-state root search (``solve(..., grid=...)``, docs/theory/race.md).
 
     Raises
     ------

@@ -1,6 +1,6 @@
 """The command line, under the path of the ``patentrace`` entry point of earlier installs.
 
-The code lives in :mod:`patentrace.faces.cli`; ``patentrace.cli.main`` keeps working
+The code lives in ``patentrace.faces.cli``; ``patentrace.cli.main`` keeps working
 (console scripts generated before the move import it from here).
 
 Examples

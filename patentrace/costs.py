@@ -1,6 +1,6 @@
-"""Cost families, under their public name ``pr.costs`` (SPEC.md §1).
+"""Cost families, under their public name ``pr.costs`` (docs/theory/race.md).
 
-The code lives in :mod:`patentrace.models.costs`; this module keeps the path
+The code lives in [`patentrace.models.costs`][patentrace.models.costs]; this module keeps the path
 ``patentrace.costs`` that the documentation shows (``from patentrace.costs import Quadratic``).
 
 Examples

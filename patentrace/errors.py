@@ -93,7 +93,7 @@ class UnderflowWarning(UserWarning):
     """Some firm-states have continuation values below the float range (``Equilibrium.underflow``).
 
     With quadratic costs a firm's value roughly squares with every stage it is behind
-    (SPEC.md §1, the lone firm), so in long races the values of far-behind states fall
+    (docs/theory/race.md (11), the lone firm), so in long races the values of far-behind states fall
     below about 1e-290 of the prize. Their efforts are positive in theory but round to 0;
     ``eq.underflow`` marks them (its sum is the count) and the leapfrog report does not
     count them as preemption. The message is always the same, so Python's default filter
@@ -117,9 +117,9 @@ class UnderflowWarning(UserWarning):
 
 
 def user_stacklevel() -> int:
-    """The ``stacklevel`` of :func:`warnings.warn` that points at the first caller outside the library.
+    """The ``stacklevel`` of ``warnings.warn`` that points at the first caller outside the library.
 
-    Call it from the function that calls :func:`warnings.warn`. However deep inside the
+    Call it from the function that calls ``warnings.warn``. However deep inside the
     package the warning arises (``pr.solve``, ``pr.solve_many``, ``pr.sweep``,
     ``pr.solve_all``), the warning names the user's line that started the solve.
 

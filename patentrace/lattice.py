@@ -1,6 +1,6 @@
 """The lattice of states, under the path the examples import from.
 
-The code lives in :mod:`patentrace.models.lattice`; this module keeps the path
+The code lives in ``patentrace.models.lattice``; this module keeps the path
 ``patentrace.lattice`` that ``examples/fgst_four_claims.py`` uses.
 
 Examples

@@ -1,6 +1,6 @@
 """Figures (the optional ``plot`` extra), under their public name ``patentrace.plot``.
 
-The code lives in :mod:`patentrace.faces.plot`, which documents every figure; this module
+The code lives in [`patentrace.faces.plot`][patentrace.faces.plot], which documents every figure; this module
 re-exports its public names.
 
 Examples

@@ -1,6 +1,6 @@
 """Exact and certified equilibria as sympy expressions: ``pr.symbolic.solve(race, symbols=())``.
 
-The solver lives in :mod:`patentrace.solvers.symbolic`; this module is its public name.
+The solver lives in ``patentrace.solvers.symbolic``; this module is its public name.
 
 Examples
 --------

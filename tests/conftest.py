@@ -5,7 +5,7 @@ every run on every machine draws the same examples (for a given hypothesis versi
 example database, so no earlier failure is replayed. ``HYPOTHESIS_PROFILE=thorough``: random
 examples, five times as many, failures saved in ``.hypothesis/`` and replayed until fixed; for
 exploring, not for the verdict of the suite. Tests that set their own ``max_examples`` scale it
-with :func:`tests.strategies.examples`, so the thorough profile multiplies them too.
+with ``tests.strategies.examples``, so the thorough profile multiplies them too.
 
 Tests that assert wall-clock time carry ``@pytest.mark.timing`` and run only with
 ``PATENTRACE_TIMING=1``: on a loaded or slower machine they fail while every number is right.

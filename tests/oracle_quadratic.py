@@ -1,7 +1,7 @@
 """An independent solver for quadratic-cost races, in 60-digit arithmetic (mpmath).
 
-It shares no code with patentrace. At each state it eliminates firm 2's effort
-from the two first-order conditions of SPEC (1) (firm 1's is linear in it),
+It shares no code with patentrace. At each state it eliminates firm 1's effort
+from the two first-order conditions of docs/theory/race.md (1) (firm 0's is linear in it),
 takes every root of the resulting quartic (``mpmath.polyroots``), polishes each
 interior solution on the 2x2 system with ``mpmath.findroot``, and adds the corner
 equilibria in which one firm idles. Backward induction then applies the same
@@ -24,7 +24,7 @@ class QuadraticFirm:
 
 
 def best_response(firm: QuadraticFirm, lam, own_next, rival_next, rival_hazard, r):
-    """Closed form of SPEC (1) for c = m x + a x^2 / 2 (cancellation free)."""
+    """Closed form of docs/theory/race.md (1) for c = m x + a x^2 / 2 (cancellation free)."""
     a, m = mp.mpf(firm.scale), mp.mpf(firm.linear)
     s = (r + rival_hazard) / lam
     gain = r * own_next + rival_hazard * (own_next - rival_next) - m * s
@@ -43,10 +43,10 @@ def state_equilibria(firms, lam, own_next, rival_next, r):
     (f1, f2), (l1, l2), (a1n, a2n), (b1n, b2n) = firms, lam, own_next, rival_next
     a1, m1, a2, m2 = (mp.mpf(v) for v in (f1.scale, f1.linear, f2.scale, f2.linear))
     d1, d2 = a1n - b1n, a2n - b2n
-    # firm 1's condition: x2 * D(x1) = N(x1), polynomials in x1 (coefficients low to high)
+    # firm 0's condition: x2 * D(x1) = N(x1), polynomials in x1 (coefficients low to high)
     numer = [r * a1n - m1 * r / l1, -a1 * r / l1, -a1 / 2]
     denom = [l2 * (m1 / l1 - d1), l2 * a1 / l1]
-    # firm 2's condition: alpha x2^2 + beta(x1) x2 + gamma(x1) = 0
+    # firm 1's condition: alpha x2^2 + beta(x1) x2 + gamma(x1) = 0
     alpha = [a2 / 2]
     beta = [a2 * r / l2, a2 * l1 / l2]
     gamma = [m2 * r / l2 - r * a2n, m2 * l1 / l2 - l1 * d2]

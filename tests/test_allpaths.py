@@ -1,6 +1,6 @@
 """solve_all: every Markov perfect equilibrium.
 
-Checked against pr.solve, an independent 60-digit enumeration, and the binary oracle of SPEC §2.
+Checked against pr.solve, an independent 60-digit enumeration, and the binary oracle of docs/theory/periods.md (P5).
 """
 
 import math

@@ -1,4 +1,4 @@
-"""Breakthroughs: random discovery that grows with experience (SPEC.md §1, "Breakthroughs").
+"""Breakthroughs: random discovery that grows with experience (docs/theory/race.md (14)-(15), "Breakthroughs").
 
 Checked against: the race without breakthroughs, bit for bit, when every b is 0; the
 direct HJB with breakthroughs (``verify()``: no profitable deviation on a fine effort
@@ -121,7 +121,7 @@ def test_races_where_a_firm_invests_only_when_pressed_stay_compiled(stages, disc
 
 
 def test_symmetric_one_stage_race_closed_form():
-    # N = 1, quadratic cost, hazard b for each firm, L = 0: SPEC §1's condition with breakthroughs at the
+    # N = 1, quadratic cost, hazard b for each firm, L = 0: condition (14) of docs/theory/race.md at the
     # symmetric state (A = P, B = 0, h = x, R = r + 2b) is a x (R + 2x) - a x^2/2 = R P + x P - b P,
     # i.e. 1.5 a x^2 + (a R - P) x - (R - b) P = 0, solved by the quadratic formula.
     p, r, a, b = 1.0, 0.1, 1.0, 0.3
@@ -139,7 +139,7 @@ def test_symmetric_one_stage_race_closed_form():
 
 def test_a_firm_idles_when_its_own_breakthrough_makes_a_stage_worth_little():
     # c'(0) = 0, yet firm 0 at stage 0 idles: its breakthrough hazard there is high and the
-    # next stage has none, so (r + b) A - b P < 0 (the right side of SPEC §1's condition).
+    # next stage has none, so (r + b) A - b P < 0 (the right side of (14), docs/theory/race.md).
     race = pr.Race(stages=(2, 1), prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), breakthrough=([2.0, 0.0], [0.0]))
     eq = pr.solve(race, verify=True)
     a = eq.value[0, 1, 0]

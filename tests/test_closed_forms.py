@@ -1,4 +1,4 @@
-"""The closed forms and the numbers of SPEC.md §1, to 1e-9 or better."""
+"""The closed forms and the numbers of docs/theory/race.md, to 1e-9 or better."""
 
 import math
 
@@ -29,7 +29,7 @@ def test_two_stage_table_of_spec():
 
 @pytest.mark.parametrize(("stages", "discount", "scale"), [(5, 0.1, 1.0), (6, 0.02, 2.0), (4, 0.5, 0.3)])
 def test_symmetric_states_follow_the_closed_form(stages: int, discount: float, scale: float):
-    # SPEC: with A1 = A2 = A and B1 = B2 = B, x* = [(A - B - a r) + sqrt((A - B - a r)^2 + 6 a r A)] / (3a)
+    # race.md (9): A1 = A2 = A and B1 = B2 = B, x* = [(A - B - a r) + sqrt((A - B - a r)^2 + 6 a r A)] / (3a)
     eq = pr.solve(pr.Race(stages=stages, prize=1.0, discount=discount, cost=pr.costs.Quadratic(scale=scale)))
     a, r = scale, discount
     for k in range(stages):
@@ -42,7 +42,7 @@ def test_symmetric_states_follow_the_closed_form(stages: int, discount: float, s
 
 @pytest.mark.parametrize(("scale", "discount"), [(1.0, 0.1), (0.5, 0.03), (3.0, 0.2)])
 def test_single_firm_recursion(scale: float, discount: float):
-    # SPEC: V(n) = (sqrt(V(n+1) + a r / 2) - sqrt(a r / 2))^2 for a lone firm
+    # (11), docs/theory/race.md: V(n) = (sqrt(V(n+1) + a r / 2) - sqrt(a r / 2))^2 for a lone firm
     race = pr.Race(stages=6, prize=1.0, discount=discount, cost=pr.costs.Quadratic(scale=scale))
     effort, value = pr.single_firm(race)
     half = scale * discount / 2
@@ -60,7 +60,7 @@ def test_dropout_example_of_spec():
     eq = pr.solve(race)
     idle = {(int(i), int(j)) for i, j in zip(*np.nonzero(eq.effort[0, :4, :4] == 0.0), strict=True)}
     assert idle == {(0, 2), (0, 3), (1, 3)}
-    # SPEC §1: the firm idles exactly where m (r + h2) / lambda1 >= r A1 + h2 (A1 - B1)
+    # docs/theory/race.md (7): the firm idles exactly where m (r + h2) / lambda1 >= r A1 + h2 (A1 - B1)
     m, r = 0.05, 0.05
     for i in range(4):
         for j in range(4):

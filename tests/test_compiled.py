@@ -212,7 +212,7 @@ def test_batch_mixes_paths_and_costs():
 
 
 def test_spec_numbers_on_the_compiled_path():
-    """SPEC.md §1, N = 2, P = 1, r = 0.1, a = 1."""
+    """docs/theory/race.md, N = 2, P = 1, r = 0.1, a = 1."""
     eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
     assert eq.solver.options["path"] == "compiled"
     assert eq.effort[0, 1, 0] == pytest.approx(0.4686350713, abs=1e-10)

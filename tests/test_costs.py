@@ -1,4 +1,4 @@
-"""Costs: values, derivatives, the best response of SPEC (1), sympy forms, validation."""
+"""Costs: values, derivatives, the best response of docs/theory/race.md (1), sympy forms, validation."""
 
 import math
 
@@ -14,7 +14,7 @@ from patentrace.costs import Cost, Power, Quadratic, exact_rational
 
 
 def equation_one(cost: Cost, x: float, rate: float) -> float:
-    """Left side of SPEC (1) in the form c'(x)(s + x) - c(x)."""
+    """Left side of docs/theory/race.md (1) in the form c'(x)(s + x) - c(x)."""
     return float(cost.marginal(x) * (rate + x) - cost.value(x))
 
 
@@ -29,7 +29,7 @@ def test_power_best_response_matches_brentq(scale: float, exponent: float, linea
     cost = Power(scale=scale, exponent=exponent, linear=linear)
     x = float(cost.best_response(target, rate))
     if linear * rate >= target:
-        assert x == 0.0  # SPEC §1: idles exactly where c'(0) s >= q
+        assert x == 0.0  # docs/theory/race.md (7): idles exactly where c'(0) s >= q
         return
     reference = brentq(lambda y: equation_one(cost, y, rate) - target, 0.0, 1e6, xtol=1e-300, rtol=1e-15)
     assert x == pytest.approx(reference, rel=1e-12)

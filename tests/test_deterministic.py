@@ -1,4 +1,4 @@
-"""FGST's deterministic race (SPEC.md §3): the model, the lone firm's path, the grid race."""
+"""FGST's deterministic race (docs/theory/deterministic.md): the model, the lone firm's path, the grid race."""
 
 import itertools
 import math
@@ -184,7 +184,7 @@ def test_grid_is_symmetric_under_swapping_the_firms():
     np.testing.assert_allclose(grid.win_probability[0], grid.win_probability[1].T, atol=1e-12)
 
 
-# --- FGST's claims about the lag (SPEC §3) ----------------------------------------------------------------------
+# --- FGST's claims about the lag (docs/theory/deterministic.md) ---------------------------------------------------
 
 
 def test_epsilon_preemption_at_lag_zero_for_leads_down_to_a_millionth():
@@ -201,7 +201,7 @@ def test_epsilon_preemption_at_lag_zero_for_leads_down_to_a_millionth():
 
 
 def cap_threshold(lag: float, w: float) -> float:
-    # SPEC §3: with a speed cap the leader is safe at the lone pace iff its lead is at least (x_max - x_m) lag
+    # deterministic.md (D5): with a speed cap the leader is safe at the lone pace iff its lead >= (x_max - x_m) lag
     return (2.0 - (math.sqrt(0.2) - 0.1 * (1.0 - w))) * lag
 
 
@@ -213,7 +213,7 @@ def test_contested_gap_is_positive_grows_with_the_lag_and_vanishes_with_it():
         eq = pr.solve(quadratic_race(lag=lag, max_speed=2.0), steps=[steps])
         gap = eq.contested_gap(0.5)
         gaps.append(gap)
-        # within a quarter of SPEC's threshold plus a cell: so it tends to 0 with the lag
+        # within a quarter of the threshold (D5) plus a cell: so it tends to 0 with the lag
         assert abs(gap - cap_threshold(lag, 0.5)) <= 0.25 * cap_threshold(lag, 0.5) + 1.0 / steps
     assert all(g > 0 for g in gaps)
     assert all(a < b for a, b in itertools.pairwise(gaps))
@@ -231,7 +231,7 @@ def test_contested_gap_converges_as_the_grid_is_refined():
 
 
 def test_without_a_cap_the_gap_stays_below_the_sufficient_threshold():
-    # SPEC §3: g >= sqrt(2 lag V_m / a) - x_m lag is enough for epsilon-preemption, so the contested gap is below it
+    # deterministic.md (D6): g >= sqrt(2 lag V_m / a) - x_m lag suffices for epsilon-preemption: the gap is below it
     race = quadratic_race(lag=0.2)
     eq = pr.solve(race, steps=[10, 20])
     for w in (0.3, 0.5, 0.7):

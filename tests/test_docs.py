@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parent.parent
 PUBLIC_MODULES = [
     "patentrace", "patentrace.costs", "patentrace.plot", "patentrace.solvers", "patentrace.errors",
     "patentrace.symbolic", "patentrace.models", "patentrace.models.costs", "patentrace.models.experience_grid",
+    "patentrace.models.arguments",
     "patentrace.equations.hjb", "patentrace.equations.periods", "patentrace.equations.lone_firm",
     "patentrace.results.equilibrium", "patentrace.results.deterministic_equilibrium", "patentrace.results.chain",
     "patentrace.results.experience_path",
@@ -47,6 +48,8 @@ def public_objects():
         module = importlib.import_module(module_name)
         for name in module.__all__:
             obj = getattr(module, name)
+            if not getattr(obj, "__module__", "").startswith("patentrace"):
+                continue  # a name for a typing construct (patentrace.models.arguments), not code of ours
             if inspect.isclass(obj) or inspect.isfunction(obj):
                 yield f"{module_name}.{name}", obj
 

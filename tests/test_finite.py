@@ -2,8 +2,8 @@
 
 Each case copies the numbers of its reproducer (named in its comment). The oracles are
 independent of the solver: the jump chain in exact rational arithmetic on the returned
-hazards (:func:`exact_chain`), and the value of the returned efforts evaluated in 50-digit
-arithmetic (:func:`policy_values`).
+hazards (``exact_chain``), and the value of the returned efforts evaluated in 50-digit
+arithmetic (``policy_values``).
 """
 
 from __future__ import annotations

@@ -2,14 +2,14 @@
 
 Prizes, discounts and cost scales over 12 orders of magnitude and more, exponents from
 1.05 to 8, participation costs, loser prizes, learning curves and breakthroughs. Every
-race either raises an :class:`~patentrace.errors.EquilibriumError` that names a state, or
+race either raises an ``EquilibriumError`` that names a state, or
 returns an equilibrium whose every array is finite (durations may be ``inf``, documented),
 whose HJB residual is within the default tolerance and whose deviation gain is below
-1e-8 of the prize (SPEC.md §5). The default hypothesis profile is derandomised
+1e-8 of the prize (docs/theory/invariants.md). The default hypothesis profile is derandomised
 (tests/conftest.py), so the same races run every time.
 
 Hooks for helper ``samemany`` (issue 21, "one answer however it is asked for" and
-"symmetric selection"): :func:`check_batch_hook` receives every drawn race and its
+"symmetric selection"): ``check_batch_hook`` receives every drawn race and its
 equilibrium; ``solve_many`` equal to ``solve`` and symmetric races symmetric to 1e-12
 belong there.
 """

@@ -1,4 +1,4 @@
-"""The lagged race (SPEC.md §2): the binary oracle, an exact equilibrium oracle, the limit of small lags, invariants."""
+"""The race in periods (docs/theory/periods.md): binary oracle (P5), exact oracle, small-lag limit, invariants."""
 
 import math
 

@@ -1,4 +1,4 @@
-"""The leapfrog report (SPEC.md §4) against a second solver path and a simulation."""
+"""The leapfrog report (docs/theory/leapfrog.md) against a second solver path and a simulation."""
 
 import numpy as np
 import pytest
@@ -72,7 +72,7 @@ def test_probabilities_match_a_sparse_linear_solve(race: pr.Race):
 
 @given(races(max_stages=6, linear=False, loser=False))
 def test_follower_can_always_leapfrog_without_participation_costs(race: pr.Race):
-    # SPEC §4: with c'(0) = 0 both firms always invest, so leapfrogging is possible (FGST claim 3).
+    # docs/theory/leapfrog.md: with c'(0) = 0 both firms always invest, so leapfrogging is possible (FGST claim 3).
     # Only without a loser prize: with L > 0 a firm far behind may prefer the rival to win soon
     # (its consolation prize comes sooner), and idles although c'(0) = 0.
     eq = pr.solve(race)

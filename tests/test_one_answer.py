@@ -69,7 +69,7 @@ def assert_same(first: pr.Equilibrium, second: pr.Equilibrium) -> None:
 
 
 def assert_mirrored(eq: pr.Equilibrium, tolerance: float = 1e-12) -> None:
-    """SPEC.md §1, symmetry under swapping firms: state (i, j) is (j, i) with the firms exchanged."""
+    """docs/theory/invariants.md (I5), symmetry: state (i, j) is (j, i) with the firms exchanged."""
     prize = eq.model.prize
     assert np.max(np.abs(eq.value[0] - eq.value[1].T)) <= tolerance * prize
     scale = max(float(np.max(eq.effort)), np.finfo(float).tiny)
@@ -152,7 +152,7 @@ def test_symmetric_fuzz_races_come_out_symmetric(case: dict) -> None:
 
 def test_the_symmetric_equilibrium_next_to_an_asymmetric_root_is_found() -> None:
     # fuzz/cases/784.json: at (0, 0) the symmetric equilibrium (2.13e-6 each) is a third one; checked
-    # against the best response of SPEC (1) directly.
+    # against the best response of docs/theory/race.md (1) directly.
     race = fuzz_race(**RACE_784)
     eq = pr.solve(race)
     assert eq.multiplicity[0, 0] == 3
@@ -162,7 +162,7 @@ def test_the_symmetric_equilibrium_next_to_an_asymmetric_root_is_found() -> None
     assert shift == 0.0
     cost = pr.costs.Power(**RACE_784["cost"][0])
 
-    def excess(y: float) -> float:  # BR(y) - y, with BR the root of SPEC (1) against a rival at effort y
+    def excess(y: float) -> float:  # BR(y) - y, with BR the root of docs/theory/race.md (1) against a rival at effort y
         return float(cost.best_response(race.discount * a + y * (a - b), race.discount + y)) - y
 
     # The best response is very steep here (it falls to 0 within 1e-5), so the fixed point is

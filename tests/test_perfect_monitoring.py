@@ -32,7 +32,7 @@ def growing() -> pr.DeterministicEquilibrium:
     return pr.solve(race(grows), steps=[50, 100, 200])
 
 
-def lone_value(w: float) -> float:  # SPEC §3, written out here rather than taken from the library
+def lone_value(w: float) -> float:  # deterministic.md (D3), written out here, not taken from the library
     return (math.sqrt(P) - math.sqrt(A * R / 2) * (1 - w)) ** 2
 
 
@@ -145,7 +145,7 @@ def test_growing_hazard_follower_invests_more_slowly_and_never_leads(growing):
     report = pr.leapfrog(growing, state=(0.5, 0.3))
     assert report.follower == 1 and report.can_lead is False and report.lead_probability == 0.0
     assert report.follower_win_probability == pytest.approx(0.0607, abs=1e-3)
-    assert report.can_leapfrog  # SPEC §4: a win by discovery counts as leapfrogging
+    assert report.can_leapfrog  # docs/theory/leapfrog.md: a win by discovery counts as leapfrogging
     chain_leads = [p for _, p in report.lead_probability_by_grid]
     assert all(b < a for a, b in itertools.pairwise(chain_leads)) and chain_leads[-1] < 1e-15
     assert not report.epsilon_preemption

@@ -66,7 +66,7 @@ def test_leapfrog_map_matches_the_report_and_its_order(dropout_eq, lagged_eq, tm
     np.testing.assert_array_equal(fig.axes[0].collections[0].get_array().reshape(5, 5), leap)
     win = leapfrog_map(dropout_eq, "follower_win_probability")
     catch = leapfrog_map(dropout_eq, "catch_up_probability")
-    assert np.all(win <= leap) and np.all(leap <= catch) and np.all(catch <= 1.0)  # SPEC.md §4
+    assert np.all(win <= leap) and np.all(leap <= catch) and np.all(catch <= 1.0)  # docs/theory/leapfrog.md
     assert leap.mask.tolist() == np.eye(5, dtype=bool).__or__(np.arange(5)[:, None] == 4).__or__(
         np.arange(5)[None, :] == 4).tolist()  # level and finished states
     assert leap[0, 2] == 0.0 and leap[0, 1] > 0.0  # dropped out two behind; one behind it still races

@@ -8,7 +8,7 @@ from patentrace.solvers.allroots import StateGames, find_equilibria
 from patentrace.solvers.polyroots import polynomial_equilibria
 
 RACES = {
-    # far-behind states: efforts down to 1e-12, where a naive quartic loses the root (SPEC §1)
+    # far-behind states: efforts down to 1e-12, where a naive quartic loses the root (docs/theory/race.md)
     "far_behind": pr.Race(stages=6, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()),
     "three_per_state": pr.Race(stages=(2, 2), prize=1.0, loser_prize=0.8, discount=0.002,
                                cost=(pr.costs.Quadratic(scale=0.5, linear=0.27),

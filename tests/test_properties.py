@@ -1,4 +1,4 @@
-"""Equilibrium invariants over random races (SPEC.md §5): hypothesis property tests.
+"""Equilibrium invariants over random races (docs/theory/invariants.md): hypothesis property tests.
 
 Races draw asymmetric stage counts 1..8, power costs with exponents in [1.5, 4] and
 linear terms, learning curves, loser prizes and discounts from 1e-4 to 1.
@@ -62,7 +62,7 @@ def test_bounds(race: pr.Race):
 
 @given(races(loser=False))
 def test_values_rise_with_own_progress_and_fall_with_the_rivals(race: pr.Race):
-    # SPEC §1 states these for L = 0; with L > 0 waiting for the rival's win pays L late, and
+    # docs/theory/invariants.md states these for L = 0; with L > 0 waiting for the rival's win pays L late, and
     # V1(i, N2 - 1) < L = V1(i, N2) is common
     eq = pr.solve(race)
     assume(eq.multiplicity.max() <= 1)  # a selection rule may jump between equilibrium branches

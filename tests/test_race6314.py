@@ -70,7 +70,7 @@ def best_response(own, rival, hazard):
 
 
 def value(x, own, rival, hazard):
-    """Firm's value from effort x against the rival's hazard (SPEC §1, lambda = 1)."""
+    """Firm's value from effort x against the rival's hazard (docs/theory/race.md, lambda = 1)."""
     return (-cost(x) + x * own + hazard * rival) / (DISCOUNT + x + hazard)
 
 
@@ -140,7 +140,7 @@ def test_failing_state_has_three_equilibria_all_mutual_best_responses():
 
 
 def test_sub_race_from_the_failing_state_every_equilibrium():
-    """Race (8, 7) is race 6314 from (63, 64) on (sub-race invariance, SPEC §1): its (0, 0) is (63, 64)."""
+    """Race (8, 7) is race 6314 from (63, 64) on (sub-race invariance, invariants.md (I7)): its (0, 0) is (63, 64)."""
     small = race((STAGES[0] - STATE[0], STAGES[1] - STATE[1]))
     found = pr.solve_all(small)  # raised EquilibriumError at (0, 0) before the fix
     assert len(found) == 5

@@ -1,4 +1,4 @@
-"""Simulated histories against the computed chances (SPEC.md §4), closed forms and invariants.
+"""Simulated histories against the computed chances (docs/theory/leapfrog.md), closed forms and invariants.
 
 The tolerance of a frequency over ``n`` paths whose computed probability is ``p`` is
 ``4 sqrt(p (1 - p) / n) + 1 / n``: four standard errors, plus one path's worth so that a
@@ -126,7 +126,7 @@ def test_one_stage_race_closed_form_duration():
 def test_spec_number_firm_one_wins_from_zero_one():
     eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
     sim = pr.simulate(eq, (0, 1), 100_000, seed=2)
-    assert close(sim.win_frequency[0], 0.1736986930, sim.paths)  # SPEC.md §1
+    assert close(sim.win_frequency[0], 0.1736986930, sim.paths)  # docs/theory/race.md
 
 
 def test_same_seed_same_numbers_and_another_seed_other_numbers():

@@ -144,7 +144,7 @@ def test_stale_checkpoint_of_another_model_measure_or_selection_is_refused(tmp_p
     grid = {"discount": [0.05, 0.1]}
     first = pr.sweep(two, grid, measure, checkpoint=path)
     assert first.values.tolist() == [measure(pr.solve(two(discount=r))) for r in grid["discount"]]
-    # the repro's .out printed [0.21423608713250028, 0.17957282616778877]; SPEC.md §1 gives V(0,0) = 0.1795728262
+    # the repro's .out printed [0.21423608713250028, 0.17957282616778877]; race.md gives V(0,0) = 0.1795728262
     np.testing.assert_allclose(first.values, [0.21423608713250028, 0.17957282616778877], rtol=1e-14)
     assert abs(first.values[1] - 0.1795728262) < 1e-10
     with pytest.raises(ValueError, match=r"written with make_model.keywords.stages=2, "

@@ -34,12 +34,12 @@ def test_one_stage_effort_is_the_lee_wilde_closed_form_exactly():
     closed = (p - a * r + sympy.sqrt(p**2 + 4 * a * p * r + a**2 * r**2)) / (3 * a)
     assert sympy.simplify(sym.effort(0, 0, 0) - closed) == 0
     assert sympy.simplify(sym.effort(1, 0, 0) - closed) == 0
-    assert sympy.simplify(sym.value(0, 0, 0) - (p - a * closed)) == 0  # SPEC: V = P - a x*
+    assert sympy.simplify(sym.value(0, 0, 0) - (p - a * closed)) == 0  # race.md (10): V = P - a x*
     assert sym.form(0, 0) == "closed form"
 
 
 def test_symmetric_state_closed_form_with_a_loser_prize():
-    # one stage, loser prize L: the symmetric state with A = P, B = L (SPEC §1)
+    # one stage, loser prize L: the symmetric state with A = P, B = L (docs/theory/race.md (10))
     sym = pr.symbolic.solve(quadratic(1, loser_prize=0.2), symbols=("prize", "discount", "scale", "loser_prize"))
     p, r, a, loser = (sym.symbols[k] for k in ("prize", "discount", "scale", "loser_prize"))
     gap = p - loser - a * r
@@ -62,7 +62,7 @@ def test_symmetric_two_stage_race_matches_spec_numbers():
     sym = pr.symbolic.solve(quadratic(2))
     assert sym.form(1, 1) == "closed form" and sym.form(0, 0) == "closed form"
     assert sym.form(1, 0) == "root of polynomial"
-    # SPEC §1: x(1,0) = (0.4686350713, 0.2494666666), x(0,0) = 0.3517921025, V(0,0) = 0.1795728262
+    # docs/theory/race.md: x(1,0) = (0.4686350713, 0.2494666666), x(0,0) = 0.3517921025, V(0,0) = 0.1795728262
     assert float(sym.effort(0, 1, 0)) == pytest.approx(0.4686350713, abs=1e-10)
     assert float(sym.effort(1, 1, 0)) == pytest.approx(0.2494666666, abs=1e-10)
     assert float(sym.effort(0, 0, 0)) == pytest.approx(0.3517921025, abs=1e-10)
@@ -120,7 +120,7 @@ def test_symmetric_two_stage_exact_is_fast():
 
 def test_system_vanishes_at_the_solution():
     sym = pr.symbolic.solve(quadratic((2, 2)))
-    x1, x2 = sympy.symbols("x_1 x_2")
+    x1, x2 = sympy.symbols("x_0 x_1")
     for state in [(1, 0), (0, 0)]:
         point = {x1: sympy.N(sym.effort(0, *state), 60), x2: sympy.N(sym.effort(1, *state), 60)}
         for f in sym.system(*state):

@@ -1,7 +1,7 @@
-"""pr.symbolic with breakthrough hazards b > 0 (SPEC.md §1, "Breakthroughs").
+"""pr.symbolic with breakthrough hazards b > 0 (docs/theory/race.md (14)-(15), "Breakthroughs").
 
 Checked against: pr.solve (the float path, which solves the shifted game of
-``patentrace.equations.hjb.breakthrough_shift``); the conditions of SPEC §1 with breakthroughs, written
+``patentrace.equations.hjb.breakthrough_shift``); the conditions (14)-(15) of docs/theory/race.md, written
 out again below in mpmath from the formulas (not with library helpers); closed forms derived
 by hand; finite differences of pr.solve; and the race without breakthroughs, whose
 expressions must not change.
@@ -49,12 +49,12 @@ def dec(v):
 
 
 def conditions_hold(rc, effort, value, win):
-    """Largest residual of SPEC §1 with breakthroughs, over every open state, relative to the prize.
+    """Largest residual of docs/theory/race.md (14)-(15) over every open state, relative to the prize.
 
-    ``effort[k][i][j]`` etc. are mpmath numbers. Written from the formulas of SPEC §1:
-    c'(x)(r + lam x + h_o + b_1 + b_2)/lam - c(x) = (r + b_1 + b_2) A + h_o (A - B) - b_k P - b_o L (or, for an
+    ``effort[k][i][j]`` etc. are mpmath numbers. Written from the formulas of docs/theory/race.md:
+    c'(x)(r + lam x + h_o + b_0 + b_1)/lam - c(x) = (r + b_0 + b_1) A + h_o (A - B) - b_k P - b_o L (or, for an
     idle firm, the left side at 0 at least the right side), V = [-c(x) + h A + h_o B + b_k P + b_o L]/(r + h + h_o
-    + b_1 + b_2) and W = [h_1 W(i+1, j) + h_2 W(i, j+1) + b_k]/(h_1 + h_2 + b_1 + b_2).
+    + b_0 + b_1) and W = [h_0 W(i+1, j) + h_1 W(i, j+1) + b_k]/(h_0 + h_1 + b_0 + b_1).
     """
     p, loser, r = dec(rc.prize), dec(rc.loser_prize), dec(rc.discount)
     n1, n2 = rc.stages
@@ -114,7 +114,7 @@ def test_every_state_agrees_with_solve_and_satisfies_the_breakthrough_conditions
 
 
 def test_one_stage_symmetric_breakthrough_closed_form_by_hand():
-    # N = 1, c = a x^2/2, b_1 = b_2 = b. At (0, 0): A = P, B = L, h_o = x, R = r + 2b, and SPEC §1 reads
+    # N = 1, c = a x^2/2, b_0 = b_1 = b. At (0, 0): A = P, B = L, h_o = x, R = r + 2b, and docs/theory/race.md reads
     #   a x (R + 2x) - a x^2/2 = R P + x (P - L) - b P - b L,
     # i.e. (3a/2) x^2 + (a R - (P - L)) x - ((r + b) P - b L) = 0, whose positive root is below. The FOC
     # lambda (A - V) = c'(x) holds with breakthroughs as well, so V = P - a x.
@@ -170,8 +170,8 @@ def test_zero_breakthroughs_give_the_expressions_of_the_race_without_them(name):
             if i < n1 and j < n2:
                 assert (plain.form(i, j), plain.residual(i, j)) == (zero.form(i, j), zero.residual(i, j))
                 assert sympy.srepr(plain.system(i, j)) == sympy.srepr(zero.system(i, j))
-    # and each system is SPEC (1) itself (here lambda = 1, c_k = a_k x^2 / 2), with no breakthrough term in it
-    x = sympy.symbols("x_1 x_2")
+    # and each system is race.md (1) itself (here lambda = 1, c_k = a_k x^2 / 2), with no breakthrough term in it
+    x = sympy.symbols("x_0 x_1")
     r = plain.symbols.get("discount", sympy.Rational(repr(rc.discount)))
     scales = [plain.symbols.get("scale", sympy.Rational(repr(c.scale))) for c in rc.cost]
     for i in range(n1):

@@ -1,4 +1,4 @@
-"""pr.symbolic with symbolic parameters where no closed form exists: implicit efforts (SPEC §1).
+"""pr.symbolic with symbolic parameters where no closed form exists: implicit efforts (docs/theory/race.md).
 
 Checked against the 60-digit oracle (tests/oracle_quadratic.py), pr.solve at other parameter
 values, finite differences of pr.solve, and the certified central-difference derivative.
@@ -55,7 +55,7 @@ def test_symmetric_two_stage_race_with_symbolic_prize_and_discount():
     x = sym.effort(0, 1, 0)
     assert isinstance(x, ImplicitEffort) and x.free_symbols == {sym.symbols["prize"], sym.symbols["discount"]}
     assert isinstance(sym.value(0, 0, 0), StateValue)
-    # SPEC §1: x(1,0) = (0.4686350713, 0.2494666666), x(0,0) = 0.3517921025, V(0,0) = 0.1795728262
+    # docs/theory/race.md: x(1,0) = (0.4686350713, 0.2494666666), x(0,0) = 0.3517921025, V(0,0) = 0.1795728262
     for expr, spec in ((sym.effort(0, 1, 0), 0.4686350713), (sym.effort(1, 1, 0), 0.2494666666),
                        (sym.effort(0, 0, 0), 0.3517921025), (sym.value(1, 0, 0), 0.1795728262)):
         assert float(expr.subs(sym.point)) == pytest.approx(spec, abs=1e-10)
@@ -79,7 +79,7 @@ def test_implicit_values_at_30_digits_agree_with_the_oracle_and_their_systems(ra
                     here = mp.mpf(sym.evaluate(ours, 35))
                     assert abs(here - theirs) <= mp.mpf(10) ** -28 * abs(theirs), (k, i, j)
             # the state's system, with symbols, vanishes at the implicit efforts
-            x1, x2 = sympy.symbols("x_1 x_2")
+            x1, x2 = sympy.symbols("x_0 x_1")
             point = {x1: sym.effort(0, i, j), x2: sym.effort(1, i, j)}
             for f in sym.system(i, j):
                 assert abs(sym.evaluate(f.xreplace(point), 40)) < 1e-30
@@ -172,7 +172,7 @@ def test_derivative_through_four_stages_matches_the_certified_derivative():
 
 
 def test_an_idle_firm_that_would_invest_elsewhere_raises():
-    # at m = 0.05 firm 2 idles at (1, 0) (SPEC §1 dropout); at m = 0.01 it invests, so its closed form 0 is wrong there
+    # at m = 0.05 firm 1 idles at (1, 0) (race.md (7)); at m = 0.01 it invests, so its closed form 0 is wrong there
     def race(m):
         return pr.Race(stages=(2, 3), prize=1.0, discount=0.1, cost=pr.costs.Quadratic(linear=m))
 

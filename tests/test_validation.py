@@ -45,7 +45,7 @@ def test_solve_many_refuses_a_bad_tolerance(bad):
 
 def test_a_zero_tolerance_is_refused_and_a_tiny_one_certifies_the_spec_race():
     # Every solve checks the HJB residual against ``tolerance``; a residual of exactly 0 cannot be promised in
-    # floating point, so 0 is refused. SPEC.md §1: N = 2, P = 1, r = 0.1, a = 1 gives V(0,0) = 0.1795728262.
+    # floating point, so 0 is refused. docs/theory/race.md: N = 2, P = 1, r = 0.1, a = 1 gives V(0,0) = 0.1795728262.
     race = pr.Race(stages=2, prize=1.0, discount=0.1, cost=Q)
     with pytest.raises(ValueError, match=r"tolerance must be a finite number > 0, got 0.0"):
         pr.solve(race, tolerance=0.0)
@@ -87,7 +87,7 @@ def test_solve_and_solve_all_accept_a_numpy_int_max_pairs():
 
 
 # input_validation.py / bad_detail.py "J": Race(loser_prize=-0.5) was accepted (min V = -0.5, V1 + V2 < 0 at
-# (0, 0)) while DeterministicRace refused it. SPEC.md: 0 <= L <= P.
+# (0, 0)) while DeterministicRace refused it. docs/theory/race.md: 0 <= L <= P.
 @pytest.mark.parametrize("make", [
     lambda loser: pr.Race(stages=2, prize=1.0, discount=0.1, cost=Q, loser_prize=loser),
     lambda loser: pr.LaggedRace(stages=2, prize=1.0, lag=1.0, discount=0.05, actions=[WORK, SHIRK], loser_prize=loser),
@@ -219,7 +219,7 @@ def test_shipped_costs_pass_the_marginal_bracket(cost):
 
 
 def test_a_race_with_the_consistent_cost_has_no_profitable_deviation():
-    # The fixed version of the reproducer's cost gives the SPEC.md §1 race back exactly: verify() is clean.
+    # The fixed version of the reproducer's cost gives the docs/theory/race.md race back exactly: verify() is clean.
     class Consistent(_Inconsistent):
         def marginal(self, x):
             return np.asarray(x, dtype=float)

@@ -1,4 +1,4 @@
-"""The per-state equations of the Poisson race (SPEC.md §1, the HJB).
+"""The per-state equations of the Poisson race (docs/theory/race.md (2), the HJB).
 
 At an open state, with continuation values ``A_k`` (own success) and ``B_k``
 (rival success), a firm that exerts effort ``x`` against a rival hazard ``h``
@@ -7,16 +7,16 @@ earns
     V(x) = [-c(x) + lambda x A + h B] / (r + lambda x + h),
 
 the HJB ``r V = -c(x) + lambda x (A - V) + h (B - V)`` solved for ``V``. Its
-maximiser is the best response of SPEC equation (1). Solvers use these to build
-an equilibrium; :meth:`patentrace.Equilibrium.verify` uses them to check one.
+maximiser is the best response of docs/theory/race.md (1). Solvers use these to build
+an equilibrium; [`patentrace.Equilibrium.verify`][patentrace.Equilibrium.verify] uses them to check one.
 
-Breakthroughs (SPEC.md §1): with own and rival outright-win hazards ``b, b'`` the
-HJB gains ``b (P - V) + b' (L - V)``. A [`FirmProblem`][patentrace.equations.hjb.FirmProblem] takes them as
-fields that default to 0, entering as additive terms that are exactly 0 then.
+Breakthroughs (docs/theory/race.md (14)-(15)): with own and rival outright-win hazards ``b, b'`` the
+HJB gains ``b (P - V) + b' (L - V)``. A [`FirmProblem`][patentrace.equations.hjb.FirmProblem] takes
+them as fields that default to 0, entering as additive terms that are exactly 0 then.
 Written with ``R = r + b + b'`` and ``K = (b P + b' L) / R`` the HJB reads
 ``R (V - K) = -c + h_own ((A - K) - (V - K)) + h ((B - K) - (V - K))``: the state
 game without breakthroughs at discount ``R`` with every value shifted by ``K``
-(:func:`breakthrough_shift`). The solvers use that form; verification uses the
+([`breakthrough_shift`][patentrace.equations.hjb.breakthrough_shift]). The solvers use that form; verification uses the
 direct one.
 
 Examples
@@ -46,7 +46,7 @@ def continuation(value: FloatArray, i: IntArray, j: IntArray) -> tuple[FloatArra
 
     Parameters
     ----------
-    value : ndarray, shape (2, N1 + 1, N2 + 1)
+    value : ndarray, shape (2, N0 + 1, N1 + 1)
         Values of both firms, filled at least beyond the states asked for.
     i, j : ndarray of int
         Open states.
@@ -54,14 +54,14 @@ def continuation(value: FloatArray, i: IntArray, j: IntArray) -> tuple[FloatArra
     Returns
     -------
     own_next, rival_next : ndarray, shape (2, n)
-        ``A_1 = V_1(i+1, j)``, ``A_2 = V_2(i, j+1)``; ``B_1 = V_1(i, j+1)``, ``B_2 = V_2(i+1, j)``.
+        ``A_0 = V_0(i+1, j)``, ``A_1 = V_1(i, j+1)``; ``B_0 = V_0(i, j+1)``, ``B_1 = V_1(i+1, j)``.
 
     Examples
     --------
     >>> import numpy as np
-    >>> value = np.arange(8.0).reshape(2, 2, 2)   # V_1 = [[0, 1], [2, 3]], V_2 = [[4, 5], [6, 7]]
+    >>> value = np.arange(8.0).reshape(2, 2, 2)   # V_0 = [[0, 1], [2, 3]], V_1 = [[4, 5], [6, 7]]
     >>> own_next, rival_next = continuation(value, np.array([0]), np.array([0]))
-    >>> own_next.ravel().tolist(), rival_next.ravel().tolist()   # (V_1(1,0), V_2(0,1)), (V_1(0,1), V_2(1,0))
+    >>> own_next.ravel().tolist(), rival_next.ravel().tolist()   # (V_0(1,0), V_1(0,1)), (V_0(0,1), V_1(1,0))
     ([2.0, 5.0], [1.0, 6.0])
     """
     own_next = np.stack([value[0, i + 1, j], value[1, i, j + 1]])
@@ -76,7 +76,7 @@ def breakthrough_shift(
     prize: ArrayLike,
     loser_prize: ArrayLike,
 ) -> tuple[FloatArray, FloatArray]:
-    """Effective discount ``R = r + b + b'`` and value shift ``K = (b P + b' L) / R`` (SPEC.md §1).
+    """Effective discount ``R = r + b + b'`` and value shift ``K = (b P + b' L) / R`` (docs/theory/race.md).
 
     With breakthroughs a state's game is the game without them at discount ``R``,
     with the continuation values ``A - K``, ``B - K`` and the value ``V - K``. With
@@ -99,11 +99,11 @@ def breakthrough_shift(
 
 @dataclass(frozen=True)
 class FirmProblem:
-    """One firm's problem at open states (SPEC.md §1): the inputs of its HJB, given once.
+    """One firm's problem at open states (docs/theory/race.md (2)): the inputs of its HJB, given once.
 
     The firm has cost ``c``, productivity ``lambda``, continuation values ``A`` after
     its own success and ``B`` after the rival's, and faces the rival hazard ``h'`` at
-    discount ``r``. With breakthroughs (SPEC.md §1) it also has the own and rival
+    discount ``r``. With breakthroughs (docs/theory/race.md (14)-(15)) it also has the own and rival
     outright-win hazards ``b, b'``, which pay ``P`` and ``L``; they default to 0 and then
     enter as terms that are exactly 0. Every field broadcasts against the others, so
     one problem can hold many states.
@@ -121,7 +121,7 @@ class FirmProblem:
     --------
     The one-stage race of Lee and Wilde (``P = a = 1``, ``r = 0.1``): alone, one stage
     from the prize, the firm's best response; against a rival at the symmetric
-    equilibrium effort ``x*``, the value ``P - a x*`` (SPEC.md §1).
+    equilibrium effort ``x*``, the value ``P - a x*`` (docs/theory/race.md).
 
     >>> import math
     >>> from patentrace.costs import Quadratic
@@ -150,10 +150,10 @@ class FirmProblem:
                 np.asarray(self.prize, dtype=float), np.asarray(self.loser_prize, dtype=float))
 
     def best_response(self) -> FloatArray:
-        """Best response of SPEC equation (1) to the rival hazard.
+        """Best response of docs/theory/race.md (1) to the rival hazard.
 
         ``c'(x)(r + lambda x + h)/lambda - c(x) = r A + h (A - B)``, solved by the cost;
-        with breakthroughs the form of SPEC.md §1 "Breakthroughs": ``r`` becomes
+        with breakthroughs the form of docs/theory/race.md (14)-(15): ``r`` becomes
         ``r + b + b'`` and ``b P + b' L`` is subtracted from the right side, which may then
         be negative (the firm idles).
         """
@@ -170,7 +170,7 @@ class FirmProblem:
         """Value of exerting ``effort`` now, then the continuation.
 
         ``V(x) = [-c(x) + h A + h' B + b P + b' L] / (r + h + h' + b + b')`` with the own
-        hazard ``h = lambda x`` (SPEC.md §1).
+        hazard ``h = lambda x`` (docs/theory/race.md (3), (15)).
         """
         b_own, b_rival, prize, loser = self._breakthroughs()
         x = np.asarray(effort, dtype=float)
@@ -181,7 +181,7 @@ class FirmProblem:
         return np.asarray(numerator / (np.asarray(self.discount, dtype=float) + hazard + h + b_own + b_rival))
 
     def hjb_residual(self, value: ArrayLike, effort: ArrayLike) -> FloatArray:
-        """``r V - [-c(x) + h (A - V) + h' (B - V) + b (P - V) + b' (L - V)]`` (SPEC.md §1).
+        """``r V - [-c(x) + h (A - V) + h' (B - V) + b (P - V) + b' (L - V)]`` (docs/theory/race.md (2), (14)).
 
         Examples
         --------

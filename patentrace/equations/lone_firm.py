@@ -1,10 +1,10 @@
-"""The lone firm in FGST's deterministic race: its value and speed at every experience level (SPEC.md §3).
+"""Lone firm, deterministic race: value and speed at each level of experience (docs/theory/deterministic.md (D3)).
 
 With no rival, experience ``w`` grows at speed ``x`` and the HJB is
 ``r V = max_x {-c(x) + x V'(w)}`` with ``V(1) = P``. The first-order condition
 ``V' = c'(x)`` turns it into ``x c'(x) - c(x) = r V``, which fixes the speed given the
 value, and the value then solves the ODE ``dV/dw = c'(x(V))`` backwards from
-``w = 1``. For ``c = a x^2 / 2`` this has the closed form of SPEC §3; for other
+``w = 1``. For ``c = a x^2 / 2`` this has the closed form of docs/theory/deterministic.md; for other
 costs it is integrated numerically. This is the leader's path in FGST's
 ε-preemption equilibrium.
 
@@ -13,7 +13,7 @@ Examples
 >>> import patentrace as pr
 >>> race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
 >>> path = single_firm_path(race)
->>> [round(float(v), 5) for v in path.value([0.0, 0.5, 0.9])]    # SPEC §3's check
+>>> [round(float(v), 5) for v in path.value([0.0, 0.5, 0.9])]    # the check of (D3), docs/theory/deterministic.md
 [0.60279, 0.78889, 0.95578]
 """
 
@@ -38,7 +38,7 @@ FloatArray = NDArray[np.float64]
 
 @dataclass(frozen=True)
 class SingleFirmPath:
-    """The lone firm's value and speed at every experience level (SPEC.md §3).
+    """The lone firm's value and speed at every experience level (docs/theory/deterministic.md (D3)).
 
     Attributes
     ----------
@@ -52,7 +52,7 @@ class SingleFirmPath:
 
     Examples
     --------
-    SPEC.md §3's check (``P = a = 1``, ``r = 0.1``):
+    The check of (D3), docs/theory/deterministic.md (``P = a = 1``, ``r = 0.1``):
 
     >>> import patentrace as pr
     >>> path = single_firm_path(pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
@@ -74,7 +74,7 @@ class SingleFirmPath:
         --------
         >>> import patentrace as pr
         >>> path = single_firm_path(pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
-        >>> round(float(path.value(0.5)), 5)           # SPEC.md §3
+        >>> round(float(path.value(0.5)), 5)           # docs/theory/deterministic.md
         0.78889
         """
         at = experience("w", w)
@@ -156,7 +156,7 @@ def _speed_of_value(race: DeterministicRace, value: FloatArray) -> FloatArray:
 
 
 def single_firm_path(race: DeterministicRace) -> SingleFirmPath:
-    """The lone firm's value and speed: closed form or the HJB integrated (SPEC.md §3).
+    """The lone firm's value and speed: closed form or the HJB integrated (docs/theory/deterministic.md (D3)).
 
     For ``c = a x^2 / 2`` (no linear term): ``V_m(w) = (sqrt(P) - sqrt(a r / 2)(1 - w))^2``
     and ``x_m(w) = sqrt(2 r P / a) - r (1 - w)`` while the root is positive, 0 below.

@@ -1,6 +1,6 @@
-"""One period of a :class:`~patentrace.LaggedRace` at a state (SPEC.md §2).
+"""One period of a [`LaggedRace`][patentrace.LaggedRace] at a state (docs/theory/periods.md).
 
-In state ``(i, j)`` firm 1 plays action ``a`` and firm 2 action ``b``; they advance
+In state ``(i, j)`` firm 0 plays action ``a`` and firm 1 action ``b``; they advance
 ``d1 ~ p_1(.|a)`` and ``d2 ~ p_2(.|b)`` stages, independently. The period ends in a
 win (one firm crosses its finish line), a tie (both do), a move to a later state,
 or no move at all (``d1 = d2 = 0``: the self-loop). Paying the cost now and
@@ -14,7 +14,7 @@ every other outcome.
 
 Examples
 --------
-SPEC.md §2's oracle: one stage each, work advances with probability 1/2 at cost 0.2.
+The oracle (P5) of docs/theory/periods.md: one stage each, work advances with probability 1/2 at cost 0.2.
 
 >>> import patentrace as pr
 >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
@@ -82,14 +82,14 @@ def progress_matrix(race: LaggedRace, firm: int, stage: int) -> FloatArray:
         distribution = action.distribution
         out[row, : distribution.size] = distribution
     if q > 0.0:
-        # A breakthrough (probability q in the period, SPEC.md §1 in periods) is an advance to the line.
+        # A breakthrough (probability q in the period; docs/theory/race.md (14)-(15)) is an advance to the line.
         out *= 1.0 - q
         out[:, left] += q
     return out
 
 
 def terminal_values(race: LaggedRace) -> FloatArray:
-    """Values ``(2, N1 + 1, N2 + 1)`` with the terminal states filled; the corner holds ``(P + L) / 2``.
+    """Values ``(2, N0 + 1, N1 + 1)`` with the terminal states filled; the corner holds ``(P + L) / 2``.
 
     Examples
     --------
@@ -195,7 +195,7 @@ def outcomes(race: LaggedRace, value: FloatArray, i: int, j: int, width: tuple[i
 
 @dataclass(frozen=True)
 class PeriodGame:
-    """The period game at one state: ``M_k = K_k + beta u w' v_k`` (SPEC.md §2).
+    """The period game at one state: ``M_k = K_k + beta u w' v_k`` (docs/theory/periods.md (P2)).
 
     Attributes
     ----------
@@ -229,7 +229,7 @@ class PeriodGame:
     outcomes: Outcomes
 
     def leaving(self, sigma1: FloatArray, sigma2: FloatArray) -> float:
-        """``1 - beta (u . sigma_1)(w . sigma_2)``, computed without cancellation.
+        """``1 - beta (u . sigma_0)(w . sigma_1)``, computed without cancellation.
 
         ``= (1 - beta) + beta [(1 - U) + U (1 - W)]``, with the probabilities of moving,
         ``1 - U`` and ``1 - W``, summed from the progress distributions.
@@ -299,7 +299,7 @@ def transition(
 ) -> tuple[FloatArray, Outcomes]:
     """Probabilities ``pi[d1, d2]`` of the advances in a period at ``(i, j)`` under ``strategy``, and their outcomes.
 
-    ``strategy[k]`` has shape ``(N1 + 1, N2 + 1, m_k)``; the firms mix independently.
+    ``strategy[k]`` has shape ``(N0 + 1, N1 + 1, m_k)``; the firms mix independently.
 
     Examples
     --------

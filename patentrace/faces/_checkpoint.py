@@ -17,7 +17,7 @@ JSON numbers written by ``repr`` (which reads back to the same double), ``nan``/
 as ``{"float": "nan"}``, arrays as ``{"ndarray": {"dtype", "shape", "data"}}`` with the
 little-endian bytes in base64 (numeric and boolean dtypes only), tuples, lists and
 string-keyed dicts tagged, numpy scalars as 0-d arrays. An
-:class:`~patentrace.Equilibrium` is stored as its arrays, its solver information and its
+[`Equilibrium`][patentrace.Equilibrium] is stored as its arrays, its solver information and its
 model's ``repr``; on resume the model is rebuilt by calling ``make_model`` at the point
 (the sweep's own code, never anything named in the file), and a model whose ``repr``
 differs from the stored one is refused. Nothing in the file is ever executed or imported.
@@ -89,7 +89,7 @@ class UnstorableError(ValueError):
 
 
 def encode(value: Any) -> Any:
-    """``value`` as JSON data that :func:`decode` turns back into an equal value, bit for bit.
+    """``value`` as JSON data that ``decode`` turns back into an equal value, bit for bit.
 
     Raises
     ------
@@ -140,12 +140,12 @@ def model_text(model: Any) -> str:
 
 
 def decode(data: Any, model_at: Callable[[], Any]) -> Any:
-    """Invert :func:`encode`; ``model_at()`` rebuilds the model of an equilibrium.
+    """Invert ``encode``; ``model_at()`` rebuilds the model of an equilibrium.
 
     Raises
     ------
     ValueError
-        For data :func:`encode` cannot have written.
+        For data ``encode`` cannot have written.
     """
     if data is None or isinstance(data, (bool, str, int, float)):
         return data

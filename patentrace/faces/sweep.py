@@ -2,9 +2,9 @@
 
 ``sweep(make_model, grid, measure)`` builds ``make_model(**point)`` at every point of
 the Cartesian product of ``grid``, solves the models chunk by chunk with
-:func:`patentrace.solve_many` (one vectorised pass per chunk), and reduces each
+[`patentrace.solve_many`][patentrace.solve_many] (one vectorised pass per chunk), and reduces each
 equilibrium with ``measure``. Chunks run in this process by default, or on any
-:class:`concurrent.futures.Executor`: a ``ProcessPoolExecutor``, or a dask cluster
+``concurrent.futures.Executor``: a ``ProcessPoolExecutor``, or a dask cluster
 through ``dask.distributed.Client.get_executor()`` — the code is the same.
 
 A point whose model, solve or measure raises is recorded with its error and the
@@ -19,13 +19,13 @@ With ``checkpoint=path`` every finished point is appended to a file as soon as i
 is known, and a sweep started again with the same file resumes where it stopped:
 nothing finished is computed again. The file is JSON lines with a SHA-256 checksum
 per line, holding numbers and arrays only, never code (format ``patentrace-sweep-2``,
-described in :mod:`patentrace.faces._checkpoint` and docs/sweeps.md). Its header records
+described in ``patentrace.faces._checkpoint`` and docs/sweeps.md). Its header records
 the grid, ``make_model``, ``measure`` and the solve options; a resume with any of them
 different is refused, naming the difference. A damaged line is refused naming the
 file and the line; only a last line cut short (a writer killed in mid-write) is
 dropped, with a logged warning, and its point computed again. Without a measure the
 checkpoint holds whole equilibria (their arrays, solver information and model
-``repr``); it needs ``make_model`` to build :class:`~patentrace.Race` models, which are
+``repr``); it needs ``make_model`` to build [`Race`][patentrace.Race] models, which are
 rebuilt on resume by calling ``make_model`` and checked against the stored ``repr``.
 
 Examples
@@ -82,7 +82,7 @@ _SOLVE_DEFAULTS = signature_defaults(solve_many, {})
 
 @dataclass(frozen=True, eq=False)
 class SweepResult:
-    """What :func:`sweep` computed.
+    """What [`sweep`][patentrace.sweep] computed.
 
     Attributes
     ----------
@@ -92,7 +92,7 @@ class SweepResult:
         Each parameter's values.
     values : ndarray or numpy.ma.MaskedArray
         Shape ``grid shape + measure shape``. Without a measure, an object array of
-        :class:`~patentrace.Equilibrium` (None where a point failed). With a numeric
+        [`Equilibrium`][patentrace.Equilibrium] (None where a point failed). With a numeric
         measure, floats, masked where a point failed.
     failed : ndarray of bool
         Shape of the grid: True where the point raised.
@@ -129,13 +129,13 @@ class SweepResult:
 
         Examples
         --------
-        Firm 0's value at the start of SPEC.md §1's two-stage race, picked out by discount rate:
+        Firm 0's value at the start of the two-stage race of docs/theory/race.md, picked out by discount rate:
 
         >>> import patentrace as pr
         >>> def race(discount):
         ...     return pr.Race(stages=2, prize=1.0, discount=discount, cost=pr.costs.Quadratic())
         >>> result = pr.sweep(race, {"discount": [0.05, 0.1]}, measure=lambda eq: eq.value[0, 0, 0])
-        >>> round(result.dataset["measure"].sel(discount=0.1).item(), 10)     # SPEC.md §1: V(0, 0)
+        >>> round(result.dataset["measure"].sel(discount=0.1).item(), 10)     # docs/theory/race.md: V(0, 0)
         0.1795728262
         """
         try:
@@ -174,7 +174,7 @@ def sweep(
         Parameter name -> values; the sweep covers their Cartesian product.
     measure : callable, optional
         ``measure(equilibrium)`` -> a number or an array (the same shape at every
-        point). Default: keep the whole :class:`~patentrace.Equilibrium`.
+        point). Default: keep the whole [`Equilibrium`][patentrace.Equilibrium].
     executor : concurrent.futures.Executor, optional
         Where chunks run: None runs them in this process; a ``ProcessPoolExecutor``
         or ``dask.distributed.Client(...).get_executor()`` runs them in parallel.
@@ -183,7 +183,7 @@ def sweep(
     progress : bool, optional
         Show a tqdm progress bar; default: when standard error is a terminal.
     chunk_size : int
-        Points per chunk, each chunk one :func:`~patentrace.solve_many` call.
+        Points per chunk, each chunk one [`solve_many`][patentrace.solve_many] call.
     checkpoint : path, optional
         File to which each finished point is appended (JSON lines with checksums,
         see docs/sweeps.md); an existing file written by the same sweep (same grid,
@@ -195,7 +195,7 @@ def sweep(
         is split into single points, each with as many tries; a point that still
         fails is recorded as failed.
     **solve_options
-        Passed to :func:`~patentrace.solve_many`: ``selection``, ``verify``, ``tolerance``
+        Passed to [`solve_many`][patentrace.solve_many]: ``selection``, ``verify``, ``tolerance``
         (its ``grid`` cannot be passed: the name is the sweep's grid); checked before
         any work.
 
@@ -216,7 +216,7 @@ def sweep(
     Examples
     --------
     The value at (0, 0) of the two-stage race for two discount rates; at ``r = 0.1`` it
-    is SPEC.md §1's 0.1795728262:
+    is the 0.1795728262 of docs/theory/race.md:
 
     >>> import patentrace as pr
     >>> def race(discount):

@@ -1,9 +1,9 @@
-"""Layer 1, models: what a race is (SPEC.md §1, §2, §3).
+"""Layer 1, models: what a race is (docs/theory/race.md, periods.md, deterministic.md).
 
-The cost families (:mod:`~patentrace.models.costs`), one module per model
-(:mod:`~patentrace.models.race`, :mod:`~patentrace.models.lagged`,
-:mod:`~patentrace.models.deterministic`), and the lattice and grids of states
-(:mod:`~patentrace.models.lattice`, :mod:`~patentrace.models.experience_grid`):
+The cost families ([`costs`][patentrace.models.costs]), one module per model
+(``race``, ``lagged``,
+``deterministic``), and the lattice and grids of states
+(``lattice``, [`experience_grid`][patentrace.models.experience_grid]):
 frozen, validated at construction.
 
 May import: the standard library, numpy/scipy/sympy, and the base modules

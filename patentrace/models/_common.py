@@ -1,4 +1,4 @@
-"""What every race validates the same way: stages, prizes, the discount rate, per-stage rates (SPEC.md §1, §2, §3).
+"""What every race validates alike: stages, prizes, discount, per-stage rates (docs/theory/race.md, periods.md).
 
 The helpers the model modules share; each raises with the parameter's name and its
 valid range.
@@ -52,7 +52,7 @@ def _race_basics(
     if discount_ <= 0.0:
         raise ValueError(f"discount must be > 0 (a positive, finite discount rate), got {discount_!r}")
     loser = finite_real("loser_prize", loser_prize)
-    if loser > prize_:  # SPEC.md: 0 <= L <= P
+    if loser > prize_:  # docs/theory/race.md: 0 <= L <= P
         raise ValueError(f"loser_prize must be <= prize ({prize_!r}) and >= 0, got {loser!r}")
     if loser < 0.0:
         raise ValueError(f"loser_prize must be >= 0 and <= prize ({prize_!r}), got {loser!r}")

@@ -1,14 +1,14 @@
-"""Cost of research effort and the best response it implies (SPEC.md §1).
+"""Cost of research effort and the best response it implies (docs/theory/race.md (1)).
 
 A firm that exerts effort ``x >= 0`` pays the flow cost ``c(x)``. Every cost is
 convex with ``c(0) = 0`` and ``c'(0) >= 0``. The library ships the power family
 
     c(x) = m x + a x**g / g,        a > 0, g > 1, m >= 0,
 
-of which :class:`Quadratic` (``g = 2``) is the workhorse of the literature. A
+of which [`Quadratic`][patentrace.models.costs.Quadratic] (``g = 2``) is the workhorse of the literature. A
 positive ``m`` is a participation cost: it is what makes a firm drop out.
 
-The best response of SPEC equation (1) depends on the cost only through
+The best response of docs/theory/race.md (1) depends on the cost only through
 
     G(x) = c'(x) (s + x) - c(x) = q,
 
@@ -76,7 +76,7 @@ def exact_rational(value: float) -> sympy.Rational:
 
 
 class CostLike(Protocol):
-    """What a solver needs of a cost: :class:`Cost` and :class:`PowerFamily` both provide it.
+    """What a solver needs of a cost: [`Cost`][patentrace.models.costs.Cost] and ``PowerFamily`` both provide it.
 
     Examples
     --------
@@ -94,12 +94,15 @@ class CostLike(Protocol):
 
 
 class Cost(abc.ABC):
-    """A convex flow cost of effort, ``c(x)`` with ``c(0) = 0`` (SPEC.md §1).
+    """A convex flow cost of effort, ``c(x)`` with ``c(0) = 0`` (docs/theory/race.md).
 
-    Subclass it to use a cost of your own: implement :meth:`value`,
-    :meth:`marginal` and :meth:`expression`. The generic :meth:`best_response`
-    and :meth:`inverse_marginal` then work by bracketing; override them when a
-    closed form exists. :class:`patentrace.Race` calls :meth:`check` on every cost
+    Subclass it to use a cost of your own: implement [`value`][patentrace.models.costs.Cost.value],
+    [`marginal`][patentrace.models.costs.Cost.marginal] and [`expression`][patentrace.models.costs.Cost.expression]. The
+    generic [`best_response`][patentrace.models.costs.Cost.best_response]
+    and [`inverse_marginal`][patentrace.models.costs.Cost.inverse_marginal] then work by bracketing; override them when
+    a
+    closed form exists. [`patentrace.Race`][patentrace.Race] calls [`check`][patentrace.models.costs.Cost.check] on
+    every cost
     it is given, so a cost that is not convex is refused at construction.
 
     Examples
@@ -151,7 +154,7 @@ class Cost(abc.ABC):
         """
 
     def curvature(self, effort: ArrayLike) -> FloatArray:
-        """Second derivative ``c''(x)`` at ``x > 0``; by default a central difference of :meth:`marginal`.
+        """Second derivative ``c''(x)`` at ``x > 0``; by default a central difference of ``marginal``.
 
         Examples
         --------
@@ -204,7 +207,7 @@ class Cost(abc.ABC):
         return np.asarray(np.where(active, result.x, 0.0), dtype=float)
 
     def best_response(self, target: ArrayLike, rate: ArrayLike) -> FloatArray:
-        """Best response of SPEC equation (1): the root of ``c'(x)(s + x) - c(x) = q``.
+        """Best response of docs/theory/race.md (1): the root of ``c'(x)(s + x) - c(x) = q``.
 
         Parameters
         ----------
@@ -289,7 +292,7 @@ class Cost(abc.ABC):
             self._check_marginal(grid[1:], level[1:], slope)
 
     def _check_marginal(self, grid: FloatArray, level: FloatArray, slope: FloatArray) -> None:
-        """Raise ``ValueError`` unless ``marginal()`` is the derivative of ``value()`` (SPEC.md §1).
+        """Raise ``ValueError`` unless ``marginal()`` is the derivative of ``value()`` (docs/theory/race.md).
 
         For a convex ``c`` every slope ``c'(x)`` (a one-sided derivative or any
         subgradient at a kink) lies between the difference quotients
@@ -342,7 +345,7 @@ class _PowerLaw:
         return power_inverse_marginal(slope, self.scale, self.exponent, self.linear)
 
     def best_response(self, target: ArrayLike, rate: ArrayLike) -> FloatArray:
-        """Best response of SPEC equation (1) for the power cost (see :func:`power_best_response`).
+        """Best response of docs/theory/race.md (1) for the power cost (see ``power_best_response``).
 
         Examples
         --------
@@ -356,14 +359,14 @@ class _PowerLaw:
 
 @dataclass(frozen=True)
 class Power(_PowerLaw, Cost):
-    """Power cost ``c(x) = m x + a x**g / g`` (SPEC.md §1).
+    """Power cost ``c(x) = m x + a x**g / g`` (docs/theory/race.md).
 
     Parameters
     ----------
     scale : float
         ``a > 0``, the curvature scale.
     exponent : float
-        ``g > 1``; ``g = 2`` is :class:`Quadratic`.
+        ``g > 1``; ``g = 2`` is [`Quadratic`][patentrace.models.costs.Quadratic].
     linear : float
         ``m >= 0``, the marginal cost at zero effort (a participation cost).
 
@@ -413,7 +416,7 @@ class Power(_PowerLaw, Cost):
 
 @dataclass(frozen=True)
 class Quadratic(Power):
-    """Quadratic cost ``c(x) = m x + a x**2 / 2``, the ``g = 2`` power cost (SPEC.md §1).
+    """Quadratic cost ``c(x) = m x + a x**2 / 2``, the ``g = 2`` power cost (docs/theory/race.md).
 
     Parameters
     ----------
@@ -462,7 +465,7 @@ def power_inverse_marginal(slope: ArrayLike, scale: ArrayLike, exponent: ArrayLi
 def power_best_response(
     target: ArrayLike, rate: ArrayLike, scale: ArrayLike, exponent: ArrayLike, linear: ArrayLike
 ) -> FloatArray:
-    """Best response of SPEC equation (1) for power costs, elementwise over parameters.
+    """Best response of docs/theory/race.md (1) for power costs, elementwise over parameters.
 
     With ``Q = q - m s``, equation (1) reads ``a s x**(g-1) + a (1 - 1/g) x**g = Q``.
     For ``g = 2`` this is the cancellation-free closed form
@@ -513,7 +516,7 @@ def power_best_response(
 
 
 def _power_halley(gain: FloatArray, s: FloatArray, a: FloatArray, g: FloatArray) -> FloatArray:
-    """Halley's method on ``F(t)`` of :func:`power_best_response` for ``Q > 0``; returns ``exp(t)``.
+    """Halley's method on ``F(t)`` of ``power_best_response`` for ``Q > 0``; returns ``exp(t)``.
 
     One-dimensional arrays; an entry leaves the iteration once it has converged.
     """
@@ -549,7 +552,8 @@ class PowerFamily(_PowerLaw):
     """The power costs of many firm-states at once: ``scale``, ``exponent``, ``linear`` are arrays.
 
     What the solvers use to treat a batch of races with different costs in one pass:
-    the same methods as :class:`Power`, elementwise, and :meth:`take` to follow the
+    the same methods as [`Power`][patentrace.models.costs.Power], elementwise, and
+    [`take`][patentrace.models.costs.PowerFamily.take] to follow the
     solver's selections of states.
 
     Examples

@@ -1,4 +1,4 @@
-"""FGST's deterministic race: experience grows at the chosen speed (SPEC.md §3).
+"""FGST's deterministic race: experience grows at the chosen speed (docs/theory/deterministic.md).
 
 Examples
 --------
@@ -11,12 +11,13 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from patentrace._validate import finite_real
 from patentrace.models._common import _race_basics, discounted_period
@@ -28,7 +29,7 @@ __all__ = ["DeterministicRace"]
 
 
 def _hazard_at(breakthrough: Any, w: float) -> float:
-    """``b(w)`` as a float, or a TypeError naming ``breakthrough`` (SPEC.md §1, "Breakthroughs")."""
+    """``b(w)`` as a float, or a TypeError naming ``breakthrough`` (docs/theory/race.md (14)-(15), "Breakthroughs")."""
     out = breakthrough(w)
     if isinstance(out, np.ndarray) and out.ndim == 0:
         out = out.item()
@@ -38,7 +39,7 @@ def _hazard_at(breakthrough: Any, w: float) -> float:
 
 
 def _cells(steps: Any) -> int:
-    """Validate a number of experience-grid cells (SPEC.md §3): an int >= 2."""
+    """Validate a number of experience-grid cells (docs/theory/deterministic.md): an int >= 2."""
     if isinstance(steps, bool) or not isinstance(steps, Integral) or int(steps) < 2:
         raise ValueError(f"steps must be an int >= 2, got {steps!r}")
     return int(steps)
@@ -46,7 +47,7 @@ def _cells(steps: Any) -> int:
 
 @dataclass(frozen=True)
 class DeterministicRace:
-    """FGST's deterministic race: experience grows at the chosen speed (SPEC.md §3).
+    """FGST's deterministic race: experience grows at the chosen speed (docs/theory/deterministic.md).
 
     Each firm's experience ``w`` runs from 0 to 1 at the speed ``x >= 0`` it chooses,
     at flow cost ``c(x)``; the first to reach ``w = 1`` wins ``prize``, the other gets
@@ -71,11 +72,12 @@ class DeterministicRace:
         ``0 <= L <= P`` (default 0).
     breakthrough : callable or None
         ``b(w) >= 0``: the hazard of an outright discovery at experience ``w``, on top
-        of reaching ``w = 1`` (FGST's random discovery; SPEC.md §1 "Breakthroughs").
-        With a lag the race is solved on experience grids through :meth:`lagged`,
+        of reaching ``w = 1`` (FGST's random discovery; docs/theory/race.md (14)-(15) "Breakthroughs").
+        With a lag the race is solved on experience grids through [`lagged`][patentrace.DeterministicRace.lagged],
         where a period at cell ``i`` breaks through with probability
         ``1 - exp(-b(i / steps) lag)``; at lag 0 (perfect monitoring) through the
-        Markov-chain approximations :meth:`poisson_race`, refined. Any callable counts
+        Markov-chain approximations [`poisson_race`][patentrace.DeterministicRace.poisson_race], refined. Any callable
+        counts
         as a breakthrough, ``lambda w: 0.0`` too (its lag-0 solution is then the
         approximation of ε-preemption, not the closed form).
 
@@ -98,7 +100,7 @@ class DeterministicRace:
     lag: float = 0.0
     max_speed: float | None = None
     loser_prize: float = 0.0
-    breakthrough: Any = None
+    breakthrough: Callable[[float], float] | None = None
 
     def __post_init__(self) -> None:
         _, prize, discount, loser_prize = _race_basics(1, self.prize, self.discount, self.loser_prize)
@@ -125,7 +127,7 @@ class DeterministicRace:
                             ("loser_prize", loser_prize)):
             object.__setattr__(self, name, value)
 
-    def breakthrough_hazard(self, w: Any) -> NDArray[np.float64]:
+    def breakthrough_hazard(self, w: ArrayLike) -> NDArray[np.float64]:
         """``b(w)`` at experience levels ``w`` (0 without breakthroughs), checked finite and ``>= 0``.
 
         Examples
@@ -167,12 +169,13 @@ class DeterministicRace:
             return float(self.cost.value(speed)) * discounted_period(self.discount, self.lag)
 
     def lagged(self, steps: int) -> LaggedRace:
-        """The race in periods on a grid of ``steps`` experience steps (SPEC.md §2, §3).
+        """The race in periods on a grid of ``steps`` experience steps (docs/theory/periods.md, deterministic.md).
 
         Experience ``w = i / steps``. Speed ``s / (steps lag)`` advances ``s`` steps in a
         period, for ``s = 0, 1, ..., S``: up to the cap, or without one up to the
         first speed whose period cost exceeds the prize (faster speeds are strictly
-        dominated by standing still). A period's cost is :meth:`period_cost`; a tie
+        dominated by standing still). A period's cost is [`period_cost`][patentrace.DeterministicRace.period_cost]; a
+        tie
         goes to the firm that crosses first at constant speed (``tie="first"``).
 
         Parameters
@@ -220,14 +223,14 @@ class DeterministicRace:
                           loser_prize=self.loser_prize, tie="first", breakthrough=breakthrough)
 
     def poisson_race(self, steps: int) -> Race:
-        """The Markov-chain approximation of the race under perfect monitoring on ``steps`` cells (SPEC.md §1, §3).
+        """The Markov chain of the race under perfect monitoring on ``steps`` cells (docs/theory/deterministic.md (D4)).
 
         With perfect monitoring (lag 0) the race is a pair of coupled HJB equations in
-        the experience levels ``(w1, w2)``. Their monotone upwind discretisation on a
+        the experience levels ``(w0, w1)``. Their monotone upwind discretisation on a
         grid of ``n = steps`` cells is a Markov chain: a firm at cell ``i`` running at
         speed ``x`` moves to cell ``i + 1`` at rate ``n x`` (so its expected experience
         grows at rate ``x``), pays ``c(x)``, and discovers at rate ``b(i / n)``. That
-        chain is exactly a :class:`Race` with ``n`` stages, productivity ``n`` at every
+        chain is exactly a [`Race`][patentrace.Race] with ``n`` stages, productivity ``n`` at every
         stage, the same cost, prize, loser prize and discount, and breakthrough hazards
         ``b(i / n)``; its effort is the speed. Its equilibria converge to the
         continuous race's as ``n`` grows (first order, measured; the lag is not used).
@@ -235,7 +238,7 @@ class DeterministicRace:
         Parameters
         ----------
         steps : int
-            The grid, as in :meth:`lagged`.
+            The grid, as in [`lagged`][patentrace.DeterministicRace.lagged].
 
         Returns
         -------

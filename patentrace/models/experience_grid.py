@@ -1,9 +1,9 @@
-"""Reading a race solved on an experience grid at any experience levels (SPEC.md §3).
+"""Reading a race solved on an experience grid at any experience levels (docs/theory/deterministic.md).
 
 Under perfect monitoring the deterministic race with breakthroughs is solved through
 its Markov-chain approximation on ``n`` cells
-(:meth:`DeterministicRace.poisson_race <patentrace.DeterministicRace.poisson_race>`):
-a :class:`~patentrace.Race` whose state ``(i, j)`` stands for experience
+([`DeterministicRace.poisson_race`][patentrace.DeterministicRace.poisson_race]):
+a [`Race`][patentrace.Race] whose state ``(i, j)`` stands for experience
 ``(i / n, j / n)``. This module reads such a solution at experience levels between
 cells.
 
@@ -13,8 +13,8 @@ one cell of progress changes who leads, and both firms run at speeds that grow l
 40 and 75 at a one-cell lead on 100, 200 and 400 cells, back to about 0.6 by eight
 cells). The band is about eight cells wide whatever ``n``, so it shrinks like ``1 / n``
 in experience and is absent from the limit, in which the leader keeps any positive
-lead. Readings therefore never enter it: a lead shorter than :data:`BAND` cells is
-read at :data:`BAND` cells (the leader's position kept), an error of the same order
+lead. Readings therefore never enter it: a lead shorter than [`BAND`][patentrace.models.experience_grid.BAND] cells is
+read at [`BAND`][patentrace.models.experience_grid.BAND] cells (the leader's position kept), an error of the same order
 as the grid's own.
 
 Examples
@@ -41,7 +41,7 @@ BAND = 10
 
 
 def clamped_cells(steps: int, w1: float, w2: float) -> tuple[float, float]:
-    """Fractional grid coordinates of ``(w1, w2)`` on ``steps`` cells, the lead widened to :data:`BAND` cells.
+    """Fractional grid coordinates of ``(w1, w2)`` on ``steps`` cells, the lead widened to ``BAND`` cells.
 
     The leader (more experience) keeps its position; the follower is moved back so
     that the lead is at least ``BAND`` cells, but not below cell 0. ``w1 == w2`` has
@@ -65,8 +65,10 @@ def clamped_cells(steps: int, w1: float, w2: float) -> tuple[float, float]:
 def read(table: FloatArray, w1: float, w2: float) -> float:
     """``table`` (shape ``(n + 1, n + 1)``, indexed by cells) at experience ``(w1, w2)``, bilinear.
 
-    Leads shorter than :data:`BAND` cells are read at :data:`BAND` cells
-    (:func:`clamped_cells`); the four cells around the point are interpolated
+    Leads shorter than [`BAND`][patentrace.models.experience_grid.BAND] cells are read at
+    [`BAND`][patentrace.models.experience_grid.BAND] cells
+    ([`clamped_cells`][patentrace.models.experience_grid.clamped_cells]); the four cells around the point are
+    interpolated
     linearly in each direction.
 
     Examples

@@ -1,4 +1,4 @@
-"""The race in periods of length ``lag``: menus of actions, observed with a lag (SPEC.md §2).
+"""The race in periods of length ``lag``: menus of actions, observed with a lag (docs/theory/periods.md).
 
 Examples
 --------
@@ -21,6 +21,7 @@ from numpy.typing import NDArray
 
 from patentrace._validate import finite_real
 from patentrace.models._common import _nested, _pair, _race_basics, _sequence, _stage_rates, discounted_period
+from patentrace.models.arguments import ActionMenus, StagePair, StageRates
 from patentrace.models.costs import Cost
 from patentrace.models.race import Race
 
@@ -29,7 +30,7 @@ __all__ = ["Action", "LaggedRace", "Menus"]
 
 @dataclass(frozen=True)
 class Action:
-    """One choice a firm can make for a period of a :class:`LaggedRace` (SPEC.md §2).
+    """One choice a firm can make for a period of a [`LaggedRace`][patentrace.LaggedRace] (docs/theory/periods.md).
 
     Parameters
     ----------
@@ -141,7 +142,7 @@ def _menus(value: Any, stages: tuple[int, int]) -> Menus:
 
 @dataclass(frozen=True)
 class LaggedRace:
-    """The race in periods of length ``lag``: the information lag of SPEC.md §2.
+    """The race in periods of length ``lag``: the information lag of docs/theory/periods.md.
 
     At the start of a period both firms see the state ``(i, j)`` and each picks an
     action from its menu without seeing the rival's until the period ends. An action
@@ -161,7 +162,7 @@ class LaggedRace:
     discount : float
         ``r > 0``.
     actions : menu, pair of menus, or pair of per-stage menus
-        A menu is a sequence of :class:`Action`. Per-stage menus (one per stage
+        A menu is a sequence of [`Action`][patentrace.Action]. Per-stage menus (one per stage
         completed) let the technology change with experience; a firm's menus all
         offer the same number of actions.
     loser_prize : float
@@ -175,7 +176,7 @@ class LaggedRace:
     breakthrough : None, sequence, or pair of sequences
         ``q_k(i)`` in ``[0, 1]``: the probability that firm ``k``, having completed
         ``i`` stages, wins outright in a period whatever its action (random discovery,
-        SPEC.md §1 "Breakthroughs", in periods). It acts as an advance to the finish
+        docs/theory/race.md (14)-(15) "Breakthroughs", in periods). It acts as an advance to the finish
         line, so two crossings in one period go to the tie rule (with ``"first"`` a
         breakthrough crosses at the end of the period). Same shapes as ``Race``'s
         ``productivity``; None means 0 everywhere.
@@ -188,14 +189,14 @@ class LaggedRace:
     (0.951229, 2)
     """
 
-    stages: Any
+    stages: StagePair
     prize: float
     lag: float
     discount: float
-    actions: Any
+    actions: ActionMenus
     loser_prize: float = 0.0
-    tie: Any = "split"
-    breakthrough: Any = None
+    tie: str | float = "split"
+    breakthrough: StageRates = None
 
     def __post_init__(self) -> None:
         stages, prize, discount, loser_prize = _race_basics(self.stages, self.prize, self.discount, self.loser_prize)
@@ -268,7 +269,7 @@ class LaggedRace:
 
     @property
     def shape(self) -> tuple[int, int]:
-        """``(N1 + 1, N2 + 1)``: the shape of every per-state array.
+        """``(N0 + 1, N1 + 1)``: the shape of every per-state array.
 
         Examples
         --------
@@ -282,7 +283,7 @@ class LaggedRace:
 
     @classmethod
     def from_race(cls, race: Race, lag: float, efforts: Any, tie: Any = "split") -> LaggedRace:
-        """The technology of a :class:`Race`, used in periods of length ``lag`` (SPEC.md §2).
+        """The technology of a [`Race`][patentrace.Race], used in periods of length ``lag`` (docs/theory/periods.md).
 
         An effort ``x`` from the grid becomes an action whose stage completions over
         the period are Poisson with mean ``lambda(i) x lag`` (completions beyond the
@@ -345,7 +346,7 @@ class LaggedRace:
 
 
 def _period_cost(cost: Cost, effort: float, per_unit: float, firm: int) -> float:
-    """``c(x)`` over one period (SPEC.md §2), or a ValueError naming the effort whose cost overflows."""
+    """``c(x)`` over one period (docs/theory/periods.md), or a ValueError naming the effort whose cost overflows."""
     with np.errstate(over="ignore"):  # an overflow is reported below, naming the effort
         out = float(cost.value(effort)) * per_unit
     if not math.isfinite(out):

@@ -1,14 +1,14 @@
-"""The state space of a race: the lattice of stages completed (SPEC.md §1).
+"""The state space of a race: the lattice of stages completed (docs/theory/race.md).
 
-A state ``(i, j)`` records the stages completed by firm 1 and firm 2. From a
+A state ``(i, j)`` records the stages completed by firm 0 and firm 1. From a
 state the race moves only to ``(i + 1, j)`` or ``(i, j + 1)``, so each
 anti-diagonal depends only on the next one: the states of one anti-diagonal are
-independent games, the unit of vectorisation. States with ``i = N1`` or
-``j = N2`` are terminal; the corner ``(N1, N2)`` is unreachable.
+independent games, the unit of vectorisation. States with ``i = N0`` or
+``j = N1`` are terminal; the corner ``(N0, N1)`` is unreachable.
 
-:class:`Layout` stores the lattices of many races one after another in flat
+``Layout`` stores the lattices of many races one after another in flat
 arrays, and groups the open states of all of them by the stages still to go,
-``(N1 - i) + (N2 - j)``: a state depends only on states one stage nearer the
+``(N0 - i) + (N1 - j)``: a state depends only on states one stage nearer the
 end, so one sweep over that distance solves every race of a batch at once,
 whatever their stage counts.
 
@@ -36,14 +36,14 @@ IntArray = NDArray[np.intp]
 
 
 def open_states(stages: tuple[int, int]) -> NDArray[np.bool_]:
-    """Mask of shape ``(N1 + 1, N2 + 1)``: True where neither firm has finished."""
+    """Mask of shape ``(N0 + 1, N1 + 1)``: True where neither firm has finished."""
     mask = np.zeros((stages[0] + 1, stages[1] + 1), dtype=bool)
     mask[: stages[0], : stages[1]] = True
     return mask
 
 
 def remaining(stages: tuple[int, int]) -> tuple[IntArray, IntArray]:
-    """Stages left for each firm at every state, two arrays of shape ``(N1 + 1, N2 + 1)``."""
+    """Stages left for each firm at every state, two arrays of shape ``(N0 + 1, N1 + 1)``."""
     i, j = np.indices((stages[0] + 1, stages[1] + 1))
     return stages[0] - i, stages[1] - j
 
@@ -51,8 +51,8 @@ def remaining(stages: tuple[int, int]) -> tuple[IntArray, IntArray]:
 def check_state(state: object, stages: tuple[int, int]) -> tuple[int, int]:
     """Return ``state`` as a pair of ints, or raise ``ValueError`` naming ``state``.
 
-    Every state ``(i, j)`` with ``0 <= i <= N1`` and ``0 <= j <= N2`` is in the
-    race except the unreachable corner ``(N1, N2)``.
+    Every state ``(i, j)`` with ``0 <= i <= N0`` and ``0 <= j <= N1`` is in the
+    race except the unreachable corner ``(N0, N1)``.
 
     Examples
     --------
@@ -102,9 +102,9 @@ class Step:
 class Layout:
     """The state lattices of many races, one after another in flat arrays.
 
-    Race ``k`` with stages ``(N1, N2)`` occupies ``(N1 + 1)(N2 + 1)`` consecutive
-    entries from ``offset[k]``, row-major in ``(i, j)``; :meth:`unflatten` gives
-    its ``(..., N1 + 1, N2 + 1)`` view back.
+    Race ``k`` with stages ``(N0, N1)`` occupies ``(N0 + 1)(N1 + 1)`` consecutive
+    entries from ``offset[k]``, row-major in ``(i, j)``; ``unflatten`` gives
+    its ``(..., N0 + 1, N1 + 1)`` view back.
 
     Examples
     --------
@@ -150,7 +150,7 @@ class Layout:
         return steps
 
     def unflatten(self, flat: NDArray[Any], race: int) -> NDArray[Any]:
-        """Race ``race``'s entries of ``flat`` (last axis) as an array ``(..., N1 + 1, N2 + 1)``."""
+        """Race ``race``'s entries of ``flat`` (last axis) as an array ``(..., N0 + 1, N1 + 1)``."""
         n1, n2 = (int(v) for v in self.stages[race])
         start = int(self.offset[race])
         return flat[..., start : start + (n1 + 1) * (n2 + 1)].reshape((*flat.shape[:-1], n1 + 1, n2 + 1))

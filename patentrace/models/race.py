@@ -1,4 +1,4 @@
-"""The race in continuous time with perfect monitoring (SPEC.md §1).
+"""The race in continuous time with perfect monitoring (docs/theory/race.md).
 
 Models know nothing of solvers: they hold parameters, normalise them to one
 canonical form (a pair for every per-firm quantity) and refuse bad input with a
@@ -15,12 +15,12 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from patentrace.models._common import _pair, _race_basics, _stage_rates
+from patentrace.models.arguments import CostPair, StagePair, StageRates
 from patentrace.models.costs import Cost
 
 __all__ = ["Race"]
@@ -28,7 +28,7 @@ __all__ = ["Race"]
 
 @dataclass(frozen=True)
 class Race:
-    """The multi-stage patent race in continuous time with perfect monitoring (SPEC.md §1).
+    """The multi-stage patent race in continuous time with perfect monitoring (docs/theory/race.md).
 
     Firm ``k`` in its stage ``i`` chooses effort ``x >= 0`` at flow cost ``c_k(x)``
     and completes the stage at Poisson rate ``lambda_k(i) x``. The first firm to
@@ -51,12 +51,12 @@ class Race:
     productivity : None, sequence, or pair of sequences
         ``lambda_k(i) > 0``: the hazard per unit of effort at experience level
         ``i`` (a learning curve). None means 1 everywhere; one sequence of length
-        ``max(N1, N2)`` is shared by both firms (firm ``k`` uses its first ``N_k``
+        ``max(N0, N1)`` is shared by both firms (firm ``k`` uses its first ``N_k``
         entries); a pair gives each firm ``N_k`` entries.
     breakthrough : None, sequence, or pair of sequences
         ``b_k(i) >= 0``: while firm ``k`` has completed ``i`` stages it wins
         outright at rate ``b_k(i)``, whatever its effort (FGST's random discovery,
-        SPEC.md §1 "Breakthroughs"). Same shapes as ``productivity``; None means 0
+        docs/theory/race.md (14)-(15) "Breakthroughs"). Same shapes as ``productivity``; None means 0
         everywhere, and a race with ``b = 0`` is the race without breakthroughs.
 
     Attributes
@@ -75,13 +75,13 @@ class Race:
     ValueError: discount must be > 0 (a positive, finite discount rate), got -0.1
     """
 
-    stages: Any
+    stages: StagePair
     prize: float
     discount: float
-    cost: Any
+    cost: CostPair
     loser_prize: float = 0.0
-    productivity: Any = None
-    breakthrough: Any = None
+    productivity: StageRates = None
+    breakthrough: StageRates = None
 
     def __post_init__(self) -> None:
         stages, prize, discount, loser_prize = _race_basics(self.stages, self.prize, self.discount, self.loser_prize)
@@ -105,7 +105,7 @@ class Race:
 
     @property
     def has_breakthroughs(self) -> bool:
-        """Whether some breakthrough hazard ``b_k(i)`` is positive (SPEC.md §1).
+        """Whether some breakthrough hazard ``b_k(i)`` is positive (docs/theory/race.md (14)-(15)).
 
         Examples
         --------
@@ -118,7 +118,7 @@ class Race:
         return any(v > 0.0 for rates in self.breakthrough for v in rates)
 
     def breakthrough_array(self, firm: int) -> NDArray[np.float64]:
-        """``b_firm(i)`` for ``i = 0 .. N_firm - 1`` as an array (SPEC.md §1, "Breakthroughs").
+        """``b_firm(i)`` for ``i = 0 .. N_firm - 1`` as an array (docs/theory/race.md (14)-(15), "Breakthroughs").
 
         Examples
         --------
@@ -134,7 +134,7 @@ class Race:
         return np.asarray(self.breakthrough[firm], dtype=float)
 
     def breakthrough_hazard(self) -> NDArray[np.float64] | None:
-        """``b_k`` at every state, shape ``(2, N1 + 1, N2 + 1)``; None without breakthroughs (SPEC.md §1).
+        """``b_k`` at every state, shape ``(2, N0 + 1, N1 + 1)``; None without breakthroughs (docs/theory/race.md (14)).
 
         The entries are 0 once firm ``k`` has finished.
 
@@ -154,7 +154,7 @@ class Race:
 
     @property
     def shape(self) -> tuple[int, int]:
-        """``(N1 + 1, N2 + 1)``: the shape of every per-state array.
+        """``(N0 + 1, N1 + 1)``: the shape of every per-state array.
 
         Examples
         --------

@@ -1,7 +1,7 @@
 """Layer 5, reports: what an equilibrium means.
 
-The leapfrog report (SPEC.md §4), simulated histories, and the lag experiment
-(SPEC.md §2), read off the equilibria that the solvers return.
+The leapfrog report (docs/theory/leapfrog.md), simulated histories, and the lag experiment
+(docs/theory/periods.md), read off the equilibria that the solvers return.
 
 May import: the base modules, ``patentrace.models``, ``patentrace.equations``,
 ``patentrace.results`` and ``patentrace.solvers``.

@@ -1,10 +1,10 @@
-"""The lag experiment: one technology, several information lags (SPEC.md §2).
+"""The lag experiment: one technology, several information lags (docs/theory/periods.md).
 
 FGST's second route to competition is imperfect monitoring. To ask whether a
 longer lag helps the firm behind, the technology per unit of time must stay fixed
-while the lag changes: :meth:`~patentrace.LaggedRace.from_race` builds each lagged
-race from the same :class:`~patentrace.Race` (Poisson stage completions, flow
-costs over the period). :func:`lag_experiment` solves one race per lag and
+while the lag changes: [`from_race`][patentrace.LaggedRace.from_race] builds each lagged
+race from the same [`Race`][patentrace.Race] (Poisson stage completions, flow
+costs over the period). [`lag_experiment`][patentrace.lag_experiment] solves one race per lag and
 collects, at a state, the follower's chances and the preemption region.
 
 Examples
@@ -52,7 +52,7 @@ class LagExperiment:
     lags : ndarray
         The period lengths, in increasing order.
     follower_win_probability, leapfrog_probability, catch_up_probability, tie_probability : ndarray
-        One entry per lag (SPEC.md §4, ties counted apart).
+        One entry per lag (docs/theory/leapfrog.md, ties counted apart).
     follower_advance_probability : ndarray
         Probability that the follower advances in the first period.
     preemption_states : ndarray of int
@@ -135,11 +135,11 @@ def lag_experiment(
     lags : sequence of float
         Period lengths ``> 0``.
     efforts : sequence of float, or a pair
-        The effort grid offered in every period (see :meth:`LaggedRace.from_race`).
+        The effort grid offered in every period (see [`LaggedRace.from_race`][patentrace.LaggedRace.from_race]).
     state : (int, int)
         A state where one firm is behind.
     **solve_options
-        Passed to :func:`patentrace.solve`.
+        Passed to [`patentrace.solve`][patentrace.solve].
 
     Returns
     -------

@@ -1,8 +1,8 @@
-"""Can the firm behind leapfrog the leader? The report of SPEC.md §4.
+"""Can the firm behind leapfrog the leader? The report of docs/theory/leapfrog.md.
 
 The **leader** at a state is the firm with fewer stages left; with equal
 distances there is none. Under the equilibrium hazards the jump chain of the
-race (:mod:`patentrace.results.chain`) gives, from the state,
+race ([`patentrace.results.chain`][patentrace.results.chain]) gives, from the state,
 
 - the follower's probability of winning,
 - its probability of ever being strictly ahead (a win counts): leapfrogging,
@@ -49,7 +49,7 @@ AnyEquilibrium = Equilibrium | LaggedEquilibrium
 
 @dataclass(frozen=True)
 class LeapfrogReport:
-    """Whether, where and how likely the follower leapfrogs (SPEC.md §4).
+    """Whether, where and how likely the follower leapfrogs (docs/theory/leapfrog.md).
 
     Attributes
     ----------
@@ -74,11 +74,11 @@ class LeapfrogReport:
         ``leapfrog_probability > tolerance``; None when level. For the default
         tolerance 0 it is decided exactly: is there a path to the lead along which
         every step has a positive hazard? (The probability itself can underflow.)
-    preemption_region : ndarray of bool, shape (N1 + 1, N2 + 1)
+    preemption_region : ndarray of bool, shape (N0 + 1, N1 + 1)
         Open states where the firm with more stages left exerts zero effort.
         States where that zero is only underflow (``Equilibrium.underflow``) are
         left out: the firm does invest there, too little for a double to hold.
-    underflow_region : ndarray of bool, shape (N1 + 1, N2 + 1)
+    underflow_region : ndarray of bool, shape (N0 + 1, N1 + 1)
         Open states where the firm behind has an effort below the float range.
     epsilon_preemption : bool
         True when the race has states with a one-stage lead and all are in the
@@ -87,15 +87,15 @@ class LeapfrogReport:
     tolerance : float
         Threshold for ``can_leapfrog``.
     contested_gap : float or None
-        Deterministic race only (SPEC.md §3): the largest lead, in experience, that
+        Deterministic race only (docs/theory/deterministic.md): the largest lead, in experience, that
         the follower still contests with the leader where it is (0 at lag 0; with
         breakthroughs at lag 0, see
-        :meth:`DeterministicEquilibrium.contested_gap <patentrace.DeterministicEquilibrium.contested_gap>`).
+        [`DeterministicEquilibrium.contested_gap`][patentrace.DeterministicEquilibrium.contested_gap]).
     can_lead : bool or None
         Deterministic race only: whether the follower can ever be strictly ahead in
         experience, a win by discovery **not** counted (``can_leapfrog`` counts it, as
-        SPEC.md §4 says). At lag 0 with breakthroughs it is the limit's answer, read off
-        the deterministic path (:func:`~patentrace.results.experience_path.experience_path`;
+        docs/theory/leapfrog.md says). At lag 0 with breakthroughs it is the limit's answer, read off
+        the deterministic path ([`experience_path`][patentrace.results.experience_path.experience_path];
         drawing level counts); with a lag, whether some open state strictly ahead is
         reachable on the grid. None for other models and at level states.
     lead_probability : float or None
@@ -109,7 +109,7 @@ class LeapfrogReport:
 
     Examples
     --------
-    In the two-stage race of SPEC.md §1 the follower at (0, 1) can only win by
+    In the two-stage race of docs/theory/race.md the follower at (0, 1) can only win by
     leapfrogging, so the two probabilities agree:
 
     >>> import patentrace as pr
@@ -220,10 +220,10 @@ def underflow_region(eq: AnyEquilibrium) -> BoolArray:
 
 
 def preemption_region(eq: AnyEquilibrium) -> BoolArray:
-    """Open states where the firm with more stages left does not invest (SPEC.md §4).
+    """Open states where the firm with more stages left does not invest (docs/theory/leapfrog.md).
 
-    In a :class:`~patentrace.Race`: zero effort (zeros that are only underflow,
-    ``Equilibrium.underflow``, do not count). In a :class:`~patentrace.LaggedRace`: no
+    In a [`Race`][patentrace.Race]: zero effort (zeros that are only underflow,
+    ``Equilibrium.underflow``, do not count). In a [`LaggedRace`][patentrace.LaggedRace]: no
     chance of advancing in the period by its action (a breakthrough, which comes
     whatever the firm plays, does not count as investing).
 
@@ -272,18 +272,18 @@ _FOLLOWER_BY = ("distance", "expected_time")
 
 
 def time_to_discovery(eq: Equilibrium) -> FloatArray:
-    """Each firm's expected time to its own discovery at its equilibrium pace (FGST's measure, SPEC.md §4).
+    """Each firm's expected time to its own discovery at its equilibrium pace (FGST's measure, docs/theory/leapfrog.md).
 
-    Firm 1 at ``(i, j)`` completes stages at its equilibrium hazards ``h_1(i', j)`` and
-    breaks through at ``b_1(i')``, with the rival held where it is:
-    ``T_1(i, j) = [1 + h_1 T_1(i+1, j)] / (h_1 + b_1)``, ``T_1(N1, j) = 0``, and
-    ``inf`` where it never moves. (The rival's moves change firm 1's pace; this
+    Firm 0 at ``(i, j)`` completes stages at its equilibrium hazards ``h_0(i', j)`` and
+    breaks through at ``b_0(i')``, with the rival held where it is:
+    ``T_0(i, j) = [1 + h_0 T_0(i+1, j)] / (h_0 + b_0)``, ``T_0(N0, j) = 0``, and
+    ``inf`` where it never moves. (The rival's moves change firm 0's pace; this
     measure takes the pace the state offers now, the reading of "expected time
     remaining until discovery" the library uses for ``follower_by="expected_time"``.)
 
     Returns
     -------
-    ndarray, shape (2, N1 + 1, N2 + 1)
+    ndarray, shape (2, N0 + 1, N1 + 1)
         0 where the firm has finished; the values at states where the rival has
         finished are computed the same way.
 
@@ -315,7 +315,7 @@ def leapfrog(
     eq: AnyEquilibrium | DeterministicEquilibrium, state: tuple[Any, Any], tolerance: float = 0.0,
     follower_by: str = "distance",
 ) -> LeapfrogReport:
-    """The leapfrog report of SPEC.md §4 for an equilibrium at a state.
+    """The leapfrog report of docs/theory/leapfrog.md for an equilibrium at a state.
 
     Parameters
     ----------
@@ -323,8 +323,8 @@ def leapfrog(
         A solved race. In a lagged race a firm can jump several stages in a period,
         so it can get ahead without ever being level; a tie counts as drawing level.
     state : (int, int), or (float, float) for a deterministic race
-        Stages completed ``(i, j)``; ``0 <= i <= N1``, ``0 <= j <= N2``, not both finished.
-        For a :class:`~patentrace.DeterministicEquilibrium`, experience ``(w1, w2)`` in
+        Stages completed ``(i, j)``; ``0 <= i <= N0``, ``0 <= j <= N1``, not both finished.
+        For a [`DeterministicEquilibrium`][patentrace.DeterministicEquilibrium], experience ``(w1, w2)`` in
         ``[0, 1]``: at lag 0 the report is the ε-preemption equilibrium's (the follower
         never invests: every chance is exactly 0); with a lag it is the finest grid's
         at the nearest cells (``state`` in the report is then in cells), with
@@ -338,7 +338,7 @@ def leapfrog(
     follower_by : {"distance", "expected_time"}
         Who is behind: the firm with more stages left (default), or FGST's measure,
         the firm with the longer expected time to discovery under equilibrium play
-        (:func:`time_to_discovery`; :class:`~patentrace.Equilibrium` only). With
+        (``time_to_discovery``; [`Equilibrium`][patentrace.Equilibrium] only). With
         ``"expected_time"`` "ahead" and "level" in the leapfrog and catch-up
         probabilities are measured by the same times.
 
@@ -401,7 +401,7 @@ def leapfrog(
 
 
 def _deterministic_report(eq: DeterministicEquilibrium, state: tuple[Any, Any], tolerance: float) -> LeapfrogReport:
-    """SPEC.md §4 for FGST's deterministic race (§3)."""
+    """The report of docs/theory/leapfrog.md for FGST's deterministic race (docs/theory/deterministic.md)."""
     if not isinstance(state, (tuple, list)) or len(state) != 2:
         raise ValueError(f"state must be a pair of experience levels (w1, w2) in [0, 1], got {state!r}")
     w1, w2 = check_experience("state[0]", state[0]), check_experience("state[1]", state[1])
@@ -448,7 +448,7 @@ def _chain_lead_probability(chain: Equilibrium, state: tuple[float, float], foll
 def _perfect_monitoring_report(
     eq: DeterministicEquilibrium, state: tuple[float, float], tolerance: float
 ) -> LeapfrogReport:
-    """SPEC.md §4 at lag 0 with breakthroughs: the limit along the deterministic path, the chains as evidence."""
+    """docs/theory/leapfrog.md (F1) at lag 0 with breakthroughs: the limit along the path, the chains as evidence."""
     w1, w2 = state
     follower = 0 if w1 < w2 else 1
     chain = eq.chain
@@ -485,18 +485,18 @@ _MAPPED = ("follower_win_probability", "leapfrog_probability", "catch_up_probabi
 
 
 def leapfrog_map(eq: AnyEquilibrium, quantity: str = "leapfrog_probability") -> np.ma.MaskedArray[Any, Any]:
-    """One of the follower's chances (SPEC.md §4) from every state, as a masked array.
+    """One of the follower's chances (docs/theory/leapfrog.md) from every state, as a masked array.
 
     Parameters
     ----------
     eq : Equilibrium or LaggedEquilibrium
         A solved race.
     quantity : {"leapfrog_probability", "catch_up_probability", "follower_win_probability"}
-        Which probability of :class:`LeapfrogReport` to map.
+        Which probability of [`LeapfrogReport`][patentrace.LeapfrogReport] to map.
 
     Returns
     -------
-    numpy.ma.MaskedArray, shape (N1 + 1, N2 + 1)
+    numpy.ma.MaskedArray, shape (N0 + 1, N1 + 1)
         ``leapfrog(eq, (i, j)).<quantity>`` at every open state where one firm is
         behind; masked where the firms are level and at finished states.
 

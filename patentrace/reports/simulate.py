@@ -1,28 +1,28 @@
-"""Monte Carlo histories of a solved race: an independent check of the computed chances (SPEC.md §4).
+"""Monte Carlo histories of a solved race: an independent check of the computed chances (docs/theory/leapfrog.md).
 
-:func:`simulate` draws many histories of the race from a start state, with both
+[`simulate`][patentrace.simulate] draws many histories of the race from a start state, with both
 firms playing their equilibrium strategies, and counts what happened: who won,
 whether the follower was ever strictly ahead (leapfrogging; a win counts) or ever
 level (catching up), and how long the race took. The definitions are those of
-:func:`patentrace.leapfrog`: the follower is the firm with more stages left at the
+[`patentrace.leapfrog`][patentrace.leapfrog]: the follower is the firm with more stages left at the
 start. The counts estimate ``eq.win_probability[:, i, j]``,
 ``eq.expected_duration[i, j]`` and the report's ``follower_win_probability``,
 ``leapfrog_probability`` and ``catch_up_probability``, by a route that shares
 nothing with their backward recursions.
 
-- :class:`~patentrace.Race` (SPEC.md §1): at an open state the next event comes
-  after an exponential holding time with rate ``h_1 + h_2``; it is firm 1's success
-  with probability ``h_1 / (h_1 + h_2)``. With breakthroughs (SPEC.md §1) the rate is
-  ``h_1 + h_2 + b_1 + b_2`` and the event is firm ``k``'s outright win with
+- [`Race`][patentrace.Race] (docs/theory/race.md): at an open state the next event comes
+  after an exponential holding time with rate ``h_0 + h_1``; it is firm 0's success
+  with probability ``h_0 / (h_0 + h_1)``. With breakthroughs (docs/theory/race.md (14)-(15)) the rate is
+  ``h_0 + h_1 + b_0 + b_1`` and the event is firm ``k``'s outright win with
   probability ``b_k`` over that rate.
-- :class:`~patentrace.LaggedRace` (SPEC.md §2): in each period every firm mixes over
+- [`LaggedRace`][patentrace.LaggedRace] (docs/theory/periods.md): in each period every firm mixes over
   its actions and advances a random number of stages. Periods in which nobody
   moves (the self-loop) are skipped in one draw: their number is geometric with
   the probability of a move. Both firms crossing the finish line in one period is
   a tie, broken by the race's tie rule. Durations are counted in periods.
 
 All paths advance together (numpy arrays over paths); the only loop is over
-events, at most ``N1 + N2 - 1`` of them. A state where nobody can move is a
+events, at most ``N0 + N1 - 1`` of them. A state where nobody can move is a
 **stall**: a path that reaches one stops there and is counted in
 ``stall_frequency``, and the mean duration is then infinite, as
 ``eq.expected_duration`` is.
@@ -49,7 +49,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from patentrace.equations.periods import progress_matrix
+from patentrace.models.lagged import LaggedRace
 from patentrace.models.lattice import check_state, open_states
+from patentrace.models.race import Race
 from patentrace.results.chain import jump_weights
 from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium
 
@@ -110,7 +112,7 @@ class SamplePaths:
 
 @dataclass(frozen=True, eq=False)
 class Simulation:
-    """Frequencies from simulated histories, with their standard errors (SPEC.md §4).
+    """Frequencies from simulated histories, with their standard errors (docs/theory/leapfrog.md).
 
     Every frequency ``f`` over ``n`` paths comes with its standard error
     ``sqrt(f (1 - f) / n)``; the mean duration with ``s / sqrt(n)``, ``s`` the
@@ -128,7 +130,7 @@ class Simulation:
         The seed used: ``simulate(eq, start, paths, seed)`` repeats the numbers exactly.
         When none was given, the fresh entropy drawn.
     follower, leader : int or None
-        As in :func:`patentrace.leapfrog`: the firm with more (fewer) stages left at
+        As in [`patentrace.leapfrog`][patentrace.leapfrog]: the firm with more (fewer) stages left at
         ``start``; None when level.
     win_frequency, win_standard_error : ndarray, shape (2,)
         Share of paths each firm won outright (a tie broken by ``tie="first"`` counts).
@@ -157,7 +159,7 @@ class Simulation:
     (1, 'time', 5000)
     """
 
-    model: Any
+    model: Race | LaggedRace
     start: tuple[int, int]
     paths: int
     seed: int
@@ -292,7 +294,7 @@ class _Paths:
 
 
 class _ContinuousChain:
-    """Events of a :class:`~patentrace.Race`: exponential holding times, then one firm's success (SPEC.md §1)."""
+    """Events of a [`Race`][patentrace.Race]: exponential holding times, then a firm's success (docs/theory/race.md)."""
 
     tie_rule = None
 
@@ -305,11 +307,11 @@ class _ContinuousChain:
         self.jump[1, :, : race.stages[1]] = race.breakthrough_array(1)[None, :]
 
     def rate(self, i: IntArray, j: IntArray) -> FloatArray:
-        """Rate of the next event, ``h_1 + h_2 + b_1 + b_2``."""
+        """Rate of the next event, ``h_0 + h_1 + b_0 + b_1``."""
         return np.asarray(self.hazard[0, i, j] + self.hazard[1, i, j] + self.jump[0, i, j] + self.jump[1, i, j])
 
     def draw(self, rng: np.random.Generator, i: IntArray, j: IntArray, rate: FloatArray) -> _Event:
-        """Holding times and advances: firm 0 succeeds with probability ``h_1 / rate``.
+        """Holding times and advances: firm 0 succeeds with probability ``h_0 / rate``.
 
         A breakthrough advances its firm to the finish line.
         """
@@ -332,9 +334,9 @@ class _ContinuousChain:
 
 
 class _PeriodChain:
-    """Events of a :class:`~patentrace.LaggedRace`: the first period in which somebody advances (SPEC.md §2).
+    """Events of a ``LaggedRace``: the first period in which a firm advances (docs/theory/periods.md).
 
-    With ``a = sigma_1 D_1`` and ``b = sigma_2 D_2`` the firms' distributions of stages advanced
+    With ``a = sigma_0 D_0`` and ``b = sigma_1 D_1`` the firms' distributions of stages advanced
     in a period, somebody moves with probability ``(1 - a_0) + a_0 (1 - b_0)``; the number of
     periods until then is geometric. Given a move, ``d_1 = 0`` has probability
     ``a_0 (1 - b_0) / move`` and ``d_1 = d > 0`` has ``a_d / move``; then ``d_2`` is drawn
@@ -485,9 +487,9 @@ def simulate(
     Parameters
     ----------
     eq : Equilibrium or LaggedEquilibrium
-        A solved :class:`~patentrace.Race` or :class:`~patentrace.LaggedRace`.
+        A solved [`Race`][patentrace.Race] or [`LaggedRace`][patentrace.LaggedRace].
     start : (int, int)
-        Stages completed ``(i, j)`` at the start; ``0 <= i <= N1``, ``0 <= j <= N2``,
+        Stages completed ``(i, j)`` at the start; ``0 <= i <= N0``, ``0 <= j <= N1``,
         not both finished.
     paths : int
         Number of histories, ``>= 1``.
@@ -500,7 +502,7 @@ def simulate(
     Returns
     -------
     Simulation
-        Frequencies and their standard errors; estimates of SPEC.md §4's chances.
+        Frequencies and their standard errors; estimates of the chances of docs/theory/leapfrog.md.
 
     Raises
     ------

@@ -1,22 +1,22 @@
 """The jump chain of a race under given hazards: who wins, what is hit, how long it takes.
 
-With hazards ``h_1, h_2`` at an open state the next event is firm 1's success
-with probability ``h_1 / (h_1 + h_2)``. So the probability of reaching a set of
-states before the race ends obeys (SPEC.md §4)
+With hazards ``h_0, h_1`` at an open state the next event is firm 0's success
+with probability ``h_0 / (h_0 + h_1)``. So the probability of reaching a set of
+states before the race ends obeys (docs/theory/leapfrog.md)
 
-    U(i, j) = [h_1 U(i+1, j) + h_2 U(i, j+1)] / (h_1 + h_2),
+    U(i, j) = [h_0 U(i+1, j) + h_1 U(i, j+1)] / (h_0 + h_1),
 
-and the expected time to the end obeys ``E = [1 + h_1 E(i+1, j) + h_2 E(i, j+1)] / (h_1 + h_2)``.
-With breakthroughs (SPEC.md §1), outright-win hazards ``b_1, b_2`` end the race
-from the state itself: every denominator gains ``b_1 + b_2``, and firm ``k``'s win
+and the expected time to the end obeys ``E = [1 + h_0 E(i+1, j) + h_1 E(i, j+1)] / (h_0 + h_1)``.
+With breakthroughs (docs/theory/race.md (14)-(15)), outright-win hazards ``b_0, b_1`` end the race
+from the state itself: every denominator gains ``b_0 + b_1``, and firm ``k``'s win
 probability gains ``b_k`` in the numerator. The ``breakthrough`` arguments (shape
 of ``hazard``) default to None, which is exactly the race without them.
-Both are solved backwards over the steps of a :class:`~patentrace.models.lattice.Layout`
+Both are solved backwards over the steps of a ``Layout``
 (many races at once in the ``*_flat`` functions; one race, as arrays of shape
-``(2, N1 + 1, N2 + 1)``, in the others).
+``(2, N0 + 1, N1 + 1)``, in the others).
 
 Every ratio is taken after dividing the state's rates by the largest of them
-(:func:`jump_weights`), so hazards near either end of the float range (an effort of
+([`jump_weights`][patentrace.results.chain.jump_weights]), so hazards near either end of the float range (an effort of
 1e-317, a hazard of 1e300) give the exact jump probabilities and never ``0 / 0`` or
 ``inf / inf``. A state where every rate is exactly zero (hazards that underflow to 0
 included) is a **stall**: the race never moves again, so it reaches nothing, both win
@@ -28,7 +28,7 @@ Examples
 --------
 >>> import numpy as np
 >>> hazard = np.zeros((2, 2, 2)); hazard[:, 0, 0] = (1.0, 3.0)
->>> target = np.zeros((2, 2), dtype=bool); target[1, 0] = True   # firm 1 wins
+>>> target = np.zeros((2, 2), dtype=bool); target[1, 0] = True   # firm 0 wins
 >>> float(hitting_probability(hazard, target)[0, 0])
 0.25
 """
@@ -77,14 +77,14 @@ def jump_weights(
     h1, h2 : ndarray
         Both firms' hazards at the states.
     jump : ndarray, shape (2, n), optional
-        Outright-win (breakthrough) hazards ``b_1, b_2`` at the states.
+        Outright-win (breakthrough) hazards ``b_0, b_1`` at the states.
 
     Returns
     -------
     w1, w2, total, scale : ndarray
         ``h_k / m``, the sum of all rates over ``m`` (in ``[1, 4]`` where anything can happen,
         0 at a stall) and ``m`` itself, the largest rate (0 at a stall). The probability that
-        the next event is firm ``k``'s success is ``w_k / total``, exactly as ``h_k / (h_1 + h_2)``
+        the next event is firm ``k``'s success is ``w_k / total``, exactly as ``h_k / (h_0 + h_1)``
         but with no overflow or underflow in the sum.
 
     Examples
@@ -107,7 +107,7 @@ def jump_weights(
 def _jump_scaled(
     hazard: FloatArray, breakthrough: FloatArray | None, here: NDArray[np.intp]
 ) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray, FloatArray | None]:
-    """:func:`jump_weights` at the flat states ``here``, with the breakthrough weights (or None)."""
+    """``jump_weights`` at the flat states ``here``, with the breakthrough weights (or None)."""
     jump = None if breakthrough is None else breakthrough[:, here]
     w1, w2, total, scale = jump_weights(hazard[0, here], hazard[1, here], jump)
     if jump is None:
@@ -120,7 +120,7 @@ def hitting_probability_flat(
     layout: Layout, hazard: FloatArray, target: BoolArray, breakthrough: FloatArray | None = None,
     credited: int | None = None,
 ) -> FloatArray:
-    """Probability of ever reaching ``target``, for flat arrays of a layout (see :func:`hitting_probability`).
+    """Probability of ever reaching ``target``, for flat arrays of a layout (see ``hitting_probability``).
 
     A breakthrough ends the race without reaching any state, so it adds to the
     denominator; the breakthrough of firm ``credited`` (if given) counts as reaching
@@ -155,18 +155,18 @@ def hitting_probability(
 
     Parameters
     ----------
-    hazard : ndarray, shape (2, N1 + 1, N2 + 1)
+    hazard : ndarray, shape (2, N0 + 1, N1 + 1)
         Both firms' hazards at every state (zero at terminal states).
-    target : ndarray of bool, shape (N1 + 1, N2 + 1)
+    target : ndarray of bool, shape (N0 + 1, N1 + 1)
         The states to reach; terminal states outside it count as missing it.
-    breakthrough : ndarray, shape (2, N1 + 1, N2 + 1), optional
+    breakthrough : ndarray, shape (2, N0 + 1, N1 + 1), optional
         Outright-win hazards ``b_k`` at every state (zero at terminal states).
     credited : int, optional
         The firm whose breakthrough counts as reaching ``target``.
 
     Returns
     -------
-    ndarray, shape (N1 + 1, N2 + 1)
+    ndarray, shape (N0 + 1, N1 + 1)
         1 on ``target``, 0 on other terminal states and stalls.
 
     Examples
@@ -190,7 +190,7 @@ def reachable_flat(
     layout: Layout, hazard: FloatArray, target: BoolArray, breakthrough: FloatArray | None = None,
     credited: int | None = None,
 ) -> BoolArray:
-    """Whether ``target`` can be reached, for flat arrays of a layout (see :func:`reachable`).
+    """Whether ``target`` can be reached, for flat arrays of a layout (see ``reachable``).
 
     A positive breakthrough hazard of firm ``credited`` reaches the target from its state.
 
@@ -237,7 +237,7 @@ def reachable(
 
 
 def win_probability_flat(layout: Layout, hazard: FloatArray, breakthrough: FloatArray | None = None) -> FloatArray:
-    """Each firm's probability of winning, for flat arrays of a layout (see :func:`win_probability`).
+    """Each firm's probability of winning, for flat arrays of a layout (see ``win_probability``).
 
     Examples
     --------
@@ -257,7 +257,7 @@ def win_probability_flat(layout: Layout, hazard: FloatArray, breakthrough: Float
     n1, n2 = layout.stages[race, 0], layout.stages[race, 1]
     first_won = (i == n1) & (j < n2)
     second_won = (j == n2) & (i < n1)
-    # With breakthroughs W_k = [h_1 W_k(i+1, j) + h_2 W_k(i, j+1) + b_k] / (h_1 + h_2 + b_1 + b_2), SPEC.md §1.
+    # With breakthroughs W_k = [h_0 W_k(i+1, j) + h_1 W_k(i, j+1) + b_k] / (h_0 + h_1 + b_0 + b_1), race.md (14).
     win = np.stack([hitting_probability_flat(layout, hazard, first_won, breakthrough, 0),
                     hitting_probability_flat(layout, hazard, second_won, breakthrough, 1)])
     win[:, (i == n1) & (j == n2)] = 0.5
@@ -265,10 +265,10 @@ def win_probability_flat(layout: Layout, hazard: FloatArray, breakthrough: Float
 
 
 def win_probability(hazard: FloatArray, breakthrough: FloatArray | None = None) -> FloatArray:
-    """Each firm's probability of winning, shape ``(2, N1 + 1, N2 + 1)``.
+    """Each firm's probability of winning, shape ``(2, N0 + 1, N1 + 1)``.
 
     Terminal states hold 1 for the winner and 0 for the loser; the unreachable
-    corner ``(N1, N2)`` holds 1/2 each, as if both finished together and split.
+    corner ``(N0, N1)`` holds 1/2 each, as if both finished together and split.
 
     Examples
     --------
@@ -284,7 +284,7 @@ def win_probability(hazard: FloatArray, breakthrough: FloatArray | None = None) 
 
 
 def expected_duration_flat(layout: Layout, hazard: FloatArray, breakthrough: FloatArray | None = None) -> FloatArray:
-    """Expected time until a firm wins, for flat arrays of a layout (see :func:`expected_duration`).
+    """Expected time until a firm wins, for flat arrays of a layout (see ``expected_duration``).
 
     Examples
     --------
@@ -314,7 +314,7 @@ def expected_duration_flat(layout: Layout, hazard: FloatArray, breakthrough: Flo
 
 
 def expected_duration(hazard: FloatArray, breakthrough: FloatArray | None = None) -> FloatArray:
-    """Expected time until a firm wins, shape ``(N1 + 1, N2 + 1)``; ``inf`` where the race may stall.
+    """Expected time until a firm wins, shape ``(N0 + 1, N1 + 1)``; ``inf`` where the race may stall.
 
     Examples
     --------
@@ -330,9 +330,10 @@ def expected_duration(hazard: FloatArray, breakthrough: FloatArray | None = None
 def _period_moves(
     race: LaggedRace, strategy: tuple[FloatArray, FloatArray], target: BoolArray | None = None
 ) -> Iterator[tuple[int, int, FloatArray, Outcomes]]:
-    """Each open state of a lagged race, last stages first, with its period's transition (SPEC.md §2).
+    """Each open state of a lagged race, last stages first, with its period's transition (docs/theory/periods.md).
 
-    Yields ``(i, j, advance, outcome)`` from :func:`patentrace.equations.periods.transition`, in the
+    Yields ``(i, j, advance, outcome)`` from
+    [`patentrace.equations.periods.transition`][patentrace.equations.periods.transition], in the
     backward order of the lattice: every state a period can lead to comes before the
     state itself. States in ``target`` (if given) are passed over.
     """
@@ -352,7 +353,8 @@ def period_hitting_probability(
     """For a lagged race: probability of reaching open states in ``target`` or ending in ``ends``.
 
     A period can advance either firm by several stages, end the race (a win or a tie,
-    the outcome kinds of :mod:`patentrace.equations.periods`) or leave the state unchanged. With
+    the outcome kinds of [`patentrace.equations.periods`][patentrace.equations.periods]) or leave the state unchanged.
+    With
     ``pi`` the advances' probabilities, ``U(s) = sum_{(d1, d2) != (0, 0)} pi U(next) /
     (1 - pi[0, 0])``; a state nobody leaves reaches nothing.
 
@@ -361,19 +363,19 @@ def period_hitting_probability(
     race : LaggedRace
         The model.
     strategy : (ndarray, ndarray)
-        Each firm's mixed actions at every state, shape ``(N1 + 1, N2 + 1, m_k)``.
-    target : ndarray of bool, shape (N1 + 1, N2 + 1)
+        Each firm's mixed actions at every state, shape ``(N0 + 1, N1 + 1, m_k)``.
+    target : ndarray of bool, shape (N0 + 1, N1 + 1)
         Open states that count as reached.
     ends : tuple of int
         Outcome kinds that count as reached (``FIRST_WINS``, ``SECOND_WINS``, ``TIE``).
 
     Returns
     -------
-    ndarray, shape (N1 + 1, N2 + 1)
+    ndarray, shape (N0 + 1, N1 + 1)
 
     Examples
     --------
-    The oracle of SPEC.md §2, where both firms work in equilibrium: each succeeds with
+    The oracle of docs/theory/periods.md (P5), where both firms work in equilibrium: each succeeds with
     probability 1/2 in a period, so the race ends in a tie a third of the time.
 
     >>> import numpy as np
@@ -401,7 +403,7 @@ def period_expected_duration(race: LaggedRace, strategy: tuple[FloatArray, Float
 
     Examples
     --------
-    With both firms working (SPEC.md §2's oracle) a period ends the race with probability 3/4,
+    With both firms working (the oracle (P5) of docs/theory/periods.md) a period ends the race with probability 3/4,
     so it lasts 4/3 periods; with both shirking it never ends.
 
     >>> import numpy as np

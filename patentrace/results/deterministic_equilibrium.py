@@ -1,13 +1,16 @@
-"""The result of solving FGST's deterministic race (SPEC.md §3).
+"""The result of solving FGST's deterministic race (docs/theory/deterministic.md).
 
-A :class:`DeterministicEquilibrium` holds the lone firm's path (the leader's under
+A [`DeterministicEquilibrium`][patentrace.results.deterministic_equilibrium.DeterministicEquilibrium] holds the lone
+firm's path (the leader's under
 ε-preemption) and, with an information lag, the equilibrium of the race in periods on
 the finest experience grid solved, with the contested gap at every leader cell and the
-record of the grid's refinement (:class:`GridRefinement`). Under perfect monitoring with
+record of the grid's refinement ([`GridRefinement`][patentrace.results.deterministic_equilibrium.GridRefinement]). Under
+perfect monitoring with
 breakthroughs it holds instead the Markov-chain approximations solved
-(:class:`ChainRefinement`), the finest of which answers questions about states. The
-solvers are :mod:`patentrace.solvers.deterministic` and
-:mod:`patentrace.solvers.perfect_monitoring`.
+([`ChainRefinement`][patentrace.results.deterministic_equilibrium.ChainRefinement]), the finest of which answers
+questions about states. The
+solvers are [`patentrace.solvers.deterministic`][patentrace.solvers.deterministic] and
+[`patentrace.solvers.perfect_monitoring`][patentrace.solvers.perfect_monitoring].
 
 Examples
 --------
@@ -40,7 +43,7 @@ IntArray = NDArray[np.intp]
 
 
 class GridRefinement(NamedTuple):
-    """One grid of a :class:`DeterministicEquilibrium`'s refinement.
+    """One grid of a ``DeterministicEquilibrium``'s refinement.
 
     Attributes
     ----------
@@ -72,17 +75,17 @@ class GridRefinement(NamedTuple):
 
 
 SAMPLE_ROWS = ("value_0", "value_1", "speed_0", "speed_1", "win_0", "win_1")
-"""What :attr:`ChainRefinement.samples` holds, row by row, at each sample state (firm 0 leads there)."""
+"""What ``ChainRefinement.samples`` holds, row by row, at each sample state (firm 0 leads there)."""
 
 _IDLE = 1e-6  # a speed at most this fraction of the lone firm's speed at the finish counts as idling
 
 
 class ChainRefinement(NamedTuple):
-    """One grid of the refinement under perfect monitoring with breakthroughs (SPEC.md §3).
+    """One grid of the refinement under perfect monitoring with breakthroughs (docs/theory/deterministic.md).
 
     The grid's race is the Markov-chain approximation
-    :meth:`DeterministicRace.poisson_race <patentrace.DeterministicRace.poisson_race>`,
-    solved by :func:`patentrace.solve`.
+    [`DeterministicRace.poisson_race`][patentrace.DeterministicRace.poisson_race],
+    solved by [`patentrace.solve`][patentrace.solve].
 
     Attributes
     ----------
@@ -94,10 +97,11 @@ class ChainRefinement(NamedTuple):
         How the Poisson race was solved (``"compiled"`` or ``"allroots"``).
     samples : ndarray, shape (6, S)
         At the sample states ``DeterministicEquilibrium.samples`` (firm 0 leading):
-        the rows :data:`SAMPLE_ROWS` (values, speeds and win probabilities of both firms).
+        the rows [`SAMPLE_ROWS`][patentrace.results.deterministic_equilibrium.SAMPLE_ROWS] (values, speeds and win
+        probabilities of both firms).
     compared : ndarray of bool, shape (S,)
         Sample states compared with the previous grid: those whose lead is at least
-        :data:`~patentrace.models.experience_grid.BAND` cells on it (all False for the first grid).
+        [`BAND`][patentrace.models.experience_grid.BAND] cells on it (all False for the first grid).
     change : float
         Largest change at the compared states from the previous grid: values relative
         to the prize, speeds relative to the largest sample speed on this grid, win
@@ -135,7 +139,7 @@ class ChainRefinement(NamedTuple):
 
 @dataclass(frozen=True)
 class DeterministicEquilibrium:
-    """An equilibrium of FGST's deterministic race (SPEC.md §3).
+    """An equilibrium of FGST's deterministic race (docs/theory/deterministic.md).
 
     With ``lag = 0`` it is the ε-preemption equilibrium: the firm behind never
     invests and the leader runs the lone firm's path, for any positive lead. With a
@@ -145,7 +149,8 @@ class DeterministicEquilibrium:
     approximated by Markov chains on refined grids (``chain_refinement``; the finest,
     ``chain``, answers): values, speeds and win probabilities are read from it by
     bilinear interpolation, with leads under a few cells read at
-    :data:`~patentrace.models.experience_grid.BAND` cells (:mod:`patentrace.models.experience_grid`).
+    [`BAND`][patentrace.models.experience_grid.BAND] cells
+    ([`patentrace.models.experience_grid`][patentrace.models.experience_grid]).
 
     Attributes
     ----------
@@ -219,7 +224,7 @@ class DeterministicEquilibrium:
 
     @property
     def idle_speed(self) -> float:
-        """Speeds at or below this count as idling in :meth:`follower_invests` and the leapfrog report.
+        """Speeds at or below this count as idling in ``follower_invests`` and the leapfrog report.
 
         0 except at lag 0 with breakthroughs, where it is ``1e-6`` of the lone firm's
         speed at the finish: there a firm far behind in a race without discovery has a
@@ -243,7 +248,7 @@ class DeterministicEquilibrium:
         --------
         >>> import patentrace as pr
         >>> eq = pr.solve(pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
-        >>> round(float(eq.single_firm_value(0.0)), 5)            # SPEC.md §3
+        >>> round(float(eq.single_firm_value(0.0)), 5)            # docs/theory/deterministic.md (D3)
         0.60279
         """
         return self.path.value(w)
@@ -295,7 +300,7 @@ class DeterministicEquilibrium:
         nearest ``w``, in units of experience (a multiple of ``1 / steps``). At lag 0
         with breakthroughs the follower may invest at every lead (to raise its own
         discovery hazard), so "invests" does not mean "contests": there the gap is the
-        largest lead of at least :data:`~patentrace.models.experience_grid.BAND` cells at which
+        largest lead of at least [`BAND`][patentrace.models.experience_grid.BAND] cells at which
         the follower runs strictly faster than the leader (closing in), on the finest
         chain at the cell nearest ``w``; 0 if there is none.
 
@@ -310,10 +315,11 @@ class DeterministicEquilibrium:
         return 0.0 if self.steps == 0 else float(self.gaps[cell]) / self.steps
 
     def strategy(self, w1: float, w2: float) -> tuple[FloatArray, FloatArray]:
-        """Each firm's mixed speed at ``(w1, w2)``: probabilities over :attr:`speeds`.
+        """Each firm's mixed speed at ``(w1, w2)``: probabilities over ``speeds``.
 
         At lag 0 the speeds are pure and returned as one-element arrays ``[x]``: the
-        leader's lone speed and the follower's 0 (with breakthroughs: :meth:`speed`). A
+        leader's lone speed and the follower's 0 (with breakthroughs:
+        [`speed`][patentrace.results.deterministic_equilibrium.DeterministicEquilibrium.speed]). A
         level state at lag 0 has no leader and is refused.
 
         Examples
@@ -361,7 +367,7 @@ class DeterministicEquilibrium:
         """Each firm's speed at ``(w1, w2)``: shape ``(2,)``.
 
         Lag 0: the leader's lone speed and 0 (ε-preemption); with breakthroughs, the
-        finest chain's speeds interpolated (:func:`~patentrace.models.experience_grid.read`).
+        finest chain's speeds interpolated ([`read`][patentrace.models.experience_grid.read]).
         With a lag: the expected speed of each firm's mixed action at the nearest cells.
         A level state at lag 0 is refused.
 
@@ -394,7 +400,7 @@ class DeterministicEquilibrium:
         --------
         >>> import patentrace as pr
         >>> eq = pr.solve(pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
-        >>> [round(float(v), 5) for v in eq.value(0.4, 0.5)]          # SPEC §3: V_m(0.5) for firm 1
+        >>> [round(float(v), 5) for v in eq.value(0.4, 0.5)]   # docs/theory/deterministic.md (D3): V_m(0.5) for firm 1
         [0.0, 0.78889]
         """
         a, b = self._level_at_lag_zero(w1, w2)
@@ -432,7 +438,8 @@ class DeterministicEquilibrium:
         """Whether the firm behind at ``(w1, w2)`` invests (runs at a positive speed).
 
         Lag 0: never (ε-preemption); with breakthroughs, its interpolated speed exceeds
-        :attr:`idle_speed`. With a lag: it moves with positive probability (more than
+        [`idle_speed`][patentrace.results.deterministic_equilibrium.DeterministicEquilibrium.idle_speed]. With a lag: it
+        moves with positive probability (more than
         1e-12) at the nearest cells. A state without a firm behind is refused.
 
         Examples
@@ -456,7 +463,7 @@ class DeterministicEquilibrium:
         """Largest gain from a deviation and largest Bellman residual on the finest grid (0 at lag 0).
 
         Lag 0 with breakthroughs: the finest Poisson chain's
-        :meth:`Equilibrium.verify <patentrace.Equilibrium.verify>` (a deviation in effort
+        [`Equilibrium.verify`][patentrace.Equilibrium.verify] (a deviation in effort
         at any one state, over a grid of efforts and a local optimiser, and the HJB
         residual): it certifies the chain's equilibrium, not the distance to the limit,
         which ``chain_refinement`` measures.
@@ -535,7 +542,7 @@ def check_experience(name: str, w: Any) -> float:
 
 
 def perfect_monitoring(race: DeterministicRace, solver: SolverInfo) -> DeterministicEquilibrium:
-    """The ε-preemption equilibrium of a race with lag 0 (SPEC.md §3)."""
+    """The ε-preemption equilibrium of a race with lag 0 (docs/theory/deterministic.md)."""
     return DeterministicEquilibrium(
         model=race, path=single_firm_path(race), grid=None, speeds=np.zeros(0), gaps=np.zeros(0, dtype=np.intp),
         positions=np.zeros(0), refinement=(), converged=True, solver=solver,

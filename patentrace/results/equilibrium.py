@@ -1,9 +1,9 @@
 """The result of solving a race: arrays over states, the model, and a self-check.
 
-An :class:`Equilibrium` is immutable and self-describing: it holds the model
+An [`Equilibrium`][patentrace.Equilibrium] is immutable and self-describing: it holds the model
 that produced it, the solver that ran and how, and every per-state quantity of
-SPEC.md §1 as arrays of shape ``(2, N1 + 1, N2 + 1)`` indexed ``[firm, i, j]``.
-:meth:`Equilibrium.verify` re-derives optimality from the HJB without trusting
+docs/theory/race.md as arrays of shape ``(2, N0 + 1, N1 + 1)`` indexed ``[firm, i, j]``.
+[`Equilibrium.verify`][patentrace.Equilibrium.verify] re-derives optimality from the HJB without trusting
 the solver: it searches each firm's effort at each state, rival held fixed.
 
 Examples
@@ -37,7 +37,7 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 
 class Verification(NamedTuple):
-    """What :meth:`Equilibrium.verify` found, both relative numbers.
+    """What [`Equilibrium.verify`][patentrace.Equilibrium.verify] found, both relative numbers.
 
     Attributes
     ----------
@@ -47,7 +47,7 @@ class Verification(NamedTuple):
     max_residual : float
         Largest HJB residual ``|r V - [-c + h (A - V) + h' (B - V)]|``, divided by the
         state's value scale ``r |V| + c + h (|A| + |V|) + h' (|B| + |V|)`` (breakthrough
-        terms alike; :func:`patentrace.results.verification.hjb_residual`): about the relative
+        terms alike; ``patentrace.results.verification.hjb_residual``): about the relative
         error of the value, a few rounding units when it is right.
 
     Examples
@@ -121,33 +121,34 @@ def _frozen(array: NDArray[Any]) -> NDArray[Any]:
 
 @dataclass(frozen=True, eq=False)
 class Equilibrium:
-    """A Markov perfect equilibrium of a :class:`~patentrace.Race` (SPEC.md §1).
+    """A Markov perfect equilibrium of a [`Race`][patentrace.Race] (docs/theory/race.md).
 
     Attributes
     ----------
     model : Race
         The race solved.
-    effort : ndarray, shape (2, N1 + 1, N2 + 1)
+    effort : ndarray, shape (2, N0 + 1, N1 + 1)
         ``effort[k, i, j]``: firm ``k``'s effort at state ``(i, j)``; 0 at terminal states.
-    hazard : ndarray, shape (2, N1 + 1, N2 + 1)
+    hazard : ndarray, shape (2, N0 + 1, N1 + 1)
         ``lambda_k * effort``: firm ``k``'s rate of completing its current stage.
-    value : ndarray, shape (2, N1 + 1, N2 + 1)
+    value : ndarray, shape (2, N0 + 1, N1 + 1)
         Expected discounted payoff; ``prize`` / ``loser_prize`` at terminal states.
-        The unreachable corner ``(N1, N2)`` holds ``(prize + loser_prize) / 2``.
-    win_probability : ndarray, shape (2, N1 + 1, N2 + 1)
+        The unreachable corner ``(N0, N1)`` holds ``(prize + loser_prize) / 2``.
+    win_probability : ndarray, shape (2, N0 + 1, N1 + 1)
         Probability that firm ``k`` wins; 1 / 0 at terminal states, 1/2 at the corner.
-        Always finite, whatever the size of the hazards (:mod:`patentrace.results.chain`). The two
+        Always finite, whatever the size of the hazards ([`patentrace.results.chain`][patentrace.results.chain]). The
+        two
         sum to 1 except where the race can stall: a state where both hazards (and
         breakthrough hazards) are exactly 0, efforts that underflow to 0 included, never
         moves again, and both firms' win probabilities there are 0.
-    expected_duration : ndarray, shape (N1 + 1, N2 + 1)
+    expected_duration : ndarray, shape (N0 + 1, N1 + 1)
         Expected time until someone wins. ``inf`` where the race can stall (it never ends)
         and where the expected time exceeds the largest double, about 1.8e308 (behind a
         hazard below about 5.6e-309, e.g. an effort of 1e-317); never NaN.
-    multiplicity : ndarray of int, shape (N1 + 1, N2 + 1)
+    multiplicity : ndarray of int, shape (N0 + 1, N1 + 1)
         Equilibria found at each state given the selected continuation; 1 at
         terminal states, 0 at the unreachable corner.
-    underflow : ndarray of bool, shape (2, N1 + 1, N2 + 1)
+    underflow : ndarray of bool, shape (2, N0 + 1, N1 + 1)
         True where firm ``k``'s effort is 0 only because its continuation values
         are below the float range (about 1e-290 of the prize): in theory it is
         positive but smaller than any double. With quadratic costs a firm's
@@ -158,15 +159,15 @@ class Equilibrium:
 
     Notes
     -----
-    :func:`patentrace.solve` checks every equilibrium it returns
-    (:func:`patentrace.results.verification.certify`): every array finite (``expected_duration``
+    [`patentrace.solve`][patentrace.solve] checks every equilibrium it returns
+    (``patentrace.results.verification.certify``): every array finite (``expected_duration``
     may be ``inf``, as above) and the HJB residual within ``tolerance`` of each state's
-    value scale; otherwise it raises :class:`~patentrace.errors.EquilibriumError` naming
+    value scale; otherwise it raises [`EquilibriumError`][patentrace.EquilibriumError] naming
     the array or check, the firm, the state and the numbers.
 
     Examples
     --------
-    The two-stage race of SPEC.md §1 (``P = 1``, ``r = 0.1``, ``c(x) = x^2 / 2``):
+    The two-stage race of docs/theory/race.md (``P = 1``, ``r = 0.1``, ``c(x) = x^2 / 2``):
 
     >>> import patentrace as pr
     >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
@@ -202,7 +203,7 @@ class Equilibrium:
             How it was solved.
         flat : mapping of str to ndarray
             Each per-state field (``effort`` to ``underflow``) over the states of a
-            :class:`~patentrace.models.lattice.Layout` of races, on the last axis.
+            ``Layout`` of races, on the last axis.
         start : int
             Where ``model``'s states begin on that axis (its offset in the layout).
 
@@ -221,7 +222,7 @@ class Equilibrium:
         >>> sweep = sweep_races(races)
         >>> info = SolverInfo("backward", "fastest", {}, pr.__version__, 0.0)
         >>> eq = Equilibrium.from_flat(races[1], info, sweep.arrays, start=int(sweep.layout.offset[1]))
-        >>> round(float(eq.value[0, 0, 0]), 10)   # as in the two-stage race of SPEC.md §1
+        >>> round(float(eq.value[0, 0, 0]), 10)   # as in the two-stage race of docs/theory/race.md
         0.1795728262
         """
         n1, n2 = model.stages
@@ -241,11 +242,11 @@ class Equilibrium:
     def deviation_gain(self) -> FloatArray:
         """Best gain from a one-state deviation in effort, per firm and state (absolute).
 
-        See :func:`patentrace.results.verification.deviation_gain`.
+        See ``patentrace.results.verification.deviation_gain``.
 
         Examples
         --------
-        No firm gains by deviating anywhere in the two-stage race of SPEC.md §1:
+        No firm gains by deviating anywhere in the two-stage race of docs/theory/race.md:
 
         >>> import patentrace as pr
         >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
@@ -258,11 +259,11 @@ class Equilibrium:
     def residual(self) -> FloatArray:
         """HJB residual per firm and state, relative to the state's value scale.
 
-        See :func:`patentrace.results.verification.hjb_residual`.
+        See ``patentrace.results.verification.hjb_residual``.
 
         Examples
         --------
-        Both firms' HJB equations hold to rounding in the two-stage race of SPEC.md §1:
+        Both firms' HJB equations hold to rounding in the two-stage race of docs/theory/race.md (2):
 
         >>> import patentrace as pr
         >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
@@ -279,7 +280,7 @@ class Equilibrium:
         Verification
             ``(max_deviation_gain, max_residual)``: the gain relative to the prize,
             the residual relative to the state's value scale. Nothing is raised;
-            :func:`patentrace.solve` checks the residual on every solve and, with
+            [`patentrace.solve`][patentrace.solve] checks the residual on every solve and, with
             ``verify=True``, the gain too, and raises on failure.
 
         Examples
@@ -372,7 +373,7 @@ class Equilibrium:
 
 @dataclass(frozen=True, eq=False)
 class LaggedEquilibrium:
-    """A stationary equilibrium of a :class:`~patentrace.LaggedRace` (SPEC.md §2).
+    """A stationary equilibrium of a [`LaggedRace`][patentrace.LaggedRace] (docs/theory/periods.md).
 
     Attributes
     ----------
@@ -380,19 +381,19 @@ class LaggedEquilibrium:
         The race solved; its ``lag`` is the length of a period.
     strategy : (ndarray, ndarray)
         ``strategy[k][i, j, a]``: probability that firm ``k`` plays its action ``a`` at
-        ``(i, j)``; shapes ``(N1 + 1, N2 + 1, m_k)``, zero at terminal states.
-    value : ndarray, shape (2, N1 + 1, N2 + 1)
+        ``(i, j)``; shapes ``(N0 + 1, N1 + 1, m_k)``, zero at terminal states.
+    value : ndarray, shape (2, N0 + 1, N1 + 1)
         Expected discounted payoffs; prize / loser prize at terminal states.
-    win_probability : ndarray, shape (2, N1 + 1, N2 + 1)
+    win_probability : ndarray, shape (2, N0 + 1, N1 + 1)
         Probability that firm ``k`` wins outright (a tie broken by ``tie="first"`` counts).
-    tie_probability : ndarray, shape (N1 + 1, N2 + 1)
+    tie_probability : ndarray, shape (N0 + 1, N1 + 1)
         Probability that the race ends in a tie that shares or forfeits the prize.
         ``win_0 + win_1 + tie = 1`` except where the race can stall (nobody advances).
-    expected_duration : ndarray, shape (N1 + 1, N2 + 1)
+    expected_duration : ndarray, shape (N0 + 1, N1 + 1)
         Expected number of periods until the race ends (``inf`` where it can stall).
-    multiplicity : ndarray of int, shape (N1 + 1, N2 + 1)
+    multiplicity : ndarray of int, shape (N0 + 1, N1 + 1)
         Equilibria found at each state given the selected continuation.
-    degenerate : ndarray of bool, shape (N1 + 1, N2 + 1)
+    degenerate : ndarray of bool, shape (N0 + 1, N1 + 1)
         States whose period game is degenerate at an equilibrium found (a firm has more
         pure best responses than its support): equilibria may form a continuum there.
     solver : SolverInfo
@@ -401,7 +402,7 @@ class LaggedEquilibrium:
 
     Examples
     --------
-    The oracle of SPEC.md §2: one stage, shirk (effort 0) or work (effort 0.5 for one
+    The oracle of docs/theory/periods.md (P5): one stage, shirk (effort 0) or work (effort 0.5 for one
     period, cost 0.125, success probability ``p = 1 - e^-0.5``). Work costs less than
     ``beta p P (1 - p/2)``, so both firms working is the unique equilibrium:
 
@@ -429,11 +430,11 @@ class LaggedEquilibrium:
         object.__setattr__(self, "strategy", (_frozen(self.strategy[0]), _frozen(self.strategy[1])))
 
     def advance_probability(self) -> FloatArray:
-        """Probability that each firm advances at least one stage in a period, shape ``(2, N1 + 1, N2 + 1)``.
+        """Probability that each firm advances at least one stage in a period, shape ``(2, N0 + 1, N1 + 1)``.
 
         Examples
         --------
-        In SPEC.md §2's oracle (one stage, efforts 0 and 0.5 over a period of length 1) both
+        In the oracle (P5) of docs/theory/periods.md (one stage, efforts 0 and 0.5 over a period of length 1) both
         firms work, so each advances with probability ``1 - e^-0.5``.
 
         >>> import math
@@ -457,7 +458,7 @@ class LaggedEquilibrium:
         Examples
         --------
         The race ends in the first period in which a firm succeeds: after ``1 / (1 - (1 - p)^2)``
-        periods of length 1, ``p = 1 - e^-0.5`` (SPEC.md §2's oracle, both working).
+        periods of length 1, ``p = 1 - e^-0.5`` (the oracle (P5) of docs/theory/periods.md, both working).
 
         >>> import math
         >>> import patentrace as pr
@@ -476,7 +477,7 @@ class LaggedEquilibrium:
                 f"selection={self.solver.selection!r}, states_with_several_equilibria={many})")
 
     def _period_games(self) -> Iterator[tuple[int, int, PeriodGame]]:
-        """Each open state ``(i, j)`` with its period game ``M(v)`` rebuilt from the stored values (SPEC.md §2)."""
+        """Each open state ``(i, j)`` with its period game ``M(v)`` (docs/theory/periods.md (P2)), from the values."""
         for i, j in zip(*np.nonzero(open_states(self.model.stages)), strict=True):
             yield int(i), int(j), period_game(self.model, self.value, int(i), int(j))
 
@@ -485,7 +486,7 @@ class LaggedEquilibrium:
 
         At every open state the period game ``M_k(v_k)`` is rebuilt from the stored
         values; the gain is the best pure action's payoff minus the value, the residual
-        ``|v_k - sigma_1' M_k(v_k) sigma_2|``; both relative to the prize.
+        ``|v_k - sigma_0' M_k(v_k) sigma_1|``; both relative to the prize.
 
         Examples
         --------
@@ -514,7 +515,7 @@ class LaggedEquilibrium:
 
         Examples
         --------
-        nashpy's vertex enumeration finds the oracle equilibrium of SPEC.md §2 (both work) too.
+        nashpy's vertex enumeration finds the equilibrium of the oracle (P5), docs/theory/periods.md (both work) too.
 
         >>> import patentrace as pr
         >>> race = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
@@ -534,7 +535,7 @@ class LaggedEquilibrium:
 
         Examples
         --------
-        Firm 0's mixed action at the start of SPEC.md §2's oracle, and that a tie can happen.
+        Firm 0's mixed action at the start of the oracle (P5) of docs/theory/periods.md, and that a tie can happen.
 
         >>> import patentrace as pr
         >>> race = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())

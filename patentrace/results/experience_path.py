@@ -1,4 +1,4 @@
-"""The deterministic path of experience from a state, and discovery along it (SPEC.md §3, §4).
+"""The deterministic path of experience from a state, and discovery along it (docs/theory/leapfrog.md).
 
 Under perfect monitoring the limit of the Markov chains is deterministic between
 discoveries: from ``(w1, w2)`` experience follows ``dw_k / dt = x_k(w1, w2)``, the
@@ -13,8 +13,8 @@ says nothing about what follows (a level state is a knife-edge; the chains there
 sprint), so drawing level is counted as getting ahead: ``lead_probability`` is then
 the probability of drawing level, an upper bound.
 
-The speeds are the finest chain's, read by :func:`~patentrace.models.experience_grid.read`
-(:func:`~patentrace.models.experience_grid.speed_table`); the path is integrated by RK45
+The speeds are the finest chain's, read by [`read`][patentrace.models.experience_grid.read]
+([`speed_table`][patentrace.models.experience_grid.speed_table]); the path is integrated by RK45
 (relative tolerance 1e-9) with events at the finish line, at level, and where the
 probability that nobody has yet discovered falls below 1e-17.
 

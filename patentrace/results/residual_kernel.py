@@ -1,10 +1,10 @@
-"""The HJB residual of :func:`patentrace.results.verification.hjb_residual` in one compiled pass, for power costs.
+"""The HJB residual of ``patentrace.results.verification.hjb_residual`` in one compiled pass, for power costs.
 
-Every ``pr.solve`` checks the residual (SPEC.md §5), so it must cost little next to the
+Every ``pr.solve`` checks the residual (docs/theory/invariants.md (I2)), so it must cost little next to the
 compiled solve: a numpy evaluation makes some fifteen passes over the states, this
-kernel one. The formula is that of :func:`patentrace.results.verification.hjb_residual`, with
-``c(x) = m x + a x**g / g`` (:class:`~patentrace.costs.Power`); other costs use the numpy
-path. Compiled on first use and cached on disk, like :mod:`patentrace.solvers.compiled`.
+kernel one. The formula is that of ``patentrace.results.verification.hjb_residual``, with
+``c(x) = m x + a x**g / g`` ([`Power`][patentrace.models.costs.Power]); other costs use the numpy
+path. Compiled on first use and cached on disk, like ``patentrace.solvers.compiled``.
 
 Examples
 --------
@@ -69,9 +69,9 @@ def _kernel(
 
 
 def power_residual(eq: Any, smallest_value: float) -> FloatArray:
-    """Relative HJB residual of a race with :class:`~patentrace.costs.Power` costs, shape ``(2, N1 + 1, N2 + 1)``.
+    """Relative HJB residual of a race with ``Power`` costs, shape ``(2, N0 + 1, N1 + 1)``.
 
-    ``smallest_value`` is ``v_min`` of :func:`patentrace.results.verification.hjb_residual`.
+    ``smallest_value`` is ``v_min`` of ``patentrace.results.verification.hjb_residual``.
     """
     race = eq.model
     model = np.array([race.discount, race.prize, race.loser_prize, smallest_value])

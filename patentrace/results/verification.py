@@ -1,7 +1,7 @@
-"""Checking an equilibrium without trusting the solver (SPEC.md §5).
+"""Checking an equilibrium without trusting the solver (docs/theory/invariants.md).
 
-Two checks, both from the HJB of SPEC §1 and the stored arrays alone (and
-:func:`check_finite`, which every solve runs on every array it returns):
+Two checks, both from the HJB (2) of docs/theory/race.md and the stored arrays alone (and
+``check_finite``, which every solve runs on every array it returns):
 
 - **deviation gain**: at each open state, each firm's value ``V(x)`` (rival's hazard
   and continuation values held fixed) is maximised over its own effort by a grid
@@ -58,7 +58,7 @@ class Solved(Protocol):
 
 
 class Certifiable(Solved, Protocol):
-    """A solved race with its jump-chain arrays: what :func:`certify` reads."""
+    """A solved race with its jump-chain arrays: what ``certify`` reads."""
 
     @property
     def win_probability(self) -> FloatArray: ...
@@ -82,12 +82,12 @@ def _best_deviation_value(
     spread: float,
     jumps: tuple[FloatArray, FloatArray, float, float],
 ) -> FloatArray:
-    """Largest value ``V(x)`` (SPEC §1) over own effort, found without the first-order condition.
+    """Largest value ``V(x)`` (docs/theory/race.md (3)) over own effort, found without the first-order condition.
 
     Efforts whose marginal cost exceeds ``lambda * spread`` cannot pay, so the
     search covers ``[0, max(that, 2 * effort)]`` with a grid, then refines the
     best grid point with a bracketed minimiser of ``-V``. ``jumps`` holds the own and
-    rival breakthrough hazards, the prize and the loser prize (SPEC §1).
+    rival breakthrough hazards, the prize and the loser prize (docs/theory/race.md (14)-(15)).
     """
     own_jump, rival_jump, prize, loser = jumps
 
@@ -117,7 +117,7 @@ def _best_deviation_value(
 def deviation_gain(eq: Solved) -> FloatArray:
     """Best gain from a one-state deviation in effort, per firm and state (absolute).
 
-    At each open state and for each firm, the value ``V(x)`` of SPEC §1 (rival's
+    At each open state and for each firm, the value ``V(x)`` of docs/theory/race.md (rival's
     hazard and continuation values fixed) is maximised over a grid of efforts
     from 0 to a search bound, then refined by a bracketed local optimiser
     (``scipy.optimize.elementwise.find_minimum``). The bound is where the
@@ -126,7 +126,7 @@ def deviation_gain(eq: Solved) -> FloatArray:
 
     Returns
     -------
-    ndarray, shape (2, N1 + 1, N2 + 1)
+    ndarray, shape (2, N0 + 1, N1 + 1)
         ``max_x V(x) - value`` floored at 0; 0 at terminal states.
     """
     race = eq.model
@@ -149,7 +149,7 @@ def deviation_gain(eq: Solved) -> FloatArray:
 
 
 def hjb_residual(eq: Solved) -> FloatArray:
-    """HJB residual per firm and state, relative to the state's value scale (SPEC.md §1, §5).
+    """HJB residual per firm and state, relative to the state's value scale (docs/theory/race.md, invariants.md).
 
     The residual ``rho = r V - [-c(x) + h (A - V) + h' (B - V) + b (P - V) + b' (L - V)]`` is
     divided by the scale at which a double can evaluate it: every product taken
@@ -162,12 +162,12 @@ def hjb_residual(eq: Solved) -> FloatArray:
 
     Returns
     -------
-    ndarray, shape (2, N1 + 1, N2 + 1)
+    ndarray, shape (2, N0 + 1, N1 + 1)
         ``|rho| / max(S, F)``; 0 where ``rho`` is exactly 0 and at terminal states. Values
         far behind can fall into the subnormal range, where a double keeps only a few
         digits, so the scale is at least ``F = (r + h + h' + b + b') v_min`` with ``v_min``
         the larger of ``1e-290 P`` (the float floor below which values count as underflow,
-        :attr:`Equilibrium.underflow <patentrace.Equilibrium.underflow>`) and the smallest
+        ``Equilibrium.underflow``) and the smallest
         normal double (for prizes as small as 1e-300 or 5e-324). Never NaN for finite
         arrays; a non-finite term gives NaN or inf, which every check treats as a failure.
 
@@ -187,7 +187,7 @@ def hjb_residual(eq: Solved) -> FloatArray:
 
 
 def numpy_residual(eq: Solved) -> FloatArray:
-    """:func:`hjb_residual` for any cost, in numpy (the compiled kernel's reference for power costs).
+    """``hjb_residual`` for any cost, in numpy (the compiled kernel's reference for power costs).
 
     Examples
     --------
@@ -198,9 +198,9 @@ def numpy_residual(eq: Solved) -> FloatArray:
     """
     race = eq.model
     n1, n2 = race.stages
-    # Open states as slices (views, no gathering): (i, j) for i < N1, j < N2.
+    # Open states as slices (views, no gathering): (i, j) for i < N0, j < N1.
     v_all, x_all, h_all = eq.value[:, :n1, :n2], eq.effort[:, :n1, :n2], eq.hazard[:, :n1, :n2]
-    # A_k (own success) and B_k (rival success) of each firm, SPEC.md §1.
+    # A_k (own success) and B_k (rival success) of each firm, docs/theory/race.md.
     after = ((eq.value[0, 1:, :n2], eq.value[0, :n1, 1:]), (eq.value[1, :n1, 1:], eq.value[1, 1:, :n2]))
     productivity = (race.productivity_array(0)[:, None], race.productivity_array(1)[None, :])
     if race.has_breakthroughs:
@@ -233,7 +233,7 @@ def _value_scale(
 
 
 def _relative(raw: FloatArray, scale: FloatArray, rates: FloatArray, prize: float) -> FloatArray:
-    """``|raw| / max(scale, rates * v_min)``, exactly 0 where ``raw`` is 0 (see :func:`hjb_residual`)."""
+    """``|raw| / max(scale, rates * v_min)``, exactly 0 where ``raw`` is 0 (see ``hjb_residual``)."""
     smallest_value = max(_FLOAT_FLOOR * prize, _SMALLEST_NORMAL)
     with np.errstate(invalid="ignore", over="ignore"):
         floor = rates * smallest_value
@@ -242,7 +242,7 @@ def _relative(raw: FloatArray, scale: FloatArray, rates: FloatArray, prize: floa
 
 
 def check_finite(arrays: Mapping[str, NDArray[np.float64]], may_be_infinite: tuple[str, ...] = ()) -> None:
-    """Raise unless every entry of every array is finite (SPEC.md §5: never NaN, never silent).
+    """Raise unless every entry of every array is finite (docs/theory/invariants.md (I4): never NaN, never silent).
 
     Parameters
     ----------
@@ -287,11 +287,11 @@ def check_finite(arrays: Mapping[str, NDArray[np.float64]], may_be_infinite: tup
 
 
 def certify(eq: Certifiable, tolerance: float, deviation: bool = False) -> None:
-    """The post-solve check of every :func:`patentrace.solve` of a Race (SPEC.md §5).
+    """The post-solve check of every [`patentrace.solve`][patentrace.solve] of a Race (docs/theory/invariants.md).
 
-    Every output array finite (:func:`check_finite`; ``expected_duration`` may be ``+inf``),
-    then the HJB residual (:func:`hjb_residual`, relative to the state's value scale) at most
-    ``tolerance`` everywhere; with ``deviation`` also the deviation gain (:func:`deviation_gain`)
+    Every output array finite (``check_finite``; ``expected_duration`` may be ``+inf``),
+    then the HJB residual (``hjb_residual``, relative to the state's value scale) at most
+    ``tolerance`` everywhere; with ``deviation`` also the deviation gain (``deviation_gain``)
     relative to the prize. A NaN anywhere counts as a failure.
 
     Raises

@@ -1,6 +1,6 @@
 """Layer 4, solvers: pure functions from a model to its equilibrium.
 
-:func:`solve` is the front door: it dispatches on the model's type. :func:`solve_many`
+[`solve`][patentrace.solve] is the front door: it dispatches on the model's type. [`solve_many`][patentrace.solve_many]
 solves many models in one vectorised pass, with the models as an extra array axis.
 
 May import: the base modules, ``patentrace.models``, ``patentrace.equations`` and
@@ -52,20 +52,20 @@ def solve(
     Parameters
     ----------
     model : Race, LaggedRace or DeterministicRace
-        The race (SPEC.md §1, §2 or §3).
+        The race (docs/theory/race.md, periods.md or deterministic.md).
     method : {"backward"}
-        Backward induction over the states. For a :class:`Race`, every state's
-        equilibria are bracketed (:mod:`patentrace.solvers.backward`), or, for power
+        Backward induction over the states. For a [`Race`][patentrace.Race], every state's
+        equilibria are bracketed ([`patentrace.solvers.backward`][patentrace.solvers.backward]), or, for power
         costs, the state is solved by a compiled kernel where a certificate proves its
-        equilibrium unique (:mod:`patentrace.solvers.compiled`; ``eq.solver.options["path"]``
+        equilibrium unique (``patentrace.solvers.compiled``; ``eq.solver.options["path"]``
         says which); for a
-        :class:`LaggedRace`, every stationary equilibrium of each period game is
-        found by support enumeration (:mod:`patentrace.solvers.stagegame`); for a
-        :class:`DeterministicRace`, ε-preemption at lag 0, Markov-chain
+        [`LaggedRace`][patentrace.LaggedRace], every stationary equilibrium of each period game is
+        found by support enumeration ([`patentrace.solvers.stagegame`][patentrace.solvers.stagegame]); for a
+        [`DeterministicRace`][patentrace.DeterministicRace], ε-preemption at lag 0, Markov-chain
         approximations refined until they settle at lag 0 with a breakthrough
-        (:mod:`patentrace.solvers.perfect_monitoring`), and otherwise one
+        ([`patentrace.solvers.perfect_monitoring`][patentrace.solvers.perfect_monitoring]), and otherwise one
         equilibrium per state on experience grids refined until the contested gap
-        settles (:mod:`patentrace.solvers.deterministic`).
+        settles ([`patentrace.solvers.deterministic`][patentrace.solvers.deterministic]).
     selection : {"fastest", "slowest", "richest"}
         Where a state has several equilibria: the one with the largest total
         hazard or expected progress (default), the smallest, or the largest joint
@@ -84,7 +84,7 @@ def solve(
         without ``verify``, checks that every returned array is finite
         (``expected_duration`` may be ``inf``: the race can stall, or its expected time is
         beyond the float range) and that the HJB residual, relative to each state's value
-        scale (:func:`patentrace.results.verification.hjb_residual`), is at most ``tolerance``;
+        scale (``patentrace.results.verification.hjb_residual``), is at most ``tolerance``;
         lagged and deterministic races get the finiteness check.
     max_pairs : int
         ``LaggedRace``: an int ``>= 1``, the most support pairs enumerated per state (beyond it the
@@ -172,18 +172,18 @@ def solve_many(
     verify: bool = False,
     tolerance: float = 1e-8,
     errors: str = "raise",
-) -> list[Any]:
-    """Solve many models in one vectorised pass; the result equals :func:`solve` model by model.
+) -> list[Equilibrium | EquilibriumError]:
+    """Solve many models in one vectorised pass; the result equals [`solve`][patentrace.solve] model by model.
 
     All races, whatever their stage counts, are swept together by the number of
-    stages still to go (:class:`~patentrace.models.lattice.Layout`), their parameters
+    stages still to go (``Layout``), their parameters
     one more array axis; races with power costs share one compiled sweep whatever
     the cost parameters (races it cannot certify, and races with other costs, are
     swept on the all-roots path, together when their costs are equal). A batch of
     2000 ten-stage quadratic races takes about 4 times as long as a plain C loop
     (``benchmarks/bench_compiled.py``).
 
-    Each race gets exactly the equilibrium :func:`solve` gives it, array for array
+    Each race gets exactly the equilibrium [`solve`][patentrace.solve] gives it, array for array
     and bit for bit, whatever the other races of the batch: no tolerance, scale or
     iteration count of the per-state search depends on them (docs/solver.md,
     "Batches").
@@ -193,20 +193,20 @@ def solve_many(
     models : sequence of Race
         The races.
     selection, grid, verify, tolerance
-        As for :func:`solve`, applied to every race.
+        As for [`solve`][patentrace.solve], applied to every race.
     errors : {"raise", "collect"}
         What a race that cannot be certified does. ``"raise"`` (default): the
-        :class:`~patentrace.errors.EquilibriumError` of the first such race in the
+        [`EquilibriumError`][patentrace.EquilibriumError] of the first such race in the
         list is raised, with ``details["race"]`` its position in ``models``.
         ``"collect"``: that race's error takes its place in the returned list and
-        the other races are returned, as :func:`patentrace.sweep` records a failed
+        the other races are returned, as [`patentrace.sweep`][patentrace.sweep] records a failed
         point.
 
     Returns
     -------
     list of Equilibrium
         In the order of ``models``; with ``errors="collect"``, an
-        :class:`~patentrace.errors.EquilibriumError` in place of each race that failed.
+        [`EquilibriumError`][patentrace.EquilibriumError] in place of each race that failed.
 
     Raises
     ------

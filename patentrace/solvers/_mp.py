@@ -4,10 +4,10 @@ mpmath keeps its working precision in one context object, ``mpmath.mp``, shared 
 every thread: ``mpmath.workdps`` sets that object's precision on entry and restores it
 on exit, so two threads that both use it see each other's precision, and the one that
 leaves last restores the wrong value. The certified numbers of
-:mod:`patentrace.solvers.symbolic` (SPEC.md §1) need a precision nobody else can
+``patentrace.solvers.symbolic`` (docs/theory/race.md) need a precision nobody else can
 change, so this module gives each thread its own contexts: attribute access here
 (``mp.mpf``, ``mp.workdps``, ``mp.findroot``, ``mp.iv``, ...) goes to the calling
-thread's :class:`mpmath.ctx_mp.MPContext` and :class:`mpmath.ctx_iv.MPIntervalContext`,
+thread's ``mpmath.ctx_mp.MPContext`` and ``mpmath.ctx_iv.MPIntervalContext``,
 created on the thread's first use at mpmath's default 15 digits. ``mpmath.mp`` itself
 is never touched. Numbers carry their context, so arithmetic on an ``mpf`` made here
 runs at this thread's precision.

@@ -1,28 +1,29 @@
 """Every Markov perfect equilibrium of a race: all combinations of per-state equilibria.
 
-Backward induction (SPEC.md §1, §2) finds, at each state, every equilibrium of the
+Backward induction (docs/theory/race.md, periods.md) finds, at each state, every equilibrium of the
 state's game *given* the continuation values. Where some state has several, each
 choice changes the values that earlier states see, and so their games: the Markov
 perfect equilibria of the race are the paths through these choices. This module
 enumerates all of them.
 
-The race is swept by the number of stages still to go, as in :func:`patentrace.solve`.
+The race is swept by the number of stages still to go, as in [`patentrace.solve`][patentrace.solve].
 A *partial path* fixes one equilibrium at every state already swept. For the next
 step, the state games of all partial paths are collected and deduplicated by
 ``(state, continuation values)`` — partial paths that agree on what a state sees
 share its branch, and its game is solved once — and solved together in one
-vectorised call (:func:`patentrace.solvers.allroots.find_equilibria` for a
-:class:`~patentrace.Race`; :func:`patentrace.solvers.stagegame.state_equilibria`
-for a :class:`~patentrace.LaggedRace`). Each partial path then splits into the
+vectorised call (``patentrace.solvers.allroots.find_equilibria`` for a
+[`Race`][patentrace.Race];
+[`patentrace.solvers.stagegame.state_equilibria`][patentrace.solvers.stagegame.state_equilibria]
+for a [`LaggedRace`][patentrace.LaggedRace]). Each partial path then splits into the
 product of its states' equilibria. Every partial path extends to at least one full
 path (every state game has an equilibrium), so the number of partial paths never
 exceeds the final count: the search stops as soon as it passes ``max_equilibria``
-and raises :class:`~patentrace.errors.TooManyEquilibriaError` with the count so far and
+and raises [`TooManyEquilibriaError`][patentrace.TooManyEquilibriaError] with the count so far and
 the states that branch.
 
 When every state has one equilibrium there is one path, swept exactly as
-:func:`patentrace.solve` sweeps it. A :class:`~patentrace.Race` whose every state the
-compiled sweep (:mod:`patentrace.solvers.compiled`) certifies unique has exactly one
+[`patentrace.solve`][patentrace.solve] sweeps it. A [`Race`][patentrace.Race] whose every state the
+compiled sweep (``patentrace.solvers.compiled``) certifies unique has exactly one
 equilibrium, and that one is returned without the all-roots sweep; a race on the hybrid
 path (some state handed to the all-roots search) is always enumerated.
 
@@ -85,7 +86,7 @@ def solve_all(
 def solve_all(
     model: Race | LaggedRace, *, max_equilibria: int = 1000, grid: int = 16, max_pairs: int = _MAX_PAIRS
 ) -> list[Equilibrium] | list[LaggedEquilibrium]:
-    """Every Markov perfect equilibrium of a race (SPEC.md §1 for Race, §2 for LaggedRace).
+    """Every Markov perfect equilibrium of a race (docs/theory/race.md for Race, docs/theory/periods.md for LaggedRace).
 
     Parameters
     ----------
@@ -93,11 +94,11 @@ def solve_all(
         The race.
     max_equilibria : int
         Most equilibria to return (``>= 1``). Past it,
-        :class:`~patentrace.errors.TooManyEquilibriaError` is raised.
+        [`TooManyEquilibriaError`][patentrace.TooManyEquilibriaError] is raised.
     grid : int
-        ``Race``: cells the per-state root search starts from (as for :func:`patentrace.solve`).
+        ``Race``: cells the per-state root search starts from (as for [`patentrace.solve`][patentrace.solve]).
     max_pairs : int
-        ``LaggedRace``: most support pairs enumerated per state (as for :func:`patentrace.solve`);
+        ``LaggedRace``: most support pairs enumerated per state (as for [`patentrace.solve`][patentrace.solve]);
         where it bites, ``solver.options["complete"]`` is False and equilibria with large
         supports may be missing.
 
@@ -123,7 +124,7 @@ def solve_all(
     Examples
     --------
     >>> import patentrace as pr
-    >>> p, k = 0.5, 0.4   # SPEC §2 binary oracle, L < k < H: three equilibria
+    >>> p, k = 0.5, 0.4   # docs/theory/periods.md (P5) binary oracle, L < k < H: three equilibria
     >>> work, shirk = pr.Action(k, {1: p, 0: 1 - p}), pr.Action(0.0, {0: 1.0})
     >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
     >>> sorted(round(float(eq.strategy[0][0, 0, 0]), 6) for eq in solve_all(race))
@@ -160,7 +161,7 @@ def _branching(count: IntArray, states: tuple[IntArray, IntArray]) -> list[tuple
 
 
 def _all_race(race: Race, max_equilibria: int, grid: int) -> list[Equilibrium]:
-    """All paths of a :class:`Race`; partial paths are rows of flat arrays over the layout."""
+    """All paths of a [`Race`][patentrace.Race]; partial paths are rows of flat arrays over the layout."""
     started = time.perf_counter()
     layout = Layout.of([race.stages])
     _, i, j = layout.states
@@ -176,7 +177,7 @@ def _all_race(race: Race, max_equilibria: int, grid: int) -> list[Equilibrium]:
     count = np.where(corner, 0, 1).astype(np.intp)[None]
     for step in layout.steps:
         paths, n = value.shape[0], step.here.size
-        # What each (path, state) sees: A_1, A_2, B_1, B_2; identical rows share one game.
+        # What each (path, state) sees: A_0, A_1, B_0, B_1; identical rows share one game.
         seen = np.stack([
             value[:, 0, step.after_first], value[:, 1, step.after_second],
             value[:, 0, step.after_second], value[:, 1, step.after_first],
@@ -238,7 +239,7 @@ def _all_race(race: Race, max_equilibria: int, grid: int) -> list[Equilibrium]:
 
 @dataclass
 class _LaggedPath:
-    """One partial path of a LaggedRace: the arrays of :class:`LaggedEquilibrium` filled so far."""
+    """One partial path of a LaggedRace: the arrays of ``LaggedEquilibrium`` filled so far."""
 
     value: FloatArray
     strategy: tuple[FloatArray, FloatArray]
@@ -251,7 +252,7 @@ class _LaggedPath:
 
 
 def _all_lagged(race: LaggedRace, max_equilibria: int, max_pairs: int) -> list[LaggedEquilibrium]:
-    """All paths of a :class:`LaggedRace`, state by state; games are shared by what a state sees."""
+    """All paths of a [`LaggedRace`][patentrace.LaggedRace], state by state; games are shared by what a state sees."""
     started = time.perf_counter()
     n1, n2 = race.stages
     sizes = (len(race.menus[0][0]), len(race.menus[1][0]))

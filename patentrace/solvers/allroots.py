@@ -1,7 +1,7 @@
-"""Every equilibrium of the two-firm game at a batch of states (SPEC.md §1).
+"""Every equilibrium of the two-firm game at a batch of states (docs/theory/race.md).
 
 At an open state the continuation values ``A_k, B_k`` are known, and an
-equilibrium is a pair of efforts, each a best response (SPEC equation (1)) to
+equilibrium is a pair of efforts, each a best response (docs/theory/race.md (1)) to
 the other's hazard. Substituting one best response into the other leaves one
 equation in the effort ``y`` of a *pivot* firm ``p`` (the other is ``o``):
 
@@ -16,7 +16,7 @@ best response obeys ``c'(BR_k) <= lambda_k max(A_k, A_k - B_k)``. With ``X`` the
 pivot's bound, ``phi(0) >= 0 >= phi(X)``: there is always an equilibrium.
 
 **Monotonicity.** Implicit differentiation of (1) gives
-``dBR/dh = lambda (V - B) / (c''(x) (r + h_1 + h_2))``, and
+``dBR/dh = lambda (V - B) / (c''(x) (r + h_0 + h_1))``, and
 ``V - B = max_x [lambda x (A - B) - c(x) - r B] / (r + lambda x + h)`` has the
 same sign for every rival hazard ``h``. So each best response is monotone in
 the rival's hazard (increasing where ``V >= B``: strategic complements) and
@@ -30,7 +30,7 @@ test, splits the rest, and repeats until the surviving cells are narrower than
 root, polished by a vectorised bracketing method. Two roots closer than the
 final width (a near-tangency) are not separated; a near-continuum of fixed
 points (more than 4096 surviving cells at a state) raises
-:class:`~patentrace.errors.EquilibriumError` rather than guess.
+[`EquilibriumError`][patentrace.EquilibriumError] rather than guess.
 
 Where a best response is nearly vertical at the root (next to the effort at
 which a firm starts to invest), the pair is settled in the better-conditioned
@@ -94,7 +94,7 @@ _TINY = float(np.finfo(float).tiny)
 
 @dataclass(frozen=True)
 class StateGames:
-    """The stage games at ``n`` states, given their continuation values (SPEC.md §1).
+    """The stage games at ``n`` states, given their continuation values (docs/theory/race.md).
 
     Parameters
     ----------
@@ -107,8 +107,8 @@ class StateGames:
     discount : float or ndarray, shape (n,)
         ``r > 0`` at each state (states of different races may differ).
     cost : (CostLike, CostLike)
-        The firms' costs: one :class:`~patentrace.costs.Cost` each for every state, or a
-        :class:`~patentrace.costs.PowerFamily` each with one entry per state.
+        The firms' costs: one [`Cost`][patentrace.models.costs.Cost] each for every state, or a
+        [`PowerFamily`][patentrace.models.costs.PowerFamily] each with one entry per state.
     states : ndarray of int, shape (2, n), optional
         The ``(i, j)`` labels, used in error messages.
     races : ndarray of int, shape (n,), optional
@@ -138,7 +138,7 @@ class StateGames:
         return cost.take(where, like) if isinstance(cost, PowerFamily) else cost
 
     def best_response(self, firm: int, rival_hazard: FloatArray, where: IntArray | slice = slice(None)) -> FloatArray:
-        """Firm ``firm``'s best response (SPEC (1)) at states ``where`` to ``rival_hazard``."""
+        """Firm ``firm``'s best response (docs/theory/race.md (1)) at states ``where`` to ``rival_hazard``."""
         return hjb.FirmProblem(
             self.cost_at(firm, where, rival_hazard),
             _column(self.productivity[firm, where], rival_hazard),
@@ -226,7 +226,7 @@ def effort_bound(games: StateGames, firm: int) -> FloatArray:
 
 
 def find_equilibria(games: StateGames, grid: int = 16) -> StateEquilibria:
-    """Every equilibrium of the stage game at each state (pure efforts, SPEC.md §1).
+    """Every equilibrium of the stage game at each state (pure efforts, docs/theory/race.md).
 
     Parameters
     ----------
@@ -291,7 +291,7 @@ def _with_symmetric_roots(
 ) -> tuple[IntArray, FloatArray]:
     """Add the symmetric equilibrium of each symmetric game where the cell search missed it.
 
-    A game that is the same for both firms (:func:`symmetric_games`) has a symmetric
+    A game that is the same for both firms (``symmetric_games``) has a symmetric
     equilibrium ``(y, y)``: ``psi(y) = BR(lambda y) - y`` is ``>= 0`` at 0 and ``< 0`` at the
     effort bound. The cell search can miss it when it lies within the search's resolution
     (``1e-8`` of a loose effort bound) of another root, e.g. next to ``(0, x)`` where the best
@@ -377,7 +377,7 @@ def _pivot_roots(
 ) -> tuple[IntArray, FloatArray, FloatArray]:
     """Roots of ``phi`` in ``[0, bound]`` at states ``where``: state index, root, other end of its bracket.
 
-    States flagged ``unique`` (see :func:`_unique_root`), and states where ``T`` is
+    States flagged ``unique`` (see ``_unique_root``), and states where ``T`` is
     non-increasing, have one root: the first cell of the grid where ``phi`` changes sign
     holds it. The others go through the cell search.
     """
@@ -488,7 +488,7 @@ def _split(games: StateGames, pivot: int, where: IntArray, cells: _Cells, parts:
 def _equilibrium_efforts(
     games: StateGames, pivot: int, index: IntArray, root: FloatArray, bracket_end: FloatArray, width: FloatArray
 ) -> FloatArray:
-    """Efforts ``(x_1, x_2)`` from the pivot's roots, checked for profitable deviations.
+    """Efforts ``(x_0, x_1)`` from the pivot's roots, checked for profitable deviations.
 
     The other firm plays its exact best response to the root. Where the other
     firm's best response is so steep that the pivot's own best response to it

@@ -1,24 +1,25 @@
 """The Markov perfect equilibrium of races by backward induction, many races at once.
 
-Terminal values are known (SPEC.md §1): ``V_1(N1, j) = P``, ``V_1(i, N2) = L``
+Terminal values are known (docs/theory/race.md (4)): ``V_0(N0, j) = P``, ``V_0(i, N1) = L``
 and symmetrically. A state depends only on states one stage nearer the end, so
 the solver sweeps the open states of a whole batch of races by the number of
-stages still to go (:class:`~patentrace.models.lattice.Layout`), from the end to the
+stages still to go (``Layout``), from the end to the
 start, solving every state of a step at once: it finds every equilibrium of
-each state's game (:mod:`patentrace.solvers.allroots`), applies the selection
+each state's game (``patentrace.solvers.allroots``), applies the selection
 rule where there are several, and records the multiplicity. One race is a
-batch of one: :func:`solve_race` and :func:`solve_races` are the same code.
+batch of one: [`solve_race`][patentrace.solvers.backward.solve_race] and
+[`solve_races`][patentrace.solvers.backward.solve_races] are the same code.
 
 Races with power costs go first through the compiled sweep
-(:mod:`patentrace.solvers.compiled`), which claims a state's equilibrium only where
+(``patentrace.solvers.compiled``), which claims a state's equilibrium only where
 a certificate proves it unique and checks it; the states it cannot certify are
-handed to the all-roots search one pass at a time (the hybrid path, :func:`_settler`),
+handed to the all-roots search one pass at a time (the hybrid path, ``_settler``),
 and only a race past the hand-over budget, or refused by that search, is solved here,
 on the all-roots path, in full.
 
-Races whose costs are all :class:`~patentrace.costs.Power` share one sweep
+Races whose costs are all [`Power`][patentrace.models.costs.Power] share one sweep
 whatever their parameters (the costs become a
-:class:`~patentrace.costs.PowerFamily` with one entry per state); races with
+[`PowerFamily`][patentrace.models.costs.PowerFamily] with one entry per state); races with
 other costs are swept together when their costs are equal.
 
 Examples
@@ -92,26 +93,26 @@ def _check_options(selection: str, grid: int) -> None:
 def solve_race(
     race: Race, selection: str = "fastest", grid: int = 16, compiled_path: bool = True, warn_underflow: bool = True,
 ) -> Equilibrium:
-    """Solve one :class:`~patentrace.Race` by backward induction (a batch of one).
+    """Solve one [`Race`][patentrace.Race] by backward induction (a batch of one).
 
     Parameters
     ----------
     race : Race
         The model.
     selection : {"fastest", "slowest", "richest"}
-        Rule for states with several equilibria (see :func:`patentrace.solvers.selection.select`).
+        Rule for states with several equilibria (see ``patentrace.solvers.selection.select``).
     grid : int
         Cells the per-state root search starts from (see
-        :func:`~patentrace.solvers.allroots.find_equilibria`).
+        ``find_equilibria``).
     compiled_path : bool
-        Try the compiled sweep first (:mod:`patentrace.solvers.compiled`; races with power
+        Try the compiled sweep first (``patentrace.solvers.compiled``; races with power
         costs whose every state has a uniqueness certificate). False forces the all-roots
         path everywhere; the results agree to rounding.
     warn_underflow : bool
-        Emit one :class:`~patentrace.UnderflowWarning` (fixed message, pointing at the
+        Emit one [`UnderflowWarning`][patentrace.UnderflowWarning] (fixed message, pointing at the
         caller's line) when some firm-states have continuation values below the float
         range; ``Equilibrium.underflow`` marks them. Callers that expect them (the Markov
-        chains of :mod:`patentrace.solvers.perfect_monitoring`) turn it off.
+        chains of [`patentrace.solvers.perfect_monitoring`][patentrace.solvers.perfect_monitoring]) turn it off.
 
     Returns
     -------
@@ -128,7 +129,7 @@ def solve_race(
     --------
     >>> import patentrace as pr
     >>> eq = solve_race(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
-    >>> round(float(eq.effort[0, 0, 0]), 10)        # SPEC.md §1: x(0, 0) = 0.3517921025
+    >>> round(float(eq.effort[0, 0, 0]), 10)        # docs/theory/race.md: x(0, 0) = 0.3517921025
     0.3517921025
     """
     return solve_races([race], selection=selection, grid=grid, compiled_path=compiled_path,
@@ -146,12 +147,12 @@ def solve_races(
     races : sequence of Race
         The models, any stage counts.
     selection, grid, compiled_path, warn_underflow
-        As for :func:`solve_race`.
+        As for [`solve_race`][patentrace.solvers.backward.solve_race].
 
     Returns
     -------
     list of Equilibrium
-        One per race, in order; each equal to what :func:`solve_race` returns.
+        One per race, in order; each equal to what [`solve_race`][patentrace.solvers.backward.solve_race] returns.
 
     Examples
     --------
@@ -171,14 +172,15 @@ def solve_races_collecting(
     races: Sequence[Race], selection: str = "fastest", grid: int = 16, compiled_path: bool = True,
     warn_underflow: bool = True,
 ) -> list[Equilibrium | EquilibriumError]:
-    """As :func:`solve_races`, with a race that cannot be certified reported in its place.
+    """As ``solve_races``, with a race that cannot be certified reported in its place.
 
-    Each race's equilibrium is the one :func:`solve_race` returns for it, bit for bit,
+    Each race's equilibrium is the one [`solve_race`][patentrace.solvers.backward.solve_race] returns for it, bit for
+    bit,
     whatever the batch: every state is solved by elementwise operations whose count does
     not depend on the other states solved with it, and the costs of power-cost races
-    always travel as a :class:`~patentrace.costs.PowerFamily`. A batch of the all-roots
+    always travel as a [`PowerFamily`][patentrace.models.costs.PowerFamily]. A batch of the all-roots
     path that fails is solved again race by race, so one race cannot take the others down;
-    its :class:`~patentrace.errors.EquilibriumError` has ``details["race"]`` set to its
+    its [`EquilibriumError`][patentrace.EquilibriumError] has ``details["race"]`` set to its
     position in ``races``.
 
     Returns
@@ -191,7 +193,7 @@ def solve_races_collecting(
     >>> import patentrace as pr
     >>> races = [pr.Race(stages=n, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()) for n in (2, 1)]
     >>> outcomes = solve_races_collecting(races)
-    >>> round(float(outcomes[0].value[0, 0, 0]), 10)      # SPEC.md §1: V(0, 0) = 0.1795728262
+    >>> round(float(outcomes[0].value[0, 0, 0]), 10)      # docs/theory/race.md: V(0, 0) = 0.1795728262
     0.1795728262
     >>> bool((outcomes[1].value == solve_race(races[1]).value).all())
     True
@@ -243,7 +245,7 @@ def _sweep_group(
 
 
 def _compiled(races: Sequence[Race], selection: str, grid: int) -> dict[int, Equilibrium]:
-    """The races the compiled sweep solves (:mod:`patentrace.solvers.compiled`), by position.
+    """The races the compiled sweep solves (``patentrace.solvers.compiled``), by position.
 
     States without a certificate are handed to the all-roots search (the hybrid path:
     ``options["path"] == "hybrid"`` and ``options["allroots_states"]`` counts them).
@@ -287,10 +289,10 @@ def _compiled(races: Sequence[Race], selection: str, grid: int) -> dict[int, Equ
 def _settler(races: Sequence[Race], positions: Sequence[int], selection: str, grid: int) -> compiled.Settle:
     """The all-roots search for the states the compiled sweep hands over (the hybrid path).
 
-    Each state is solved as :func:`_sweep` solves it: every equilibrium of its game
-    (:func:`~patentrace.solvers.allroots.find_equilibria`, costs grouped as
-    :func:`_costs` groups them), the one ``selection`` picks
-    (:func:`~patentrace.solvers.selection.select`), and the number found.
+    Each state is solved as ``_sweep`` solves it: every equilibrium of its game
+    (``find_equilibria``, costs grouped as
+    ``_costs`` groups them), the one ``selection`` picks
+    (``select``), and the number found.
     """
 
     def settle(job: compiled.Handover) -> tuple[FloatArray, FloatArray, IntArray]:
@@ -309,7 +311,7 @@ def _choose(games: StateGames, grid: int, selection: str) -> tuple[FloatArray, F
     """Every equilibrium of each state's game, the one ``selection`` picks, and how many there are.
 
     At a state whose game is the same for both firms (a level state of a symmetric race,
-    :func:`~patentrace.solvers.selection.symmetric_games`) the rule picks among the symmetric
+    ``symmetric_games``) the rule picks among the symmetric
     equilibria, and the one picked is made exactly symmetric: both firms get the first
     firm's effort and value (they agree to ``1e-8`` already), so that a symmetric race
     comes out symmetric to rounding.
@@ -324,7 +326,7 @@ def _choose(games: StateGames, grid: int, selection: str) -> tuple[FloatArray, F
 
 
 def _mirror_state(layout: Layout, race: IntArray, i: IntArray, j: IntArray) -> IntArray:
-    """Flat index of state ``(j, i)`` of each race (races with ``N1 = N2``)."""
+    """Flat index of state ``(j, i)`` of each race (races with ``N0 = N1``)."""
     return np.asarray(layout.offset[race] + j * (layout.stages[race, 1] + 1) + i, dtype=np.intp)
 
 
@@ -351,11 +353,12 @@ def _breakthrough(layout: Layout, races: Sequence[Race]) -> FloatArray | None:
 def breakthrough_shift(
     layout: Layout, races: Sequence[Race], discount: FloatArray, breakthrough: FloatArray | None
 ) -> tuple[FloatArray, FloatArray]:
-    """Per flat state: the effective discount ``R = r + b_1 + b_2`` and each firm's shift ``K_k``.
+    """Per flat state: the effective discount ``R = r + b_0 + b_1`` and each firm's shift ``K_k``.
 
-    SPEC.md §1, "Breakthroughs": a state's game with breakthroughs is the game
+    docs/theory/race.md (14)-(15), "Breakthroughs": a state's game with breakthroughs is the game
     without them at discount ``R`` with every value of firm ``k`` lowered by
-    ``K_k = (b_k P + b_o L) / R`` (:func:`patentrace.equations.hjb.breakthrough_shift`). Without
+    ``K_k = (b_k P + b_o L) / R``
+    ([`patentrace.equations.hjb.breakthrough_shift`][patentrace.equations.hjb.breakthrough_shift]). Without
     breakthroughs ``R`` is ``discount`` and ``K`` is 0.
 
     Examples
@@ -392,7 +395,7 @@ def _per_stage(layout: Layout, rates: Sequence[tuple[FloatArray, FloatArray]]) -
 
 
 def _terminal_values(layout: Layout, prize: FloatArray, loser: FloatArray) -> FloatArray:
-    """Values with the terminal states filled (SPEC.md §1) and 0 elsewhere, flat."""
+    """Values with the terminal states filled (docs/theory/race.md (4)) and 0 elsewhere, flat."""
     race, i, j = layout.states
     n1, n2 = layout.stages[race, 0], layout.stages[race, 1]
     p, loss = prize[race], loser[race]
@@ -432,7 +435,7 @@ def _sweep(races: Sequence[Race], selection: str, grid: int, positions: Sequence
     multiplicity = np.where((i == layout.stages[race, 0]) & (j == layout.stages[race, 1]), 0, 1).astype(np.intp)
     mirror = np.array([interchangeable(r) for r in races], dtype=bool)
     for step in layout.steps:
-        # The state game of SPEC.md §1 at discount R with values shifted by K (both exact no-ops without
+        # The state game of docs/theory/race.md at discount R with values shifted by K (both exact no-ops without
         # breakthroughs; see breakthrough_shift).
         here_shift = shift[:, step.here]
         games = StateGames(
@@ -476,12 +479,12 @@ def _direct_values(
     games: StateGames, jump: FloatArray, effort: FloatArray, value: FloatArray, step: Step, discount: FloatArray,
     prizes: tuple[FloatArray, FloatArray],
 ) -> FloatArray:
-    """Both firms' values at a step's states in the direct form of the HJB (SPEC.md §1, breakthroughs).
+    """Both firms' values at a step's states in the direct form of the HJB (docs/theory/race.md (15)).
 
     ``V = [-c(x) + h A + h' B + b P + b' L] / (r + h + h' + b + b')``
-    (:func:`patentrace.equations.hjb.FirmProblem.flow_value`) at the selected efforts. The
-    shifted game's ``V - K`` plus ``K`` loses the digits of ``V`` below ``eps K`` when the shift
-    ``K = (b P + b' L) / R`` is much larger than ``V`` (a firm far behind with a high
+    ([`FirmProblem.flow_value`][patentrace.equations.hjb.FirmProblem.flow_value]) at the selected
+    efforts. The shifted game's ``V - K`` plus ``K`` loses the digits of ``V`` below ``eps K`` when
+    the shift ``K = (b P + b' L) / R`` is much larger than ``V`` (a firm far behind with a high
     breakthrough hazard): fuzz race 7349 lost 9 of its 16 digits at state (15, 11).
     """
     prize, loser = prizes
@@ -519,7 +522,7 @@ def _underflow(
     float range is decided by rounding, not by the model. A ``Q`` within 64 rounding
     units of its terms is not flagged: its sign is rounding's. With breakthroughs,
     ``discount`` is the effective rate ``R`` and ``Q`` uses the shifted values
-    ``A - K``, ``B - K`` (:func:`breakthrough_shift`).
+    ``A - K``, ``B - K`` ([`breakthrough_shift`][patentrace.solvers.backward.breakthrough_shift]).
     """
     flag = np.zeros(value.shape, dtype=bool)
     for step in layout.steps:
@@ -545,15 +548,15 @@ def _underflow(
 
 
 def single_firm(race: Race, firm: int = 0) -> tuple[FloatArray, FloatArray]:
-    """The policy of a firm that races alone: its rival never moves (SPEC.md §1).
+    """The policy of a firm that races alone: its rival never moves (docs/theory/race.md (11)).
 
     With no rival hazard, equation (1) reads ``c'(x)(r + lambda x)/lambda - c(x) = r A``
     with ``A`` the value one stage on. This is the policy a leader plays once its
     rival has dropped out for good ("as if alone", Harris and Vickers 1985). The
-    firm's own breakthrough hazard ``b = b_k(i)`` counts (SPEC.md §1, with no rival):
+    firm's own breakthrough hazard ``b = b_k(i)`` counts (docs/theory/race.md (14)-(15), with no rival):
     ``c'(x)(r + b + lambda x)/lambda - c(x) = (r + b) A - b P``, and the firm idles
     where the right side is at most ``c'(0)(r + b)/lambda``, worth ``b P/(r + b)``; as in
-    :func:`patentrace.symbolic.single_firm`.
+    [`patentrace.symbolic.single_firm`][patentrace.symbolic.single_firm].
 
     Parameters
     ----------
@@ -572,7 +575,7 @@ def single_firm(race: Race, firm: int = 0) -> tuple[FloatArray, FloatArray]:
     --------
     >>> import patentrace as pr
     >>> effort, value = single_firm(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
-    >>> import math; v1 = (math.sqrt(1.0 + 0.05) - math.sqrt(0.05)) ** 2   # SPEC closed form
+    >>> import math; v1 = (math.sqrt(1.0 + 0.05) - math.sqrt(0.05)) ** 2   # equation (11), docs/theory/race.md
     >>> bool(abs(value[1] - v1) < 1e-15)
     True
     >>> lucky = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), breakthrough=[0.2])

@@ -1,8 +1,8 @@
 """The backward sweep compiled with numba, for states whose equilibrium is provably unique.
 
-This is the fast path of :mod:`patentrace.solvers.backward` for races with
-:class:`~patentrace.costs.Power` costs (SPEC.md §1). It computes what the
-all-roots path (:mod:`patentrace.solvers.allroots`) computes, state by state in
+This is the fast path of [`patentrace.solvers.backward`][patentrace.solvers.backward] for races with
+[`Power`][patentrace.models.costs.Power] costs (docs/theory/race.md). It computes what the
+all-roots path (``patentrace.solvers.allroots``) computes, state by state in
 one compiled loop per race, but claims an answer only where a proof of
 uniqueness holds:
 
@@ -10,7 +10,7 @@ uniqueness holds:
    (docs/solver.md, "The compiled path"): *idling* (one firm's net gain in (1) is
    non-positive at both ends of its rival's hazard range, so it idles throughout),
    *concavity* and *contraction* (those of
-   :func:`patentrace.solvers.allroots.find_equilibria`; complementarity is checked
+   ``patentrace.solvers.allroots.find_equilibria``; complementarity is checked
    through the convex conjugate of the power cost, in closed form), *flatness*
    (the composite best response ``T`` does not rise over the range, to rounding) and
    the *squeeze* (iterating an increasing ``T`` shrinks an interval holding every
@@ -29,26 +29,26 @@ uniqueness holds:
    continuation values by deviating.
 
 A state that fails one of these steps is reported back. Without a ``settle`` function
-the race stops there (:attr:`CompiledSweep.failed`), and
-:mod:`~patentrace.solvers.backward` solves that whole race again on the all-roots path.
-With one (the **hybrid path**, docs/solver.md, SPEC.md §1 and §5: multiplicity is
+the race stops there (``CompiledSweep.failed``), and
+[`backward`][patentrace.solvers.backward] solves that whole race again on the all-roots path.
+With one (the **hybrid path**, docs/solver.md, docs/theory/race.md and invariants.md: multiplicity is
 reported, never silently resolved), the sweep marks the state pending, goes on with every
 state that does not depend on it, and hands all pending states of the batch to ``settle``
-(the all-roots search and selection rule of :mod:`~patentrace.solvers.allroots`); it
+(the all-roots search and selection rule of ``allroots``); it
 writes back their efforts, values and multiplicities and resumes from them. Races that
-hand over more than :func:`handover_budget` states, or whose states ``settle`` refuses,
+hand over more than ``handover_budget`` states, or whose states ``settle`` refuses,
 still go to the all-roots path whole. Races with a loser prize or with exponents
 ``g < 2`` often take the hybrid path.
 
-States are visited row by row from ``(N1 - 1, N2 - 1)`` down to ``(0, 0)``: state
+States are visited row by row from ``(N0 - 1, N1 - 1)`` down to ``(0, 0)``: state
 ``(i, j)`` needs ``(i + 1, j)``, finished one row earlier, and ``(i, j + 1)``,
 finished just before it (a state waiting for a handed-over state is skipped until a
 later pass). Win probabilities and expected durations (the jump
-chain of :mod:`patentrace.results.chain`) and the underflow flags of
-:mod:`~patentrace.solvers.backward` are computed in the same pass.
+chain of [`patentrace.results.chain`][patentrace.results.chain]) and the underflow flags of
+[`backward`][patentrace.solvers.backward] are computed in the same pass.
 
 The functions are compiled on first use and cached on disk (``cache=True``:
-in ``__pycache__`` next to :mod:`~patentrace.solvers.compiled_kernels`, or numba's per-user cache directory when
+in ``__pycache__`` next to ``compiled_kernels``, or numba's per-user cache directory when
 the package directory is read-only; ``NUMBA_CACHE_DIR`` overrides both).
 
 Examples
@@ -57,7 +57,7 @@ Examples
 >>> sweep = sweep_races([pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())])
 >>> sweep.failed.tolist()
 []
->>> round(float(sweep.arrays["value"][0, 0]), 10)   # V(0, 0), SPEC.md §1
+>>> round(float(sweep.arrays["value"][0, 0]), 10)   # V(0, 0), docs/theory/race.md
 0.1795728262
 """
 
@@ -102,7 +102,7 @@ PATHS: tuple[str, ...] = (
 class Handover:
     """States the compiled sweep hands to the all-roots search, with their games as it sees them.
 
-    The game of each state is that of SPEC.md §1 at the effective discount ``R = r + b_1 + b_2``
+    The game of each state is that of docs/theory/race.md at the effective discount ``R = r + b_0 + b_1``
     with every value of firm ``k`` lowered by ``K_k`` (breakthroughs; ``R = r`` and ``K = 0``
     without them), exactly as the compiled sweep builds it.
 
@@ -132,31 +132,31 @@ class Handover:
 
 
 #: What solves handed-over states: efforts (2, m), values of the shifted game (2, m) and the
-#: number of equilibria (m,) of each state; it raises :class:`~patentrace.errors.EquilibriumError`
+#: number of equilibria (m,) of each state; it raises [`EquilibriumError`][patentrace.EquilibriumError]
 #: where it cannot.
 Settle = Callable[[Handover], tuple[FloatArray, FloatArray, IntArray]]
 
 
 @dataclass(frozen=True, eq=False)
 class CompiledSweep:
-    """The compiled sweep's output for a batch of races, in flat arrays of a :class:`~patentrace.models.lattice.Layout`.
+    """The compiled sweep's output for a batch of races, in flat arrays of a ``Layout``.
 
     Attributes
     ----------
     layout : Layout
         Where each race's states are.
     arrays : dict of str to ndarray
-        The per-state fields of :class:`~patentrace.Equilibrium` by name (``effort`` to
+        The per-state fields of [`Equilibrium`][patentrace.Equilibrium] by name (``effort`` to
         ``underflow``), flat over the layout: shape ``(2, size)``, or ``(size,)`` for
         ``expected_duration`` and ``multiplicity``. Read-only;
-        :meth:`~patentrace.Equilibrium.from_flat` makes one race's equilibrium of them.
+        [`from_flat`][patentrace.Equilibrium.from_flat] makes one race's equilibrium of them.
     status : ndarray of int, shape (races,)
-        0 where the race was solved; otherwise a code of :data:`FAILURES`, and the
+        0 where the race was solved; otherwise a code of ``FAILURES``, and the
         race's arrays are incomplete.
     failed_state : ndarray of int, shape (races, 2)
         The state ``(i, j)`` at which a race left the compiled path.
     paths : dict
-        How many states were solved each way (:data:`PATHS`).
+        How many states were solved each way (``PATHS``).
     underflow_count : ndarray of int, shape (races,)
         Firm-states flagged in ``underflow``, per race.
     handed : ndarray of int, shape (races,)
@@ -185,7 +185,7 @@ class CompiledSweep:
 
 
 def compilable(race: Race) -> bool:
-    """Whether the compiled sweep handles ``race``: both costs are :class:`~patentrace.costs.Power`.
+    """Whether the compiled sweep handles ``race``: both costs are [`Power`][patentrace.models.costs.Power].
 
     Examples
     --------
@@ -200,7 +200,7 @@ def handover_budget(stages: tuple[int, int]) -> int:
     """Most states of a race the hybrid path hands to the all-roots search before giving up on it.
 
     Each hand-over is a Python-level all-roots search (milliseconds), while the vectorised
-    all-roots path costs tens of microseconds per state; past ``16 + N1 N2 / 128`` states
+    all-roots path costs tens of microseconds per state; past ``16 + N0 N1 / 128`` states
     it is faster to solve the whole race on the all-roots path.
 
     Examples
@@ -217,15 +217,15 @@ def sweep_races(races: Sequence[Race], settle: Settle | None = None) -> Compiled
     Parameters
     ----------
     races : sequence of Race
-        Races whose costs are all :class:`~patentrace.costs.Power` (see :func:`compilable`).
+        Races whose costs are all [`Power`][patentrace.models.costs.Power] (see ``compilable``).
     settle : callable, optional
         The hybrid path. Without it a race stops at the first state the compiled sweep
         cannot settle (no uniqueness certificate, or a failed root search or check). With
-        it such states are handed over (a :class:`Handover`, all ready states of all races
+        it such states are handed over (a ``Handover``, all ready states of all races
         at once) and ``settle`` returns their efforts, values and multiplicities
         (``backward`` passes the all-roots search with the selection rule); the sweep
         then goes on from them. A race is given up (status 6 or 7) only if ``settle``
-        raises for it or it needs more than :func:`handover_budget` hand-overs.
+        raises for it or it needs more than ``handover_budget`` hand-overs.
 
     Returns
     -------
@@ -242,7 +242,7 @@ def sweep_races(races: Sequence[Race], settle: Settle | None = None) -> Compiled
     --------
     >>> import patentrace as pr
     >>> sweep = sweep_races([pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())])
-    >>> round(float(sweep.arrays["effort"][0, 0]), 10)   # Lee-Wilde closed form, SPEC.md §1
+    >>> round(float(sweep.arrays["effort"][0, 0]), 10)   # Lee-Wilde closed form, docs/theory/race.md (10)
     0.6958114029
     """
     for position, race in enumerate(races):
@@ -339,7 +339,7 @@ def _hand_over(
 ) -> IntArray:
     """Solve the states ``here`` with ``settle`` and write them into the arrays; returns the races it refused.
 
-    The game of each state is built as :func:`_sweep_kernel` builds it (the same operations
+    The game of each state is built as ``_sweep_kernel`` builds it (the same operations
     in the same order). All states go to ``settle`` at once; if it raises, each race's states
     are tried on their own, and the races whose states still fail are returned.
     """

@@ -1,9 +1,9 @@
-"""The numba kernels of the compiled backward sweep (SPEC.md §1; docs/solver.md, "The compiled path").
+"""The numba kernels of the compiled backward sweep (docs/theory/race.md; docs/solver.md, "The compiled path").
 
 Per-state best responses, uniqueness certificates, the root searches and the sweep
 over a batch of races, compiled with ``numba.njit(cache=True)``. The Python side
 (batching the races, handing states to the all-roots search, the result type) is
-:mod:`patentrace.solvers.compiled`, which documents the method.
+``patentrace.solvers.compiled``, which documents the method.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ _COLUMNS = 10
 
 @_jit
 def _response(par: FloatArray, k: int, h: float, r: float) -> float:  # pragma: no cover - compiled
-    """Firm ``k``'s best response to rival hazard ``h``: SPEC (1) for ``c = m x + a x**g / g``.
+    """Firm ``k``'s best response to rival hazard ``h``: docs/theory/race.md (1) for ``c = m x + a x**g / g``.
 
     The root of ``c'(x)(s + x) - c(x) = q`` with ``s = (r + h) / lambda`` and
     ``q = r A + h (A - B)``, 0 where ``Q = q - m s <= 0`` (costs.power_best_response):
@@ -138,7 +138,7 @@ def _certified(par: FloatArray, r: float, bound0: float, bound1: float) -> int: 
     - contraction: the Lipschitz bound of allroots below 1/2;
     - flatness: ``T`` is monotone, so ``T(X) <= T(0)`` makes it non-increasing;
     - squeeze: where ``T`` increases, iterating it on an interval that holds every fixed
-      point shrinks the interval to rounding (:func:`_squeezed`).
+      point shrinks the interval to rounding (``_squeezed``).
     """
     concave = True
     idle_first = idle_second = False
@@ -482,14 +482,14 @@ def _sweep_kernel(
 
     On the first call the terminal states are filled and marked done. A state whose
     successors are both done is *ready*: if it is ``given`` (its effort, value and
-    multiplicity were written by the all-roots search, :func:`sweep_races`), only its
+    multiplicity were written by the all-roots search, ``sweep_races``), only its
     jump-chain quantities and underflow flags are computed here; otherwise it is solved
-    (:func:`_solve_state`). A ready state that cannot be settled records its failure code
+    (``_solve_state``). A ready state that cannot be settled records its failure code
     and state in ``status`` / ``failed_state`` (the first one, in row order); with
     ``hand_over`` it is marked ``pending`` and the sweep goes on with every state that
     does not depend on it, otherwise the race stops there.
 
-    In a ``mirror`` race (the firms are interchangeable, :func:`patentrace.solvers.selection.interchangeable`)
+    In a ``mirror`` race (the firms are interchangeable, ``patentrace.solvers.selection.interchangeable``)
     a state ``(i, j)`` with ``i < j`` is the mirror image of ``(j, i)``, solved earlier in the
     same pass (a higher row): it gets that state's efforts, values and multiplicity with the
     firms exchanged, and waits while ``(j, i)`` is pending. At a level state ``(i, i)`` the
@@ -510,7 +510,7 @@ def _sweep_kernel(
             par[firm, _A], par[firm, _INV_A], par[firm, _G], par[firm, _M] = a, 1.0 / a, g, linear[firm, k]
             par[firm, _LOG_A], par[firm, _LOG_KAPPA] = math.log(a), math.log(1.0 - 1.0 / g)
         if first_call:
-            # Terminal states (SPEC.md §1) and the jump chain's boundary values (patentrace.results.chain);
+            # Terminal states (docs/theory/race.md (4)) and the jump chain's boundary values (patentrace.results.chain);
             # open states are all written below.
             for i in range(n1 + 1):
                 for j in range(n2 + 1) if i == n1 else range(n2, n2 + 1):
@@ -544,7 +544,7 @@ def _sweep_kernel(
                 lam1 = productivity[1, productivity_start[1, k] + j]
                 b1 = breakthrough[1, productivity_start[1, k] + j]
                 par[1, _LAM], par[1, _INV_LAM] = lam1, 1.0 / lam1
-                # Breakthroughs (SPEC.md §1): the state game without them at discount r + b0 + b1, every
+                # Breakthroughs (race.md (14)-(15)): the state game without them at discount r + b0 + b1, every
                 # value of firm k lowered by K_k (backward.breakthrough_shift); exact no-ops at b = 0.
                 r = base + b0 + b1
                 shift0, shift1 = (b0 * big + b1 * small) / r, (b1 * big + b0 * small) / r

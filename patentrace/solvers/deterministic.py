@@ -1,23 +1,25 @@
-"""FGST's deterministic race solved: ε-preemption, and the contested region under a lag (SPEC.md §3).
+"""FGST's deterministic race solved: ε-preemption, and the contested region under a lag (docs/theory/deterministic.md).
 
 **Perfect monitoring (lag 0).** The leader ε-preempts: the follower never invests and
-the leader runs the lone firm's path (:mod:`patentrace.equations.lone_firm`), for any
+the leader runs the lone firm's path ([`patentrace.equations.lone_firm`][patentrace.equations.lone_firm]), for any
 positive lead. With a breakthrough hazard the follower may invest (to raise its own
 discovery hazard), and the race is solved by refined Markov chains
-(:mod:`patentrace.solvers.perfect_monitoring`).
+([`patentrace.solvers.perfect_monitoring`][patentrace.solvers.perfect_monitoring]).
 
 **A lag.** The race in periods on an experience grid
-(:meth:`DeterministicRace.lagged <patentrace.DeterministicRace.lagged>`: speed times
+([`DeterministicRace.lagged`][patentrace.DeterministicRace.lagged]: speed times
 lag is a whole number of cells) is solved backwards, state by state
-(:func:`solve_grid`). A state's period game has as many actions as speeds, and in
+([`solve_grid`][patentrace.solvers.deterministic.solve_grid]). A state's period game has as many actions as speeds, and
+in
 the contested region its equilibria mix many of them (a period there is an
 all-pay contest), so every equilibrium cannot be enumerated; instead strictly
 dominated speeds are removed and one equilibrium is found by Lemke–Howson
-(:mod:`patentrace.solvers.lemke`), with the value of standing still iterated to
+([`patentrace.solvers.lemke`][patentrace.solvers.lemke]), with the value of standing still iterated to
 its fixed point, and checked in the full game. Level states get a symmetric
 equilibrium. A lead is **contested** where the follower invests with positive
 probability; the **contested gap** at a leader position is the largest such lead.
-:func:`solve_deterministic` refines the grid until the gap stops moving and
+[`solve_deterministic`][patentrace.solvers.deterministic.solve_deterministic] refines the grid until the gap stops
+moving and
 reports how it converged.
 
 Examples
@@ -106,15 +108,15 @@ def _state_equilibrium(game: PeriodGame, top: float, level: bool) -> tuple[Float
 
     Strictly dominated speeds are removed first; what remains is solved by
     Lemke–Howson on ``M(v)`` with the self-loop value ``v`` iterated to its fixed
-    point ``v = sigma_1' K sigma_2 / (1 - beta q)``; at a level state (a symmetric
+    point ``v = sigma_0' K sigma_1 / (1 - beta q)``; at a level state (a symmetric
     game) the symmetric version finds a symmetric equilibrium. The answer is checked
-    in the full game, and an :class:`~patentrace.EquilibriumError` raised if no
+    in the full game, and an [`EquilibriumError`][patentrace.EquilibriumError] raised if no
     label leads to one.
 
     The fixed point can elude the iteration (Lemke–Howson may end at different
     equilibria for different ``v`` and cycle between them). Then, if the undominated
     game is small enough, every equilibrium of it is enumerated exactly
-    (:func:`~patentrace.solvers.stagegame.state_equilibria`, which handles the
+    ([`state_equilibria`][patentrace.solvers.stagegame.state_equilibria], which handles the
     self-loop in closed form) and the one with the most expected progress is taken
     (a symmetric one at a level state).
     """
@@ -167,11 +169,11 @@ def _state_equilibrium(game: PeriodGame, top: float, level: bool) -> tuple[Float
 def solve_grid(race: DeterministicRace, steps: int) -> LaggedEquilibrium:
     """An equilibrium of the deterministic race in periods on a grid of ``steps`` cells.
 
-    The grid race is :meth:`DeterministicRace.lagged <patentrace.DeterministicRace.lagged>`.
+    The grid race is [`DeterministicRace.lagged`][patentrace.DeterministicRace.lagged].
     States are solved backwards by remaining distance; the model is symmetric, so
-    only states with firm 1 ahead or level are solved and the rest mirrored; level
+    only states with firm 0 ahead or level are solved and the rest mirrored; level
     states get a symmetric equilibrium, so the mirror image is exact. Each state's
-    equilibrium comes from :func:`_state_equilibrium`: one equilibrium, verified;
+    equilibrium comes from ``_state_equilibrium``: one equilibrium, verified;
     others may exist (``multiplicity`` is 1, a lower bound, and the solver options
     say ``complete: False``).
 
@@ -245,7 +247,7 @@ def contested_gaps(grid: LaggedEquilibrium) -> IntArray:
     [0, 1, 1, 2, 2, 3, 2, 3, 2, 3, 0]
     """
     n = grid.model.stages[0]
-    follower_moves = grid.strategy[1][:, :, 1:].sum(axis=2) > 1e-12  # firm 2 behind at [a, b], a > b
+    follower_moves = grid.strategy[1][:, :, 1:].sum(axis=2) > 1e-12  # firm 1 behind at [a, b], a > b
     lead = np.arange(n + 1)[:, None] - np.arange(n + 1)[None, :]
     contested = follower_moves & (lead > 0)
     contested[n, :] = False
@@ -281,10 +283,10 @@ def solve_deterministic(
     max_speeds: int = 33,
     chain_tolerance: float = 5e-3,
 ) -> DeterministicEquilibrium:
-    """Solve FGST's deterministic race (SPEC.md §3), refining the grid until the contested gap settles.
+    """Solve FGST's deterministic race (docs/theory/deterministic.md), refining the grid until the gap settles.
 
     At lag 0 without breakthroughs: ε-preemption (exact). At lag 0 with a
-    breakthrough: :func:`~patentrace.solvers.perfect_monitoring.solve_perfect_monitoring`
+    breakthrough: [`solve_perfect_monitoring`][patentrace.solvers.perfect_monitoring.solve_perfect_monitoring]
     (Markov chains refined until ``chain_tolerance``; ``steps`` are its grids).
 
     Parameters

@@ -1,14 +1,14 @@
 """One equilibrium of a bimatrix game by Lemke–Howson, with lexicographic pivoting.
 
-Support enumeration (:mod:`patentrace.solvers.stagegame`) finds every equilibrium
+Support enumeration ([`patentrace.solvers.stagegame`][patentrace.solvers.stagegame]) finds every equilibrium
 but its cost grows like ``4^m`` in the number of actions ``m``. The period games of
 the deterministic race on a fine grid have dozens of speeds and equilibria that
 mix many of them, so there one equilibrium is found by complementary pivoting
 instead: a path of at most a few times ``m`` pivots.
 
-With ``A`` and ``B`` shifted to be positive, firm 1's best-response polytope is
-``{x >= 0 : B' x <= 1}`` and firm 2's ``{y >= 0 : A y <= 1}``. A label is an action:
-firm 1's action ``i`` is "carried" where ``x_i = 0`` or ``(A y)_i = 1``, firm 2's
+With ``A`` and ``B`` shifted to be positive, firm 0's best-response polytope is
+``{x >= 0 : B' x <= 1}`` and firm 1's ``{y >= 0 : A y <= 1}``. A label is an action:
+firm 0's action ``i`` is "carried" where ``x_i = 0`` or ``(A y)_i = 1``, firm 1's
 action ``j`` where ``y_j = 0`` or ``(B' x)_j = 1``. Starting from the artificial
 point ``(0, 0)``, which carries every label, the method drops one label and pivots
 in the two tableaux alternately, each leaving variable's label entering the other,
@@ -22,7 +22,7 @@ every extreme equilibrium (``tests/oracle_bimatrix.py``).
 
 A symmetric game ``(A, A')`` has a symmetric equilibrium, and the same path in the
 one polytope ``{x >= 0 : A x <= 1}`` (labels shared by ``x_i`` and its slack) finds
-one: :func:`symmetric_lemke_howson`.
+one: [`symmetric_lemke_howson`][patentrace.solvers.lemke.symmetric_lemke_howson].
 
 Examples
 --------
@@ -53,7 +53,7 @@ def lemke_howson(
     Parameters
     ----------
     first, second : ndarray, shape (m, n)
-        Firm 1's and firm 2's payoffs, rows firm 1's actions.
+        Firm 0's and firm 1's payoffs, rows firm 0's actions.
     dropped : int
         The label dropped at the start: ``0 .. m - 1`` a row, ``m .. m + n - 1`` a column.
         Different labels can end at different equilibria.
@@ -64,7 +64,7 @@ def lemke_howson(
     -------
     (ndarray (m,), ndarray (n,)) or None
         Mixed actions summing to one. The caller checks them (pivoting is in floating
-        point): :func:`lemke_howson` does not certify its answer.
+        point): [`lemke_howson`][patentrace.solvers.lemke.lemke_howson] does not certify its answer.
 
     Examples
     --------
@@ -137,7 +137,7 @@ def symmetric_lemke_howson(payoff: FloatArray, dropped: int = 0, max_pivots: int
     Returns
     -------
     ndarray (m,) or None
-        The mixed action both play (unchecked, as for :func:`lemke_howson`).
+        The mixed action both play (unchecked, as for [`lemke_howson`][patentrace.solvers.lemke.lemke_howson]).
 
     Examples
     --------

@@ -1,33 +1,36 @@
-"""FGST's deterministic race with breakthroughs under perfect monitoring, by refined Markov chains (SPEC.md §3).
+"""The deterministic race with breakthroughs at lag 0, by refined Markov chains (docs/theory/deterministic.md (D4)).
 
-With ``lag = 0`` each firm sees the other's experience at every moment. Where firm 1
-leads, the values solve a pair of coupled HJB equations in ``(w1, w2)``:
+With ``lag = 0`` each firm sees the other's experience at every moment. Where firm 0
+leads, the values solve a pair of coupled HJB equations in ``(w0, w1)``:
 
-    r V1 = max_x {-c(x) + x dV1/dw1} + x2 dV1/dw2 + b(w1) (P - V1) + b(w2) (L - V1)
+    r V0 = max_x {-c(x) + x dV0/dw0} + x1 dV0/dw1 + b(w0) (P - V0) + b(w1) (L - V0)
 
-and symmetrically for firm 2; the first to reach ``w = 1`` wins ``P``, the other ``L``.
+and symmetrically for firm 1; the first to reach ``w = 1`` wins ``P``, the other ``L``.
 Their monotone upwind discretisation on ``n`` cells replaces ``x dV/dw`` by
 ``n x (V(i + 1) - V(i))``: a firm at cell ``i`` moves one cell on at rate ``n x``. That
-is exactly SPEC §1's Poisson :class:`~patentrace.Race` with ``n`` stages of
+is exactly the Poisson race of docs/theory/race.md, [`Race`][patentrace.Race] with ``n`` stages of
 productivity ``n`` and breakthrough hazards ``b(i / n)``
-(:meth:`DeterministicRace.poisson_race <patentrace.DeterministicRace.poisson_race>`), so
-each grid is solved by :func:`patentrace.solve` and its equilibrium verified by the
+([`DeterministicRace.poisson_race`][patentrace.DeterministicRace.poisson_race]), so
+each grid is solved by [`patentrace.solve`][patentrace.solve] and its equilibrium verified by the
 existing machinery.
 
-:func:`solve_perfect_monitoring` solves grids of increasing size (100, 200, 400 cells
+[`solve_perfect_monitoring`][patentrace.solvers.perfect_monitoring.solve_perfect_monitoring] solves grids of increasing
+size (100, 200, 400 cells
 by default) and stops once the values, speeds and win probabilities at the sample
-states (:func:`sample_states`) change by at most ``chain_tolerance`` from one grid to the
+states ([`sample_states`][patentrace.solvers.perfect_monitoring.sample_states]) change by at most ``chain_tolerance``
+from one grid to the
 next. The error is first order in ``1 / n`` (measured: with ``b = 0`` the leader's
 value at ``w = 0.5`` is 0.78913, 0.78901, 0.78895, 0.78892 on 100 to 800 cells against
-SPEC's 0.78889), so the last change estimates the finest grid's error. Every grid is
-recorded (:class:`~patentrace.ChainRefinement`) with Richardson's extrapolation
+0.78889 of (D3), docs/theory/deterministic.md), so the last change estimates the finest grid's error. Every grid is
+recorded ([`ChainRefinement`][patentrace.ChainRefinement]) with Richardson's extrapolation
 ``2 f(n) - f(n / 2)`` at the sample states as a diagnostic; answers come from the
 finest grid unextrapolated (extrapolation can leave ``[0, P]`` or make a speed
 negative where a firm starts or stops investing).
 
 Near the diagonal the chain has a contested band of a few cells, absent from the
-limit (:mod:`patentrace.models.experience_grid`): the refinement compares only sample states
-whose lead is at least :data:`~patentrace.models.experience_grid.BAND` cells on both grids,
+limit ([`patentrace.models.experience_grid`][patentrace.models.experience_grid]): the refinement compares only sample
+states
+whose lead is at least [`BAND`][patentrace.models.experience_grid.BAND] cells on both grids,
 and a speed cap is checked outside the band only.
 
 Examples
@@ -108,7 +111,7 @@ def chain_gaps(eq: Equilibrium) -> IntArray:
 
     Firm 0 leads at ``(a, a - d)`` (the race is symmetric). 0 where the follower is
     slower (or as slow) at every lead of at least
-    :data:`~patentrace.models.experience_grid.BAND` cells: the lead never shrinks there.
+    [`BAND`][patentrace.models.experience_grid.BAND] cells: the lead never shrinks there.
 
     Examples
     --------
@@ -157,7 +160,7 @@ def _grid_sizes(steps: Sequence[int] | None) -> tuple[list[int], bool]:
 def solve_perfect_monitoring(
     race: DeterministicRace, steps: Sequence[int] | None = None, chain_tolerance: float = 5e-3,
 ) -> DeterministicEquilibrium:
-    """Solve the deterministic race with breakthroughs at lag 0 by refined Markov chains (SPEC.md §3).
+    """Solve the deterministic race with breakthroughs at lag 0 by refined Markov chains (docs/theory/deterministic.md).
 
     Parameters
     ----------

@@ -1,16 +1,16 @@
-"""Every equilibrium of one state's game by exact elimination, for polynomial costs (SPEC.md §1).
+"""Every equilibrium of one state's game by exact elimination, for polynomial costs (docs/theory/race.md).
 
-A second path to :func:`patentrace.solvers.allroots.find_equilibria`, independent of its
+A second path to ``patentrace.solvers.allroots.find_equilibria``, independent of its
 bracketing: with power costs of integer exponent the two first-order conditions (1) are
-polynomials in ``(x_1, x_2)``. The state's numbers (binary floats) are converted to
-exact rationals, ``x_2`` is eliminated by the resultant ``Res_{x_2}(F_1, F_2)`` — exact,
+polynomials in ``(x_0, x_1)``. The state's numbers (binary floats) are converted to
+exact rationals, ``x_1`` is eliminated by the resultant ``Res_{x_1}(F_0, F_1)`` — exact,
 so no root is lost to a division by a quantity that vanishes in far-behind states (the
-warning of SPEC §1) — and every real root in ``[0, X]`` (``X`` the bound of
-:mod:`~patentrace.solvers.allroots`) is isolated exactly by sympy and refined to 30
-digits. For each, ``x_2`` is the non-negative root of ``F_1`` (linear in ``x_2``) or,
-where that coefficient vanishes, of ``F_2``; pairs where both conditions hold are kept,
+warning of docs/theory/race.md) — and every real root in ``[0, X]`` (``X`` the bound of
+``allroots``) is isolated exactly by sympy and refined to 30
+digits. For each, ``x_1`` is the non-negative root of ``F_0`` (linear in ``x_1``) or,
+where that coefficient vanishes, of ``F_1``; pairs where both conditions hold are kept,
 polished by Newton's method in mpmath, and filtered: both efforts positive and each a
-best response (SPEC (1) has a unique root). The corners, where a firm idles, are added
+best response (docs/theory/race.md (1) has a unique root). The corners, where a firm idles, are added
 from the idle condition ``c'(0)(r + h_o)/lambda >= r A + h_o (A - B)``.
 
 It is slow (sympy, one state at a time) and meant as a cross-check.
@@ -33,7 +33,7 @@ from patentrace.solvers import _mp as mp
 
 __all__ = ["polynomial_equilibria"]
 
-_X1, _X2 = sympy.symbols("x_1 x_2")
+_X1, _X2 = sympy.symbols("x_0 x_1")
 _DIGITS = 30
 
 
@@ -45,7 +45,7 @@ def polynomial_equilibria(
     own_next: tuple[float, float], rival_next: tuple[float, float], productivity: tuple[float, float],
     discount: float, cost: tuple[Power, Power],
 ) -> list[tuple[float, float]]:
-    """Every equilibrium ``(x_1, x_2)`` of one state's game, by resultant elimination.
+    """Every equilibrium ``(x_0, x_1)`` of one state's game, by resultant elimination.
 
     Parameters
     ----------
@@ -117,7 +117,7 @@ def polynomial_equilibria(
 
 
 def _partners(f1: sympy.Expr, f2: sympy.Expr, x1: mp.mpf) -> list[mp.mpf]:
-    """Non-negative ``x_2`` with ``F_1(x_1, x_2) = 0`` (linear in ``x_2``), else the roots of ``F_2``."""
+    """Non-negative ``x_1`` with ``F_0(x_0, x_1) = 0`` (linear in ``x_1``), else the roots of ``F_1``."""
     line = sympy.Poly(f1.subs(_X1, sympy.Float(x1, _DIGITS + 10)), _X2)
     coeffs = [mp.mpf(str(c)) for c in line.all_coeffs()]
     if len(coeffs) == 2 and abs(coeffs[0]) > mp.mpf(10) ** -(_DIGITS // 2) * (abs(coeffs[1]) + 1):

@@ -1,10 +1,10 @@
-"""Which equilibrium a state gets: the selection rules, and symmetry under swapping firms (SPEC.md §1).
+"""Which equilibrium a state gets: the selection rules, and symmetry under swapping firms (docs/theory/race.md).
 
-The all-roots search (:mod:`patentrace.solvers.allroots`) finds every equilibrium of a
-state's game; :func:`select` picks one by the rule the caller names. A race whose firms
-are interchangeable (:func:`interchangeable`) has, at each level state, a game that is
-the same for both firms (:func:`symmetric_games`); there the rule chooses among the
-symmetric equilibria (:func:`symmetric_equilibria`), so that the race comes out symmetric
+The all-roots search (``patentrace.solvers.allroots``) finds every equilibrium of a
+state's game; ``select`` picks one by the rule the caller names. A race whose firms
+are interchangeable (``interchangeable``) has, at each level state, a game that is
+the same for both firms (``symmetric_games``); there the rule chooses among the
+symmetric equilibria (``symmetric_equilibria``), so that the race comes out symmetric
 whatever rounding does.
 
 Examples
@@ -13,7 +13,7 @@ Examples
 >>> from patentrace.solvers.allroots import StateEquilibria
 >>> found = StateEquilibria(state=np.array([0, 0]), effort=np.array([[0.5, 0.0], [0.0, 0.5]]),
 ...                         value=np.zeros((2, 2)), count=np.array([2]))
->>> select(found, productivity=np.ones((2, 1))).tolist()      # a tie: firm 1 (index 0) works
+>>> select(found, productivity=np.ones((2, 1))).tolist()      # a tie: firm 0 works
 [0]
 """
 
@@ -47,7 +47,7 @@ def interchangeable(race: Race) -> bool:
     """Whether exchanging the firms leaves ``race`` unchanged: same stages, costs, productivity, breakthroughs.
 
     The solvers then give state ``(i, j)`` the equilibrium of ``(j, i)`` with the firms
-    exchanged (SPEC.md §1, "symmetry under swapping firms"), so that the race comes out
+    exchanged (docs/theory/invariants.md (I5), "symmetry"), so that the race comes out
     symmetric whatever rounding does.
 
     Examples
@@ -70,7 +70,7 @@ def symmetric_games(games: StateGames) -> NDArray[np.bool_]:
 
     Both firms have the same cost there, the same productivity and the same continuation
     values ``A`` and ``B`` (bit for bit), so exchanging them maps every equilibrium to an
-    equilibrium, and the game has a symmetric equilibrium (SPEC.md §1, "symmetry under
+    equilibrium, and the game has a symmetric equilibrium (docs/theory/invariants.md (I5), "symmetry under
     swapping firms").
 
     Examples
@@ -117,16 +117,16 @@ def select(
     productivity : ndarray, shape (2, n)
         ``lambda_k`` at each state, to turn efforts into hazards.
     rule : {"fastest", "slowest", "richest"}
-        ``"fastest"`` (default): the largest total hazard ``h_1 + h_2`` (in a game of
+        ``"fastest"`` (default): the largest total hazard ``h_0 + h_1`` (in a game of
         strategic complements, the greatest equilibrium); ``"slowest"``: the
-        smallest; ``"richest"``: the largest joint value ``V_1 + V_2``. Scores within
+        smallest; ``"richest"``: the largest joint value ``V_0 + V_1``. Scores within
         ``1e-9`` (relative) of a state's best are ties, decided by the larger hazard of
-        firm 1 (index 0), then by the larger total hazard: at a symmetric state the
+        firm 0, then by the larger total hazard: at a symmetric state the
         equilibria ``(x, 0)`` and ``(0, x)`` tie exactly, and the choice must not depend
         on the last bits of the continuation values (docs/solver.md, "The hybrid path").
     symmetric : ndarray of bool, shape (n,), optional
-        States whose game is the same for both firms (:func:`symmetric_games`). There the
-        rule chooses among the symmetric equilibria only (:func:`symmetric_equilibria`;
+        States whose game is the same for both firms (``symmetric_games``). There the
+        rule chooses among the symmetric equilibria only (``symmetric_equilibria``;
         a symmetric game always has one), so that a symmetric race comes out symmetric
         instead of favouring one firm by the tie rule (docs/solver.md, "Selection").
 

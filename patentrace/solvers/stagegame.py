@@ -1,12 +1,12 @@
-"""Every stationary equilibrium of a :class:`~patentrace.LaggedRace`, state by state (SPEC.md §2).
+"""Every stationary equilibrium of a [`LaggedRace`][patentrace.LaggedRace], state by state (docs/theory/periods.md).
 
 At a state, with the values of later states known, an equilibrium is a pair of
 mixed actions ``sigma`` and values ``v`` such that ``sigma`` is a Nash equilibrium of
 the bimatrix game ``M_k(v_k) = K_k + beta u w' v_k`` and ``v_k = sigma_1' M_k(v_k) sigma_2``
-(:mod:`patentrace.equations.periods`). Best responses are pure, so equilibria are found by
+([`patentrace.equations.periods`][patentrace.equations.periods]). Best responses are pure, so equilibria are found by
 enumerating pairs of supports ``(S_1, S_2)`` of equal size ``n``.
 
-Firm 1's indifference over ``S_1`` fixes firm 2's mixture and firm 1's value: for
+Firm 0's indifference over ``S_1`` fixes firm 1's mixture and firm 0's value: for
 ``a`` in ``S_1``,
 
     sum_b K_1(a, b) s_b + beta u_a y - v_1 = 0,   sum_b s_b = 1,   y = v_1 (w . s),
@@ -15,24 +15,25 @@ Firm 1's indifference over ``S_1`` fixes firm 2's mixture and firm 1's value: fo
 leaves a line ``x0 + t d`` (its null space, from a batched SVD), and the bilinear
 equation is then a quadratic in ``t``: each support pair gives at most two
 solutions for each firm, all found. (For two actions this is the quadratic of
-SPEC §2.) A candidate is an equilibrium when the mixtures are non-negative and no
+docs/theory/periods.md.) A candidate is an equilibrium when the mixtures are non-negative and no
 action outside a support pays more than the value. Supports of every size are
 enumerated unless there are more than ``max_pairs`` pairs; then the larger sizes
 are searched only among consecutive actions of the menu, up to three of them
-(menus from :meth:`~patentrace.LaggedRace.from_race` are effort grids, whose
+(menus from [`from_race`][patentrace.LaggedRace.from_race] are effort grids, whose
 equilibria mix neighbouring efforts), and the result says so (``complete`` is False).
 
 Each equilibrium is checked for degeneracy (a firm with more pure best responses
 than its support has actions, where equilibria can form a continuum): it is
 reported in ``degenerate``, not hidden. ``nashpy``'s vertex enumeration on ``M(v)``
-is an independent check (:func:`patentrace.equations.periods.nashpy_agrees`), used by the tests and by
-:meth:`LaggedEquilibrium.verify <patentrace.results.equilibrium.LaggedEquilibrium.verify>`.
+is an independent check ([`patentrace.equations.periods.nashpy_agrees`][patentrace.equations.periods.nashpy_agrees]),
+used by the tests and by
+[`LaggedEquilibrium.verify`][patentrace.LaggedEquilibrium.verify].
 
 Examples
 --------
 >>> import patentrace as pr
 >>> from patentrace.equations.periods import period_game, terminal_values
->>> p, k = 0.5, 0.4    # the binary oracle of SPEC §2, middle regime: three equilibria
+>>> p, k = 0.5, 0.4    # the binary oracle of docs/theory/periods.md (P5), middle regime: three equilibria
 >>> work, shirk = pr.Action(k, {1: p, 0: 1 - p}), pr.Action(0.0, {0: 1.0})
 >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
 >>> found = state_equilibria(period_game(race, terminal_values(race), 0, 0))
@@ -88,7 +89,7 @@ class StateEquilibria:
 
     Examples
     --------
-    SPEC.md §2's oracle with ``L < k < H`` (work costs 0.4 here): three equilibria, the
+    The oracle (P5) of docs/theory/periods.md with ``L < k < H`` (work costs 0.4 here): three equilibria, the
     symmetric mixed one working with probability ``(2/p)(1 - k/H)``.
 
     >>> import patentrace as pr
@@ -199,7 +200,7 @@ def state_equilibria(game: PeriodGame, max_pairs: int = _MAX_PAIRS) -> StateEqui
     Parameters
     ----------
     game : PeriodGame
-        The state's game, from :func:`patentrace.equations.periods.period_game`.
+        The state's game, from [`patentrace.equations.periods.period_game`][patentrace.equations.periods.period_game].
     max_pairs : int
         Most support pairs to enumerate.
 
@@ -321,7 +322,7 @@ def _select(found: StateEquilibria, game: PeriodGame, rule: str) -> int:
 
 
 def solve_lagged(race: LaggedRace, selection: str = "fastest", max_pairs: int = _MAX_PAIRS) -> LaggedEquilibrium:
-    """The stationary equilibrium of a :class:`~patentrace.LaggedRace` by backward induction.
+    """The stationary equilibrium of a [`LaggedRace`][patentrace.LaggedRace] by backward induction.
 
     States only move forward apart from the self-loop, so they are solved from the
     end of the race backwards, every equilibrium of each state found and one chosen

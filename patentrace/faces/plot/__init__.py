@@ -1,17 +1,22 @@
 """Figures (matplotlib, the optional ``plot`` extra): ``pip install "patentrace[plot]"``.
 
 Every function takes results of the library (an equilibrium, a simulation, a lag
-experiment, or plain arrays) and returns a :class:`matplotlib.figure.Figure` built
+experiment, or plain arrays) and returns a ``matplotlib.figure.Figure`` built
 without pyplot's global state, with labelled axes, a title and, for maps, a colour
 bar; save it with ``fig.savefig(path)``. matplotlib is imported only when a figure
 is drawn.
 
-- :func:`effort_figure`, :func:`value_figure`: per-firm maps over the states (SPEC.md §1, §2);
-- :func:`leapfrog_figure`: the follower's chance of leapfrogging from every state (SPEC.md §4);
-- :func:`dropout_figure`: who idles where, and the preemption region (SPEC.md §4);
-- :func:`paths_figure`: simulated histories (:func:`patentrace.simulate`);
-- :func:`lag_figure`: the follower's chances against the lag (SPEC.md §2);
-- :func:`contested_gap_figure`: the contested gap against the lag (SPEC.md §3).
+- [`effort_figure`][patentrace.faces.plot.effort_figure], [`value_figure`][patentrace.faces.plot.value_figure]: per-firm
+  maps over the states (docs/theory/race.md, periods.md);
+- [`leapfrog_figure`][patentrace.faces.plot.leapfrog_figure]: the follower's chance of leapfrogging from every state
+  (docs/theory/leapfrog.md);
+- [`dropout_figure`][patentrace.faces.plot.dropout_figure]: who idles where, and the preemption region
+  (docs/theory/leapfrog.md (F4));
+- [`paths_figure`][patentrace.faces.plot.paths_figure]: simulated histories
+  ([`patentrace.simulate`][patentrace.simulate]);
+- [`lag_figure`][patentrace.faces.plot.lag_figure]: the follower's chances against the lag (docs/theory/periods.md);
+- [`contested_gap_figure`][patentrace.faces.plot.contested_gap_figure]: the contested gap against the lag
+  (docs/theory/deterministic.md).
 
 Examples
 --------

@@ -20,7 +20,7 @@ Y_LABEL = "stages completed by firm 0 (i)"
 
 
 def new_figure(width: float = 7.0, height: float = 4.5) -> Any:
-    """A :class:`matplotlib.figure.Figure` with constrained layout, outside pyplot's global state."""
+    """A ``matplotlib.figure.Figure`` with constrained layout, outside pyplot's global state."""
     try:
         from matplotlib.figure import Figure
     except ImportError as err:  # pragma: no cover - depends on the environment

@@ -28,12 +28,12 @@ if TYPE_CHECKING:
 __all__ = ["contested_gap_figure", "lag_figure", "paths_figure"]
 
 def lag_figure(experiment: LagExperiment) -> Any:
-    """The follower's chances against the lag, technology held fixed (SPEC.md §2).
+    """The follower's chances against the lag, technology held fixed (docs/theory/periods.md).
 
     Parameters
     ----------
     experiment : LagExperiment
-        From :func:`patentrace.lag_experiment`.
+        From [`patentrace.lag_experiment`][patentrace.lag_experiment].
 
     Returns
     -------
@@ -76,16 +76,16 @@ _OUTCOMES = ((FIRST_WINS, "firm 0 wins", "tab:blue"), (SECOND_WINS, "firm 1 wins
 
 
 def paths_figure(simulation: Simulation, limit: int = 40) -> Any:
-    """Simulated histories: firm 0's lead in stages left, against time (SPEC.md §4).
+    """Simulated histories: firm 0's lead in stages left, against time (docs/theory/leapfrog.md).
 
-    The lead is ``(N2 - j) - (N1 - i)``: positive while firm 0 is ahead, so a path
+    The lead is ``(N1 - j) - (N0 - i)``: positive while firm 0 is ahead, so a path
     that crosses zero is a leapfrog (or a catch-up, when it touches it). Each path is
     coloured by how it ended.
 
     Parameters
     ----------
     simulation : Simulation
-        From :func:`patentrace.simulate` with ``sample > 0``.
+        From [`patentrace.simulate`][patentrace.simulate] with ``sample > 0``.
     limit : int
         Most paths drawn (``>= 1``).
 
@@ -153,7 +153,7 @@ def contested_gap_figure(
     label: str = "contested gap g*(Δ)",
     title: str = "Leads that a rival can contest, against the information lag",
 ) -> Any:
-    """The contested gap against the lag (SPEC.md §3): below the curve the lead is contested.
+    """The contested gap against the lag (docs/theory/deterministic.md): below the curve the lead is contested.
 
     It takes plain arrays, e.g. the thresholds ``g*(Δ)`` computed for a
     ``DeterministicRace`` on a grid of lags, and optional comparison curves such as
@@ -167,8 +167,10 @@ def contested_gap_figure(
         ``g*(Δ) >= 0``, the lead below which the follower can contest, one per lag.
     thresholds : dict, optional
         Label -> values (one per lag) of further curves, drawn dashed.
-    label, title : str
-        The legend entry of ``gaps`` and the title.
+    label : str, optional
+        The legend entry of ``gaps``.
+    title : str, optional
+        The title of the figure.
 
     Returns
     -------

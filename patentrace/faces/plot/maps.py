@@ -54,10 +54,10 @@ def _pair_of_maps(eq: AnyEquilibrium, values: np.ndarray[Any, Any], label: str, 
 
 
 def effort_figure(eq: AnyEquilibrium) -> Any:
-    """Each firm's equilibrium effort at every open state (SPEC.md §1).
+    """Each firm's equilibrium effort at every open state (docs/theory/race.md).
 
-    For a :class:`~patentrace.LaggedEquilibrium` the map shows each firm's probability
-    of advancing at least one stage in a period (SPEC.md §2), its counterpart of effort.
+    For a [`LaggedEquilibrium`][patentrace.LaggedEquilibrium] the map shows each firm's probability
+    of advancing at least one stage in a period (docs/theory/periods.md), its counterpart of effort.
 
     Parameters
     ----------
@@ -86,7 +86,7 @@ def effort_figure(eq: AnyEquilibrium) -> Any:
 
 
 def value_figure(eq: AnyEquilibrium) -> Any:
-    """Each firm's equilibrium value (expected discounted payoff) at every open state (SPEC.md §1, §2).
+    """Each firm's equilibrium value (expected discounted payoff) at every open state (docs/theory/race.md, periods.md).
 
     Parameters
     ----------
@@ -96,7 +96,7 @@ def value_figure(eq: AnyEquilibrium) -> Any:
     Returns
     -------
     matplotlib.figure.Figure
-        The maps of :func:`effort_figure`, of values; the colour bar names the prize.
+        The maps of [`effort_figure`][patentrace.faces.plot.effort_figure], of values; the colour bar names the prize.
 
     Examples
     --------
@@ -111,14 +111,14 @@ def value_figure(eq: AnyEquilibrium) -> Any:
 
 
 def leapfrog_figure(eq: AnyEquilibrium, quantity: str = "leapfrog_probability") -> Any:
-    """The follower's probability of leapfrogging from every state (SPEC.md §4).
+    """The follower's probability of leapfrogging from every state (docs/theory/leapfrog.md).
 
     Parameters
     ----------
     eq : Equilibrium or LaggedEquilibrium
         Its follower's chances are mapped.
     quantity : {"leapfrog_probability", "catch_up_probability", "follower_win_probability"}
-        The chance mapped (see :func:`patentrace.reports.leapfrog.leapfrog_map`).
+        The chance mapped (see ``patentrace.reports.leapfrog.leapfrog_map``).
 
     Returns
     -------
@@ -173,7 +173,7 @@ def idle_categories(eq: AnyEquilibrium) -> np.ma.MaskedArray[Any, Any]:
 
 
 def dropout_figure(eq: AnyEquilibrium) -> Any:
-    """The dropout region: where each firm idles, and the preemption region of SPEC.md §4.
+    """The dropout region: where each firm idles, and the preemption region of docs/theory/leapfrog.md (F4).
 
     Cells are coloured by who idles; cells of the preemption region (the firm with more
     stages left idles) are hatched. The title says whether ε-preemption holds.

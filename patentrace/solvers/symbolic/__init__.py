@@ -1,27 +1,27 @@
-"""Exact and certified equilibria of a :class:`~patentrace.Race` with power costs (SPEC.md §1).
+"""Exact and certified equilibria of a [`Race`][patentrace.Race] with power costs (docs/theory/race.md).
 
 At an open state with continuation values ``A_k`` (own success) and ``B_k`` (rival
-success), the equilibrium efforts solve the two first-order conditions of SPEC
-equation (1),
+success), the equilibrium efforts solve the two first-order conditions,
+docs/theory/race.md (1),
 
-    F_k(x_1, x_2) = c_k'(x_k) (R + lambda_k x_k + lambda_o x_o) / lambda_k - c_k(x_k)
+    F_k(x_0, x_1) = c_k'(x_k) (R + lambda_k x_k + lambda_o x_o) / lambda_k - c_k(x_k)
                     - R A_k - lambda_o x_o (A_k - B_k) + b_k P + b_o L = 0,
 
-with ``R = r + b_1 + b_2``, where ``b_1 = b_1(i)``, ``b_2 = b_2(j)`` are the
-breakthrough hazards at the state (SPEC.md §1, "Breakthroughs"; without them
+with ``R = r + b_0 + b_1``, where ``b_0 = b_0(i)``, ``b_1 = b_1(j)`` are the
+breakthrough hazards at the state (docs/theory/race.md (14)-(15), "Breakthroughs"; without them
 ``b = 0``, ``R = r`` and the extra terms are absent, so the expressions are those of
 (1) itself). This is a polynomial system when every exponent ``g`` of
 ``c(x) = m x + a x**g / g`` is an integer, and each value follows from the HJB,
-``V_k = [-c_k(x_k) + lambda_k x_k A_k + lambda_o x_o B_k + b_k P + b_o L] / (R + lambda_1 x_1 + lambda_2 x_2)``.
+``V_k = [-c_k(x_k) + lambda_k x_k A_k + lambda_o x_o B_k + b_k P + b_o L] / (R + lambda_0 x_0 + lambda_1 x_1)``.
 Breakthrough rates are numbers of the race, turned into exact rationals like the
 other parameters (``0.05`` is ``1/20``); they cannot stay symbolic. They change no
 degree, so every representation below covers them; what changes is where each
-applies: a state is symmetric only if ``b_1(i) = b_2(j)`` too, and with ``b > 0`` a
+applies: a state is symmetric only if ``b_0(i) = b_1(j)`` too, and with ``b > 0`` a
 firm may idle even when ``c'(0) = 0`` (the right side of the condition is negative).
 Each firm's probability of winning, ``W_k``, is built from the efforts in the same
-representation (:meth:`SymbolicEquilibrium.win_probability`).
-:func:`solve` represents every state's efforts and values in one of four ways and
-says which (:meth:`SymbolicEquilibrium.form`):
+representation ([`SymbolicEquilibrium.win_probability`][patentrace.symbolic.SymbolicEquilibrium.win_probability]).
+[`solve`][patentrace.symbolic.solve] represents every state's efforts and values in one of four ways and
+says which ([`SymbolicEquilibrium.form`][patentrace.symbolic.SymbolicEquilibrium.form]):
 
 ``"closed form"``
     Radicals, where they exist: at a **symmetric** state (equal firms, equal
@@ -35,32 +35,35 @@ says which (:meth:`SymbolicEquilibrium.form`):
 ``"implicit"``
     Elsewhere, when parameters are symbolic: the efforts are algebraic functions of
     the symbols with no radicals in general. Each is an
-    :class:`~patentrace.solvers.symbolic.implicit.ImplicitEffort`, ``x_1[1,0](P, r)``: the
-    root of the state's system :meth:`SymbolicEquilibrium.system` on the branch
+    [`ImplicitEffort`][patentrace.solvers.symbolic.implicit.ImplicitEffort], ``x_0[1,0](P, r)``: the
+    root of the state's system [`SymbolicEquilibrium.system`][patentrace.symbolic.SymbolicEquilibrium.system] on the
+    branch
     through the certified equilibrium at the model's values. Values that depend on
-    such efforts are named (:class:`~patentrace.solvers.symbolic.implicit.StateValue`,
-    ``V_1[1,0](P, r)``, whose ``definition`` is the HJB value), so every state's
+    such efforts are named ([`StateValue`][patentrace.solvers.symbolic.implicit.StateValue],
+    ``V_0[1,0](P, r)``, whose ``definition`` is the HJB value), so every state's
     expression stays short. Derivatives are exact by the implicit function theorem;
-    :meth:`SymbolicEquilibrium.evaluate` and :meth:`SymbolicEquilibrium.lambdify`
+    [`SymbolicEquilibrium.evaluate`][patentrace.symbolic.SymbolicEquilibrium.evaluate] and
+    [`SymbolicEquilibrium.lambdify`][patentrace.symbolic.SymbolicEquilibrium.lambdify]
     give numbers at any parameter values, following the branch.
 ``"root of polynomial"``
     Elsewhere, with every parameter a number: the effort is an algebraic number,
     given exactly as a ``CRootOf`` of an explicit polynomial with rational
-    coefficients (and an isolating interval, :meth:`SymbolicEquilibrium.polynomial`).
-    The polynomial comes from resultants: ``x_2`` is eliminated from the pair
-    ``F_1, F_2``, and each continuation value through its own polynomial. The
+    coefficients (and an isolating interval,
+    [`SymbolicEquilibrium.polynomial`][patentrace.symbolic.SymbolicEquilibrium.polynomial]).
+    The polynomial comes from resultants: ``x_1`` is eliminated from the pair
+    ``F_0, F_1``, and each continuation value through its own polynomial. The
     irreducible factor that vanishes at the certified solution is kept. Degrees
     multiply from state to state, so this stops being practical after a few stages
-    (see ``docs/symbolic.md``); past :data:`MAX_DEGREE` it is refused.
+    (see ``docs/symbolic.md``); past ``MAX_DEGREE`` it is refused.
 ``"certified"``
     Otherwise: an mpmath number to ``digits`` significant digits, from Newton's
-    method on ``(F_1, F_2)`` at ``digits + 20`` digits started at
-    :func:`patentrace.solve`'s equilibrium; the residual of both conditions, evaluated
+    method on ``(F_0, F_1)`` at ``digits + 20`` digits started at
+    [`patentrace.solve`][patentrace.solve]'s equilibrium; the residual of both conditions, evaluated
     in interval arithmetic at the stored numbers, is bounded below ``10**-digits``
-    (relative to the prize), or :class:`~patentrace.errors.EquilibriumError` is raised.
+    (relative to the prize), or [`EquilibriumError`][patentrace.EquilibriumError] is raised.
 
 Every state's solution, whatever its form, is the equilibrium that
-:func:`patentrace.solve` selects (rule ``"fastest"``), computed again at high precision.
+[`patentrace.solve`][patentrace.solve] selects (rule ``"fastest"``), computed again at high precision.
 
 Examples
 --------

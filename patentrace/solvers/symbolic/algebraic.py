@@ -1,8 +1,8 @@
-"""Exact algebraic values: ``CRootOf`` of polynomials over the rationals, from resultants (SPEC.md §1).
+"""Exact algebraic values: ``CRootOf`` of polynomials over the rationals, from resultants (docs/theory/race.md).
 
-``x_2`` is eliminated from the pair ``F_1, F_2`` and each continuation value through its
+``x_1`` is eliminated from the pair ``F_0, F_1`` and each continuation value through its
 own polynomial; the irreducible factor that vanishes at the certified solution is kept.
-Degrees multiply from state to state, so a polynomial past :data:`MAX_DEGREE` is refused.
+Degrees multiply from state to state, so a polynomial past ``MAX_DEGREE`` is refused.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ class _AlgebraicValues(_BuilderState):
                 if idle[zk]:
                     g = g.subs(z, 0)
             if not any(idle):
-                # x_2 through a first-order condition (low degree in x_2), then x_1 through its polynomial
+                # x_1 through a first-order condition (low degree in x_1), then x_0 through its polynomial
                 g = sympy.resultant(g, min((f1, f2), key=lambda f: sympy.degree(f, _X2)), _X2)
             for z, zk in ((_X1, 0), (_X2, 1)):
                 if g.has(z):

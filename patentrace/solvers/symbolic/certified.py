@@ -1,9 +1,9 @@
-"""Certified numbers: Newton's method at high precision, with an interval bound on the residual (SPEC.md §1).
+"""Certified numbers: Newton's method at high precision, with an interval bound on the residual (docs/theory/race.md).
 
 Backward induction over the states at ``digits + 20`` digits, started at
-:func:`patentrace.solve`'s equilibrium; at each state the residual of both first-order
+[`patentrace.solve`][patentrace.solve]'s equilibrium; at each state the residual of both first-order
 conditions, evaluated in interval arithmetic, must fall below ``10**-digits``
-(relative to the prize), or :class:`~patentrace.errors.EquilibriumError` is raised.
+(relative to the prize), or [`EquilibriumError`][patentrace.EquilibriumError] is raised.
 This is the ``"certified"`` form, and the anchor every other form is checked against.
 """
 
@@ -29,7 +29,7 @@ def _mp(v: Any, dps: int) -> mp.mpf:
 def _certified(
     race: Race, numbers: _Numbers, dps: int, digits: int, start: NDArray[np.float64] | None = None
 ) -> tuple[list[list[list[mp.mpf]]], list[list[list[mp.mpf]]], dict[tuple[int, int], float]]:
-    """Backward induction at ``dps`` digits, started at :func:`patentrace.solve`'s equilibrium (or ``start``).
+    """Backward induction at ``dps`` digits, started at ``patentrace.solve``'s equilibrium (or ``start``).
 
     Returns efforts and values as nested lists ``[firm][i][j]`` of mpmath numbers, and the
     bound on each state's residual (interval arithmetic, relative to the prize).
@@ -114,10 +114,10 @@ def _power(x: Any, g: Any) -> Any:
 
 def _conditions_at(x: tuple[Any, Any], m: Any, a: Any, g: Any, r: Any, ls: Any, own: Any, rival: Any,
                    bs: Any, p: Any, loser: Any) -> list[Any]:
-    """``(F_1, F_2)`` of SPEC (1) with breakthroughs ``bs`` at efforts ``x``, for mpmath numbers or intervals.
+    """``(F_0, F_1)`` of docs/theory/race.md (1) with breakthroughs ``bs`` at efforts ``x``, (mpmath or intervals).
 
-    ``F_k = c_k'(x_k)(R + h_1 + h_2)/lambda_k - c_k(x_k) - R A_k - h_o (A_k - B_k) + b_k P + b_o L``,
-    ``R = r + b_1 + b_2`` (SPEC.md §1, "Breakthroughs"; ``b = 0`` is (1)).
+    ``F_k = c_k'(x_k)(R + h_0 + h_1)/lambda_k - c_k(x_k) - R A_k - h_o (A_k - B_k) + b_k P + b_o L``,
+    ``R = r + b_0 + b_1`` (docs/theory/race.md (14)-(15), "Breakthroughs"; ``b = 0`` is (1)).
     """
     rate = r + bs[0] + bs[1]
     out = []

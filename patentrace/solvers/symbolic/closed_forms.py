@@ -1,7 +1,7 @@
-"""Closed forms: roots in radicals where they exist (SPEC.md §1).
+"""Closed forms: roots in radicals where they exist (docs/theory/race.md).
 
 At a symmetric state, or where one firm idles, the equilibrium effort is the root of
-one polynomial in one unknown; up to degree 4 it has radicals. :func:`single_firm`
+one polynomial in one unknown; up to degree 4 it has radicals. [`single_firm`][patentrace.symbolic.single_firm]
 gives the lone firm's values the same way.
 """
 
@@ -63,17 +63,17 @@ class _ClosedForms(_BuilderState):
 
 
 def single_firm(race: Race, firm: int = 0, symbols: Sequence[str] = ()) -> list[sympy.Expr]:
-    """The lone firm's values ``V(i)``, ``i = 0 .. N``, in closed form (SPEC.md §1).
+    """The lone firm's values ``V(i)``, ``i = 0 .. N``, in closed form (docs/theory/race.md (11)).
 
     With no rival hazard, (1) reads ``c'(x)(r + lambda x)/lambda - c(x) = r A``: one
     polynomial in ``x``; for ``c = a x^2/2`` and ``lambda = 1``,
     ``V(n) = (sqrt(V(n+1) + a r/2) - sqrt(a r/2))^2``.
 
-    The firm's own breakthrough hazard ``b = b_k(i)`` counts (SPEC.md §1,
+    The firm's own breakthrough hazard ``b = b_k(i)`` counts (docs/theory/race.md (14)-(15),
     "Breakthroughs", with no rival): ``c'(x)(r + b + lambda x)/lambda - c(x) = (r + b) A - b P``
     and ``V = [-c(x) + lambda x A + b P] / (r + b + lambda x)``. Where the right side
     is at most ``c'(0)(r + b)/lambda`` the firm idles (``x = 0``, ``V = b P/(r + b)``).
-    The float :func:`patentrace.single_firm` solves the same equations.
+    The float [`patentrace.single_firm`][patentrace.single_firm] solves the same equations.
 
     Parameters
     ----------
@@ -83,7 +83,7 @@ def single_firm(race: Race, firm: int = 0, symbols: Sequence[str] = ()) -> list[
     firm : int
         0 or 1.
     symbols : sequence of str
-        As for :func:`solve`.
+        As for [`solve`][patentrace.solve].
 
     Returns
     -------

@@ -1,8 +1,8 @@
-"""The equations of SPEC.md §1 as sympy expressions, and the race's parameters as exact numbers.
+"""The equations of docs/theory/race.md as sympy expressions, and the race's parameters as exact numbers.
 
-The first-order conditions ``(F_1, F_2)`` of SPEC (1) and the HJB values at a state,
+The first-order conditions ``(F_0, F_1)`` of docs/theory/race.md (1) and the HJB values at a state,
 with breakthrough hazards; the parameters of a race as exact rationals or symbols;
-the check of what :func:`~patentrace.solvers.symbolic.solve` accepts. Every other
+the check of what [`solve`][patentrace.symbolic.solve] accepts. Every other
 module of the symbolic solver builds on these.
 """
 
@@ -22,7 +22,7 @@ PARAMETERS: tuple[str, ...] = ("prize", "discount", "scale", "loser_prize", "lin
 
 _SYMBOL_NAMES = {"prize": "P", "discount": "r", "scale": "a", "loser_prize": "L", "linear": "m"}
 
-_X1, _X2, _V = sympy.symbols("x_1 x_2 v")
+_X1, _X2, _V = sympy.symbols("x_0 x_1 v")
 
 FORMS = ("closed form", "implicit", "root of polynomial", "certified")
 
@@ -45,7 +45,7 @@ class _Numbers:
     breakthrough: tuple[tuple[sympy.Rational, ...], tuple[sympy.Rational, ...]]
 
     def rates(self, i: int, j: int) -> tuple[sympy.Rational, sympy.Rational]:
-        """The breakthrough hazards ``(b_1(i), b_2(j))`` at state ``(i, j)`` (0 without breakthroughs)."""
+        """The breakthrough hazards ``(b_0(i), b_1(j))`` at state ``(i, j)`` (0 without breakthroughs)."""
         return self.breakthrough[0][i], self.breakthrough[1][j]
 
     def cost(self, firm: int, x: sympy.Expr) -> sympy.Expr:
@@ -82,11 +82,11 @@ def conditions(
     rival_next: tuple[sympy.Expr, sympy.Expr], x: tuple[sympy.Expr, sympy.Expr] = (_X1, _X2),
     breakthrough: tuple[sympy.Expr, sympy.Expr] = _NONE,
 ) -> tuple[sympy.Expr, sympy.Expr]:
-    """The first-order conditions ``(F_1, F_2)`` of SPEC (1) at a state, as sympy expressions.
+    """The first-order conditions ``(F_0, F_1)`` of docs/theory/race.md (1) at a state, as sympy expressions.
 
-    With breakthrough hazards ``(b_1, b_2)`` at the state (SPEC.md §1, "Breakthroughs"),
-    ``F_k = c_k'(x_k)(R + h_1 + h_2)/lambda_k - c_k(x_k) - R A_k - h_o (A_k - B_k) + b_k P + b_o L``
-    with ``R = r + b_1 + b_2``; with ``b = 0`` the terms vanish and the expression is
+    With breakthrough hazards ``(b_0, b_1)`` at the state (docs/theory/race.md (14)-(15), "Breakthroughs"),
+    ``F_k = c_k'(x_k)(R + h_0 + h_1)/lambda_k - c_k(x_k) - R A_k - h_o (A_k - B_k) + b_k P + b_o L``
+    with ``R = r + b_0 + b_1``; with ``b = 0`` the terms vanish and the expression is
     that of (1) itself.
     """
     rate = numbers.discount + breakthrough[0] + breakthrough[1]
@@ -105,7 +105,7 @@ def _values(
     rival_next: tuple[sympy.Expr, sympy.Expr], x: tuple[sympy.Expr, sympy.Expr],
     breakthrough: tuple[sympy.Expr, sympy.Expr] = _NONE,
 ) -> tuple[sympy.Expr, sympy.Expr]:
-    """``V_k = [-c_k(x_k) + h_k A_k + h_o B_k + b_k P + b_o L] / (r + h_1 + h_2 + b_1 + b_2)`` (SPEC §1)."""
+    """``V_k = [-c_k(x_k) + h_k A_k + h_o B_k + b_k P + b_o L] / (r + h_0 + h_1 + b_0 + b_1)`` (docs/theory/race.md)."""
     total = numbers.discount + breakthrough[0] + breakthrough[1] + lam[0] * x[0] + lam[1] * x[1]
     return tuple(
         (-numbers.cost(k, x[k]) + lam[k] * x[k] * own_next[k] + lam[1 - k] * x[1 - k] * rival_next[k]
@@ -178,7 +178,7 @@ def _validate(race: Race, symbols: Sequence[str], digits: int) -> dict[str, symp
     for name in symbols:
         if name == "breakthrough":
             raise ValueError("symbols: 'breakthrough' cannot stay symbolic; breakthrough hazards enter as the exact "
-                             "rationals of the race's numbers (SPEC.md §1, \"Breakthroughs\"); vary them by "
+                             "rationals of the race's numbers (docs/theory/race.md (14)-(15)); vary them by "
                              f"solving several races, or keep symbols among {PARAMETERS}")
         if name not in PARAMETERS:
             raise ValueError(f"symbols: {name!r} is not a model parameter; choose from {PARAMETERS}")

@@ -1,6 +1,6 @@
-"""The symbolic solver's result: every state's efforts and values as sympy expressions (SPEC.md §1).
+"""The symbolic solver's result: every state's efforts and values as sympy expressions (docs/theory/race.md).
 
-Which of the four forms a state takes is :meth:`SymbolicEquilibrium.form`; the
+Which of the four forms a state takes is [`SymbolicEquilibrium.form`][patentrace.symbolic.SymbolicEquilibrium.form]; the
 expressions can be evaluated, differentiated and turned into functions of the
 parameters that follow the certified branch.
 """
@@ -45,7 +45,7 @@ __all__ = ["SymbolicEquilibrium"]
 
 
 class SymbolicEquilibrium:
-    """The equilibrium of a race as sympy expressions, exact or certified (see :func:`solve`).
+    """The equilibrium of a race as sympy expressions, exact or certified (see [`solve`][patentrace.solve]).
 
     Attributes
     ----------
@@ -56,7 +56,7 @@ class SymbolicEquilibrium:
     digits : int
         Digits of the certified numbers.
     seconds : float
-        Time taken by :func:`solve`.
+        Time taken by [`solve`][patentrace.solve].
     parameters : tuple of sympy.Symbol
         The symbolic parameters in a fixed order (that of ``PARAMETERS``).
     point : dict of sympy.Symbol to sympy.Rational
@@ -66,7 +66,7 @@ class SymbolicEquilibrium:
     --------
     >>> import patentrace as pr
     >>> sym = pr.symbolic.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
-    >>> round(float(sym.value(0, 0, 0)), 10), sym.form(1, 1)     # SPEC.md §1's V(0, 0)
+    >>> round(float(sym.value(0, 0, 0)), 10), sym.form(1, 1)     # V(0, 0) of docs/theory/race.md
     (0.1795728262, 'closed form')
     """
 
@@ -149,7 +149,7 @@ class SymbolicEquilibrium:
         return self._states[(i, j)].form
 
     def residual(self, i: int, j: int) -> float:
-        """Bound on the residual of the state's conditions ``(F_1, F_2)`` at the stored numbers, relative to the prize.
+        """Bound on the residual of the state's conditions ``(F_0, F_1)`` at the stored numbers, relative to the prize.
 
         For closed forms and exact roots it is the bound at their ``digits``-digit values.
 
@@ -164,7 +164,7 @@ class SymbolicEquilibrium:
         return self._states[(i, j)].residual
 
     def system(self, i: int, j: int) -> tuple[sympy.Expr, sympy.Expr]:
-        """The per-state system ``(F_1, F_2)`` of SPEC (1) in the efforts ``x_1, x_2``.
+        """The per-state system ``(F_0, F_1)`` of docs/theory/race.md (1) in the efforts ``x_0, x_1``.
 
         The continuation values of this equilibrium are substituted; symbolic
         parameters stay symbols.
@@ -174,7 +174,7 @@ class SymbolicEquilibrium:
         >>> import patentrace as pr
         >>> sym = pr.symbolic.solve(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
         >>> sym.system(0, 0)[0]
-        x_1**2/2 + x_1*x_2 + x_1/10 - x_2 - 1/10
+        x_0**2/2 + x_0*x_1 + x_0/10 - x_1 - 1/10
         """
         i, j = self._check(0, i, j)
         if (i, j) not in self._states:
@@ -190,16 +190,16 @@ class SymbolicEquilibrium:
         return lam, own, rival
 
     def win_probability(self, firm: int, i: int, j: int) -> sympy.Expr:
-        """Firm ``firm``'s probability of winning from ``(i, j)`` under equilibrium play (SPEC.md §1, §4).
+        """Firm ``firm``'s probability of winning from ``(i, j)`` under equilibrium play (docs/theory/race.md (12)).
 
         The embedded jump chain with breakthroughs:
-        ``W_1(i, j) = [h_1 W_1(i+1, j) + h_2 W_1(i, j+1) + b_1] / (h_1 + h_2 + b_1 + b_2)``,
+        ``W_0(i, j) = [h_0 W_0(i+1, j) + h_1 W_0(i, j+1) + b_0] / (h_0 + h_1 + b_0 + b_1)``,
         ``h_k = lambda_k x_k`` the stage hazards and ``b_k`` the breakthrough hazards at
         the state. Terminal states give 1 to the winner and 0 to the loser; a state
         where nothing can happen (both firms idle, no breakthrough) gives 0 to both,
         the race stalls there (the conventions of
-        :attr:`patentrace.Equilibrium.win_probability`). The unreachable corner
-        ``(N1, N2)`` raises ValueError, as for :meth:`effort`.
+        ``patentrace.Equilibrium.win_probability``). The unreachable corner
+        ``(N0, N1)`` raises ValueError, as for [`effort`][patentrace.symbolic.SymbolicEquilibrium.effort].
         The expression is in the same representation as the efforts (radicals,
         ``CRootOf``, implicit efforts or certified numbers); it is built once per state
         and cached.
@@ -234,6 +234,15 @@ class SymbolicEquilibrium:
         self, quantity: str, firm: int, i: int, j: int
     ) -> tuple[sympy.Poly, tuple[sympy.Rational, sympy.Rational]]:
         """The polynomial with rational coefficients and the isolating interval of an exact root.
+
+        A root of a polynomial (form ``"root of polynomial"``) returns its stored polynomial at
+        once. A closed form is converted by sympy's ``minimal_polynomial``, which can take tens
+        of seconds where the radicals nest roots of polynomials: at the symmetric state (0, 0)
+        of the symmetric two-stage race (``P = 1``, ``r = 0.1``, ``c = x^2/2``; a polynomial of
+        degree 16) it took 15 s on a 2-core AMD EPYC machine (77 s with the machine loaded by
+        other jobs; 22 s in the report of issue 20), against milliseconds at (1, 0) and (1, 1).
+        The value's polynomial at that state takes longer still (unfinished after 8 minutes on
+        the loaded machine).
 
         Parameters
         ----------
@@ -273,7 +282,7 @@ class SymbolicEquilibrium:
     def lambdify(self) -> Callable[..., tuple[NDArray[np.float64], NDArray[np.float64]]]:
         """Fast numeric functions of the symbolic parameters: ``f(**parameters) -> (effort, value)``.
 
-        The arrays have shape ``(2, N1 + 1, N2 + 1)`` as in :class:`~patentrace.Equilibrium`;
+        The arrays have shape ``(2, N0 + 1, N1 + 1)`` as in [`Equilibrium`][patentrace.Equilibrium];
         parameters are passed by name (``prize=...``) and may be numpy arrays
         (the result then has their shape appended).
 
@@ -306,7 +315,7 @@ class SymbolicEquilibrium:
         return evaluate
 
     def evaluate(self, expr: sympy.Expr, digits: int | None = None, **parameters: Any) -> sympy.Float:
-        """An expression of this equilibrium (e.g. a :meth:`derivative`) as a number to ``digits`` digits.
+        """An expression of this equilibrium (e.g. a ``derivative``) as a number to ``digits`` digits.
 
         The symbols take the model's values, or those passed by name (``prize=...``);
         implicit efforts and named values are replaced by their certified numbers first,
@@ -317,7 +326,7 @@ class SymbolicEquilibrium:
         >>> import patentrace as pr
         >>> race = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
         >>> sym = pr.symbolic.solve(race, symbols=("prize", "discount"))
-        >>> sym.evaluate(sym.value(0, 0, 0), 12)                 # SPEC §1: V(0, 0)
+        >>> sym.evaluate(sym.value(0, 0, 0), 12)                 # docs/theory/race.md: V(0, 0)
         0.179572826168
         """
         digits = self.digits if digits is None else digits
@@ -352,10 +361,10 @@ class SymbolicEquilibrium:
         return at.xreplace(replace)
 
     def numeric(self, values: tuple[Any, ...]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
-        """Efforts and values, shape ``(2, N1 + 1, N2 + 1, *shape)``, at the symbolic parameters' ``values``.
+        """Efforts and values, shape ``(2, N0 + 1, N1 + 1, *shape)``, at the symbolic parameters' ``values``.
 
-        ``values`` follow :attr:`parameters`' order and broadcast together. Implicit
-        efforts follow the model's branch (:class:`~patentrace.solvers.symbolic.implicit.BranchFollower`);
+        ``values`` follow ``parameters``' order and broadcast together. Implicit
+        efforts follow the model's branch ([`BranchFollower`][patentrace.solvers.symbolic.implicit.BranchFollower]);
         the other states evaluate their expressions.
 
         Raises
@@ -422,7 +431,7 @@ class SymbolicEquilibrium:
         >>> sym = pr.symbolic.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()),
         ...             symbols=("prize", "discount"))
         >>> (lo, hi), _ = sym.isolate(1, 0)
-        >>> hi - lo < 1e-20 and abs(lo - sympy.Rational(4686350713, 10**10)) < 1e-10   # SPEC §1: x_1(1, 0)
+        >>> hi - lo < 1e-20 and abs(lo - sympy.Rational(4686350713, 10**10)) < 1e-10   # docs/theory/race.md: x_0(1, 0)
         True
         """
         i, j = self._check(0, i, j)
@@ -484,10 +493,10 @@ class SymbolicEquilibrium:
 
     def _check_idle(self, arrays: list[NDArray[np.float64]], effort: NDArray[np.float64],
                     value: NDArray[np.float64]) -> None:
-        """Raise where a firm idle at the model's values would invest (SPEC §1, with breakthroughs).
+        """Raise where a firm idle at the model's values would invest (docs/theory/race.md (7), (14)).
 
         The firm idles iff ``c'(0)(R + h_o)/lambda >= R A + h_o (A - B) - b_k P - b_o L``,
-        ``R = r + b_1 + b_2``.
+        ``R = r + b_0 + b_1``.
         """
         nb = self._numbers
         for (i, j), state in self._states.items():
@@ -510,7 +519,7 @@ class SymbolicEquilibrium:
                                      f"at some of the values passed: the closed form there no longer holds")
 
     def derivative(self, quantity: str, parameter: str, firm: int = 0, state: tuple[int, int] = (0, 0)) -> sympy.Expr:
-        """Comparative statics: d(quantity)/d(parameter) at a state (SPEC §1).
+        """Comparative statics: d(quantity)/d(parameter) at a state (docs/theory/race.md).
 
         Parameters
         ----------
@@ -531,7 +540,7 @@ class SymbolicEquilibrium:
             implicit function theorem, ``dx/dtheta = -J^-1 dF/dtheta`` with ``J`` the
             Jacobian of the state's system and ``dF/dtheta`` including the
             continuation values' own derivatives, so the result is exact through the
-            backward induction; substitute :attr:`point` to evaluate it at the
+            backward induction; substitute ``point`` to evaluate it at the
             model's values. Otherwise a number to ``digits`` digits at the model's
             values: the central difference of the certified solution at
             ``2 digits + 20`` working digits with step ``10**-(digits + 5)``

@@ -1,23 +1,24 @@
-"""Equilibrium efforts defined implicitly by a state's first-order conditions (SPEC.md §1).
+"""Equilibrium efforts defined implicitly by a state's first-order conditions (docs/theory/race.md (1)).
 
 At a state where both firms invest and parameters are symbolic, the efforts
-``x_1, x_2`` solve the pair ``F_1 = F_2 = 0`` of SPEC equation (1), whose
+``x_0, x_1`` solve the pair ``F_0 = F_1 = 0`` of docs/theory/race.md (1), whose
 coefficients are the symbols and the continuation values. Apart from symmetric
 states there are no radicals for them; they are algebraic functions of the
-symbols. :class:`ImplicitEffort` is that function as a sympy object: an
+symbols. [`ImplicitEffort`][patentrace.solvers.symbolic.implicit.ImplicitEffort] is that function as a sympy object: an
 applied function of the symbolic parameters that *is* the root of the system
 on one branch, the branch through the equilibrium at the model's own parameter
 values. It carries
 
-- the system (:attr:`ImplicitEffort.system`, continuation substituted, in the
-  unknowns ``x_1, x_2``) and the branch point (:attr:`ImplicitEffort.branch`,
-  the equilibrium efforts at :attr:`ImplicitEffort.point`, certified);
+- the system (``ImplicitEffort.system``, continuation substituted, in the
+  unknowns ``x_0, x_1``) and the branch point (``ImplicitEffort.branch``,
+  the equilibrium efforts at ``ImplicitEffort.point``, certified);
 - exact derivatives: ``sympy.diff`` uses the implicit function theorem,
   ``dx/dtheta = -J^-1 dF/dtheta``, where ``dF/dtheta`` differentiates the
   continuation values too, so derivatives chain through the backward induction
   and stay exact in the symbols;
 - numeric values at any parameter values (``evalf``), by following the branch
-  from the model's values (:class:`BranchFollower`, then Newton's method in mpmath).
+  from the model's values ([`BranchFollower`][patentrace.solvers.symbolic.implicit.BranchFollower], then Newton's method
+  in mpmath).
 
 Examples
 --------
@@ -26,8 +27,8 @@ Examples
 ...                         symbols=("prize", "discount"))
 >>> x = sym.effort(0, 1, 0)
 >>> x
-x_1[1,0](P, r)
->>> isinstance(x, ImplicitEffort), round(float(x.subs(sym.point)), 10)     # SPEC §1: x(1, 0)
+x_0[1,0](P, r)
+>>> isinstance(x, ImplicitEffort), round(float(x.subs(sym.point)), 10)     # docs/theory/race.md: x(1, 0)
 (True, 0.4686350713)
 """
 
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
 
 __all__ = ["BranchFollower", "ImplicitEffort", "StateValue", "implicit_pair", "named_value", "opaque_diff", "real"]
 
-X1, X2 = sympy.symbols("x_1 x_2")
+X1, X2 = sympy.symbols("x_0 x_1")
 
 
 def opaque_diff(expr: sympy.Expr, theta: sympy.Symbol) -> sympy.Expr:
@@ -66,7 +67,7 @@ def opaque_diff(expr: sympy.Expr, theta: sympy.Symbol) -> sympy.Expr:
     >>> r = sympy.Symbol("r", positive=True)
     >>> v = named_value(0, (1, 0), 1 / (1 + r), (r,), lambda e, v, d: 0)
     >>> opaque_diff(r * v, r)
-    r*Derivative(V_1[1,0](r), r) + V_1[1,0](r)
+    r*Derivative(V_0[1,0](r), r) + V_0[1,0](r)
     """
     atoms = [a for a in expr.atoms(ImplicitEffort, StateValue) if a.has(theta)]
     holders = {a: sympy.Dummy() for a in atoms}
@@ -104,8 +105,9 @@ class _StateFunction(sympy.Function):  # type: ignore[misc]  # sympy has no type
 class ImplicitEffort(_StateFunction):
     """Firm ``firm``'s effort at ``state``: the root of the state's system on the model's branch.
 
-    Instances are applied functions of the symbolic parameters, ``x_1[1,0](P, r)``;
-    each state has its own pair of subclasses, made by :func:`implicit_pair`.
+    Instances are applied functions of the symbolic parameters, ``x_0[1,0](P, r)``;
+    each state has its own pair of subclasses, made by
+    [`implicit_pair`][patentrace.solvers.symbolic.implicit.implicit_pair].
 
     Attributes
     ----------
@@ -114,20 +116,20 @@ class ImplicitEffort(_StateFunction):
     state : (int, int)
         Where.
     system : (sympy.Expr, sympy.Expr)
-        ``(F_1, F_2)`` in ``x_1, x_2`` and the parameters (canonical symbols).
+        ``(F_0, F_1)`` in ``x_0, x_1`` and the parameters (canonical symbols).
     parameters : tuple of sympy.Symbol
         The canonical arguments.
     point : tuple of sympy.Rational
         The model's parameter values.
     branch : (mpmath.mpf, mpmath.mpf)
-        Both efforts at ``point``, certified (:func:`patentrace.symbolic.solve`).
+        Both efforts at ``point``, certified ([`patentrace.symbolic.solve`][patentrace.symbolic.solve]).
 
     Examples
     --------
     >>> import patentrace as pr
     >>> race = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
     >>> x = pr.symbolic.solve(race, symbols=("discount",)).effort(1, 1, 0)
-    >>> x.state, x.firm, round(float(x.branch[1]), 10)      # SPEC §1: x_2(1, 0)
+    >>> x.state, x.firm, round(float(x.branch[1]), 10)      # docs/theory/race.md: x_1(1, 0)
     ((1, 0), 1, 0.2494666666)
     """
 
@@ -145,7 +147,8 @@ class ImplicitEffort(_StateFunction):
         """Derivative with respect to the ``argindex``-th parameter, by the implicit function theorem.
 
         ``dx/dtheta = -J^-1 dF/dtheta``; continuation quantities in ``F`` contribute
-        through their own (unevaluated) derivatives, see :func:`opaque_diff`.
+        through their own (unevaluated) derivatives, see
+        [`opaque_diff`][patentrace.solvers.symbolic.implicit.opaque_diff].
 
         Examples
         --------
@@ -153,7 +156,7 @@ class ImplicitEffort(_StateFunction):
         >>> sym = pr.symbolic.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()),
         ...                         symbols=("discount",))
         >>> slope = sym.effort(0, 1, 0).fdiff(1)
-        >>> round(float(sym.evaluate(slope, 15)), 10)        # d x_1(1, 0) / d r
+        >>> round(float(sym.evaluate(slope, 15)), 10)        # d x_0(1, 0) / d r
         0.7099419124
         """
         cls = type(self)
@@ -172,9 +175,9 @@ class ImplicitEffort(_StateFunction):
 class StateValue(_StateFunction):
     """Firm ``firm``'s value at ``state`` as a named function of the symbolic parameters.
 
-    Values that depend on implicit efforts are named, ``V_1[1,0](P, r)``, so that the
-    states before them see a short expression; :attr:`definition` is the HJB value of
-    SPEC §1 in the state's efforts and the named values after it. Derivatives differentiate
+    Values that depend on implicit efforts are named, ``V_0[1,0](P, r)``, so that the
+    states before them see a short expression; ``definition`` is the HJB value of
+    docs/theory/race.md in the state's efforts and the named values after it. Derivatives differentiate
     the definition; numbers come from the same certified evaluation as the efforts.
 
     Examples
@@ -183,8 +186,8 @@ class StateValue(_StateFunction):
     >>> race = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
     >>> sym = pr.symbolic.solve(race, symbols=("prize", "discount"))
     >>> v = sym.value(0, 0, 0)
-    >>> v, round(float(v.subs(sym.point)), 10)                 # SPEC §1: V(0, 0)
-    (V_1[0,0](P, r), 0.1795728262)
+    >>> v, round(float(v.subs(sym.point)), 10)                 # docs/theory/race.md: V(0, 0)
+    (V_0[0,0](P, r), 0.1795728262)
     """
 
     firm: int
@@ -202,7 +205,7 @@ class StateValue(_StateFunction):
         >>> import patentrace as pr
         >>> sym = pr.symbolic.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()),
         ...                         symbols=("discount",))
-        >>> round(float(sym.evaluate(sym.value(0, 0, 0).fdiff(1), 15)), 10)    # d V_1(0, 0) / d r
+        >>> round(float(sym.evaluate(sym.value(0, 0, 0).fdiff(1), 15)), 10)    # d V_0(0, 0) / d r
         -0.601716494
         """
         cls = type(self)
@@ -213,21 +216,21 @@ class StateValue(_StateFunction):
     def _latex(self, printer: Any) -> str:
         i, j = type(self).state
         args = ", ".join(printer._print(a) for a in self.args)
-        return rf"V_{{{type(self).firm + 1}}}^{{({i},{j})}}\left({args}\right)"
+        return rf"V_{{{type(self).firm}}}^{{({i},{j})}}\left({args}\right)"
 
 
 def named_value(firm: int, state: tuple[int, int], definition: sympy.Expr, parameters: Sequence[sympy.Symbol],
                 evaluate: Callable[[StateValue, tuple[sympy.Expr, ...], int], mp.mpf]) -> sympy.Expr:
-    """A :class:`StateValue` ``V_k[i,j](...)`` standing for ``definition``.
+    """A [`StateValue`][patentrace.solvers.symbolic.implicit.StateValue] ``V_k[i,j](...)`` standing for ``definition``.
 
     Examples
     --------
     >>> r = sympy.Symbol("r", positive=True)
     >>> v = named_value(0, (1, 0), 1 / (1 + r), (r,), lambda e, v, d: 0)
     >>> v, sympy.diff(v, r)
-    (V_1[1,0](r), -1/(r + 1)**2)
+    (V_0[1,0](r), -1/(r + 1)**2)
     """
-    name = f"V_{firm + 1}[{state[0]},{state[1]}]"
+    name = f"V_{firm}[{state[0]},{state[1]}]"
     cls = type(name, (StateValue,), {"firm": firm, "state": tuple(state), "definition": definition,
                                      "parameters": tuple(parameters), "evaluate": [evaluate], "derivatives": {}})
     return cls(*parameters)
@@ -235,7 +238,7 @@ def named_value(firm: int, state: tuple[int, int], definition: sympy.Expr, param
     def _latex(self, printer: Any) -> str:
         i, j = type(self).state
         args = ", ".join(printer._print(a) for a in self.args)
-        return rf"x_{{{type(self).firm + 1}}}^{{({i},{j})}}\left({args}\right)"
+        return rf"x_{{{type(self).firm}}}^{{({i},{j})}}\left({args}\right)"
 
 
 def implicit_pair(
@@ -250,7 +253,7 @@ def implicit_pair(
     state : (int, int)
         The state.
     system : (sympy.Expr, sympy.Expr)
-        ``(F_1, F_2)`` in :data:`X1`, :data:`X2` and ``parameters``.
+        ``(F_0, F_1)`` in ``X1``, ``X2`` and ``parameters``.
     parameters : sequence of sympy.Symbol
         The symbolic parameters, in a fixed order.
     point : sequence of sympy.Expr
@@ -263,7 +266,7 @@ def implicit_pair(
     Returns
     -------
     (sympy.Expr, sympy.Expr)
-        ``x_1[i,j](...)`` and ``x_2[i,j](...)``.
+        ``x_0[i,j](...)`` and ``x_1[i,j](...)``.
 
     Examples
     --------
@@ -273,13 +276,13 @@ def implicit_pair(
     >>> x1, x2 = implicit_pair((0, 0), system, (r,), (sympy.Rational(1, 10),), (mp.mpf(1), mp.mpf(1)),
     ...                        lambda e, v, d: mp.mpf(0))
     >>> x1
-    x_1[0,0](r)
+    x_0[0,0](r)
     """
     pair: list[type[ImplicitEffort]] = []
     shared = {"state": tuple(state), "system": tuple(system), "parameters": tuple(parameters),
               "point": tuple(point), "branch": tuple(branch), "pair": pair, "evaluate": [evaluate]}
     for k in (0, 1):
-        name = f"x_{k + 1}[{state[0]},{state[1]}]"
+        name = f"x_{k}[{state[0]},{state[1]}]"
         pair.append(type(name, (ImplicitEffort,), {**shared, "firm": k, "derivatives": {}}))
     return pair[0](*parameters), pair[1](*parameters)
 
@@ -316,8 +319,9 @@ class BranchFollower:
     point : sequence of float
         Their values in the model.
     sequence : sequence
-        In backward order (continuations first): pairs ``(x_1, x_2)`` of
-        :class:`ImplicitEffort` and :class:`StateValue` objects.
+        In backward order (continuations first): pairs ``(x_0, x_1)`` of
+        [`ImplicitEffort`][patentrace.solvers.symbolic.implicit.ImplicitEffort] and
+        [`StateValue`][patentrace.solvers.symbolic.implicit.StateValue] objects.
 
     Examples
     --------
@@ -350,11 +354,12 @@ class BranchFollower:
     def expression(self, expr: sympy.Expr) -> Callable[..., Any]:
         """A numpy function ``f(parameters, known)`` of an expression that may contain implicit efforts.
 
-        Its values may be complex (cubic closed forms pass through complex radicals): see :func:`real`.
+        Its values may be complex (cubic closed forms pass through complex radicals): see
+        [`real`][patentrace.solvers.symbolic.implicit.real].
 
         Examples
         --------
-        The sum of both efforts at state (1, 0) of SPEC.md §1's two-stage race, as a function of ``r``:
+        The sum of both efforts at state (1, 0) of the two-stage race of docs/theory/race.md, as a function of ``r``:
 
         >>> import patentrace as pr
         >>> sym = pr.symbolic.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()),
@@ -363,7 +368,7 @@ class BranchFollower:
         >>> follower = BranchFollower(sym.parameters, [0.1], [pair])
         >>> total = follower.expression(pair[0] + pair[1])
         >>> x = follower.follow([np.array(0.1)])
-        >>> round(float(np.real(total([np.array(0.1)], x))), 10)     # SPEC §1: 0.4686350713 + 0.2494666666
+        >>> round(float(np.real(total([np.array(0.1)], x))), 10)     # docs/theory/race.md: 0.4686350713 + 0.2494666666
         0.7181017379
         """
         args = [*self.parameters, *self.dummies.values()]
@@ -508,7 +513,7 @@ class _ImplicitQuantities(_BuilderState):
 
     def implicit(self, i: int, j: int, system: tuple[sympy.Expr, sympy.Expr], target: list[mp.mpf],
                  idle: list[bool], residual: float) -> _State:
-        """Efforts as :class:`~.implicit.ImplicitEffort`: the system's root on the model's branch."""
+        """Efforts as ``ImplicitEffort``: the system's root on the model's branch."""
         if any(idle):
             raise ValueError(f"state {(i, j)}: a firm idles and its rival's condition has no closed form "
                              f"(non-integer exponent); keep every parameter numeric (symbols=()) there")
@@ -518,7 +523,7 @@ class _ImplicitQuantities(_BuilderState):
         return _State(x, _values(self.numbers, lam, own, rival, x, jump), "implicit", residual)
 
     def name_values(self, i: int, j: int, state: _State) -> _State:
-        """Name the state's values (:class:`~.implicit.StateValue`) if they involve implicit ones."""
+        """Name the state's values (``StateValue``) if they involve implicit ones."""
         if state.form == "implicit":
             self.sequence.append(state.effort)
         named = []
@@ -534,9 +539,9 @@ class _ImplicitQuantities(_BuilderState):
         """An implicit effort's or named value's number at parameter values ``values`` to ``dps`` digits (cached).
 
         At the model's values: the certified root; elsewhere the branch is followed in
-        floats (:class:`~patentrace.solvers.symbolic.implicit.BranchFollower`) and every state is
+        floats ([`BranchFollower`][patentrace.solvers.symbolic.implicit.BranchFollower]) and every state is
         polished by Newton's method at ``dps + 20`` digits, with the residual bound of
-        :func:`solve` at ``10**-dps``.
+        [`solve`][patentrace.solve] at ``10**-dps``.
         """
         cls = type(quantity)
         i, j = cls.state

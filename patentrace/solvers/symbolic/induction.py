@@ -1,9 +1,9 @@
-"""The symbolic solver's front door: backward induction over the states, one representation each (SPEC.md §1).
+"""The symbolic solver's front door: backward induction over the states, one representation each (docs/theory/race.md).
 
-:func:`solve` computes the certified numbers first, then visits the states from the
+[`solve`][patentrace.symbolic.solve] computes the certified numbers first, then visits the states from the
 last stage back and gives each the first representation that applies: closed form,
 implicit (with symbols), root of polynomial, or certified number (see
-:mod:`patentrace.solvers.symbolic`).
+``patentrace.solvers.symbolic``).
 """
 
 from __future__ import annotations
@@ -43,13 +43,13 @@ from patentrace.solvers.symbolic.implicit import (
 def solve(
     race: Race, symbols: Sequence[str] = (), *, digits: int = 30, exact: bool | None = None
 ) -> SymbolicEquilibrium:
-    """The equilibrium of a race with power costs as sympy expressions (SPEC.md §1).
+    """The equilibrium of a race with power costs as sympy expressions (docs/theory/race.md).
 
     Parameters
     ----------
     race : Race
-        The model; costs must be :class:`~patentrace.costs.Power` (the exact forms need
-        integer exponents). Breakthrough hazards ``b_k(i)`` (SPEC.md §1,
+        The model; costs must be [`Power`][patentrace.models.costs.Power] (the exact forms need
+        integer exponents). Breakthrough hazards ``b_k(i)`` (docs/theory/race.md (14)-(15),
         "Breakthroughs") enter every representation as exact rationals.
     symbols : sequence of str
         Parameters that stay symbolic, from ``("prize", "discount", "scale",
@@ -62,7 +62,7 @@ def solve(
     exact : bool or None
         ``True``: every state closed form or root of polynomial (ValueError if the race is
         too large, with the limit); ``False``: certified numbers where there is no closed
-        form; ``None`` (default): exact when it stays within :data:`MAX_DEGREE`, else certified.
+        form; ``None`` (default): exact when it stays within ``MAX_DEGREE``, else certified.
 
     Returns
     -------
@@ -86,7 +86,7 @@ def solve(
     >>> sym.form(1, 0), round(float(sym.effort(0, 1, 0)), 10)
     ('root of polynomial', 0.4686350713)
 
-    With breakthrough hazards that grow with experience (SPEC.md §1):
+    With breakthrough hazards that grow with experience (docs/theory/race.md (14)-(15)):
 
     >>> jumpy = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), breakthrough=[0.05, 0.4])
     >>> sym = solve(jumpy)
@@ -166,7 +166,7 @@ class _Builder(_ClosedForms, _AlgebraicValues, _ImplicitQuantities):
             value[(0, ii, n2)], value[(1, ii, n2)] = self.numbers.loser, self.numbers.prize
         states: dict[tuple[int, int], _State] = {}
         for step in Layout.of([self.race.stages]).steps:
-            # in a symmetric race, solve i >= j and mirror the rest: then V_2(j, i) is V_1(i, j), the same object
+            # in a symmetric race, solve i >= j and mirror the rest: then V_1(j, i) is V_0(i, j), the same object
             order = sorted(zip(step.i.tolist(), step.j.tolist(), strict=True), key=lambda s: s[1] - s[0])
             for i, j in order:
                 if self.symmetric_model and i < j:
