@@ -22,6 +22,7 @@ from patentrace._validate import finite_real
 from patentrace.models._common import _race_basics, discounted_period
 from patentrace.models.costs import Cost
 from patentrace.models.lagged import Action, LaggedRace
+from patentrace.models.parameters import ModelData
 from patentrace.models.race import Race
 
 __all__ = ["DeterministicRace"]
@@ -45,7 +46,7 @@ def _cells(steps: Any) -> int:
 
 
 @dataclass(frozen=True)
-class DeterministicRace:
+class DeterministicRace(ModelData):
     """FGST's deterministic race: experience grows at the chosen speed (SPEC.md §3).
 
     Each firm's experience ``w`` runs from 0 to 1 at the speed ``x >= 0`` it chooses,

@@ -31,12 +31,17 @@ from patentrace._validate import experience
 from patentrace.equations.lone_firm import SingleFirmPath, single_firm_path
 from patentrace.models import DeterministicRace
 from patentrace.models.experience_grid import read, speed_table
-from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo, Verification, _frozen
+from patentrace.results.equilibrium import (
+    Equilibrium,
+    FloatArray,
+    IntArray,
+    LaggedEquilibrium,
+    SolverInfo,
+    Verification,
+    _frozen,
+)
 
 __all__ = ["SAMPLE_ROWS", "ChainRefinement", "DeterministicEquilibrium", "GridRefinement", "check_experience"]
-
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.intp]
 
 
 class GridRefinement(NamedTuple):

@@ -1,0 +1,215 @@
+"""Results as JSON data and xarray datasets, and back: the shared pieces (issue 20, "Round trips").
+
+Every result writes ``to_dict()`` (plain Python data: nested lists of numbers, the
+model as its constructor arguments, the solver's record) and ``to_xarray()`` (an
+``xarray.Dataset`` whose attributes carry the model and the solver as JSON); the
+classmethods ``from_dict`` and ``from_xarray`` invert them exactly, float for float.
+This module holds what they share: the format's name, reading and checking arrays,
+JSON text that is strict (no ``NaN``/``Infinity`` tokens) and the error raised for
+data that is not a result of this library.
+
+Examples
+--------
+>>> import numpy as np
+>>> strict_json({"duration": [1.5, float("inf")]})
+'{"duration": [1.5, "inf"]}'
+>>> array_from("duration", [1.5, "inf"], np.float64, (2,)).tolist()
+[1.5, inf]
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["FORMAT", "ResultFormatError", "array_from", "check_header", "number", "parse_json", "strict_json"]
+
+FORMAT = "patentrace-result-1"
+"""The name and version of the saved-result format, written in every file and checked on reading."""
+
+_NON_FINITE = {"inf": math.inf, "-inf": -math.inf, "nan": math.nan}
+
+
+class ResultFormatError(ValueError):
+    """Data or a file that is not a saved patentrace result, or is damaged: the message says what and where.
+
+    Examples
+    --------
+    >>> check_header({"format": "something else"}, "Equilibrium", "result.json")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    patentrace.results.serialization.ResultFormatError: result.json: not a saved patentrace result (format ...)
+    """
+
+
+def check_header(data: Mapping[str, Any], kind: str, where: str) -> None:
+    """Refuse ``data`` unless it is in this library's format and of type ``kind``.
+
+    Parameters
+    ----------
+    data : mapping
+        The result's data (``to_dict()``) or a dataset's attributes.
+    kind : str
+        The class expected, e.g. ``"Equilibrium"``.
+    where : str
+        What to call the data in a message (a file name, or ``"data"``).
+
+    Examples
+    --------
+    >>> check_header({"format": FORMAT, "type": "LaggedEquilibrium"}, "Equilibrium", "data")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    patentrace.results.serialization.ResultFormatError: data: holds a LaggedEquilibrium, not a Equilibrium; ...
+    """
+    if not isinstance(data, Mapping):
+        raise ResultFormatError(f"{where}: not a saved patentrace result (a {type(data).__name__}, not a mapping)")
+    if data.get("format") != FORMAT:
+        raise ResultFormatError(f"{where}: not a saved patentrace result (format {data.get('format')!r}, "
+                                f"expected {FORMAT!r})")
+    if data.get("type") != kind:
+        raise ResultFormatError(f"{where}: holds a {data.get('type')}, not a {kind}; load it with pr.load or "
+                                f"{data.get('type')}.from_dict")
+
+
+def array_from(name: str, data: Any, dtype: type[np.generic], shape: tuple[int, ...]) -> NDArray[Any]:
+    """``data`` (nested lists, or an array) as an array of ``dtype`` and ``shape``, or a ResultFormatError naming it.
+
+    Floats may be written as the strings ``"inf"``, ``"-inf"``, ``"nan"`` (strict JSON);
+    integers and booleans must be exactly that.
+
+    Examples
+    --------
+    >>> array_from("multiplicity", [[1, 2]], np.intp, (1, 2)).tolist()
+    [[1, 2]]
+    >>> array_from("multiplicity", [[1, 2.5]], np.intp, (1, 2))
+    Traceback (most recent call last):
+    ...
+    patentrace.results.serialization.ResultFormatError: multiplicity: expected whole numbers, got 2.5
+    """
+    if isinstance(data, np.ndarray):  # from a dataset: check the kind, then cast (netCDF3 stores int32, int8)
+        return _typed_array(name, data, dtype, shape)
+    try:
+        raw = np.array(data, dtype=object)
+    except (TypeError, ValueError) as err:
+        raise ResultFormatError(f"{name}: not an array of numbers ({err})") from None
+    if raw.shape != shape:
+        raise ResultFormatError(f"{name}: expected shape {shape} for this model, got {raw.shape}")
+    flat = raw.reshape(-1).tolist()
+    if dtype is np.float64:
+        flat = [_NON_FINITE.get(item, item) if isinstance(item, str) else item for item in flat]
+    for item in flat:
+        if not _is_kind(item, dtype):
+            raise ResultFormatError(f"{name}: expected {_KIND_NAMES[dtype]}, got {item!r}")
+    return np.array(flat, dtype=dtype).reshape(shape)
+
+
+_KIND_NAMES = {np.float64: "numbers", np.intp: "whole numbers", np.bool_: "booleans"}
+
+
+def _is_kind(item: Any, dtype: type[np.generic]) -> bool:
+    if dtype is np.bool_:
+        return isinstance(item, bool)
+    if isinstance(item, bool):
+        return False
+    return isinstance(item, int) or (dtype is np.float64 and isinstance(item, float))
+
+
+def _typed_array(name: str, data: NDArray[Any], dtype: type[np.generic], shape: tuple[int, ...]) -> NDArray[Any]:
+    if data.shape != shape:
+        raise ResultFormatError(f"{name}: expected shape {shape} for this model, got {data.shape}")
+    kinds = {np.float64: "fiu", np.intp: "iu", np.bool_: "b"}[dtype]
+    if data.dtype.kind not in kinds:
+        raise ResultFormatError(f"{name}: expected {_KIND_NAMES[dtype]}, got an array of {data.dtype}")
+    return np.array(data, dtype=dtype)
+
+
+def number(name: str, value: Any) -> float:
+    """A float written by :func:`strict_json` (``"inf"`` and the like included), or a ResultFormatError naming it.
+
+    Examples
+    --------
+    >>> number("change", "inf")
+    inf
+    """
+    if isinstance(value, str) and value in _NON_FINITE:
+        return _NON_FINITE[value]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ResultFormatError(f"{name}: expected a number, got {value!r}")
+    return float(value)
+
+
+def finite_floats(value: Any) -> Any:
+    """``value`` with every non-finite float written as the string ``"inf"``, ``"-inf"`` or ``"nan"``.
+
+    Examples
+    --------
+    >>> finite_floats({"x": [1.0, float("-inf")]})
+    {'x': [1.0, '-inf']}
+    """
+    if isinstance(value, float) and not math.isfinite(value):
+        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, Mapping):
+        return {k: finite_floats(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [finite_floats(v) for v in value]
+    return value
+
+
+def restore_floats(value: Any) -> Any:
+    """Invert :func:`finite_floats` (for data whose strings are never ``"inf"``, ``"-inf"``, ``"nan"`` otherwise).
+
+    Examples
+    --------
+    >>> restore_floats({"x": [1.0, "-inf"]})
+    {'x': [1.0, -inf]}
+    """
+    if isinstance(value, str) and value in _NON_FINITE:
+        return _NON_FINITE[value]
+    if isinstance(value, Mapping):
+        return {k: restore_floats(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [restore_floats(v) for v in value]
+    return value
+
+
+def strict_json(data: Any, indent: int | None = None) -> str:
+    """``data`` as standard JSON text: non-finite floats become strings, anything else not JSON is refused.
+
+    Examples
+    --------
+    >>> strict_json([float("nan")])
+    '["nan"]'
+    """
+    return json.dumps(finite_floats(data), allow_nan=False, indent=indent)
+
+
+def parse_json(text: str | bytes, where: str) -> Any:
+    """JSON text as Python data, or a ResultFormatError naming ``where``.
+
+    Examples
+    --------
+    >>> parse_json("{not json", "result.json")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    patentrace.results.serialization.ResultFormatError: result.json: not JSON (Expecting property name ...)
+    """
+    try:
+        return json.loads(text)
+    except (UnicodeDecodeError, ValueError) as err:
+        raise ResultFormatError(f"{where}: not JSON ({err})") from None
+
+
+def model_error(where: str, err: Exception) -> ResultFormatError:
+    """A model that cannot be rebuilt, as a ResultFormatError naming where it was read.
+
+    Examples
+    --------
+    >>> str(model_error("data", ValueError("cost[0]: unknown cost family 'Cubic'")))
+    "data: the model cannot be rebuilt: cost[0]: unknown cost family 'Cubic'"
+    """
+    return ResultFormatError(f"{where}: the model cannot be rebuilt: {err}")
