@@ -123,7 +123,7 @@ def _typed_array(name: str, data: NDArray[Any], dtype: type[np.generic], shape: 
     if data.shape != shape:
         raise ResultFormatError(f"{name}: expected shape {shape} for this model, got {data.shape}")
     kinds = {np.float64: "fiu", np.intp: "iu", np.bool_: "b"}[dtype]
-    if data.dtype.kind not in kinds:
+    if data.dtype.kind not in kinds and data.size > 0:
         raise ResultFormatError(f"{name}: expected {_KIND_NAMES[dtype]}, got an array of {data.dtype}")
     return np.array(data, dtype=dtype)
 
