@@ -111,19 +111,19 @@ def save(result: Any, path: str | os.PathLike[str]) -> None:
     kind = type(result).__name__
     if _result_types().get(kind) is not type(result):
         raise TypeError(f"result must be one of {sorted(_result_types())}, got a {kind}")
-    data = result.to_dict()
-    result.from_dict(data, where=f"the {kind} to save")  # refuse now, naming the reason, what could not be loaded
+    if suffix == ".nc" and not hasattr(result, "to_xarray"):
+        raise ValueError(f"a {kind} saves to .json only (it has no array form)")
     partial = file.with_name(f".{file.name}.partial{suffix}")
     try:
         if suffix == ".json":
-            partial.write_text(strict_json(data) + "\n", encoding="utf-8")
+            partial.write_text(strict_json(result.to_dict()) + "\n", encoding="utf-8")
         else:
-            if not hasattr(result, "to_xarray"):
-                raise ValueError(f"a {kind} saves to .json only (it has no array form)")
-            dataset = result.to_xarray()
-            type(result).from_xarray(dataset, where=f"the {kind} to save")
-            _write_netcdf(dataset, partial)
-        if load(partial) != result:
+            _write_netcdf(result.to_xarray(), partial)
+        try:
+            again = load(partial)
+        except ResultFormatError as err:  # what could not be loaded back is not saved, saying why
+            raise ResultFormatError(str(err).replace(str(partial), f"the {kind} to save")) from None
+        if again != result:
             raise ValueError(f"the {kind} written to {str(file)!r} would not load back equal to itself; "
                              "nothing was saved")
         os.replace(partial, file)

@@ -159,7 +159,7 @@ def model_classes() -> dict[str, type[ModelData]]:
     return found
 
 
-def model_from_dict(data: Mapping[str, Any]) -> ModelData:
+def model_from_dict(data: Any) -> ModelData:
     """The model of any type that ``data["type"]`` names, rebuilt from ``data``.
 
     Examples
