@@ -187,7 +187,7 @@ def test_symbolic_equilibrium_saves_its_recipe_and_loads_equal():
         path = Path(folder) / "sym.json"
         pr.save(sym, path)
         again = pr.load(path)
-        with pytest.raises(ValueError, match="saves to .json only"):
+        with pytest.raises(ValueError, match=r"saves to \.json only"):
             pr.save(sym, Path(folder) / "sym.nc")
     assert again == sym and again.seconds == sym.seconds
     assert str(again.effort(0, 0, 0)) == "P/3 + sqrt(60*P + (10*P - 1)**2)/30 - 1/30"  # the closed form of the docs
@@ -321,7 +321,7 @@ def test_foreign_and_damaged_files_are_refused_by_name(tmp_path):
     data = eq.to_dict()
     data["multiplicity"][0][0] = 1.5
     altered.write_text(json.dumps(data))
-    with pytest.raises(ResultFormatError, match="multiplicity: expected whole numbers, got 1.5"):
+    with pytest.raises(ResultFormatError, match=r"multiplicity: expected whole numbers, got 1\.5"):
         pr.load(altered)
     data = eq.to_dict()
     data["value"][0][0][0] = None                                    # null must not become NaN silently

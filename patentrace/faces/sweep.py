@@ -287,13 +287,16 @@ class SweepResult:
 
         Examples
         --------
-        >>> import functools
+        A sweep over the loser prize of a three-stage race with a cubic cost:
+
+        >>> from functools import partial
         >>> import patentrace as pr
-        >>> make = functools.partial(pr.Race, stages=2, prize=1.0, cost=pr.costs.Quadratic())
-        >>> result = pr.sweep(make, {"discount": [0.05, 0.1]}, measure=lambda eq: eq.value[0, 0, 0])
+        >>> cubic = pr.costs.Power(scale=1.0, exponent=3.0)
+        >>> result = pr.sweep(partial(pr.Race, stages=3, prize=2.0, discount=0.05, cost=cubic),
+        ...                   {"loser_prize": [0.0, 0.5]}, measure=lambda eq: eq.win_probability[1, 1, 0])
         >>> data = result.to_dict()
         >>> data["fixed"]["cost"], pr.SweepResult.from_dict(data) == result
-        ({'cost': 'Quadratic', 'scale': 1.0, 'linear': 0.0}, True)
+        ({'cost': 'Power', 'scale': 1.0, 'exponent': 3.0, 'linear': 0.0}, True)
         """
         record = self._record()
         kind = self._kind()

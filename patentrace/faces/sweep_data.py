@@ -31,7 +31,7 @@ from numpy.typing import NDArray
 
 from patentrace.models.parameters import UnrestorableError, decode_parameter, encode_parameter
 from patentrace.results.equilibrium import Equilibrium
-from patentrace.results.serialization import ResultFormatError, number
+from patentrace.results.serialization import ResultFormatError, number, object_array
 
 __all__ = ["coordinate", "default_dims", "masked_from_data", "masked_to_data", "quantity_dims"]
 
@@ -119,12 +119,7 @@ def masked_from_data(name: str, data: Any, shape: tuple[int, ...]) -> NDArray[An
     >>> masked_from_data("measure", [None, "inf"], (2,)).tolist()
     [None, inf]
     """
-    try:
-        raw = np.array(data, dtype=object)
-    except (TypeError, ValueError) as err:
-        raise ResultFormatError(f"{name}: not an array of numbers ({err})") from None
-    if raw.shape != shape:
-        raise ResultFormatError(f"{name}: expected shape {shape}, got {raw.shape}")
+    raw = object_array(name, data, shape)
     mask = np.array([v is None for v in raw.ravel().tolist()], dtype=bool).reshape(shape)
     numbers = [0.0 if v is None else number(name, v) for v in raw.ravel().tolist()]
     return np.ma.MaskedArray(np.array(numbers, dtype=float).reshape(shape), mask=mask)

@@ -32,7 +32,7 @@ from patentrace._validate import experience
 from patentrace.equations.lone_firm import SingleFirmPath, single_firm_path
 from patentrace.models import DeterministicRace
 from patentrace.models.experience_grid import read, speed_table
-from patentrace.models.parameters import UnrestorableError, model_from_dict
+from patentrace.results import serialization as stored
 from patentrace.results.equilibrium import (
     Equilibrium,
     FloatArray,
@@ -43,16 +43,6 @@ from patentrace.results.equilibrium import (
     _frozen,
     _same,
     _xarray,
-)
-from patentrace.results.serialization import (
-    FORMAT,
-    ResultFormatError,
-    array_from,
-    check_header,
-    model_error,
-    number,
-    parse_json,
-    strict_json,
 )
 
 __all__ = ["SAMPLE_ROWS", "ChainRefinement", "DeterministicEquilibrium", "GridRefinement", "check_experience"]
@@ -531,7 +521,7 @@ class DeterministicEquilibrium:
         0.0
         """
         return {
-            "format": FORMAT, "type": type(self).__name__, "model": self.model.to_dict(),
+            "format": stored.FORMAT, "type": type(self).__name__, "model": self.model.to_dict(),
             "speeds": self.speeds.tolist(), "gaps": self.gaps.tolist(), "positions": self.positions.tolist(),
             "refinement": [{"steps": r.steps, "speeds": r.speeds, "seconds": r.seconds, "gap": r.gap.tolist(),
                             "change": r.change} for r in self.refinement],
@@ -565,19 +555,19 @@ class DeterministicEquilibrium:
         >>> pr.DeterministicEquilibrium.from_dict(eq.to_dict()) == eq
         True
         """
-        check_header(data, cls.__name__, where)
-        model = _deterministic_model(data.get("model"), where)
+        stored.check_header(data, cls.__name__, where)
+        model: DeterministicRace = stored.rebuild_model(data.get("model"), where, "DeterministicRace")
         grid = None if data.get("grid") is None else LaggedEquilibrium.from_dict(data["grid"], f"{where}: grid")
         rows = data.get("refinement")
         if not isinstance(rows, list) or not all(isinstance(row, Mapping) for row in rows):
-            raise ResultFormatError(f"{where}: refinement must be a list of grid records, got {rows!r}")
+            raise stored.ResultFormatError(f"{where}: refinement must be a list of grid records, got {rows!r}")
         if data.get("chain_refinement"):
-            raise ResultFormatError(f"{where}: the Markov-chain refinement (lag 0 with breakthroughs) is not stored "
-                                    "in full and cannot be rebuilt")
+            raise stored.ResultFormatError(f"{where}: the Markov-chain refinement (lag 0 with breakthroughs) is not "
+                                           "stored in full and cannot be rebuilt")
         refinement = tuple(_grid_row(f"{where}: refinement[{k}]", row) for k, row in enumerate(rows))
         converged = data.get("converged")
         if not isinstance(converged, bool):
-            raise ResultFormatError(f"{where}: converged must be true or false, got {converged!r}")
+            raise stored.ResultFormatError(f"{where}: converged must be true or false, got {converged!r}")
         return cls(
             model=model, path=single_firm_path(model), grid=grid,
             speeds=_vector(f"{where}: speeds", data.get("speeds"), np.float64),
@@ -621,9 +611,10 @@ class DeterministicEquilibrium:
             "refinement_gap": (("refinement", "position"), np.array([r.gap for r in self.refinement], dtype=float)
                                .reshape(len(self.refinement), self.positions.size)),
         }
-        attrs = {"format": FORMAT, "type": type(self).__name__, "model": strict_json(self.model.to_dict()),
-                 "solver_info": strict_json(self.solver.to_dict()), "converged": int(self.converged),
-                 "chain_refinement": strict_json(self.to_dict()["chain_refinement"])}
+        attrs = {"format": stored.FORMAT, "type": type(self).__name__,
+                 "model": stored.strict_json(self.model.to_dict()),
+                 "solver_info": stored.strict_json(self.solver.to_dict()), "converged": int(self.converged),
+                 "chain_refinement": stored.strict_json(self.to_dict()["chain_refinement"])}
         dataset = xr.Dataset(variables, attrs=attrs)
         if self.grid is not None:
             grid = self.grid.to_xarray()
@@ -638,26 +629,28 @@ class DeterministicEquilibrium:
 
         Examples
         --------
+        A grid of 10 cells, speeds up to 2:
+
         >>> import patentrace as pr
-        >>> race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), lag=0.4, max_speed=1.0)
-        >>> eq = pr.solve(race, steps=[5, 10])
+        >>> eq = pr.solve(pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), lag=0.2,
+        ...                                    max_speed=2.0), steps=[10])
         >>> pr.DeterministicEquilibrium.from_xarray(eq.to_xarray()) == eq
         True
         """
         attrs = getattr(dataset, "attrs", None)
         if not isinstance(attrs, Mapping):
-            raise ResultFormatError(f"{where}: not a saved patentrace result (no attributes)")
-        check_header(attrs, cls.__name__, where)
-        data: dict[str, Any] = {"format": FORMAT, "type": cls.__name__}
+            raise stored.ResultFormatError(f"{where}: not a saved patentrace result (no attributes)")
+        stored.check_header(attrs, cls.__name__, where)
+        data: dict[str, Any] = {"format": stored.FORMAT, "type": cls.__name__}
         for name in ("model", "solver_info", "chain_refinement"):
-            data[name] = parse_json(str(attrs.get(name)), f"{where}: attribute {name!r}")
+            data[name] = stored.parse_json(str(attrs.get(name)), f"{where}: attribute {name!r}")
         data["solver"] = data.pop("solver_info")
         data["converged"] = bool(attrs.get("converged"))
         names = ("speeds", "gaps", "positions", "samples", "refinement_steps", "refinement_speeds",
                  "refinement_seconds", "refinement_change", "refinement_gap")
         for name in names:
             if name not in dataset.variables:
-                raise ResultFormatError(f"{where}: the variable {name!r} is missing")
+                raise stored.ResultFormatError(f"{where}: the variable {name!r} is missing")
             data[name] = np.asarray(dataset[name].values).tolist()
         data["refinement"] = [
             {"steps": steps, "speeds": speeds, "seconds": seconds, "change": change, "gap": gap}
@@ -668,7 +661,7 @@ class DeterministicEquilibrium:
         if "grid_model" in attrs:
             grid = dataset[[name for name in dataset.data_vars if str(name).startswith("grid_")]]
             grid = grid.rename({name: str(name)[len("grid_"):] for name in grid.data_vars})
-            grid.attrs = {"format": FORMAT, "type": "LaggedEquilibrium", "model": attrs["grid_model"],
+            grid.attrs = {"format": stored.FORMAT, "type": "LaggedEquilibrium", "model": attrs["grid_model"],
                           "solver_info": attrs["grid_solver_info"]}
             data["grid"] = LaggedEquilibrium.from_xarray(grid, f"{where}: grid").to_dict()
         return cls.from_dict(data, where)
@@ -684,33 +677,23 @@ def _same_rows(first: tuple[Any, ...], second: tuple[Any, ...]) -> bool:
         for a, b in zip(first, second, strict=True))
 
 
-def _deterministic_model(data: Any, where: str) -> DeterministicRace:
-    try:
-        model = model_from_dict(data)
-    except (UnrestorableError, TypeError, ValueError) as err:
-        raise model_error(where, err) from None
-    if not isinstance(model, DeterministicRace):
-        raise ResultFormatError(f"{where}: needs a DeterministicRace model, got a {type(model).__name__}")
-    return model
-
-
 def _vector(name: str, data: Any, dtype: type[np.generic], width: int | None = None) -> NDArray[Any]:
     """A stored list as an array of ``dtype``: one axis, or rows of ``width``."""
     if not isinstance(data, list):
-        raise ResultFormatError(f"{name}: expected a list of numbers, got {data!r}")
+        raise stored.ResultFormatError(f"{name}: expected a list of numbers, got {data!r}")
     if not data:
         return np.zeros((0,) if width is None else (0, width), dtype=dtype)
     shape = (len(data),) if width is None else (len(data), width)
-    return array_from(name, data, dtype, shape)
+    return stored.array_from(name, data, dtype, shape)
 
 
 def _grid_row(name: str, row: Mapping[str, Any]) -> GridRefinement:
     steps, speeds = row.get("steps"), row.get("speeds")
     if isinstance(steps, bool) or not isinstance(steps, int) or isinstance(speeds, bool) or not isinstance(speeds, int):
-        raise ResultFormatError(f"{name}: steps and speeds must be whole numbers, got {steps!r}, {speeds!r}")
-    return GridRefinement(steps=steps, speeds=speeds, seconds=number(f"{name}.seconds", row.get("seconds")),
+        raise stored.ResultFormatError(f"{name}: steps and speeds must be whole numbers, got {steps!r}, {speeds!r}")
+    return GridRefinement(steps=steps, speeds=speeds, seconds=stored.number(f"{name}.seconds", row.get("seconds")),
                           gap=_vector(f"{name}.gap", row.get("gap"), np.float64),
-                          change=number(f"{name}.change", row.get("change")))
+                          change=stored.number(f"{name}.change", row.get("change")))
 
 
 def check_experience(name: str, w: Any) -> float:
@@ -727,7 +710,7 @@ def check_experience(name: str, w: Any) -> float:
     """
     at = experience(name, w)
     if at.ndim != 0:
-        raise TypeError(f"{name} must be one number in [0, 1], got {w!r}")
+        raise TypeError(f"{name} must be one stored.number in [0, 1], got {w!r}")
     return float(at)
 
 

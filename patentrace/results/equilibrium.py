@@ -29,16 +29,15 @@ from numpy.typing import NDArray
 from patentrace.equations.periods import PeriodGame, nashpy_agrees, period_game, progress_matrix
 from patentrace.models import LaggedRace, Race
 from patentrace.models.lattice import open_states
-from patentrace.models.parameters import UnrestorableError, model_from_dict
 from patentrace.results import verification
 from patentrace.results.serialization import (
     FORMAT,
     ResultFormatError,
     array_from,
     check_header,
-    model_error,
     number,
     parse_json,
+    rebuild_model,
     restore_floats,
     strict_json,
 )
@@ -264,14 +263,7 @@ class StateResult:
 
     @classmethod
     def _model_from(cls, data: Any, where: str) -> Any:
-        try:
-            model = model_from_dict(data)
-        except (UnrestorableError, TypeError, ValueError) as err:
-            raise model_error(where, err) from None
-        wanted = cls.__dataclass_fields__["model"].type
-        if type(model).__name__ != str(wanted):
-            raise ResultFormatError(f"{where}: a {cls.__name__} needs a {wanted} model, got a {type(model).__name__}")
-        return model
+        return rebuild_model(data, where, str(cls.__dataclass_fields__["model"].type))
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "data") -> Self:

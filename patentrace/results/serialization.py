@@ -27,7 +27,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["FORMAT", "ResultFormatError", "array_from", "check_header", "number", "parse_json", "strict_json"]
+from patentrace.models.parameters import UnrestorableError, model_from_dict
+
+__all__ = [
+    "FORMAT", "ResultFormatError", "array_from", "check_header", "number", "object_array", "parse_json",
+    "rebuild_model", "strict_json",
+]
 
 FORMAT = "patentrace-result-1"
 """The name and version of the saved-result format, written in every file and checked on reading."""
@@ -93,19 +98,30 @@ def array_from(name: str, data: Any, dtype: type[np.generic], shape: tuple[int, 
     """
     if isinstance(data, np.ndarray):  # from a dataset: check the kind, then cast (netCDF3 stores int32, int8)
         return _typed_array(name, data, dtype, shape)
-    try:
-        raw = np.array(data, dtype=object)
-    except (TypeError, ValueError) as err:
-        raise ResultFormatError(f"{name}: not an array of numbers ({err})") from None
-    if raw.shape != shape:
-        raise ResultFormatError(f"{name}: expected shape {shape} for this model, got {raw.shape}")
-    flat = raw.reshape(-1).tolist()
+    flat = object_array(name, data, shape).reshape(-1).tolist()
     if dtype is np.float64:
         flat = [_NON_FINITE.get(item, item) if isinstance(item, str) else item for item in flat]
     for item in flat:
         if not _is_kind(item, dtype):
             raise ResultFormatError(f"{name}: expected {_KIND_NAMES[dtype]}, got {item!r}")
     return np.array(flat, dtype=dtype).reshape(shape)
+
+
+def object_array(name: str, data: Any, shape: tuple[int, ...]) -> NDArray[Any]:
+    """Nested lists as an array of Python objects of the given shape, or a ResultFormatError naming ``name``.
+
+    Examples
+    --------
+    >>> object_array("gap", [[1, None]], (1, 2)).tolist()
+    [[1, None]]
+    """
+    try:
+        raw = np.array(data, dtype=object)
+    except (TypeError, ValueError) as err:
+        raise ResultFormatError(f"{name}: not an array of numbers ({err})") from None
+    if raw.shape != shape:
+        raise ResultFormatError(f"{name}: expected shape {shape} for this model, got {raw.shape}")
+    return raw
 
 
 _KIND_NAMES = {np.float64: "numbers", np.intp: "whole numbers", np.bool_: "booleans"}
@@ -204,12 +220,21 @@ def parse_json(text: str | bytes, where: str) -> Any:
         raise ResultFormatError(f"{where}: not JSON ({err})") from None
 
 
-def model_error(where: str, err: Exception) -> ResultFormatError:
-    """A model that cannot be rebuilt, as a ResultFormatError naming where it was read.
+def rebuild_model(data: Any, where: str, wanted: str) -> Any:
+    """The model that ``data`` describes, of the class named ``wanted``, or a ResultFormatError naming ``where``.
 
     Examples
     --------
-    >>> str(model_error("data", ValueError("cost[0]: unknown cost family 'Cubic'")))
-    "data: the model cannot be rebuilt: cost[0]: unknown cost family 'Cubic'"
+    >>> rebuild_model({"type": "Race", "stages": [2, 2], "prize": 1.0, "discount": 0.1,
+    ...                "cost": [{"cost": "Cubic"}, {"cost": "Cubic"}]}, "data", "Race")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    patentrace.results.serialization.ResultFormatError: data: the model cannot be rebuilt: cost[0]: unknown cost ...
     """
-    return ResultFormatError(f"{where}: the model cannot be rebuilt: {err}")
+    try:
+        model = model_from_dict(data)
+    except (UnrestorableError, TypeError, ValueError) as err:
+        raise ResultFormatError(f"{where}: the model cannot be rebuilt: {err}") from None
+    if type(model).__name__ != wanted:
+        raise ResultFormatError(f"{where}: needs a {wanted} model, got a {type(model).__name__}")
+    return model

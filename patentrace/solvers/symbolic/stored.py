@@ -28,9 +28,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from patentrace.models import Race
-from patentrace.models.parameters import UnrestorableError, model_from_dict
-from patentrace.results.serialization import FORMAT, ResultFormatError, check_header, model_error, number
+from patentrace.results.serialization import FORMAT, ResultFormatError, check_header, number, rebuild_model
 
 if TYPE_CHECKING:
     from patentrace.solvers.symbolic.equilibrium import SymbolicEquilibrium
@@ -85,12 +83,7 @@ def symbolic_from_dict(data: Mapping[str, Any], where: str = "data") -> Symbolic
     from patentrace.solvers.symbolic.induction import solve
 
     check_header(data, "SymbolicEquilibrium", where)
-    try:
-        model = model_from_dict(data.get("model"))
-    except (UnrestorableError, TypeError, ValueError) as err:
-        raise model_error(where, err) from None
-    if not isinstance(model, Race):
-        raise ResultFormatError(f"{where}: a symbolic equilibrium needs a Race, got a {type(model).__name__}")
+    model = rebuild_model(data.get("model"), where, "Race")
     symbols, digits, states = data.get("symbols"), data.get("digits"), data.get("states")
     if not isinstance(symbols, list) or not all(isinstance(s, str) for s in symbols):
         raise ResultFormatError(f"{where}: symbols must be a list of parameter names, got {symbols!r}")
