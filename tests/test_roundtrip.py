@@ -352,3 +352,18 @@ def test_import_loads_neither_xarray_nor_pandas():
                           cwd=PACKAGE_PARENT)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_docs_saving_section_prints_what_it_says(monkeypatch, tmp_path):
+    """The examples of docs/results.md ("Saving and loading results") run and print what the page says."""
+    import doctest
+
+    monkeypatch.chdir(tmp_path)
+    text = (PACKAGE_PARENT / "docs" / "results.md").read_text()
+    section = text[text.index("## Saving and loading results"):]
+    source = "\n".join("" if line.startswith("```") else line for line in section.splitlines())
+    test = doctest.DocTestParser().get_doctest(source, {}, "results.md", "docs/results.md", 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    runner.run(test)
+    assert runner.summarize(verbose=False).failed == 0
+    assert len(test.examples) >= 10

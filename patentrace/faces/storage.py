@@ -16,7 +16,7 @@ Two formats, chosen by the file's suffix:
     variable is left out and listed, with its dimensions, in the attribute
     ``empty_variables``, to be restored on loading.
 
-Every file names its format (``patentrace-result-1``) and its type; :func:`load` reads
+Every file names its format (``patentrace-result-1``) and its type; ``load`` reads
 the type from the file and rebuilds that result, checked like new data: a file that is
 not a saved result, or is damaged, raises ``ResultFormatError`` (a ``ValueError``)
 naming the file and what is wrong. Nothing in a file is executed or imported (no pickle).
@@ -48,7 +48,7 @@ __all__ = ["RESULT_TYPES", "ResultFormatError", "load", "save"]
 RESULT_TYPES: dict[str, Any] = {
     cls.__name__: cls for cls in (Equilibrium, LaggedEquilibrium, DeterministicEquilibrium, SweepResult)
 }
-"""The result types :func:`save` writes and :func:`load` reads, by the name written in the file."""
+"""The result types ``save`` writes and ``load`` reads, by the name written in the file."""
 
 _SUFFIXES = (".json", ".nc")
 
@@ -132,12 +132,12 @@ def save(result: Any, path: str | os.PathLike[str]) -> None:
 
 
 def load(path: str | os.PathLike[str]) -> Any:
-    """Read a result that :func:`save` wrote; it equals (``==``) the result saved.
+    """Read a result that ``save`` wrote; it equals (``==``) the result saved.
 
     Parameters
     ----------
     path : str or path-like
-        A ``.json`` or ``.nc`` file written by :func:`save`.
+        A ``.json`` or ``.nc`` file written by ``save``.
 
     Returns
     -------

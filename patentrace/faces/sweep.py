@@ -127,7 +127,7 @@ class SweepResult:
         as a ``functools.partial`` or give it keyword defaults.
     dims : dict
         Each measured quantity's own dimensions (after the grid's), by quantity name
-        (``"measure"`` for a single one): those passed to :func:`sweep` as ``dims``,
+        (``"measure"`` for a single one): those passed to ``sweep`` as ``dims``,
         else ``{name}_dim_0``, ...
 
     Two results are equal (``==``) when their grids, values (exactly, masks included),
@@ -205,7 +205,7 @@ class SweepResult:
 
     @property
     def dataset(self) -> Any:
-        """The result as an ``xarray.Dataset`` (:meth:`to_xarray`), or None without xarray.
+        """The result as an ``xarray.Dataset`` (``to_xarray``), or None without xarray.
 
         Examples
         --------
@@ -225,10 +225,10 @@ class SweepResult:
         return self.to_xarray()
 
     def to_xarray(self) -> Any:
-        """An ``xarray.Dataset`` with the grid as coordinates; :meth:`from_xarray` inverts it exactly.
+        """An ``xarray.Dataset`` with the grid as coordinates; ``from_xarray`` inverts it exactly.
 
         Variables: each measured quantity (``measure`` for a single one; NaN where a point
-        failed) over the grid's dimensions and its own (:attr:`dims`), and ``failed``.
+        failed) over the grid's dimensions and its own (``dims``), and ``failed``.
         Without a measure (whole equilibria) only ``failed`` and ``point``, the
         equilibria being in memory only (save such a sweep as ``.json``). Attributes:
         ``format`` and ``type``, each fixed parameter that is a number or a string
@@ -279,7 +279,7 @@ class SweepResult:
         return "equilibria" if self.values.dtype == object else "measure"
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain Python data, ready for ``json.dumps``; :meth:`from_dict` inverts it exactly.
+        """Plain Python data, ready for ``json.dumps``; ``from_dict`` inverts it exactly.
 
         Measured arrays are nested lists with None where a point failed; whole
         equilibria (no measure) are each one ``Equilibrium.to_dict()``, in the grid's C
@@ -310,7 +310,7 @@ class SweepResult:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "data") -> SweepResult:
-        """The result that :meth:`to_dict` wrote, equal to it (``==``).
+        """The result that ``to_dict`` wrote, equal to it (``==``).
 
         Raises
         ------
@@ -355,7 +355,7 @@ class SweepResult:
 
     @classmethod
     def from_xarray(cls, dataset: Any, where: str = "dataset") -> SweepResult:
-        """The result that :meth:`to_xarray` wrote (also after a netCDF file), equal to it (``==``).
+        """The result that ``to_xarray`` wrote (also after a netCDF file), equal to it (``==``).
 
         A sweep of whole equilibria has none in its dataset and is refused (save it as JSON).
 
@@ -478,7 +478,7 @@ def sweep(
         point), or a dict of named quantities, each a number or an array (the same
         names and shapes at every point): each becomes its own array in
         ``SweepResult.values`` and its own variable in the dataset. Default: keep the
-        whole :class:`~patentrace.Equilibrium`.
+        whole ``patentrace.Equilibrium``.
     executor : concurrent.futures.Executor, optional
         Where chunks run: None runs them in this process; a ``ProcessPoolExecutor``
         or ``dask.distributed.Client(...).get_executor()`` runs them in parallel.

@@ -1,6 +1,6 @@
 """A sweep's result as JSON data and as an ``xarray.Dataset``, and back (issue 20, "Round trips").
 
-:class:`~patentrace.SweepResult` holds its grid (names and coordinates), the measured
+``patentrace.SweepResult`` holds its grid (names and coordinates), the measured
 values (one array, a dict of named arrays, or whole equilibria), which points failed
 and why, the parameters that ``make_model`` fixed, and the names of each measured
 quantity's own dimensions. This module turns those into data and back:
@@ -112,7 +112,7 @@ def masked_to_data(values: NDArray[Any]) -> Any:
 
 
 def masked_from_data(name: str, data: Any, shape: tuple[int, ...]) -> NDArray[Any]:
-    """Invert :func:`masked_to_data`: floats, masked where ``None``, of the given shape.
+    """Invert ``masked_to_data``: floats, masked where ``None``, of the given shape.
 
     Examples
     --------
@@ -137,7 +137,7 @@ def equilibria_to_data(values: NDArray[Any]) -> list[Any]:
 
 
 def equilibria_from_data(name: str, data: Any, shape: tuple[int, ...]) -> NDArray[Any]:
-    """Invert :func:`equilibria_to_data`.
+    """Invert ``equilibria_to_data``.
 
     Examples
     --------
@@ -165,7 +165,7 @@ def encode_values(values: list[Any] | NDArray[Any]) -> list[Any]:
 
 
 def decode_values(name: str, data: Any) -> list[Any]:
-    """Invert :func:`encode_values`; a value that cannot be rebuilt raises a ResultFormatError naming it.
+    """Invert ``encode_values``; a value that cannot be rebuilt raises a ResultFormatError naming it.
 
     Examples
     --------

@@ -2,7 +2,7 @@
 
 Every model is a frozen dataclass that normalises its arguments at construction, so
 the normalised fields are themselves valid constructor arguments: a model rebuilt
-from them is equal to the original, float for float. :class:`ModelData` gives every
+from them is equal to the original, float for float. ``ModelData`` gives every
 model class that inherits it ``to_dict()`` and ``from_dict()`` over its dataclass
 fields, so a field added to a model is saved and restored with no further code.
 
@@ -97,12 +97,12 @@ class ModelData:
 
     @classmethod
     def from_dict(cls: type[M], data: Mapping[str, Any]) -> M:
-        """Rebuild the model that :meth:`to_dict` described; it is validated like any new model.
+        """Rebuild the model that ``to_dict`` described; it is validated like any new model.
 
         Parameters
         ----------
         data : mapping
-            What :meth:`to_dict` returned (also after a trip through JSON).
+            What ``to_dict`` returned (also after a trip through JSON).
 
         Returns
         -------
@@ -143,7 +143,7 @@ class ModelData:
 
 
 def model_classes() -> dict[str, type[ModelData]]:
-    """Every model class, by name: the subclasses of :class:`ModelData` (a new model is found automatically).
+    """Every model class, by name: the subclasses of ``ModelData`` (a new model is found automatically).
 
     Examples
     --------
@@ -220,7 +220,7 @@ def _encode_action(value: Any) -> dict[str, Any] | None:
 
 
 def decode_parameter(name: str, data: Any) -> Any:
-    """Invert :func:`encode_parameter`; ``name`` (the field, with indices) names any error.
+    """Invert ``encode_parameter``; ``name`` (the field, with indices) names any error.
 
     Examples
     --------

@@ -503,14 +503,14 @@ class DeterministicEquilibrium:
     __hash__ = None  # type: ignore[assignment]  # equal by value, like the arrays it holds
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain Python data, ready for ``json.dumps``; :meth:`from_dict` inverts it exactly.
+        """Plain Python data, ready for ``json.dumps``; ``from_dict`` inverts it exactly.
 
         The lone firm's path is not stored: it is a function of the model, rebuilt on
         reading. Lag 0 with breakthroughs: the sample states and every grid's record
         (``"chain_refinement"``, without the chains' full arrays, which run to hundreds
         of thousands of states; ``eq.chain.to_dict()`` gives the finest). Such a race
         has a breakthrough hazard given as a Python function, which is written as its
-        ``repr`` and cannot be rebuilt: :meth:`from_dict` refuses it, naming it.
+        ``repr`` and cannot be rebuilt: ``from_dict`` refuses it, naming it.
 
         Examples
         --------
@@ -539,7 +539,7 @@ class DeterministicEquilibrium:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "data") -> DeterministicEquilibrium:
-        """The equilibrium that :meth:`to_dict` wrote, equal to it (``==``); the lone firm's path is recomputed.
+        """The equilibrium that ``to_dict`` wrote, equal to it (``==``); the lone firm's path is recomputed.
 
         Raises
         ------
@@ -579,18 +579,18 @@ class DeterministicEquilibrium:
         )
 
     def to_xarray(self) -> Any:
-        """The equilibrium as an ``xarray.Dataset``; :meth:`from_xarray` inverts it exactly.
+        """The equilibrium as an ``xarray.Dataset``; ``from_xarray`` inverts it exactly.
 
         Variables: ``speeds`` (over ``speed``), ``gaps`` (``cell``), ``positions``
         (``position``), ``samples`` (``sample``, ``w``), the refinement's records
         (``refinement_steps`` ... over ``refinement``, ``refinement_gap`` over
         ``refinement`` and ``position``) and, with a lag, the finest grid's
-        equilibrium as the variables of :meth:`LaggedEquilibrium.to_xarray
-        <patentrace.LaggedEquilibrium.to_xarray>` prefixed ``grid_``. Attributes:
+        equilibrium as the variables of ``LaggedEquilibrium.to_xarray``
+        prefixed ``grid_``. Attributes:
         ``format``, ``type``, ``model`` and ``solver_info`` as JSON, ``converged``
         (1 or 0), and the grid's ``grid_model`` and ``grid_solver_info``. Lag 0 with
         breakthroughs: the chain refinement's records as JSON in ``chain_refinement``
-        (not rebuilt by :meth:`from_xarray`, like the model's breakthrough function).
+        (not rebuilt by ``from_xarray``, like the model's breakthrough function).
 
         Examples
         --------
@@ -625,7 +625,7 @@ class DeterministicEquilibrium:
 
     @classmethod
     def from_xarray(cls, dataset: Any, where: str = "dataset") -> DeterministicEquilibrium:
-        """The equilibrium that :meth:`to_xarray` wrote (also after a netCDF file), equal to it (``==``).
+        """The equilibrium that ``to_xarray`` wrote (also after a netCDF file), equal to it (``==``).
 
         Examples
         --------

@@ -122,7 +122,7 @@ class SolverInfo:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> SolverInfo:
-        """Invert :meth:`to_dict` (also after a trip through strict JSON).
+        """Invert ``to_dict`` (also after a trip through strict JSON).
 
         Examples
         --------
@@ -239,7 +239,7 @@ class StateResult:
         return arrays
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain Python data (nested lists), ready for ``json.dumps``; :meth:`from_dict` inverts it exactly.
+        """Plain Python data (nested lists), ready for ``json.dumps``; ``from_dict`` inverts it exactly.
 
         The model is its constructor arguments (costs as ``{"cost": family, ...}``; see
         ``patentrace.models.parameters``); ``inf`` durations stay ``float('inf')``, which
@@ -267,7 +267,7 @@ class StateResult:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], where: str = "data") -> Self:
-        """The result that :meth:`to_dict` wrote, equal to it (``==``).
+        """The result that ``to_dict`` wrote, equal to it (``==``).
 
         Parameters
         ----------
@@ -302,7 +302,7 @@ class StateResult:
     def to_xarray(self) -> Any:
         """The arrays as an ``xarray.Dataset`` over ``firm``, ``i``, ``j``; the model and the solver in its attributes.
 
-        Attributes: ``format`` and ``type`` (what :meth:`from_xarray` checks), ``model``
+        Attributes: ``format`` and ``type`` (what ``from_xarray`` checks), ``model``
         (the model's constructor arguments as JSON), ``solver_info`` (the solver's
         record as JSON), and for reading at a glance ``solver`` (the method),
         ``selection`` and ``version``. Requires the optional ``xarray`` package
@@ -335,7 +335,7 @@ class StateResult:
 
     @classmethod
     def from_xarray(cls, dataset: Any, where: str = "dataset") -> Self:
-        """The result that :meth:`to_xarray` wrote (also after a netCDF file), equal to it (``==``).
+        """The result that ``to_xarray`` wrote (also after a netCDF file), equal to it (``==``).
 
         Parameters
         ----------
@@ -391,7 +391,7 @@ class StateResult:
         0.4686350713
         """
         try:
-            import pandas as pd  # type: ignore[import-untyped,unused-ignore]
+            import pandas as pd
         except ImportError as err:  # pragma: no cover - depends on the environment
             raise ImportError("to_dataframe needs pandas: pip install 'patentrace[pandas]'") from err
         n1, n2 = self.model.stages

@@ -145,7 +145,7 @@ def _typed_array(name: str, data: NDArray[Any], dtype: type[np.generic], shape: 
 
 
 def number(name: str, value: Any) -> float:
-    """A float written by :func:`strict_json` (``"inf"`` and the like included), or a ResultFormatError naming it.
+    """A float written by ``strict_json`` (``"inf"`` and the like included), or a ResultFormatError naming it.
 
     Examples
     --------
@@ -177,7 +177,7 @@ def finite_floats(value: Any) -> Any:
 
 
 def restore_floats(value: Any) -> Any:
-    """Invert :func:`finite_floats` (for data whose strings are never ``"inf"``, ``"-inf"``, ``"nan"`` otherwise).
+    """Invert ``finite_floats`` (for data whose strings are never ``"inf"``, ``"-inf"``, ``"nan"`` otherwise).
 
     Examples
     --------

@@ -1,12 +1,12 @@
 """A symbolic equilibrium as JSON data, and back by solving again (issue 20, "Round trips").
 
-A :class:`~patentrace.solvers.symbolic.SymbolicEquilibrium` is sympy expressions, some
+A ``patentrace.solvers.symbolic.SymbolicEquilibrium`` is sympy expressions, some
 of them objects that follow a branch of an algebraic curve (implicit efforts) or
 carry an isolating interval. Reading expressions back from text would need sympy's
 parser, which evaluates Python code: a saved file must never run code, so the
 expressions are not read back. What is saved is the recipe and the record: the model,
 the symbolic parameters, the digits, and at every open state its form and both firms'
-effort and value as text (for reading and for the check). :func:`from_dict` solves the
+effort and value as text (for reading and for the check). ``from_dict`` solves the
 race again with the same recipe (the symbolic solver is deterministic) and refuses the
 result unless every state's form and printed expressions equal the saved ones, so a
 loaded symbolic equilibrium equals the saved one. Loading costs a solve: seconds for
