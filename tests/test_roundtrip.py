@@ -171,6 +171,33 @@ def test_deterministic_equilibria_save_and_load_equal(race, steps):
         assert round(float(again.single_firm_value(0.5)), 5) == 0.78889
 
 
+@settings(max_examples=examples(8))
+@given(costs(), st.one_of(st.just(0.0), st.floats(0.25, 1.0)), st.floats(1.0, 3.0), st.integers(4, 8))
+def test_deterministic_equilibria_of_random_races_save_and_load_equal(cost, lag, cap, steps):
+    race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=cost, lag=lag, max_speed=cap)
+    eq = pr.solve(race) if lag == 0.0 else pr.solve(race, steps=[steps])
+    for again in (through_json(eq), *through_files(eq)):
+        assert again == eq and again.model == race
+        assert_same_arrays(again, eq, ("speeds", "gaps", "positions", "samples"))
+        if eq.grid is not None:
+            assert_same_arrays(again.grid, eq.grid, LAGGED_ARRAYS)
+        assert again.path.method == eq.path.method and again.path.start == eq.path.start
+        w = np.linspace(0.0, 1.0, 11)
+        assert same_bits(again.single_firm_speed(w), eq.single_firm_speed(w))   # the recomputed path is the same
+
+
+@settings(max_examples=examples(5))
+@given(st.integers(1, 2), st.sampled_from([2.0, 3.0]), st.floats(0.5, 2.0), st.one_of(st.just(()), st.just(("prize",))))
+def test_symbolic_equilibria_of_random_races_save_and_load_equal(n2, exponent, scale, symbols):
+    race = pr.Race(stages=(1, n2), prize=1.0, discount=0.1, cost=pr.costs.Power(scale=scale, exponent=exponent))
+    sym = pr.symbolic.solve(race, symbols=symbols)
+    with tempfile.TemporaryDirectory() as folder:
+        pr.save(sym, Path(folder) / "sym.json")
+        again = pr.load(Path(folder) / "sym.json")
+    assert again == sym and again.model == race
+    assert [again.form(0, j) for j in range(n2)] == [sym.form(0, j) for j in range(n2)]
+
+
 def test_a_deterministic_race_with_a_breakthrough_function_is_not_saved():
     race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), breakthrough=lambda w: 0.1)
     eq = pr.solve(race, steps=[20, 40])
