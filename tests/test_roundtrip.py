@@ -371,6 +371,31 @@ def test_foreign_and_damaged_files_are_refused_by_name(tmp_path):
         pr.LaggedEquilibrium.from_dict(eq.to_dict())
 
 
+def test_a_changed_number_is_never_loaded_silently(tmp_path):
+    """Each file carries the SHA-256 of the result's data: a number edited or flipped in the file is refused."""
+    import xarray as xr
+
+    eq = pr.solve(pr.Race(stages=(2, 3), prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    path = tmp_path / "race.json"
+    pr.save(eq, path)
+    data = json.loads(path.read_text())
+    data["value"][0][0][0] = np.nextafter(data["value"][0][0][0], 1.0)     # one ulp: still a valid equilibrium file
+    path.write_text(json.dumps(data))
+    with pytest.raises(ResultFormatError, match=r"race\.json: checksum mismatch"):
+        pr.load(path)
+    del data["sha256"]
+    path.write_text(json.dumps(data))
+    with pytest.raises(ResultFormatError, match=r"no sha256 checksum.*Equilibrium\.from_dict"):
+        pr.load(path)
+    netcdf = tmp_path / "race.nc"
+    pr.save(eq, netcdf)
+    dataset = xr.load_dataset(netcdf, engine="scipy")
+    dataset["effort"][1, 0, 2] = 0.5                                     # someone edits a number, keeps the attributes
+    dataset.to_netcdf(netcdf, engine="scipy")
+    with pytest.raises(ResultFormatError, match=r"race\.nc: checksum mismatch"):
+        pr.load(netcdf)
+
+
 def test_import_loads_neither_xarray_nor_pandas():
     script = ("import sys, patentrace as pr\n"
               "pr.solve(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())).to_dict()\n"

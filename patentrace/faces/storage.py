@@ -16,10 +16,13 @@ Two formats, chosen by the file's suffix:
     variable is left out and listed, with its dimensions, in the attribute
     ``empty_variables``, to be restored on loading.
 
-Every file names its format (``patentrace-result-1``) and its type; ``load`` reads
-the type from the file and rebuilds that result, checked like new data: a file that is
-not a saved result, or is damaged, raises ``ResultFormatError`` (a ``ValueError``)
-naming the file and what is wrong. Nothing in a file is executed or imported (no pickle).
+Every file names its format (``patentrace-result-1``) and its type, and carries the
+SHA-256 of the result's ``to_dict()`` as canonical JSON (``sha256``: a key of the JSON
+file, an attribute of the netCDF file). ``load`` reads the type from the file, rebuilds
+that result, checked like new data, and recomputes the checksum from what it rebuilt: a
+file that is not a saved result, is damaged, or had a number changed raises
+``ResultFormatError`` (a ``ValueError``) naming the file and what is wrong. Nothing in a
+file is executed or imported (no pickle).
 
 Examples
 --------
@@ -34,6 +37,8 @@ True
 
 from __future__ import annotations
 
+import hashlib
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -41,7 +46,7 @@ from typing import Any
 from patentrace.faces.sweep import SweepResult
 from patentrace.results.deterministic_equilibrium import DeterministicEquilibrium
 from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium
-from patentrace.results.serialization import FORMAT, ResultFormatError, parse_json, strict_json
+from patentrace.results.serialization import FORMAT, ResultFormatError, finite_floats, parse_json, strict_json
 
 __all__ = ["RESULT_TYPES", "ResultFormatError", "load", "save"]
 
@@ -116,9 +121,12 @@ def save(result: Any, path: str | os.PathLike[str]) -> None:
     partial = file.with_name(f".{file.name}.partial{suffix}")
     try:
         if suffix == ".json":
-            partial.write_text(strict_json(result.to_dict()) + "\n", encoding="utf-8")
+            data = result.to_dict()
+            partial.write_text(strict_json({**data, "sha256": digest(data)}) + "\n", encoding="utf-8")
         else:
-            _write_netcdf(result.to_xarray(), partial)
+            dataset = result.to_xarray()
+            dataset.attrs["sha256"] = digest(result.to_dict())
+            _write_netcdf(dataset, partial)
         try:
             again = load(partial)
         except ResultFormatError as err:  # what could not be loaded back is not saved, saying why
@@ -171,9 +179,31 @@ def load(path: str | os.PathLike[str]) -> Any:
     where = str(file)
     if suffix == ".json":
         data = parse_json(file.read_bytes(), where)
-        return _cls_of(data, where).from_dict(data, where=where)
-    dataset = _read_netcdf(file, where)
-    return _cls_of(dataset.attrs, where).from_xarray(dataset, where=where)
+        stored = data.pop("sha256", None) if isinstance(data, dict) else None
+        result = _cls_of(data, where).from_dict(data, where=where)
+    else:
+        dataset = _read_netcdf(file, where)
+        stored = dataset.attrs.pop("sha256", None)
+        result = _cls_of(dataset.attrs, where).from_xarray(dataset, where=where)
+    if stored is None:
+        raise ResultFormatError(f"{where}: no sha256 checksum; pr.load reads files written by pr.save "
+                                f"(for data of your own, use {type(result).__name__}.from_dict)")
+    if digest(result.to_dict()) != stored:
+        raise ResultFormatError(f"{where}: checksum mismatch: the file was altered or damaged after it was saved "
+                                "(a changed number is never loaded silently)")
+    return result
+
+
+def digest(data: Any) -> str:
+    """SHA-256 of a result's ``to_dict()`` written as canonical strict JSON (sorted keys, no spaces).
+
+    Examples
+    --------
+    >>> digest({"b": 1.0, "a": float("inf")}) == digest({"a": float("inf"), "b": 1.0})
+    True
+    """
+    text = json.dumps(finite_floats(data), sort_keys=True, separators=(",", ":"), allow_nan=False)
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _cls_of(header: Any, where: str) -> Any:
