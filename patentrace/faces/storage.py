@@ -38,7 +38,6 @@ True
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -46,7 +45,7 @@ from typing import Any
 from patentrace.faces.sweep import SweepResult
 from patentrace.results.deterministic_equilibrium import DeterministicEquilibrium
 from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium
-from patentrace.results.serialization import FORMAT, ResultFormatError, finite_floats, parse_json, strict_json
+from patentrace.results.serialization import FORMAT, ResultFormatError, canonical_json, parse_json, strict_json
 
 __all__ = ["RESULT_TYPES", "ResultFormatError", "load", "save"]
 
@@ -202,8 +201,7 @@ def digest(data: Any) -> str:
     >>> digest({"b": 1.0, "a": float("inf")}) == digest({"a": float("inf"), "b": 1.0})
     True
     """
-    text = json.dumps(finite_floats(data), sort_keys=True, separators=(",", ":"), allow_nan=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(canonical_json(data, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def _cls_of(header: Any, where: str) -> Any:

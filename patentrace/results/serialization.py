@@ -99,11 +99,13 @@ def array_from(name: str, data: Any, dtype: type[np.generic], shape: tuple[int, 
     if isinstance(data, np.ndarray):  # from a dataset: check the kind, then cast (netCDF3 stores int32, int8)
         return _typed_array(name, data, dtype, shape)
     flat = object_array(name, data, shape).reshape(-1).tolist()
-    if dtype is np.float64:
+    kinds = set(map(type, flat))
+    if dtype is np.float64 and str in kinds:
         flat = [_NON_FINITE.get(item, item) if isinstance(item, str) else item for item in flat]
-    for item in flat:
-        if not _is_kind(item, dtype):
-            raise ResultFormatError(f"{name}: expected {_KIND_NAMES[dtype]}, got {item!r}")
+        kinds = set(map(type, flat))
+    if not kinds <= _KINDS[dtype]:
+        bad = next(item for item in flat if type(item) not in _KINDS[dtype])
+        raise ResultFormatError(f"{name}: expected {_KIND_NAMES[dtype]}, got {bad!r}")
     return np.array(flat, dtype=dtype).reshape(shape)
 
 
@@ -125,14 +127,7 @@ def object_array(name: str, data: Any, shape: tuple[int, ...]) -> NDArray[Any]:
 
 
 _KIND_NAMES = {np.float64: "numbers", np.intp: "whole numbers", np.bool_: "booleans"}
-
-
-def _is_kind(item: Any, dtype: type[np.generic]) -> bool:
-    if dtype is np.bool_:
-        return isinstance(item, bool)
-    if isinstance(item, bool):
-        return False
-    return isinstance(item, int) or (dtype is np.float64 and isinstance(item, float))
+_KINDS: dict[Any, set[type]] = {np.float64: {float, int}, np.intp: {int}, np.bool_: {bool}}  # bool is not an int here
 
 
 def _typed_array(name: str, data: NDArray[Any], dtype: type[np.generic], shape: tuple[int, ...]) -> NDArray[Any]:
@@ -167,13 +162,34 @@ def finite_floats(value: Any) -> Any:
     >>> finite_floats({"x": [1.0, float("-inf")]})
     {'x': [1.0, '-inf']}
     """
-    if isinstance(value, float) and not math.isfinite(value):
-        return "nan" if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    if isinstance(value, Mapping):
-        return {k: finite_floats(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
+    kind = type(value)
+    if kind is float:
+        return value if math.isfinite(value) else ("nan" if math.isnan(value) else ("inf" if value > 0 else "-inf"))
+    if kind is list or kind is tuple:
+        if value and type(value[0]) is float:  # a row of numbers: one pass when all are finite
+            try:
+                if all(map(math.isfinite, value)):
+                    return list(value)
+            except TypeError:  # not all numbers
+                pass
         return [finite_floats(v) for v in value]
+    if kind is dict or isinstance(value, Mapping):
+        return {k: finite_floats(v) for k, v in value.items()}
     return value
+
+
+def canonical_json(data: Any, **options: Any) -> str:
+    """Strict JSON text of ``data``: written directly when every float is finite, else after ``finite_floats``.
+
+    Examples
+    --------
+    >>> canonical_json({"b": [float("inf")], "a": 1}, sort_keys=True)
+    '{"a": 1, "b": ["inf"]}'
+    """
+    try:
+        return json.dumps(data, allow_nan=False, **options)
+    except ValueError:  # a non-finite float somewhere: the slow path writes it as a string
+        return json.dumps(finite_floats(data), allow_nan=False, **options)
 
 
 def restore_floats(value: Any) -> Any:
@@ -201,7 +217,7 @@ def strict_json(data: Any, indent: int | None = None) -> str:
     >>> strict_json([float("nan")])
     '["nan"]'
     """
-    return json.dumps(finite_floats(data), allow_nan=False, indent=indent)
+    return canonical_json(data, indent=indent)
 
 
 def parse_json(text: str | bytes, where: str) -> Any:
