@@ -137,10 +137,12 @@ def test_equilibria_of_random_races_save_and_load_equal(race):
 
 @settings(max_examples=examples(8))
 @given(st.integers(1, 2), st.integers(1, 2), st.lists(st.floats(0.05, 2.0), min_size=1, max_size=2, unique=True),
-       st.floats(0.2, 2.0))
-def test_lagged_equilibria_save_and_load_equal(n1, n2, efforts, lag):
+       st.one_of(st.none(), st.lists(st.floats(0.05, 2.0), min_size=1, max_size=3, unique=True)),
+       st.floats(0.2, 2.0), st.sampled_from(["split", "loss", 0.25]))
+def test_lagged_equilibria_save_and_load_equal(n1, n2, efforts, rival_efforts, lag, tie):
     race = pr.Race(stages=(n1, n2), prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
-    eq = pr.solve(pr.LaggedRace.from_race(race, lag=lag, efforts=[0.0, *efforts]))
+    grid = [0.0, *efforts] if rival_efforts is None else ([0.0, *efforts], [0.0, *rival_efforts])  # menus may differ
+    eq = pr.solve(pr.LaggedRace.from_race(race, lag=lag, efforts=grid, tie=tie))
     for again in (through_json(eq), *through_files(eq)):
         assert again == eq
         assert_same_arrays(again, eq, LAGGED_ARRAYS)
