@@ -29,6 +29,7 @@ from patentrace import costs
 from patentrace import lattice as lattice
 from patentrace._version import __version__
 from patentrace.errors import EquilibriumError, TooManyEquilibriaError, UnderflowWarning
+from patentrace.faces.storage import ResultFormatError, load, save
 from patentrace.faces.sweep import CheckpointError, SweepResult, sweep
 from patentrace.models import Action, DeterministicRace, LaggedRace, Race
 from patentrace.reports.lag_experiment import LagExperiment, lag_experiment
@@ -53,6 +54,7 @@ __all__ = [
     "LaggedRace",
     "LeapfrogReport",
     "Race",
+    "ResultFormatError",
     "SamplePaths",
     "Simulation",
     "SolverInfo",
@@ -64,7 +66,9 @@ __all__ = [
     "costs",
     "lag_experiment",
     "leapfrog",
+    "load",
     "preemption_region",
+    "save",
     "simulate",
     "single_firm",
     "solve",

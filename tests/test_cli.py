@@ -354,11 +354,11 @@ def test_lagged_prints_the_library_equilibrium(capsys):
     eq = lagged_eq()
     assert status == 0, err
     assert_same_arrays(data, eq, ("value", "win_probability", "tie_probability", "expected_duration", "multiplicity"))
-    assert data["strategy"] == [eq.strategy[0].tolist(), eq.strategy[1].tolist()]
+    assert [data["strategy_0"], data["strategy_1"]] == [eq.strategy[0].tolist(), eq.strategy[1].tolist()]
     assert data["model"]["lag"] == 0.5
     # from the JSON alone, at (1, 1): each firm crosses in a period with probability E[1 - exp(-x lag)] under its
     # mixed strategy; the race ends in a tie if both cross in the same period, and goes on if neither does
-    cross = [sum(s * -math.expm1(-x * 0.5) for s, x in zip(data["strategy"][k][1][1], (0.0, 0.5, 1.0), strict=True))
+    cross = [sum(s * -math.expm1(-x * 0.5) for s, x in zip(data[f"strategy_{k}"][1][1], (0.0, 0.5, 1.0), strict=True))
              for k in (0, 1)]
     tie = cross[0] * cross[1] / (1.0 - (1.0 - cross[0]) * (1.0 - cross[1]))
     assert data["tie_probability"][1][1] == pytest.approx(tie, rel=1e-12) and tie > 0.01
@@ -373,7 +373,7 @@ def test_lagged_per_firm_flags_and_tie(capsys):
     data = json.loads(run(capsys, *argv)[1])
     eq = lagged_eq(efforts=([0.0, 1.0], [0.0, 0.5, 1.0]), tie=0.3, productivity=[1.0, 2.0], breakthrough=[0.05, 0.05])
     assert_same_arrays(data, eq, ("value", "win_probability", "tie_probability"))
-    assert len(data["strategy"][0][0][0]) == 2 and len(data["strategy"][1][0][0]) == 3  # two menus
+    assert len(data["strategy_0"][0][0]) == 2 and len(data["strategy_1"][0][0]) == 3  # two menus
     assert data["model"]["tie"] == 0.3
 
 
@@ -388,8 +388,8 @@ def test_lagged_tie_rules(capsys, tie):
     # neither. Solved for T, it is the rule's: split P / 2, loss L, a share theta P.
     efforts = np.array([0.0, 0.5, 1.0])
     beta, per_period = math.exp(-0.1 * 0.5), -math.expm1(-0.1 * 0.5) / 0.1
-    p0, p1 = (np.dot(data["strategy"][k][1][1], -np.expm1(-efforts * 0.5)) for k in (0, 1))
-    cost = np.dot(data["strategy"][0][1][1], efforts**2 / 2 * per_period)
+    p0, p1 = (np.dot(data[f"strategy_{k}"][1][1], -np.expm1(-efforts * 0.5)) for k in (0, 1))
+    cost = np.dot(data["strategy_0"][1][1], efforts**2 / 2 * per_period)
     v = data["value"][0][1][1]
     tie_payoff = (v + cost - beta * (p0 * (1 - p1) * 1.0 + (1 - p0) * p1 * 0.2 + (1 - p0) * (1 - p1) * v)) / (
         beta * p0 * p1)
@@ -437,7 +437,8 @@ DETERMINISTIC = ["deterministic", "--prize", "1", "--discount", "0.1", "--cost-s
 def test_deterministic_at_lag_zero_is_epsilon_preemption(capsys):
     status, out, err = run(capsys, *DETERMINISTIC)
     data = json.loads(out)
-    eq = pr.solve(pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    # --cost-scale 1 with no exponent is the power cost with exponent 2, which the CLI builds as Power
+    eq = pr.solve(pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Power(scale=1.0, exponent=2.0)))
     assert status == 0, err
     assert data["model"] == eq.to_dict()["model"] and data["converged"] is True
     _, table, _ = run(capsys, *DETERMINISTIC, "--format", "table")

@@ -66,7 +66,27 @@ from patentrace.faces._checkpoint import (
     header_for,
     signature_defaults,
 )
+from patentrace.faces.sweep_data import (
+    coordinate,
+    decode_values,
+    default_dims,
+    encode_values,
+    equilibria_from_data,
+    equilibria_to_data,
+    masked_from_data,
+    masked_to_data,
+    quantity_dims,
+)
 from patentrace.models import Race
+from patentrace.models.parameters import encode_parameter
+from patentrace.results.serialization import (
+    FORMAT,
+    ResultFormatError,
+    array_from,
+    check_header,
+    parse_json,
+    strict_json,
+)
 from patentrace.solvers import solve, solve_many
 from patentrace.solvers.selection import SELECTION_RULES
 
@@ -90,14 +110,30 @@ class SweepResult:
         The grid's parameters, in order: the leading axes of ``values``.
     coords : dict
         Each parameter's values.
-    values : ndarray or numpy.ma.MaskedArray
+    values : ndarray, numpy.ma.MaskedArray, or dict of them
         Shape ``grid shape + measure shape``. Without a measure, an object array of
         [`Equilibrium`][patentrace.Equilibrium] (None where a point failed). With a numeric
-        measure, floats, masked where a point failed.
+        measure, floats, masked where a point failed. With a measure that returns a
+        dict of named quantities, a dict from each name to its masked array.
     failed : ndarray of bool
         Shape of the grid: True where the point raised.
     errors : dict
         Grid index -> ``"ErrorType: message"`` for every failed point.
+    fixed : dict
+        The parameters that ``make_model`` fixes, as data: the keyword arguments of a
+        ``functools.partial`` and the defaults of its parameters not in the grid (costs
+        as ``{"cost": family, ...}``, tuples as lists, a function as its ``repr``).
+        A ``make_model`` that fixes its parameters in its body records none: write it
+        as a ``functools.partial`` or give it keyword defaults.
+    dims : dict
+        Each measured quantity's own dimensions (after the grid's), by quantity name
+        (``"measure"`` for a single one): those passed to ``sweep`` as ``dims``,
+        else ``{name}_dim_0``, ...
+
+    Two results are equal (``==``) when their grids, values (exactly, masks included),
+    failures, errors, fixed parameters and dimension names are. ``to_dict`` /
+    ``from_dict`` and ``to_xarray`` / ``from_xarray`` (or ``patentrace.save`` /
+    ``patentrace.load``) store and restore it.
 
     Examples
     --------
@@ -113,19 +149,63 @@ class SweepResult:
 
     names: tuple[str, ...]
     coords: dict[str, NDArray[Any]]
-    values: NDArray[Any]
+    values: NDArray[Any] | dict[str, NDArray[Any]]
     failed: NDArray[np.bool_] = field(repr=False)
     errors: dict[tuple[int, ...], str]
+    fixed: dict[str, Any] = field(default_factory=dict, repr=False)
+    dims: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
 
     def __repr__(self) -> str:
         shape = " x ".join(f"{n}={len(self.coords[n])}" for n in self.names)
         return f"SweepResult({shape}, points={self.failed.size}, failed={len(self.errors)})"
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SweepResult):
+            return NotImplemented
+        return self._record() == other._record() and _same_values(self.values, other.values)
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, like the arrays it holds
+
+    def _record(self) -> dict[str, Any]:
+        """Everything but the values, as data."""
+        return {"names": list(self.names), "coords": {n: encode_values(self.coords[n]) for n in self.names},
+                "failed": self.failed.tolist(), "errors": sorted(self.errors.items()), "dims": self._all_dims(),
+                "fixed": dict(self.fixed)}
+
+    def quantity(self, name: str = "measure") -> NDArray[Any]:
+        """One measured quantity's array: ``"measure"`` for a measure that returns one value, else a dict key.
+
+        Examples
+        --------
+        >>> import functools
+        >>> import patentrace as pr
+        >>> make = functools.partial(pr.Race, stages=2, prize=1.0, cost=pr.costs.Quadratic())
+        >>> result = pr.sweep(make, {"discount": [0.1]}, measure=lambda eq: {"win": eq.win_probability[0, 0, 1]})
+        >>> round(float(result.quantity("win")[0]), 9)  # docs/theory/race.md, closed forms
+        0.173698693
+        """
+        quantities = self._quantities()
+        if name not in quantities:
+            raise KeyError(f"no measured quantity {name!r}; this sweep has {sorted(quantities)}")
+        return quantities[name]
+
+    def _quantities(self) -> dict[str, NDArray[Any]]:
+        """The measured arrays by name (``"measure"`` for a single one); empty for whole equilibria."""
+        if isinstance(self.values, dict):
+            return dict(self.values)
+        return {} if self.values.dtype == object else {"measure": self.values}
+
+    def _all_dims(self) -> dict[str, list[str]]:
+        """Every quantity's own dimensions: the names given, else ``{name}_dim_k``."""
+        out = {}
+        for name, values in self._quantities().items():
+            extra = values.ndim - len(self.names)
+            out[name] = list(self.dims.get(name, default_dims(name, extra)))
+        return out
+
     @property
     def dataset(self) -> Any:
-        """The result as an ``xarray.Dataset`` with the grid as coordinates, or None without xarray.
-
-        Variables: ``measure`` (the values; NaN where a point failed), ``failed``.
+        """The result as an ``xarray.Dataset`` (``to_xarray``), or None without xarray.
 
         Examples
         --------
@@ -139,17 +219,237 @@ class SweepResult:
         0.1795728262
         """
         try:
-            import xarray as xr
+            import xarray  # noqa: F401
         except ImportError:
             return None
-        extra = tuple(f"measure_dim_{k}" for k in range(self.values.ndim - len(self.names)))
-        values = self.values
-        if isinstance(values, np.ma.MaskedArray):
-            values = values.filled(np.nan)
-        return xr.Dataset(
-            {"measure": (self.names + extra, values), "failed": (self.names, self.failed)},
-            coords={n: self.coords[n] for n in self.names},
-        )
+        return self.to_xarray()
+
+    def to_xarray(self) -> Any:
+        """An ``xarray.Dataset`` with the grid as coordinates; ``from_xarray`` inverts it exactly.
+
+        Variables: each measured quantity (``measure`` for a single one; NaN where a point
+        failed) over the grid's dimensions and its own (``dims``), and ``failed``.
+        Without a measure (whole equilibria) only ``failed`` and ``point``, the
+        equilibria being in memory only (save such a sweep as ``.json``). Attributes:
+        ``format`` and ``type``, each fixed parameter that is a number or a string
+        under its own name, and as JSON ``fixed`` (all of them, costs as structured
+        data), ``sweep`` (the grid, the errors and the dimension names, exactly).
+        Requires the optional ``xarray`` package.
+
+        Examples
+        --------
+        >>> import functools
+        >>> import patentrace as pr
+        >>> make = functools.partial(pr.Race, stages=2, prize=1.0, cost=pr.costs.Quadratic())
+        >>> def both(eq):
+        ...     return {"value": eq.value[:, 0, 0], "duration": eq.expected_duration[0, 0]}
+        >>> result = pr.sweep(make, {"discount": [0.05, 0.1]}, measure=both, dims={"value": ("firm",)})
+        >>> dataset = result.to_xarray()
+        >>> dataset["value"].dims, dataset.attrs["prize"]
+        (('discount', 'firm'), 1.0)
+        >>> round(float(dataset["value"].sel(discount=0.1, firm=0)), 10)  # docs/theory/race.md: V(0, 0)
+        0.1795728262
+        """
+        try:
+            import xarray as xr
+        except ImportError as err:  # pragma: no cover - depends on the environment
+            raise ImportError("to_xarray needs xarray: pip install 'patentrace[xarray]'") from err
+        dims = self._all_dims()
+        variables: dict[str, Any] = {"failed": (self.names, self.failed)}
+        for name, values in self._quantities().items():
+            data = values.filled(np.nan) if isinstance(values, np.ma.MaskedArray) else np.asarray(values)
+            variables[name] = (self.names + tuple(dims[name]), np.asarray(data, dtype=float))
+        coords = {n: _readable(self.coords[n]) for n in self.names}
+        return xr.Dataset(variables, coords=coords, attrs=self._attrs())
+
+    def _attrs(self) -> dict[str, Any]:
+        record = self._record()
+        attrs: dict[str, Any] = {"format": FORMAT, "type": "SweepResult"}
+        for name, value in self.fixed.items():
+            if isinstance(value, (int, float, str)) and not isinstance(value, bool) and name not in _RESERVED:
+                attrs[name] = value
+        attrs["fixed"] = strict_json(record.pop("fixed"))
+        attrs["sweep"] = strict_json({**record, "kind": self._kind(), "errors": [[list(i), m] for i, m in
+                                                                                  sorted(self.errors.items())]})
+        return attrs
+
+    def _kind(self) -> str:
+        if isinstance(self.values, dict):
+            return "quantities"
+        return "equilibria" if self.values.dtype == object else "measure"
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain Python data, ready for ``json.dumps``; ``from_dict`` inverts it exactly.
+
+        Measured arrays are nested lists with None where a point failed; whole
+        equilibria (no measure) are each one ``Equilibrium.to_dict()``, in the grid's C
+        order.
+
+        Examples
+        --------
+        A sweep over the loser prize of a three-stage race with a cubic cost:
+
+        >>> from functools import partial
+        >>> import patentrace as pr
+        >>> cubic = pr.costs.Power(scale=1.0, exponent=3.0)
+        >>> result = pr.sweep(partial(pr.Race, stages=3, prize=2.0, discount=0.05, cost=cubic),
+        ...                   {"loser_prize": [0.0, 0.5]}, measure=lambda eq: eq.win_probability[1, 1, 0])
+        >>> data = result.to_dict()
+        >>> data["fixed"]["cost"], pr.SweepResult.from_dict(data) == result
+        ({'cost': 'Power', 'scale': 1.0, 'exponent': 3.0, 'linear': 0.0}, True)
+        """
+        record = self._record()
+        kind = self._kind()
+        if kind == "equilibria":
+            values: Any = equilibria_to_data(np.asarray(self.values))
+        else:
+            values = {name: masked_to_data(np.ma.asarray(v)) for name, v in self._quantities().items()}
+        return {"format": FORMAT, "type": "SweepResult", "kind": kind, **record,
+                "errors": [[list(index), message] for index, message in sorted(self.errors.items())],
+                "values": values}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str = "data") -> SweepResult:
+        """The result that ``to_dict`` wrote, equal to it (``==``).
+
+        Raises
+        ------
+        patentrace.results.serialization.ResultFormatError
+            For data that is not a sweep's result or is damaged, naming the entry.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> def race(discount):
+        ...     return pr.Race(stages=2, prize=1.0, discount=discount, cost=pr.costs.Quadratic())
+        >>> result = pr.sweep(race, {"discount": [0.05, 0.1]})          # whole equilibria
+        >>> pr.SweepResult.from_dict(result.to_dict()) == result
+        True
+        """
+        check_header(data, "SweepResult", where)
+        names, coords, failed, errors, fixed, dims = _grid_from(data, where)
+        shape = failed.shape
+        kind, values_data = data.get("kind"), data.get("values")
+        values: Any
+        if kind == "equilibria":
+            values = equilibria_from_data(f"{where}: values", values_data, shape)
+        elif kind in ("measure", "quantities") and isinstance(values_data, Mapping):
+            values = {}
+            for name, array in values_data.items():
+                extra = dims.get(name)
+                if extra is None:
+                    raise ResultFormatError(f"{where}: the quantity {name!r} has no dimension names")
+                inner = np.shape(np.array(array, dtype=object))[len(shape):]
+                if len(inner) != len(extra):
+                    raise ResultFormatError(f"{where}: {name} has {len(inner)} axes after the grid's, but "
+                                            f"{len(extra)} dimension names")
+                values[name] = masked_from_data(f"{where}: {name}", array, shape + inner)
+            if kind == "measure":
+                if set(values) != {"measure"}:
+                    raise ResultFormatError(f"{where}: a single measure is stored under 'measure'")
+                values = values["measure"]
+        else:
+            raise ResultFormatError(f"{where}: kind must be 'measure', 'quantities' or 'equilibria' with its "
+                                    f"values, got {kind!r}")
+        return cls(names=names, coords=coords, values=values, failed=failed, errors=errors, fixed=fixed, dims=dims)
+
+    @classmethod
+    def from_xarray(cls, dataset: Any, where: str = "dataset") -> SweepResult:
+        """The result that ``to_xarray`` wrote (also after a netCDF file), equal to it (``==``).
+
+        A sweep of whole equilibria has none in its dataset and is refused (save it as JSON).
+
+        Examples
+        --------
+        >>> import functools
+        >>> import patentrace as pr
+        >>> make = functools.partial(pr.Race, stages=2, prize=1.0, cost=pr.costs.Quadratic())
+        >>> result = pr.sweep(make, {"discount": [0.05, 0.1], "loser_prize": [0.0, 0.2]},
+        ...                   measure=lambda eq: eq.effort[:, 0, 0], dims=("firm",))
+        >>> pr.SweepResult.from_xarray(result.to_xarray()) == result
+        True
+        """
+        attrs = getattr(dataset, "attrs", None)
+        check_header(attrs if isinstance(attrs, Mapping) else {}, "SweepResult", where)
+        assert isinstance(attrs, Mapping)
+        record = parse_json(str(attrs.get("sweep")), f"{where}: attribute 'sweep'")
+        if not isinstance(record, dict):
+            raise ResultFormatError(f"{where}: attribute 'sweep' must hold the grid's record")
+        data = {**record, "format": FORMAT, "type": "SweepResult",
+                "fixed": parse_json(str(attrs.get("fixed")), f"{where}: attribute 'fixed'")}
+        if record.get("kind") == "equilibria":
+            raise ResultFormatError(f"{where}: a sweep of whole equilibria keeps them in JSON only (save it as .json)")
+        failed = np.asarray(dataset["failed"].values, dtype=bool) if "failed" in dataset.variables else None
+        if failed is None:
+            raise ResultFormatError(f"{where}: the variable 'failed' is missing")
+        values = {}
+        for name in record.get("dims", {}):
+            if name not in dataset.variables:
+                raise ResultFormatError(f"{where}: the variable {name!r} is missing")
+            array = np.asarray(dataset[name].values, dtype=float)
+            mask = np.broadcast_to(failed.reshape(failed.shape + (1,) * (array.ndim - failed.ndim)), array.shape)
+            values[name] = masked_to_data(np.ma.MaskedArray(array, mask=mask))
+        data["values"] = values
+        return cls.from_dict(data, where)
+
+
+_RESERVED = frozenset({"format", "type", "fixed", "sweep", "empty_variables"})
+
+
+def _readable(axis: NDArray[Any]) -> NDArray[Any]:
+    """A coordinate a netCDF file can hold: numbers and strings as they are, other values as text."""
+    if axis.dtype != object:
+        return axis
+    return np.array([str(v) for v in axis.tolist()])
+
+
+def _same_values(first: Any, second: Any) -> bool:
+    """Measured values exactly equal: masks, numbers (NaN equal to NaN), or equilibria."""
+    if isinstance(first, dict) or isinstance(second, dict):
+        return (isinstance(first, dict) and isinstance(second, dict) and first.keys() == second.keys()
+                and all(_same_values(first[k], second[k]) for k in first))
+    a, b = np.asarray(first), np.asarray(second)
+    if a.shape != b.shape or (a.dtype == object) != (b.dtype == object):
+        return False
+    if a.dtype == object:
+        return all((x is None and y is None) or (x is not None and y is not None and x == y)
+                   for x, y in zip(a.ravel().tolist(), b.ravel().tolist(), strict=True))
+    mask_a, mask_b = np.ma.getmaskarray(first), np.ma.getmaskarray(second)
+    data_a, data_b = np.ma.getdata(first), np.ma.getdata(second)
+    return bool(np.array_equal(mask_a, mask_b)
+                and np.array_equal(np.where(mask_a, 0.0, data_a), np.where(mask_b, 0.0, data_b), equal_nan=True))
+
+
+def _grid_from(data: Mapping[str, Any], where: str) -> tuple[
+        tuple[str, ...], dict[str, NDArray[Any]], NDArray[np.bool_], dict[tuple[int, ...], str], dict[str, Any],
+        dict[str, tuple[str, ...]]]:
+    """The grid, failures, errors, fixed parameters and dimension names of a stored sweep."""
+    names = data.get("names")
+    if not isinstance(names, list) or not names or not all(isinstance(n, str) for n in names):
+        raise ResultFormatError(f"{where}: names must be a non-empty list of the grid's parameters, got {names!r}")
+    stored = data.get("coords")
+    if not isinstance(stored, Mapping) or set(stored) != set(names):
+        raise ResultFormatError(f"{where}: coords must give the values of each of {names}")
+    coords = {n: coordinate(decode_values(f"{where}: coords[{n!r}]", stored[n])) for n in names}
+    shape = tuple(len(coords[n]) for n in names)
+    failed = array_from(f"{where}: failed", data.get("failed"), np.bool_, shape)
+    errors: dict[tuple[int, ...], str] = {}
+    for item in data.get("errors") or []:
+        if (not isinstance(item, list) or len(item) != 2 or not isinstance(item[1], str)
+                or not isinstance(item[0], list) or len(item[0]) != len(shape)):
+            raise ResultFormatError(f"{where}: an error must be [grid index, message], got {item!r}")
+        errors[tuple(int(i) for i in item[0])] = item[1]
+    fixed = data.get("fixed") or {}
+    if not isinstance(fixed, Mapping) or not all(isinstance(k, str) for k in fixed):
+        raise ResultFormatError(f"{where}: fixed must map parameter names to values")
+    dims_data = data.get("dims") or {}
+    try:
+        dims = quantity_dims(dict(dims_data), None) if isinstance(dims_data, Mapping) else None
+    except ValueError as err:
+        raise ResultFormatError(f"{where}: {err}") from None
+    if dims is None:
+        raise ResultFormatError(f"{where}: dims must map quantity names to their dimension names")
+    return tuple(names), coords, failed, errors, dict(fixed), dims
 
 
 def sweep(
@@ -162,6 +462,7 @@ def sweep(
     chunk_size: int = 256,
     checkpoint: str | os.PathLike[str] | None = None,
     retries: int = 2,
+    dims: Sequence[str] | Mapping[str, Sequence[str]] | None = None,
     **solve_options: Any,
 ) -> SweepResult:
     """Solve ``make_model(**point)`` at every point of the grid and reduce each equilibrium.
@@ -174,7 +475,10 @@ def sweep(
         Parameter name -> values; the sweep covers their Cartesian product.
     measure : callable, optional
         ``measure(equilibrium)`` -> a number or an array (the same shape at every
-        point). Default: keep the whole [`Equilibrium`][patentrace.Equilibrium].
+        point), or a dict of named quantities, each a number or an array (the same
+        names and shapes at every point): each becomes its own array in
+        ``SweepResult.values`` and its own variable in the dataset. Default: keep the
+        whole [`Equilibrium`][patentrace.Equilibrium].
     executor : concurrent.futures.Executor, optional
         Where chunks run: None runs them in this process; a ``ProcessPoolExecutor``
         or ``dask.distributed.Client(...).get_executor()`` runs them in parallel.
@@ -194,6 +498,11 @@ def sweep(
         the same settings (the one passed in stays broken). A chunk still failing
         is split into single points, each with as many tries; a point that still
         fails is recorded as failed.
+    dims : sequence of str, or dict of them, optional
+        Names of the measure's own dimensions, after the grid's: a sequence for a
+        measure that returns one array (``("firm",)``), a dict quantity name ->
+        sequence for a measure that returns a dict. Unnamed axes are called
+        ``{name}_dim_0``, ... (``name`` the quantity's, ``"measure"`` for one array).
     **solve_options
         Passed to [`solve_many`][patentrace.solve_many]: ``selection``, ``verify``, ``tolerance``
         (its ``grid`` cannot be passed: the name is the sweep's grid); checked before
@@ -227,6 +536,7 @@ def sweep(
     """
     names, axes = _check(make_model, grid, measure, executor, chunk_size)
     _check_retries(retries)
+    named_dims = quantity_dims(dims, None)
     if isinstance(executor, ProcessPoolExecutor):
         check_workers("max_workers", int(getattr(executor, "_max_workers", 1)))
     options = _check_solve_options(solve_options)
@@ -273,7 +583,37 @@ def sweep(
         finally:
             if journal is not None:
                 journal.close()
-    return _assemble(names, axes, shape, outcomes, measure)
+    result = _assemble(names, axes, shape, outcomes, measure)
+    return _described(result, named_dims, _fixed_parameters(make_model, names))
+
+
+def _fixed_parameters(make_model: Callable[..., Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """The arguments ``make_model`` fixes (a partial's keywords, defaults) outside the grid, as data."""
+    try:
+        signature = inspect.signature(make_model)
+    except (TypeError, ValueError):  # some builtins have none
+        return {}
+    kinds = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return {name: encode_parameter(p.default) for name, p in signature.parameters.items()
+            if name not in names and p.kind in kinds and p.default is not inspect.Parameter.empty}
+
+
+def _described(result: SweepResult, dims: dict[str, tuple[str, ...]], fixed: dict[str, Any]) -> SweepResult:
+    """``result`` with its fixed parameters and the names of its quantities' own dimensions, checked."""
+    quantities = result.values if isinstance(result.values, dict) else (
+        {} if result.values.dtype == object else {"measure": result.values})
+    for name, extra in dims.items():
+        if name not in quantities:
+            raise ValueError(f"dims names the quantity {name!r}, but the measure returned {sorted(quantities)}")
+        axes = quantities[name].ndim - len(result.names)
+        if len(extra) != axes:
+            raise ValueError(f"dims[{name!r}] names {len(extra)} dimensions, but the measured {name} has {axes} "
+                             f"axes of its own (shape {quantities[name].shape[len(result.names):]})")
+        clash = set(extra) & set(result.names)
+        if clash:
+            raise ValueError(f"dims[{name!r}] reuses the grid's dimension {sorted(clash)[0]!r}")
+    return SweepResult(names=result.names, coords=result.coords, values=result.values, failed=result.failed,
+                       errors=result.errors, fixed=fixed, dims=dims)
 
 
 def _check_retries(retries: Any) -> None:
@@ -550,11 +890,32 @@ def _assemble(
         else:
             failed[index] = True
             errors[index] = value
-    values = _stack(shape, good, numeric=measure is not None)
-    if isinstance(values, np.ma.MaskedArray):
-        values[failed] = np.ma.masked
-    coords = {name: _coordinate(axis) for name, axis in zip(names, axes, strict=True)}
+    values: NDArray[Any] | dict[str, NDArray[Any]]
+    if measure is not None and good and all(isinstance(v, Mapping) for v in good.values()):
+        values = _stack_quantities(shape, good)
+    else:
+        values = _stack(shape, good, numeric=measure is not None)
+    for array in values.values() if isinstance(values, dict) else [values]:
+        if isinstance(array, np.ma.MaskedArray):
+            array[failed] = np.ma.masked
+    coords = {name: coordinate(axis) for name, axis in zip(names, axes, strict=True)}
     return SweepResult(names=names, coords=coords, values=values, failed=failed, errors=dict(sorted(errors.items())))
+
+
+def _stack_quantities(shape: tuple[int, ...], good: dict[int, Any]) -> dict[str, NDArray[Any]]:
+    """A measure's dicts of named quantities as one masked array per name."""
+    keys = {tuple(sorted(v)) for v in good.values()}
+    if len(keys) != 1:
+        raise ValueError(f"measure returned dicts with different names: {sorted(keys)}")
+    out = {}
+    for name in next(iter(keys)):
+        if not isinstance(name, str):
+            raise ValueError(f"measure returned a dict with the name {name!r}: names must be strings")
+        stacked = _stack(shape, {k: v[name] for k, v in good.items()}, numeric=True)
+        if stacked.dtype == object:
+            raise ValueError(f"measure returned {name!r} values that are not numbers or arrays of numbers")
+        out[name] = stacked
+    return out
 
 
 def _stack(shape: tuple[int, ...], good: dict[int, Any], numeric: bool) -> NDArray[Any]:
@@ -581,17 +942,3 @@ def _stack(shape: tuple[int, ...], good: dict[int, Any], numeric: bool) -> NDArr
     for k, value in good.items():
         flat_view[k] = value
     return out
-
-
-def _coordinate(axis: list[Any]) -> NDArray[Any]:
-    try:
-        array = np.asarray(axis)
-    except ValueError:
-        array = np.empty(len(axis), dtype=object)
-        array[:] = axis
-    if array.ndim != 1:
-        array = np.empty(len(axis), dtype=object)
-        array[:] = axis
-    return array
-
-

@@ -23,6 +23,7 @@ from patentrace._validate import finite_real
 from patentrace.models._common import _race_basics, discounted_period
 from patentrace.models.costs import Cost
 from patentrace.models.lagged import Action, LaggedRace
+from patentrace.models.parameters import ModelData
 from patentrace.models.race import Race
 
 __all__ = ["DeterministicRace"]
@@ -46,7 +47,7 @@ def _cells(steps: Any) -> int:
 
 
 @dataclass(frozen=True)
-class DeterministicRace:
+class DeterministicRace(ModelData):
     """FGST's deterministic race: experience grows at the chosen speed (docs/theory/deterministic.md).
 
     Each firm's experience ``w`` runs from 0 to 1 at the speed ``x >= 0`` it chooses,

@@ -23,6 +23,7 @@ from patentrace._validate import finite_real
 from patentrace.models._common import _nested, _pair, _race_basics, _sequence, _stage_rates, discounted_period
 from patentrace.models.arguments import ActionMenus, StagePair, StageRates
 from patentrace.models.costs import Cost
+from patentrace.models.parameters import ModelData
 from patentrace.models.race import Race
 
 __all__ = ["Action", "LaggedRace", "Menus"]
@@ -141,7 +142,7 @@ def _menus(value: Any, stages: tuple[int, int]) -> Menus:
 
 
 @dataclass(frozen=True)
-class LaggedRace:
+class LaggedRace(ModelData):
     """The race in periods of length ``lag``: the information lag of docs/theory/periods.md.
 
     At the start of a period both firms see the state ``(i, j)`` and each picks an

@@ -22,12 +22,13 @@ from numpy.typing import NDArray
 from patentrace.models._common import _pair, _race_basics, _stage_rates
 from patentrace.models.arguments import CostPair, StagePair, StageRates
 from patentrace.models.costs import Cost
+from patentrace.models.parameters import ModelData
 
 __all__ = ["Race"]
 
 
 @dataclass(frozen=True)
-class Race:
+class Race(ModelData):
     """The multi-stage patent race in continuous time with perfect monitoring (docs/theory/race.md).
 
     Firm ``k`` in its stage ``i`` chooses effort ``x >= 0`` at flow cost ``c_k(x)``

@@ -24,6 +24,7 @@ Examples
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -34,12 +35,20 @@ from patentrace._validate import experience
 from patentrace.equations.lone_firm import SingleFirmPath, single_firm_path
 from patentrace.models import DeterministicRace
 from patentrace.models.experience_grid import read, speed_table
-from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo, Verification, _frozen
+from patentrace.results import serialization as stored
+from patentrace.results.equilibrium import (
+    Equilibrium,
+    FloatArray,
+    IntArray,
+    LaggedEquilibrium,
+    SolverInfo,
+    Verification,
+    _frozen,
+    _same,
+    _xarray,
+)
 
 __all__ = ["SAMPLE_ROWS", "ChainRefinement", "DeterministicEquilibrium", "GridRefinement", "check_experience"]
-
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.intp]
 
 
 class GridRefinement(NamedTuple):
@@ -137,7 +146,7 @@ class ChainRefinement(NamedTuple):
     equilibrium: Equilibrium
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class DeterministicEquilibrium:
     """An equilibrium of FGST's deterministic race (docs/theory/deterministic.md).
 
@@ -488,12 +497,27 @@ class DeterministicEquilibrium:
         return (f"DeterministicEquilibrium(lag={race.lag}, max_speed={race.max_speed}{discovery}, steps={self.steps}, "
                 f"converged={self.converged})")
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain Python data, ready for ``json.dumps``.
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, DeterministicEquilibrium):
+            return NotImplemented
+        arrays = ("speeds", "gaps", "positions", "samples")
+        return (bool(self.model == other.model) and self.solver == other.solver and self.converged == other.converged
+                and self.grid == other.grid and all(_same(getattr(self, n), getattr(other, n)) for n in arrays)
+                and _same_rows(self.refinement, other.refinement)
+                and _same_rows(self.chain_refinement, other.chain_refinement)
+                and (self.path.method, self.path.start) == (other.path.method, other.path.start))
 
-        Lag 0 with breakthroughs: the sample states and every grid's record
+    __hash__ = None  # type: ignore[assignment]  # equal by value, like the arrays it holds
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain Python data, ready for ``json.dumps``; ``from_dict`` inverts it exactly.
+
+        The lone firm's path is not stored: it is a function of the model, rebuilt on
+        reading. Lag 0 with breakthroughs: the sample states and every grid's record
         (``"chain_refinement"``, without the chains' full arrays, which run to hundreds
-        of thousands of states; ``eq.chain.to_dict()`` gives the finest).
+        of thousands of states; ``eq.chain.to_dict()`` gives the finest). Such a race
+        has a breakthrough hazard given as a Python function, which is written as its
+        ``repr`` and cannot be rebuilt: ``from_dict`` refuses it, naming it.
 
         Examples
         --------
@@ -503,10 +527,8 @@ class DeterministicEquilibrium:
         >>> json.loads(json.dumps(eq.to_dict()))["model"]["lag"]
         0.0
         """
-        race = self.model
         return {
-            "model": {"type": "DeterministicRace", "prize": race.prize, "discount": race.discount,
-                      "lag": race.lag, "max_speed": race.max_speed, "loser_prize": race.loser_prize},
+            "format": stored.FORMAT, "type": type(self).__name__, "model": self.model.to_dict(),
             "speeds": self.speeds.tolist(), "gaps": self.gaps.tolist(), "positions": self.positions.tolist(),
             "refinement": [{"steps": r.steps, "speeds": r.speeds, "seconds": r.seconds, "gap": r.gap.tolist(),
                             "change": r.change} for r in self.refinement],
@@ -521,6 +543,164 @@ class DeterministicEquilibrium:
                 for r in self.chain_refinement
             ],
         }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str = "data") -> DeterministicEquilibrium:
+        """The equilibrium that ``to_dict`` wrote, equal to it (``==``); the lone firm's path is recomputed.
+
+        Raises
+        ------
+        patentrace.results.serialization.ResultFormatError
+            For data that is not a deterministic race's equilibrium or is damaged, and
+            for a race whose breakthrough hazard was a Python function (naming it).
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), lag=0.4, max_speed=1.0)
+        >>> eq = pr.solve(race, steps=[5, 10])
+        >>> pr.DeterministicEquilibrium.from_dict(eq.to_dict()) == eq
+        True
+        """
+        stored.check_header(data, cls.__name__, where)
+        model: DeterministicRace = stored.rebuild_model(data.get("model"), where, "DeterministicRace")
+        grid = None if data.get("grid") is None else LaggedEquilibrium.from_dict(data["grid"], f"{where}: grid")
+        rows = data.get("refinement")
+        if not isinstance(rows, list) or not all(isinstance(row, Mapping) for row in rows):
+            raise stored.ResultFormatError(f"{where}: refinement must be a list of grid records, got {rows!r}")
+        if data.get("chain_refinement"):
+            raise stored.ResultFormatError(f"{where}: the Markov-chain refinement (lag 0 with breakthroughs) is not "
+                                           "stored in full and cannot be rebuilt")
+        refinement = tuple(_grid_row(f"{where}: refinement[{k}]", row) for k, row in enumerate(rows))
+        converged = data.get("converged")
+        if not isinstance(converged, bool):
+            raise stored.ResultFormatError(f"{where}: converged must be true or false, got {converged!r}")
+        return cls(
+            model=model, path=single_firm_path(model), grid=grid,
+            speeds=_vector(f"{where}: speeds", data.get("speeds"), np.float64),
+            gaps=_vector(f"{where}: gaps", data.get("gaps"), np.intp),
+            positions=_vector(f"{where}: positions", data.get("positions"), np.float64),
+            refinement=refinement, converged=converged,
+            solver=SolverInfo.from_dict(data.get("solver", {})),
+            samples=_vector(f"{where}: samples", data.get("samples"), np.float64, width=2),
+        )
+
+    def to_xarray(self) -> Any:
+        """The equilibrium as an ``xarray.Dataset``; ``from_xarray`` inverts it exactly.
+
+        Variables: ``speeds`` (over ``speed``), ``gaps`` (``cell``), ``positions``
+        (``position``), ``samples`` (``sample``, ``w``), the refinement's records
+        (``refinement_steps`` ... over ``refinement``, ``refinement_gap`` over
+        ``refinement`` and ``position``) and, with a lag, the finest grid's
+        equilibrium as the variables of ``LaggedEquilibrium.to_xarray``
+        prefixed ``grid_``. Attributes:
+        ``format``, ``type``, ``model`` and ``solver_info`` as JSON, ``converged``
+        (1 or 0), and the grid's ``grid_model`` and ``grid_solver_info``. Lag 0 with
+        breakthroughs: the chain refinement's records as JSON in ``chain_refinement``
+        (not rebuilt by ``from_xarray``, like the model's breakthrough function).
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), lag=0.4, max_speed=1.0)
+        >>> dataset = pr.solve(race, steps=[5, 10]).to_xarray()
+        >>> dataset["refinement_steps"].values.tolist(), int(dataset["grid_multiplicity"].sel(i=0, j=0))
+        ([5, 10], 1)
+        """
+        xr = _xarray("to_xarray")
+        variables: dict[str, Any] = {
+            "speeds": (("speed",), self.speeds), "gaps": (("cell",), self.gaps),
+            "positions": (("position",), self.positions), "samples": (("sample", "w"), self.samples),
+            "refinement_steps": (("refinement",), np.array([r.steps for r in self.refinement], dtype=np.intp)),
+            "refinement_speeds": (("refinement",), np.array([r.speeds for r in self.refinement], dtype=np.intp)),
+            "refinement_seconds": (("refinement",), np.array([r.seconds for r in self.refinement], dtype=float)),
+            "refinement_change": (("refinement",), np.array([r.change for r in self.refinement], dtype=float)),
+            "refinement_gap": (("refinement", "position"), np.array([r.gap for r in self.refinement], dtype=float)
+                               .reshape(len(self.refinement), self.positions.size)),
+        }
+        attrs = {"format": stored.FORMAT, "type": type(self).__name__,
+                 "model": stored.strict_json(self.model.to_dict()),
+                 "solver_info": stored.strict_json(self.solver.to_dict()), "converged": int(self.converged),
+                 "chain_refinement": stored.strict_json(self.to_dict()["chain_refinement"])}
+        dataset = xr.Dataset(variables, attrs=attrs)
+        if self.grid is not None:
+            grid = self.grid.to_xarray()
+            dataset = xr.merge([dataset, grid.rename({name: f"grid_{name}" for name in grid.data_vars})],
+                               combine_attrs="override")
+            dataset.attrs.update({"grid_model": grid.attrs["model"], "grid_solver_info": grid.attrs["solver_info"]})
+        return dataset
+
+    @classmethod
+    def from_xarray(cls, dataset: Any, where: str = "dataset") -> DeterministicEquilibrium:
+        """The equilibrium that ``to_xarray`` wrote (also after a netCDF file), equal to it (``==``).
+
+        Examples
+        --------
+        A grid of 10 cells, speeds up to 2:
+
+        >>> import patentrace as pr
+        >>> eq = pr.solve(pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), lag=0.2,
+        ...                                    max_speed=2.0), steps=[10])
+        >>> pr.DeterministicEquilibrium.from_xarray(eq.to_xarray()) == eq
+        True
+        """
+        attrs = getattr(dataset, "attrs", None)
+        if not isinstance(attrs, Mapping):
+            raise stored.ResultFormatError(f"{where}: not a saved patentrace result (no attributes)")
+        stored.check_header(attrs, cls.__name__, where)
+        data: dict[str, Any] = {"format": stored.FORMAT, "type": cls.__name__}
+        for name in ("model", "solver_info", "chain_refinement"):
+            data[name] = stored.parse_json(str(attrs.get(name)), f"{where}: attribute {name!r}")
+        data["solver"] = data.pop("solver_info")
+        data["converged"] = bool(attrs.get("converged"))
+        names = ("speeds", "gaps", "positions", "samples", "refinement_steps", "refinement_speeds",
+                 "refinement_seconds", "refinement_change", "refinement_gap")
+        for name in names:
+            if name not in dataset.variables:
+                raise stored.ResultFormatError(f"{where}: the variable {name!r} is missing")
+            data[name] = np.asarray(dataset[name].values).tolist()
+        data["refinement"] = [
+            {"steps": steps, "speeds": speeds, "seconds": seconds, "change": change, "gap": gap}
+            for steps, speeds, seconds, change, gap in zip(*(data.pop(f"refinement_{n}") for n in (
+                "steps", "speeds", "seconds", "change", "gap")), strict=True)
+        ]
+        data["grid"] = None
+        if "grid_model" in attrs:
+            grid = dataset[[name for name in dataset.data_vars if str(name).startswith("grid_")]]
+            grid = grid.rename({name: str(name)[len("grid_"):] for name in grid.data_vars})
+            grid.attrs = {"format": stored.FORMAT, "type": "LaggedEquilibrium", "model": attrs["grid_model"],
+                          "solver_info": attrs["grid_solver_info"]}
+            data["grid"] = LaggedEquilibrium.from_xarray(grid, f"{where}: grid").to_dict()
+        return cls.from_dict(data, where)
+
+
+def _same_rows(first: tuple[Any, ...], second: tuple[Any, ...]) -> bool:
+    """Refinement records equal field by field (arrays exactly, equilibria by their own equality)."""
+    def same(a: Any, b: Any) -> bool:
+        return _same(a, b) if isinstance(a, np.ndarray) and isinstance(b, np.ndarray) else bool(a == b)
+
+    return len(first) == len(second) and all(
+        len(a) == len(b) and all(same(x, y) for x, y in zip(a, b, strict=True))
+        for a, b in zip(first, second, strict=True))
+
+
+def _vector(name: str, data: Any, dtype: type[np.generic], width: int | None = None) -> NDArray[Any]:
+    """A stored list as an array of ``dtype``: one axis, or rows of ``width``."""
+    if not isinstance(data, list):
+        raise stored.ResultFormatError(f"{name}: expected a list of numbers, got {data!r}")
+    if not data:
+        return np.zeros((0,) if width is None else (0, width), dtype=dtype)
+    shape = (len(data),) if width is None else (len(data), width)
+    return stored.array_from(name, data, dtype, shape)
+
+
+def _grid_row(name: str, row: Mapping[str, Any]) -> GridRefinement:
+    steps, speeds = row.get("steps"), row.get("speeds")
+    if isinstance(steps, bool) or not isinstance(steps, int) or isinstance(speeds, bool) or not isinstance(speeds, int):
+        raise stored.ResultFormatError(f"{name}: steps and speeds must be whole numbers, got {steps!r}, {speeds!r}")
+    return GridRefinement(steps=steps, speeds=speeds, seconds=stored.number(f"{name}.seconds", row.get("seconds")),
+                          gap=_vector(f"{name}.gap", row.get("gap"), np.float64),
+                          change=stored.number(f"{name}.change", row.get("change")))
 
 
 def check_experience(name: str, w: Any) -> float:
@@ -537,7 +717,7 @@ def check_experience(name: str, w: Any) -> float:
     """
     at = experience(name, w)
     if at.ndim != 0:
-        raise TypeError(f"{name} must be one number in [0, 1], got {w!r}")
+        raise TypeError(f"{name} must be one stored.number in [0, 1], got {w!r}")
     return float(at)
 
 

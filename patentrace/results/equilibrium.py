@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, NamedTuple
+from typing import Any, ClassVar, NamedTuple, Self
 
 import numpy as np
 from numpy.typing import NDArray
@@ -30,11 +30,23 @@ from patentrace.equations.periods import PeriodGame, nashpy_agrees, period_game,
 from patentrace.models import LaggedRace, Race
 from patentrace.models.lattice import open_states
 from patentrace.results import verification
+from patentrace.results.serialization import (
+    FORMAT,
+    ResultFormatError,
+    array_from,
+    check_header,
+    number,
+    parse_json,
+    rebuild_model,
+    restore_floats,
+    strict_json,
+)
 
-__all__ = ["Equilibrium", "LaggedEquilibrium", "SolverInfo", "Verification"]
+__all__ = ["Equilibrium", "LaggedEquilibrium", "SolverInfo", "StateResult", "Verification"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
+
 
 class Verification(NamedTuple):
     """What [`Equilibrium.verify`][patentrace.Equilibrium.verify] found, both relative numbers.
@@ -108,6 +120,26 @@ class SolverInfo:
         return {"method": self.method, "selection": self.selection, "options": dict(self.options),
                 "version": self.version, "seconds": self.seconds}
 
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> SolverInfo:
+        """Invert ``to_dict`` (also after a trip through strict JSON).
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> info = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())).solver
+        >>> SolverInfo.from_dict(info.to_dict()) == info
+        True
+        """
+        if not isinstance(data, Mapping) or not isinstance(data.get("options"), Mapping):
+            raise ResultFormatError(f"solver: expected the solver's record with its options, got {data!r}")
+        try:
+            method, selection, version = (str(data[name]) for name in ("method", "selection", "version"))
+        except KeyError as err:
+            raise ResultFormatError(f"solver: missing {err.args[0]!r}") from None
+        return cls(method=method, selection=selection, options=restore_floats(dict(data["options"])),
+                   version=version, seconds=number("solver.seconds", data.get("seconds")))
+
 
 def _frozen(array: NDArray[Any]) -> NDArray[Any]:
     """A read-only array: ``array`` itself if neither it nor the array owning its memory can be written."""
@@ -119,8 +151,264 @@ def _frozen(array: NDArray[Any]) -> NDArray[Any]:
     return out
 
 
-@dataclass(frozen=True, eq=False)
-class Equilibrium:
+PER_FIRM = ("firm", "i", "j")
+PER_STATE = ("i", "j")
+ArraySpec = tuple[tuple[str, ...], type[np.generic]]
+
+
+def _xarray(purpose: str) -> Any:
+    try:
+        import xarray as xr
+    except ImportError as err:  # pragma: no cover - depends on the environment
+        raise ImportError(f"{purpose} needs xarray: pip install 'patentrace[xarray]'") from err
+    return xr
+
+
+def _same(first: NDArray[Any], second: NDArray[Any]) -> bool:
+    """Exactly the same array: shape, kind of number and every entry (``inf`` equal to ``inf``)."""
+    return (first.shape == second.shape and first.dtype.kind == second.dtype.kind
+            and bool(np.array_equal(first, second, equal_nan=first.dtype.kind == "f")))
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class StateResult:
+    """What the equilibria over the lattice of states share: the model, the arrays, the solver, the round trips.
+
+    ``value``, ``win_probability``, ``expected_duration`` and ``multiplicity`` are
+    declared once here; each subclass adds its own arrays and lists every array's
+    dimensions and type in ``ARRAYS``. Arguments are keyword-only: a positional call
+    could put one array in another's place without an error. Two results are equal
+    (``==``) when their models, solver records and every array are exactly equal; a
+    result has no hash. Saving and loading: ``to_dict`` / ``from_dict`` (JSON data),
+    ``to_xarray`` / ``from_xarray`` (an ``xarray.Dataset`` whose attributes hold the
+    model and the solver as JSON), and ``patentrace.save`` / ``patentrace.load``.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> isinstance(eq, StateResult), pr.Equilibrium.from_dict(eq.to_dict()) == eq
+    (True, True)
+    """
+
+    model: Any
+    value: FloatArray
+    win_probability: FloatArray
+    expected_duration: FloatArray
+    multiplicity: IntArray
+    solver: SolverInfo = field(repr=False)
+
+    ARRAYS: ClassVar[dict[str, ArraySpec]] = {
+        "value": (PER_FIRM, np.float64), "win_probability": (PER_FIRM, np.float64),
+        "expected_duration": (PER_STATE, np.float64), "multiplicity": (PER_STATE, np.intp),
+    }
+
+    def __post_init__(self) -> None:
+        for name in self.ARRAYS:
+            object.__setattr__(self, name, _frozen(getattr(self, name)))
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not type(self):
+            return NotImplemented
+        assert isinstance(other, StateResult)
+        mine, theirs = self._named_arrays(), other._named_arrays()
+        return (bool(self.model == other.model) and self.solver == other.solver and mine.keys() == theirs.keys()
+                and all(_same(mine[name], theirs[name]) for name in mine))
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value, like the arrays it holds
+
+    @classmethod
+    def _sizes(cls, model: Any) -> dict[str, int]:
+        """The length of every dimension for ``model``."""
+        n1, n2 = model.stages
+        return {"firm": 2, "i": n1 + 1, "j": n2 + 1}
+
+    @classmethod
+    def _specs(cls, model: Any) -> dict[str, tuple[tuple[str, ...], type[np.generic], tuple[int, ...]]]:
+        """Every stored array (by its name in files): dimensions, type, and shape for ``model``."""
+        sizes = cls._sizes(model)
+        return {name: (dims, dtype, tuple(sizes[d] for d in dims)) for name, (dims, dtype) in cls.ARRAYS.items()}
+
+    def _named_arrays(self) -> dict[str, NDArray[Any]]:
+        """Every stored array, by its name in files."""
+        return {name: getattr(self, name) for name in self.ARRAYS}
+
+    @classmethod
+    def _fields_from(cls, arrays: dict[str, NDArray[Any]]) -> dict[str, Any]:
+        """The constructor's keyword arguments out of the stored arrays."""
+        return arrays
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain Python data (nested lists), ready for ``json.dumps``; ``from_dict`` inverts it exactly.
+
+        The model is its constructor arguments (costs as ``{"cost": family, ...}``; see
+        ``patentrace.models.parameters``); ``inf`` durations stay ``float('inf')``, which
+        ``json.dumps`` writes as ``Infinity`` (``patentrace.save`` writes strict JSON).
+
+        Examples
+        --------
+        The numbers survive a round trip through JSON:
+
+        >>> import json
+        >>> import patentrace as pr
+        >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+        >>> data = json.loads(json.dumps(eq.to_dict()))
+        >>> data["effort"][0][1][0], data["solver"]["method"], data["model"]["cost"][0]
+        (0.4686350713, 'backward', {'cost': 'Quadratic', 'scale': 1.0, 'linear': 0.0})
+        """
+        out: dict[str, Any] = {"format": FORMAT, "type": type(self).__name__, "model": self.model.to_dict()}
+        out.update({name: value.tolist() for name, value in self._named_arrays().items()})
+        out["solver"] = self.solver.to_dict()
+        return out
+
+    @classmethod
+    def _model_from(cls, data: Any, where: str) -> Any:
+        return rebuild_model(data, where, str(cls.__dataclass_fields__["model"].type))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], where: str = "data") -> Self:
+        """The result that ``to_dict`` wrote, equal to it (``==``).
+
+        Parameters
+        ----------
+        data : mapping
+            What ``to_dict()`` returned, also after a trip through JSON.
+        where : str
+            What to call ``data`` in an error message (a file name).
+
+        Raises
+        ------
+        patentrace.results.serialization.ResultFormatError
+            A ``ValueError`` for data that is not this type's, is damaged, or has a
+            model that cannot be rebuilt; the message names the entry.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> race = pr.Race(stages=(2, 1), prize=1.0, discount=0.1, cost=pr.costs.Quadratic(linear=0.05))
+        >>> eq = pr.solve(race)
+        >>> pr.Equilibrium.from_dict(eq.to_dict()) == eq
+        True
+        """
+        check_header(data, cls.__name__, where)
+        model = cls._model_from(data.get("model"), where)
+        arrays = {}
+        for name, (_, dtype, shape) in cls._specs(model).items():
+            if name not in data:
+                raise ResultFormatError(f"{where}: the entry {name!r} is missing")
+            arrays[name] = array_from(f"{where}: {name}", data[name], dtype, shape)
+        return cls(model=model, solver=SolverInfo.from_dict(data.get("solver", {})), **cls._fields_from(arrays))
+
+    def to_xarray(self) -> Any:
+        """The arrays as an ``xarray.Dataset`` over ``firm``, ``i``, ``j``; the model and the solver in its attributes.
+
+        Attributes: ``format`` and ``type`` (what ``from_xarray`` checks), ``model``
+        (the model's constructor arguments as JSON), ``solver_info`` (the solver's
+        record as JSON), and for reading at a glance ``solver`` (the method),
+        ``selection`` and ``version``. Requires the optional ``xarray`` package
+        (``pip install patentrace[xarray]``).
+
+        Examples
+        --------
+        Each array becomes a variable over ``firm``, ``i`` and ``j``:
+
+        >>> import json
+        >>> import patentrace as pr
+        >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+        >>> dataset = eq.to_xarray()
+        >>> bool(dataset["effort"].sel(firm=0, i=1, j=0).item() == eq.effort[0, 1, 0]), dataset.attrs["solver"]
+        (True, 'backward')
+        >>> json.loads(dataset.attrs["model"])["discount"]
+        0.1
+        """
+        xr = _xarray("to_xarray")
+        sizes = self._sizes(self.model)
+        arrays = self._named_arrays()
+        variables = {name: (dims, arrays[name]) for name, (dims, _, _) in self._specs(self.model).items()}
+        coords = {name: np.arange(size) for name, size in sizes.items()}
+        return xr.Dataset(variables, coords=coords, attrs=self._attrs())
+
+    def _attrs(self) -> dict[str, Any]:
+        return {"format": FORMAT, "type": type(self).__name__, "model": strict_json(self.model.to_dict()),
+                "solver_info": strict_json(self.solver.to_dict()), "solver": self.solver.method,
+                "selection": self.solver.selection, "version": self.solver.version}
+
+    @classmethod
+    def from_xarray(cls, dataset: Any, where: str = "dataset") -> Self:
+        """The result that ``to_xarray`` wrote (also after a netCDF file), equal to it (``==``).
+
+        Parameters
+        ----------
+        dataset : xarray.Dataset
+            What ``to_xarray()`` returned, or the same read from a file.
+        where : str
+            What to call the dataset in an error message (a file name).
+
+        Raises
+        ------
+        patentrace.results.serialization.ResultFormatError
+            For a dataset that is not this type's or is damaged (naming the entry).
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> eq = pr.solve(pr.Race(stages=(3, 2), prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+        >>> pr.Equilibrium.from_xarray(eq.to_xarray()) == eq
+        True
+        """
+        attrs = getattr(dataset, "attrs", None)
+        check_header(attrs if isinstance(attrs, Mapping) else {}, cls.__name__, where)
+        assert isinstance(attrs, Mapping)
+        model = cls._model_from(parse_json(str(attrs.get("model")), f"{where}: attribute 'model'"), where)
+        arrays = {}
+        for name, (dims, dtype, shape) in cls._specs(model).items():
+            if name not in dataset.variables:
+                raise ResultFormatError(f"{where}: the variable {name!r} is missing")
+            variable = dataset[name]
+            if tuple(variable.dims) != dims:
+                raise ResultFormatError(f"{where}: {name} has dimensions {tuple(variable.dims)}, expected {dims}")
+            arrays[name] = array_from(f"{where}: {name}", np.asarray(variable.values), dtype, shape)
+        record = parse_json(str(attrs.get("solver_info")), f"{where}: attribute 'solver_info'")
+        return cls(model=model, solver=SolverInfo.from_dict(record), **cls._fields_from(arrays))
+
+    def to_dataframe(self) -> Any:
+        """A tidy ``pandas.DataFrame``: one row per state and firm.
+
+        Columns ``i``, ``j``, ``firm``, then every array over firms and states, then
+        every array over states (repeated on both firms' rows). Rows run over ``i``,
+        then ``j``, then ``firm``. Requires the optional ``pandas`` package
+        (``pip install patentrace[pandas]``).
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+        >>> table = eq.to_dataframe()
+        >>> len(table), list(table.columns[:5])
+        (18, ['i', 'j', 'firm', 'effort', 'hazard'])
+        >>> row = table[(table.i == 1) & (table.j == 0) & (table.firm == 0)]
+        >>> round(float(row.effort.iloc[0]), 10)  # leader at (1, 0), docs/theory/race.md
+        0.4686350713
+        """
+        try:
+            import pandas as pd
+        except ImportError as err:  # pragma: no cover - depends on the environment
+            raise ImportError("to_dataframe needs pandas: pip install 'patentrace[pandas]'") from err
+        n1, n2 = self.model.stages
+        i, j, firm = np.meshgrid(np.arange(n1 + 1), np.arange(n2 + 1), np.arange(2), indexing="ij")
+        columns: dict[str, NDArray[Any]] = {"i": i.ravel(), "j": j.ravel(), "firm": firm.ravel()}
+        arrays = self._named_arrays()
+        for name, (dims, _, _) in self._specs(self.model).items():
+            if dims == PER_FIRM:
+                columns[name] = np.moveaxis(arrays[name], 0, -1).ravel()
+        for name, (dims, _, _) in self._specs(self.model).items():
+            if dims == PER_STATE:
+                columns[name] = np.repeat(arrays[name].ravel(), 2)
+        return pd.DataFrame(columns)
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class Equilibrium(StateResult):
     """A Markov perfect equilibrium of a [`Race`][patentrace.Race] (docs/theory/race.md).
 
     Attributes
@@ -180,16 +468,12 @@ class Equilibrium:
     model: Race
     effort: FloatArray
     hazard: FloatArray
-    value: FloatArray
-    win_probability: FloatArray
-    expected_duration: FloatArray
-    multiplicity: IntArray
     underflow: NDArray[np.bool_]
-    solver: SolverInfo = field(repr=False)
 
-    def __post_init__(self) -> None:
-        for name in ("effort", "hazard", "value", "win_probability", "expected_duration", "multiplicity", "underflow"):
-            object.__setattr__(self, name, _frozen(getattr(self, name)))
+    ARRAYS: ClassVar[dict[str, ArraySpec]] = {
+        "effort": (PER_FIRM, np.float64), "hazard": (PER_FIRM, np.float64), **StateResult.ARRAYS,
+        "underflow": (PER_FIRM, np.bool_),
+    }
 
     @classmethod
     def from_flat(cls, model: Race, solver: SolverInfo, flat: Mapping[str, NDArray[Any]], start: int) -> Equilibrium:
@@ -295,84 +579,9 @@ class Equilibrium:
         gain = float(np.max(self.deviation_gain())) / self.model.prize
         return Verification(max_deviation_gain=gain, max_residual=float(np.max(self.residual())))
 
-    def to_dict(self) -> dict[str, Any]:
-        """Plain Python data (nested lists), ready for ``json.dumps``.
 
-        ``inf`` durations (stalling races) stay ``float('inf')``; use
-        ``json.dumps(..., allow_nan=True)`` or replace them.
-
-        Examples
-        --------
-        The numbers survive a round trip through JSON:
-
-        >>> import patentrace as pr
-        >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
-        >>> import json
-        >>> data = json.loads(json.dumps(eq.to_dict()))
-        >>> data["effort"][0][1][0], data["solver"]["method"]
-        (0.4686350713, 'backward')
-        """
-        race = self.model
-        return {
-            "model": {
-                "type": type(race).__name__,
-                "stages": list(race.stages),
-                "prize": race.prize,
-                "loser_prize": race.loser_prize,
-                "discount": race.discount,
-                "cost": [repr(c) for c in race.cost],
-                "productivity": [list(p) for p in race.productivity],
-                "breakthrough": [list(b) for b in race.breakthrough],
-            },
-            "effort": self.effort.tolist(),
-            "hazard": self.hazard.tolist(),
-            "value": self.value.tolist(),
-            "win_probability": self.win_probability.tolist(),
-            "expected_duration": self.expected_duration.tolist(),
-            "multiplicity": self.multiplicity.tolist(),
-            "underflow": self.underflow.tolist(),
-            "solver": self.solver.to_dict(),
-        }
-
-    def to_xarray(self) -> Any:
-        """The arrays as an ``xarray.Dataset`` with coordinates ``firm``, ``i``, ``j``.
-
-        Requires the optional ``xarray`` package (``pip install patentrace[xarray]``).
-
-        Examples
-        --------
-        Each array becomes a variable over ``firm``, ``i`` and ``j``:
-
-        >>> import patentrace as pr
-        >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
-        >>> dataset = eq.to_xarray()
-        >>> bool(dataset["effort"].sel(firm=0, i=1, j=0).item() == eq.effort[0, 1, 0]), dataset.attrs["solver"]
-        (True, 'backward')
-        """
-        try:
-            import xarray as xr
-        except ImportError as err:  # pragma: no cover - depends on the environment
-            raise ImportError("to_xarray needs xarray: pip install 'patentrace[xarray]'") from err
-        n1, n2 = self.model.stages
-        coords = {"firm": [0, 1], "i": np.arange(n1 + 1), "j": np.arange(n2 + 1)}
-        per_firm = ("firm", "i", "j")
-        return xr.Dataset(
-            {
-                "effort": (per_firm, self.effort),
-                "hazard": (per_firm, self.hazard),
-                "value": (per_firm, self.value),
-                "win_probability": (per_firm, self.win_probability),
-                "expected_duration": (("i", "j"), self.expected_duration),
-                "multiplicity": (("i", "j"), self.multiplicity),
-                "underflow": (per_firm, self.underflow),
-            },
-            coords=coords,
-            attrs={"solver": self.solver.method, "selection": self.solver.selection, "version": self.solver.version},
-        )
-
-
-@dataclass(frozen=True, eq=False)
-class LaggedEquilibrium:
+@dataclass(frozen=True, eq=False, kw_only=True)
+class LaggedEquilibrium(StateResult):
     """A stationary equilibrium of a [`LaggedRace`][patentrace.LaggedRace] (docs/theory/periods.md).
 
     Attributes
@@ -415,19 +624,34 @@ class LaggedEquilibrium:
 
     model: LaggedRace
     strategy: tuple[FloatArray, FloatArray]
-    value: FloatArray
-    win_probability: FloatArray
     tie_probability: FloatArray
-    expected_duration: FloatArray
-    multiplicity: IntArray
     degenerate: NDArray[np.bool_]
-    solver: SolverInfo = field(repr=False)
+
+    ARRAYS: ClassVar[dict[str, ArraySpec]] = {
+        "strategy_0": (("i", "j", "action_0"), np.float64), "strategy_1": (("i", "j", "action_1"), np.float64),
+        **StateResult.ARRAYS, "tie_probability": (PER_STATE, np.float64), "degenerate": (PER_STATE, np.bool_),
+    }
 
     def __post_init__(self) -> None:
-        for name in ("value", "win_probability", "tie_probability", "expected_duration", "multiplicity",
-                     "degenerate"):
-            object.__setattr__(self, name, _frozen(getattr(self, name)))
         object.__setattr__(self, "strategy", (_frozen(self.strategy[0]), _frozen(self.strategy[1])))
+        for name in self.ARRAYS:
+            if not name.startswith("strategy"):
+                object.__setattr__(self, name, _frozen(getattr(self, name)))
+
+    @classmethod
+    def _sizes(cls, model: Any) -> dict[str, int]:
+        """The length of every dimension: ``action_k`` is the size of firm ``k``'s menu."""
+        return {**super()._sizes(model), "action_0": len(model.menus[0][0]), "action_1": len(model.menus[1][0])}
+
+    def _named_arrays(self) -> dict[str, NDArray[Any]]:
+        named = {name: getattr(self, name) for name in self.ARRAYS if not name.startswith("strategy")}
+        return {"strategy_0": self.strategy[0], "strategy_1": self.strategy[1], **named}
+
+    @classmethod
+    def _fields_from(cls, arrays: dict[str, NDArray[Any]]) -> dict[str, Any]:
+        out: dict[str, Any] = {name: array for name, array in arrays.items() if not name.startswith("strategy")}
+        out["strategy"] = (arrays["strategy_0"], arrays["strategy_1"])
+        return out
 
     def advance_probability(self) -> FloatArray:
         """Probability that each firm advances at least one stage in a period, shape ``(2, N0 + 1, N1 + 1)``.
@@ -529,32 +753,3 @@ class LaggedEquilibrium:
             if not nashpy_agrees(game, profile, self.value[:, i, j]):
                 out.append((int(i), int(j)))
         return out
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain Python data (nested lists), ready for ``json.dumps``.
-
-        Examples
-        --------
-        Firm 0's mixed action at the start of the oracle (P5) of docs/theory/periods.md, and that a tie can happen.
-
-        >>> import patentrace as pr
-        >>> race = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
-        >>> eq = pr.solve(pr.LaggedRace.from_race(race, lag=1.0, efforts=[0.0, 0.5]))
-        >>> data = eq.to_dict()
-        >>> data["strategy"][0][0][0], data["tie_probability"][0][0] > 0
-        ([0.0, 1.0], True)
-        """
-        return {
-            "model": {"type": "LaggedRace", "stages": list(self.model.stages), "prize": self.model.prize,
-                      "loser_prize": self.model.loser_prize, "discount": self.model.discount,
-                      "lag": self.model.lag, "tie": self.model.tie,
-                      "breakthrough": [list(b) for b in self.model.breakthrough]},
-            "strategy": [self.strategy[0].tolist(), self.strategy[1].tolist()],
-            "value": self.value.tolist(),
-            "win_probability": self.win_probability.tolist(),
-            "tie_probability": self.tie_probability.tolist(),
-            "expected_duration": self.expected_duration.tolist(),
-            "multiplicity": self.multiplicity.tolist(),
-            "degenerate": self.degenerate.tolist(),
-            "solver": self.solver.to_dict(),
-        }

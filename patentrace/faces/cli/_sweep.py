@@ -50,7 +50,7 @@ def _sweep_output(result: SweepResult, names: list[str], state: tuple[int, int],
         if result.failed[index]:
             point["error"] = result.errors[index]
         else:
-            point.update({m: float(v) for m, v in zip(_MEASURES, np.asarray(result.values[index]), strict=True)})
+            point.update({m: float(v) for m, v in zip(_MEASURES, np.asarray(result.quantity()[index]), strict=True)})
         points.append(point)
     if form == "json":
         return json.dumps({"state": list(state), "parameters": names, "measures": list(_MEASURES), "points": points})

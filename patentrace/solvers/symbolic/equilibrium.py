@@ -87,6 +87,44 @@ class SymbolicEquilibrium:
         self._sequence: list[Any] = []
         self._win: dict[tuple[int, int, int], sympy.Expr] = {}
 
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, SymbolicEquilibrium):
+            return NotImplemented
+        from patentrace.solvers.symbolic.stored import same
+
+        return same(self, other)
+
+    __hash__ = None  # type: ignore[assignment]  # equal by value
+
+    def to_dict(self) -> dict[str, Any]:
+        """The recipe and every state's form and expressions as text (see ``patentrace.solvers.symbolic.stored``).
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> sym = pr.symbolic.solve(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+        >>> sym.to_dict()["states"][0][3]
+        '3/10 + sqrt(141)/30'
+        """
+        from patentrace.solvers.symbolic.stored import symbolic_to_dict
+
+        return symbolic_to_dict(self)
+
+    @classmethod
+    def from_dict(cls, data: Any, where: str = "data") -> SymbolicEquilibrium:
+        """Solve the saved race again and check it against the saved record: equal (``==``) to what was saved.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> sym = pr.symbolic.solve(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+        >>> SymbolicEquilibrium.from_dict(sym.to_dict()) == sym
+        True
+        """
+        from patentrace.solvers.symbolic.stored import symbolic_from_dict
+
+        return symbolic_from_dict(data, where)
+
     def __repr__(self) -> str:
         forms = sorted({s.form for s in self._states.values()})
         return f"SymbolicEquilibrium(stages={self.model.stages}, symbols={sorted(self.symbols)}, forms={forms})"

@@ -1,0 +1,423 @@
+"""Issue 20, "Round trips": every result saves to a file and loads back equal, and a foreign file is refused.
+
+Equality is checked twice: with the results' own ``==`` and, independently of it, bit for
+bit on every array (``tobytes``), so a lenient ``__eq__`` could not hide a changed number.
+"""
+
+import functools
+import json
+import math
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import patentrace as pr
+from patentrace.results.serialization import ResultFormatError, strict_json
+from tests.strategies import costs, examples, races
+
+PACKAGE_PARENT = Path(pr.__file__).resolve().parent.parent
+
+
+def same_bits(first: np.ndarray, second: np.ndarray) -> bool:
+    """Identical arrays: shape, dtype and every byte (so -0.0 differs from 0.0, and every ulp counts)."""
+    first, second = np.asarray(first), np.asarray(second)
+    return first.shape == second.shape and first.dtype == second.dtype and first.tobytes() == second.tobytes()
+
+
+def assert_same_arrays(first, second, names):
+    for name in names:
+        assert same_bits(getattr(first, name), getattr(second, name)), name
+
+
+EQ_ARRAYS = ("effort", "hazard", "value", "win_probability", "expected_duration", "multiplicity", "underflow")
+LAGGED_ARRAYS = ("value", "win_probability", "tie_probability", "expected_duration", "multiplicity", "degenerate")
+
+
+def through_files(result):
+    """``result`` saved and loaded through both formats (files in a fresh folder)."""
+    with tempfile.TemporaryDirectory() as folder:
+        loaded = []
+        for suffix in (".json", ".nc"):
+            path = Path(folder) / f"result{suffix}"
+            pr.save(result, path)
+            loaded.append(pr.load(path))
+        return loaded
+
+
+def through_json(result):
+    """``to_dict`` -> strict JSON text -> ``from_dict``."""
+    return type(result).from_dict(json.loads(strict_json(result.to_dict())))
+
+
+# --- models ------------------------------------------------------------------------------------------------------
+
+
+@st.composite
+def races_with_breakthroughs(draw):
+    race = draw(races(max_stages=6))
+    rates = draw(st.one_of(st.none(), st.tuples(*(st.lists(st.floats(0.0, 0.5), min_size=n, max_size=n)
+                                                  for n in race.stages))))
+    return pr.Race(stages=race.stages, prize=race.prize, discount=race.discount, cost=race.cost,
+                   loser_prize=race.loser_prize, productivity=race.productivity, breakthrough=rates)
+
+
+@given(races_with_breakthroughs())
+def test_a_race_rebuilds_from_its_constructor_arguments(race):
+    data = json.loads(json.dumps(race.to_dict()))
+    assert data["type"] == "Race" and all(c["cost"] in ("Power", "Quadratic") for c in data["cost"])
+    again = pr.Race.from_dict(data)
+    assert again == race and again.cost == race.cost and again.breakthrough == race.breakthrough
+
+
+@st.composite
+def actions(draw):
+    weights = draw(st.lists(st.floats(0.01, 1.0), min_size=1, max_size=4))
+    total = math.fsum(weights)
+    return pr.Action(cost=draw(st.floats(0.0, 0.5)), progress={d: w / total for d, w in enumerate(weights)})
+
+
+@given(st.lists(actions(), min_size=1, max_size=3), st.integers(1, 3), st.sampled_from(["split", "loss", 0.3]))
+def test_a_lagged_race_rebuilds_its_actions_exactly(menu, stages, tie):
+    race = pr.LaggedRace(stages=stages, prize=1.0, lag=0.5, discount=0.1, actions=menu, tie=tie)
+    again = pr.LaggedRace.from_dict(json.loads(strict_json(race.to_dict())))
+    assert again == race
+    assert [a.progress for a in again.menus[0][0]] == [a.progress for a in race.menus[0][0]]  # float for float
+
+
+@given(costs(), st.floats(0.0, 1.0), st.one_of(st.none(), st.floats(0.5, 3.0)))
+def test_a_deterministic_race_rebuilds(cost, lag, cap):
+    race = pr.DeterministicRace(prize=2.0, discount=0.05, cost=cost, lag=lag, max_speed=cap)
+    assert pr.DeterministicRace.from_dict(json.loads(strict_json(race.to_dict()))) == race
+
+
+def test_a_model_that_cannot_be_rebuilt_is_described_and_refused_by_name():
+    class Cubic(pr.costs.Power):  # a cost of one's own: no family the data can name
+        pass
+
+    race = pr.Race(stages=2, prize=1.0, discount=0.1, cost=Cubic(scale=1.0, exponent=3.0))
+    data = race.to_dict()
+    assert data["cost"][0]["unrestorable"].endswith("Cubic")
+    with pytest.raises(ValueError, match=r"cost\[0\]: a .*Cubic was saved as its repr"):
+        pr.Race.from_dict(data)
+    with pytest.raises(ValueError, match="type: the data describes a 'Race', not a LaggedRace"):
+        pr.LaggedRace.from_dict(data)
+
+
+# --- equilibria ----------------------------------------------------------------------------------------------------
+
+
+def test_issue_20_to_dict_has_an_inverse():
+    """The issue: ``pr.Equilibrium(**d)`` failed with "'list' object has no attribute 'base'"; from_dict inverts."""
+    eq = pr.solve(pr.Race(stages=(3, 2), prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    data = json.loads(json.dumps(eq.to_dict()))
+    assert data["model"]["cost"][0] == {"cost": "Quadratic", "scale": 1.0, "linear": 0.0}   # structured, not text
+    again = pr.Equilibrium.from_dict(data)
+    assert again == eq
+    assert_same_arrays(again, eq, EQ_ARRAYS)
+    assert again.solver.options == eq.solver.options and again.solver.seconds == eq.solver.seconds
+
+
+@settings(max_examples=examples(12))
+@given(races_with_breakthroughs().filter(lambda race: max(race.stages) <= 4))
+def test_equilibria_of_random_races_save_and_load_equal(race):
+    eq = pr.solve(race)
+    for again in (through_json(eq), *through_files(eq)):
+        assert again == eq and again.model == race
+        assert_same_arrays(again, eq, EQ_ARRAYS)
+        assert again.solver == eq.solver
+    check = again.verify()                       # the loaded numbers are still an equilibrium
+    assert check.max_deviation_gain < 1e-9 and check.max_residual < 1e-9
+
+
+@settings(max_examples=examples(8))
+@given(st.integers(1, 2), st.integers(1, 2), st.lists(st.floats(0.05, 2.0), min_size=1, max_size=2, unique=True),
+       st.one_of(st.none(), st.lists(st.floats(0.05, 2.0), min_size=1, max_size=3, unique=True)),
+       st.floats(0.2, 2.0), st.sampled_from(["split", "loss", 0.25]))
+def test_lagged_equilibria_save_and_load_equal(n1, n2, efforts, rival_efforts, lag, tie):
+    race = pr.Race(stages=(n1, n2), prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+    grid = [0.0, *efforts] if rival_efforts is None else ([0.0, *efforts], [0.0, *rival_efforts])  # menus may differ
+    eq = pr.solve(pr.LaggedRace.from_race(race, lag=lag, efforts=grid, tie=tie))
+    for again in (through_json(eq), *through_files(eq)):
+        assert again == eq
+        assert_same_arrays(again, eq, LAGGED_ARRAYS)
+        assert same_bits(again.strategy[0], eq.strategy[0]) and same_bits(again.strategy[1], eq.strategy[1])
+    assert max(again.verify()) < 1e-9
+
+
+@pytest.mark.parametrize(
+    ("race", "steps"),
+    [
+        (pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic()), None),             # closed form
+        (pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Power(exponent=3.0, linear=0.05)), None),
+        (pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), lag=0.4, max_speed=1.0), [5, 10]),
+    ],
+)
+def test_deterministic_equilibria_save_and_load_equal(race, steps):
+    eq = pr.solve(race) if steps is None else pr.solve(race, steps=steps)
+    for again in (through_json(eq), *through_files(eq)):
+        assert again == eq
+        assert_same_arrays(again, eq, ("speeds", "gaps", "positions", "samples"))
+        assert [r.steps for r in again.refinement] == [r.steps for r in eq.refinement]
+        assert all(same_bits(a.gap, b.gap) for a, b in zip(again.refinement, eq.refinement, strict=True))
+        if eq.grid is not None:
+            assert_same_arrays(again.grid, eq.grid, LAGGED_ARRAYS)
+        # the lone firm's path is recomputed: V_m(0.5) of docs/theory/deterministic.md, quadratic race
+        assert float(again.single_firm_value(0.5)) == float(eq.single_firm_value(0.5))
+    if race.lag == 0.0 and race.cost == pr.costs.Quadratic():
+        assert round(float(again.single_firm_value(0.5)), 5) == 0.78889
+
+
+@settings(max_examples=examples(8))
+@given(costs(), st.one_of(st.just(0.0), st.floats(0.25, 1.0)), st.floats(1.0, 3.0), st.integers(4, 8))
+def test_deterministic_equilibria_of_random_races_save_and_load_equal(cost, lag, cap, steps):
+    race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=cost, lag=lag, max_speed=cap)
+    eq = pr.solve(race) if lag == 0.0 else pr.solve(race, steps=[steps])
+    for again in (through_json(eq), *through_files(eq)):
+        assert again == eq and again.model == race
+        assert_same_arrays(again, eq, ("speeds", "gaps", "positions", "samples"))
+        if eq.grid is not None:
+            assert_same_arrays(again.grid, eq.grid, LAGGED_ARRAYS)
+        assert again.path.method == eq.path.method and again.path.start == eq.path.start
+        w = np.linspace(0.0, 1.0, 11)
+        assert same_bits(again.single_firm_speed(w), eq.single_firm_speed(w))   # the recomputed path is the same
+
+
+@settings(max_examples=examples(5))
+@given(st.integers(1, 2), st.sampled_from([2.0, 3.0]), st.floats(0.5, 2.0), st.one_of(st.just(()), st.just(("prize",))))
+def test_symbolic_equilibria_of_random_races_save_and_load_equal(n2, exponent, scale, symbols):
+    race = pr.Race(stages=(1, n2), prize=1.0, discount=0.1, cost=pr.costs.Power(scale=scale, exponent=exponent))
+    sym = pr.symbolic.solve(race, symbols=symbols)
+    with tempfile.TemporaryDirectory() as folder:
+        pr.save(sym, Path(folder) / "sym.json")
+        again = pr.load(Path(folder) / "sym.json")
+    assert again == sym and again.model == race
+    assert [again.form(0, j) for j in range(n2)] == [sym.form(0, j) for j in range(n2)]
+
+
+def test_a_deterministic_race_with_a_breakthrough_function_is_not_saved():
+    race = pr.DeterministicRace(prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), breakthrough=lambda w: 0.1)
+    eq = pr.solve(race, steps=[20, 40])
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "chain.json"
+        with pytest.raises(ValueError, match="breakthrough: a function was saved as its repr"):
+            pr.save(eq, path)
+        assert list(Path(folder).iterdir()) == []                  # nothing written, not even the partial file
+
+
+def test_symbolic_equilibrium_saves_its_recipe_and_loads_equal():
+    sym = pr.symbolic.solve(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()), symbols=("prize",))
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "sym.json"
+        pr.save(sym, path)
+        again = pr.load(path)
+        with pytest.raises(ValueError, match=r"saves to \.json only"):
+            pr.save(sym, Path(folder) / "sym.nc")
+    assert again == sym and again.seconds == sym.seconds
+    assert str(again.effort(0, 0, 0)) == "P/3 + sqrt(60*P + (10*P - 1)**2)/30 - 1/30"  # the closed form of the docs
+    other = pr.symbolic.solve(pr.Race(stages=1, prize=2.0, discount=0.1, cost=pr.costs.Quadratic()), symbols=("prize",))
+    assert other != sym
+
+
+def test_equality_sees_one_ulp_and_the_solver_record():
+    eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    value = eq.value.copy()
+    value[0, 0, 0] = np.nextafter(value[0, 0, 0], 2.0)
+    fields = {name: getattr(eq, name) for name in EQ_ARRAYS}
+    assert pr.Equilibrium(model=eq.model, solver=eq.solver, **{**fields, "value": value}) != eq
+    slower = pr.SolverInfo(eq.solver.method, eq.solver.selection, eq.solver.options, eq.solver.version, 1.0)
+    assert pr.Equilibrium(model=eq.model, solver=slower, **fields) != eq
+    assert pr.Equilibrium(model=eq.model, solver=eq.solver, **fields) == eq
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(eq)
+
+
+def test_equilibrium_arguments_are_keyword_only():
+    """A positional call could put one array in another's place without an error: it is refused."""
+    eq = pr.solve(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    with pytest.raises(TypeError):
+        pr.Equilibrium(eq.model, eq.effort, eq.hazard, eq.value, eq.win_probability, eq.expected_duration,
+                       eq.multiplicity, eq.underflow, eq.solver)
+
+
+def test_to_dataframe_is_tidy_and_matches_the_arrays():
+    eq = pr.solve(pr.Race(stages=(3, 2), prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), loser_prize=0.2))
+    table = eq.to_dataframe()
+    assert len(table) == 2 * 4 * 3 and list(table.columns[:3]) == ["i", "j", "firm"]
+    for row in table.itertuples():
+        k, i, j = row.firm, row.i, row.j
+        assert row.effort == eq.effort[k, i, j] and row.value == eq.value[k, i, j]
+        assert row.win_probability == eq.win_probability[k, i, j] and row.underflow == eq.underflow[k, i, j]
+        assert row.expected_duration == eq.expected_duration[i, j] and row.multiplicity == eq.multiplicity[i, j]
+    # the two-stage race of docs/theory/race.md "Closed forms", through the table
+    two = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())).to_dataframe()
+    assert two.query("i == 1 and j == 0").effort.round(10).tolist() == [0.4686350713, 0.2494666666]
+
+
+# --- sweeps --------------------------------------------------------------------------------------------------------
+
+MAKE = functools.partial(pr.Race, stages=2, prize=1.0, cost=pr.costs.Quadratic())
+
+
+def both_measures(eq):
+    return {"value": eq.value[:, 0, 0], "duration": eq.expected_duration[0, 0], "effort": eq.effort[:, :2, :2]}
+
+
+@settings(max_examples=examples(6))
+@given(st.lists(st.sampled_from([0.05, 0.1, 0.3, -1.0]), min_size=1, max_size=3, unique=True),
+       st.lists(st.sampled_from([0.0, 0.2, 0.4]), min_size=1, max_size=2, unique=True),
+       st.sampled_from(["scalar", "vector", "dict"]))
+def test_sweeps_save_and_load_equal(discounts, losers, kind):
+    measure = {"scalar": lambda eq: eq.value[0, 0, 0], "vector": lambda eq: eq.effort[:, 0, 0],
+               "dict": both_measures}[kind]
+    dims = {"vector": ("firm",), "dict": {"value": ("firm",)}}.get(kind)
+    result = pr.sweep(MAKE, {"discount": discounts, "loser_prize": losers}, measure=measure, dims=dims)
+    assert bool(result.failed.any()) == (-1.0 in discounts)
+    for again in (through_json(result), *through_files(result)):
+        assert again == result
+        for name, values in result._quantities().items():
+            assert same_bits(np.ma.getmaskarray(again.quantity(name)), np.ma.getmaskarray(values))
+            assert same_bits(again.quantity(name).filled(0.0), values.filled(0.0))
+        assert again.errors == result.errors and again.fixed == result.fixed
+
+
+def test_a_sweep_of_whole_equilibria_saves_as_json():
+    result = pr.sweep(MAKE, {"discount": [0.05, -1.0]})
+    with tempfile.TemporaryDirectory() as folder:
+        pr.save(result, Path(folder) / "sweep.json")
+        again = pr.load(Path(folder) / "sweep.json")
+        with pytest.raises(ValueError, match=r"save it as \.json"):
+            pr.save(result, Path(folder) / "sweep.nc")
+    assert again == result and again.values[1] is None
+    assert_same_arrays(again.values[0], result.values[0], EQ_ARRAYS)
+
+
+def test_sweep_dataset_names_dims_and_carries_the_fixed_parameters():
+    result = pr.sweep(MAKE, {"discount": [0.05, 0.1]}, measure=both_measures,
+                      dims={"value": ("firm",), "effort": ("firm", "i", "j")})
+    dataset = result.dataset
+    assert dataset["value"].dims == ("discount", "firm") and dataset["effort"].dims == ("discount", "firm", "i", "j")
+    assert dataset["duration"].dims == ("discount",)
+    assert dataset.attrs["prize"] == 1.0 and dataset.attrs["stages"] == 2
+    assert json.loads(dataset.attrs["fixed"])["cost"] == {"cost": "Quadratic", "scale": 1.0, "linear": 0.0}
+    # docs/theory/race.md "Closed forms": V(0, 0) = 0.1795728262 at r = 0.1, for both (symmetric) firms
+    assert dataset["value"].sel(discount=0.1).round(10).values.tolist() == [0.1795728262, 0.1795728262]
+    unnamed = pr.sweep(MAKE, {"discount": [0.1]}, measure=both_measures).dataset
+    assert unnamed["value"].dims == ("discount", "value_dim_0")     # named after its quantity
+    with pytest.raises(ValueError, match=r"dims\['value'\] names 2 dimensions, but the measured value has 1"):
+        pr.sweep(MAKE, {"discount": [0.1]}, measure=both_measures, dims={"value": ("firm", "extra")})
+    with pytest.raises(ValueError, match="dims names the quantity 'wins'"):
+        pr.sweep(MAKE, {"discount": [0.1]}, measure=both_measures, dims={"wins": ("firm",)})
+
+
+def test_a_checkpoint_holds_dict_measures_and_resumes_equal(tmp_path):
+    grid = {"discount": [0.05, 0.1, -1.0]}
+    path = tmp_path / "sweep.ckpt"
+    first = pr.sweep(MAKE, grid, measure=both_measures, checkpoint=path, dims={"value": ("firm",)})
+    lines = path.read_text().splitlines()
+    assert len(lines) == 1 + 3 and '"value"' in lines[1]               # header + one record per point
+    again = pr.sweep(MAKE, grid, measure=both_measures, checkpoint=path, dims={"value": ("firm",)})
+    assert again == first and again.failed.tolist() == [False, False, True]
+    direct = pr.solve(MAKE(discount=0.1))
+    assert again.quantity("value")[1].tolist() == direct.value[:, 0, 0].tolist()
+
+
+# --- foreign and damaged files -------------------------------------------------------------------------------------
+
+
+def test_foreign_and_damaged_files_are_refused_by_name(tmp_path):
+    eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    foreign = tmp_path / "notes.json"
+    foreign.write_text('{"title": "my notes"}')
+    with pytest.raises(ResultFormatError, match=r"notes\.json: not a saved patentrace result \(format None"):
+        pr.load(foreign)
+    cut = tmp_path / "cut.json"
+    pr.save(eq, cut)
+    cut.write_text(cut.read_text()[:200])
+    with pytest.raises(ResultFormatError, match=r"cut\.json: not JSON"):
+        pr.load(cut)
+    altered = tmp_path / "altered.json"
+    data = eq.to_dict()
+    data["value"][0].pop()                                           # one row fewer than the model's states
+    altered.write_text(json.dumps(data))
+    with pytest.raises(ResultFormatError, match=r"altered\.json: value: expected shape \(2, 3, 3\)"):
+        pr.load(altered)
+    data = eq.to_dict()
+    data["multiplicity"][0][0] = 1.5
+    altered.write_text(json.dumps(data))
+    with pytest.raises(ResultFormatError, match=r"multiplicity: expected whole numbers, got 1\.5"):
+        pr.load(altered)
+    data = eq.to_dict()
+    data["value"][0][0][0] = None                                    # null must not become NaN silently
+    altered.write_text(json.dumps(data))
+    with pytest.raises(ResultFormatError, match="value: expected numbers, got None"):
+        pr.load(altered)
+    garbage = tmp_path / "garbage.nc"
+    garbage.write_bytes(b"CDF\x01 not really a netCDF file")
+    with pytest.raises(ResultFormatError, match=r"garbage\.nc: not a netCDF file written by patentrace.save"):
+        pr.load(garbage)
+    other = tmp_path / "other.nc"
+    eq.to_xarray().drop_attrs().to_netcdf(other, engine="scipy")     # someone else's netCDF file
+    with pytest.raises(ResultFormatError, match=r"other\.nc: not a saved patentrace result"):
+        pr.load(other)
+    with pytest.raises(ValueError, match=r"path must end in \.json .* or \.nc"):
+        pr.save(eq, tmp_path / "race.pkl")
+    with pytest.raises(TypeError, match="result must be one of"):
+        pr.save({"value": 1}, tmp_path / "dict.json")
+    with pytest.raises(ResultFormatError, match="holds a Equilibrium, not a LaggedEquilibrium"):
+        pr.LaggedEquilibrium.from_dict(eq.to_dict())
+
+
+def test_a_changed_number_is_never_loaded_silently(tmp_path):
+    """Each file carries the SHA-256 of the result's data: a number edited or flipped in the file is refused."""
+    import xarray as xr
+
+    eq = pr.solve(pr.Race(stages=(2, 3), prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    path = tmp_path / "race.json"
+    pr.save(eq, path)
+    data = json.loads(path.read_text())
+    data["value"][0][0][0] = np.nextafter(data["value"][0][0][0], 1.0)     # one ulp: still a valid equilibrium file
+    path.write_text(json.dumps(data))
+    with pytest.raises(ResultFormatError, match=r"race\.json: checksum mismatch"):
+        pr.load(path)
+    del data["sha256"]
+    path.write_text(json.dumps(data))
+    with pytest.raises(ResultFormatError, match=r"no sha256 checksum.*Equilibrium\.from_dict"):
+        pr.load(path)
+    netcdf = tmp_path / "race.nc"
+    pr.save(eq, netcdf)
+    dataset = xr.load_dataset(netcdf, engine="scipy")
+    dataset["effort"][1, 0, 2] = 0.5                                     # someone edits a number, keeps the attributes
+    dataset.to_netcdf(netcdf, engine="scipy")
+    with pytest.raises(ResultFormatError, match=r"race\.nc: checksum mismatch"):
+        pr.load(netcdf)
+
+
+def test_import_loads_neither_xarray_nor_pandas():
+    script = ("import sys, patentrace as pr\n"
+              "pr.solve(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())).to_dict()\n"
+              "print(sorted(m for m in ('xarray', 'pandas') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False,
+                          cwd=PACKAGE_PARENT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_docs_saving_section_prints_what_it_says(monkeypatch, tmp_path):
+    """The examples of docs/results.md ("Saving and loading results") run and print what the page says."""
+    import doctest
+
+    monkeypatch.chdir(tmp_path)
+    text = (PACKAGE_PARENT / "docs" / "results.md").read_text()
+    section = text[text.index("## Saving and loading results"):]
+    source = "\n".join("" if line.startswith("```") else line for line in section.splitlines())
+    test = doctest.DocTestParser().get_doctest(source, {}, "results.md", "docs/results.md", 0)
+    runner = doctest.DocTestRunner(optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
+    runner.run(test)
+    assert runner.summarize(verbose=False).failed == 0
+    assert len(test.examples) >= 10
