@@ -1,0 +1,510 @@
+"""Every pure equilibrium of a race in periods with continuous effort, state by state (docs/lagged.md).
+
+At a state, with the values of later states known, firm ``k``'s best response to the
+rival's effort is the unique root of the period first-order condition with the
+self-loop value eliminated (:mod:`patentrace.equations.periods_continuous`). A pure
+equilibrium is a pair of mutual best responses, so with ``y`` firm 0's effort
+
+    phi(y) = T(y) - y,   T(y) = BR_0(p_1(BR_1(p_0(y)))),
+
+on ``[0, X_0]`` (``X_0`` the largest effort). Best responses are continuous in the
+rival's effort (the right side of the condition is continuous and the left side
+strictly increasing), so ``phi`` is continuous with ``phi(0) >= 0 >= phi(X_0)``: every
+state of a regular race has a pure equilibrium. The search evaluates ``phi`` on a grid
+finer near 0, brackets every sign change, and refines every cell where a root could
+hide between grid points (docs/lagged.md, "How every equilibrium is found").
+
+Examples
+--------
+>>> import patentrace as pr
+>>> race = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+>>> eq = solve_continuous(pr.LaggedRace.from_race(race, lag=0.25))
+>>> eq.effort.shape, int(eq.multiplicity[0, 0])
+((2, 3, 3), 1)
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from patentrace._version import __version__
+from patentrace.equations.periods import FIRST_WINS, SECOND_WINS, TIE
+from patentrace.equations.periods_continuous import (
+    FirmTerms,
+    best_response_gap,
+    state_terms,
+    terminal_values,
+    value_of,
+)
+from patentrace.errors import EquilibriumError
+from patentrace.models import Action, LaggedRace
+from patentrace.models.lattice import Layout
+from patentrace.results import chain
+from patentrace.results.continuous_lagged import ContinuousLaggedEquilibrium, state_check
+from patentrace.results.equilibrium import LaggedEquilibrium, SolverInfo
+from patentrace.solvers.bracket import bracketed_root
+from patentrace.solvers.selection import SELECTION_RULES
+
+__all__ = ["IrregularTechnologyWarning", "StateSolutions", "menu_race", "realised_menus", "solve_continuous",
+           "solve_irregular", "state_solutions"]
+
+FloatArray = NDArray[np.float64]
+
+GRID = 257  # points of the first grid of firm 0's effort, denser near 0
+_SPLIT = 16  # each doubtful cell is split this many ways
+_DEPTH = 4  # rounds of splitting before a cell is reported as unresolved
+_SAFETY = 4.0  # factor on the slope estimate of a cell
+_SAME = 1e-9  # equilibria closer than this (relative to max_effort) are one
+_GAIN = 1e-10  # largest deviation gain, relative to the prize, of an equilibrium returned
+
+
+class IrregularTechnologyWarning(UserWarning):
+    """A technology outside the conditions under which every pure equilibrium is found (docs/lagged.md)."""
+
+
+@dataclass(frozen=True)
+class StateSolutions:
+    """Every pure equilibrium found at one state.
+
+    Attributes
+    ----------
+    effort : ndarray, shape (e, 2)
+        Each equilibrium's efforts.
+    value : ndarray, shape (e, 2)
+        Each equilibrium's values.
+    far : ndarray, shape (e, 2)
+        The efforts with firm 0's at the far end of its final root bracket (for the error estimate).
+    unresolved : int
+        Cells of firm 0's effort where a root could not be excluded nor bracketed (0 when the
+        search is complete).
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> from patentrace.equations.periods_continuous import terminal_values
+    >>> race = pr.LaggedRace.from_race(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()), 1.0)
+    >>> found = state_solutions(race, terminal_values(race), 0, 0)
+    >>> found.effort.shape, found.unresolved, bool(abs(found.effort[0, 0] - found.effort[0, 1]) < 1e-12)
+    ((1, 2), 0, True)
+    """
+
+    effort: FloatArray
+    value: FloatArray
+    far: FloatArray
+    unresolved: int
+
+
+def _best_response(terms: FirmTerms, q: FloatArray) -> FloatArray:
+    """Firm's best responses to rival success probabilities ``q`` (a vector), by bracketing."""
+    top = terms.effort.max_effort
+    lo, hi = np.zeros(q.size), np.full(q.size, top)
+    g_lo, g_hi = best_response_gap(terms, lo, q), best_response_gap(terms, hi, q)
+    out = np.where(g_hi <= 0.0, top, 0.0)
+    inside = np.flatnonzero((g_lo < 0.0) & (g_hi > 0.0))
+    if inside.size:
+        qs = q[inside]
+        roots, _ = bracketed_root(lambda x, at: best_response_gap(terms, x, qs[at]), lo[inside], hi[inside],
+                                  g_lo[inside], g_hi[inside])
+        out[inside] = roots
+    return out
+
+
+def _response_map(terms: tuple[FirmTerms, FirmTerms], y: FloatArray) -> tuple[FloatArray, FloatArray]:
+    """``(T(y), BR_1(p_0(y)))`` for firm 0's efforts ``y``."""
+    second = _best_response(terms[1], terms[0].effort.probability(y))
+    return _best_response(terms[0], terms[1].effort.probability(second)), second
+
+
+def _grid(top: float) -> FloatArray:
+    t = np.linspace(0.0, 1.0, GRID)
+    return np.asarray(top * t * t)
+
+
+def _doubtful(y: FloatArray, psi: FloatArray, slope_floor: FloatArray) -> NDArray[np.bool_]:
+    """Cells without a sign change where a root could hide: ``|psi(u)| + |psi(v)| <= L (v - u)``.
+
+    ``L`` is ``_SAFETY`` times the largest secant slope of the cell, its neighbours and
+    its parent cell (``slope_floor``): an estimate of the Lipschitz constant of ``psi`` on
+    the cell, not a bound.
+    """
+    width = np.diff(y)
+    secant = np.abs(np.diff(psi)) / np.maximum(width, 1e-300)
+    near = np.maximum(secant, np.maximum(np.r_[secant[1:], 0.0], np.r_[0.0, secant[:-1]]))
+    bound = _SAFETY * np.maximum(near, slope_floor)
+    same_sign = np.sign(psi[:-1]) * np.sign(psi[1:]) > 0
+    return np.asarray(same_sign & (np.abs(psi[:-1]) + np.abs(psi[1:]) <= bound * width))
+
+
+def _phi(terms: tuple[FirmTerms, FirmTerms], y: FloatArray) -> FloatArray:
+    return np.asarray(_response_map(terms, y)[0] - y)
+
+
+def _roots_in(
+    terms: tuple[FirmTerms, FirmTerms], y: FloatArray, phi: FloatArray
+) -> tuple[list[float], list[float]]:
+    """Roots of ``phi`` at the points ``y`` and in its sign changes between them, with far bracket ends."""
+    exact = [float(v) for v in y[phi == 0.0]]
+    change = np.flatnonzero(np.sign(phi[:-1]) * np.sign(phi[1:]) < 0)
+    if change.size == 0:
+        return exact, list(exact)
+    found, other = bracketed_root(lambda x, at: _phi(terms, x), y[change], y[change + 1], phi[change],
+                                  phi[change + 1])
+    return exact + found.tolist(), exact + other.tolist()
+
+
+def _deflated(terms: tuple[FirmTerms, FirmTerms], y: FloatArray, phi: FloatArray, roots: list[float],
+              top: float) -> FloatArray:
+    """``psi = phi / prod((y - z) / top)`` over the known roots ``z``: zero only at a root not yet found."""
+    factor = np.ones(y.size)
+    for z in roots:
+        factor *= (y - z) / top
+    at_root = factor == 0.0
+    if np.any(at_root):  # psi at a known root: its limit, from a point just beside it
+        step = 1e-7 * top
+        beside = np.where(y[at_root] + step <= top, y[at_root] + step, y[at_root] - step)
+        near = np.ones(beside.size)
+        for z in roots:
+            near *= np.where(np.abs(beside - z) > 0.0, (beside - z) / top, 1.0)
+        out = phi.copy()
+        out[~at_root] = phi[~at_root] / factor[~at_root]
+        out[at_root] = _phi(terms, beside) / near
+        return out
+    return np.asarray(phi / factor)
+
+
+def _search(terms: tuple[FirmTerms, FirmTerms], top: float) -> tuple[list[float], list[float], int]:
+    """Every root of ``phi`` on ``[0, top]``, their far bracket ends, and the cells left unresolved.
+
+    First the sign changes and zeros of ``phi`` on the grid. Then, to find roots that come
+    in pairs between grid points, the known roots are divided out (``psi``) and every cell
+    where ``psi`` could vanish (:func:`_doubtful`) is split, up to ``_DEPTH`` times; a sign
+    change of ``phi`` inside a split cell that holds no known root is a new pair of roots.
+    """
+    y = _grid(top)
+    phi = _phi(terms, y)
+    roots, far = _roots_in(terms, y, phi)
+    pending = [(y, phi, np.zeros(y.size - 1))]
+    unresolved = 0
+    for depth in range(_DEPTH + 1):
+        cells: list[tuple[FloatArray, float]] = []
+        for ys, ph, floor in pending:
+            psi = _deflated(terms, ys, ph, roots, top)
+            doubt = np.flatnonzero(_doubtful(ys, psi, floor))
+            if depth == _DEPTH:
+                unresolved += doubt.size
+                continue
+            for k in doubt:
+                parent = abs(psi[k + 1] - psi[k]) / max(ys[k + 1] - ys[k], 1e-300)
+                cells.append((np.linspace(ys[k], ys[k + 1], _SPLIT + 1), max(parent, float(floor[k]))))
+        if not cells:
+            break
+        every = np.concatenate([c[0] for c in cells])
+        values = _phi(terms, every)
+        pending = []
+        for at, (sub, floor_value) in enumerate(cells):
+            part = values[at * (_SPLIT + 1):(at + 1) * (_SPLIT + 1)]
+            inner = [z for z in roots if sub[0] <= z <= sub[-1]]
+            if not inner:  # a sign change here is a root the grid missed
+                new, new_far = _roots_in(terms, sub, part)
+                roots += new
+                far += new_far
+            pending.append((sub, part, np.full(_SPLIT, floor_value)))
+    return roots, far, unresolved
+
+
+def state_solutions(race: LaggedRace, value: FloatArray, i: int, j: int) -> StateSolutions:
+    """Every pure equilibrium of the period game at open state ``(i, j)`` (see the module docstring).
+
+    Parameters
+    ----------
+    race : LaggedRace
+        A race with continuous effort.
+    value : ndarray, shape (2, N1 + 1, N2 + 1)
+        Values filled at every later state.
+    i, j : int
+        The state.
+
+    Returns
+    -------
+    StateSolutions
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> from patentrace.equations.periods_continuous import terminal_values
+    >>> race = pr.LaggedRace.from_race(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()), 0.01)
+    >>> x = state_solutions(race, terminal_values(race), 0, 0).effort[0, 0]
+    >>> lee_wilde = (1 - 0.1 + (1 + 0.4 + 0.01) ** 0.5) / 3     # SPEC §1, continuous time
+    >>> bool(abs(x - lee_wilde) < 0.01)
+    True
+    """
+    terms = state_terms(race, value, i, j)
+    top = terms[0].effort.max_effort
+    roots, far, unresolved = _search(terms, top)
+    order = np.argsort(roots)
+    y, y_far = np.array(roots, dtype=float)[order], np.array(far, dtype=float)[order]
+    keep = np.r_[True, np.diff(y) > _SAME * top] if y.size else np.zeros(0, dtype=bool)
+    y, y_far = y[keep], y_far[keep]
+    _, second = _response_map(terms, y)
+    _, second_far = _response_map(terms, y_far)
+    effort = np.stack([y, second], axis=1)
+    values = np.stack([value_of(terms[0], y, terms[1].effort.probability(second)),
+                       value_of(terms[1], second, terms[0].effort.probability(y))], axis=1)
+    return StateSolutions(effort=effort, value=values, far=np.stack([y_far, second_far], axis=1),
+                          unresolved=int(unresolved))
+
+
+def _select(found: StateSolutions, race: LaggedRace, i: int, j: int, rule: str) -> int:
+    """The chosen equilibrium: most / least expected progress in a period, or the largest joint value."""
+    tech = race.efforts[0][i], race.efforts[1][j]
+    progress = tech[0].probability(found.effort[:, 0]) + tech[1].probability(found.effort[:, 1])
+    score = {"fastest": progress, "slowest": -progress, "richest": found.value.sum(axis=1)}[rule]
+    return int(np.argmax(score))
+
+
+def solve_continuous(
+    race: LaggedRace, selection: str = "fastest", far_ends: bool = False
+) -> ContinuousLaggedEquilibrium | LaggedEquilibrium:
+    """The stationary pure equilibrium of a race in periods with continuous effort, by backward induction.
+
+    Every state's pure equilibria are found (:func:`state_solutions`), one is chosen by
+    ``selection``, and each chosen equilibrium is checked before it is used: no firm may
+    gain more than ``1e-10`` of the prize by any effort, searched on a grid of 4001
+    efforts and refined by a bounded local optimiser
+    (:func:`patentrace.results.continuous_lagged.state_check`).
+
+    Parameters
+    ----------
+    race : LaggedRace
+        A race with continuous effort (``race.continuous``).
+    selection : {"fastest", "slowest", "richest"}
+        Rule for states with several equilibria.
+    far_ends : bool
+        Use, at every state, firm 0's effort at the far end of its final root bracket
+        instead of the root estimate (with firm 1's best response to it): a second
+        solution as good as the first, whose distance from it is the error estimate
+        of :func:`patentrace.lag_experiment`.
+
+    Returns
+    -------
+    ContinuousLaggedEquilibrium
+        Or, when some firm's technology is not regular
+        (``ContinuousEffort.regular``), the :class:`LaggedEquilibrium` of a refined menu
+        (:func:`solve_irregular`), with a warning.
+
+    Raises
+    ------
+    EquilibriumError
+        If a state's chosen equilibrium fails the check, naming the state and the gain.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> race = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+    >>> eq = solve_continuous(pr.LaggedRace.from_race(race, lag=0.01))
+    >>> bool(abs(eq.effort[0, 0, 0] - pr.solve(race).effort[0, 0, 0]) < 0.01)    # close to continuous time
+    True
+    """
+    if selection not in SELECTION_RULES:
+        raise ValueError(f"selection must be one of {SELECTION_RULES}, got {selection!r}")
+    if not race.continuous:
+        raise TypeError("solve_continuous needs a LaggedRace with continuous effort; menus go to solve_lagged")
+    if not all(tech.regular for firm in race.efforts for tech in firm):
+        return solve_irregular(race, selection)  # type: ignore[return-value]
+    started = time.perf_counter()
+    n1, n2 = race.stages
+    value = terminal_values(race)
+    effort = np.zeros((2, n1 + 1, n2 + 1))
+    multiplicity = np.ones((n1 + 1, n2 + 1), dtype=np.intp)
+    multiplicity[n1, n2] = 0
+    unresolved = np.zeros((n1 + 1, n2 + 1), dtype=np.intp)
+    worst = 0.0
+    for step in Layout.of([race.stages]).steps:
+        for i, j in zip(step.i.tolist(), step.j.tolist(), strict=True):
+            found = state_solutions(race, value, i, j)
+            if found.effort.shape[0] == 0:
+                raise EquilibriumError("no pure equilibrium found at a period game", (i, j),
+                                       {"unresolved_cells": found.unresolved})
+            chosen = _select(found, race, i, j, selection)
+            pair = found.far[chosen] if far_ends else found.effort[chosen]
+            terms = state_terms(race, value, i, j)
+            q = terms[0].effort.probability(pair[0]), terms[1].effort.probability(pair[1])
+            v = (float(value_of(terms[0], pair[0], q[1])), float(value_of(terms[1], pair[1], q[0])))
+            gain, residual = state_check(terms, (float(pair[0]), float(pair[1])), v)
+            if not (gain <= _GAIN * race.prize and residual <= _GAIN * race.prize):
+                raise EquilibriumError("a period equilibrium failed its check", (i, j),
+                                       {"effort": pair.tolist(), "value": list(v), "deviation_gain": gain,
+                                        "residual": residual})
+            worst = max(worst, gain / race.prize)
+            effort[:, i, j] = pair
+            value[:, i, j] = v
+            multiplicity[i, j] = found.effort.shape[0]
+            unresolved[i, j] = found.unresolved
+    if np.any(unresolved > 0):
+        states = [tuple(int(v) for v in s) for s in np.argwhere(unresolved > 0)]
+        warnings.warn(f"continuous lagged race: at states {states} the search could not exclude an equilibrium in "
+                      "some cells (best responses nearly touching); multiplicity may be undercounted there",
+                      stacklevel=2)
+    return _assemble(race, effort, value, multiplicity, unresolved, selection, far_ends, worst,
+                     time.perf_counter() - started)
+
+
+def menu_race(race: LaggedRace, points: int) -> LaggedRace:
+    """The same technology on a finite menu: ``points`` efforts evenly spaced on ``[0, max_effort]``.
+
+    Each effort ``x`` becomes an action costing ``c(x)`` that advances one stage with
+    probability ``p(x)``: the race in periods of docs/theory/periods.md with a menu, solved
+    by support enumeration. A second path to the continuous answer, and the fallback for
+    irregular technologies.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> race = pr.LaggedRace.from_race(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()), 1.0)
+    >>> menu = menu_race(race, 3).menus[0][0]
+    >>> [a.cost for a in menu][0], len(menu)
+    (0.0, 3)
+    """
+    n1, n2 = race.stages
+    menus = []
+    for firm, count in ((0, n1), (1, n2)):
+        stages = []
+        for stage in range(count):
+            tech = race.efforts[firm][stage]
+            grid = np.linspace(0.0, tech.max_effort, points)
+            p, cost = np.clip(tech.probability(grid), 0.0, 1.0), np.maximum(tech.period_cost(grid), 0.0)
+            stages.append(tuple(Action(cost=float(c), progress={0: 1.0 - float(s), 1: float(s)})
+                                for c, s in zip(cost, p, strict=True)))
+        menus.append(tuple(stages))
+    return LaggedRace(stages=race.stages, prize=race.prize, lag=race.lag, discount=race.discount,
+                      actions=(menus[0], menus[1]), loser_prize=race.loser_prize, tie=race.tie,
+                      breakthrough=race.breakthrough)
+
+
+def solve_irregular(race: LaggedRace, selection: str = "fastest", points: tuple[int, ...] = (11, 21, 41),
+                    tolerance: float = 1e-3) -> LaggedEquilibrium:
+    """A race whose technology is not regular, solved on menus refined until the win probabilities settle.
+
+    The menus of :func:`menu_race` with ``points[0], points[1], ...`` efforts are solved by
+    support enumeration (mixed equilibria included) until the largest change of the win
+    probabilities is below ``tolerance``; the finest menu solved is returned, and
+    ``solver.options["menu_steps"]`` records every step ``(points, change)``. A warning
+    names the firms and stages whose technology is irregular.
+
+    Examples
+    --------
+    >>> import warnings, numpy as np
+    >>> import patentrace as pr
+    >>> linear = pr.ContinuousEffort(cost=lambda x: 0.1 * x, success=lambda x: 0.5 * x, max_effort=1.0)
+    >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.1, actions=linear)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     eq = pr.solve(race)
+    >>> caught[0].category.__name__, eq.solver.options["menu_steps"][0][0]
+    ('IrregularTechnologyWarning', 11)
+    """
+    from patentrace.solvers.stagegame import solve_lagged  # the menu solver
+
+    bad = [(k, i) for k in (0, 1) for i, tech in enumerate(race.efforts[k]) if not tech.regular]
+    warnings.warn(f"continuous effort: the technology of (firm, stage) {bad} is not regular (cost convex and "
+                  "non-decreasing, c'/p' strictly increasing), so not every equilibrium can be certified from "
+                  f"first-order conditions; solving on refined menus of {list(points)} efforts instead",
+                  IrregularTechnologyWarning, stacklevel=3)
+    steps: list[tuple[int, float]] = []
+    previous: LaggedEquilibrium | None = None
+    for count in points:
+        eq = solve_lagged(menu_race(race, count), selection=selection)
+        change = float("inf") if previous is None else float(np.max(np.abs(eq.win_probability
+                                                                           - previous.win_probability)))
+        steps.append((count, change))
+        previous = eq
+        if change < tolerance:
+            break
+    assert previous is not None
+    options = {**previous.solver.options, "menu_steps": steps, "irregular": bad}
+    return LaggedEquilibrium(
+        model=previous.model, strategy=previous.strategy, value=previous.value,
+        win_probability=previous.win_probability, tie_probability=previous.tie_probability,
+        expected_duration=previous.expected_duration, multiplicity=previous.multiplicity,
+        degenerate=previous.degenerate,
+        solver=SolverInfo(method="refined menu (irregular continuous effort)", selection=selection,
+                          options=options, version=__version__, seconds=previous.solver.seconds),
+    )
+
+
+def realised_menus(race: LaggedRace, effort: FloatArray) -> LaggedRace:
+    """The race in periods whose menus hold each state's equilibrium efforts, as actions.
+
+    Firm 0's menu at stage ``i`` lists its efforts at ``(i, 0), (i, 1), ...``; firm 1's at
+    stage ``j`` its efforts at ``(0, j), (1, j), ...``. Playing action ``j`` (resp. ``i``) at
+    ``(i, j)`` is the continuous equilibrium, so the jump chains and reports of menu
+    races read it unchanged.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> race = pr.LaggedRace.from_race(pr.Race(stages=(2, 1), prize=1.0, discount=0.1, cost=pr.costs.Quadratic()), 1.0)
+    >>> menus = realised_menus(race, solve_continuous(race).effort).menus
+    >>> [len(m) for m in menus[0]], [len(m) for m in menus[1]]
+    ([1, 1], [2])
+    """
+    n1, n2 = race.stages
+    menus = []
+    for firm, (count, others) in enumerate(((n1, n2), (n2, n1))):
+        stages = []
+        for stage in range(count):
+            tech = race.efforts[firm][stage]
+            row = effort[firm, stage, :others] if firm == 0 else effort[firm, :others, stage]
+            p = np.clip(tech.probability(row), 0.0, 1.0)
+            cost = np.maximum(tech.period_cost(row), 0.0)
+            stages.append(tuple(Action(cost=float(c), progress={0: 1.0 - float(s), 1: float(s)})
+                                for c, s in zip(cost, p, strict=True)))
+        menus.append(tuple(stages))
+    return LaggedRace(stages=race.stages, prize=race.prize, lag=race.lag, discount=race.discount,
+                      actions=(menus[0], menus[1]), loser_prize=race.loser_prize, tie=race.tie,
+                      breakthrough=race.breakthrough)
+
+
+def _assemble(
+    race: LaggedRace, effort: FloatArray, value: FloatArray, multiplicity: NDArray[np.intp],
+    unresolved: NDArray[np.intp], selection: str, far_ends: bool, worst: float, seconds: float,
+) -> ContinuousLaggedEquilibrium:
+    n1, n2 = race.stages
+    menu_race = realised_menus(race, effort)
+    strategy = (np.zeros((n1 + 1, n2 + 1, n2)), np.zeros((n1 + 1, n2 + 1, n1)))
+    for i in range(n1):
+        for j in range(n2):
+            strategy[0][i, j, j] = 1.0
+            strategy[1][i, j, i] = 1.0
+    win, tie = _outcome_probabilities(menu_race, strategy)
+    return ContinuousLaggedEquilibrium(
+        model=menu_race, strategy=strategy, value=value, win_probability=win, tie_probability=tie,
+        expected_duration=chain.period_expected_duration(menu_race, strategy),
+        multiplicity=multiplicity, degenerate=np.zeros(race.shape, dtype=bool),
+        solver=SolverInfo(
+            method="continuous effort", selection=selection,
+            options={"grid": GRID, "split": _SPLIT, "depth": _DEPTH, "far_ends": far_ends, "complete": bool(
+                np.all(unresolved == 0)), "max_deviation_gain": worst},
+            version=__version__, seconds=seconds,
+        ),
+        continuous=race, effort=effort, unresolved=unresolved,
+    )
+
+
+def _outcome_probabilities(race: LaggedRace, strategy: tuple[FloatArray, FloatArray]) -> tuple[FloatArray, FloatArray]:
+    """Each firm's probability of winning, and of a tie, from every state (the corner holds 1/2 each)."""
+    n1, n2 = race.stages
+    nothing = np.zeros(race.shape, dtype=bool)
+    first_won, second_won = nothing.copy(), nothing.copy()
+    first_won[n1, :n2], second_won[:n1, n2] = True, True
+    win = np.stack([
+        chain.period_hitting_probability(race, strategy, first_won, (FIRST_WINS,)),
+        chain.period_hitting_probability(race, strategy, second_won, (SECOND_WINS,)),
+    ])
+    win[:, n1, n2] = 0.5
+    return win, chain.period_hitting_probability(race, strategy, nothing, (TIE,))
