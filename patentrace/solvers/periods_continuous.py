@@ -47,7 +47,7 @@ from patentrace.models.lattice import Layout
 from patentrace.results import chain
 from patentrace.results.continuous_lagged import ContinuousLaggedEquilibrium, state_check
 from patentrace.results.equilibrium import LaggedEquilibrium, SolverInfo
-from patentrace.solvers.bracket import bracketed_root
+from patentrace.solvers.bracket import bracketed_root, midpoint
 from patentrace.solvers.selection import SELECTION_RULES
 
 __all__ = ["IrregularTechnologyWarning", "StateSolutions", "menu_race", "realised_menus", "solve_continuous",
@@ -60,6 +60,7 @@ _SPLIT = 16  # each doubtful cell is split this many ways
 _DEPTH = 4  # rounds of splitting before a cell is reported as unresolved
 _SAFETY = 4.0  # factor on the slope estimate of a cell
 _SAME = 1e-9  # equilibria closer than this (relative to max_effort) are one
+_WIDTH = 1e-12  # final width of a root bracket, relative to max_effort
 _GAIN = 1e-10  # largest deviation gain, relative to the prize, of an equilibrium returned
 
 
@@ -145,7 +146,7 @@ def _phi(terms: tuple[FirmTerms, FirmTerms], y: FloatArray) -> FloatArray:
 
 
 def _roots_in(
-    terms: tuple[FirmTerms, FirmTerms], y: FloatArray, phi: FloatArray
+    terms: tuple[FirmTerms, FirmTerms], y: FloatArray, phi: FloatArray, top: float, tight: bool
 ) -> tuple[list[float], list[float]]:
     """Roots of ``phi`` at the points ``y`` and in its sign changes between them, with far bracket ends."""
     exact = [float(v) for v in y[phi == 0.0]]
@@ -154,7 +155,30 @@ def _roots_in(
         return exact, list(exact)
     found, other = bracketed_root(lambda x, at: _phi(terms, x), y[change], y[change + 1], phi[change],
                                   phi[change + 1])
+    if tight:
+        other = _collapse(terms, found, other, top)
     return exact + found.tolist(), exact + other.tolist()
+
+
+def _collapse(terms: tuple[FirmTerms, FirmTerms], root: FloatArray, other: FloatArray, top: float) -> FloatArray:
+    """Shrink each final bracket ``[root, other]`` by bisection to ``_WIDTH`` of the range; its new far end.
+
+    Regula falsi stops once ``phi(root)`` is at rounding level, which can leave the far end
+    of its bracket wide; the root lies between the two ends either way.
+    """
+    a, b = root.copy(), other.copy()
+    f_a = _phi(terms, a)
+    for _ in range(200):
+        wide = np.flatnonzero((np.abs(b - a) > _WIDTH * top) & (f_a != 0.0))
+        if wide.size == 0:
+            break
+        mid = midpoint(a[wide], b[wide])
+        f_mid = _phi(terms, mid)
+        same = np.sign(f_mid) == np.sign(f_a[wide])
+        a[wide] = np.where(same, mid, a[wide])
+        f_a[wide] = np.where(same, f_mid, f_a[wide])
+        b[wide] = np.where(same, b[wide], mid)
+    return np.where(f_a == 0.0, a, b)
 
 
 def _deflated(terms: tuple[FirmTerms, FirmTerms], y: FloatArray, phi: FloatArray, roots: list[float],
@@ -177,7 +201,9 @@ def _deflated(terms: tuple[FirmTerms, FirmTerms], y: FloatArray, phi: FloatArray
     return np.asarray(phi / factor)
 
 
-def _search(terms: tuple[FirmTerms, FirmTerms], top: float) -> tuple[list[float], list[float], int]:
+def _search(
+    terms: tuple[FirmTerms, FirmTerms], top: float, tight: bool
+) -> tuple[list[float], list[float], int]:
     """Every root of ``phi`` on ``[0, top]``, their far bracket ends, and the cells left unresolved.
 
     First the sign changes and zeros of ``phi`` on the grid. Then, to find roots that come
@@ -187,7 +213,7 @@ def _search(terms: tuple[FirmTerms, FirmTerms], top: float) -> tuple[list[float]
     """
     y = _grid(top)
     phi = _phi(terms, y)
-    roots, far = _roots_in(terms, y, phi)
+    roots, far = _roots_in(terms, y, phi, top, tight)
     pending = [(y, phi, np.zeros(y.size - 1))]
     unresolved = 0
     for depth in range(_DEPTH + 1):
@@ -210,14 +236,14 @@ def _search(terms: tuple[FirmTerms, FirmTerms], top: float) -> tuple[list[float]
             part = values[at * (_SPLIT + 1):(at + 1) * (_SPLIT + 1)]
             inner = [z for z in roots if sub[0] <= z <= sub[-1]]
             if not inner:  # a sign change here is a root the grid missed
-                new, new_far = _roots_in(terms, sub, part)
+                new, new_far = _roots_in(terms, sub, part, top, tight)
                 roots += new
                 far += new_far
             pending.append((sub, part, np.full(_SPLIT, floor_value)))
     return roots, far, unresolved
 
 
-def state_solutions(race: LaggedRace, value: FloatArray, i: int, j: int) -> StateSolutions:
+def state_solutions(race: LaggedRace, value: FloatArray, i: int, j: int, tight: bool = False) -> StateSolutions:
     """Every pure equilibrium of the period game at open state ``(i, j)`` (see the module docstring).
 
     Parameters
@@ -228,6 +254,9 @@ def state_solutions(race: LaggedRace, value: FloatArray, i: int, j: int) -> Stat
         Values filled at every later state.
     i, j : int
         The state.
+    tight : bool
+        Also shrink every final root bracket to 1e-12 of ``max_effort`` by bisection, so
+        that ``far`` is within that of the root (slower; for the error estimate).
 
     Returns
     -------
@@ -245,7 +274,7 @@ def state_solutions(race: LaggedRace, value: FloatArray, i: int, j: int) -> Stat
     """
     terms = state_terms(race, value, i, j)
     top = terms[0].effort.max_effort
-    roots, far, unresolved = _search(terms, top)
+    roots, far, unresolved = _search(terms, top, tight)
     order = np.argsort(roots)
     y, y_far = np.array(roots, dtype=float)[order], np.array(far, dtype=float)[order]
     keep = np.r_[True, np.diff(y) > _SAME * top] if y.size else np.zeros(0, dtype=bool)
@@ -326,7 +355,7 @@ def solve_continuous(
     worst = 0.0
     for step in Layout.of([race.stages]).steps:
         for i, j in zip(step.i.tolist(), step.j.tolist(), strict=True):
-            found = state_solutions(race, value, i, j)
+            found = state_solutions(race, value, i, j, tight=far_ends)
             if found.effort.shape[0] == 0:
                 raise EquilibriumError("no pure equilibrium found at a period game", (i, j),
                                        {"unresolved_cells": found.unresolved})
