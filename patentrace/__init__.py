@@ -35,8 +35,8 @@ from patentrace.reports.lag_experiment import LagExperiment, lag_experiment
 from patentrace.reports.leapfrog import LeapfrogReport, leapfrog, preemption_region
 from patentrace.reports.simulate import SamplePaths, Simulation, simulate
 from patentrace.results import chain as chain
-from patentrace.results.deterministic_equilibrium import ChainRefinement, DeterministicEquilibrium, GridRefinement
 from patentrace.results.continuous_lagged import ContinuousLaggedEquilibrium
+from patentrace.results.deterministic_equilibrium import ChainRefinement, DeterministicEquilibrium, GridRefinement
 from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo, Verification
 from patentrace.solvers import single_firm, solve, solve_all, solve_many
 

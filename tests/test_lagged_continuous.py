@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 import patentrace as pr
 from patentrace.equations.periods_continuous import state_terms, terminal_values
-from patentrace.results.continuous_lagged import ContinuousLaggedEquilibrium, state_check
-from patentrace.solvers.periods_continuous import menu_race, solve_continuous, state_solutions
+from patentrace.results.continuous_lagged import ContinuousLaggedEquilibrium
+from patentrace.solvers.periods_continuous import menu_race, state_solutions
 from patentrace.solvers.stagegame import solve_lagged
 
 # Asymmetric races with learning curves and loser prizes (and a breakthrough in the second).

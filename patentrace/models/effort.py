@@ -132,7 +132,7 @@ class ContinuousEffort:
         [0.25]
         """
         x = np.asarray(effort, dtype=float)
-        return np.asarray(np.broadcast_to(np.asarray(self.cost(x), dtype=float), x.shape), dtype=float)
+        return _shaped(self.cost(x), x)
 
     def probability(self, effort: ArrayLike) -> FloatArray:
         """``p(x)`` as a float array.
@@ -143,7 +143,7 @@ class ContinuousEffort:
         [0.25]
         """
         x = np.asarray(effort, dtype=float)
-        return np.asarray(np.broadcast_to(np.asarray(self.success(x), dtype=float), x.shape), dtype=float)
+        return _shaped(self.success(x), x)
 
     def cost_slope(self, effort: ArrayLike) -> FloatArray:
         """``c'(x)``: the given derivative, or a central difference (one-sided at the ends).
@@ -156,7 +156,7 @@ class ContinuousEffort:
         """
         if self.marginal_cost is not None:
             x = np.asarray(effort, dtype=float)
-            return np.asarray(np.broadcast_to(np.asarray(self.marginal_cost(x), dtype=float), x.shape), dtype=float)
+            return _shaped(self.marginal_cost(x), x)
         return _difference(self.period_cost, effort, self.max_effort)
 
     def success_slope(self, effort: ArrayLike) -> FloatArray:
@@ -170,9 +170,14 @@ class ContinuousEffort:
         """
         if self.marginal_success is not None:
             x = np.asarray(effort, dtype=float)
-            return np.asarray(np.broadcast_to(np.asarray(self.marginal_success(x), dtype=float), x.shape),
-                              dtype=float)
+            return _shaped(self.marginal_success(x), x)
         return _difference(self.probability, effort, self.max_effort)
+
+
+def _shaped(result: Any, x: FloatArray) -> FloatArray:
+    """A function's result as a float array of the effort's shape (a constant is broadcast)."""
+    out = np.asarray(result, dtype=float)
+    return out if out.shape == x.shape else np.array(np.broadcast_to(out, x.shape))
 
 
 def _difference(function: Callable[[ArrayLike], FloatArray], effort: ArrayLike, top: float) -> FloatArray:

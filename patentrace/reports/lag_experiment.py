@@ -29,6 +29,7 @@ from numpy.typing import NDArray
 
 from patentrace.models import LaggedRace, Race
 from patentrace.reports.leapfrog import leapfrog
+from patentrace.results.continuous_lagged import ContinuousLaggedEquilibrium
 from patentrace.results.equilibrium import LaggedEquilibrium
 from patentrace.solvers import solve
 from patentrace.solvers.periods_continuous import solve_continuous
@@ -191,9 +192,8 @@ def lag_experiment(
     error = None
     if efforts is None:
         selection = solve_options.get("selection", "fastest")
-        far = [leapfrog(solve_continuous(model, selection=selection, far_ends=True), state) for model in models]
-        error = np.array([abs(a.follower_win_probability - b.follower_win_probability)
-                          for a, b in zip(reports, far, strict=True)], dtype=float)
+        error = np.array([_win_error(model, eq, report.follower_win_probability, state, selection)
+                          for model, eq, report in zip(models, equilibria, reports, strict=True)], dtype=np.float64)
     i, j = reports[0].state
     return LagExperiment(
         race=race,
@@ -210,3 +210,19 @@ def lag_experiment(
         equilibria=equilibria,
         follower_win_error=error,
     )
+
+
+def _win_error(model: LaggedRace, eq: LaggedEquilibrium, win: float | None, state: tuple[int, int],
+               selection: str) -> float:
+    """Error estimate of the follower's win probability for one lag (docs/lagged.md).
+
+    Continuous effort: the change of the win probability when every state's equilibrium is
+    taken at the far end of its root bracket, shrunk to 1e-12 of the effort range. A race
+    solved on refined menus (an irregular technology): the last refinement's change of
+    the win probabilities.
+    """
+    if not isinstance(eq, ContinuousLaggedEquilibrium):
+        steps = eq.solver.options.get("menu_steps", [(0, float("inf"))])
+        return float(steps[-1][1])
+    far = leapfrog(solve_continuous(model, selection=selection, far_ends=True), state).follower_win_probability
+    return abs(float(win or 0.0) - float(far or 0.0))

@@ -344,7 +344,7 @@ def solve_continuous(
     if not race.continuous:
         raise TypeError("solve_continuous needs a LaggedRace with continuous effort; menus go to solve_lagged")
     if not all(tech.regular for firm in race.efforts for tech in firm):
-        return solve_irregular(race, selection)  # type: ignore[return-value]
+        return solve_irregular(race, selection)
     started = time.perf_counter()
     n1, n2 = race.stages
     value = terminal_values(race)
