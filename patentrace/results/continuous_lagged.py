@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.optimize import minimize_scalar
 
 from patentrace.equations.periods_continuous import FirmTerms, deviation_payoff, state_terms
 from patentrace.models import LaggedRace
@@ -47,6 +46,8 @@ def best_deviation(terms: FirmTerms, q: float, value: float) -> tuple[float, flo
     >>> x > 0 and payoff > 0
     True
     """
+    from scipy.optimize import minimize_scalar  # loads on first use
+
     top = terms.effort.max_effort
     grid = np.linspace(0.0, top, CHECK_GRID)
     payoff = deviation_payoff(terms, grid, q, value)
