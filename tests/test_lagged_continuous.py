@@ -234,3 +234,25 @@ def test_worked_example_with_defaults() -> None:
     assert 1.8 < first / second < 2.2
     # in this race a longer lag hurts the follower: its win probability falls at every step
     assert experiment.trend() == "falls"
+
+
+def test_a_state_without_a_pure_equilibrium_is_named_and_falls_back(monkeypatch: pytest.MonkeyPatch) -> None:
+    # cannot happen for a regular technology (phi(0) >= 0 >= phi(X)); simulated here to check the fallback path
+    from patentrace.solvers import periods_continuous
+
+    real = periods_continuous.state_solutions
+
+    def none_at_start(race, value, i, j, tight=False):  # type: ignore[no-untyped-def]
+        found = real(race, value, i, j, tight)
+        if (i, j) != (0, 0):
+            return found
+        return periods_continuous.StateSolutions(effort=np.zeros((0, 2)), value=np.zeros((0, 2)),
+                                                 far=np.zeros((0, 2)), unresolved=0)
+
+    monkeypatch.setattr(periods_continuous, "state_solutions", none_at_start)
+    race = pr.LaggedRace.from_race(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()), 1.0)
+    with pytest.warns(periods_continuous.IrregularTechnologyWarning, match=r"no pure equilibrium .* state \(0, 0\)"):
+        eq = pr.solve(race)
+    steps = eq.solver.options["menu_steps"]
+    assert [n for n, _ in steps][:2] == [11, 21]
+    assert eq.verify().max_deviation_gain <= 1e-9

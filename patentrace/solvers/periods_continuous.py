@@ -356,9 +356,8 @@ def solve_continuous(
     for step in Layout.of([race.stages]).steps:
         for i, j in zip(step.i.tolist(), step.j.tolist(), strict=True):
             found = state_solutions(race, value, i, j, tight=far_ends)
-            if found.effort.shape[0] == 0:
-                raise EquilibriumError("no pure equilibrium found at a period game", (i, j),
-                                       {"unresolved_cells": found.unresolved})
+            if found.effort.shape[0] == 0:  # impossible for a regular technology: phi(0) >= 0 >= phi(X)
+                return solve_irregular(race, selection, reason=f"no pure equilibrium was found at state {(i, j)}")
             chosen = _select(found, race, i, j, selection)
             pair = found.far[chosen] if far_ends else found.effort[chosen]
             terms = state_terms(race, value, i, j)
@@ -416,14 +415,15 @@ def menu_race(race: LaggedRace, points: int) -> LaggedRace:
 
 
 def solve_irregular(race: LaggedRace, selection: str = "fastest", points: tuple[int, ...] = (11, 21, 41),
-                    tolerance: float = 1e-3) -> LaggedEquilibrium:
+                    tolerance: float = 1e-3, reason: str | None = None) -> LaggedEquilibrium:
     """A race whose technology is not regular, solved on menus refined until the win probabilities settle.
 
     The menus of :func:`menu_race` with ``points[0], points[1], ...`` efforts are solved by
     support enumeration (mixed equilibria included) until the largest change of the win
     probabilities is below ``tolerance``; the finest menu solved is returned, and
     ``solver.options["menu_steps"]`` records every step ``(points, change)``. A warning
-    names the firms and stages whose technology is irregular.
+    names the firms and stages whose technology is irregular, or gives ``reason`` (a
+    state where no pure equilibrium was found).
 
     Examples
     --------
@@ -440,9 +440,9 @@ def solve_irregular(race: LaggedRace, selection: str = "fastest", points: tuple[
     from patentrace.solvers.stagegame import solve_lagged  # the menu solver
 
     bad = [(k, i) for k in (0, 1) for i, tech in enumerate(race.efforts[k]) if not tech.regular]
-    warnings.warn(f"continuous effort: the technology of (firm, stage) {bad} is not regular (cost convex and "
-                  "non-decreasing, c'/p' strictly increasing), so not every equilibrium can be certified from "
-                  f"first-order conditions; solving on refined menus of {list(points)} efforts instead",
+    why = reason or (f"the technology of (firm, stage) {bad} is not regular (cost convex and non-decreasing, c'/p' "
+                     "strictly increasing), so not every equilibrium can be certified from first-order conditions")
+    warnings.warn(f"continuous effort: {why}; solving on refined menus of {list(points)} efforts instead",
                   IrregularTechnologyWarning, stacklevel=3)
     steps: list[tuple[int, float]] = []
     previous: LaggedEquilibrium | None = None
