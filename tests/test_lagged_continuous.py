@@ -256,3 +256,25 @@ def test_a_state_without_a_pure_equilibrium_is_named_and_falls_back(monkeypatch:
     steps = eq.solver.options["menu_steps"]
     assert [n for n, _ in steps][:2] == [11, 21]
     assert eq.verify().max_deviation_gain <= 1e-9
+
+
+def test_solve_all_returns_every_path_each_verified() -> None:
+    # two stages with a loser prize and a participation cost: several states have three equilibria
+    race = pr.Race(stages=(1, 2), prize=1.0, loser_prize=0.8, discount=0.002,
+                   cost=(pr.costs.Quadratic(scale=0.5, linear=0.27), pr.costs.Quadratic(scale=0.8, linear=0.27)))
+    lagged = pr.LaggedRace.from_race(race, 0.1)
+    paths = pr.solve_all(lagged)
+    branching = [s for s in zip(*np.nonzero(paths[0].multiplicity > 1), strict=True)]
+    assert len(branching) >= 1 and len(paths) >= 3
+    for eq in paths:
+        gain, residual = eq.verify()
+        assert gain <= 1e-10 and residual <= 1e-12
+    # distinct paths, and every selection rule's answer is one of them
+    assert len({eq.value.tobytes() for eq in paths}) == len(paths)
+    for rule in ("fastest", "slowest", "richest"):
+        chosen = pr.solve(lagged, selection=rule)
+        assert any(np.array_equal(chosen.value, eq.value) for eq in paths), rule
+    # the same count as continuous time's solve_all (first-order close at a lag of 0.1)
+    assert len(paths) == len(pr.solve_all(race))
+    with pytest.raises(pr.TooManyEquilibriaError):
+        pr.solve_all(lagged, max_equilibria=1)

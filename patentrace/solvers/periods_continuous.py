@@ -50,8 +50,8 @@ from patentrace.results.equilibrium import LaggedEquilibrium, SolverInfo
 from patentrace.solvers.bracket import bracketed_root, midpoint
 from patentrace.solvers.selection import SELECTION_RULES
 
-__all__ = ["IrregularTechnologyWarning", "StateSolutions", "menu_race", "realised_menus", "solve_continuous",
-           "solve_irregular", "state_solutions"]
+__all__ = ["IrregularTechnologyWarning", "StateSolutions", "menu_race", "realised_menus", "solve_all_continuous",
+           "solve_continuous", "solve_irregular", "state_solutions"]
 
 FloatArray = NDArray[np.float64]
 
@@ -380,6 +380,90 @@ def solve_continuous(
                       stacklevel=2)
     return _assemble(race, effort, value, multiplicity, unresolved, selection, far_ends, worst,
                      time.perf_counter() - started)
+
+
+def solve_all_continuous(race: LaggedRace, max_equilibria: int = 1000) -> list[ContinuousLaggedEquilibrium]:
+    """Every pure equilibrium path of a race in periods with continuous effort (docs/lagged.md).
+
+    Backward induction over the states, each path splitting where its state has several
+    equilibria; states that see the same continuation share their search. Every
+    equilibrium of every path is checked (4001 efforts and a local optimiser) before it is
+    kept. An irregular technology is enumerated on its 21-point menu instead, with a warning.
+
+    Parameters
+    ----------
+    race : LaggedRace
+        A race with continuous effort.
+    max_equilibria : int
+        Most paths; beyond it ``TooManyEquilibriaError`` names the branching states.
+
+    Returns
+    -------
+    list of ContinuousLaggedEquilibrium
+
+    Examples
+    --------
+    Three equilibria at a one-stage race with a loser prize and a participation cost
+    (docs/solver.md, "Where multiplicity comes from"):
+
+    >>> import patentrace as pr
+    >>> race = pr.Race(stages=1, prize=1.0, loser_prize=0.8, discount=0.002,
+    ...                cost=(pr.costs.Quadratic(scale=0.5, linear=0.27), pr.costs.Quadratic(scale=0.8, linear=0.27)))
+    >>> paths = pr.solve_all(pr.LaggedRace.from_race(race, 0.1))
+    >>> sorted(round(float(eq.effort[0, 0, 0]), 4) for eq in paths)
+    [0.0, 0.0153, 0.0722]
+    """
+    from patentrace.errors import TooManyEquilibriaError
+
+    if not all(tech.regular for firm in race.efforts for tech in firm):
+        from patentrace.solvers.allpaths import solve_all
+
+        warnings.warn("continuous effort with an irregular technology: enumerating the equilibria of its 21-point "
+                      "menu instead", IrregularTechnologyWarning, stacklevel=3)
+        return solve_all(menu_race(race, 21), max_equilibria=max_equilibria)  # type: ignore[return-value]
+    started = time.perf_counter()
+    n1, n2 = race.stages
+    multiplicity = np.ones((n1 + 1, n2 + 1), dtype=np.intp)
+    multiplicity[n1, n2] = 0
+    paths = [(terminal_values(race), np.zeros((2, n1 + 1, n2 + 1)), multiplicity)]
+    unresolved = np.zeros((n1 + 1, n2 + 1), dtype=np.intp)
+    branching: set[tuple[int, int]] = set()
+    worst = 0.0
+    for step in Layout.of([race.stages]).steps:
+        for i, j in zip(step.i.tolist(), step.j.tolist(), strict=True):
+            shared: dict[bytes, tuple[StateSolutions, list[tuple[float, float]]]] = {}
+            grown = []
+            for position, (value, effort, counts) in enumerate(paths):
+                ahead = np.ascontiguousarray(value[:, i:, j:]).tobytes()
+                if ahead not in shared:
+                    found = state_solutions(race, value, i, j)
+                    terms = state_terms(race, value, i, j)
+                    gains = [state_check(terms, (float(x[0]), float(x[1])), (float(v[0]), float(v[1])))
+                             for x, v in zip(found.effort, found.value, strict=True)]
+                    for (gain, residual), x in zip(gains, found.effort, strict=True):
+                        if not (gain <= _GAIN * race.prize and residual <= _GAIN * race.prize):
+                            raise EquilibriumError("a period equilibrium failed its check", (i, j),
+                                                   {"effort": x.tolist(), "deviation_gain": gain,
+                                                    "residual": residual})
+                    shared[ahead] = (found, gains)
+                found, gains = shared[ahead]
+                unresolved[i, j] = max(unresolved[i, j], found.unresolved)
+                several = found.effort.shape[0]
+                if several > 1:
+                    branching.add((i, j))
+                for k in range(several):
+                    new_value, new_effort, new_counts = value.copy(), effort.copy(), counts.copy()
+                    new_effort[:, i, j], new_value[:, i, j] = found.effort[k], found.value[k]
+                    new_counts[i, j] = several
+                    worst = max(worst, gains[k][0] / race.prize)
+                    grown.append((new_value, new_effort, new_counts))
+                    if len(grown) > max_equilibria:
+                        total = len(grown) + len(paths) - position - 1
+                        raise TooManyEquilibriaError(max_equilibria, total, sorted(branching))
+            paths = grown
+    seconds = time.perf_counter() - started
+    return [_assemble(race, effort, value, counts, unresolved, "all", False, worst, seconds)
+            for value, effort, counts in paths]
 
 
 def menu_race(race: LaggedRace, points: int) -> LaggedRace:
