@@ -240,16 +240,15 @@ def test_a_state_without_a_pure_equilibrium_is_named_and_falls_back(monkeypatch:
     # cannot happen for a regular technology (phi(0) >= 0 >= phi(X)); simulated here to check the fallback path
     from patentrace.solvers import periods_continuous
 
-    real = periods_continuous.state_solutions
+    real = periods_continuous.diagonal_solutions
+    nothing = periods_continuous.StateSolutions(effort=np.zeros((0, 2)), value=np.zeros((0, 2)),
+                                                far=np.zeros((0, 2)), unresolved=0)
 
-    def none_at_start(race, value, i, j, tight=False):  # type: ignore[no-untyped-def]
-        found = real(race, value, i, j, tight)
-        if (i, j) != (0, 0):
-            return found
-        return periods_continuous.StateSolutions(effort=np.zeros((0, 2)), value=np.zeros((0, 2)),
-                                                 far=np.zeros((0, 2)), unresolved=0)
+    def none_at_start(race, value, states, tight=False):  # type: ignore[no-untyped-def]
+        found = real(race, value, states, tight)
+        return [nothing if state == (0, 0) else f for state, f in zip(states, found, strict=True)]
 
-    monkeypatch.setattr(periods_continuous, "state_solutions", none_at_start)
+    monkeypatch.setattr(periods_continuous, "diagonal_solutions", none_at_start)
     race = pr.LaggedRace.from_race(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()), 1.0)
     with pytest.warns(periods_continuous.IrregularTechnologyWarning, match=r"no pure equilibrium .* state \(0, 0\)"):
         eq = pr.solve(race)

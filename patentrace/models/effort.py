@@ -92,6 +92,7 @@ class ContinuousEffort:
     marginal_cost: Function | None = None
     marginal_success: Function | None = None
     _regular: bool = field(init=False, repr=False, default=False)
+    _family: tuple[Any, float, float] | None = field(init=False, repr=False, default=None)
 
     def __post_init__(self) -> None:
         for name in ("cost", "success"):
@@ -122,6 +123,21 @@ class ContinuousEffort:
         False
         """
         return self._regular
+
+    @property
+    def family(self) -> tuple[Any, float, float] | None:
+        """``(cost, per_unit, rate)`` for a technology built by :func:`poisson_effort`, else None.
+
+        Lets a solver evaluate the technologies of many states, which differ only in their
+        rate, in one array operation.
+
+        Examples
+        --------
+        >>> from patentrace.models.costs import Quadratic
+        >>> poisson_effort(Quadratic(), productivity=2.0, lag=0.5, discount=0.1, prize=1.0).family[2]
+        1.0
+        """
+        return self._family
 
     def period_cost(self, effort: ArrayLike) -> FloatArray:
         """``c(x)`` as a float array.
@@ -242,13 +258,15 @@ def poisson_effort(cost: Cost, productivity: float, lag: float, discount: float,
     rate = float(productivity) * float(lag)
     per_unit = -math.expm1(-discount * lag) / discount
     top = _effort_costing(cost, prize / per_unit)
-    return ContinuousEffort(
+    effort = ContinuousEffort(
         cost=lambda x: np.asarray(cost.value(x), dtype=float) * per_unit,
         success=lambda x: -np.expm1(-rate * np.asarray(x, dtype=float)),
         max_effort=top,
         marginal_cost=lambda x: np.asarray(cost.marginal(x), dtype=float) * per_unit,
         marginal_success=lambda x: rate * np.exp(-rate * np.asarray(x, dtype=float)),
     )
+    object.__setattr__(effort, "_family", (cost, per_unit, rate))
+    return effort
 
 
 def _effort_costing(cost: Cost, level: float) -> float:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import time
 import warnings
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -36,13 +37,13 @@ from patentrace._version import __version__
 from patentrace.equations.periods import FIRST_WINS, SECOND_WINS, TIE
 from patentrace.equations.periods_continuous import (
     FirmTerms,
-    best_response_gap,
     state_terms,
     terminal_values,
     value_of,
 )
 from patentrace.errors import EquilibriumError
 from patentrace.models import Action, LaggedRace
+from patentrace.models.effort import ContinuousEffort
 from patentrace.models.lattice import Layout
 from patentrace.results import chain
 from patentrace.results.continuous_lagged import ContinuousLaggedEquilibrium, state_check
@@ -50,10 +51,12 @@ from patentrace.results.equilibrium import LaggedEquilibrium, SolverInfo
 from patentrace.solvers.bracket import bracketed_root, midpoint
 from patentrace.solvers.selection import SELECTION_RULES
 
-__all__ = ["IrregularTechnologyWarning", "StateSolutions", "menu_race", "realised_menus", "solve_all_continuous",
-           "solve_continuous", "solve_irregular", "state_solutions"]
+__all__ = ["IrregularTechnologyWarning", "StateSolutions", "diagonal_solutions", "menu_race", "realised_menus",
+           "solve_all_continuous", "solve_continuous", "solve_irregular", "state_solutions"]
 
 FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.intp]
+Bracket = tuple[int, float, float, float, float]  # state, u, v, phi(u), phi(v)
 
 GRID = 257  # points of the first grid of firm 0's effort, denser near 0
 _SPLIT = 16  # each doubtful cell is split this many ways
@@ -100,25 +103,93 @@ class StateSolutions:
     unresolved: int
 
 
-def _best_response(terms: FirmTerms, q: FloatArray) -> FloatArray:
-    """Firm's best responses to rival success probabilities ``q`` (a vector), by bracketing."""
-    top = terms.effort.max_effort
-    lo, hi = np.zeros(q.size), np.full(q.size, top)
-    g_lo, g_hi = best_response_gap(terms, lo, q), best_response_gap(terms, hi, q)
-    out = np.where(g_hi <= 0.0, top, 0.0)
-    inside = np.flatnonzero((g_lo < 0.0) & (g_hi > 0.0))
-    if inside.size:
-        qs = q[inside]
-        roots, _ = bracketed_root(lambda x, at: best_response_gap(terms, x, qs[at]), lo[inside], hi[inside],
-                                  g_lo[inside], g_hi[inside])
-        out[inside] = roots
-    return out
+class _Diagonal:
+    """Both firms' period terms at several states (of one anti-diagonal), evaluated element by element.
+
+    Every array of efforts comes with ``owner``, the position of each element's state; the
+    coefficients of the equations of :mod:`patentrace.equations.periods_continuous` are
+    arrays over the states, indexed by ``owner``. Technologies built by ``from_race`` that
+    differ only in their rate (one firm's stages) are evaluated in one array operation.
+    """
+
+    def __init__(self, games: list[tuple[FirmTerms, FirmTerms]]) -> None:
+        self.size = len(games)
+        self.terms = games
+        self.coefficients = [np.array([[getattr(g[k], name) for name in ("a0", "a1", "b0", "b1", "loop")]
+                                       for g in games]).T for k in (0, 1)]
+        self.tops = [np.array([g[k].effort.max_effort for g in games]) for k in (0, 1)]
+        self.techs = [[g[k].effort for g in games] for k in (0, 1)]
+        self.family = [_shared_family(techs) for techs in self.techs]
+
+    def _by_state(self, firm: int, what: str, x: FloatArray, owner: IntArray) -> FloatArray:
+        out = np.empty(x.shape)
+        for s in np.unique(owner):
+            at = owner == s
+            out[at] = getattr(self.techs[firm][int(s)], what)(x[at])
+        return out
+
+    def probability(self, firm: int, x: FloatArray, owner: IntArray) -> FloatArray:
+        family = self.family[firm]
+        if family is not None:
+            return np.asarray(-np.expm1(-family[2][owner] * x))
+        return self._by_state(firm, "probability", x, owner)
+
+    def technology(self, firm: int, x: FloatArray, owner: IntArray) -> tuple[FloatArray, ...]:
+        """``(c, c', p, p')`` at efforts ``x``."""
+        family = self.family[firm]
+        if family is not None:
+            cost, per_unit, rates = family
+            rate = rates[owner]
+            decay = np.exp(-rate * x)
+            return (np.asarray(cost.value(x), dtype=float) * per_unit,
+                    np.asarray(cost.marginal(x), dtype=float) * per_unit, -np.expm1(-rate * x), rate * decay)
+        return tuple(self._by_state(firm, name, x, owner)
+                     for name in ("period_cost", "cost_slope", "probability", "success_slope"))
+
+    def gap(self, firm: int, x: FloatArray, q: FloatArray, owner: IntArray) -> FloatArray:
+        """``best_response_gap`` element by element (see its docstring)."""
+        a0, a1, b0, b1, loop = self.coefficients[firm][:, owner]
+        phi_a, phi_b, kappa = a0 + a1 * q, b0 + b1 * q, loop * (1.0 - q)
+        c, marginal, p, slope = self.technology(firm, x, owner)
+        target = phi_b - kappa * (phi_a + phi_b)
+        lhs = marginal * (1.0 - kappa * (1.0 - p))
+        rhs = slope * (kappa * c + target)
+        scale = np.abs(lhs) + slope * (kappa * np.abs(c) + np.abs(phi_b) + kappa * (np.abs(phi_a) + np.abs(phi_b)))
+        return np.asarray((lhs - rhs) / np.maximum(scale, 1e-300))
+
+    def best_response(self, firm: int, q: FloatArray, owner: IntArray) -> FloatArray:
+        """Best responses to rival success probabilities ``q``, by bracketing the gap on ``[0, max_effort]``."""
+        top = self.tops[firm][owner]
+        lo = np.zeros(q.size)
+        g_lo, g_hi = self.gap(firm, lo, q, owner), self.gap(firm, top, q, owner)
+        out = np.where(g_hi <= 0.0, top, 0.0)
+        inside = np.flatnonzero((g_lo < 0.0) & (g_hi > 0.0))
+        if inside.size:
+            qs, whose = q[inside], owner[inside]
+            roots, _ = bracketed_root(lambda x, at: self.gap(firm, x, qs[at], whose[at]), lo[inside], top[inside],
+                                      g_lo[inside], g_hi[inside])
+            out[inside] = roots
+        return out
+
+    def response_map(self, y: FloatArray, owner: IntArray) -> tuple[FloatArray, FloatArray]:
+        """``(T(y), BR_1(p_0(y)))`` for firm 0's efforts ``y``."""
+        second = self.best_response(1, self.probability(0, y, owner), owner)
+        return self.best_response(0, self.probability(1, second, owner), owner), second
+
+    def phi(self, y: FloatArray, owner: IntArray) -> FloatArray:
+        return np.asarray(self.response_map(y, owner)[0] - y)
 
 
-def _response_map(terms: tuple[FirmTerms, FirmTerms], y: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """``(T(y), BR_1(p_0(y)))`` for firm 0's efforts ``y``."""
-    second = _best_response(terms[1], terms[0].effort.probability(y))
-    return _best_response(terms[0], terms[1].effort.probability(second)), second
+def _shared_family(techs: list[ContinuousEffort]) -> tuple[Any, float, FloatArray] | None:
+    """``(cost, per_unit, rates)`` when every technology is a Poisson one with the same cost, else None."""
+    families = [t.family for t in techs]
+    if any(f is None for f in families):
+        return None
+    first = families[0]
+    assert first is not None
+    if any(f is None or f[0] is not first[0] or f[1] != first[1] for f in families):
+        return None
+    return first[0], first[1], np.array([f[2] for f in families if f is not None])
 
 
 def _grid(top: float) -> FloatArray:
@@ -141,39 +212,53 @@ def _doubtful(y: FloatArray, psi: FloatArray, slope_floor: FloatArray) -> NDArra
     return np.asarray(same_sign & (np.abs(psi[:-1]) + np.abs(psi[1:]) <= bound * width))
 
 
-def _phi(terms: tuple[FirmTerms, FirmTerms], y: FloatArray) -> FloatArray:
-    return np.asarray(_response_map(terms, y)[0] - y)
+@dataclass
+class _Found:
+    """Roots of one state's ``phi`` found so far, with the far ends of their brackets."""
+
+    roots: list[float]
+    far: list[float]
+    unresolved: int = 0
 
 
-def _roots_in(
-    terms: tuple[FirmTerms, FirmTerms], y: FloatArray, phi: FloatArray, top: float, tight: bool
-) -> tuple[list[float], list[float]]:
-    """Roots of ``phi`` at the points ``y`` and in its sign changes between them, with far bracket ends."""
-    exact = [float(v) for v in y[phi == 0.0]]
-    change = np.flatnonzero(np.sign(phi[:-1]) * np.sign(phi[1:]) < 0)
-    if change.size == 0:
-        return exact, list(exact)
-    found, other = bracketed_root(lambda x, at: _phi(terms, x), y[change], y[change + 1], phi[change],
-                                  phi[change + 1])
+def _polish(game: _Diagonal, found: list[_Found], brackets: list[Bracket], tight: bool) -> None:
+    """Polish sign-change brackets ``(state, u, v, phi(u), phi(v))`` of many states at once."""
+    if not brackets:
+        return
+    owner = np.array([b[0] for b in brackets], dtype=np.intp)
+    lo, hi, f_lo, f_hi = (np.array([b[k] for b in brackets]) for k in (1, 2, 3, 4))
+    roots, other = bracketed_root(lambda x, at: game.phi(x, owner[at]), lo, hi, f_lo, f_hi)
     if tight:
-        other = _collapse(terms, found, other, top)
-    return exact + found.tolist(), exact + other.tolist()
+        other = _collapse(game, roots, other, owner)
+    for s, root, far in zip(owner.tolist(), roots.tolist(), other.tolist(), strict=True):
+        found[s].roots.append(root)
+        found[s].far.append(far)
 
 
-def _collapse(terms: tuple[FirmTerms, FirmTerms], root: FloatArray, other: FloatArray, top: float) -> FloatArray:
+def _sign_changes(s: int, y: FloatArray, phi: FloatArray, found: _Found) -> list[Bracket]:
+    """Record the zeros of ``phi`` at the points ``y``; return the brackets of its sign changes."""
+    for v in y[phi == 0.0].tolist():
+        found.roots.append(v)
+        found.far.append(v)
+    change = np.flatnonzero(np.sign(phi[:-1]) * np.sign(phi[1:]) < 0)
+    return [(s, float(y[k]), float(y[k + 1]), float(phi[k]), float(phi[k + 1])) for k in change]
+
+
+def _collapse(game: _Diagonal, root: FloatArray, other: FloatArray, owner: IntArray) -> FloatArray:
     """Shrink each final bracket ``[root, other]`` by bisection to ``_WIDTH`` of the range; its new far end.
 
     Regula falsi stops once ``phi(root)`` is at rounding level, which can leave the far end
     of its bracket wide; the root lies between the two ends either way.
     """
     a, b = root.copy(), other.copy()
-    f_a = _phi(terms, a)
+    f_a = game.phi(a, owner)
+    width = _WIDTH * game.tops[0][owner]
     for _ in range(200):
-        wide = np.flatnonzero((np.abs(b - a) > _WIDTH * top) & (f_a != 0.0))
+        wide = np.flatnonzero((np.abs(b - a) > width) & (f_a != 0.0))
         if wide.size == 0:
             break
         mid = midpoint(a[wide], b[wide])
-        f_mid = _phi(terms, mid)
+        f_mid = game.phi(mid, owner[wide])
         same = np.sign(f_mid) == np.sign(f_a[wide])
         a[wide] = np.where(same, mid, a[wide])
         f_a[wide] = np.where(same, f_mid, f_a[wide])
@@ -181,66 +266,116 @@ def _collapse(terms: tuple[FirmTerms, FirmTerms], root: FloatArray, other: Float
     return np.where(f_a == 0.0, a, b)
 
 
-def _deflated(terms: tuple[FirmTerms, FirmTerms], y: FloatArray, phi: FloatArray, roots: list[float],
-              top: float) -> FloatArray:
+def _deflated(game: _Diagonal, s: int, y: FloatArray, phi: FloatArray, roots: list[float]) -> FloatArray:
     """``psi = phi / prod((y - z) / top)`` over the known roots ``z``: zero only at a root not yet found."""
+    top = float(game.tops[0][s])
     factor = np.ones(y.size)
     for z in roots:
         factor *= (y - z) / top
     at_root = factor == 0.0
-    if np.any(at_root):  # psi at a known root: its limit, from a point just beside it
-        step = 1e-7 * top
-        beside = np.where(y[at_root] + step <= top, y[at_root] + step, y[at_root] - step)
-        near = np.ones(beside.size)
-        for z in roots:
-            near *= np.where(np.abs(beside - z) > 0.0, (beside - z) / top, 1.0)
-        out = phi.copy()
-        out[~at_root] = phi[~at_root] / factor[~at_root]
-        out[at_root] = _phi(terms, beside) / near
-        return out
-    return np.asarray(phi / factor)
+    if not np.any(at_root):
+        return np.asarray(phi / factor)
+    # psi at a known root: its limit, from a point just beside it
+    step = 1e-7 * top
+    beside = np.where(y[at_root] + step <= top, y[at_root] + step, y[at_root] - step)
+    near = np.ones(beside.size)
+    for z in roots:
+        near *= np.where(np.abs(beside - z) > 0.0, (beside - z) / top, 1.0)
+    out = phi.copy()
+    out[~at_root] = phi[~at_root] / factor[~at_root]
+    out[at_root] = game.phi(beside, np.full(beside.size, s, dtype=np.intp)) / near
+    return out
 
 
-def _search(
-    terms: tuple[FirmTerms, FirmTerms], top: float, tight: bool
-) -> tuple[list[float], list[float], int]:
-    """Every root of ``phi`` on ``[0, top]``, their far bracket ends, and the cells left unresolved.
+def _search(game: _Diagonal, tight: bool) -> list[_Found]:
+    """Every root of each state's ``phi`` on ``[0, X_0]``, with far bracket ends and unresolved cells.
 
-    First the sign changes and zeros of ``phi`` on the grid. Then, to find roots that come
-    in pairs between grid points, the known roots are divided out (``psi``) and every cell
-    where ``psi`` could vanish (:func:`_doubtful`) is split, up to ``_DEPTH`` times; a sign
-    change of ``phi`` inside a split cell that holds no known root is a new pair of roots.
+    First the sign changes and zeros of ``phi`` on the grid, all states at once. Then, to
+    find roots that come in pairs between grid points, each state's known roots are
+    divided out (``psi``) and every cell where ``psi`` could vanish (:func:`_doubtful`) is
+    split, up to ``_DEPTH`` times; a sign change of ``phi`` inside a split cell that holds
+    no known root brackets new roots.
     """
-    y = _grid(top)
-    phi = _phi(terms, y)
-    roots, far = _roots_in(terms, y, phi, top, tight)
-    pending = [(y, phi, np.zeros(y.size - 1))]
-    unresolved = 0
+    found = [_Found([], []) for _ in range(game.size)]
+    grids = [_grid(float(top)) for top in game.tops[0]]
+    owner = np.repeat(np.arange(game.size), GRID)
+    values = game.phi(np.concatenate(grids), owner).reshape(game.size, GRID)
+    brackets = [b for s in range(game.size) for b in _sign_changes(s, grids[s], values[s], found[s])]
+    _polish(game, found, brackets, tight)
+    pending = [(s, grids[s], values[s], np.zeros(GRID - 1)) for s in range(game.size)]
     for depth in range(_DEPTH + 1):
-        cells: list[tuple[FloatArray, float]] = []
-        for ys, ph, floor in pending:
-            psi = _deflated(terms, ys, ph, roots, top)
+        cells: list[tuple[int, FloatArray, float]] = []
+        for s, ys, ph, floor in pending:
+            psi = _deflated(game, s, ys, ph, found[s].roots)
             doubt = np.flatnonzero(_doubtful(ys, psi, floor))
             if depth == _DEPTH:
-                unresolved += doubt.size
+                found[s].unresolved += doubt.size
                 continue
             for k in doubt:
                 parent = abs(psi[k + 1] - psi[k]) / max(ys[k + 1] - ys[k], 1e-300)
-                cells.append((np.linspace(ys[k], ys[k + 1], _SPLIT + 1), max(parent, float(floor[k]))))
+                cells.append((s, np.linspace(ys[k], ys[k + 1], _SPLIT + 1), max(parent, float(floor[k]))))
         if not cells:
             break
-        every = np.concatenate([c[0] for c in cells])
-        values = _phi(terms, every)
-        pending = []
-        for at, (sub, floor_value) in enumerate(cells):
-            part = values[at * (_SPLIT + 1):(at + 1) * (_SPLIT + 1)]
-            inner = [z for z in roots if sub[0] <= z <= sub[-1]]
-            if not inner:  # a sign change here is a root the grid missed
-                new, new_far = _roots_in(terms, sub, part, top, tight)
-                roots += new
-                far += new_far
-            pending.append((sub, part, np.full(_SPLIT, floor_value)))
-    return roots, far, unresolved
+        owner = np.repeat(np.array([c[0] for c in cells], dtype=np.intp), _SPLIT + 1)
+        values_flat = game.phi(np.concatenate([c[1] for c in cells]), owner).reshape(len(cells), _SPLIT + 1)
+        pending, brackets = [], []
+        for (s, sub, floor_value), part in zip(cells, values_flat, strict=True):
+            if not any(sub[0] <= z <= sub[-1] for z in found[s].roots):  # a sign change here is a missed root
+                brackets += _sign_changes(s, sub, part, found[s])
+            pending.append((s, sub, part, np.full(_SPLIT, floor_value)))
+        _polish(game, found, brackets, tight)
+    return found
+
+
+def _solutions(game: _Diagonal, s: int, found: _Found) -> StateSolutions:
+    """Distinct roots of state ``s`` as equilibria: efforts, values, far ends."""
+    top = float(game.tops[0][s])
+    order = np.argsort(found.roots)
+    y, y_far = np.array(found.roots, dtype=float)[order], np.array(found.far, dtype=float)[order]
+    keep = np.r_[True, np.diff(y) > _SAME * top] if y.size else np.zeros(0, dtype=bool)
+    y, y_far = y[keep], y_far[keep]
+    owner = np.full(y.size, s, dtype=np.intp)
+    second = game.response_map(y, owner)[1]
+    second_far = game.response_map(y_far, owner)[1]
+    terms = game.terms[s]
+    effort = np.stack([y, second], axis=1)
+    values = np.stack([value_of(terms[0], y, terms[1].effort.probability(second)),
+                       value_of(terms[1], second, terms[0].effort.probability(y))], axis=1)
+    return StateSolutions(effort=effort, value=values, far=np.stack([y_far, second_far], axis=1),
+                          unresolved=int(found.unresolved))
+
+
+def diagonal_solutions(race: LaggedRace, value: FloatArray, states: list[tuple[int, int]],
+                       tight: bool = False) -> list[StateSolutions]:
+    """Every pure equilibrium at each of ``states`` (independent games: one anti-diagonal), searched together.
+
+    Parameters
+    ----------
+    race : LaggedRace
+        A race with continuous effort.
+    value : ndarray, shape (2, N1 + 1, N2 + 1)
+        Values filled at every state after these.
+    states : list of (int, int)
+        Open states whose games do not depend on each other.
+    tight : bool
+        As for :func:`state_solutions`.
+
+    Returns
+    -------
+    list of StateSolutions
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> from patentrace.equations.periods_continuous import terminal_values
+    >>> race = pr.LaggedRace.from_race(pr.Race(stages=(2, 1), prize=1.0, discount=0.1, cost=pr.costs.Quadratic()),
+    ...                                1.0)
+    >>> both = diagonal_solutions(race, terminal_values(race), [(1, 0)])
+    >>> both[0].effort.shape
+    (1, 2)
+    """
+    game = _Diagonal([state_terms(race, value, i, j) for i, j in states])
+    return [_solutions(game, s, found) for s, found in enumerate(_search(game, tight))]
 
 
 def state_solutions(race: LaggedRace, value: FloatArray, i: int, j: int, tight: bool = False) -> StateSolutions:
@@ -272,20 +407,7 @@ def state_solutions(race: LaggedRace, value: FloatArray, i: int, j: int, tight: 
     >>> bool(abs(x - lee_wilde) < 0.01)
     True
     """
-    terms = state_terms(race, value, i, j)
-    top = terms[0].effort.max_effort
-    roots, far, unresolved = _search(terms, top, tight)
-    order = np.argsort(roots)
-    y, y_far = np.array(roots, dtype=float)[order], np.array(far, dtype=float)[order]
-    keep = np.r_[True, np.diff(y) > _SAME * top] if y.size else np.zeros(0, dtype=bool)
-    y, y_far = y[keep], y_far[keep]
-    _, second = _response_map(terms, y)
-    _, second_far = _response_map(terms, y_far)
-    effort = np.stack([y, second], axis=1)
-    values = np.stack([value_of(terms[0], y, terms[1].effort.probability(second)),
-                       value_of(terms[1], second, terms[0].effort.probability(y))], axis=1)
-    return StateSolutions(effort=effort, value=values, far=np.stack([y_far, second_far], axis=1),
-                          unresolved=int(unresolved))
+    return diagonal_solutions(race, value, [(i, j)], tight)[0]
 
 
 def _select(found: StateSolutions, race: LaggedRace, i: int, j: int, rule: str) -> int:
@@ -354,8 +476,8 @@ def solve_continuous(
     unresolved = np.zeros((n1 + 1, n2 + 1), dtype=np.intp)
     worst = 0.0
     for step in Layout.of([race.stages]).steps:
-        for i, j in zip(step.i.tolist(), step.j.tolist(), strict=True):
-            found = state_solutions(race, value, i, j, tight=far_ends)
+        states = list(zip(step.i.tolist(), step.j.tolist(), strict=True))
+        for (i, j), found in zip(states, diagonal_solutions(race, value, states, tight=far_ends), strict=True):
             if found.effort.shape[0] == 0:  # impossible for a regular technology: phi(0) >= 0 >= phi(X)
                 return solve_irregular(race, selection, reason=f"no pure equilibrium was found at state {(i, j)}")
             chosen = _select(found, race, i, j, selection)
@@ -374,8 +496,8 @@ def solve_continuous(
             multiplicity[i, j] = found.effort.shape[0]
             unresolved[i, j] = found.unresolved
     if np.any(unresolved > 0):
-        states = [tuple(int(v) for v in s) for s in np.argwhere(unresolved > 0)]
-        warnings.warn(f"continuous lagged race: at states {states} the search could not exclude an equilibrium in "
+        doubtful = [tuple(int(v) for v in s) for s in np.argwhere(unresolved > 0)]
+        warnings.warn(f"continuous lagged race: at states {doubtful} the search could not exclude an equilibrium in "
                       "some cells (best responses nearly touching); multiplicity may be undercounted there",
                       stacklevel=2)
     return _assemble(race, effort, value, multiplicity, unresolved, selection, far_ends, worst,
