@@ -277,3 +277,26 @@ def test_solve_all_returns_every_path_each_verified() -> None:
     assert len(paths) == len(pr.solve_all(race))
     with pytest.raises(pr.TooManyEquilibriaError):
         pr.solve_all(lagged, max_equilibria=1)
+
+
+@settings(max_examples=6, deadline=None)
+@given(lag=st.sampled_from([0.25, 1.0]), scale=st.sampled_from([0.7, 1.0, 1.6]),
+       curve=st.sampled_from([1.0, 1.5]), loser=st.sampled_from([0.0, 0.2]))
+def test_continuous_and_menu_answers_agree_on_random_races(lag: float, scale: float, curve: float,
+                                                           loser: float) -> None:
+    # the second path (support enumeration on a 41-point menu of the same technology) plays efforts within
+    # 1.5 grid spacings of the continuous equilibrium at every state, and its values are first-order close
+    race = pr.Race(stages=(2, 1), prize=1.0, loser_prize=loser, discount=0.1,
+                   cost=(pr.costs.Quadratic(scale=scale), pr.costs.Quadratic()), productivity=([1.0, curve], [1.0]))
+    lagged = pr.LaggedRace.from_race(race, lag)
+    eq = pr.solve(lagged)
+    menu = solve_lagged(menu_race(lagged, 41))
+    for firm in (0, 1):
+        spacing = max(t.max_effort for t in lagged.efforts[firm]) / 40
+        for i, j in zip(*np.nonzero(pr.lattice.open_states(race.stages)), strict=True):
+            stage = i if firm == 0 else j
+            grid = np.linspace(0.0, lagged.efforts[firm][stage].max_effort, 41)
+            played = grid[menu.strategy[firm][i, j] > 1e-12]
+            assert np.all(np.abs(played - eq.effort[firm, i, j]) <= 1.5 * spacing)
+    widest = max(t.max_effort for firm in lagged.efforts for t in firm) / 40
+    assert np.max(np.abs(menu.value - eq.value)) <= 0.5 * widest
