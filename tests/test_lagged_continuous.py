@@ -22,6 +22,9 @@ RACES = {
     "learning+loser+participation": pr.Race(stages=(2, 3), prize=1.0, loser_prize=0.3, discount=0.05,
                                             cost=pr.costs.Quadratic(scale=1.0, linear=0.02),
                                             productivity=([1.0, 2.0], [1.0, 1.3, 1.6])),
+    "learning+loser+breakthrough": pr.Race(stages=(2, 3), prize=1.0, loser_prize=0.1, discount=0.1,
+                                           cost=pr.costs.Quadratic(), productivity=([1.0, 1.5], [1.0, 1.2, 1.4]),
+                                           breakthrough=([0.05, 0.1], [0.0, 0.05, 0.2])),
 }
 
 
