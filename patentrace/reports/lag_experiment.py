@@ -4,8 +4,10 @@ FGST's second route to competition is imperfect monitoring. To ask whether a
 longer lag helps the firm behind, the technology per unit of time must stay fixed
 while the lag changes: :meth:`~patentrace.LaggedRace.from_race` builds each lagged
 race from the same :class:`~patentrace.Race` (Poisson stage completions, flow
-costs over the period). :func:`lag_experiment` solves one race per lag and
-collects, at a state, the follower's chances and the preemption region.
+costs over the period), by default with a continuous effort choice, so that no
+effort grid shapes the answer. :func:`lag_experiment` solves one race per lag and
+collects, at a state, the follower's chances with an error estimate, and the
+preemption region (docs/lagged.md, "Comparing lags: the recommended way").
 
 Examples
 --------
