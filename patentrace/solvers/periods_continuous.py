@@ -61,6 +61,7 @@ Bracket = tuple[int, float, float, float, float]  # state, u, v, phi(u), phi(v)
 GRID = 257  # points of the first grid of firm 0's effort, denser near 0
 _SPLIT = 16  # each doubtful cell is split this many ways
 _DEPTH = 4  # rounds of splitting before a cell is reported as unresolved
+_MAX_CELLS = 4096  # most cells split in one round, over the states of an anti-diagonal
 _SAFETY = 4.0  # factor on the slope estimate of a cell
 _SAME = 1e-9  # equilibria closer than this (relative to max_effort) are one
 _WIDTH = 1e-12  # final width of a root bracket, relative to max_effort
@@ -308,7 +309,7 @@ def _search(game: _Diagonal, tight: bool) -> list[_Found]:
         for s, ys, ph, floor in pending:
             psi = _deflated(game, s, ys, ph, found[s].roots)
             doubt = np.flatnonzero(_doubtful(ys, psi, floor))
-            if depth == _DEPTH:
+            if depth == _DEPTH or len(cells) + doubt.size > _MAX_CELLS:  # give up on these: report them
                 found[s].unresolved += doubt.size
                 continue
             for k in doubt:
