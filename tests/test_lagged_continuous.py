@@ -316,3 +316,16 @@ def test_cells_left_doubtful_are_reported(monkeypatch: pytest.MonkeyPatch) -> No
         eq = pr.solve(race)
     assert not eq.solver.options["complete"]
     assert int(eq.unresolved[0, 0]) > 0
+
+
+def test_poisson_technology_checks_its_parameters() -> None:
+    with pytest.raises(ValueError, match="productivity must be > 0"):
+        pr.ContinuousEffort.poisson(pr.costs.Quadratic(), 0.0, lag=0.5, discount=0.1, prize=1.0)
+    with pytest.raises(ValueError, match="lag must be > 0"):
+        pr.ContinuousEffort.poisson(pr.costs.Quadratic(), 1.0, lag=-1.0, discount=0.1, prize=1.0)
+    with pytest.raises(TypeError, match="cost must be a patentrace.costs.Cost"):
+        pr.ContinuousEffort.poisson(lambda x: x, 1.0, lag=0.5, discount=0.1, prize=1.0)  # type: ignore[arg-type]
+    effort = pr.ContinuousEffort.poisson(pr.costs.Quadratic(), 2.0, lag=0.5, discount=0.1, prize=1.0)
+    # p(x) = 1 - exp(-lambda x lag); the period cost reaches the prize at max_effort
+    assert effort.probability(1.0) == pytest.approx(1 - math.exp(-1.0), rel=1e-15)
+    assert float(effort.period_cost(effort.max_effort)) == pytest.approx(1.0, rel=1e-9)

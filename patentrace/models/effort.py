@@ -124,6 +124,19 @@ class ContinuousEffort:
         """
         return self._regular
 
+    @classmethod
+    def poisson(cls, cost: Cost, productivity: float, lag: float, discount: float, prize: float) -> ContinuousEffort:
+        """One of the library's cost families with the Poisson hazard form: see :func:`poisson_effort`.
+
+        Examples
+        --------
+        >>> from patentrace.models.costs import Power
+        >>> effort = ContinuousEffort.poisson(Power(scale=1.0, exponent=3.0), 1.5, lag=0.5, discount=0.1, prize=1.0)
+        >>> effort.regular, effort.family[2]
+        (True, 0.75)
+        """
+        return poisson_effort(cost, productivity, lag, discount, prize)
+
     @property
     def family(self) -> tuple[Any, float, float] | None:
         """``(cost, per_unit, rate)`` for a technology built by :func:`poisson_effort`, else None.
@@ -240,6 +253,10 @@ def _is_regular(effort: ContinuousEffort, grid: FloatArray, level: FloatArray) -
 def poisson_effort(cost: Cost, productivity: float, lag: float, discount: float, prize: float) -> ContinuousEffort:
     """The continuous-time technology over one period (docs/theory/periods.md, "Limits and comparing lags").
 
+    What :meth:`patentrace.LaggedRace.from_race` uses for each firm and stage, and
+    ``ContinuousEffort.poisson``: a cost family and a productivity (the hazard per unit
+    of effort) held fixed per unit of time, used in periods of length ``lag``.
+
     ``p(x) = 1 - exp(-lambda x lag)``: at least one completion of a Poisson process of
     rate ``lambda x`` within the period; ``c(x) = c_flow(x) (1 - exp(-r lag)) / r``: the
     flow cost paid over the period, discounted to its start. ``max_effort`` is where
@@ -255,6 +272,11 @@ def poisson_effort(cost: Cost, productivity: float, lag: float, discount: float,
     >>> bool(abs(effort.probability(1.0) - (1 - math.exp(-0.5))) < 1e-15)
     True
     """
+    for name, value in (("productivity", productivity), ("lag", lag), ("discount", discount), ("prize", prize)):
+        if not finite_real(name, value) > 0.0:
+            raise ValueError(f"{name} must be > 0, got {value!r}")
+    if not isinstance(cost, Cost):
+        raise TypeError(f"cost must be a patentrace.costs.Cost, got {cost!r}")
     rate = float(productivity) * float(lag)
     per_unit = -math.expm1(-discount * lag) / discount
     top = _effort_costing(cost, prize / per_unit)
