@@ -323,7 +323,7 @@ def test_poisson_technology_checks_its_parameters() -> None:
         pr.ContinuousEffort.poisson(pr.costs.Quadratic(), 0.0, lag=0.5, discount=0.1, prize=1.0)
     with pytest.raises(ValueError, match="lag must be > 0"):
         pr.ContinuousEffort.poisson(pr.costs.Quadratic(), 1.0, lag=-1.0, discount=0.1, prize=1.0)
-    with pytest.raises(TypeError, match="cost must be a patentrace.costs.Cost"):
+    with pytest.raises(TypeError, match=r"cost must be a patentrace\.costs\.Cost"):
         pr.ContinuousEffort.poisson(lambda x: x, 1.0, lag=0.5, discount=0.1, prize=1.0)  # type: ignore[arg-type]
     effort = pr.ContinuousEffort.poisson(pr.costs.Quadratic(), 2.0, lag=0.5, discount=0.1, prize=1.0)
     # p(x) = 1 - exp(-lambda x lag); the period cost reaches the prize at max_effort
