@@ -12,6 +12,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -137,6 +138,24 @@ class ContinuousLaggedEquilibrium(LaggedEquilibrium):
         many = int(np.sum(self.multiplicity > 1))
         return (f"ContinuousLaggedEquilibrium(stages=({n1}, {n2}), lag={self.model.lag}, "
                 f"selection={self.solver.selection!r}, states_with_several_equilibria={many})")
+
+    def to_dict(self) -> dict[str, Any]:
+        """What :meth:`patentrace.LaggedEquilibrium.to_dict` gives, plus the efforts and the unresolved cells.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> race = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+        >>> data = pr.solve(pr.LaggedRace.from_race(race, lag=1.0)).to_dict()
+        >>> data["model"]["effort"], round(data["effort"][0][0][0], 6) == round(data["effort"][1][0][0], 6)
+        ('continuous', True)
+        """
+        assert self.effort is not None and self.unresolved is not None
+        data = super().to_dict()
+        data["model"]["effort"] = "continuous"
+        data["effort"] = self.effort.tolist()
+        data["unresolved"] = self.unresolved.tolist()
+        return data
 
     def verify(self) -> Verification:
         """Largest gain from any effort at any state, and largest Bellman residual, relative to the prize.
