@@ -125,7 +125,7 @@ def _distribution(race: LaggedRace, firm: int, stage: int) -> tuple[FloatArray, 
 
 
 def state_terms(race: LaggedRace, value: FloatArray, i: int, j: int) -> tuple[FirmTerms, FirmTerms]:
-    """Both firms' :class:`FirmTerms` at open state ``(i, j)``, given the values of later states.
+    """Both firms' ``FirmTerms`` at open state ``(i, j)``, given the values of later states.
 
     Parameters
     ----------

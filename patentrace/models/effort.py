@@ -2,14 +2,14 @@
 
 In each period a firm chooses an effort ``x`` in ``[0, max_effort]``. It pays the
 period cost ``c(x)`` at the start of the period and completes one stage by the end
-of it with probability ``p(x)``. :meth:`patentrace.LaggedRace.from_race` builds the
+of it with probability ``p(x)``. [`patentrace.LaggedRace.from_race`][patentrace.LaggedRace.from_race] builds the
 technology of a continuous-time race: ``p(x) = 1 - exp(-lambda x lag)`` and the flow
 cost discounted over the period, ``c(x) = c_flow(x) (1 - exp(-r lag)) / r``.
 
 The solver of the race in periods with continuous effort (docs/lagged.md, "Continuous
 effort") finds every pure equilibrium of a state when the technology is *regular*:
 ``c`` convex and non-decreasing, ``p`` concave and increasing, and the marginal ratio
-``c'(x) / p'(x)`` strictly increasing. :attr:`ContinuousEffort.regular` records whether
+``c'(x) / p'(x)`` strictly increasing. ``ContinuousEffort.regular`` records whether
 that holds on the checking grid.
 
 Examples
@@ -56,7 +56,7 @@ class ContinuousEffort:
         Must lie in ``[0, 1]`` and be increasing.
     max_effort : float
         ``> 0``: the largest effort. Choose it where the cost exceeds the prize, so that it
-        never binds (:meth:`patentrace.LaggedRace.from_race` does).
+        never binds ([`patentrace.LaggedRace.from_race`][patentrace.LaggedRace.from_race] does).
     marginal_cost, marginal_success : callable, optional
         ``c'(x)`` and ``p'(x)``. Without them, central differences of ``cost`` and
         ``success`` are used (relative step 1e-6), which limits the precision of the
@@ -72,7 +72,7 @@ class ContinuousEffort:
 
     Notes
     -----
-    :attr:`regular` is whether, on the same grid, ``c`` is non-decreasing and the marginal
+    ``regular`` is whether, on the same grid, ``c`` is non-decreasing and the marginal
     ratio ``c'(x) / p'(x)`` strictly increases: the condition under which each firm's best
     response is unique and every equilibrium of a state is found (docs/lagged.md). An
     irregular technology is accepted; its race is solved on a refined menu instead, with a
@@ -126,7 +126,7 @@ class ContinuousEffort:
 
     @classmethod
     def poisson(cls, cost: Cost, productivity: float, lag: float, discount: float, prize: float) -> ContinuousEffort:
-        """One of the library's cost families with the Poisson hazard form: see :func:`poisson_effort`.
+        """One of the library's cost families with the Poisson hazard form: see ``poisson_effort``.
 
         Examples
         --------
@@ -139,7 +139,7 @@ class ContinuousEffort:
 
     @property
     def family(self) -> tuple[Any, float, float] | None:
-        """``(cost, per_unit, rate)`` for a technology built by :func:`poisson_effort`, else None.
+        """``(cost, per_unit, rate)`` for a technology built by ``poisson_effort``, else None.
 
         Lets a solver evaluate the technologies of many states, which differ only in their
         rate, in one array operation.
@@ -253,7 +253,7 @@ def _is_regular(effort: ContinuousEffort, grid: FloatArray, level: FloatArray) -
 def poisson_effort(cost: Cost, productivity: float, lag: float, discount: float, prize: float) -> ContinuousEffort:
     """The continuous-time technology over one period (docs/theory/periods.md, "Limits and comparing lags").
 
-    What :meth:`patentrace.LaggedRace.from_race` uses for each firm and stage, and
+    What [`patentrace.LaggedRace.from_race`][patentrace.LaggedRace.from_race] uses for each firm and stage, and
     ``ContinuousEffort.poisson``: a cost family and a productivity (the hazard per unit
     of effort) held fixed per unit of time, used in periods of length ``lag``.
 

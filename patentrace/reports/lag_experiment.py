@@ -5,7 +5,7 @@ longer lag helps the firm behind, the technology per unit of time must stay fixe
 while the lag changes: :meth:`~patentrace.LaggedRace.from_race` builds each lagged
 race from the same :class:`~patentrace.Race` (Poisson stage completions, flow
 costs over the period), by default with a continuous effort choice, so that no
-effort grid shapes the answer. :func:`lag_experiment` solves one race per lag and
+effort grid shapes the answer. ``lag_experiment`` solves one race per lag and
 collects, at a state, the follower's chances with an error estimate, and the
 preemption region (docs/lagged.md, "Comparing lags: the recommended way").
 
@@ -151,7 +151,7 @@ def lag_experiment(
         None (default): continuous effort, every pure equilibrium of each state found
         and each lag's follower win probability given with an error estimate
         (docs/lagged.md). Otherwise the effort grid offered in every period (see
-        :meth:`LaggedRace.from_race`): the answer then depends on the grid.
+        ``LaggedRace.from_race``): the answer then depends on the grid.
     state : (int, int)
         A state where one firm is behind.
     **solve_options

@@ -32,7 +32,8 @@ CHECK_GRID = 4001  # efforts on which every deviation is searched
 def best_deviation(terms: FirmTerms, q: float, value: float) -> tuple[float, float]:
     """The best effort against rival success probability ``q`` with own value ``value``, and its payoff.
 
-    The period payoff ``U(x)`` (:func:`patentrace.equations.periods_continuous.deviation_payoff`)
+    The period payoff ``U(x)``
+    ([`deviation_payoff`][patentrace.equations.periods_continuous.deviation_payoff])
     is evaluated on 4001 efforts spanning ``[0, max_effort]``; the best of them and its
     neighbours bound a bounded scalar search (``scipy.optimize.minimize_scalar``, method
     ``"bounded"``, ``xatol`` 1e-12 of the range). The larger of the two is returned.
@@ -66,7 +67,7 @@ def state_check(terms: tuple[FirmTerms, FirmTerms], effort: tuple[float, float],
                 value: tuple[float, float]) -> tuple[float, float]:
     """Largest deviation gain and Bellman residual of a pure profile at one state (absolute).
 
-    The gain is the best deviation payoff (:func:`best_deviation`) minus the value; the
+    The gain is the best deviation payoff (``best_deviation``) minus the value; the
     residual ``|v_k - U_k(x_k)|``.
 
     Examples
@@ -95,7 +96,7 @@ def state_check(terms: tuple[FirmTerms, FirmTerms], effort: tuple[float, float],
 class ContinuousLaggedEquilibrium(LaggedEquilibrium):
     """A pure stationary equilibrium of a race in periods with continuous effort (docs/lagged.md).
 
-    Everything a :class:`patentrace.LaggedEquilibrium` holds, read the same way: ``model``
+    Everything a [`patentrace.LaggedEquilibrium`][patentrace.LaggedEquilibrium] holds, read the same way: ``model``
     is the race whose menus are the equilibrium efforts (firm 0's menu at stage ``i``
     lists its efforts at ``(i, 0), (i, 1), ...``, and it plays action ``j`` at ``(i, j)``;
     symmetrically for firm 1), so the jump chains, ``pr.leapfrog`` and
@@ -140,7 +141,7 @@ class ContinuousLaggedEquilibrium(LaggedEquilibrium):
                 f"selection={self.solver.selection!r}, states_with_several_equilibria={many})")
 
     def to_dict(self) -> dict[str, Any]:
-        """What :meth:`patentrace.LaggedEquilibrium.to_dict` gives, plus the efforts and the unresolved cells.
+        """``LaggedEquilibrium.to_dict``, plus the efforts and the unresolved cells.
 
         Examples
         --------
@@ -162,7 +163,7 @@ class ContinuousLaggedEquilibrium(LaggedEquilibrium):
 
         At every open state the period payoff is rebuilt from the stored values; each
         firm's best effort against the rival's is searched on 4001 efforts and refined by a
-        bounded local optimiser (:func:`best_deviation`); the gain is its payoff minus the
+        bounded local optimiser (``best_deviation``); the gain is its payoff minus the
         stored value, the residual ``|v_k - U_k(x_k)|``.
 
         Examples

@@ -61,7 +61,7 @@ def solve(
         equilibrium unique (:mod:`patentrace.solvers.compiled`; ``eq.solver.options["path"]``
         says which); for a
         :class:`LaggedRace`, every stationary equilibrium of each period game is
-        found by support enumeration (:mod:`patentrace.solvers.stagegame`), or, with
+        found by support enumeration ([`patentrace.solvers.stagegame`][patentrace.solvers.stagegame]), or, with
         continuous effort, every pure equilibrium by bracketing the best responses
         (``patentrace.solvers.periods_continuous``, docs/lagged.md); for a
         :class:`DeterministicRace`, ε-preemption at lag 0, Markov-chain

@@ -2,7 +2,8 @@
 
 At a state, with the values of later states known, firm ``k``'s best response to the
 rival's effort is the unique root of the period first-order condition with the
-self-loop value eliminated (:mod:`patentrace.equations.periods_continuous`). A pure
+self-loop value eliminated
+([`periods_continuous`][patentrace.equations.periods_continuous] in equations). A pure
 equilibrium is a pair of mutual best responses, so with ``y`` firm 0's effort
 
     phi(y) = T(y) - y,   T(y) = BR_0(p_1(BR_1(p_0(y)))),
@@ -108,8 +109,9 @@ class _Diagonal:
     """Both firms' period terms at several states (of one anti-diagonal), evaluated element by element.
 
     Every array of efforts comes with ``owner``, the position of each element's state; the
-    coefficients of the equations of :mod:`patentrace.equations.periods_continuous` are
-    arrays over the states, indexed by ``owner``. Technologies built by ``from_race`` that
+    coefficients of the equations of
+    [`periods_continuous`][patentrace.equations.periods_continuous] in equations are arrays
+    over the states, indexed by ``owner``. Technologies built by ``from_race`` that
     differ only in their rate (one firm's stages) are evaluated in one array operation.
     """
 
@@ -293,7 +295,7 @@ def _search(game: _Diagonal, tight: bool) -> list[_Found]:
 
     First the sign changes and zeros of ``phi`` on the grid, all states at once. Then, to
     find roots that come in pairs between grid points, each state's known roots are
-    divided out (``psi``) and every cell where ``psi`` could vanish (:func:`_doubtful`) is
+    divided out (``psi``) and every cell where ``psi`` could vanish (``_doubtful``) is
     split, up to ``_DEPTH`` times; a sign change of ``phi`` inside a split cell that holds
     no known root brackets new roots.
     """
@@ -359,7 +361,7 @@ def diagonal_solutions(race: LaggedRace, value: FloatArray, states: list[tuple[i
     states : list of (int, int)
         Open states whose games do not depend on each other.
     tight : bool
-        As for :func:`state_solutions`.
+        As for ``state_solutions``.
 
     Returns
     -------
@@ -404,7 +406,7 @@ def state_solutions(race: LaggedRace, value: FloatArray, i: int, j: int, tight: 
     >>> from patentrace.equations.periods_continuous import terminal_values
     >>> race = pr.LaggedRace.from_race(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()), 0.01)
     >>> x = state_solutions(race, terminal_values(race), 0, 0).effort[0, 0]
-    >>> lee_wilde = (1 - 0.1 + (1 + 0.4 + 0.01) ** 0.5) / 3     # SPEC §1, continuous time
+    >>> lee_wilde = (1 - 0.1 + (1 + 0.4 + 0.01) ** 0.5) / 3     # the race in continuous time, docs/theory/race.md
     >>> bool(abs(x - lee_wilde) < 0.01)
     True
     """
@@ -424,11 +426,11 @@ def solve_continuous(
 ) -> ContinuousLaggedEquilibrium | LaggedEquilibrium:
     """The stationary pure equilibrium of a race in periods with continuous effort, by backward induction.
 
-    Every state's pure equilibria are found (:func:`state_solutions`), one is chosen by
+    Every state's pure equilibria are found (``state_solutions``), one is chosen by
     ``selection``, and each chosen equilibrium is checked before it is used: no firm may
     gain more than ``1e-10`` of the prize by any effort, searched on a grid of 4001
     efforts and refined by a bounded local optimiser
-    (:func:`patentrace.results.continuous_lagged.state_check`).
+    ([`patentrace.results.continuous_lagged.state_check`][patentrace.results.continuous_lagged.state_check]).
 
     Parameters
     ----------
@@ -440,14 +442,14 @@ def solve_continuous(
         Use, at every state, firm 0's effort at the far end of its final root bracket
         instead of the root estimate (with firm 1's best response to it): a second
         solution as good as the first, whose distance from it is the error estimate
-        of :func:`patentrace.lag_experiment`.
+        of [`patentrace.lag_experiment`][patentrace.lag_experiment].
 
     Returns
     -------
     ContinuousLaggedEquilibrium
         Or, when some firm's technology is not regular
-        (``ContinuousEffort.regular``), the :class:`LaggedEquilibrium` of a refined menu
-        (:func:`solve_irregular`), with a warning.
+        (``ContinuousEffort.regular``), the ``LaggedEquilibrium`` of a refined menu
+        (``solve_irregular``), with a warning.
 
     Raises
     ------
@@ -625,7 +627,7 @@ def solve_irregular(race: LaggedRace, selection: str = "fastest", points: tuple[
                     tolerance: float = 1e-3, reason: str | None = None) -> LaggedEquilibrium:
     """A race whose technology is not regular, solved on menus refined until the win probabilities settle.
 
-    The menus of :func:`menu_race` with ``points[0], points[1], ...`` efforts are solved by
+    The menus of ``menu_race`` with ``points[0], points[1], ...`` efforts are solved by
     support enumeration (mixed equilibria included) until the largest change of the win
     probabilities is below ``tolerance``; the finest menu solved is returned, and
     ``solver.options["menu_steps"]`` records every step ``(points, change)``. A warning
