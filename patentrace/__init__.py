@@ -31,11 +31,12 @@ from patentrace._version import __version__
 from patentrace.errors import EquilibriumError, TooManyEquilibriaError, UnderflowWarning
 from patentrace.faces.storage import ResultFormatError, load, save
 from patentrace.faces.sweep import CheckpointError, SweepResult, sweep
-from patentrace.models import Action, DeterministicRace, LaggedRace, Race
+from patentrace.models import Action, ContinuousEffort, DeterministicRace, LaggedRace, Race
 from patentrace.reports.lag_experiment import LagExperiment, lag_experiment
 from patentrace.reports.leapfrog import LeapfrogReport, leapfrog, preemption_region
 from patentrace.reports.simulate import SamplePaths, Simulation, simulate
 from patentrace.results import chain as chain
+from patentrace.results.continuous_lagged import ContinuousLaggedEquilibrium
 from patentrace.results.deterministic_equilibrium import ChainRefinement, DeterministicEquilibrium, GridRefinement
 from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo, Verification
 from patentrace.solvers import single_firm, solve, solve_all, solve_many
@@ -44,6 +45,8 @@ __all__ = [
     "Action",
     "ChainRefinement",
     "CheckpointError",
+    "ContinuousEffort",
+    "ContinuousLaggedEquilibrium",
     "DeterministicEquilibrium",
     "DeterministicRace",
     "Equilibrium",

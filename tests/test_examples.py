@@ -11,6 +11,8 @@ EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
 
 EXPECTED = {
     "lag_experiment.py": ["Longer lags do not help the follower here", "Figure saved to"],
+    "lag_continuous.py": ["a longer lag does not help the follower", "first order in the lag",
+                          "continuous effort says 0.0547 with 0", "Figure saved to lag_continuous.png"],
     "quickstart.py": ["follower: firm 0", "can leapfrog:           yes"],
     "lee_wilde.py": ["Largest relative difference between solver and closed form"],
     "multiplicity.py": ["Several equilibria appeared only in families with a loser prize", "13 equilibria;"],

@@ -23,6 +23,7 @@ from patentrace._validate import finite_real
 from patentrace.models._common import _nested, _pair, _race_basics, _sequence, _stage_rates, discounted_period
 from patentrace.models.arguments import ActionMenus, StagePair, StageRates
 from patentrace.models.costs import Cost
+from patentrace.models.effort import ContinuousEffort, poisson_effort
 from patentrace.models.parameters import ModelData
 from patentrace.models.race import Race
 
@@ -104,6 +105,7 @@ class Action:
 
 
 Menus = tuple[tuple[tuple[Action, ...], ...], tuple[tuple[Action, ...], ...]]
+Efforts = tuple[tuple[ContinuousEffort, ...], tuple[ContinuousEffort, ...]]
 _TIE_RULES = ("split", "first", "loss")
 
 
@@ -116,6 +118,37 @@ def _menu(name: str, value: Any) -> tuple[Action, ...]:
         if not isinstance(action, Action):
             raise TypeError(f"{name}[{k}] must be a patentrace.Action, got {action!r}")
     return tuple(value)
+
+
+def _is_continuous(value: Any) -> bool:
+    """Whether ``actions`` states continuous effort: an effort, a pair, or a pair of per-stage sequences."""
+    if isinstance(value, ContinuousEffort):
+        return True
+    if not isinstance(value, Sequence) or isinstance(value, str) or len(value) == 0:
+        return False
+    items = [y for x in value for y in (x if isinstance(x, Sequence) and not isinstance(x, str) else (x,))]
+    return any(isinstance(x, ContinuousEffort) for x in items)
+
+
+def _efforts(value: Any, stages: tuple[int, int]) -> Efforts:
+    """One effort choice for both firms, a pair, or a pair of per-stage sequences, as ``efforts[k][i]``."""
+    if isinstance(value, ContinuousEffort):
+        return (value,) * stages[0], (value,) * stages[1]
+    if len(value) != 2:
+        raise ValueError("actions with continuous effort must be a ContinuousEffort, a pair of them (one per firm), "
+                         f"or a pair of per-stage sequences; got {len(value)} entries")
+    out = []
+    for firm, item in enumerate(value):
+        if isinstance(item, ContinuousEffort):
+            out.append((item,) * stages[firm])
+            continue
+        if not isinstance(item, Sequence) or len(item) != stages[firm]:
+            raise ValueError(f"actions[{firm}] must be a ContinuousEffort or one per stage ({stages[firm]} of them)")
+        for i, effort in enumerate(item):
+            if not isinstance(effort, ContinuousEffort):
+                raise TypeError(f"actions[{firm}][{i}] must be a ContinuousEffort, got {effort!r}")
+        out.append(tuple(item))
+    return out[0], out[1]
 
 
 def _menus(value: Any, stages: tuple[int, int]) -> Menus:
@@ -165,7 +198,10 @@ class LaggedRace(ModelData):
     actions : menu, pair of menus, or pair of per-stage menus
         A menu is a sequence of [`Action`][patentrace.Action]. Per-stage menus (one per stage
         completed) let the technology change with experience; a firm's menus all
-        offer the same number of actions.
+        offer the same number of actions. Or continuous effort: a
+        ``ContinuousEffort`` for both firms, a pair of them, or a pair of per-stage
+        sequences of them (each period a firm picks an effort, pays its cost and
+        completes one stage with its success probability; docs/lagged.md).
     loser_prize : float
         ``0 <= L <= P``.
     tie : {"split", "first", "loss"} or float
@@ -211,11 +247,14 @@ class LaggedRace(ModelData):
         lag = finite_real("lag", self.lag)
         if lag <= 0.0:
             raise ValueError(f"lag must be > 0 (the length of a period), got {lag!r}")
-        menus = _menus(self.actions, stages)
+        continuous = _is_continuous(self.actions)
+        menus: Any = _efforts(self.actions, stages) if continuous else _menus(self.actions, stages)
         tie = self.tie
         if isinstance(tie, str):
             if tie not in _TIE_RULES:
                 raise ValueError(f"tie must be one of {_TIE_RULES} or a share theta in [0, 1], got {tie!r}")
+            if tie == "first" and continuous:
+                raise ValueError('tie="first" needs deterministic progress; continuous effort advances at random')
             if tie == "first" and not all(a.deterministic for firm in menus for menu in firm for a in menu):
                 raise ValueError('tie="first" needs deterministic progress (each action advances a fixed number)')
         else:
@@ -238,6 +277,36 @@ class LaggedRace(ModelData):
         >>> [len(menu) for menu in lagged.menus[0]], [a.cost for a in lagged.menus[0][0]]
         ([2, 2], [0.0, 0.25])
         """
+        if self.continuous:
+            raise TypeError("this LaggedRace has continuous effort, not a menu: see its efforts")
+        return self.actions  # type: ignore[no-any-return]
+
+    @property
+    def continuous(self) -> bool:
+        """Whether the firms choose a continuous effort (``actions`` given as ``ContinuousEffort``).
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> race = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+        >>> LaggedRace.from_race(race, lag=0.5).continuous, LaggedRace.from_race(race, 0.5, [0.0, 1.0]).continuous
+        (True, False)
+        """
+        return isinstance(self.actions[0][0], ContinuousEffort)
+
+    @property
+    def efforts(self) -> tuple[tuple[ContinuousEffort, ...], tuple[ContinuousEffort, ...]]:
+        """``efforts[k][i]``: firm ``k``'s continuous effort choice when it has completed ``i`` stages.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> race = pr.Race(stages=(2, 1), prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+        >>> [len(firm) for firm in LaggedRace.from_race(race, lag=0.5).efforts]
+        [2, 1]
+        """
+        if not self.continuous:
+            raise TypeError("this LaggedRace has a menu of actions, not continuous effort: see its menus")
         return self.actions  # type: ignore[no-any-return]
 
     @property
@@ -283,10 +352,14 @@ class LaggedRace(ModelData):
         return (self.stages[0] + 1, self.stages[1] + 1)
 
     @classmethod
-    def from_race(cls, race: Race, lag: float, efforts: Any, tie: Any = "split") -> LaggedRace:
+    def from_race(cls, race: Race, lag: float, efforts: Any = None, tie: Any = "split") -> LaggedRace:
         """The technology of a [`Race`][patentrace.Race], used in periods of length ``lag`` (docs/theory/periods.md).
 
-        An effort ``x`` from the grid becomes an action whose stage completions over
+        By default the firms choose a continuous effort ``x >= 0`` each period: it
+        costs the flow cost times ``(1 - exp(-r lag)) / r`` and completes one stage with
+        probability ``p(x) = 1 - exp(-lambda(i) x lag)`` (``ContinuousEffort``; the
+        solver finds every pure equilibrium of each state, docs/lagged.md). With an
+        effort grid, each effort ``x`` of the grid becomes an action whose stage completions over
         the period are Poisson with mean ``lambda(i) x lag`` (completions beyond the
         finish line count as crossing it) and whose cost is the flow cost times
         ``(1 - exp(-r lag)) / r``. The technology per unit of time is fixed, so
@@ -298,8 +371,9 @@ class LaggedRace(ModelData):
             Stages, prize, discount, costs and learning curves.
         lag : float
             ``Delta > 0``.
-        efforts : sequence of float, or a pair of them
-            The effort grid (the menu), one for both firms or one per firm.
+        efforts : None, sequence of float, or a pair of them
+            None (default): continuous effort. Otherwise the effort grid (the menu), one
+            for both firms or one per firm.
         tie : str or float
             The tie rule (default ``"split"``).
 
@@ -310,12 +384,24 @@ class LaggedRace(ModelData):
         >>> lagged = LaggedRace.from_race(race, lag=0.5, efforts=[0.0, 0.4])
         >>> [round(p, 6) for _, p in lagged.menus[0][0][1].progress]   # 2 stages to go, mean 0.2
         [0.818731, 0.163746, 0.017523]
+        >>> smooth = LaggedRace.from_race(race, lag=0.5)              # continuous effort
+        >>> round(float(smooth.efforts[0][0].probability(0.4)), 6)     # 1 - exp(-0.2)
+        0.181269
         """
         if not isinstance(race, Race):
             raise TypeError(f"race must be a patentrace.Race, got {type(race).__name__}")
         lag = finite_real("lag", lag)
         if lag <= 0.0:
             raise ValueError(f"lag must be > 0 (the length of a period), got {lag!r}")
+        # A breakthrough at rate b within a period of length lag: probability 1 - exp(-b lag).
+        breakthrough = None
+        if race.has_breakthroughs:
+            breakthrough = tuple([-math.expm1(-b * lag) for b in rates] for rates in race.breakthrough)
+        if efforts is None:
+            continuous = tuple(tuple(poisson_effort(race.cost[k], race.productivity[k][i], lag, race.discount,
+                                                    race.prize) for i in range(race.stages[k])) for k in (0, 1))
+            return cls(stages=race.stages, prize=race.prize, lag=lag, discount=race.discount, actions=continuous,
+                       loser_prize=race.loser_prize, tie=tie, breakthrough=breakthrough)
         grids = _pair("efforts", efforts) if _nested(efforts) else (efforts, efforts)
         from scipy.stats import poisson  # loads on first use: most scripts never need it
 
@@ -338,10 +424,6 @@ class LaggedRace(ModelData):
                     menu.append(Action(cost=_period_cost(cost, x, per_unit, firm), progress=progress))
                 stages.append(tuple(menu))
             menus.append(tuple(stages))
-        # A breakthrough at rate b within a period of length lag: probability 1 - exp(-b lag).
-        breakthrough = None
-        if race.has_breakthroughs:
-            breakthrough = tuple([-math.expm1(-b * lag) for b in rates] for rates in race.breakthrough)
         return cls(stages=race.stages, prize=race.prize, lag=lag, discount=race.discount,
                    actions=(menus[0], menus[1]), loser_prize=race.loser_prize, tie=tie, breakthrough=breakthrough)
 

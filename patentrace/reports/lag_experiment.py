@@ -4,8 +4,10 @@ FGST's second route to competition is imperfect monitoring. To ask whether a
 longer lag helps the firm behind, the technology per unit of time must stay fixed
 while the lag changes: [`from_race`][patentrace.LaggedRace.from_race] builds each lagged
 race from the same [`Race`][patentrace.Race] (Poisson stage completions, flow
-costs over the period). [`lag_experiment`][patentrace.lag_experiment] solves one race per lag and
-collects, at a state, the follower's chances and the preemption region.
+costs over the period), by default with a continuous effort choice, so that no
+effort grid shapes the answer. [`lag_experiment`][patentrace.lag_experiment] solves one race per lag and
+collects, at a state, the follower's chances with an error estimate, and the
+preemption region (docs/lagged.md, "Comparing lags: the recommended way").
 
 Examples
 --------
@@ -29,8 +31,10 @@ from numpy.typing import NDArray
 
 from patentrace.models import LaggedRace, Race
 from patentrace.reports.leapfrog import leapfrog
+from patentrace.results.continuous_lagged import ContinuousLaggedEquilibrium
 from patentrace.results.equilibrium import LaggedEquilibrium
 from patentrace.solvers import solve
+from patentrace.solvers.periods_continuous import solve_continuous
 
 __all__ = ["LagExperiment", "lag_experiment"]
 
@@ -61,6 +65,11 @@ class LagExperiment:
         Whether every one-stage lead is decisive, per lag.
     equilibria : list of LaggedEquilibrium
         The solved races.
+    follower_win_error : ndarray or None
+        With continuous effort, the error estimate of ``follower_win_probability``, per
+        lag: its change when every state's equilibrium is taken at the far end of its
+        final root bracket instead of the root estimate (docs/lagged.md, "The error of a
+        continuous solve"). None with a menu, whose error is the menu's (refine it).
 
     Examples
     --------
@@ -83,10 +92,13 @@ class LagExperiment:
     preemption_states: NDArray[np.intp]
     epsilon_preemption: NDArray[np.bool_]
     equilibria: list[LaggedEquilibrium] = field(repr=False)
+    follower_win_error: FloatArray | None = None
 
     def __str__(self) -> str:
         header = (f"{'lag':>8} {'advances':>9} {'wins':>9} {'leapfrogs':>10} {'catches up':>11} "
                   f"{'tie':>9} {'preempted':>10} {'eps-preemption':>15}")
+        if self.follower_win_error is not None:
+            header += f" {'win error':>10}"
         rows = [f"Follower: firm {self.follower} at state {self.state}", header]
         for k, lag in enumerate(self.lags):
             rows.append(
@@ -94,6 +106,7 @@ class LagExperiment:
                 f"{self.leapfrog_probability[k]:10.4f} {self.catch_up_probability[k]:11.4f} "
                 f"{self.tie_probability[k]:9.4f} {int(self.preemption_states[k]):10d} "
                 f"{'yes' if self.epsilon_preemption[k] else 'no':>15}"
+                + ("" if self.follower_win_error is None else f" {self.follower_win_error[k]:10.1e}")
             )
         return "\n".join(rows)
 
@@ -122,7 +135,7 @@ class LagExperiment:
 def lag_experiment(
     race: Race,
     lags: Sequence[float],
-    efforts: Any,
+    efforts: Any = None,
     state: tuple[int, int] = (0, 1),
     **solve_options: Any,
 ) -> LagExperiment:
@@ -134,8 +147,11 @@ def lag_experiment(
         The technology per unit of time.
     lags : sequence of float
         Period lengths ``> 0``.
-    efforts : sequence of float, or a pair
-        The effort grid offered in every period (see [`LaggedRace.from_race`][patentrace.LaggedRace.from_race]).
+    efforts : None, sequence of float, or a pair
+        None (default): continuous effort, every pure equilibrium of each state found
+        and each lag's follower win probability given with an error estimate
+        (docs/lagged.md). Otherwise the effort grid offered in every period (see
+        ``LaggedRace.from_race``): the answer then depends on the grid.
     state : (int, int)
         A state where one firm is behind.
     **solve_options
@@ -152,10 +168,16 @@ def lag_experiment(
 
     Examples
     --------
-    With a two-period lag the firm behind no longer invests at all on this effort grid:
+    With continuous effort (the default) the firm behind keeps investing at every lag:
 
     >>> import patentrace as pr
     >>> race = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+    >>> experiment = pr.lag_experiment(race, [0.5, 2.0], state=(0, 1))
+    >>> experiment.follower_win_probability.round(4), bool(experiment.follower_win_error.max() < 1e-7)
+    (array([0.1275, 0.0691]), True)
+
+    A coarse effort grid gets it wrong: at a two-period lag the firm behind no longer invests.
+
     >>> experiment = pr.lag_experiment(race, [0.5, 2.0], efforts=[0.0, 0.5, 1.0], state=(0, 1))
     >>> experiment.follower_win_probability.round(4)
     array([0.2212, 0.    ])
@@ -163,11 +185,17 @@ def lag_experiment(
     order = np.sort(np.asarray(list(lags), dtype=float))
     if order.size == 0:
         raise ValueError("lags must hold at least one period length")
-    equilibria = [solve(LaggedRace.from_race(race, float(lag), efforts), **solve_options) for lag in order]
+    models = [LaggedRace.from_race(race, float(lag), efforts) for lag in order]
+    equilibria = [solve(model, **solve_options) for model in models]
     reports = [leapfrog(eq, state) for eq in equilibria]
     if reports[0].follower is None:
         raise ValueError(f"state {state} has no follower: both firms have the same number of stages left")
     follower = reports[0].follower
+    error = None
+    if efforts is None:
+        selection = solve_options.get("selection", "fastest")
+        error = np.array([_win_error(model, eq, report.follower_win_probability, state, selection)
+                          for model, eq, report in zip(models, equilibria, reports, strict=True)], dtype=np.float64)
     i, j = reports[0].state
     return LagExperiment(
         race=race,
@@ -182,4 +210,21 @@ def lag_experiment(
         preemption_states=np.array([int(r.preemption_region.sum()) for r in reports], dtype=np.intp),
         epsilon_preemption=np.array([r.epsilon_preemption for r in reports]),
         equilibria=equilibria,
+        follower_win_error=error,
     )
+
+
+def _win_error(model: LaggedRace, eq: LaggedEquilibrium, win: float | None, state: tuple[int, int],
+               selection: str) -> float:
+    """Error estimate of the follower's win probability for one lag (docs/lagged.md).
+
+    Continuous effort: the change of the win probability when every state's equilibrium is
+    taken at the far end of its root bracket, shrunk to 1e-12 of the effort range. A race
+    solved on refined menus (an irregular technology): the last refinement's change of
+    the win probabilities.
+    """
+    if not isinstance(eq, ContinuousLaggedEquilibrium):
+        steps = eq.solver.options.get("menu_steps", [(0, float("inf"))])
+        return float(steps[-1][1])
+    far = leapfrog(solve_continuous(model, selection=selection, far_ends=True), state).follower_win_probability
+    return abs(float(win or 0.0) - float(far or 0.0))

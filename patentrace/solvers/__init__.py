@@ -29,6 +29,7 @@ from patentrace.results.verification import certify, check_finite
 from patentrace.solvers.allpaths import solve_all
 from patentrace.solvers.backward import single_firm, solve_race, solve_races_collecting
 from patentrace.solvers.deterministic import solve_deterministic
+from patentrace.solvers.periods_continuous import solve_continuous
 from patentrace.solvers.stagegame import solve_lagged
 
 __all__ = ["single_firm", "solve", "solve_all", "solve_many"]
@@ -60,7 +61,9 @@ def solve(
         equilibrium unique (``patentrace.solvers.compiled``; ``eq.solver.options["path"]``
         says which); for a
         [`LaggedRace`][patentrace.LaggedRace], every stationary equilibrium of each period game is
-        found by support enumeration ([`patentrace.solvers.stagegame`][patentrace.solvers.stagegame]); for a
+        found by support enumeration ([`patentrace.solvers.stagegame`][patentrace.solvers.stagegame]), or, with
+        continuous effort, every pure equilibrium by bracketing the best responses
+        (``patentrace.solvers.periods_continuous``, docs/lagged.md); for a
         [`DeterministicRace`][patentrace.DeterministicRace], ε-preemption at lag 0, Markov-chain
         approximations refined until they settle at lag 0 with a breakthrough
         ([`patentrace.solvers.perfect_monitoring`][patentrace.solvers.perfect_monitoring]), and otherwise one
@@ -123,6 +126,10 @@ def solve(
     tolerance = _threshold("tolerance", tolerance, positive=True)  # NaN would pass every check, < 0 fail every one
     max_pairs = count("max_pairs", max_pairs, 1)  # the same check as solve_all's
     if isinstance(model, LaggedRace):
+        if model.continuous:
+            lagged = solve_continuous(model, selection=selection)
+            _certify_lagged(lagged, tolerance, verify)
+            return lagged
         lagged = solve_lagged(model, selection=selection, max_pairs=max_pairs)
         _certify_lagged(lagged, tolerance, verify)
         return lagged

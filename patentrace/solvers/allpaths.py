@@ -134,6 +134,10 @@ def solve_all(
     _positive_int("grid", grid, 2)
     _positive_int("max_pairs", max_pairs, 1)
     if isinstance(model, LaggedRace):
+        if model.continuous:  # every pure equilibrium path (docs/lagged.md)
+            from patentrace.solvers.periods_continuous import solve_all_continuous
+
+            return solve_all_continuous(model, max_equilibria)  # type: ignore[return-value]
         return _all_lagged(model, max_equilibria, max_pairs)
     if isinstance(model, DeterministicRace):
         raise TypeError(

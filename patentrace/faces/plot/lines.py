@@ -39,7 +39,8 @@ def lag_figure(experiment: LagExperiment) -> Any:
     -------
     matplotlib.figure.Figure
         One panel: the follower's chances (win, leapfrog, catch up) and a tie's, against the lag
-        on a log scale.
+        on a log scale; with continuous effort the win probability carries its error
+        estimate as error bars.
 
     Examples
     --------
@@ -59,7 +60,11 @@ def lag_figure(experiment: LagExperiment) -> Any:
         ("catch_up_probability", "follower catches up", "^:"),
         ("tie_probability", "tie", "x-."),
     ):
-        ax.plot(lags, getattr(experiment, name), style, label=label)
+        error = experiment.follower_win_error if name == "follower_win_probability" else None
+        if error is None:
+            ax.plot(lags, getattr(experiment, name), style, label=label)
+        else:  # continuous effort: the solve's error estimate as error bars
+            ax.errorbar(lags, getattr(experiment, name), yerr=error, fmt=style, capsize=3, label=label)
     ax.set_xscale("log")
     ax.set_xlabel("lag (length of a period)")
     ax.set_ylabel("probability")

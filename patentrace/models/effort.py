@@ -1,0 +1,309 @@
+"""A continuous effort choice for one period of a race in periods (docs/theory/periods.md).
+
+In each period a firm chooses an effort ``x`` in ``[0, max_effort]``. It pays the
+period cost ``c(x)`` at the start of the period and completes one stage by the end
+of it with probability ``p(x)``. [`patentrace.LaggedRace.from_race`][patentrace.LaggedRace.from_race] builds the
+technology of a continuous-time race: ``p(x) = 1 - exp(-lambda x lag)`` and the flow
+cost discounted over the period, ``c(x) = c_flow(x) (1 - exp(-r lag)) / r``.
+
+The solver of the race in periods with continuous effort (docs/lagged.md, "Continuous
+effort") finds every pure equilibrium of a state when the technology is *regular*:
+``c`` convex and non-decreasing, ``p`` concave and increasing, and the marginal ratio
+``c'(x) / p'(x)`` strictly increasing. ``ContinuousEffort.regular`` records whether
+that holds on the checking grid.
+
+Examples
+--------
+>>> import numpy as np
+>>> effort = ContinuousEffort(cost=lambda x: 0.5 * x**2, success=lambda x: 1 - np.exp(-x), max_effort=3.0)
+>>> effort.regular, round(float(effort.success(1.0)), 6)
+(True, 0.632121)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from patentrace._validate import finite_real
+from patentrace.models.costs import Cost
+
+__all__ = ["ContinuousEffort", "poisson_effort"]
+
+FloatArray = NDArray[np.float64]
+Function = Callable[[Any], Any]
+
+_CHECKS = 2001  # points of the grid on which the functions are checked at construction
+_STEP = 1e-6  # relative step of the central differences used when no derivative is given
+
+
+@dataclass(frozen=True, eq=False)
+class ContinuousEffort:
+    """One firm's effort choice for a period: ``x`` in ``[0, max_effort]`` (docs/theory/periods.md).
+
+    Parameters
+    ----------
+    cost : callable
+        ``c(x)``, the cost of effort ``x`` for one period, paid at its start; vectorised
+        over numpy arrays. Must be ``>= 0``.
+    success : callable
+        ``p(x)``, the probability of completing one stage in the period; vectorised.
+        Must lie in ``[0, 1]`` and be increasing.
+    max_effort : float
+        ``> 0``: the largest effort. Choose it where the cost exceeds the prize, so that it
+        never binds ([`patentrace.LaggedRace.from_race`][patentrace.LaggedRace.from_race] does).
+    marginal_cost, marginal_success : callable, optional
+        ``c'(x)`` and ``p'(x)``. Without them, central differences of ``cost`` and
+        ``success`` are used (relative step 1e-6), which limits the precision of the
+        first-order conditions to about 1e-10.
+
+    Raises
+    ------
+    ValueError
+        Naming ``cost``, ``success`` or ``max_effort``, with the effort and the value,
+        when on a grid of 2001 efforts spanning ``[0, max_effort]`` the cost is negative
+        or not finite, the success probability lies outside ``[0, 1]``, or it does not
+        increase from one grid point to the next. The checks see only the grid.
+
+    Notes
+    -----
+    ``regular`` is whether, on the same grid, ``c`` is non-decreasing and the marginal
+    ratio ``c'(x) / p'(x)`` strictly increases: the condition under which each firm's best
+    response is unique and every equilibrium of a state is found (docs/lagged.md). An
+    irregular technology is accepted; its race is solved on a refined menu instead, with a
+    warning.
+
+    Examples
+    --------
+    >>> ContinuousEffort(cost=lambda x: x, success=lambda x: 2 * x, max_effort=1.0)
+    Traceback (most recent call last):
+    ...
+    ValueError: success must be a probability in [0, 1]: success(0.5005) = 1.001 (max_effort = 1.0)
+    """
+
+    cost: Function
+    success: Function
+    max_effort: float
+    marginal_cost: Function | None = None
+    marginal_success: Function | None = None
+    _regular: bool = field(init=False, repr=False, default=False)
+    _family: tuple[Any, float, float] | None = field(init=False, repr=False, default=None)
+
+    def __post_init__(self) -> None:
+        for name in ("cost", "success"):
+            if not callable(getattr(self, name)):
+                raise TypeError(f"{name} must be a function of the effort, got {getattr(self, name)!r}")
+        for name in ("marginal_cost", "marginal_success"):
+            value = getattr(self, name)
+            if value is not None and not callable(value):
+                raise TypeError(f"{name} must be a function of the effort or None, got {value!r}")
+        top = finite_real("max_effort", self.max_effort)
+        if top <= 0.0:
+            raise ValueError(f"max_effort must be > 0, got {top!r}")
+        object.__setattr__(self, "max_effort", top)
+        grid = np.linspace(0.0, top, _CHECKS)
+        level, chance = self.period_cost(grid), self.probability(grid)
+        _check_cost(grid, level, top)
+        _check_success(grid, chance, top)
+        object.__setattr__(self, "_regular", _is_regular(self, grid, level))
+
+    @property
+    def regular(self) -> bool:
+        """Whether ``c`` is non-decreasing and ``c'(x) / p'(x)`` strictly increasing on the checking grid.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> ContinuousEffort(cost=lambda x: x, success=lambda x: x / 2, max_effort=1.0).regular   # ratio constant
+        False
+        """
+        return self._regular
+
+    @classmethod
+    def poisson(cls, cost: Cost, productivity: float, lag: float, discount: float, prize: float) -> ContinuousEffort:
+        """One of the library's cost families with the Poisson hazard form: see ``poisson_effort``.
+
+        Examples
+        --------
+        >>> from patentrace.models.costs import Power
+        >>> effort = ContinuousEffort.poisson(Power(scale=1.0, exponent=3.0), 1.5, lag=0.5, discount=0.1, prize=1.0)
+        >>> effort.regular, effort.family[2]
+        (True, 0.75)
+        """
+        return poisson_effort(cost, productivity, lag, discount, prize)
+
+    @property
+    def family(self) -> tuple[Any, float, float] | None:
+        """``(cost, per_unit, rate)`` for a technology built by ``poisson_effort``, else None.
+
+        Lets a solver evaluate the technologies of many states, which differ only in their
+        rate, in one array operation.
+
+        Examples
+        --------
+        >>> from patentrace.models.costs import Quadratic
+        >>> poisson_effort(Quadratic(), productivity=2.0, lag=0.5, discount=0.1, prize=1.0).family[2]
+        1.0
+        """
+        return self._family
+
+    def period_cost(self, effort: ArrayLike) -> FloatArray:
+        """``c(x)`` as a float array.
+
+        Examples
+        --------
+        >>> ContinuousEffort(cost=lambda x: x * x, success=lambda x: x / 2, max_effort=1.0).period_cost([0.5]).tolist()
+        [0.25]
+        """
+        x = np.asarray(effort, dtype=float)
+        return _shaped(self.cost(x), x)
+
+    def probability(self, effort: ArrayLike) -> FloatArray:
+        """``p(x)`` as a float array.
+
+        Examples
+        --------
+        >>> ContinuousEffort(cost=lambda x: x * x, success=lambda x: x / 2, max_effort=1.0).probability([0.5]).tolist()
+        [0.25]
+        """
+        x = np.asarray(effort, dtype=float)
+        return _shaped(self.success(x), x)
+
+    def cost_slope(self, effort: ArrayLike) -> FloatArray:
+        """``c'(x)``: the given derivative, or a central difference (one-sided at the ends).
+
+        Examples
+        --------
+        >>> effort = ContinuousEffort(cost=lambda x: x * x, success=lambda x: x / 2, max_effort=1.0)
+        >>> bool(abs(effort.cost_slope(0.5) - 1.0) < 1e-8)
+        True
+        """
+        if self.marginal_cost is not None:
+            x = np.asarray(effort, dtype=float)
+            return _shaped(self.marginal_cost(x), x)
+        return _difference(self.period_cost, effort, self.max_effort)
+
+    def success_slope(self, effort: ArrayLike) -> FloatArray:
+        """``p'(x)``: the given derivative, or a central difference (one-sided at the ends).
+
+        Examples
+        --------
+        >>> effort = ContinuousEffort(cost=lambda x: x * x, success=lambda x: x / 2, max_effort=1.0)
+        >>> bool(abs(effort.success_slope(0.5) - 0.5) < 1e-8)
+        True
+        """
+        if self.marginal_success is not None:
+            x = np.asarray(effort, dtype=float)
+            return _shaped(self.marginal_success(x), x)
+        return _difference(self.probability, effort, self.max_effort)
+
+
+def _shaped(result: Any, x: FloatArray) -> FloatArray:
+    """A function's result as a float array of the effort's shape (a constant is broadcast)."""
+    out = np.asarray(result, dtype=float)
+    return out if out.shape == x.shape else np.array(np.broadcast_to(out, x.shape))
+
+
+def _difference(function: Callable[[ArrayLike], FloatArray], effort: ArrayLike, top: float) -> FloatArray:
+    x = np.asarray(effort, dtype=float)
+    step = _STEP * np.maximum(np.abs(x), 1e-3 * top)
+    below, above = np.maximum(x - step, 0.0), np.minimum(x + step, top)
+    return np.asarray((function(above) - function(below)) / (above - below))
+
+
+def _check_cost(grid: FloatArray, level: FloatArray, top: float) -> None:
+    bad = np.flatnonzero(~np.isfinite(level) | (level < 0.0))
+    if bad.size:
+        k = int(bad[0])
+        raise ValueError(f"cost must be a finite number >= 0 for every effort in [0, max_effort]: "
+                         f"cost({grid[k]:.6g}) = {level[k]!r} (max_effort = {top!r})")
+
+
+def _check_success(grid: FloatArray, chance: FloatArray, top: float) -> None:
+    bad = np.flatnonzero(~np.isfinite(chance) | (chance < 0.0) | (chance > 1.0))
+    if bad.size:
+        k = int(bad[0])
+        raise ValueError(f"success must be a probability in [0, 1]: success({grid[k]:.6g}) = {chance[k]:.6g} "
+                         f"(max_effort = {top!r})")
+    flat = np.flatnonzero(np.diff(chance) <= 0.0)
+    if flat.size:
+        k = int(flat[0])
+        raise ValueError(f"success must be increasing in the effort: success({grid[k]:.6g}) = {chance[k]:.6g} "
+                         f"but success({grid[k + 1]:.6g}) = {chance[k + 1]:.6g} (max_effort = {top!r})")
+
+
+def _is_regular(effort: ContinuousEffort, grid: FloatArray, level: FloatArray) -> bool:
+    """Non-decreasing cost and strictly increasing ``c'/p'`` on the grid (relative slack 1e-9)."""
+    if np.any(np.diff(level) < -1e-12 * np.maximum(np.abs(level[1:]), 1e-300)):
+        return False
+    slope = effort.success_slope(grid)
+    if np.any(~np.isfinite(slope)) or np.any(slope <= 0.0):
+        return False
+    ratio = effort.cost_slope(grid) / slope
+    if np.any(~np.isfinite(ratio)):
+        return False
+    return bool(np.all(np.diff(ratio) > 1e-9 * np.maximum(np.abs(ratio[1:]), 1e-300)))
+
+
+def poisson_effort(cost: Cost, productivity: float, lag: float, discount: float, prize: float) -> ContinuousEffort:
+    """The continuous-time technology over one period (docs/theory/periods.md, "Limits and comparing lags").
+
+    What [`patentrace.LaggedRace.from_race`][patentrace.LaggedRace.from_race] uses for each firm and stage, and
+    ``ContinuousEffort.poisson``: a cost family and a productivity (the hazard per unit
+    of effort) held fixed per unit of time, used in periods of length ``lag``.
+
+    ``p(x) = 1 - exp(-lambda x lag)``: at least one completion of a Poisson process of
+    rate ``lambda x`` within the period; ``c(x) = c_flow(x) (1 - exp(-r lag)) / r``: the
+    flow cost paid over the period, discounted to its start. ``max_effort`` is where
+    the period cost reaches the prize: a larger effort costs more than any race is worth,
+    so it is never a best response when values are ``>= 0`` (loser prize ``>= 0``,
+    ``c(0) = 0``).
+
+    Examples
+    --------
+    >>> from patentrace.models.costs import Quadratic
+    >>> effort = poisson_effort(Quadratic(), productivity=1.0, lag=0.5, discount=0.1, prize=1.0)
+    >>> import math
+    >>> bool(abs(effort.probability(1.0) - (1 - math.exp(-0.5))) < 1e-15)
+    True
+    """
+    for name, value in (("productivity", productivity), ("lag", lag), ("discount", discount), ("prize", prize)):
+        if not finite_real(name, value) > 0.0:
+            raise ValueError(f"{name} must be > 0, got {value!r}")
+    if not isinstance(cost, Cost):
+        raise TypeError(f"cost must be a patentrace.costs.Cost, got {cost!r}")
+    rate = float(productivity) * float(lag)
+    per_unit = -math.expm1(-discount * lag) / discount
+    top = _effort_costing(cost, prize / per_unit)
+    effort = ContinuousEffort(
+        cost=lambda x: np.asarray(cost.value(x), dtype=float) * per_unit,
+        success=lambda x: -np.expm1(-rate * np.asarray(x, dtype=float)),
+        max_effort=top,
+        marginal_cost=lambda x: np.asarray(cost.marginal(x), dtype=float) * per_unit,
+        marginal_success=lambda x: rate * np.exp(-rate * np.asarray(x, dtype=float)),
+    )
+    object.__setattr__(effort, "_family", (cost, per_unit, rate))
+    return effort
+
+
+def _effort_costing(cost: Cost, level: float) -> float:
+    """Smallest effort (to 1e-12 relative) whose flow cost reaches ``level``."""
+    lo, hi = 0.0, 1.0
+    while float(cost.value(hi)) < level:
+        lo, hi = hi, 2.0 * hi
+        if hi > 1e300:
+            raise ValueError(f"cost never reaches {level!r}: the effort would be unbounded")
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if float(cost.value(mid)) < level:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo <= 1e-12 * hi:
+            break
+    return hi
