@@ -13,7 +13,7 @@ import os
 import sys
 from typing import Any
 
-__all__ = ["EquilibriumError", "TooManyEquilibriaError", "UnderflowWarning"]
+__all__ = ["EquilibriumError", "IncompleteEnumerationWarning", "TooManyEquilibriaError", "UnderflowWarning"]
 
 # Frames in files under this folder are the library's own; a warning points past them.
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -113,6 +113,32 @@ class UnderflowWarning(UserWarning):
     ...     warnings.filterwarnings("error")
     ...     warnings.filterwarnings("ignore", category=pr.UnderflowWarning)   # how a user silences it
     ...     eq = pr.solve(race)
+    """
+
+
+class IncompleteEnumerationWarning(UserWarning):
+    """A lagged race's search for equilibria left some support pairs out: equilibria may be missing.
+
+    The period game of a state of a ``LaggedRace`` (the race in periods, SPEC.md §2) is
+    solved by enumerating pairs of supports, after merging duplicate actions and removing
+    strictly dominated ones. Where the remaining game has more support pairs than
+    ``max_pairs``, the larger supports are searched only among neighbouring actions of the
+    menu, and an equilibrium mixing actions far apart can be missed. The message names
+    the states and how many support pairs each left out; the equilibrium carries the same
+    facts in ``solver.options["incomplete_states"]`` and ``solver.options["searched_support_size"]``,
+    and the leapfrog report in ``complete``. Raise ``max_pairs`` to search them all.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import patentrace as pr
+    >>> menu = [pr.Action(0.01 * k, {1: 0.1 * k, 0: 1 - 0.1 * k}) for k in range(8)]
+    >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.1, actions=menu)
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     eq = pr.solve(race, max_pairs=20)
+    >>> [w.category.__name__ for w in caught], eq.solver.options["incomplete_states"]
+    (['IncompleteEnumerationWarning'], [[0, 0]])
     """
 
 

@@ -29,7 +29,7 @@ from patentrace.results.verification import certify, check_finite
 from patentrace.solvers.allpaths import solve_all
 from patentrace.solvers.backward import single_firm, solve_race, solve_races_collecting
 from patentrace.solvers.deterministic import solve_deterministic
-from patentrace.solvers.stagegame import solve_lagged
+from patentrace.solvers.stagegame import check_lagged, solve_lagged
 
 __all__ = ["single_firm", "solve", "solve_all", "solve_many"]
 
@@ -125,6 +125,7 @@ def solve(
     if isinstance(model, LaggedRace):
         lagged = solve_lagged(model, selection=selection, max_pairs=max_pairs)
         _certify_lagged(lagged, tolerance, verify)
+        check_lagged(lagged, tolerance)  # whatever the selection and ``verify``: each state's profile is checked
         return lagged
     if isinstance(model, DeterministicRace):
         found = solve_deterministic(model, steps=steps, gap_tolerance=gap_tolerance, chain_tolerance=chain_tolerance)
