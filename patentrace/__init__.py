@@ -28,7 +28,13 @@ from patentrace import costs
 # (examples/fgst_four_claims.py) still work; the code is in patentrace.models.lattice and patentrace.results.chain.
 from patentrace import lattice as lattice
 from patentrace._version import __version__
-from patentrace.errors import EquilibriumError, IncompleteEnumerationWarning, TooManyEquilibriaError, UnderflowWarning
+from patentrace.errors import (
+    EquilibriumError,
+    IncompleteEnumerationWarning,
+    RefinementWarning,
+    TooManyEquilibriaError,
+    UnderflowWarning,
+)
 from patentrace.faces.sweep import CheckpointError, SweepResult, sweep
 from patentrace.models import Action, DeterministicRace, LaggedRace, Race
 from patentrace.reports.lag_experiment import LagExperiment, lag_experiment
@@ -54,6 +60,7 @@ __all__ = [
     "LaggedRace",
     "LeapfrogReport",
     "Race",
+    "RefinementWarning",
     "SamplePaths",
     "Simulation",
     "SolverInfo",

@@ -13,7 +13,13 @@ import os
 import sys
 from typing import Any
 
-__all__ = ["EquilibriumError", "IncompleteEnumerationWarning", "TooManyEquilibriaError", "UnderflowWarning"]
+__all__ = [
+    "EquilibriumError",
+    "IncompleteEnumerationWarning",
+    "RefinementWarning",
+    "TooManyEquilibriaError",
+    "UnderflowWarning",
+]
 
 # Frames in files under this folder are the library's own; a warning points past them.
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -132,13 +138,37 @@ class IncompleteEnumerationWarning(UserWarning):
     --------
     >>> import warnings
     >>> import patentrace as pr
-    >>> menu = [pr.Action(0.01 * k, {1: 0.1 * k, 0: 1 - 0.1 * k}) for k in range(8)]
-    >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.1, actions=menu)
+    >>> race = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+    >>> lagged = pr.LaggedRace.from_race(race, lag=0.1, efforts=[k / 8 for k in range(9)])
     >>> with warnings.catch_warnings(record=True) as caught:
     ...     warnings.simplefilter("always")
-    ...     eq = pr.solve(race, max_pairs=20)
+    ...     eq = pr.solve(lagged, max_pairs=10)
     >>> [w.category.__name__ for w in caught], eq.solver.options["incomplete_states"]
     (['IncompleteEnumerationWarning'], [[0, 0]])
+    """
+
+
+class RefinementWarning(UserWarning):
+    """A refined effort menu did not settle: the answer still moves by more than the tolerance.
+
+    ``pr.solve(lagged, refine=True)`` doubles a lagged race's effort grids until the
+    values and win probabilities at every state move by at most ``refine_tolerance``
+    (the finite menus of the race in periods, SPEC.md §2). When ``max_refinements``
+    doublings are not enough, the finest answer is returned with
+    ``solver.options["converged"]`` False, its last change as ``error_estimate``, and this
+    warning.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import patentrace as pr
+    >>> race = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+    >>> lagged = pr.LaggedRace.from_race(race, lag=0.5, efforts=[0.0, 1.0])
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     eq = pr.solve(lagged, refine=True, refine_tolerance=1e-9, max_refinements=2)
+    >>> [w.category.__name__ for w in caught], eq.solver.options["converged"]
+    (['RefinementWarning'], False)
     """
 
 

@@ -179,6 +179,11 @@ class LaggedRace:
         line, so two crossings in one period go to the tie rule (with ``"first"`` a
         breakthrough crosses at the end of the period). Same shapes as ``Race``'s
         ``productivity``; None means 0 everywhere.
+    technology : Race or None
+        Set by :meth:`from_race`: the race whose technology the menus sample. With it
+        (and ``efforts``) ``pr.solve(model, refine=True)`` can refine the menus.
+    efforts : (tuple of float, tuple of float) or None
+        Set by :meth:`from_race`: each firm's effort grid, one action per effort.
 
     Examples
     --------
@@ -196,6 +201,8 @@ class LaggedRace:
     loser_prize: float = 0.0
     tie: Any = "split"
     breakthrough: Any = None
+    technology: Race | None = None
+    efforts: tuple[tuple[float, ...], tuple[float, ...]] | None = None
 
     def __post_init__(self) -> None:
         stages, prize, discount, loser_prize = _race_basics(self.stages, self.prize, self.discount, self.loser_prize)
@@ -223,6 +230,19 @@ class LaggedRace:
         for name, value in (("stages", stages), ("prize", prize), ("lag", lag), ("discount", discount),
                             ("loser_prize", loser_prize), ("actions", menus), ("tie", tie)):
             object.__setattr__(self, name, value)
+        self._check_technology(menus)
+
+    def _check_technology(self, menus: Menus) -> None:
+        """``technology`` and ``efforts`` come together, one effort per action of each firm's menu."""
+        if self.technology is None and self.efforts is None:
+            return
+        if not isinstance(self.technology, Race) or self.efforts is None:
+            raise ValueError("technology (a patentrace.Race) and efforts (a grid per firm) are set together, "
+                             f"as from_race sets them; got technology={self.technology!r}, efforts={self.efforts!r}")
+        grids = tuple(tuple(float(x) for x in grid) for grid in self.efforts)
+        if len(grids) != 2 or any(len(grids[k]) != len(menus[k][0]) for k in (0, 1)):
+            raise ValueError(f"efforts must hold one effort per action of each firm's menu, got {self.efforts!r}")
+        object.__setattr__(self, "efforts", grids)
 
     @property
     def menus(self) -> Menus:
@@ -340,8 +360,10 @@ class LaggedRace:
         breakthrough = None
         if race.has_breakthroughs:
             breakthrough = tuple([-math.expm1(-b * lag) for b in rates] for rates in race.breakthrough)
+        efforts_used = tuple(tuple(float(x) for x in _sequence("efforts", grids[firm])) for firm in (0, 1))
         return cls(stages=race.stages, prize=race.prize, lag=lag, discount=race.discount,
-                   actions=(menus[0], menus[1]), loser_prize=race.loser_prize, tie=tie, breakthrough=breakthrough)
+                   actions=(menus[0], menus[1]), loser_prize=race.loser_prize, tie=tie, breakthrough=breakthrough,
+                   technology=race, efforts=(efforts_used[0], efforts_used[1]))
 
 
 def _period_cost(cost: Cost, effort: float, per_unit: float, firm: int) -> float:
