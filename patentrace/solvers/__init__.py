@@ -92,8 +92,11 @@ def solve(
         scale (:func:`patentrace.results.verification.hjb_residual`), is at most ``tolerance``;
         lagged and deterministic races get the finiteness check.
     max_pairs : int
-        ``LaggedRace``: an int ``>= 1``, the most support pairs enumerated per state (beyond it the
-        largest supports are left out and ``solver.options["complete"]`` is False).
+        ``LaggedRace``: an int ``>= 1``, the most support pairs enumerated per state, after
+        duplicate and strictly dominated actions are removed (beyond it the larger supports are
+        searched only among neighbouring actions, ``solver.options["complete"]`` is False and
+        an ``IncompleteEnumerationWarning`` names the states). Every lagged equilibrium is
+        checked at every state before it is returned, whatever ``verify`` and ``selection``.
     steps : sequence of int, optional
         ``DeterministicRace``: the grids to solve (default: refine automatically).
     gap_tolerance : float

@@ -107,8 +107,11 @@ def solve_all(
         ``Race``: cells the per-state root search starts from (as for :func:`patentrace.solve`).
     max_pairs : int
         ``LaggedRace``: most support pairs enumerated per state (as for :func:`patentrace.solve`);
-        where it bites, ``solver.options["complete"]`` is False and equilibria with large
-        supports may be missing.
+        where it bites, ``solver.options["complete"]`` is False, an
+        ``IncompleteEnumerationWarning`` names the states, and equilibria with large supports
+        may be missing. Equilibria that differ only on payoff-identical duplicate actions are
+        one (``solver.options["duplicate_actions"]``), and every path is checked at every
+        state before it is returned.
 
     Returns
     -------

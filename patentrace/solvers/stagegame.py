@@ -15,12 +15,23 @@ Firm 1's indifference over ``S_1`` fixes firm 2's mixture and firm 1's value: fo
 leaves a line ``x0 + t d`` (its null space, from a batched SVD), and the bilinear
 equation is then a quadratic in ``t``: each support pair gives at most two
 solutions for each firm, all found. (For two actions this is the quadratic of
-SPEC §2.) A candidate is an equilibrium when the mixtures are non-negative and no
-action outside a support pays more than the value. Supports of every size are
-enumerated unless there are more than ``max_pairs`` pairs; then the larger sizes
-are searched only among consecutive actions of the menu, up to three of them
-(menus from :meth:`~patentrace.LaggedRace.from_race` are effort grids, whose
-equilibria mix neighbouring efforts), and the result says so (``complete`` is False).
+SPEC §2.) Every coefficient is written with probabilities of moving and ``1 - beta``
+kept apart (``z = v (m . s)``, ``m`` the rival's chances of moving), so nothing cancels
+when ``beta`` is close to 1; and each candidate's values are recomputed from the profile
+(the ratio game's values) before its best responses are checked in the full game, so a
+value read off an ill-conditioned support system cannot pass. Candidates are polished by
+Newton steps on the support equations.
+
+Before the search, payoff-identical duplicate actions are merged (an equilibrium puts
+their weight on the first; they are reported, not counted as more equilibria) and
+strictly dominated actions are removed, iteratively, with dominance checked at both ends
+of the range the firm's value can take. Supports of every size of what remains are then
+enumerated unless there are more than ``max_pairs`` pairs; then the larger sizes are
+searched only among consecutive actions of the menu, up to three of them (menus from
+:meth:`~patentrace.LaggedRace.from_race` are effort grids, whose equilibria mix
+neighbouring efforts), the result says so (``complete`` is False) and
+:func:`solve_lagged` emits an :class:`~patentrace.errors.IncompleteEnumerationWarning`
+naming the states.
 
 Each equilibrium is checked for degeneracy (a firm with more pure best responses
 than its support has actions, where equilibria can form a continuum): it is
