@@ -643,7 +643,19 @@ class SearchRecord:
     duplicates: tuple[set[tuple[int, ...]], set[tuple[int, ...]]] = field(default_factory=lambda: (set(), set()))
 
     def add(self, state: tuple[int, int], found: StateEquilibria) -> None:
-        """Record one state's search."""
+        """Record one state's search.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> from patentrace.equations.periods import period_game, terminal_values
+        >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
+        >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, work, shirk])
+        >>> record = SearchRecord()
+        >>> record.add((0, 0), state_equilibria(period_game(race, terminal_values(race), 0, 0)))
+        >>> record.options()["duplicate_actions"]
+        [[[0, 1]], [[0, 1]]]
+        """
         if found.searched is not None:
             m1, m2 = found.undominated or found.strategy[0].shape[1:] + found.strategy[1].shape[1:]
             self.incomplete[state] = (found.searched, int(m1), int(m2))
@@ -651,7 +663,13 @@ class SearchRecord:
             self.duplicates[firm].update(found.duplicates[firm])
 
     def options(self) -> dict[str, Any]:
-        """Plain data for ``solver.options``: completeness, the incomplete states, the duplicate actions."""
+        """Plain data for ``solver.options``: completeness, the incomplete states, the duplicate actions.
+
+        Examples
+        --------
+        >>> SearchRecord(incomplete={(0, 0): (2, 9, 9)}).options()["incomplete_states"]
+        [[0, 0]]
+        """
         states = sorted(self.incomplete)
         return {
             "complete": not states,
@@ -662,7 +680,17 @@ class SearchRecord:
         }
 
     def warn(self, max_pairs: int) -> None:
-        """Emit an :class:`~patentrace.errors.IncompleteEnumerationWarning` if some state's search was incomplete."""
+        """Emit an :class:`~patentrace.errors.IncompleteEnumerationWarning` if some state's search was incomplete.
+
+        Examples
+        --------
+        >>> import warnings
+        >>> with warnings.catch_warnings(record=True) as caught:
+        ...     warnings.simplefilter("always")
+        ...     SearchRecord(incomplete={(0, 1): (2, 9, 9)}).warn(max_pairs=1000)
+        >>> print(caught[0].message)  # doctest: +ELLIPSIS
+        equilibria may be missing at 1 state(s), [[0, 1]]: ... (0, 1): supports of more than 2 of 9 x 9 ...
+        """
         if not self.incomplete:
             return
         states = sorted(self.incomplete)
