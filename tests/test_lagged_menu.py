@@ -5,6 +5,7 @@ refined menus.
 """
 
 import math
+import time
 import warnings
 from unittest import mock
 
@@ -227,3 +228,18 @@ def test_refine_says_when_it_does_not_settle_and_what_it_needs():
         pr.solve(lagged, refine=True, max_refinements=0)
     with pytest.raises(ValueError, match="refine"):
         pr.solve(race, refine=True)
+
+
+@pytest.mark.timing
+def test_a_coarser_menu_is_not_slower_on_the_issues_lag_experiment():
+    """Issue 19: 21 efforts took 17.6 s, 41 took 2.0 s, 161 took 27.4 s (benchmarks/bench_lagged_menu.py)."""
+    race = pr.Race(stages=5, prize=1.0, discount=0.05, cost=pr.costs.Quadratic(scale=1.0),
+                   productivity=[1.0, 1.25, 1.5, 1.75, 2.0])
+    seconds = {}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pr.IncompleteEnumerationWarning)
+        for points in (21, 41, 161):
+            start = time.process_time()  # CPU time: the machine's other load does not count
+            pr.lag_experiment(race, [0.1, 0.25, 0.5, 1.0, 2.0], efforts=np.linspace(0.0, 1.0, points))
+            seconds[points] = time.process_time() - start
+    assert seconds[21] <= 1.1 * seconds[41] and seconds[41] <= 1.1 * seconds[161], seconds
