@@ -28,7 +28,13 @@ from patentrace import costs
 # (examples/fgst_four_claims.py) still work; the code is in patentrace.models.lattice and patentrace.results.chain.
 from patentrace import lattice as lattice
 from patentrace._version import __version__
-from patentrace.errors import EquilibriumError, TooManyEquilibriaError, UnderflowWarning
+from patentrace.errors import (
+    EquilibriumError,
+    IncompleteEnumerationWarning,
+    RefinementWarning,
+    TooManyEquilibriaError,
+    UnderflowWarning,
+)
 from patentrace.faces.storage import ResultFormatError, load, save
 from patentrace.faces.sweep import CheckpointError, SweepResult, sweep
 from patentrace.models import Action, ContinuousEffort, DeterministicRace, LaggedRace, Race
@@ -52,11 +58,13 @@ __all__ = [
     "Equilibrium",
     "EquilibriumError",
     "GridRefinement",
+    "IncompleteEnumerationWarning",
     "LagExperiment",
     "LaggedEquilibrium",
     "LaggedRace",
     "LeapfrogReport",
     "Race",
+    "RefinementWarning",
     "ResultFormatError",
     "SamplePaths",
     "Simulation",

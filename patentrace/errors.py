@@ -13,7 +13,13 @@ import os
 import sys
 from typing import Any
 
-__all__ = ["EquilibriumError", "TooManyEquilibriaError", "UnderflowWarning"]
+__all__ = [
+    "EquilibriumError",
+    "IncompleteEnumerationWarning",
+    "RefinementWarning",
+    "TooManyEquilibriaError",
+    "UnderflowWarning",
+]
 
 # Frames in files under this folder are the library's own; a warning points past them.
 _PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
@@ -113,6 +119,56 @@ class UnderflowWarning(UserWarning):
     ...     warnings.filterwarnings("error")
     ...     warnings.filterwarnings("ignore", category=pr.UnderflowWarning)   # how a user silences it
     ...     eq = pr.solve(race)
+    """
+
+
+class IncompleteEnumerationWarning(UserWarning):
+    """A lagged race's search for equilibria left some support pairs out: equilibria may be missing.
+
+    The period game of a state of a ``LaggedRace`` (the race in periods, docs/theory/periods.md) is
+    solved by enumerating pairs of supports, after merging duplicate actions and removing
+    strictly dominated ones. Where the remaining game has more support pairs than
+    ``max_pairs``, the larger supports are searched only among neighbouring actions of the
+    menu, and an equilibrium mixing actions far apart can be missed. The message names
+    the states and how many support pairs each left out; the equilibrium carries the same
+    facts in ``solver.options["incomplete_states"]`` and ``solver.options["searched_support_size"]``,
+    and the leapfrog report in ``complete``. Raise ``max_pairs`` to search them all.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import patentrace as pr
+    >>> race = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+    >>> lagged = pr.LaggedRace.from_race(race, lag=0.1, efforts=[k / 8 for k in range(9)])
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     eq = pr.solve(lagged, max_pairs=10)
+    >>> [w.category.__name__ for w in caught], eq.solver.options["incomplete_states"]
+    (['IncompleteEnumerationWarning'], [[0, 0]])
+    """
+
+
+class RefinementWarning(UserWarning):
+    """A refined effort menu did not settle: the answer still moves by more than the tolerance.
+
+    ``pr.solve(lagged, refine=True)`` doubles a lagged race's effort grids until the
+    values and win probabilities at every state move by at most ``refine_tolerance``
+    (the finite menus of the race in periods, docs/theory/periods.md). When ``max_refinements``
+    doublings are not enough, the finest answer is returned with
+    ``solver.options["converged"]`` False, its last change as ``error_estimate``, and this
+    warning.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import patentrace as pr
+    >>> race = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+    >>> lagged = pr.LaggedRace.from_race(race, lag=0.5, efforts=[0.0, 1.0])
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     eq = pr.solve(lagged, refine=True, refine_tolerance=1e-9, max_refinements=2)
+    >>> [w.category.__name__ for w in caught], eq.solver.options["converged"]
+    (['RefinementWarning'], False)
     """
 
 

@@ -290,6 +290,11 @@ def test_perturbation_recovers_equilibria_the_plain_search_misses():
 def test_incomplete_search_says_so():
     menu = [pr.Action(0.01 * k, {k % 3: 1.0}) for k in range(9)]
     race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.1, actions=menu)
-    eq = pr.solve(race, max_pairs=50)
+    # each dearer copy of an advance (k and k + 3 advance alike) is strictly dominated: 3 actions are left
+    assert pr.solve(race, max_pairs=1).solver.options["complete"] is True
+    technology = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+    grid = pr.LaggedRace.from_race(technology, lag=0.1, efforts=[k / 8 for k in range(9)])  # 4 undominated each
+    with pytest.warns(pr.IncompleteEnumerationWarning):
+        eq = pr.solve(grid, max_pairs=10)
     assert eq.solver.options["complete"] is False
-    assert pr.solve(race).solver.options["complete"] is True
+    assert pr.solve(grid).solver.options["complete"] is True

@@ -156,6 +156,17 @@ class FirmProblem:
         with breakthroughs the form of docs/theory/race.md (14)-(15): ``r`` becomes
         ``r + b + b'`` and ``b P + b' L`` is subtracted from the right side, which may then
         be negative (the firm idles).
+
+        Examples
+        --------
+        Alone, one stage from the prize ``P = 1`` at ``r = 0.1`` with ``c(x) = x^2 / 2``:
+        ``x^2 / 2 + 0.1 x = 0.1`` gives ``x = sqrt(0.21) - 0.1``.
+
+        >>> import math
+        >>> from patentrace.costs import Quadratic
+        >>> x = FirmProblem(Quadratic(), 1.0, 1.0, 0.0, 0.0, 0.1).best_response()
+        >>> bool(abs(x - (math.sqrt(0.21) - 0.1)) < 1e-15)
+        True
         """
         b_own, b_rival, prize, loser = self._breakthroughs()
         lam = np.asarray(self.productivity, dtype=float)
@@ -171,6 +182,15 @@ class FirmProblem:
 
         ``V(x) = [-c(x) + h A + h' B + b P + b' L] / (r + h + h' + b + b')`` with the own
         hazard ``h = lambda x`` (docs/theory/race.md (3), (15)).
+
+        Examples
+        --------
+        Alone at ``r = 0.1``, working ``x = 1`` for ``A = 1`` at cost ``1/2``:
+        ``(-0.5 + 1) / (0.1 + 1)``.
+
+        >>> from patentrace.costs import Quadratic
+        >>> bool(FirmProblem(Quadratic(), 1.0, 1.0, 0.0, 0.0, 0.1).flow_value(1.0) == 0.5 / 1.1)
+        True
         """
         b_own, b_rival, prize, loser = self._breakthroughs()
         x = np.asarray(effort, dtype=float)

@@ -209,6 +209,9 @@ class PeriodGame:
         ``D_1[a, d]`` and ``D_2[b, d]``.
     outcomes : Outcomes
         Where the period can end.
+    impatience : float, optional
+        ``1 - beta``, computed as ``-expm1(-r lag)`` so that it keeps its digits when
+        ``beta`` is close to 1; derived from ``beta`` when not given.
 
     Examples
     --------
@@ -227,6 +230,41 @@ class PeriodGame:
     beta: float
     progress: tuple[FloatArray, FloatArray]
     outcomes: Outcomes
+    impatience: float | None = None
+
+    @property
+    def one_minus_beta(self) -> float:
+        """``1 - beta`` without cancellation (the discount lost over one period).
+
+        Examples
+        --------
+        >>> import math
+        >>> import patentrace as pr
+        >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
+        >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=1e-12, actions=[work, shirk])
+        >>> game = period_game(race, terminal_values(race), 0, 0)
+        >>> game.one_minus_beta == -math.expm1(-1e-12), 1.0 - game.beta == game.one_minus_beta
+        (True, False)
+        """
+        if self.impatience is not None:
+            return self.impatience
+        return -math.expm1(math.log(self.beta)) if self.beta > 0 else 1.0
+
+    def moves(self, firm: int) -> FloatArray:
+        """Probability that each of firm ``firm``'s actions advances it, summed from the progress distribution.
+
+        ``1 - stay`` without cancellation: an action that rarely advances keeps its digits.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> work, shirk = pr.Action(0.2, {1: 1e-17, 0: 1 - 1e-17}), pr.Action(0.0, {0: 1.0})
+        >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
+        >>> game = period_game(race, terminal_values(race), 0, 0)
+        >>> game.moves(0).tolist(), (1.0 - game.stay[0]).tolist()
+        ([1e-17, 0.0], [0.0, 0.0])
+        """
+        return np.asarray(self.progress[firm][:, 1:].sum(axis=1))
 
     def leaving(self, sigma1: FloatArray, sigma2: FloatArray) -> float:
         """``1 - beta (u . sigma_0)(w . sigma_1)``, computed without cancellation.
@@ -248,9 +286,8 @@ class PeriodGame:
         True
         """
         still = float(sigma1 @ self.stay[0])
-        moves = float(sigma1 @ self.progress[0][:, 1:].sum(axis=1)), float(sigma2 @ self.progress[1][:, 1:].sum(axis=1))
-        impatience = -math.expm1(math.log(self.beta)) if self.beta > 0 else 1.0
-        return impatience + self.beta * (moves[0] + still * moves[1])
+        moves = float(sigma1 @ self.moves(0)), float(sigma2 @ self.moves(1))
+        return self.one_minus_beta + self.beta * (moves[0] + still * moves[1])
 
     def payoff(self, firm: int, value: float) -> FloatArray:
         """``M_k(v_k) = K_k + beta u w' v_k``, the bimatrix game given firm ``firm``'s own value.
@@ -291,7 +328,8 @@ def period_game(race: LaggedRace, value: FloatArray, i: int, j: int) -> PeriodGa
     other = np.stack([d1 @ result.payoff[k] @ d2.T for k in (0, 1)]) * beta
     other[0] -= cost1[:, None]
     other[1] -= cost2[None, :]
-    return PeriodGame(other=other, stay=(d1[:, 0], d2[:, 0]), beta=beta, progress=(d1, d2), outcomes=result)
+    return PeriodGame(other=other, stay=(d1[:, 0], d2[:, 0]), beta=beta, progress=(d1, d2), outcomes=result,
+                      impatience=-math.expm1(-race.discount * race.lag))
 
 
 def transition(

@@ -217,6 +217,11 @@ class LaggedRace(ModelData):
         line, so two crossings in one period go to the tie rule (with ``"first"`` a
         breakthrough crosses at the end of the period). Same shapes as ``Race``'s
         ``productivity``; None means 0 everywhere.
+    technology : Race or None
+        Set by ``from_race``: the race whose technology the menus sample. With it
+        (and ``effort_grid``) ``pr.solve(model, refine=True)`` can refine the menus.
+    effort_grid : (tuple of float, tuple of float) or None
+        Set by ``from_race``: each firm's effort grid, one action per effort.
 
     Examples
     --------
@@ -234,6 +239,8 @@ class LaggedRace(ModelData):
     loser_prize: float = 0.0
     tie: str | float = "split"
     breakthrough: StageRates = None
+    technology: Race | None = None
+    effort_grid: tuple[tuple[float, ...], tuple[float, ...]] | None = None
 
     def __post_init__(self) -> None:
         stages, prize, discount, loser_prize = _race_basics(self.stages, self.prize, self.discount, self.loser_prize)
@@ -264,6 +271,21 @@ class LaggedRace(ModelData):
         for name, value in (("stages", stages), ("prize", prize), ("lag", lag), ("discount", discount),
                             ("loser_prize", loser_prize), ("actions", menus), ("tie", tie)):
             object.__setattr__(self, name, value)
+        self._check_technology(menus)
+
+    def _check_technology(self, menus: Menus) -> None:
+        """``technology`` and ``effort_grid`` come together, one effort per action of each firm's menu."""
+        if self.technology is None and self.effort_grid is None:
+            return
+        if not isinstance(self.technology, Race) or self.effort_grid is None:
+            raise ValueError("technology (a patentrace.Race) and effort_grid (a grid per firm) are set together, "
+                             f"as from_race sets them; got technology={self.technology!r}, "
+                             f"effort_grid={self.effort_grid!r}")
+        grids = tuple(tuple(float(x) for x in grid) for grid in self.effort_grid)
+        if len(grids) != 2 or any(len(grids[k]) != len(menus[k][0]) for k in (0, 1)):
+            raise ValueError("effort_grid must hold one effort per action of each firm's menu, "
+                             f"got {self.effort_grid!r}")
+        object.__setattr__(self, "effort_grid", grids)
 
     @property
     def menus(self) -> Menus:
@@ -424,8 +446,10 @@ class LaggedRace(ModelData):
                     menu.append(Action(cost=_period_cost(cost, x, per_unit, firm), progress=progress))
                 stages.append(tuple(menu))
             menus.append(tuple(stages))
+        efforts_used = tuple(tuple(float(x) for x in _sequence("efforts", grids[firm])) for firm in (0, 1))
         return cls(stages=race.stages, prize=race.prize, lag=lag, discount=race.discount,
-                   actions=(menus[0], menus[1]), loser_prize=race.loser_prize, tie=tie, breakthrough=breakthrough)
+                   actions=(menus[0], menus[1]), loser_prize=race.loser_prize, tie=tie, breakthrough=breakthrough,
+                   technology=race, effort_grid=(efforts_used[0], efforts_used[1]))
 
 
 def _period_cost(cost: Cost, effort: float, per_unit: float, firm: int) -> float:

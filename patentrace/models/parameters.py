@@ -197,6 +197,8 @@ def encode_parameter(value: Any) -> Any:
         return [encode_parameter(v) for v in value]
     if isinstance(value, Cost):
         return _encode_cost(value)
+    if isinstance(value, ModelData):  # a model held by a model (a lagged race's technology)
+        return {"model": value.to_dict()}
     action = _encode_action(value)
     if action is not None:
         return action
@@ -239,11 +241,21 @@ def decode_parameter(name: str, data: Any) -> Any:
         if "unrestorable" in data:
             raise UnrestorableError(f"{name}: a {data['unrestorable']} was saved as its repr ({data.get('repr')!r}) "
                                     "and cannot be rebuilt from data")
+        if set(data) == {"model"}:
+            return _decode_model(name, data["model"])
         if "cost" in data:
             return _decode_cost(name, data)
         if set(data) == {"action"}:
             return _decode_action(name, data["action"])
     raise UnrestorableError(f"{name}: unexpected value {data!r}")
+
+
+def _decode_model(name: str, data: Any) -> ModelData:
+    """A model held by a model, rebuilt; its errors name the field that holds it."""
+    try:
+        return model_from_dict(data)
+    except UnrestorableError as err:
+        raise UnrestorableError(f"{name}: {err}") from None
 
 
 def _decode_cost(name: str, data: Mapping[str, Any]) -> Power:

@@ -106,6 +106,12 @@ class LeapfrogReport:
         (read at the state): evidence for ``can_lead``, positive on every finite grid
         (the chain's random steps) but falling as the grid is refined when the limit
         says no. Empty otherwise.
+    complete : bool
+        Whether the solve searched for every equilibrium at every state
+        (``eq.solver.options["complete"]``; True where the solver does not say). False for
+        a lagged race whose support search left pairs out (an
+        ``IncompleteEnumerationWarning`` was emitted): the equilibrium reported on is
+        verified, but another one may have been missed.
 
     Examples
     --------
@@ -140,6 +146,7 @@ class LeapfrogReport:
     can_lead: bool | None = None
     lead_probability: float | None = None
     lead_probability_by_grid: tuple[tuple[int, float], ...] = ()
+    complete: bool = True
 
     def __str__(self) -> str:
         i, j = self.state
@@ -384,7 +391,8 @@ def leapfrog(
     tie = float(eq.tie_probability[i, j]) if isinstance(eq, LaggedEquilibrium) else 0.0
     common: dict[str, Any] = {"state": (i, j), "remaining": left, "win_probability": win, "tie_probability": tie,
               "preemption_region": region, "underflow_region": underflow_region(eq),
-              "epsilon_preemption": epsilon, "tolerance": tolerance}
+              "epsilon_preemption": epsilon, "tolerance": tolerance,
+              "complete": bool(eq.solver.options.get("complete", True))}
     if left[0] == left[1]:
         return LeapfrogReport(
             follower=None, leader=None, follower_win_probability=None, leapfrog_probability=None,

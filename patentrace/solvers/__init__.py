@@ -19,6 +19,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+
 from patentrace._validate import count
 from patentrace._validate import tolerance as _threshold
 from patentrace.errors import EquilibriumError
@@ -30,7 +32,7 @@ from patentrace.solvers.allpaths import solve_all
 from patentrace.solvers.backward import single_firm, solve_race, solve_races_collecting
 from patentrace.solvers.deterministic import solve_deterministic
 from patentrace.solvers.periods_continuous import solve_continuous
-from patentrace.solvers.stagegame import solve_lagged
+from patentrace.solvers.stagegame import check_lagged, refine_lagged, solve_lagged
 
 __all__ = ["single_firm", "solve", "solve_all", "solve_many"]
 
@@ -47,6 +49,9 @@ def solve(
     steps: Sequence[int] | None = None,
     gap_tolerance: float = 0.04,
     chain_tolerance: float = 5e-3,
+    refine: bool = False,
+    refine_tolerance: float = 1e-3,
+    max_refinements: int = 3,
 ) -> Any:
     """Solve a model for its Markov perfect equilibrium.
 
@@ -90,8 +95,11 @@ def solve(
         scale (``patentrace.results.verification.hjb_residual``), is at most ``tolerance``;
         lagged and deterministic races get the finiteness check.
     max_pairs : int
-        ``LaggedRace``: an int ``>= 1``, the most support pairs enumerated per state (beyond it the
-        largest supports are left out and ``solver.options["complete"]`` is False).
+        ``LaggedRace``: an int ``>= 1``, the most support pairs enumerated per state, after
+        duplicate and strictly dominated actions are removed (beyond it the larger supports are
+        searched only among neighbouring actions, ``solver.options["complete"]`` is False and
+        an ``IncompleteEnumerationWarning`` names the states). Every lagged equilibrium is
+        checked at every state before it is returned, whatever ``verify`` and ``selection``.
     steps : sequence of int, optional
         ``DeterministicRace``: the grids to solve (default: refine automatically).
     gap_tolerance : float
@@ -99,6 +107,15 @@ def solve(
     chain_tolerance : float
         ``DeterministicRace`` at lag 0 with a breakthrough: change of the values,
         speeds and win probabilities at the sample states at which refining stops.
+    refine : bool
+        ``LaggedRace`` built by ``LaggedRace.from_race``: double the effort grids until the
+        values and win probabilities at every state move by at most ``refine_tolerance``
+        (``patentrace.solvers.stagegame.refine_lagged``); every step is in
+        ``solver.options["refinement"]``, the last change in ``"error_estimate"``.
+    refine_tolerance : float
+        ``refine=True``: the change, relative to the prize, at which refining stops (> 0).
+    max_refinements : int
+        ``refine=True``: most doublings (>= 1); past them a ``RefinementWarning``.
 
     Returns
     -------
@@ -125,13 +142,25 @@ def solve(
         raise ValueError(f"method must be 'backward', got {method!r}")
     tolerance = _threshold("tolerance", tolerance, positive=True)  # NaN would pass every check, < 0 fail every one
     max_pairs = count("max_pairs", max_pairs, 1)  # the same check as solve_all's
+    refine_tolerance = _threshold("refine_tolerance", refine_tolerance, positive=True)
+    max_refinements = count("max_refinements", max_refinements, 1)
+    if not isinstance(refine, (bool, np.bool_)):
+        raise ValueError(f"refine must be True or False, got {refine!r}")
+    if refine and not isinstance(model, LaggedRace):
+        raise ValueError(f"refine=True refines a LaggedRace's effort menus; got a {type(model).__name__} "
+                         "(a DeterministicRace refines its grid by itself, see steps and gap_tolerance)")
     if isinstance(model, LaggedRace):
         if model.continuous:
             lagged = solve_continuous(model, selection=selection)
             _certify_lagged(lagged, tolerance, verify)
             return lagged
-        lagged = solve_lagged(model, selection=selection, max_pairs=max_pairs)
+        if refine:
+            lagged = refine_lagged(model, selection=selection, max_pairs=max_pairs, tolerance=refine_tolerance,
+                                   max_refinements=max_refinements)
+        else:
+            lagged = solve_lagged(model, selection=selection, max_pairs=max_pairs)
         _certify_lagged(lagged, tolerance, verify)
+        check_lagged(lagged, tolerance)  # whatever the selection and ``verify``: each state's profile is checked
         return lagged
     if isinstance(model, DeterministicRace):
         found = solve_deterministic(model, steps=steps, gap_tolerance=gap_tolerance, chain_tolerance=chain_tolerance)

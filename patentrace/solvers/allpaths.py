@@ -63,12 +63,21 @@ from patentrace.solvers.backward import (
     breakthrough_shift,
     solve_race,
 )
-from patentrace.solvers.stagegame import _MAX_PAIRS, StateEquilibria, _outcome_probabilities, state_equilibria
+from patentrace.solvers.stagegame import (
+    _MAX_PAIRS,
+    SearchRecord,
+    StateEquilibria,
+    _outcome_probabilities,
+    check_lagged,
+    state_equilibria,
+)
 
 __all__ = ["solve_all"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
+
+_LAGGED_TOLERANCE = 1e-8  # relative to the prize: the default tolerance of patentrace.solve
 
 
 @overload
@@ -99,8 +108,11 @@ def solve_all(
         ``Race``: cells the per-state root search starts from (as for [`patentrace.solve`][patentrace.solve]).
     max_pairs : int
         ``LaggedRace``: most support pairs enumerated per state (as for [`patentrace.solve`][patentrace.solve]);
-        where it bites, ``solver.options["complete"]`` is False and equilibria with large
-        supports may be missing.
+        where it bites, ``solver.options["complete"]`` is False, an
+        ``IncompleteEnumerationWarning`` names the states, and equilibria with large supports
+        may be missing. Equilibria that differ only on payoff-identical duplicate actions are
+        one (``solver.options["duplicate_actions"]``), and every path is checked at every
+        state before it is returned.
 
     Returns
     -------
@@ -268,7 +280,7 @@ def _all_lagged(race: LaggedRace, max_equilibria: int, max_pairs: int) -> list[L
         multiplicity=multiplicity,
         degenerate=np.zeros((n1 + 1, n2 + 1), dtype=bool),
     )]
-    complete = True
+    record = SearchRecord()
     branching: set[tuple[int, int]] = set()
     for step in Layout.of([race.stages]).steps:
         for i, j in zip(step.i.tolist(), step.j.tolist(), strict=True):
@@ -282,7 +294,7 @@ def _all_lagged(race: LaggedRace, max_equilibria: int, max_pairs: int) -> list[L
                     except EquilibriumError as err:
                         raise EquilibriumError(str(err).split(" at ")[0], (i, j), err.details) from None
                 found = shared[ahead]
-                complete &= found.complete
+                record.add((i, j), found)
                 several = found.value.shape[0]
                 if several > 1:
                     branching.add((i, j))
@@ -297,9 +309,10 @@ def _all_lagged(race: LaggedRace, max_equilibria: int, max_pairs: int) -> list[L
                         total = len(grown) + len(paths) - position - 1  # each later path adds at least one
                         raise TooManyEquilibriaError(max_equilibria, total, sorted(branching))
             paths = grown
+    record.warn(max_pairs)
     info = SolverInfo(
         method="all paths", selection="all",
-        options={"max_pairs": max_pairs, "complete": complete, "max_equilibria": max_equilibria,
+        options={"max_pairs": max_pairs, **record.options(), "max_equilibria": max_equilibria,
                  "paths": len(paths)},
         version=__version__, seconds=time.perf_counter() - started,
     )
@@ -312,4 +325,5 @@ def _all_lagged(race: LaggedRace, max_equilibria: int, max_pairs: int) -> list[L
             expected_duration=chain.period_expected_duration(race, strategy),
             multiplicity=path.multiplicity, degenerate=path.degenerate, solver=info,
         ))
+        check_lagged(out[-1], _LAGGED_TOLERANCE)  # every path returned is an equilibrium at every state
     return out
