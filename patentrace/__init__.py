@@ -33,6 +33,7 @@ from patentrace.faces.sweep import CheckpointError, SweepResult, sweep
 from patentrace.models import Action, DeterministicRace, LaggedRace, Race
 from patentrace.reports.lag_experiment import LagExperiment, lag_experiment
 from patentrace.reports.leapfrog import LeapfrogReport, leapfrog, preemption_region
+from patentrace.reports.leapfrog_batch import LeapfrogMeasure, leapfrog_many
 from patentrace.reports.simulate import SamplePaths, Simulation, simulate
 from patentrace.results import chain as chain
 from patentrace.results.deterministic_equilibrium import ChainRefinement, DeterministicEquilibrium, GridRefinement
@@ -51,6 +52,7 @@ __all__ = [
     "LagExperiment",
     "LaggedEquilibrium",
     "LaggedRace",
+    "LeapfrogMeasure",
     "LeapfrogReport",
     "Race",
     "SamplePaths",
@@ -64,6 +66,7 @@ __all__ = [
     "costs",
     "lag_experiment",
     "leapfrog",
+    "leapfrog_many",
     "preemption_region",
     "simulate",
     "single_firm",
