@@ -270,14 +270,15 @@ class Cost(abc.ABC):
         ...
         ValueError: cost Concave is not convex: its marginal cost decreases on [0, 1000]
         """
-        try:
-            remembered = _shipped_formulas(self) and hash(self) is not None
-        except TypeError:  # a frozen subclass with an unhashable field
-            remembered = False
-        if remembered:  # a function of the cost's type and numbers alone: checked once for each
-            _check_shipped(self)
-        else:
-            self._check_on_grid()
+        if _shipped_formulas(type(self)):  # a function of the cost's type and numbers alone: checked once for each
+            try:
+                hash(self)
+            except TypeError:  # a frozen subclass with an unhashable field: checked every time
+                pass
+            else:
+                _check_shipped(self)
+                return
+        self._check_on_grid()
 
     def _check_on_grid(self) -> None:
         """The checks of :meth:`check` on the test grid."""
@@ -296,7 +297,7 @@ class Cost(abc.ABC):
             raise ValueError(f"cost {name}: c'(0) must be >= 0, got {slope[0]!r}")
         if np.any(np.diff(slope) < -1e-12 * np.maximum(1.0, np.abs(slope[1:]))):
             raise ValueError(f"cost {name} is not convex: its marginal cost decreases on [0, 1000]")
-        if not _shipped_formulas(self):  # the power family's formulas are exact; a user's own cost is checked
+        if not _shipped_formulas(type(self)):  # the power family's formulas are exact; a user's own cost is checked
             self._check_marginal(grid[1:], level[1:], slope)
 
     def _check_marginal(self, grid: FloatArray, level: FloatArray, slope: FloatArray) -> None:
@@ -329,11 +330,11 @@ class Cost(abc.ABC):
             )
 
 
-def _shipped_formulas(cost: Cost) -> bool:
-    """Whether ``cost`` is a frozen power cost computing with the family's own ``value`` and ``marginal``."""
-    kind = type(cost)
+@functools.cache
+def _shipped_formulas(kind: type) -> bool:
+    """Whether costs of type ``kind`` are frozen power costs computing with the family's own formulas."""
     params = getattr(kind, "__dataclass_params__", None)
-    return (isinstance(cost, _PowerLaw) and bool(getattr(params, "frozen", False))
+    return (issubclass(kind, _PowerLaw) and bool(getattr(params, "frozen", False))
             and all(getattr(kind, name) is getattr(_PowerLaw, name) for name in ("value", "marginal")))
 
 
