@@ -175,11 +175,14 @@ class _BatchOfRaces:
         self.left = (n1 - i, n2 - j)  # stages left: as lattice.remaining, race by race
         self.opened = (i < n1) & (j < n2)
         self.hazard = np.concatenate([eq.hazard.reshape(2, -1) for eq in eqs], axis=1)
-        jumps = [eq.model.breakthrough_hazard() for eq in eqs]
-        self.has_jumps = np.array([jump is not None for jump in jumps])
-        self.jump = np.concatenate(
-            [np.zeros((2, eq.hazard[0].size)) if jump is None else jump.reshape(2, -1)
-             for eq, jump in zip(eqs, jumps, strict=True)], axis=1)
+        self.jump = np.zeros((2, self.layout.size))  # breakthrough hazards; 0 in races without them
+        self.has_jumps = np.zeros(len(eqs), dtype=bool)
+        for k, eq in enumerate(eqs):
+            jump = eq.model.breakthrough_hazard()
+            if jump is not None:
+                start = int(self.layout.offset[k])
+                self.jump[:, start : start + jump[0].size] = jump.reshape(2, -1)
+                self.has_jumps[k] = True
         self.width = self.layout.stages[:, 1] + 1
         rows = np.array([s[0] for s in states], dtype=np.intp)
         columns = np.array([s[1] for s in states], dtype=np.intp)

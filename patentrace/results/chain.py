@@ -35,6 +35,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 import numpy as np
@@ -64,7 +65,13 @@ BoolArray = NDArray[np.bool_]
 
 
 def _single(hazard: FloatArray) -> Layout:
-    return Layout.of([(hazard.shape[1] - 1, hazard.shape[2] - 1)])
+    return _layout_of_one(hazard.shape[1] - 1, hazard.shape[2] - 1)
+
+
+@functools.lru_cache(maxsize=256)
+def _layout_of_one(n1: int, n2: int) -> Layout:
+    """The layout of one race with these stage counts, its steps built once (read-only index arrays)."""
+    return Layout.of([(n1, n2)])
 
 
 def jump_weights(
