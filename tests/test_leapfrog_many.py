@@ -9,6 +9,7 @@ is computed next to states of very different races.
 
 import dataclasses
 import functools
+import pickle
 import re
 import warnings
 
@@ -233,3 +234,18 @@ def test_sweep_measure_over_breakthrough_races_equals_the_report(discounts, quan
                 assert result.values[a, b] == float(getattr(report, quantity))
 
 
+
+
+def test_measure_pickles_and_a_checkpointed_sweep_resumes_with_it(tmp_path):
+    # Executors (process pools, dask) pickle the measure; a checkpoint describes it by its repr.
+    measure = pr.LeapfrogMeasure((0, 1), "catch_up_probability")
+    assert pickle.loads(pickle.dumps(measure)) == measure
+    make = functools.partial(pr.Race, stages=(3, 2), prize=1.0, cost=pr.costs.Quadratic(linear=0.02))
+    grid = {"discount": [0.05, 0.1, 0.2]}
+    path = tmp_path / "sweep.ckpt"
+    first = pr.sweep(make, grid, measure=measure, checkpoint=path)
+    again = pr.sweep(make, grid, measure=measure, checkpoint=path)  # resumed: nothing computed again
+    expected = [pr.leapfrog(pr.solve(make(discount=r)), (0, 1)).catch_up_probability for r in grid["discount"]]
+    assert first.values.tolist() == again.values.tolist() == expected
+    with pytest.raises(pr.CheckpointError, match="quantity='leapfrog_probability'"):
+        pr.sweep(make, grid, measure=pr.LeapfrogMeasure((0, 1)), checkpoint=path)

@@ -174,10 +174,10 @@ def sweep(
         Parameter name -> values; the sweep covers their Cartesian product.
     measure : callable, optional
         ``measure(equilibrium)`` -> a number or an array (the same shape at every
-        point). Default: keep the whole :class:`~patentrace.Equilibrium`. A measure
-        with a ``many`` method (such as ``pr.LeapfrogMeasure``) gets each chunk's
-        equilibria at once: ``measure.many(equilibria)`` returns their values in
-        order, with an exception in place of a point that has none.
+        point). Default: keep the whole :class:`~patentrace.Equilibrium`.
+        A measure with a ``many`` method (such as ``pr.LeapfrogMeasure``) gets each
+        chunk's equilibria at once: ``measure.many(equilibria)`` returns their values
+        in order, with an exception in place of a point that has none.
     executor : concurrent.futures.Executor, optional
         Where chunks run: None runs them in this process; a ``ProcessPoolExecutor``
         or ``dask.distributed.Client(...).get_executor()`` runs them in parallel.

@@ -281,7 +281,7 @@ class Cost(abc.ABC):
         self._check_on_grid()
 
     def _check_on_grid(self) -> None:
-        """The checks of :meth:`check` on the test grid."""
+        """The checks of ``check`` on the test grid."""
         grid = np.concatenate([[0.0], np.geomspace(1e-6, 1e3, 200)])
         with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused below, by name
             level = np.asarray(self.value(grid), dtype=float)

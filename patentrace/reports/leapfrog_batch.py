@@ -1,15 +1,15 @@
 """The leapfrog report for many equilibria at once: the same reports as one call at a time, at sweep speed.
 
 ``pr.leapfrog`` runs the jump chain of one race (the leapfrog report,
-docs/theory: "Leapfrogging") through about twenty small numpy calls per stage;
+docs/theory/leapfrog.md, (F1) to (F4)) through about twenty small numpy calls per stage;
 for a sweep of thousands of races the calls, not the arithmetic, take the time.
-:func:`leapfrog_many` lays all the races of a batch one after another in flat
+``leapfrog_many`` lays all the races of a batch one after another in flat
 arrays (the lattice layout the batch solver uses) and runs each backward
 recursion once for the whole batch. Each state's number comes out of the same
 elementwise operations, on the same operands, as in ``pr.leapfrog``, so every
 report equals the one-at-a-time report bit for bit.
 
-:class:`LeapfrogMeasure` is the report as a sweep measure: ``pr.sweep`` hands it a
+``LeapfrogMeasure`` is the report as a sweep measure: ``pr.sweep`` hands it a
 whole chunk of equilibria at once (through its ``many`` method).
 
 Examples
@@ -53,7 +53,7 @@ def leapfrog_many(
 ) -> list[LeapfrogReport]:
     """The leapfrog report of every equilibrium at one state, equal to ``pr.leapfrog`` one by one.
 
-    The report of docs/theory: "Leapfrogging" (the follower's chances to win, to get
+    The report of docs/theory/leapfrog.md, (F1) to (F4) (the follower's chances to win, to get
     ahead and to draw level, and the preemption region), for a batch of equilibria.
     The equilibria of races (``Equilibrium``) are reported together, in one pass of
     each backward recursion over all their states; lagged and deterministic
@@ -107,7 +107,7 @@ def leapfrog_many(
 def leapfrog_outcomes(
     eqs: Sequence[Any], state: tuple[Any, Any], tolerance: float = 0.0, follower_by: str = "distance",
 ) -> list[LeapfrogReport | Exception]:
-    """:func:`leapfrog_many`, with the error of an equilibrium that cannot be reported in its place.
+    """``leapfrog_many``, with the error of an equilibrium that cannot be reported in its place.
 
     The arguments that concern every equilibrium (``follower_by``, ``tolerance``) are
     checked first and raise; the state is checked race by race.
@@ -158,7 +158,7 @@ def _ranges(starts: IntArray, sizes: IntArray) -> IntArray:
 
 
 class _BatchOfRaces:
-    """The equilibria of races of one batch, in the flat arrays of one :class:`Layout`.
+    """The equilibria of races of one batch, in the flat arrays of one lattice ``Layout``.
 
     Every per-state array of ``pr.leapfrog`` (stages left, the preemption region,
     the expected times to discovery, the target sets of the chances) is computed
@@ -289,8 +289,8 @@ class LeapfrogMeasure:
 
     ``LeapfrogMeasure(state, quantity)(eq)`` is ``getattr(pr.leapfrog(eq, state, ...),
     quantity)``; ``pr.sweep`` calls its ``many`` method instead, with every
-    equilibrium of a chunk, so a sweep measuring the report (docs/theory:
-    "Leapfrogging") costs about as much as solving the races.
+    equilibrium of a chunk, so a sweep measuring the report (docs/theory/leapfrog.md)
+    costs about as much as solving the races.
 
     Attributes
     ----------
@@ -300,7 +300,7 @@ class LeapfrogMeasure:
         One of ``QUANTITIES``: ``"leapfrog_probability"`` (default),
         ``"catch_up_probability"``, ``"follower_win_probability"``, ``"can_leapfrog"``,
         ``"follower"`` (0 or 1), ``"win_probability"`` (both firms', a pair) or
-        ``"epsilon_preemption"``; None for the whole :class:`LeapfrogReport` (a sweep
+        ``"epsilon_preemption"``; None for the whole [`LeapfrogReport`][patentrace.LeapfrogReport] (a sweep
         then holds the reports; a checkpoint cannot store them).
     tolerance : float
         As for ``pr.leapfrog``.
@@ -355,7 +355,7 @@ class LeapfrogMeasure:
         Parameters
         ----------
         eqs : sequence of equilibria
-            As for :func:`leapfrog_many`.
+            As for [`leapfrog_many`][patentrace.leapfrog_many].
 
         Returns
         -------
