@@ -17,10 +17,10 @@ worker imports the library and loads the compiled kernel), warm sweeps by chunk 
 chunk of 1,000 races computed inside a worker against the same chunk in this process,
 and the round trip of that chunk's task.
 
-Every line is a ratio of two timings taken here, each the best of ``--repeat`` runs
-(the slow per-call paths run once).
+Every line is a ratio of two timings taken here, each the best of ``--repeat`` runs (the
+three timings of step 1 taken in turn; the slow per-call paths run once).
 
-Run: ``python benchmarks/bench_leapfrog.py [--repeat 3] [--state 0 1] [--dask]``
+Run: ``python benchmarks/bench_leapfrog.py [--repeat 5] [--state 0 1] [--dask]``
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ import functools
 import itertools
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -48,9 +49,19 @@ def make_race(stages: tuple[int, int], discount: float, loser_prize: float, scal
                    cost=pr.costs.Quadratic(scale=scale, linear=0.02))
 
 
+def interleaved(repeat: int, *runs: Callable[[], Any]) -> list[tuple[float, Any]]:
+    """``best_of`` for several runs taken in turn, so that a change in the machine's load hits them alike."""
+    best: list[tuple[float, Any]] = [(float("inf"), None)] * len(runs)
+    for _ in range(repeat):
+        for k, run in enumerate(runs):
+            seconds, result = best_of(1, run)
+            best[k] = (min(best[k][0], seconds), result)
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--state", type=int, nargs=2, default=(0, 1))
     parser.add_argument("--dask", action="store_true", help="also time sweeps on a dask LocalCluster")
     args = parser.parse_args()
@@ -61,10 +72,11 @@ def main() -> None:
     count = len(races)
     pr.sweep(make_race, {k: v[:1] for k, v in GRID.items()}, measure=pr.LeapfrogMeasure(state))  # warm: compile
 
-    solve_many, eqs = best_of(args.repeat, lambda: pr.solve_many(races))
     measure = pr.LeapfrogMeasure(state)
-    batched, result = best_of(args.repeat, lambda: pr.sweep(make_race, GRID, measure=measure, progress=False))
-    plain, _ = best_of(args.repeat, lambda: pr.sweep(make_race, GRID, measure=None, progress=False))
+    (solve_many, eqs), (batched, result), (plain, _) = interleaved(
+        args.repeat, lambda: pr.solve_many(races),
+        lambda: pr.sweep(make_race, GRID, measure=measure, progress=False),
+        lambda: pr.sweep(make_race, GRID, measure=None, progress=False))
 
     def one_call(eq: pr.Equilibrium) -> float | None:
         return pr.leapfrog(eq, state).leapfrog_probability
