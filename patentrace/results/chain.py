@@ -71,7 +71,12 @@ def _single(hazard: FloatArray) -> Layout:
 @functools.lru_cache(maxsize=256)
 def _layout_of_one(n1: int, n2: int) -> Layout:
     """The layout of one race with these stage counts, its steps built once (read-only index arrays)."""
-    return Layout.of([(n1, n2)])
+    layout = Layout.of([(n1, n2)])
+    shared = [layout.stages, layout.offset, *layout.states]
+    shared += [index for step in layout.steps for index in vars(step).values()]
+    for array in shared:  # shared by every call: an accidental write raises instead of corrupting the others
+        array.setflags(write=False)
+    return layout
 
 
 def jump_weights(
