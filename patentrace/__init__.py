@@ -40,6 +40,7 @@ from patentrace.faces.sweep import CheckpointError, SweepResult, sweep
 from patentrace.models import Action, ContinuousEffort, DeterministicRace, LaggedRace, Race
 from patentrace.reports.lag_experiment import LagExperiment, lag_experiment
 from patentrace.reports.leapfrog import LeapfrogReport, leapfrog, preemption_region
+from patentrace.reports.leapfrog_batch import LeapfrogMeasure, leapfrog_many
 from patentrace.reports.simulate import SamplePaths, Simulation, simulate
 from patentrace.results import chain as chain
 from patentrace.results.continuous_lagged import ContinuousLaggedEquilibrium
@@ -62,6 +63,7 @@ __all__ = [
     "LagExperiment",
     "LaggedEquilibrium",
     "LaggedRace",
+    "LeapfrogMeasure",
     "LeapfrogReport",
     "Race",
     "RefinementWarning",
@@ -77,6 +79,7 @@ __all__ = [
     "costs",
     "lag_experiment",
     "leapfrog",
+    "leapfrog_many",
     "load",
     "preemption_region",
     "save",

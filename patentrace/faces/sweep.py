@@ -478,7 +478,10 @@ def sweep(
         point), or a dict of named quantities, each a number or an array (the same
         names and shapes at every point): each becomes its own array in
         ``SweepResult.values`` and its own variable in the dataset. Default: keep the
-        whole [`Equilibrium`][patentrace.Equilibrium].
+        whole [`Equilibrium`][patentrace.Equilibrium]. A measure with a ``many`` method
+        (such as ``pr.LeapfrogMeasure``) gets each chunk's equilibria at once:
+        ``measure.many(equilibria)`` returns their values in order, with an exception in
+        place of a point that has none.
     executor : concurrent.futures.Executor, optional
         Where chunks run: None runs them in this process; a ``ProcessPoolExecutor``
         or ``dask.distributed.Client(...).get_executor()`` runs them in parallel.
@@ -853,12 +856,31 @@ def _run_chunk(
         )
     except Exception:
         solved = _one_by_one(built, solve_options, done)
+    many = getattr(measure, "many", None)
+    if callable(many):  # a measure that takes the chunk at once (e.g. pr.LeapfrogMeasure)
+        solved = _measured_together(many, list(solved), done)
     for position, eq in solved:
         try:
             done(position, (True, eq if measure is None else measure(eq)))
         except Exception as err:
             done(position, (False, _describe(err)))
     return [outcome for outcome in outcomes if outcome is not None]
+
+
+def _measured_together(
+    many: Callable[[list[Any]], list[Any]], solved: list[tuple[int, Any]], done: Callable[[int, Outcome], None]
+) -> Iterator[tuple[int, Any]]:
+    """Record ``many``'s value (or the exception in its place) for each point; if it fails, the points to redo."""
+    try:
+        values = list(many([eq for _, eq in solved]))
+        if len(values) != len(solved):
+            raise ValueError(f"measure.many returned {len(values)} values for {len(solved)} equilibria")
+    except Exception as err:  # measured point by point instead, so that the error is blamed on its point
+        logger.warning("sweep: measure.many failed on a chunk (%s); measuring its points one by one", _describe(err))
+        return iter(solved)
+    for (position, _), value in zip(solved, values, strict=True):
+        done(position, (False, _describe(value)) if isinstance(value, Exception) else (True, value))
+    return iter(())
 
 
 def _one_by_one(

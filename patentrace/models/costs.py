@@ -28,6 +28,7 @@ Examples
 from __future__ import annotations
 
 import abc
+import functools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
@@ -272,9 +273,22 @@ class Cost(abc.ABC):
         ...
         ValueError: cost Concave is not convex: its marginal cost decreases on [0, 1000]
         """
+        if _shipped_formulas(type(self)):  # a function of the cost's type and numbers alone: checked once for each
+            try:
+                hash(self)
+            except TypeError:  # a frozen subclass with an unhashable field: checked every time
+                pass
+            else:
+                _check_shipped(self)
+                return
+        self._check_on_grid()
+
+    def _check_on_grid(self) -> None:
+        """The checks of ``check`` on the test grid."""
         grid = np.concatenate([[0.0], np.geomspace(1e-6, 1e3, 200)])
-        level = np.asarray(self.value(grid), dtype=float)
-        slope = np.asarray(self.marginal(grid), dtype=float)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused below, by name
+            level = np.asarray(self.value(grid), dtype=float)
+            slope = np.asarray(self.marginal(grid), dtype=float)
         name = type(self).__name__
         if level.shape != grid.shape or slope.shape != grid.shape:
             raise ValueError(f"cost {name}: value() and marginal() must return one number per effort")
@@ -286,9 +300,7 @@ class Cost(abc.ABC):
             raise ValueError(f"cost {name}: c'(0) must be >= 0, got {slope[0]!r}")
         if np.any(np.diff(slope) < -1e-12 * np.maximum(1.0, np.abs(slope[1:]))):
             raise ValueError(f"cost {name} is not convex: its marginal cost decreases on [0, 1000]")
-        shipped = isinstance(self, _PowerLaw) and all(
-            getattr(type(self), name) is getattr(_PowerLaw, name) for name in ("value", "marginal"))
-        if not shipped:  # the power family's formulas are exact; a user's own cost is checked
+        if not _shipped_formulas(type(self)):  # the power family's formulas are exact; a user's own cost is checked
             self._check_marginal(grid[1:], level[1:], slope)
 
     def _check_marginal(self, grid: FloatArray, level: FloatArray, slope: FloatArray) -> None:
@@ -319,6 +331,25 @@ class Cost(abc.ABC):
                 f"marginal gives {float(slope[k])!r}, but the difference quotients of value() bound it to "
                 f"[{float(lower[k])!r}, {float(upper[k])!r}]"
             )
+
+
+@functools.cache
+def _shipped_formulas(kind: type) -> bool:
+    """Whether costs of type ``kind`` are frozen power costs computing with the family's own formulas."""
+    params = getattr(kind, "__dataclass_params__", None)
+    return (issubclass(kind, _PowerLaw) and bool(getattr(params, "frozen", False))
+            and all(getattr(kind, name) is getattr(_PowerLaw, name) for name in ("value", "marginal")))
+
+
+@functools.lru_cache(maxsize=4096)
+def _check_shipped(cost: Cost) -> None:
+    """``cost._check_on_grid()``, remembered for equal costs (same type and numbers) once it has passed.
+
+    A frozen power cost's checks depend on its type and its three numbers only, so a
+    sweep that builds thousands of races with one cost runs them once (a failure is
+    not remembered: it raises every time).
+    """
+    cost._check_on_grid()
 
 
 class _PowerLaw:

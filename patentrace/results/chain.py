@@ -35,6 +35,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 
 import numpy as np
@@ -64,7 +65,18 @@ BoolArray = NDArray[np.bool_]
 
 
 def _single(hazard: FloatArray) -> Layout:
-    return Layout.of([(hazard.shape[1] - 1, hazard.shape[2] - 1)])
+    return _layout_of_one(hazard.shape[1] - 1, hazard.shape[2] - 1)
+
+
+@functools.lru_cache(maxsize=256)
+def _layout_of_one(n1: int, n2: int) -> Layout:
+    """The layout of one race with these stage counts, its steps built once (read-only index arrays)."""
+    layout = Layout.of([(n1, n2)])
+    shared = [layout.stages, layout.offset, *layout.states]
+    shared += [index for step in layout.steps for index in vars(step).values()]
+    for array in shared:  # shared by every call: an accidental write raises instead of corrupting the others
+        array.setflags(write=False)
+    return layout
 
 
 def jump_weights(

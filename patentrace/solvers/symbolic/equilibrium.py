@@ -14,6 +14,7 @@ import numpy as np
 import sympy
 from mpmath.libmp import to_rational
 from numpy.typing import NDArray
+from sympy.polys.polyerrors import NotAlgebraic
 
 from patentrace.errors import EquilibriumError
 from patentrace.models import Race
@@ -292,7 +293,9 @@ class SymbolicEquilibrium:
         Raises
         ------
         ValueError
-            If the number is not represented as a root of a polynomial.
+            If the number is not represented as a root of a polynomial: it depends on
+            symbolic parameters, or it holds numbers only certified to ``digits`` digits
+            (the state's form, or a form it continues to, is "certified").
 
         Examples
         --------
@@ -309,13 +312,37 @@ class SymbolicEquilibrium:
             poly = self._polynomials[key]
         elif mirror in self._polynomials and _symmetric(self.model):
             poly = self._polynomials[mirror]
-        elif not expr.free_symbols:
-            poly = sympy.Poly(sympy.minimal_polynomial(expr, _X), _X)
-        else:
+        elif expr.free_symbols:
             names = sorted(map(str, expr.free_symbols))
             raise ValueError(f"{quantity} of firm {firm} at {(i, j)} depends on symbols {names}")
-        interval = _isolate(poly, mp.mpf(sympy.N(expr, self.digits + 10)))
+        else:
+            poly = self._minimal_polynomial(expr, f"{quantity} of firm {firm} at {(i, j)}", (i, j))
+        # A closed form through complex radicals (a cubic's casus irreducibilis) evaluates to the real root
+        # plus an imaginary part that is zero to the precision asked for: the real part is the number.
+        real_part, imaginary = sympy.N(expr, self.digits + 10).as_real_imag()
+        if abs(imaginary) > sympy.Float(10) ** -self.digits * (1 + abs(real_part)):
+            raise ValueError(f"{quantity} of firm {firm} at {(i, j)} evaluates to the complex number "
+                             f"{real_part} + {imaginary}*I, not a real number")
+        interval = _isolate(poly, mp.mpf(real_part))
         return poly, interval
+
+    def _minimal_polynomial(self, expr: sympy.Expr, what: str, state: tuple[int, int]) -> sympy.Poly:
+        """The minimal polynomial of an exact number, or a ValueError saying why there is none.
+
+        A number certified to ``digits`` digits (form "certified", or an exact
+        formula in such numbers from the states it continues to) is a decimal, not
+        an algebraic number given exactly, so it has no polynomial to return.
+        """
+        if expr.has(sympy.Float):
+            raise ValueError(
+                f"{what} is not an exact algebraic number: it holds numbers certified to {self.digits} digits "
+                f"(the form at {state} is {self.form(*state)!r}; polynomial() needs exact forms, 'closed form' or "
+                "'root of polynomial', here and at the states it continues to)"
+            )
+        try:
+            return sympy.Poly(sympy.minimal_polynomial(expr, _X), _X)
+        except NotAlgebraic as err:
+            raise ValueError(f"{what} is not an algebraic number that sympy can find a polynomial of ({err})") from err
 
     def lambdify(self) -> Callable[..., tuple[NDArray[np.float64], NDArray[np.float64]]]:
         """Fast numeric functions of the symbolic parameters: ``f(**parameters) -> (effort, value)``.
