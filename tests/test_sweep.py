@@ -480,3 +480,23 @@ def test_bad_input(arguments: dict, message: str):
 def test_solve_many_checks_its_models():
     with pytest.raises(TypeError, match=r"models\[1\]"):
         pr.solve_many([models.make_race(0.1, 1.0), "race"])
+
+
+def test_a_measure_that_returns_none_fails_its_point_instead_of_a_silent_nan():
+    # At the level state (1, 1) there is no follower, so the report's leapfrog probability is None;
+    # a sweep used to store it as NaN with failed=False.
+    def make(discount):
+        return pr.Race(stages=2, prize=1.0, discount=discount, cost=pr.costs.Quadratic())
+
+    assert pr.leapfrog(pr.solve(make(0.1)), (1, 1)).leapfrog_probability is None
+    result = pr.sweep(make, {"discount": [0.1, 0.2]},
+                      measure=lambda eq: pr.leapfrog(eq, (1, 1)).leapfrog_probability)
+    assert result.failed.tolist() == [True, True]
+    assert len(result.errors) == 2 and all("returned None" in reason for reason in result.errors.values())
+    named = pr.sweep(make, {"discount": [0.1]},
+                     measure=lambda eq: {"win": pr.leapfrog(eq, (1, 1)).leapfrog_probability})
+    assert named.failed.tolist() == [True]
+    # a point with a number is unaffected: the follower at (0, 1) has one
+    kept = pr.sweep(make, {"discount": [0.1]}, measure=lambda eq: pr.leapfrog(eq, (0, 1)).leapfrog_probability)
+    assert kept.failed.tolist() == [False]
+    assert kept.values[0] == pr.leapfrog(pr.solve(make(0.1)), (0, 1)).leapfrog_probability

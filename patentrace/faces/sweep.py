@@ -861,7 +861,7 @@ def _run_chunk(
         solved = _measured_together(many, list(solved), done)
     for position, eq in solved:
         try:
-            done(position, (True, eq if measure is None else measure(eq)))
+            done(position, (True, eq if measure is None else _measured(measure(eq))))
         except Exception as err:
             done(position, (False, _describe(err)))
     return [outcome for outcome in outcomes if outcome is not None]
@@ -879,8 +879,32 @@ def _measured_together(
         logger.warning("sweep: measure.many failed on a chunk (%s); measuring its points one by one", _describe(err))
         return iter(solved)
     for (position, _), value in zip(solved, values, strict=True):
-        done(position, (False, _describe(value)) if isinstance(value, Exception) else (True, value))
+        try:
+            done(position, (False, _describe(value)) if isinstance(value, Exception) else (True, _measured(value)))
+        except ValueError as err:
+            done(position, (False, _describe(err)))
     return iter(())
+
+
+def _measured(value: Any) -> Any:
+    """A measure's value at one point, or a ValueError if it is ``None`` (or holds one).
+
+    ``None`` would otherwise become a NaN in a numeric result, a point that looks measured
+    but has no number; it fails the point instead, with the reason.
+
+    Examples
+    --------
+    >>> _measured({"win": 0.25})
+    {'win': 0.25}
+    >>> _measured(None)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: measure returned None: no number for this point ...
+    """
+    if value is None or (isinstance(value, dict) and any(v is None for v in value.values())):
+        raise ValueError("measure returned None: no number for this point (return a number, an array or a dict "
+                         "of them, or raise to fail the point)")
+    return value
 
 
 def _one_by_one(
