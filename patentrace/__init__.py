@@ -30,13 +30,14 @@ from patentrace import lattice as lattice
 from patentrace._version import __version__
 from patentrace.errors import EquilibriumError, TooManyEquilibriaError, UnderflowWarning
 from patentrace.faces.sweep import CheckpointError, SweepResult, sweep
-from patentrace.models import Action, DeterministicRace, LaggedRace, Race
+from patentrace.models import Action, DeterministicRace, LaggedRace, Race, TugOfWar
 from patentrace.reports.lag_experiment import LagExperiment, lag_experiment
 from patentrace.reports.leapfrog import LeapfrogReport, leapfrog, preemption_region
 from patentrace.reports.simulate import SamplePaths, Simulation, simulate
 from patentrace.results import chain as chain
 from patentrace.results.deterministic_equilibrium import ChainRefinement, DeterministicEquilibrium, GridRefinement
 from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo, Verification
+from patentrace.results.tug_equilibrium import TugEquilibrium
 from patentrace.solvers import single_firm, solve, solve_all, solve_many
 
 __all__ = [
@@ -58,6 +59,8 @@ __all__ = [
     "SolverInfo",
     "SweepResult",
     "TooManyEquilibriaError",
+    "TugEquilibrium",
+    "TugOfWar",
     "UnderflowWarning",
     "Verification",
     "__version__",

@@ -14,5 +14,6 @@ from any other layer.
 from patentrace.models.deterministic import DeterministicRace
 from patentrace.models.lagged import Action, LaggedRace
 from patentrace.models.race import Race
+from patentrace.models.tug_of_war import TugOfWar
 
-__all__ = ["Action", "DeterministicRace", "LaggedRace", "Race"]
+__all__ = ["Action", "DeterministicRace", "LaggedRace", "Race", "TugOfWar"]

@@ -1,0 +1,191 @@
+"""The tug-of-war (SPEC.md §6, issue 18): closed form, symmetry, equilibrium checks, validation.
+
+Independent sources: the Lee-Wilde closed form of SPEC.md §1 (K = 2 is the one-stage
+race), the symmetry V0(k) = V1(K - k) of SPEC.md §6, and the equilibrium invariants of
+SPEC.md §5 (HJB residual and the best one-position deviation, found by a grid search
+and a local optimiser, not by the first-order condition the solver uses).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import patentrace as pr
+from patentrace.errors import EquilibriumError
+from patentrace.results.tug_equilibrium import expected_duration, reach_before, win_probabilities
+from tests.strategies import examples
+
+
+def lee_wilde(prize: float, scale: float, discount: float) -> tuple[float, float]:
+    """SPEC.md §1: x* = [P - a r + sqrt(P^2 + 4 a P r + a^2 r^2)] / (3 a), V = P - a x*."""
+    p, a, r = prize, scale, discount
+    x = (p - a * r + math.sqrt(p * p + 4 * a * p * r + a * a * r * r)) / (3 * a)
+    return x, p - a * x
+
+
+@pytest.mark.parametrize(("prize", "scale", "discount"),
+                         [(1.0, 1.0, 0.1), (2.5, 0.3, 0.04), (1.0, 4.0, 0.7), (10.0, 1.0, 0.01), (0.2, 2.0, 1.5)])
+def test_two_positions_is_the_one_stage_race(prize: float, scale: float, discount: float) -> None:
+    """K = 2: efforts and values equal the Lee-Wilde closed form to 1e-12 (issue 18)."""
+    tug = pr.TugOfWar(length=2, prize=prize, discount=discount, cost=pr.costs.Quadratic(scale=scale))
+    eq = pr.solve(tug)
+    x, v = lee_wilde(prize, scale, discount)
+    assert np.allclose(eq.effort[:, 1], x, rtol=1e-12, atol=0.0)
+    assert np.allclose(eq.value[:, 1], v, rtol=1e-12, atol=0.0)
+    assert eq.win_probability[:, 1] == pytest.approx([0.5, 0.5], abs=1e-15)
+    assert eq.expected_duration[1] == pytest.approx(1.0 / (2 * x), rel=1e-12)   # exit rate h0 + h1 = 2x
+
+
+def test_two_positions_matches_the_race_solver() -> None:
+    """K = 2 with unequal firms equals Race(stages=1) solved by backward induction (a second solver path)."""
+    costs = (pr.costs.Quadratic(scale=1.3, linear=0.02), pr.costs.Power(scale=0.7, exponent=2.6))
+    tug = pr.TugOfWar(length=2, prize=1.0, discount=0.08, cost=costs, productivity=([1.4], [0.9]), loser_prize=0.1)
+    race = pr.Race(stages=1, prize=1.0, discount=0.08, cost=costs, productivity=([1.4], [0.9]), loser_prize=0.1)
+    eq, ref = pr.solve(tug), pr.solve(race)
+    assert eq.effort[:, 1] == pytest.approx(ref.effort[:, 0, 0], rel=1e-10)
+    assert eq.value[:, 1] == pytest.approx(ref.value[:, 0, 0], rel=1e-10)
+    assert eq.win_probability[:, 1] == pytest.approx(ref.win_probability[:, 0, 0], rel=1e-10)
+
+
+@pytest.mark.parametrize("length", [3, 4, 7, 12, 25])
+@pytest.mark.parametrize("cost", [pr.costs.Quadratic(scale=1.0), pr.costs.Power(scale=0.5, exponent=3.0, linear=0.01)])
+def test_symmetric_race_is_symmetric(length: int, cost: pr.costs.Cost) -> None:
+    """A symmetric tug-of-war has V0(k) = V1(K - k) and x0(k) = x1(K - k), to 1e-12 (SPEC.md §6)."""
+    rates = np.linspace(0.8, 1.6, length - 1)
+    tug = pr.TugOfWar(length=length, prize=1.0, discount=0.05, cost=cost, productivity=(rates, rates[::-1]))
+    assert tug.is_symmetric
+    eq = pr.solve(tug)
+    assert np.abs(eq.value[0] - eq.value[1][::-1]).max() <= 1e-12
+    assert np.abs(eq.effort[0] - eq.effort[1][::-1]).max() <= 1e-12
+    assert np.abs(eq.win_probability[0] - eq.win_probability[1][::-1]).max() <= 1e-12
+
+
+@st.composite
+def tugs(draw: st.DrawFn, max_length: int = 200) -> pr.TugOfWar:
+    """Random asymmetric tug-of-wars: per-firm power costs, per-position productivities."""
+    length = draw(st.integers(2, max_length))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    costs = tuple(pr.costs.Power(scale=float(rng.uniform(0.3, 3.0)), exponent=float(rng.choice([1.5, 2.0, 3.0])),
+                                 linear=float(rng.choice([0.0, 0.0, rng.uniform(0.0, 0.05)])))
+                  for _ in range(2))
+    productivity = tuple(rng.uniform(0.5, 2.0, length - 1).tolist() for _ in range(2))
+    prize = float(rng.uniform(0.5, 5.0))
+    return pr.TugOfWar(length=length, prize=prize, discount=float(rng.uniform(0.01, 0.5)), cost=costs,
+                       productivity=productivity, loser_prize=float(rng.uniform(0.0, 0.3)) * prize)
+
+
+@settings(max_examples=examples(25))
+@given(tugs())
+def test_random_races_verify_state_by_state(tug: pr.TugOfWar) -> None:
+    """HJB residual and deviation gain below 1e-10 at every position, K up to 200 (issue 18)."""
+    eq = pr.solve(tug, verify=True, tolerance=1e-10)
+    gain, residual = eq.deviation_gain(), eq.residual()
+    assert gain.max() <= 1e-10 and residual.max() <= 1e-10
+    assert np.all(np.isfinite(eq.value)) and np.all(eq.effort >= 0.0)
+    assert np.all(eq.win_probability >= 0.0) and np.all(eq.win_probability.sum(axis=0) <= 1.0 + 1e-12)
+    # values between the loser's and the winner's prize (SPEC.md §5 bounds; a firm can always idle)
+    lower = min(tug.loser_prize, 0.0)
+    assert np.all(eq.value >= lower - 1e-12 * tug.prize) and np.all(eq.value <= tug.prize * (1 + 1e-12))
+
+
+def test_a_random_race_of_length_200() -> None:
+    """The largest K of the issue, asymmetric, checked at every position to 1e-10."""
+    rng = np.random.default_rng(18)
+    tug = pr.TugOfWar(length=200, prize=3.0, discount=0.02,
+                      cost=(pr.costs.Quadratic(scale=0.8), pr.costs.Power(scale=1.2, exponent=2.5, linear=0.001)),
+                      productivity=(rng.uniform(0.5, 2, 199).tolist(), rng.uniform(0.5, 2, 199).tolist()))
+    check = pr.solve(tug, verify=True, tolerance=1e-10).verify()
+    assert check.max_deviation_gain <= 1e-10 and check.max_residual <= 1e-10
+
+
+def test_verify_catches_a_wrong_value() -> None:
+    """A perturbed equilibrium fails its own check: the checks can fail."""
+    eq = pr.solve(pr.TugOfWar(length=5, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    value = eq.value.copy()
+    value[0, 2] += 1e-4
+    wrong = pr.TugEquilibrium.build(eq.model, value, eq.solver)
+    assert wrong.verify().max_residual > 1e-6
+
+
+def test_chain_against_closed_forms() -> None:
+    """Gambler's ruin: win probability k / K and duration k (K - k) / (2 h) for a fair walk with rate h each way."""
+    length, h = 6, 0.7
+    up = down = np.full(length - 1, h)
+    win = win_probabilities(up, down)
+    k = np.arange(length + 1)
+    assert win[0] == pytest.approx(k / length, abs=1e-15)
+    assert win[1] == pytest.approx(1 - k / length, abs=1e-15)
+    assert expected_duration(up, down) == pytest.approx(k * (length - k) / (2 * h), rel=1e-12)
+    # biased walk: P(up first) from 1 with p = 2/3 up on 0..3 is (1 - q/p) / (1 - (q/p)^3) = 4/7
+    assert reach_before(np.full(2, 2.0), np.full(2, 1.0), 1, 3, 0) == pytest.approx(4 / 7, rel=1e-14)
+
+
+def test_chain_with_a_stall() -> None:
+    """Where nobody moves the race never ends: duration inf, win probabilities 0 there and beyond the wall."""
+    up = np.array([1.0, 0.0, 1.0])
+    down = np.array([1.0, 0.0, 1.0])
+    assert expected_duration(up, down).tolist()[1:4] == [math.inf] * 3
+    win = win_probabilities(up, down)
+    assert win[0].tolist() == [0.0, 0.0, 0.0, 0.5, 1.0]
+    assert win[1].tolist() == [1.0, 0.5, 0.0, 0.0, 0.0]
+
+
+def test_to_dict_and_xarray() -> None:
+    """Round trip of the numbers through JSON and xarray, cell by cell."""
+    eq = pr.solve(pr.TugOfWar(length=4, prize=2.0, discount=0.1, cost=pr.costs.Quadratic(), loser_prize=0.5))
+    data = json.loads(json.dumps(eq.to_dict()))
+    assert np.array_equal(np.array(data["value"]), eq.value)
+    assert data["model"]["length"] == 4 and data["solver"]["method"] == "newton"
+    dataset = eq.to_xarray()
+    assert np.array_equal(dataset["effort"].values, eq.effort)
+    assert dataset["value"].sel(firm=0, position=4).item() == 2.0
+
+
+@pytest.mark.parametrize(("kwargs", "error", "match"), [
+    ({"length": 1}, ValueError, "length must be an int >= 2"),
+    ({"length": 2.0}, TypeError, "length must be an int"),
+    ({"length": True}, TypeError, "length must be an int"),
+    ({"prize": 0.0}, ValueError, "prize must be > 0"),
+    ({"prize": math.inf}, ValueError, "prize must be finite"),
+    ({"discount": 0.0}, ValueError, "discount must be > 0"),
+    ({"loser_prize": 2.0}, ValueError, "loser_prize must be >= 0 and <= prize"),
+    ({"loser_prize": -0.1}, ValueError, "loser_prize must be >= 0 and <= prize"),
+    ({"cost": "quadratic"}, TypeError, "cost for firm 0 must be a patentrace.costs.Cost"),
+    ({"cost": (pr.costs.Quadratic(),)}, ValueError, "cost must be one Cost or a pair"),
+    ({"productivity": [1.0, 1.0]}, ValueError, "productivity for firm 0 must have one entry per interior position"),
+    ({"productivity": 0.0}, ValueError, r"productivity\[0\]\[0\] \(position 1\) must be > 0"),
+    ({"productivity": ([1.0, 1.0, 1.0], [1.0, -1.0, 1.0])}, ValueError, r"productivity\[1\]\[1\]"),
+    ({"productivity": "fast"}, TypeError, "productivity must be None"),
+    ({"start": 0}, ValueError, "start must be an interior position in 1 .. 3"),
+    ({"start": 4}, ValueError, "start must be an interior position in 1 .. 3"),
+    ({"start": 1.5}, TypeError, "start must be None or an int"),
+])
+def test_validation_names_the_parameter(kwargs: dict[str, object], error: type[Exception], match: str) -> None:
+    """Bad input raises at construction, naming the parameter, the value and the valid range."""
+    base: dict[str, object] = {"length": 4, "prize": 1.0, "discount": 0.1, "cost": pr.costs.Quadratic()}
+    with pytest.raises(error, match=match):
+        pr.TugOfWar(**{**base, **kwargs})
+
+
+def test_productivity_shapes() -> None:
+    """One number, one sequence per position (both firms), or one entry per firm."""
+    base = {"length": 3, "prize": 1.0, "discount": 0.1, "cost": pr.costs.Quadratic()}
+    assert pr.TugOfWar(**base, productivity=2.0).productivity == ((2.0, 2.0), (2.0, 2.0))
+    assert pr.TugOfWar(**base, productivity=[1.0, 3.0]).productivity == ((1.0, 3.0), (1.0, 3.0))
+    assert pr.TugOfWar(**base, productivity=(2.0, [1.0, 3.0])).productivity == ((2.0, 2.0), (1.0, 3.0))
+
+
+def test_failure_reports_the_state(monkeypatch: pytest.MonkeyPatch) -> None:
+    """When Newton cannot converge the error names the firm, the position and the residual."""
+    from patentrace.solvers import tug as tug_solver
+
+    monkeypatch.setattr(tug_solver, "_MAX_ITER", 0)
+    with pytest.raises(EquilibriumError, match="did not converge") as caught:
+        pr.solve(pr.TugOfWar(length=4, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    assert {"firm", "position", "residual"} <= set(caught.value.details)
