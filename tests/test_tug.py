@@ -189,3 +189,74 @@ def test_failure_reports_the_state(monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(EquilibriumError, match="did not converge") as caught:
         pr.solve(pr.TugOfWar(length=4, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
     assert {"firm", "position", "residual"} <= set(caught.value.details)
+
+
+def _same_sets(first: list[pr.TugEquilibrium], second: list[pr.TugEquilibrium], atol: float = 1e-10) -> bool:
+    """Each equilibrium of one list matches exactly one of the other, value by value."""
+    if len(first) != len(second):
+        return False
+    return all(sum(np.abs(a.value - b.value).max() <= atol for b in second) == 1 for a in first)
+
+
+def test_solve_all_finds_the_three_equilibria_of_a_one_stage_race() -> None:
+    """K = 2 with a participation cost and a large loser prize: (work, idle), (idle, work) and both working.
+
+    Independent check: firm f works against a rival hazard h iff m (r + h) / lambda < r P + h (P - L)
+    (SPEC.md §1, the idle condition), so with P = 1, L = 0.9, r = 0.1, m = 0.5 a firm works iff h < 0.125;
+    the preemption equilibria have the lone firm's effort, and the symmetric one's hazard is below 0.125.
+    """
+    tug = pr.TugOfWar(length=2, prize=1.0, discount=0.1, loser_prize=0.9, cost=pr.costs.Quadratic(linear=0.5))
+    exact = pr.solve_all(tug)
+    assert exact[0].solver.options["complete"] is True and len(exact) == 3
+    efforts = sorted(tuple(eq.effort[:, 1].round(12)) for eq in exact)
+    alone = float(pr.costs.Quadratic(linear=0.5).best_response(0.1 * 1.0, 0.1))   # (1) with h = 0, A = P
+    assert efforts[0] == pytest.approx((0.0, alone), abs=1e-12)
+    assert efforts[2] == pytest.approx((alone, 0.0), abs=1e-12)
+    assert efforts[1][0] == pytest.approx(efforts[1][1], abs=1e-12) and 0.0 < efforts[1][0] < 0.125
+    assert alone >= 0.125    # the lone firm's hazard makes the rival idle
+    from patentrace.solvers.tug import solve_all_tug
+
+    assert _same_sets(exact, solve_all_tug(tug, method="multistart"))
+
+
+@pytest.mark.parametrize("case", [
+    {"loser_prize": 0.0, "cost": pr.costs.Quadratic(scale=1.0)},
+    {"loser_prize": 0.8, "cost": pr.costs.Quadratic(scale=1.0, linear=0.3)},
+    {"loser_prize": 0.2, "cost": (pr.costs.Quadratic(scale=0.5), pr.costs.Quadratic(scale=2.0, linear=0.05)),
+     "productivity": ([1.0, 1.5], [0.7, 1.2])},
+])
+def test_solve_all_matches_the_exact_enumeration_for_three_positions(case: dict[str, object]) -> None:
+    """K = 3 quadratic: the multi-start path finds exactly the equilibria of the exact enumeration (issue 18)."""
+    from patentrace.solvers.tug import solve_all_tug
+
+    tug = pr.TugOfWar(length=3, prize=1.0, discount=0.1, **case)   # type: ignore[arg-type]
+    exact = solve_all_tug(tug, method="exact")
+    assert exact[0].solver.options["complete"] is True
+    assert exact[0].solver.options["complex_solutions"] >= exact[0].solver.options["admissible_real"] >= len(exact)
+    assert _same_sets(exact, solve_all_tug(tug, method="multistart"))
+    assert any(np.abs(eq.value - pr.solve(tug).value).max() <= 1e-10 for eq in exact)   # solve's is among them
+
+
+def test_solve_all_matches_the_exact_enumeration_for_four_positions() -> None:
+    """K = 4 quadratic, asymmetric with a participation cost: 64 active sets, all solved (about a minute)."""
+    from patentrace.solvers.tug import solve_all_tug
+
+    tug = pr.TugOfWar(length=4, prize=1.0, discount=0.1, cost=pr.costs.Quadratic(linear=0.02),
+                      productivity=([1.0, 1.5, 1.2], [0.8, 1.0, 1.3]))
+    exact = pr.solve_all(tug)
+    options = exact[0].solver.options
+    assert options["method"] == "exact" and options["complete"] is True and options["active_sets"] == 64
+    assert _same_sets(exact, solve_all_tug(tug, method="multistart"))
+
+
+def test_solve_all_options() -> None:
+    """Beyond the exact range the multi-start says what it does not guarantee; bad options are refused."""
+    from patentrace.solvers.tug import solve_all_tug
+
+    tug = pr.TugOfWar(length=6, prize=1.0, discount=0.1, cost=pr.costs.Power(exponent=3.0))
+    found = pr.solve_all(tug)
+    assert found[0].solver.options["complete"] is False and "can be missing" in found[0].solver.options["guarantee"]
+    with pytest.raises(ValueError, match="method must be"):
+        solve_all_tug(tug, method="groebner")
+    with pytest.raises(ValueError, match="quadratic costs"):
+        solve_all_tug(tug, method="exact")

@@ -26,6 +26,7 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
 import time
 from dataclasses import dataclass
 
@@ -306,3 +307,191 @@ def check(eq: TugEquilibrium, tolerance: float) -> None:
             raise EquilibriumError("effort is not the best response to the values", None, {
                 "firm": f, "position": k + 1, "effort": float(eq.effort[f, k + 1]), "best_response": float(response[k]),
             })
+
+
+_GUARANTEE_MULTISTART = (
+    "numerical: Newton from the continuation path and from a fixed family of profiles and seeded random "
+    "starts; every equilibrium returned is checked at every position, but equilibria whose basins no "
+    "start reaches can be missing"
+)
+_GUARANTEE_EXACT = (
+    "exact: for quadratic costs and length <= 4 the polynomial system of every active set was solved "
+    "completely (Groebner basis over the rationals and multiplication matrices); every real admissible "
+    "solution was polished and checked, so the list is every Markov perfect equilibrium"
+)
+
+
+def _alone(model: TugOfWar, firm: int) -> FloatArray:
+    """Interior values when only ``firm`` ever works: it solves its lone problem backwards, the rival idles.
+
+    The preemption profile: a start for the equilibria in which one firm gives up.
+    """
+    from patentrace.equations import hjb
+
+    n = model.interior
+    lam = model.productivity_array()[firm]
+    order = range(n - 1, -1, -1) if firm == 0 else range(n)
+    own = np.zeros(n)
+    rival = np.zeros(n)
+    ahead_own, ahead_rival = model.prize, model.loser_prize
+    for k in order:
+        effort = float(hjb.best_response(model.cost[firm], lam[k], ahead_own, 0.0, 0.0, model.discount))
+        own[k] = float(hjb.flow_value(model.cost[firm], effort, lam[k], ahead_own, 0.0, 0.0, model.discount))
+        hazard = lam[k] * effort
+        rival[k] = hazard * ahead_rival / (model.discount + hazard)
+        ahead_own, ahead_rival = own[k], rival[k]
+    return np.stack([own, rival]) if firm == 0 else np.stack([rival, own])
+
+
+def _starts(model: TugOfWar, count: int, seed: int) -> list[FloatArray]:
+    """Starting values: each firm alone, power profiles from the loser's to the winner's prize, and random ones."""
+    k = np.arange(1, model.length) / model.length
+    low, high = model.loser_prize, model.prize
+    shapes = (0.25, 1.0, 4.0, 16.0)
+    starts = [np.stack([low + (high - low) * k**p, low + (high - low) * k[::-1] ** q])
+              for p in shapes for q in shapes]
+    starts += [_alone(model, 0), _alone(model, 1)]
+    starts.append(np.stack([np.full(k.size, high), np.full(k.size, low)]))
+    starts.append(np.stack([np.full(k.size, low), np.full(k.size, high)]))
+    rng = np.random.default_rng(seed)
+    for _ in range(count):
+        draw = np.sort(rng.uniform(low, high, (2, k.size)), axis=1)
+        starts.append(np.stack([draw[0], draw[1][::-1]]))
+    return starts
+
+
+def _distinct(found: list[TugEquilibrium], candidate: TugEquilibrium) -> bool:
+    scale = candidate.model.prize
+    return all(np.abs(eq.value - candidate.value).max() > 1e-8 * scale for eq in found)
+
+
+def _certified(
+    model: TugOfWar, interior: FloatArray, info: SolverInfo, tolerance: float, found: list[TugEquilibrium]
+) -> TugEquilibrium | None:
+    """Polish by Newton at full productivity; a new equilibrium if it is distinct from ``found`` and passes every check.
+
+    The deviation search, the slowest check, runs only on candidates not found before.
+    """
+    try:
+        polished, _ = newton(TugSystem(model, 1.0), interior)
+    except NewtonDivergenceError:
+        return None
+    eq = TugEquilibrium.build(model, tug_equations.full_values(model, polished), info)
+    if not _distinct(found, eq):
+        return None
+    try:
+        check(eq, tolerance)
+    except EquilibriumError:
+        return None
+    return eq if eq.deviation_gain().max() <= tolerance else None
+
+
+def solve_all_tug(
+    model: TugOfWar,
+    *,
+    method: str = "auto",
+    starts: int = 64,
+    seed: int = 0,
+    tolerance: float = 1e-10,
+    max_equilibria: int = 1000,
+) -> list[TugEquilibrium]:
+    """Every equilibrium of a tug-of-war that the method can find, with what is guaranteed (SPEC.md §6).
+
+    Parameters
+    ----------
+    model : TugOfWar
+        The race.
+    method : {"auto", "exact", "multistart"}
+        ``"exact"``: for quadratic costs and ``length <= 4``, the complete enumeration of
+        patentrace.solvers.tug_exact; ``"multistart"``: Newton from the continuation path
+        and from ``starts`` further starting profiles; ``"auto"`` (default): exact where it
+        applies, otherwise multi-start.
+    starts : int
+        Random starting profiles of the multi-start, besides a fixed family of 20 (each firm
+        alone, the other idle; power profiles; each firm at its prize).
+    seed : int
+        Seed of the random starts (the result is deterministic).
+    tolerance : float
+        Largest HJB residual and deviation gain (relative to the prize) accepted.
+    max_equilibria : int
+        Most equilibria to return; more raise ``TooManyEquilibriaError``.
+
+    Returns
+    -------
+    list of TugEquilibrium
+        Distinct, each checked at every position (HJB, best response, deviation gain),
+        ordered by firm 0's value at the start position. Each one's ``solver.options``
+        holds ``"guarantee"`` (what the list is known to contain), ``"complete"`` (True
+        only for the exact enumeration) and the counts.
+
+    Raises
+    ------
+    ValueError
+        If ``method`` is unknown, or ``"exact"`` is asked for a model it does not cover.
+    EquilibriumError
+        If the exact enumeration finds a solution that does not survive polishing.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> found = solve_all_tug(pr.TugOfWar(length=3, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> len(found), found[0].solver.options["complete"]
+    (1, True)
+    """
+    from patentrace.errors import TooManyEquilibriaError
+    from patentrace.solvers import tug_exact
+
+    if method not in ("auto", "exact", "multistart"):
+        raise ValueError(f"method must be 'auto', 'exact' or 'multistart', got {method!r}")
+    exact = method == "exact" or (
+        method == "auto" and model.is_quadratic and model.length <= tug_exact.MAX_EXACT_LENGTH)
+    started = time.perf_counter()
+    found: list[TugEquilibrium] = []
+    if exact:
+        enumeration = tug_exact.exact_equilibria(model)
+        options: dict[str, object] = {
+            "method": "exact", "complete": enumeration.complete, "active_sets": enumeration.active_sets,
+            "complex_solutions": enumeration.solutions, "admissible_real": len(enumeration.values),
+            "guarantee": _GUARANTEE_EXACT if enumeration.complete else
+            "incomplete: some active set's system was not zero-dimensional; its equilibria are missing",
+            "tolerance": tolerance,
+        }
+        info = SolverInfo("all equilibria", "none", options, __version__, 0.0)
+        for interior in enumeration.values:
+            try:
+                polished, _ = newton(TugSystem(model, 1.0), interior)
+            except NewtonDivergenceError:
+                raise EquilibriumError("an exact solution did not polish", None,
+                                       {"values": interior.tolist()}) from None
+            candidate = TugEquilibrium.build(model, tug_equations.full_values(model, polished), info)
+            if not _distinct(found, candidate):
+                continue
+            check(candidate, tolerance)
+            if not candidate.deviation_gain().max() <= tolerance:
+                raise EquilibriumError("an exact solution has a profitable deviation", None, {
+                    "values": interior.tolist(), "deviation_gain": float(candidate.deviation_gain().max())})
+            found.append(candidate)
+    else:
+        options = {"method": "multistart", "complete": False, "starts": 0,
+                   "guarantee": _GUARANTEE_MULTISTART, "tolerance": tolerance}
+        info = SolverInfo("all equilibria", "none", options, __version__, 0.0)
+        candidates: list[FloatArray] = []
+        with contextlib.suppress(NewtonDivergenceError):    # the continuation's end is one more start
+            candidates.append(continuation(model)[0])
+        candidates += _starts(model, starts, seed)
+        for start in candidates:
+            eq = _certified(model, start, info, tolerance, found)
+            if eq is not None:
+                found.append(eq)
+                if len(found) > max_equilibria:
+                    raise TooManyEquilibriaError(max_equilibria, len(found), [])
+        options["starts"] = len(candidates)
+    if len(found) > max_equilibria:
+        raise TooManyEquilibriaError(max_equilibria, len(found), [])
+    position = model.start_position
+    found.sort(key=lambda eq: float(eq.value[0, position]))
+    seconds = time.perf_counter() - started
+    options["equilibria"] = len(found)
+    final = SolverInfo(info.method, info.selection, dict(options), info.version, seconds)
+    return [TugEquilibrium(eq.model, eq.effort, eq.hazard, eq.value, eq.win_probability, eq.expected_duration, final)
+            for eq in found]
