@@ -162,8 +162,8 @@ def test_to_dict_and_xarray() -> None:
     ({"productivity": 0.0}, ValueError, r"productivity\[0\]\[0\] \(position 1\) must be > 0"),
     ({"productivity": ([1.0, 1.0, 1.0], [1.0, -1.0, 1.0])}, ValueError, r"productivity\[1\]\[1\]"),
     ({"productivity": "fast"}, TypeError, "productivity must be None"),
-    ({"start": 0}, ValueError, "start must be an interior position in 1 .. 3"),
-    ({"start": 4}, ValueError, "start must be an interior position in 1 .. 3"),
+    ({"start": 0}, ValueError, r"start must be an interior position in 1 \.\. 3"),
+    ({"start": 4}, ValueError, r"start must be an interior position in 1 \.\. 3"),
     ({"start": 1.5}, TypeError, "start must be None or an int"),
 ])
 def test_validation_names_the_parameter(kwargs: dict[str, object], error: type[Exception], match: str) -> None:
@@ -260,3 +260,71 @@ def test_solve_all_options() -> None:
         solve_all_tug(tug, method="groebner")
     with pytest.raises(ValueError, match="quadratic costs"):
         solve_all_tug(tug, method="exact")
+
+
+def test_leapfrog_report_by_first_step_analysis() -> None:
+    """K = 4 from position 1 (firm 0 behind): catch-up = p1, leapfrog = p1 q2 / (1 - (1 - q2) p1) by hand."""
+    tug = pr.TugOfWar(length=4, prize=1.0, discount=0.07, loser_prize=0.1,
+                      cost=(pr.costs.Quadratic(scale=1.2), pr.costs.Quadratic(scale=0.8)),
+                      productivity=([1.0, 1.3, 0.9], [1.1, 0.8, 1.2]))
+    eq = pr.solve(tug)
+    report = pr.leapfrog(eq, state=1)
+    h0, h1 = eq.hazard
+    p1 = h0[1] / (h0[1] + h1[1])
+    q2 = h0[2] / (h0[2] + h1[2])
+    assert report.follower == 0 and report.leader == 1 and report.remaining == (3, 1)
+    assert report.catch_up_probability == pytest.approx(p1, rel=1e-13)
+    assert report.leapfrog_probability == pytest.approx(p1 * q2 / (1 - (1 - q2) * p1), rel=1e-13)
+    assert report.follower_win_probability == pytest.approx(eq.win_probability[0, 1], rel=1e-15)
+    # firm 0's win from 1: reach 3 first, then from 3 win = q3 + (1 - q3) W(2), W(2) = q2 W(3) + (1 - q2) W(1)
+    q3 = h0[3] / (h0[3] + h1[3])
+    w = np.linalg.solve([[1, -p1, 0], [-(1 - q2), 1, -q2], [0, -(1 - q3), 1]], [0, 0, q3])
+    assert eq.win_probability[0, 1:4] == pytest.approx(w, rel=1e-12)
+    level = pr.leapfrog(eq, state=2)
+    assert level.follower is None and level.leapfrog_probability is None
+
+
+@pytest.mark.parametrize("length", [5, 8, 13])
+def test_leapfrog_ordering_and_mirror(length: int) -> None:
+    """W_F <= leapfrog <= catch-up <= 1 (SPEC.md §4); in a symmetric race the mirror position gives the same report."""
+    tug = pr.TugOfWar(length=length, prize=1.0, discount=0.03, cost=pr.costs.Power(scale=0.5, exponent=2.5))
+    eq = pr.solve(tug)
+    for k in range(1, length):
+        report = pr.leapfrog(eq, k)
+        if report.follower is None:
+            continue
+        assert report.follower_win_probability <= report.leapfrog_probability + 1e-15
+        assert report.leapfrog_probability <= report.catch_up_probability + 1e-15 <= 1 + 1e-15
+        mirror = pr.leapfrog(eq, length - k)
+        assert mirror.follower == 1 - report.follower
+        assert mirror.leapfrog_probability == pytest.approx(report.leapfrog_probability, abs=1e-12)
+        assert mirror.catch_up_probability == pytest.approx(report.catch_up_probability, abs=1e-12)
+
+
+def test_leapfrog_with_a_participation_cost_sees_the_dropout() -> None:
+    """With c'(0) > 0 the firm far behind idles: the preemption region is there and it cannot leapfrog."""
+    tug = pr.TugOfWar(length=6, prize=1.0, discount=0.1, loser_prize=0.8, cost=pr.costs.Quadratic(linear=0.3))
+    eq = pr.solve(tug)
+    report = pr.leapfrog(eq, 2)
+    assert report.preemption_region[2] and eq.effort[0, 2] == 0.0
+    assert report.can_leapfrog is False and report.leapfrog_probability == 0.0
+    with pytest.raises(ValueError, match=r"state must be a position in 0 \.\. 6"):
+        pr.leapfrog(eq, 7)
+
+
+def test_simulation_agrees_with_the_chain() -> None:
+    """Simulated frequencies within 4 standard errors of the exact win, leapfrog, catch-up and duration (issue 18)."""
+    tug = pr.TugOfWar(length=6, prize=1.0, discount=0.05, loser_prize=0.05,
+                      cost=(pr.costs.Quadratic(scale=0.7), pr.costs.Power(scale=1.0, exponent=2.5)),
+                      productivity=([1.0, 1.2, 0.8, 1.1, 1.0], [0.9, 1.0, 1.3, 1.0, 0.7]))
+    eq = pr.solve(tug)
+    for start in (1, 4):
+        sim = pr.simulate(eq, start, 20_000, seed=18)
+        report = pr.leapfrog(eq, start)
+        assert sim.follower == report.follower
+        assert np.all(np.abs(sim.win_frequency - eq.win_probability[:, start]) <= 4 * sim.win_standard_error)
+        assert abs(sim.leapfrog_frequency - report.leapfrog_probability) <= 4 * sim.leapfrog_standard_error
+        assert abs(sim.catch_up_frequency - report.catch_up_probability) <= 4 * sim.catch_up_standard_error
+        assert abs(sim.mean_duration - eq.expected_duration[start]) <= 4 * sim.duration_standard_error
+    again = pr.simulate(eq, 1, 500, seed=3)
+    assert again.to_dict() == pr.simulate(eq, 1, 500, seed=3).to_dict()     # a seed repeats the numbers
