@@ -328,3 +328,18 @@ def test_simulation_agrees_with_the_chain() -> None:
         assert abs(sim.mean_duration - eq.expected_duration[start]) <= 4 * sim.duration_standard_error
     again = pr.simulate(eq, 1, 500, seed=3)
     assert again.to_dict() == pr.simulate(eq, 1, 500, seed=3).to_dict()     # a seed repeats the numbers
+
+
+def test_underflow_is_flagged_and_warned() -> None:
+    """A long race whose middle values fall below the float range says so; a short one does not."""
+    import warnings
+
+    long_race = pr.TugOfWar(length=50, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+    with pytest.warns(pr.UnderflowWarning, match="eq.underflow marks"):
+        eq = pr.solve(long_race)
+    assert eq.underflow[0, 25] and eq.underflow[1, 25] and eq.effort[0, 25] == 0.0
+    assert not eq.underflow[0, 49] and not eq.underflow[1, 1]        # next to each firm's end: fine
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        short = pr.solve(pr.TugOfWar(length=8, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    assert not short.underflow.any()

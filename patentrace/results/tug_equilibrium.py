@@ -224,6 +224,39 @@ class TugEquilibrium:
         return TugEquilibrium(model, effort, hazard, np.array(value, dtype=float), win_probabilities(up, down),
                               expected_duration(up, down), solver)
 
+    @property
+    def underflow(self) -> BoolArray:
+        """Firm-positions whose effort is 0 only because the values fell below the float range, shape ``(2, K + 1)``.
+
+        In a long race the values far from a firm's end shrink roughly by squaring at
+        every step (as for the lone firm of SPEC.md §1), and below about 1e-300 of the
+        prize they round to 0. A firm with ``c'(0) = 0`` then sees no gain from a step
+        and its effort rounds to 0 although in exact arithmetic it is positive; where
+        both firms' efforts underflow the chain looks stalled, so ``win_probability``
+        and ``expected_duration`` there describe the rounded hazards, not the exact
+        ones (``pr.solve`` warns with ``UnderflowWarning``).
+
+        Examples
+        --------
+        >>> import warnings
+        >>> import patentrace as pr
+        >>> with warnings.catch_warnings():
+        ...     warnings.simplefilter("ignore", pr.UnderflowWarning)
+        ...     eq = pr.solve(pr.TugOfWar(length=40, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+        >>> bool(eq.underflow[0, 20]), bool(eq.underflow[0, 38])
+        (True, False)
+        """
+        model = self.model
+        own_next, _ = tug_equations.continuations(self.value)
+        out = np.zeros(self.value.shape, dtype=bool)
+        tiny = 1e-250 * model.prize
+        for f in (0, 1):
+            flat = float(np.asarray(model.cost[f].marginal(0.0))) == 0.0
+            if flat:
+                inner = self.value[f, 1:-1]
+                out[f, 1:-1] = (self.effort[f, 1:-1] == 0.0) & (own_next[f] - inner <= 0.0) & (np.abs(inner) <= tiny)
+        return out
+
     def residual(self) -> FloatArray:
         """HJB residual ``|V - V_implied|`` relative to the prize at every position, shape ``(2, K + 1)``.
 
@@ -316,6 +349,7 @@ class TugEquilibrium:
             "value": self.value.tolist(),
             "win_probability": self.win_probability.tolist(),
             "expected_duration": self.expected_duration.tolist(),
+            "underflow": self.underflow.tolist(),
             "solver": self.solver.to_dict(),
         }
 

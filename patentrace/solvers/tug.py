@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import contextlib
 import time
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,7 +37,7 @@ from scipy.linalg import solve_banded
 
 from patentrace._version import __version__
 from patentrace.equations import tug as tug_equations
-from patentrace.errors import EquilibriumError
+from patentrace.errors import EquilibriumError, UnderflowWarning, user_stacklevel
 from patentrace.models.tug_of_war import TugOfWar
 from patentrace.results.equilibrium import SolverInfo
 from patentrace.results.tug_equilibrium import TugEquilibrium
@@ -48,6 +49,11 @@ FloatArray = NDArray[np.float64]
 _POLISH = 1e-14   # relative HJB residual at which Newton has converged
 _PATH = 1e-9      # looser convergence on the way along the continuation path
 _MAX_ITER = 60
+UNDERFLOW_MESSAGE = (
+    "some values of this tug-of-war are below the float range (eq.underflow marks the firm-positions): "
+    "efforts there round to 0, and win probabilities and durations from those positions treat the race as "
+    "stalled. Raise the prize relative to the cost scale, or shorten the race."
+)
 
 
 class NewtonDivergenceError(Exception):
@@ -257,6 +263,8 @@ def solve_tug(model: TugOfWar, tolerance: float = 1e-10) -> TugEquilibrium:
                       {"tolerance": tolerance, **counts}, __version__, 0.0)
     eq = TugEquilibrium.build(model, tug_equations.full_values(model, interior), info)
     check(eq, tolerance)
+    if eq.underflow.any():
+        warnings.warn(UNDERFLOW_MESSAGE, UnderflowWarning, stacklevel=user_stacklevel())
     seconds = time.perf_counter() - started
     return TugEquilibrium(eq.model, eq.effort, eq.hazard, eq.value, eq.win_probability, eq.expected_duration,
                           SolverInfo(info.method, info.selection, info.options, info.version, seconds))
