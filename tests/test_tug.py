@@ -53,6 +53,7 @@ def test_two_positions_matches_the_race_solver() -> None:
     assert eq.win_probability[:, 1] == pytest.approx(ref.win_probability[:, 0, 0], rel=1e-10)
 
 
+@pytest.mark.filterwarnings("ignore::patentrace.UnderflowWarning")
 @pytest.mark.parametrize("length", [3, 4, 7, 12, 25])
 @pytest.mark.parametrize("cost", [pr.costs.Quadratic(scale=1.0), pr.costs.Power(scale=0.5, exponent=3.0, linear=0.01)])
 def test_symmetric_race_is_symmetric(length: int, cost: pr.costs.Cost) -> None:
@@ -80,6 +81,7 @@ def tugs(draw: st.DrawFn, max_length: int = 200) -> pr.TugOfWar:
                        productivity=productivity, loser_prize=float(rng.uniform(0.0, 0.3)) * prize)
 
 
+@pytest.mark.filterwarnings("ignore::patentrace.UnderflowWarning")
 @settings(max_examples=examples(25))
 @given(tugs())
 def test_random_races_verify_state_by_state(tug: pr.TugOfWar) -> None:
@@ -94,6 +96,7 @@ def test_random_races_verify_state_by_state(tug: pr.TugOfWar) -> None:
     assert np.all(eq.value >= lower - 1e-12 * tug.prize) and np.all(eq.value <= tug.prize * (1 + 1e-12))
 
 
+@pytest.mark.filterwarnings("ignore::patentrace.UnderflowWarning")
 def test_a_random_race_of_length_200() -> None:
     """The largest K of the issue, asymmetric, checked at every position to 1e-10."""
     rng = np.random.default_rng(18)
@@ -343,3 +346,16 @@ def test_underflow_is_flagged_and_warned() -> None:
         warnings.simplefilter("error")
         short = pr.solve(pr.TugOfWar(length=8, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
     assert not short.underflow.any()
+
+
+def test_figure_draws_the_arrays() -> None:
+    """The figure's curves are the equilibrium's efforts, values and win probabilities, position by position."""
+    from patentrace.plot import tug_figure
+
+    eq = pr.solve(pr.TugOfWar(length=5, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    fig = tug_figure(eq)
+    for ax, data in zip(fig.axes, (eq.effort, eq.value, eq.win_probability), strict=True):
+        for firm in (0, 1):
+            assert np.array_equal(ax.lines[firm].get_ydata(), data[firm])
+    with pytest.raises(TypeError, match="TugEquilibrium"):
+        tug_figure(pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())))

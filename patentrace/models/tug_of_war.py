@@ -170,6 +170,9 @@ class TugOfWar:
         for name, value in (("length", length), ("prize", prize), ("discount", discount), ("loser_prize", loser),
                             ("cost", costs), ("productivity", productivity), ("start", start)):
             object.__setattr__(self, name, value)
+        rates = np.array(productivity, dtype=float)
+        rates.setflags(write=False)
+        object.__setattr__(self, "_rates", rates)       # not a field: the solvers read it at every step
 
     @property
     def interior(self) -> int:
@@ -196,7 +199,7 @@ class TugOfWar:
         return int(self.start) if self.start is not None else int(self.length) // 2
 
     def productivity_array(self) -> NDArray[np.float64]:
-        """``lambda_f(k)`` for ``k = 1 .. K-1``, shape ``(2, K - 1)``.
+        """``lambda_f(k)`` for ``k = 1 .. K-1``, shape ``(2, K - 1)`` (read-only).
 
         Examples
         --------
@@ -205,7 +208,8 @@ class TugOfWar:
         ...          ).productivity_array().tolist()
         [[1.0, 2.0], [3.0, 3.0]]
         """
-        return np.asarray(self.productivity, dtype=float)
+        rates: NDArray[np.float64] = self.__dict__["_rates"]
+        return rates
 
     @property
     def is_symmetric(self) -> bool:

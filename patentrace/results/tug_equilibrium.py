@@ -99,11 +99,33 @@ def reach_before(up: FloatArray, down: FloatArray, start: int, upper: int, lower
     return float(min(1.0, np.exp(below - total)))
 
 
+def _reach_top(up: FloatArray, down: FloatArray) -> FloatArray:
+    """Chance of reaching ``K`` before the race ends at 0 or stalls, from every position, shape ``(K + 1,)``.
+
+    Below the highest position with no step up (a wall) the chance is 0; above it the
+    chain lives on the segment from the wall to ``K`` and the birth-death formula holds
+    with the wall absorbing.
+    """
+    length = up.size + 1
+    result = np.zeros(length + 1)
+    result[length] = 1.0
+    walls = np.nonzero(up <= 0.0)[0]
+    wall = int(walls[-1]) + 1 if walls.size else 0          # position of the highest wall (0: none)
+    inner = np.arange(wall + 1, length)                      # wall + 1 .. K - 1
+    with np.errstate(divide="ignore"):
+        steps = np.log(down[inner - 1]) - np.log(up[inner - 1])
+    weights = np.concatenate([[0.0], np.cumsum(steps)])      # j = wall .. K - 1
+    partial = np.logaddexp.accumulate(weights)
+    result[wall + 1 : length] = np.minimum(np.exp(partial[:-1] - partial[-1]), 1.0)
+    return result
+
+
 def win_probabilities(up: FloatArray, down: FloatArray) -> FloatArray:
     """Each firm's chance of winning from every position, shape ``(2, K + 1)`` (SPEC.md §6).
 
     Firm 0 wins on reaching ``K``, firm 1 on reaching 0; where the chain can stall
-    (a position where nobody moves) the two need not add up to 1.
+    (a position where nobody moves) the two need not add up to 1. Computed in
+    logarithms, so tiny chances keep their relative precision.
 
     Examples
     --------
@@ -111,17 +133,7 @@ def win_probabilities(up: FloatArray, down: FloatArray) -> FloatArray:
     >>> win_probabilities(np.ones(3), np.ones(3)).tolist()
     [[0.0, 0.25, 0.5, 0.75, 1.0], [1.0, 0.75, 0.5, 0.25, 0.0]]
     """
-    length = up.size + 1
-    if np.all(up > 0.0) and np.all(down > 0.0):   # no walls: one cumulative sum serves every start
-        weights = np.concatenate([[0.0], np.cumsum(np.log(down) - np.log(up))])
-        partial = np.logaddexp.accumulate(weights)
-        firm0 = np.concatenate([[0.0], np.minimum(np.exp(partial - partial[-1]), 1.0)])
-        reverse = np.concatenate([[0.0], np.cumsum(np.log(up[::-1]) - np.log(down[::-1]))])
-        partial1 = np.logaddexp.accumulate(reverse)
-        firm1 = np.concatenate([[0.0], np.minimum(np.exp(partial1 - partial1[-1]), 1.0)])[::-1]
-        return np.array([firm0, firm1])
-    return np.array([[reach_before(up, down, k, length, 0) for k in range(length + 1)],
-                     [reach_before(down[::-1], up[::-1], length - k, length, 0) for k in range(length + 1)]])
+    return np.array([_reach_top(up, down), _reach_top(down[::-1], up[::-1])[::-1]])
 
 
 def expected_duration(up: FloatArray, down: FloatArray) -> FloatArray:

@@ -11,7 +11,8 @@ is drawn.
 - :func:`dropout_figure`: who idles where, and the preemption region (SPEC.md §4);
 - :func:`paths_figure`: simulated histories (:func:`patentrace.simulate`);
 - :func:`lag_figure`: the follower's chances against the lag (SPEC.md §2);
-- :func:`contested_gap_figure`: the contested gap against the lag (SPEC.md §3).
+- :func:`contested_gap_figure`: the contested gap against the lag (SPEC.md §3);
+- ``tug_figure``: a tug-of-war's efforts, values and win probabilities against the position (SPEC.md §6).
 
 Examples
 --------
@@ -24,6 +25,7 @@ Examples
 
 from patentrace.faces.plot.lines import contested_gap_figure, lag_figure, paths_figure
 from patentrace.faces.plot.maps import dropout_figure, effort_figure, idle_categories, leapfrog_figure, value_figure
+from patentrace.faces.plot.tug import tug_figure
 
 __all__ = [
     "contested_gap_figure",
@@ -33,5 +35,6 @@ __all__ = [
     "lag_figure",
     "leapfrog_figure",
     "paths_figure",
+    "tug_figure",
     "value_figure",
 ]
