@@ -107,6 +107,18 @@ def test_a_random_race_of_length_200() -> None:
     assert check.max_deviation_gain <= 1e-10 and check.max_residual <= 1e-10
 
 
+@pytest.mark.filterwarnings("ignore::patentrace.UnderflowWarning")
+@settings(max_examples=examples(15))
+@given(tugs(max_length=60))
+def test_compiled_and_numpy_newton_agree(tug: pr.TugOfWar) -> None:
+    """The compiled Newton (numba, own banded LU) and the numpy one (LAPACK) give the same values: two paths."""
+    from patentrace.solvers.tug import solve_tug
+
+    fast, slow = solve_tug(tug), solve_tug(tug, compiled=False)
+    assert np.abs(fast.value - slow.value).max() <= 1e-12 * tug.prize
+    assert fast.solver.options["compiled"] is True and slow.solver.options["compiled"] is False
+
+
 def test_verify_catches_a_wrong_value() -> None:
     """A perturbed equilibrium fails its own check: the checks can fail."""
     eq = pr.solve(pr.TugOfWar(length=5, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
@@ -189,6 +201,7 @@ def test_failure_reports_the_state(monkeypatch: pytest.MonkeyPatch) -> None:
     from patentrace.solvers import tug as tug_solver
 
     monkeypatch.setattr(tug_solver, "_MAX_ITER", 0)
+    monkeypatch.setattr(tug_solver, "uses_power_kernel", lambda model: False)   # the numpy path, capped
     with pytest.raises(EquilibriumError, match="did not converge") as caught:
         pr.solve(pr.TugOfWar(length=4, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
     assert {"firm", "position", "residual"} <= set(caught.value.details)

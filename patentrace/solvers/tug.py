@@ -41,6 +41,7 @@ from patentrace.errors import EquilibriumError, UnderflowWarning, user_stackleve
 from patentrace.models.tug_of_war import TugOfWar
 from patentrace.results.equilibrium import SolverInfo
 from patentrace.results.tug_equilibrium import TugEquilibrium
+from patentrace.solvers.tug_kernels import power_newton, uses_power_kernel
 
 __all__ = ["NewtonDivergenceError", "TugSystem", "newton", "solve_tug"]
 
@@ -142,11 +143,15 @@ def _scaled(residual: FloatArray, total: FloatArray, prize: float) -> float:
     return float(np.max(np.abs(residual) / total)) / prize
 
 
-def newton(system: TugSystem, start: FloatArray, tolerance: float = _POLISH) -> tuple[FloatArray, int]:
+def newton(
+    system: TugSystem, start: FloatArray, tolerance: float = _POLISH, compiled: bool = True
+) -> tuple[FloatArray, int]:
     """Damped Newton on the stacked HJB from ``start`` (shape ``(2, K - 1)``).
 
     Returns the values and the number of iterations; raises ``NewtonDivergenceError`` when the
-    scaled residual does not fall below ``tolerance`` within the iteration budget.
+    scaled residual does not fall below ``tolerance`` within the iteration budget. With
+    ``compiled`` and power costs the iteration runs in patentrace.solvers.tug_kernels
+    (the same iteration, compiled); otherwise here with numpy and LAPACK.
 
     Examples
     --------
@@ -158,6 +163,11 @@ def newton(system: TugSystem, start: FloatArray, tolerance: float = _POLISH) -> 
     >>> bool(abs(values[0, 0] - (1 - x)) < 1e-14)
     True
     """
+    if compiled and uses_power_kernel(system.model):
+        values, count = power_newton(system.model, system.scale, start, tolerance)
+        if count > 0:
+            return values, count
+        raise NewtonDivergenceError(values, TugSystem(system.model, system.scale).residual(values))
     prize = system.model.prize
     u = np.array(start, dtype=float)
     residual, bands, total = system.evaluate(u)
@@ -185,7 +195,9 @@ def newton(system: TugSystem, start: FloatArray, tolerance: float = _POLISH) -> 
     raise NewtonDivergenceError(u, residual)
 
 
-def continuation(model: TugOfWar, start: FloatArray | None = None) -> tuple[FloatArray, dict[str, int]]:
+def continuation(
+    model: TugOfWar, start: FloatArray | None = None, compiled: bool = True
+) -> tuple[FloatArray, dict[str, int]]:
     """Follow the equilibrium from productivity scale 0 (or from ``start`` at scale 1) to scale 1.
 
     With ``start`` given, Newton is run at scale 1 from it only (the multi-start of
@@ -200,7 +212,7 @@ def continuation(model: TugOfWar, start: FloatArray | None = None) -> tuple[Floa
     ((2, 2), True)
     """
     if start is not None:
-        values, iterations = newton(TugSystem(model, 1.0), start)
+        values, iterations = newton(TugSystem(model, 1.0), start, compiled=compiled)
         return values, {"continuation_steps": 0, "newton_iterations": iterations}
     u = np.zeros((2, model.interior))
     t, step, steps, iterations = 0.0, 1.0, 0, 0
@@ -210,7 +222,7 @@ def continuation(model: TugOfWar, start: FloatArray | None = None) -> tuple[Floa
         target = min(1.0, t + step)
         guess = u if last is None else u + (u - last) * (target - t) / (t - last_t)
         try:
-            found, used = newton(TugSystem(model, target), guess, _POLISH if target == 1.0 else _PATH)
+            found, used = newton(TugSystem(model, target), guess, _POLISH if target == 1.0 else _PATH, compiled)
         except NewtonDivergenceError:
             step *= 0.25
             if step < 1e-6:
@@ -223,7 +235,7 @@ def continuation(model: TugOfWar, start: FloatArray | None = None) -> tuple[Floa
     return u, {"continuation_steps": steps, "newton_iterations": iterations}
 
 
-def solve_tug(model: TugOfWar, tolerance: float = 1e-10) -> TugEquilibrium:
+def solve_tug(model: TugOfWar, tolerance: float = 1e-10, compiled: bool = True) -> TugEquilibrium:
     """The equilibrium of a tug-of-war by continuation and Newton, checked state by state (SPEC.md §6).
 
     Parameters
@@ -234,6 +246,9 @@ def solve_tug(model: TugOfWar, tolerance: float = 1e-10) -> TugEquilibrium:
         Largest HJB residual and largest gap between a stored effort and the best
         response of SPEC.md §1 equation (1) to the stored values, both relative to
         the prize, accepted at any position.
+    compiled : bool
+        Run the Newton iterations compiled where both costs are power costs (default);
+        False keeps them in numpy (the second path the tests compare with).
 
     Returns
     -------
@@ -255,12 +270,13 @@ def solve_tug(model: TugOfWar, tolerance: float = 1e-10) -> TugEquilibrium:
     """
     started = time.perf_counter()
     try:
-        interior, counts = continuation(model)
+        interior, counts = continuation(model, compiled=compiled)
     except NewtonDivergenceError as failure:
         raise _failure("continuation in the productivity scale did not converge", model, failure.values,
                        failure.residual) from None
     info = SolverInfo("newton", "continuation from the race in which nobody moves",
-                      {"tolerance": tolerance, **counts}, __version__, 0.0)
+                      {"tolerance": tolerance, "compiled": compiled and uses_power_kernel(model), **counts},
+                      __version__, 0.0)
     eq = TugEquilibrium.build(model, tug_equations.full_values(model, interior), info)
     check(eq, tolerance)
     if eq.underflow.any():
