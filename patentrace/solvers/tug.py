@@ -38,10 +38,10 @@ from scipy.linalg import solve_banded
 from patentrace._version import __version__
 from patentrace.equations import tug as tug_equations
 from patentrace.errors import EquilibriumError, UnderflowWarning, user_stacklevel
+from patentrace.models.costs import Power
 from patentrace.models.tug_of_war import TugOfWar
 from patentrace.results.equilibrium import SolverInfo
 from patentrace.results.tug_equilibrium import TugEquilibrium
-from patentrace.solvers.tug_kernels import power_newton, uses_power_kernel
 
 __all__ = ["NewtonDivergenceError", "TugSystem", "newton", "solve_tug"]
 
@@ -164,6 +164,8 @@ def newton(
     True
     """
     if compiled and uses_power_kernel(system.model):
+        from patentrace.solvers.tug_kernels import power_newton  # numba loads on first use
+
         values, count = power_newton(system.model, system.scale, start, tolerance)
         if count > 0:
             return values, count
@@ -284,6 +286,18 @@ def solve_tug(model: TugOfWar, tolerance: float = 1e-10, compiled: bool = True) 
     seconds = time.perf_counter() - started
     return TugEquilibrium(eq.model, eq.effort, eq.hazard, eq.value, eq.win_probability, eq.expected_duration,
                           SolverInfo(info.method, info.selection, info.options, info.version, seconds))
+
+
+def uses_power_kernel(model: TugOfWar) -> bool:
+    """Whether both costs are power costs, so that the compiled Newton iteration applies.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> uses_power_kernel(pr.TugOfWar(length=3, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    True
+    """
+    return all(isinstance(c, Power) for c in model.cost)
 
 
 def _failure(message: str, model: TugOfWar, interior: FloatArray, residual: FloatArray) -> EquilibriumError:

@@ -28,7 +28,7 @@ from numpy.typing import NDArray
 from patentrace.models.costs import Power
 from patentrace.models.tug_of_war import TugOfWar
 
-__all__ = ["power_newton", "uses_power_kernel"]
+__all__ = ["power_newton"]
 
 FloatArray = NDArray[np.float64]
 _jit = numba.njit(cache=True, error_model="numpy", nogil=True)
@@ -153,18 +153,6 @@ def _newton(v: FloatArray, prize: float, loser: float, r: float, a: FloatArray, 
         if error <= tolerance and (largest <= 1e-12 * prize or error == 0.0):
             return iteration
     return -_MAX_ITER
-
-
-def uses_power_kernel(model: TugOfWar) -> bool:
-    """Whether both costs are power costs (the compiled path applies).
-
-    Examples
-    --------
-    >>> import patentrace as pr
-    >>> uses_power_kernel(pr.TugOfWar(length=3, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
-    True
-    """
-    return all(isinstance(c, Power) for c in model.cost)
 
 
 def power_newton(model: TugOfWar, scale: float, start: FloatArray, tolerance: float) -> tuple[FloatArray, int]:
