@@ -15,8 +15,12 @@ zero-dimensional and gives a basis of its quotient ring; the eigenvalues of the
 multiplication matrices on that basis are all its complex solutions, with none
 missed (Stickelberger's theorem; the count equals the quotient's dimension). The
 real solutions that satisfy the active set's inequalities (``x > 0`` where the firm
-works, ``lambda (A - V) <= m`` where it idles) are the equilibria; each is polished by
-Newton in floating point and checked state by state. The enumeration is complete
+works, ``lambda (A - V) <= m`` where it idles; tested with a slack of 1e-9 of the
+prize, so that rounding in the eigenvectors cannot drop a solution on the boundary)
+are the candidates; each is polished by Newton in floating point and checked state by
+state, and duplicates (a boundary solution found from two active sets) are merged.
+The algebra is exact; the solutions are read off in floating point (eigenvectors),
+which is where a solution of high multiplicity could lose accuracy. The enumeration is complete
 for every active set, so the list is every equilibrium. The cost grows quickly
 with ``K`` (``4^(K-1)`` active sets, up to ``2^(2(K-1))`` solutions each): ``K <= 4``.
 
@@ -44,6 +48,7 @@ __all__ = ["MAX_EXACT_LENGTH", "ExactEnumeration", "exact_equilibria", "polynomi
 
 FloatArray = NDArray[np.float64]
 MAX_EXACT_LENGTH = 4
+_SLACK = 1e-9   # admissibility is tested with this slack (times the prize); polishing and the checks decide
 
 
 @dataclass(frozen=True)
@@ -242,13 +247,14 @@ def exact_equilibria(tug: TugOfWar, imaginary_tolerance: float = 1e-7) -> ExactE
                 continue
             real = {u: float(v) for u, v in zip(unknowns, z.real, strict=True)}
             ok = True
+            slack = _SLACK * max(1.0, tug.prize)   # rounding of the eigenvectors: the checks after polishing decide
             for f in (0, 1):
                 for k in range(n):
                     zz = real[unknowns[f * n + k]]
                     if active[f * n + k]:
-                        ok &= zz > 0.0
+                        ok &= zz > -slack
                     else:
-                        ok &= lam[f, k] * zz <= float(margins[f])
+                        ok &= lam[f, k] * zz <= float(margins[f]) + slack
             if not ok:
                 continue
             interior = np.array([[float(value[f][k].subs(real)) if not isinstance(value[f][k], (int, float))
