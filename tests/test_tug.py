@@ -372,3 +372,35 @@ def test_figure_draws_the_arrays() -> None:
             assert np.array_equal(ax.lines[firm].get_ydata(), data[firm])
     with pytest.raises(TypeError, match="TugEquilibrium"):
         tug_figure(pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())))
+
+
+def _relative_hjb(eq: pr.TugEquilibrium) -> np.ndarray:
+    """|V - V_implied| / |V| at the interior (V_implied: the HJB solved for V at the stored efforts)."""
+    from patentrace.equations import hjb
+    from patentrace.equations import tug as tug_equations
+
+    tug = eq.model
+    own, rival = tug_equations.continuations(eq.value)
+    lam = tug.productivity_array()
+    out = []
+    for f in (0, 1):
+        implied = hjb.flow_value(tug.cost[f], eq.effort[f, 1:-1], lam[f], own[f], rival[f], eq.hazard[1 - f, 1:-1],
+                                 tug.discount)
+        v = eq.value[f, 1:-1]
+        nonzero = v != 0.0
+        out.append(np.abs(v[nonzero] - implied[nonzero]) / np.abs(v[nonzero]))
+    return np.concatenate(out)
+
+
+def test_tiny_values_keep_their_relative_precision() -> None:
+    """Far behind, values like 1e-100 satisfy their own HJB to 1e-13 relative; Newton alone does not."""
+    from patentrace.equations import tug as tug_equations
+    from patentrace.solvers.tug import continuation
+
+    tug = pr.TugOfWar(length=20, prize=10.0, discount=0.01, cost=pr.costs.Quadratic())
+    eq = pr.solve(tug)
+    assert eq.value[0, 2] < 1e-80 and eq.solver.options["tail_sweeps"] > 0
+    assert _relative_hjb(eq).max() <= 1e-13
+    raw = pr.TugEquilibrium.build(tug, tug_equations.full_values(tug, continuation(tug)[0]), eq.solver)
+    assert _relative_hjb(raw).max() > 1e-3          # the check can fail: Newton's tail is only absolutely right
+    assert np.abs(raw.value - eq.value).max() <= 1e-15 * tug.prize

@@ -43,7 +43,7 @@ from patentrace.models.tug_of_war import TugOfWar
 from patentrace.results.equilibrium import SolverInfo
 from patentrace.results.tug_equilibrium import TugEquilibrium
 
-__all__ = ["NewtonDivergenceError", "TugSystem", "newton", "solve_tug"]
+__all__ = ["NewtonDivergenceError", "TugSystem", "newton", "refine_tail", "solve_all_tug", "solve_tug"]
 
 FloatArray = NDArray[np.float64]
 
@@ -241,6 +241,62 @@ def continuation(
     return u, {"continuation_steps": steps, "newton_iterations": iterations}
 
 
+_SMALL = 1e-6        # values below this (times the prize) are refined to full relative precision
+_TAIL_SWEEPS = 60
+
+
+def refine_tail(model: TugOfWar, value: FloatArray) -> tuple[FloatArray, int]:
+    """Give the values far behind (below 1e-6 of the prize) their relative precision (SPEC.md §6).
+
+    Newton's values are accurate to about 1e-16 of the prize in absolute terms, so a value
+    of 1e-40 may be wrong in every digit. Far behind, a firm's value hardly moves the
+    other values, so it is refined alone: with every other value and the rival's hazards
+    held fixed, each small value is replaced by the value of its best response (SPEC.md §1
+    (1) and the HJB solved for ``V``, both free of cancellation), all at once, until no
+    value changes by more than 1e-15 of itself. Each sweep carries the precision one
+    position further from the large values, and the values fall so fast (about squaring
+    per position) that a few sweeps reach the float range's end. Exact zeros whose
+    neighbours are zero too (below the float range) are left alone.
+
+    Returns the values and the sweeps used (0: nothing to refine; negative: it did not
+    settle, and Newton's values are returned unchanged).
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> eq = solve_tug(pr.TugOfWar(length=12, prize=1.0, discount=0.05, cost=pr.costs.Quadratic()))
+    >>> v = eq.value[0, 1:4]
+    >>> bool(v[0] < v[1] ** 1.5 < v[2])   # far behind, each value far below the next
+    True
+    """
+    from patentrace.equations import hjb
+
+    lam = model.productivity_array()
+    v = np.array(value, dtype=float)
+    inner = v[:, 1:-1]
+    own_next, rival_next = tug_equations.continuations(v)
+    small = (np.abs(inner) <= _SMALL * model.prize) & ((inner != 0.0) | (own_next != 0.0) | (rival_next != 0.0))
+    if not small.any():
+        return v, 0
+    rival_hazard = (lam * tug_equations.efforts(model, v))[::-1]
+    for sweep in range(1, _TAIL_SWEEPS + 1):
+        own_next, rival_next = tug_equations.continuations(v)
+        new = v.copy()
+        for f in (0, 1):
+            at = small[f]
+            if at.any():
+                args = (lam[f, at], own_next[f, at], rival_next[f, at], rival_hazard[f, at], model.discount)
+                effort = hjb.best_response(model.cost[f], *args)
+                new[f, 1:-1][at] = hjb.flow_value(model.cost[f], effort, *args)
+        settled = bool(np.all(np.abs(new - v) <= 1e-15 * np.abs(new)))
+        v = new
+        if settled:
+            if np.abs(v - value).max() > 1e-12 * model.prize:   # a refinement never moves a value visibly
+                return np.array(value, dtype=float), -sweep
+            return v, sweep
+    return np.array(value, dtype=float), -_TAIL_SWEEPS
+
+
 def solve_tug(model: TugOfWar, tolerance: float = 1e-10, compiled: bool = True) -> TugEquilibrium:
     """The equilibrium of a tug-of-war by continuation and Newton, checked state by state (SPEC.md §6).
 
@@ -280,16 +336,18 @@ def solve_tug(model: TugOfWar, tolerance: float = 1e-10, compiled: bool = True) 
     except NewtonDivergenceError as failure:
         raise _failure("continuation in the productivity scale did not converge", model, failure.values,
                        failure.residual) from None
+    value, sweeps = refine_tail(model, tug_equations.full_values(model, interior))
     info = SolverInfo("newton", "continuation from the race in which nobody moves",
-                      {"tolerance": tolerance, "compiled": compiled and uses_power_kernel(model), **counts},
-                      __version__, 0.0)
-    eq = TugEquilibrium.build(model, tug_equations.full_values(model, interior), info)
+                      {"tolerance": tolerance, "compiled": compiled and uses_power_kernel(model), **counts,
+                       "tail_sweeps": sweeps}, __version__, 0.0)
+    eq = TugEquilibrium.build(model, value, info)
     check(eq, tolerance)
     if eq.underflow.any():
         warnings.warn(UNDERFLOW_MESSAGE, UnderflowWarning, stacklevel=user_stacklevel())
     seconds = time.perf_counter() - started
-    return TugEquilibrium(eq.model, eq.effort, eq.hazard, eq.value, eq.win_probability, eq.expected_duration,
-                          SolverInfo(info.method, info.selection, info.options, info.version, seconds))
+    # the equilibrium is not shared yet: record the time in place instead of copying every array again
+    object.__setattr__(eq, "solver", SolverInfo(info.method, info.selection, info.options, info.version, seconds))
+    return eq
 
 
 def uses_power_kernel(model: TugOfWar) -> bool:
@@ -418,7 +476,7 @@ def _certified(
         polished, _ = newton(TugSystem(model, 1.0), interior)
     except NewtonDivergenceError:
         return None
-    eq = TugEquilibrium.build(model, tug_equations.full_values(model, polished), info)
+    eq = TugEquilibrium.build(model, refine_tail(model, tug_equations.full_values(model, polished))[0], info)
     if not _distinct(found, eq):
         return None
     try:
@@ -505,7 +563,8 @@ def solve_all_tug(
             except NewtonDivergenceError:
                 raise EquilibriumError("an exact solution did not polish", None,
                                        {"values": interior.tolist()}) from None
-            candidate = TugEquilibrium.build(model, tug_equations.full_values(model, polished), info)
+            candidate = TugEquilibrium.build(model, refine_tail(model, tug_equations.full_values(model, polished))[0],
+                                             info)
             if not _distinct(found, candidate):
                 continue
             check(candidate, tolerance)
