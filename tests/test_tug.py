@@ -404,3 +404,14 @@ def test_tiny_values_keep_their_relative_precision() -> None:
     raw = pr.TugEquilibrium.build(tug, tug_equations.full_values(tug, continuation(tug)[0]), eq.solver)
     assert _relative_hjb(raw).max() > 1e-3          # the check can fail: Newton's tail is only absolutely right
     assert np.abs(raw.value - eq.value).max() <= 1e-15 * tug.prize
+
+
+@pytest.mark.filterwarnings("ignore::patentrace.UnderflowWarning")
+def test_underflow_is_not_preemption() -> None:
+    """Far behind in a long race the follower's effort rounds to 0: not preemption, and it can still leapfrog."""
+    eq = pr.solve(pr.TugOfWar(length=40, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    report = pr.leapfrog(eq, 10)
+    assert eq.underflow[0, 10] and eq.effort[0, 10] == 0.0
+    assert not report.preemption_region.any()
+    assert report.can_leapfrog is True                        # c'(0) = 0: the exact effort is positive
+    assert pr.leapfrog(eq, 10, tolerance=1e-6).can_leapfrog is False   # but not with a chance that matters

@@ -54,9 +54,11 @@ class TugLeapfrogReport:
         ``follower_win_probability <= leapfrog_probability <= catch_up_probability``.
     can_leapfrog : bool or None
         ``leapfrog_probability > tolerance``; with the default tolerance 0 decided exactly
-        (every step towards the lead has a positive hazard).
+        (every step towards the lead has a positive hazard; an effort that is 0 only by
+        underflow, ``TugEquilibrium.underflow``, counts as positive).
     preemption_region : ndarray of bool, shape (K + 1,)
-        Interior positions where the firm further from its end exerts zero effort.
+        Interior positions where the firm further from its end exerts zero effort (not
+        counting efforts that are 0 only by underflow).
     tolerance : float
         Threshold for ``can_leapfrog``.
     """
@@ -107,8 +109,9 @@ def tug_preemption_region(eq: TugEquilibrium) -> BoolArray:
     inner = (k > 0) & (k < length)
     behind0 = inner & (length - k > k)
     behind1 = inner & (k > length - k)
-    region[behind0] = eq.effort[0, behind0] == 0.0
-    region[behind1] = eq.effort[1, behind1] == 0.0
+    underflow = eq.underflow
+    region[behind0] = (eq.effort[0, behind0] == 0.0) & ~underflow[0, behind0]
+    region[behind1] = (eq.effort[1, behind1] == 0.0) & ~underflow[1, behind1]
     return region
 
 
@@ -161,15 +164,17 @@ def tug_leapfrog(eq: TugEquilibrium, state: object, tolerance: float = 0.0) -> T
     if remaining[0] == remaining[1]:
         return TugLeapfrogReport(k, remaining, None, None, win, None, None, None, None, region, tolerance)
     follower = 0 if remaining[0] > remaining[1] else 1
+    flagged = eq.underflow[follower, 1:-1]
     if follower == 0:
-        forward, backward, at = up, down, k
+        forward, backward, at, tiny = up, down, k, flagged
     else:                                   # firm 1 moves the race down: mirror the positions
-        forward, backward, at = down[::-1], up[::-1], length - k
+        forward, backward, at, tiny = down[::-1], up[::-1], length - k, flagged[::-1]
     ahead = length // 2 + 1                 # first position (in the follower's direction) nearer its end
     level = (length + 1) // 2               # the level position, or the first ahead one for an odd K
     leap = reach_before(forward, backward, at, ahead, 0)
     catch = reach_before(forward, backward, at, level, 0)
-    possible = bool(np.all(forward[at - 1 : ahead - 1] > 0.0))
+    steps = slice(at - 1, ahead - 1)
+    possible = bool(np.all((forward[steps] > 0.0) | tiny[steps]))
     can = possible if tolerance == 0.0 else leap > tolerance
     return TugLeapfrogReport(k, remaining, follower, 1 - follower, win, win[follower], leap, catch, can, region,
                              tolerance)

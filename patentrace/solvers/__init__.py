@@ -72,7 +72,9 @@ def solve(
         continuation in the productivity scale from the race in which nobody moves
         (patentrace.solvers.tug; ``"backward"`` means it there too), and every position is checked
         (HJB residual and best response within ``tolerance``; with ``verify`` also the
-        deviation gain).
+        deviation gain). It returns the equilibrium on that continuation branch; whether
+        there are others, ``solve_all`` answers (exactly for quadratic costs and length <= 4).
+        ``selection``, ``grid``, ``max_pairs`` and the deterministic options do not apply to it.
     selection : {"fastest", "slowest", "richest"}
         Where a state has several equilibria: the one with the largest total
         hazard or expected progress (default), the smallest, or the largest joint
