@@ -1,13 +1,13 @@
 """Benchmark: the tug-of-war solve of the library against a compiled Newton solve of the same system, in one run.
 
 The reference (written here in numba, independently of the library) solves the same
-stacked HJB of SPEC.md §6 for quadratic costs ``c(x) = a x^2 / 2`` by the same method:
+stacked HJB of docs/theory/tug-of-war.md for quadratic costs ``c(x) = a x^2 / 2`` by the same method:
 continuation in the productivity scale from 0, steps doubling after a success and
 shrinking after a failure, damped Newton on the values with the efforts eliminated by
 the first-order condition, each step a block-tridiagonal solve (2 x 2 blocks, one per
 position) by the block Thomas algorithm. It does no checking at all. The library's
 ``pr.solve`` does the same continuation with a banded LU (LAPACK) per Newton step and
-then checks every position (HJB residual, best response by SPEC.md §1 (1)), builds the
+then checks every position (HJB residual, best response by docs/theory/race.md (1)), builds the
 win probabilities and durations, and flags underflow.
 
 Printed: both times (best of ``--repeat``), their ratio (the issue's target: under 10

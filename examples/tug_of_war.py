@@ -1,7 +1,7 @@
 """Harris and Vickers (1987): the tug-of-war, where a firm that falls behind can claw its way back.
 
 Positions run 0 .. K; firm 0 wins at K, firm 1 at 0, and each firm's success moves
-the race one step its way (SPEC.md §6). The state graph has cycles, so ``pr.solve``
+the race one step its way (docs/theory/tug-of-war.md). The state graph has cycles, so ``pr.solve``
 finds the equilibrium by Newton's method on all positions at once and checks every
 position.
 

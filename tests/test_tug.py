@@ -1,8 +1,8 @@
-"""The tug-of-war (SPEC.md §6, issue 18): closed form, symmetry, equilibrium checks, validation.
+"""The tug-of-war (docs/theory/tug-of-war.md, issue 18): closed form, symmetry, equilibrium checks, validation.
 
-Independent sources: the Lee-Wilde closed form of SPEC.md §1 (K = 2 is the one-stage
-race), the symmetry V0(k) = V1(K - k) of SPEC.md §6, and the equilibrium invariants of
-SPEC.md §5 (HJB residual and the best one-position deviation, found by a grid search
+Independent sources: the Lee-Wilde closed form of docs/theory/race.md (K = 2 is the one-stage
+race), the symmetry V0(k) = V1(K - k) of docs/theory/tug-of-war.md, and the equilibrium invariants of
+docs/theory/invariants.md (HJB residual and the best one-position deviation, found by a grid search
 and a local optimiser, not by the first-order condition the solver uses).
 """
 
@@ -23,7 +23,7 @@ from tests.strategies import examples
 
 
 def lee_wilde(prize: float, scale: float, discount: float) -> tuple[float, float]:
-    """SPEC.md §1: x* = [P - a r + sqrt(P^2 + 4 a P r + a^2 r^2)] / (3 a), V = P - a x*."""
+    """docs/theory/race.md: x* = [P - a r + sqrt(P^2 + 4 a P r + a^2 r^2)] / (3 a), V = P - a x*."""
     p, a, r = prize, scale, discount
     x = (p - a * r + math.sqrt(p * p + 4 * a * p * r + a * a * r * r)) / (3 * a)
     return x, p - a * x
@@ -57,7 +57,7 @@ def test_two_positions_matches_the_race_solver() -> None:
 @pytest.mark.parametrize("length", [3, 4, 7, 12, 25])
 @pytest.mark.parametrize("cost", [pr.costs.Quadratic(scale=1.0), pr.costs.Power(scale=0.5, exponent=3.0, linear=0.01)])
 def test_symmetric_race_is_symmetric(length: int, cost: pr.costs.Cost) -> None:
-    """A symmetric tug-of-war has V0(k) = V1(K - k) and x0(k) = x1(K - k), to 1e-12 (SPEC.md §6)."""
+    """A symmetric tug-of-war has V0(k) = V1(K - k) and x0(k) = x1(K - k), to 1e-12 (docs/theory/tug-of-war.md)."""
     rates = np.linspace(0.8, 1.6, length - 1)
     tug = pr.TugOfWar(length=length, prize=1.0, discount=0.05, cost=cost, productivity=(rates, rates[::-1]))
     assert tug.is_symmetric
@@ -91,7 +91,7 @@ def test_random_races_verify_state_by_state(tug: pr.TugOfWar) -> None:
     assert gain.max() <= 1e-10 and residual.max() <= 1e-10
     assert np.all(np.isfinite(eq.value)) and np.all(eq.effort >= 0.0)
     assert np.all(eq.win_probability >= 0.0) and np.all(eq.win_probability.sum(axis=0) <= 1.0 + 1e-12)
-    # values between the loser's and the winner's prize (SPEC.md §5 bounds; a firm can always idle)
+    # values between the loser's and the winner's prize (docs/theory/invariants.md bounds; a firm can always idle)
     lower = min(tug.loser_prize, 0.0)
     assert np.all(eq.value >= lower - 1e-12 * tug.prize) and np.all(eq.value <= tug.prize * (1 + 1e-12))
 
@@ -218,7 +218,7 @@ def test_solve_all_finds_the_three_equilibria_of_a_one_stage_race() -> None:
     """K = 2 with a participation cost and a large loser prize: (work, idle), (idle, work) and both working.
 
     Independent check: firm f works against a rival hazard h iff m (r + h) / lambda < r P + h (P - L)
-    (SPEC.md §1, the idle condition), so with P = 1, L = 0.9, r = 0.1, m = 0.5 a firm works iff h < 0.125;
+    (docs/theory/race.md, the idle condition), so with P = 1, L = 0.9, r = 0.1, m = 0.5 a firm works iff h < 0.125;
     the preemption equilibria have the lone firm's effort, and the symmetric one's hazard is below 0.125.
     """
     tug = pr.TugOfWar(length=2, prize=1.0, discount=0.1, loser_prize=0.9, cost=pr.costs.Quadratic(linear=0.5))
@@ -302,7 +302,7 @@ def test_leapfrog_report_by_first_step_analysis() -> None:
 
 @pytest.mark.parametrize("length", [5, 8, 13])
 def test_leapfrog_ordering_and_mirror(length: int) -> None:
-    """W_F <= leapfrog <= catch-up <= 1 (SPEC.md §4); in a symmetric race the mirror position gives the same report."""
+    """W_F <= leapfrog <= catch-up <= 1 (docs/theory/leapfrog.md); in a symmetric race the mirror position gives the same report."""
     tug = pr.TugOfWar(length=length, prize=1.0, discount=0.03, cost=pr.costs.Power(scale=0.5, exponent=2.5))
     eq = pr.solve(tug)
     for k in range(1, length):

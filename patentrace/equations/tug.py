@@ -1,7 +1,7 @@
-"""The equations of one position of the tug-of-war (SPEC.md §6).
+"""The equations of one position of the tug-of-war (docs/theory/tug-of-war.md).
 
 At an interior position ``k`` firm 0's game is the state game of the Poisson race
-(SPEC.md §1) with own continuation ``A = V0(k+1)``, rival continuation
+(docs/theory/race.md) with own continuation ``A = V0(k+1)``, rival continuation
 ``B = V0(k-1)`` and the rival's hazard ``h1(k)``; firm 1's has ``A = V1(k-1)``,
 ``B = V1(k+1)`` and ``h0(k)``. Unlike the race, the continuations are themselves
 unknown: the ``2 (K - 1)`` interior values solve the HJB together. This module
@@ -105,7 +105,7 @@ def efforts(tug: TugOfWar, value: FloatArray, productivity: FloatArray | None = 
     Returns
     -------
     ndarray, shape (2, K - 1)
-        ``x_f(k)``; at an equilibrium, each firm's best response of SPEC.md §1 equation (1).
+        ``x_f(k)``; at an equilibrium, each firm's best response of docs/theory/race.md (1).
 
     Examples
     --------
@@ -126,7 +126,7 @@ def hjb_residual(
 ) -> FloatArray:
     """``r V - [-c(x) + h_own (A - V) + h_rival (B - V)]`` at every interior position, shape ``(2, K - 1)``.
 
-    The HJB of SPEC.md §6 at the given efforts; zero at an equilibrium whose efforts
+    The HJB of docs/theory/tug-of-war.md at the given efforts; zero at an equilibrium whose efforts
     are the best responses (``efforts``). ``productivity`` (shape ``(2, K - 1)``, optional)
     replaces the model's.
 

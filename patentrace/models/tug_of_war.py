@@ -1,4 +1,4 @@
-"""The tug-of-war: a race whose state is the gap, which moves both ways (SPEC.md §6).
+"""The tug-of-war: a race whose state is the gap, which moves both ways (docs/theory/tug-of-war.md).
 
 Harris and Vickers (1987): positions ``k = 0 .. K``; firm 0 wins at ``K``, firm 1
 wins at ``0``. In an interior position firm 0's effort pushes the race to ``k + 1``
@@ -90,7 +90,7 @@ def _rates(value: Any, interior: int) -> tuple[tuple[float, ...], tuple[float, .
 
 @dataclass(frozen=True)
 class TugOfWar:
-    """The tug-of-war of Harris and Vickers (1987): the gap moves both ways (SPEC.md §6).
+    """The tug-of-war of Harris and Vickers (1987): the gap moves both ways (docs/theory/tug-of-war.md).
 
     Positions ``k = 0 .. K``. Firm 0 wins ``prize`` on reaching ``K`` and firm 1 on
     reaching ``0``; the other firm gets ``loser_prize``. In an interior position firm

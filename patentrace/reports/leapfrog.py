@@ -337,7 +337,7 @@ def leapfrog(
     eq : Equilibrium, LaggedEquilibrium, DeterministicEquilibrium or TugEquilibrium
         A solved race. In a lagged race a firm can jump several stages in a period,
         so it can get ahead without ever being level; a tie counts as drawing level.
-        A ``TugEquilibrium`` (SPEC.md §6) gets patentrace.reports.tug_leapfrog's report
+        A ``TugEquilibrium`` (docs/theory/tug-of-war.md) gets patentrace.reports.tug_leapfrog's report
         at the position ``state`` (an int).
     state : (int, int), or (float, float) for a deterministic race
         Stages completed ``(i, j)``; ``0 <= i <= N1``, ``0 <= j <= N2``, not both finished.
@@ -378,7 +378,7 @@ def leapfrog(
     """
     if follower_by not in _FOLLOWER_BY:
         raise ValueError(f"follower_by must be one of {_FOLLOWER_BY}, got {follower_by!r}")
-    if isinstance(eq, TugEquilibrium):   # SPEC.md §6: the position chain (patentrace.reports.tug_leapfrog)
+    if isinstance(eq, TugEquilibrium):   # docs/theory/tug-of-war.md: the position chain (patentrace.reports.tug_leapfrog)
         if follower_by != "distance":
             raise ValueError(f"follower_by must be 'distance' for a TugEquilibrium, got {follower_by!r}")
         return tug_leapfrog(eq, state, tolerance)

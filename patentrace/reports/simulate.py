@@ -498,7 +498,7 @@ def simulate(
     ----------
     eq : Equilibrium or LaggedEquilibrium
         A solved :class:`~patentrace.Race` or :class:`~patentrace.LaggedRace`. A
-        ``TugEquilibrium`` (SPEC.md §6) goes to patentrace.reports.tug_simulate, with
+        ``TugEquilibrium`` (docs/theory/tug-of-war.md) goes to patentrace.reports.tug_simulate, with
         ``start`` a position (an int, or None for the model's) and no ``sample``.
     start : (int, int)
         Stages completed ``(i, j)`` at the start; ``0 <= i <= N1``, ``0 <= j <= N2``,

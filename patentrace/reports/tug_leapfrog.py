@@ -1,4 +1,4 @@
-"""The leapfrog report for the tug-of-war: how often the firm behind comes back (SPEC.md §4, §6).
+"""The leapfrog report for the tug-of-war: how often the firm behind comes back (docs/theory/leapfrog.md, §6).
 
 At position ``k`` firm 0 is ``K - k`` steps from its end and firm 1 is ``k`` steps
 from its own; the *follower* is the firm further from its end (none at ``k = K/2``).
@@ -36,7 +36,7 @@ BoolArray = NDArray[np.bool_]
 
 @dataclass(frozen=True)
 class TugLeapfrogReport:
-    """Whether and how likely the follower of a tug-of-war comes back (SPEC.md §4, §6).
+    """Whether and how likely the follower of a tug-of-war comes back (docs/theory/leapfrog.md, §6).
 
     Attributes
     ----------
@@ -126,7 +126,7 @@ def _position(state: object, length: int) -> int:
 
 
 def tug_leapfrog(eq: TugEquilibrium, state: object, tolerance: float = 0.0) -> TugLeapfrogReport:
-    """The leapfrog report of SPEC.md §4 for a tug-of-war at position ``state`` (SPEC.md §6).
+    """The leapfrog report of docs/theory/leapfrog.md for a tug-of-war at position ``state`` (docs/theory/tug-of-war.md).
 
     Parameters
     ----------

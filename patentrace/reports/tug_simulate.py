@@ -1,4 +1,4 @@
-"""Simulated histories of a tug-of-war under its equilibrium (SPEC.md §6).
+"""Simulated histories of a tug-of-war under its equilibrium (docs/theory/tug-of-war.md).
 
 Every path starts at a position and jumps up at rate ``h0(k)`` and down at rate
 ``h1(k)`` until it reaches an end (or a position where nobody moves, where it stalls).
@@ -108,7 +108,7 @@ def _int(name: str, value: object, low: int) -> int:
 
 def simulate_tug(eq: TugEquilibrium, start: int | None = None, paths: int = 10_000,
                  seed: int | None = None) -> TugSimulation:
-    """Simulate ``paths`` histories of a solved tug-of-war from position ``start`` (SPEC.md §6).
+    """Simulate ``paths`` histories of a solved tug-of-war from position ``start`` (docs/theory/tug-of-war.md).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""The equilibrium of a tug-of-war, its check, and its jump chain (SPEC.md §6).
+"""The equilibrium of a tug-of-war, its check, and its jump chain (docs/theory/tug-of-war.md).
 
 A ``TugEquilibrium`` holds the efforts, hazards, values and win probabilities at
 every position ``k = 0 .. K`` and what produced them. ``verify()`` checks it state by
@@ -51,7 +51,7 @@ def _tridiagonal(down: FloatArray, diagonal: FloatArray, up: FloatArray, rhs: Fl
 
 
 def reach_before(up: FloatArray, down: FloatArray, start: int, upper: int, lower: int) -> float:
-    """Probability that the position chain, from ``start``, reaches ``upper`` before ``lower`` (SPEC.md §6).
+    """Probability that the position chain, from ``start``, reaches ``upper`` before ``lower`` (docs/theory/tug-of-war.md).
 
     The chain is a birth-death chain, so the answer is the classical ratio of sums of
     products of ``down(i) / up(i)``; it is computed in logarithms (``logaddexp``),
@@ -121,7 +121,7 @@ def _reach_top(up: FloatArray, down: FloatArray) -> FloatArray:
 
 
 def win_probabilities(up: FloatArray, down: FloatArray) -> FloatArray:
-    """Each firm's chance of winning from every position, shape ``(2, K + 1)`` (SPEC.md §6).
+    """Each firm's chance of winning from every position, shape ``(2, K + 1)`` (docs/theory/tug-of-war.md).
 
     Firm 0 wins on reaching ``K``, firm 1 on reaching 0; where the chain can stall
     (a position where nobody moves) the two need not add up to 1. Computed in
@@ -137,7 +137,7 @@ def win_probabilities(up: FloatArray, down: FloatArray) -> FloatArray:
 
 
 def expected_duration(up: FloatArray, down: FloatArray) -> FloatArray:
-    """Expected time until the race ends, at every position, shape ``(K + 1,)`` (SPEC.md §6).
+    """Expected time until the race ends, at every position, shape ``(K + 1,)`` (docs/theory/tug-of-war.md).
 
     ``inf`` where the race can reach a position at which nobody moves; 0 at the ends.
 
@@ -181,7 +181,7 @@ def _reaches(up: FloatArray, down: FloatArray, target: BoolArray) -> BoolArray:
 
 @dataclass(frozen=True)
 class TugEquilibrium:
-    """A Markov perfect equilibrium of a tug-of-war (SPEC.md §6).
+    """A Markov perfect equilibrium of a tug-of-war (docs/theory/tug-of-war.md).
 
     Attributes
     ----------
@@ -241,7 +241,7 @@ class TugEquilibrium:
         """Firm-positions whose effort is 0 only because the values fell below the float range, shape ``(2, K + 1)``.
 
         In a long race the values far from a firm's end shrink roughly by squaring at
-        every step (as for the lone firm of SPEC.md §1), and below about 1e-300 of the
+        every step (as for the lone firm of docs/theory/race.md), and below about 1e-300 of the
         prize they round to 0. A firm with ``c'(0) = 0`` then sees no gain from a step
         and its effort rounds to 0 although in exact arithmetic it is positive; where
         both firms' efforts underflow the chain looks stalled, so ``win_probability``
@@ -273,7 +273,7 @@ class TugEquilibrium:
         """HJB residual ``|V - V_implied|`` relative to the prize at every position, shape ``(2, K + 1)``.
 
         ``V_implied = [-c(x) + h_own A + h_rival B] / (r + h_own + h_rival)`` at the stored
-        efforts (the HJB of SPEC.md §6 divided by the total rate); 0 at the ends.
+        efforts (the HJB of docs/theory/tug-of-war.md divided by the total rate); 0 at the ends.
 
         Examples
         --------
@@ -295,7 +295,7 @@ class TugEquilibrium:
 
         At each interior position and for each firm, the value of exerting ``x`` now and
         then returning to the equilibrium, ``[-c(x) + lambda x A + h_rival B] / (r + lambda x + h_rival)``
-        (SPEC.md §6), is maximised over a grid of efforts refined by a bracketed local
+        (docs/theory/tug-of-war.md), is maximised over a grid of efforts refined by a bracketed local
         optimiser, without the first-order condition; the gain is that maximum minus
         ``V``, floored at 0.
 

@@ -54,7 +54,7 @@ def solve(
     Parameters
     ----------
     model : Race, LaggedRace, DeterministicRace or TugOfWar
-        The race (SPEC.md §1, §2, §3 or §6).
+        The race (SPEC.md §1, §2, §3; a TugOfWar: docs/theory/tug-of-war.md).
     method : {"backward", "newton"}
         Backward induction over the states. For a :class:`Race`, every state's
         equilibria are bracketed (:mod:`patentrace.solvers.backward`), or, for power
@@ -152,7 +152,7 @@ def solve(
 
 
 def _certify_tug(eq: TugEquilibrium, tolerance: float) -> None:
-    """The deviation gain of a tug-of-war at every position within ``tolerance`` (SPEC.md §6)."""
+    """The deviation gain of a tug-of-war at every position within ``tolerance`` (docs/theory/tug-of-war.md)."""
     gain = eq.deviation_gain()
     if not gain.max() <= tolerance:
         firm, position = divmod(int(gain.argmax()), gain.shape[1])

@@ -99,7 +99,7 @@ def solve_all(
     Parameters
     ----------
     model : Race, LaggedRace or TugOfWar
-        The race. A ``TugOfWar`` (SPEC.md §6) goes to patentrace.solvers.tug's
+        The race. A ``TugOfWar`` (docs/theory/tug-of-war.md) goes to patentrace.solvers.tug's
         ``solve_all_tug`` with its defaults: the exact enumeration for quadratic costs
         and ``length <= 4``, Newton from many starts otherwise; what the list is known
         to contain is in ``solver.options["guarantee"]``.

@@ -1,4 +1,4 @@
-"""Newton's method with continuation for the tug-of-war (SPEC.md §6).
+"""Newton's method with continuation for the tug-of-war (docs/theory/tug-of-war.md).
 
 The state graph of the tug-of-war has cycles, so the ``2 (K - 1)`` interior values
 are solved together. Each firm's effort is eliminated through the first-order
@@ -50,7 +50,7 @@ FloatArray = NDArray[np.float64]
 _POLISH = 1e-14   # relative HJB residual at which Newton has converged
 _PATH = 1e-9      # looser convergence on the way along the continuation path
 _MAX_ITER = 60
-# Largest gap between a stored effort and the best response recomputed by SPEC.md §1 (1), relative to max(1, x):
+# Largest gap between a stored effort and the best response recomputed by docs/theory/race.md (1), relative to max(1, x):
 # the two are the same function of the values but rounded differently (1e-6 leaves room for ill-conditioned
 # kinks where c'(0) > 0; the HJB residual check is the tight one).
 _BEST_RESPONSE_GAP = 1e-6
@@ -246,12 +246,12 @@ _TAIL_SWEEPS = 60
 
 
 def refine_tail(model: TugOfWar, value: FloatArray) -> tuple[FloatArray, int]:
-    """Give the values far behind (below 1e-6 of the prize) their relative precision (SPEC.md §6).
+    """Give the values far behind (below 1e-6 of the prize) their relative precision (docs/theory/tug-of-war.md).
 
     Newton's values are accurate to about 1e-16 of the prize in absolute terms, so a value
     of 1e-40 may be wrong in every digit. Far behind, a firm's value hardly moves the
     other values, so it is refined alone: with every other value and the rival's hazards
-    held fixed, each small value is replaced by the value of its best response (SPEC.md §1
+    held fixed, each small value is replaced by the value of its best response (docs/theory/race.md
     (1) and the HJB solved for ``V``, both free of cancellation), all at once, until no
     value changes by more than 1e-15 of itself. Each sweep carries the precision one
     position further from the large values, and the values fall so fast (about squaring
@@ -298,7 +298,7 @@ def refine_tail(model: TugOfWar, value: FloatArray) -> tuple[FloatArray, int]:
 
 
 def solve_tug(model: TugOfWar, tolerance: float = 1e-10, compiled: bool = True) -> TugEquilibrium:
-    """The equilibrium of a tug-of-war by continuation and Newton, checked state by state (SPEC.md §6).
+    """The equilibrium of a tug-of-war by continuation and Newton, checked state by state (docs/theory/tug-of-war.md).
 
     Parameters
     ----------
@@ -306,7 +306,7 @@ def solve_tug(model: TugOfWar, tolerance: float = 1e-10, compiled: bool = True) 
         The race.
     tolerance : float
         Largest HJB residual and largest gap between a stored effort and the best
-        response of SPEC.md §1 equation (1) to the stored values, both relative to
+        response of docs/theory/race.md (1) to the stored values, both relative to
         the prize, accepted at any position.
     compiled : bool
         Run the Newton iterations compiled where both costs are power costs (default);
@@ -371,9 +371,9 @@ def _failure(message: str, model: TugOfWar, interior: FloatArray, residual: Floa
 
 
 def check(eq: TugEquilibrium, tolerance: float) -> None:
-    """Raise unless every array is finite, the HJB holds and each effort is the best response (SPEC.md §6).
+    """Raise unless every array is finite, the HJB holds and each effort is the best response (docs/theory/tug-of-war.md).
 
-    The best response is recomputed from SPEC.md §1 equation (1) with the stored
+    The best response is recomputed from docs/theory/race.md (1) with the stored
     continuation values and the rival's stored hazard (the value eliminated), a second
     path to the effort than the first-order condition the solver used.
 
@@ -495,7 +495,7 @@ def solve_all_tug(
     tolerance: float = 1e-10,
     max_equilibria: int = 1000,
 ) -> list[TugEquilibrium]:
-    """Every equilibrium of a tug-of-war that the method can find, with what is guaranteed (SPEC.md §6).
+    """Every equilibrium of a tug-of-war that the method can find, with what is guaranteed (docs/theory/tug-of-war.md).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""Every equilibrium of a short tug-of-war with quadratic costs, by exact algebra (SPEC.md §6).
+"""Every equilibrium of a short tug-of-war with quadratic costs, by exact algebra (docs/theory/tug-of-war.md).
 
 With ``c(x) = m x + a x^2 / 2`` the first-order condition ``c'(x) = lambda (A - V)``
 makes each firm's effort linear in its gain from a success where the firm works, and
@@ -201,7 +201,7 @@ def _normal_set(leading: list[tuple[int, ...]], count: int) -> list[tuple[int, .
 
 
 def exact_equilibria(tug: TugOfWar, imaginary_tolerance: float = 1e-7) -> ExactEnumeration:
-    """Every equilibrium of a tug-of-war with quadratic costs and ``K <= 4``, by active sets (SPEC.md §6).
+    """Every equilibrium of a tug-of-war with quadratic costs and ``K <= 4``, by active sets (docs/theory/tug-of-war.md).
 
     Parameters
     ----------

@@ -1,4 +1,4 @@
-"""The compiled Newton iteration of the tug-of-war for power costs (SPEC.md §6).
+"""The compiled Newton iteration of the tug-of-war for power costs (docs/theory/tug-of-war.md).
 
 The same stacked HJB as patentrace.solvers.tug's ``TugSystem`` (values ordered
 ``V0(1), V1(1), V0(2), ...``, efforts eliminated by the first-order condition), for

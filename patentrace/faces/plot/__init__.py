@@ -12,7 +12,7 @@ is drawn.
 - :func:`paths_figure`: simulated histories (:func:`patentrace.simulate`);
 - :func:`lag_figure`: the follower's chances against the lag (SPEC.md §2);
 - :func:`contested_gap_figure`: the contested gap against the lag (SPEC.md §3);
-- ``tug_figure``: a tug-of-war's efforts, values and win probabilities against the position (SPEC.md §6).
+- ``tug_figure``: a tug-of-war's efforts, values and win probabilities against the position (docs/theory/tug-of-war.md).
 
 Examples
 --------

@@ -1,4 +1,4 @@
-"""The tug-of-war's figure: efforts, values and win probabilities against the position (SPEC.md §6).
+"""The tug-of-war's figure: efforts, values and win probabilities against the position (docs/theory/tug-of-war.md).
 
 Examples
 --------
