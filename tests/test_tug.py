@@ -302,7 +302,7 @@ def test_leapfrog_report_by_first_step_analysis() -> None:
 
 @pytest.mark.parametrize("length", [5, 8, 13])
 def test_leapfrog_ordering_and_mirror(length: int) -> None:
-    """W_F <= leapfrog <= catch-up <= 1 (docs/theory/leapfrog.md); in a symmetric race the mirror position gives the same report."""
+    """W_F <= leapfrog <= catch-up <= 1 (docs/theory/leapfrog.md); a symmetric race's mirror position: the same."""
     tug = pr.TugOfWar(length=length, prize=1.0, discount=0.03, cost=pr.costs.Power(scale=0.5, exponent=2.5))
     eq = pr.solve(tug)
     for k in range(1, length):

@@ -378,7 +378,7 @@ def leapfrog(
     """
     if follower_by not in _FOLLOWER_BY:
         raise ValueError(f"follower_by must be one of {_FOLLOWER_BY}, got {follower_by!r}")
-    if isinstance(eq, TugEquilibrium):   # docs/theory/tug-of-war.md: the position chain (patentrace.reports.tug_leapfrog)
+    if isinstance(eq, TugEquilibrium):   # the position chain of docs/theory/tug-of-war.md (reports.tug_leapfrog)
         if follower_by != "distance":
             raise ValueError(f"follower_by must be 'distance' for a TugEquilibrium, got {follower_by!r}")
         return tug_leapfrog(eq, state, tolerance)

@@ -126,7 +126,9 @@ def _position(state: object, length: int) -> int:
 
 
 def tug_leapfrog(eq: TugEquilibrium, state: object, tolerance: float = 0.0) -> TugLeapfrogReport:
-    """The leapfrog report of docs/theory/leapfrog.md for a tug-of-war at position ``state`` (docs/theory/tug-of-war.md).
+    """The leapfrog report (docs/theory/leapfrog.md) of a tug-of-war at position ``state``.
+
+    The tug-of-war and its chain: docs/theory/tug-of-war.md.
 
     Parameters
     ----------

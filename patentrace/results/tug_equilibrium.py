@@ -51,7 +51,9 @@ def _tridiagonal(down: FloatArray, diagonal: FloatArray, up: FloatArray, rhs: Fl
 
 
 def reach_before(up: FloatArray, down: FloatArray, start: int, upper: int, lower: int) -> float:
-    """Probability that the position chain, from ``start``, reaches ``upper`` before ``lower`` (docs/theory/tug-of-war.md).
+    """Probability that the position chain, from ``start``, reaches ``upper`` before ``lower``.
+
+    The chain of docs/theory/tug-of-war.md.
 
     The chain is a birth-death chain, so the answer is the classical ratio of sums of
     products of ``down(i) / up(i)``; it is computed in logarithms (``logaddexp``),

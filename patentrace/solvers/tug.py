@@ -50,7 +50,8 @@ FloatArray = NDArray[np.float64]
 _POLISH = 1e-14   # relative HJB residual at which Newton has converged
 _PATH = 1e-9      # looser convergence on the way along the continuation path
 _MAX_ITER = 60
-# Largest gap between a stored effort and the best response recomputed by docs/theory/race.md (1), relative to max(1, x):
+# Largest gap between a stored effort and the best response recomputed by docs/theory/race.md (1),
+# relative to max(1, x):
 # the two are the same function of the values but rounded differently (1e-6 leaves room for ill-conditioned
 # kinks where c'(0) > 0; the HJB residual check is the tight one).
 _BEST_RESPONSE_GAP = 1e-6
@@ -371,7 +372,9 @@ def _failure(message: str, model: TugOfWar, interior: FloatArray, residual: Floa
 
 
 def check(eq: TugEquilibrium, tolerance: float) -> None:
-    """Raise unless every array is finite, the HJB holds and each effort is the best response (docs/theory/tug-of-war.md).
+    """Raise unless every array is finite, the HJB (T2) holds and each effort is the best response.
+
+    The equations are those of docs/theory/tug-of-war.md.
 
     The best response is recomputed from docs/theory/race.md (1) with the stored
     continuation values and the rival's stored hazard (the value eliminated), a second

@@ -201,7 +201,9 @@ def _normal_set(leading: list[tuple[int, ...]], count: int) -> list[tuple[int, .
 
 
 def exact_equilibria(tug: TugOfWar, imaginary_tolerance: float = 1e-7) -> ExactEnumeration:
-    """Every equilibrium of a tug-of-war with quadratic costs and ``K <= 4``, by active sets (docs/theory/tug-of-war.md).
+    """Every equilibrium of a tug-of-war with quadratic costs and ``K <= 4``, by active sets.
+
+    The system is (T2)-(T3) of docs/theory/tug-of-war.md.
 
     Parameters
     ----------
