@@ -37,7 +37,7 @@ from patentrace.errors import (
 )
 from patentrace.faces.storage import ResultFormatError, load, save
 from patentrace.faces.sweep import CheckpointError, SweepResult, sweep
-from patentrace.models import Action, ContinuousEffort, DeterministicRace, LaggedRace, Race
+from patentrace.models import Action, ContinuousEffort, DeterministicRace, LaggedRace, Race, TugOfWar
 from patentrace.reports.lag_experiment import LagExperiment, lag_experiment
 from patentrace.reports.leapfrog import LeapfrogReport, leapfrog, preemption_region
 from patentrace.reports.leapfrog_batch import LeapfrogMeasure, leapfrog_many
@@ -46,6 +46,7 @@ from patentrace.results import chain as chain
 from patentrace.results.continuous_lagged import ContinuousLaggedEquilibrium
 from patentrace.results.deterministic_equilibrium import ChainRefinement, DeterministicEquilibrium, GridRefinement
 from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo, Verification
+from patentrace.results.tug_equilibrium import TugEquilibrium
 from patentrace.solvers import single_firm, solve, solve_all, solve_many
 
 __all__ = [
@@ -73,6 +74,8 @@ __all__ = [
     "SolverInfo",
     "SweepResult",
     "TooManyEquilibriaError",
+    "TugEquilibrium",
+    "TugOfWar",
     "UnderflowWarning",
     "Verification",
     "__version__",

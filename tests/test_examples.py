@@ -31,6 +31,9 @@ EXPECTED = {
     "comparative_statics.py": ["(1, 0) implicit", "Largest relative difference between exact derivative and finite",
                                "lambdify along r in [0.01, 0.8] (40 values) against pr.solve"],
     "long_race.py": ["on the compiled path", "a leader facing an idle rival plays as if alone"],
+    "tug_of_war.py": ["1. The leader works harder than the follower at every uneven position: 84 of 84.",
+                      "2. The follower's effort rises as the gap closes, strictly: 84 of 84.",
+                      "Every simulated frequency is within four standard errors"],
 }
 
 

@@ -15,5 +15,6 @@ from patentrace.models.deterministic import DeterministicRace
 from patentrace.models.effort import ContinuousEffort
 from patentrace.models.lagged import Action, LaggedRace
 from patentrace.models.race import Race
+from patentrace.models.tug_of_war import TugOfWar
 
-__all__ = ["Action", "ContinuousEffort", "DeterministicRace", "LaggedRace", "Race"]
+__all__ = ["Action", "ContinuousEffort", "DeterministicRace", "LaggedRace", "Race", "TugOfWar"]

@@ -26,7 +26,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -35,10 +35,12 @@ from patentrace._validate import tolerance as _threshold
 from patentrace.equations.periods import FIRST_WINS, SECOND_WINS, TIE
 from patentrace.models.experience_grid import BAND, read
 from patentrace.models.lattice import check_state, open_states, remaining
+from patentrace.reports.tug_leapfrog import TugLeapfrogReport, tug_leapfrog
 from patentrace.results.chain import hitting_probability, period_hitting_probability, period_reachable, reachable
 from patentrace.results.deterministic_equilibrium import DeterministicEquilibrium, check_experience
 from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium
 from patentrace.results.experience_path import experience_path
+from patentrace.results.tug_equilibrium import TugEquilibrium
 
 __all__ = ["LeapfrogReport", "leapfrog", "leapfrog_map", "preemption_region", "time_to_discovery", "underflow_region"]
 
@@ -318,17 +320,32 @@ def time_to_discovery(eq: Equilibrium) -> FloatArray:
     return out
 
 
+@overload
 def leapfrog(
-    eq: AnyEquilibrium | DeterministicEquilibrium, state: tuple[Any, Any], tolerance: float = 0.0,
+    eq: TugEquilibrium, state: Any, tolerance: float = ..., follower_by: str = ...
+) -> TugLeapfrogReport: ...
+
+
+@overload
+def leapfrog(
+    eq: AnyEquilibrium | DeterministicEquilibrium, state: tuple[Any, Any], tolerance: float = ...,
+    follower_by: str = ...,
+) -> LeapfrogReport: ...
+
+
+def leapfrog(
+    eq: AnyEquilibrium | DeterministicEquilibrium | TugEquilibrium, state: Any, tolerance: float = 0.0,
     follower_by: str = "distance",
-) -> LeapfrogReport:
+) -> LeapfrogReport | TugLeapfrogReport:
     """The leapfrog report of docs/theory/leapfrog.md for an equilibrium at a state.
 
     Parameters
     ----------
-    eq : Equilibrium, LaggedEquilibrium or DeterministicEquilibrium
+    eq : Equilibrium, LaggedEquilibrium, DeterministicEquilibrium or TugEquilibrium
         A solved race. In a lagged race a firm can jump several stages in a period,
         so it can get ahead without ever being level; a tie counts as drawing level.
+        A ``TugEquilibrium`` (docs/theory/tug-of-war.md) gets patentrace.reports.tug_leapfrog's report
+        at the position ``state`` (an int).
     state : (int, int), or (float, float) for a deterministic race
         Stages completed ``(i, j)``; ``0 <= i <= N0``, ``0 <= j <= N1``, not both finished.
         For a [`DeterministicEquilibrium`][patentrace.DeterministicEquilibrium], experience ``(w1, w2)`` in
@@ -368,6 +385,10 @@ def leapfrog(
     """
     if follower_by not in _FOLLOWER_BY:
         raise ValueError(f"follower_by must be one of {_FOLLOWER_BY}, got {follower_by!r}")
+    if isinstance(eq, TugEquilibrium):   # the position chain of docs/theory/tug-of-war.md (reports.tug_leapfrog)
+        if follower_by != "distance":
+            raise ValueError(f"follower_by must be 'distance' for a TugEquilibrium, got {follower_by!r}")
+        return tug_leapfrog(eq, state, tolerance)
     tolerance = _threshold("tolerance", tolerance, upper=1.0)  # a probability threshold
     if follower_by == "expected_time" and not isinstance(eq, Equilibrium):
         raise ValueError(

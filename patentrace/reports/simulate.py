@@ -43,7 +43,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from numbers import Integral
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 from numpy.typing import NDArray
@@ -52,8 +52,10 @@ from patentrace.equations.periods import progress_matrix
 from patentrace.models.lagged import LaggedRace
 from patentrace.models.lattice import check_state, open_states
 from patentrace.models.race import Race
+from patentrace.reports.tug_simulate import TugSimulation, simulate_tug
 from patentrace.results.chain import jump_weights
 from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium
+from patentrace.results.tug_equilibrium import TugEquilibrium
 
 __all__ = ["FIRST_WINS", "SECOND_WINS", "STALLED", "TIE", "SamplePaths", "Simulation", "simulate"]
 
@@ -474,20 +476,32 @@ def _frequency(hits: int, n: int) -> tuple[float, float]:
     return f, math.sqrt(f * (1.0 - f) / n)
 
 
+@overload
+def simulate(eq: TugEquilibrium, start: int | None, paths: int, seed: int | None = ..., *,
+             sample: int = ...) -> TugSimulation: ...
+
+
+@overload
+def simulate(eq: Equilibrium | LaggedEquilibrium, start: tuple[int, int], paths: int, seed: int | None = ..., *,
+             sample: int = ...) -> Simulation: ...
+
+
 def simulate(
-    eq: Equilibrium | LaggedEquilibrium,
-    start: tuple[int, int],
+    eq: Equilibrium | LaggedEquilibrium | TugEquilibrium,
+    start: Any,
     paths: int,
     seed: int | None = None,
     *,
     sample: int = 0,
-) -> Simulation:
+) -> Simulation | TugSimulation:
     """Simulate histories of a solved race from ``start`` under the equilibrium strategies.
 
     Parameters
     ----------
     eq : Equilibrium or LaggedEquilibrium
         A solved [`Race`][patentrace.Race] or [`LaggedRace`][patentrace.LaggedRace].
+        A ``TugEquilibrium`` (docs/theory/tug-of-war.md) goes to patentrace.reports.tug_simulate, with
+        ``start`` a position (an int, or None for the model's) and no ``sample``.
     start : (int, int)
         Stages completed ``(i, j)`` at the start; ``0 <= i <= N0``, ``0 <= j <= N1``,
         not both finished.
@@ -523,6 +537,10 @@ def simulate(
     ...
     ValueError: paths must be >= 1, got 0
     """
+    if isinstance(eq, TugEquilibrium):
+        if sample:
+            raise ValueError(f"sample must be 0 for a TugEquilibrium (no paths are kept), got {sample!r}")
+        return simulate_tug(eq, start, paths, seed)
     if not isinstance(eq, (Equilibrium, LaggedEquilibrium)):
         raise TypeError(f"eq must be a patentrace.Equilibrium or LaggedEquilibrium, got {type(eq).__name__}")
     stages = eq.model.stages

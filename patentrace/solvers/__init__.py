@@ -24,21 +24,23 @@ import numpy as np
 from patentrace._validate import count
 from patentrace._validate import tolerance as _threshold
 from patentrace.errors import EquilibriumError
-from patentrace.models import DeterministicRace, LaggedRace, Race
+from patentrace.models import DeterministicRace, LaggedRace, Race, TugOfWar
 from patentrace.results.deterministic_equilibrium import DeterministicEquilibrium
 from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium
+from patentrace.results.tug_equilibrium import TugEquilibrium
 from patentrace.results.verification import certify, check_finite
 from patentrace.solvers.allpaths import solve_all
 from patentrace.solvers.backward import single_firm, solve_race, solve_races_collecting
 from patentrace.solvers.deterministic import solve_deterministic
 from patentrace.solvers.periods_continuous import solve_continuous
 from patentrace.solvers.stagegame import check_lagged, refine_lagged, solve_lagged
+from patentrace.solvers.tug import solve_tug
 
 __all__ = ["single_firm", "solve", "solve_all", "solve_many"]
 
 
 def solve(
-    model: Race | LaggedRace | DeterministicRace,
+    model: Race | LaggedRace | DeterministicRace | TugOfWar,
     *,
     method: str = "backward",
     selection: str = "fastest",
@@ -57,9 +59,9 @@ def solve(
 
     Parameters
     ----------
-    model : Race, LaggedRace or DeterministicRace
-        The race (docs/theory/race.md, periods.md or deterministic.md).
-    method : {"backward"}
+    model : Race, LaggedRace, DeterministicRace or TugOfWar
+        The race (docs/theory/race.md, periods.md, deterministic.md or tug-of-war.md).
+    method : {"backward", "newton"}
         Backward induction over the states. For a [`Race`][patentrace.Race], every state's
         equilibria are bracketed ([`patentrace.solvers.backward`][patentrace.solvers.backward]), or, for power
         costs, the state is solved by a compiled kernel where a certificate proves its
@@ -73,7 +75,14 @@ def solve(
         approximations refined until they settle at lag 0 with a breakthrough
         ([`patentrace.solvers.perfect_monitoring`][patentrace.solvers.perfect_monitoring]), and otherwise one
         equilibrium per state on experience grids refined until the contested gap
-        settles ([`patentrace.solvers.deterministic`][patentrace.solvers.deterministic]).
+        settles ([`patentrace.solvers.deterministic`][patentrace.solvers.deterministic]). For a ``TugOfWar`` (whose
+        state graph has cycles) the method is Newton's on all positions at once with
+        continuation in the productivity scale from the race in which nobody moves
+        (patentrace.solvers.tug; ``"backward"`` means it there too), and every position is checked
+        (HJB residual and best response within ``tolerance``; with ``verify`` also the
+        deviation gain). It returns the equilibrium on that continuation branch; whether
+        there are others, ``solve_all`` answers (exactly for quadratic costs and length <= 4).
+        ``selection``, ``grid``, ``max_pairs`` and the deterministic options do not apply to it.
     selection : {"fastest", "slowest", "richest"}
         Where a state has several equilibria: the one with the largest total
         hazard or expected progress (default), the smallest, or the largest joint
@@ -119,7 +128,7 @@ def solve(
 
     Returns
     -------
-    Equilibrium, LaggedEquilibrium or DeterministicEquilibrium
+    Equilibrium, LaggedEquilibrium, DeterministicEquilibrium or TugEquilibrium
         Every state's equilibrium checked; every array finite (``expected_duration`` may be ``inf``).
 
     Raises
@@ -138,8 +147,8 @@ def solve(
     >>> eq.effort.shape
     (2, 4, 3)
     """
-    if method != "backward":
-        raise ValueError(f"method must be 'backward', got {method!r}")
+    if method != "backward" and not (method == "newton" and isinstance(model, TugOfWar)):
+        raise ValueError(f"method must be 'backward' (or 'newton' for a TugOfWar), got {method!r}")
     tolerance = _threshold("tolerance", tolerance, positive=True)  # NaN would pass every check, < 0 fail every one
     max_pairs = count("max_pairs", max_pairs, 1)  # the same check as solve_all's
     refine_tolerance = _threshold("refine_tolerance", refine_tolerance, positive=True)
@@ -149,6 +158,11 @@ def solve(
     if refine and not isinstance(model, LaggedRace):
         raise ValueError(f"refine=True refines a LaggedRace's effort menus; got a {type(model).__name__} "
                          "(a DeterministicRace refines its grid by itself, see steps and gap_tolerance)")
+    if isinstance(model, TugOfWar):
+        tug = solve_tug(model, tolerance=tolerance)
+        if verify:
+            _certify_tug(tug, tolerance)
+        return tug
     if isinstance(model, LaggedRace):
         if model.continuous:
             lagged = solve_continuous(model, selection=selection)
@@ -171,6 +185,15 @@ def solve(
     eq = solve_race(model, selection=selection, grid=grid)
     certify(eq, tolerance, deviation=verify)
     return eq
+
+
+def _certify_tug(eq: TugEquilibrium, tolerance: float) -> None:
+    """The deviation gain of a tug-of-war at every position within ``tolerance`` (docs/theory/tug-of-war.md)."""
+    gain = eq.deviation_gain()
+    if not gain.max() <= tolerance:
+        firm, position = divmod(int(gain.argmax()), gain.shape[1])
+        raise EquilibriumError("profitable deviation above tolerance", None, {
+            "firm": firm, "position": position, "deviation_gain": float(gain.max()), "tolerance": tolerance})
 
 
 def _check_lagged_finite(eq: LaggedEquilibrium) -> None:

@@ -50,10 +50,11 @@ from patentrace._validate import count
 from patentrace._version import __version__
 from patentrace.equations.periods import period_game, terminal_values
 from patentrace.errors import EquilibriumError, TooManyEquilibriaError
-from patentrace.models import DeterministicRace, LaggedRace, Race
+from patentrace.models import DeterministicRace, LaggedRace, Race, TugOfWar
 from patentrace.models.lattice import Layout
 from patentrace.results import chain
 from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo
+from patentrace.results.tug_equilibrium import TugEquilibrium
 from patentrace.solvers.allroots import StateGames, find_equilibria
 from patentrace.solvers.backward import (
     _breakthrough,
@@ -71,6 +72,7 @@ from patentrace.solvers.stagegame import (
     check_lagged,
     state_equilibria,
 )
+from patentrace.solvers.tug import solve_all_tug
 
 __all__ = ["solve_all"]
 
@@ -92,15 +94,25 @@ def solve_all(
     ...
 
 
+@overload
 def solve_all(
-    model: Race | LaggedRace, *, max_equilibria: int = 1000, grid: int = 16, max_pairs: int = _MAX_PAIRS
-) -> list[Equilibrium] | list[LaggedEquilibrium]:
-    """Every Markov perfect equilibrium of a race (docs/theory/race.md for Race, docs/theory/periods.md for LaggedRace).
+    model: TugOfWar, *, max_equilibria: int = ..., grid: int = ..., max_pairs: int = ...
+) -> list[TugEquilibrium]:
+    ...
+
+
+def solve_all(
+    model: Race | LaggedRace | TugOfWar, *, max_equilibria: int = 1000, grid: int = 16, max_pairs: int = _MAX_PAIRS
+) -> list[Equilibrium] | list[LaggedEquilibrium] | list[TugEquilibrium]:
+    """Every Markov perfect equilibrium of a race (docs/theory/race.md, periods.md, tug-of-war.md).
 
     Parameters
     ----------
-    model : Race or LaggedRace
-        The race.
+    model : Race, LaggedRace or TugOfWar
+        The race. A ``TugOfWar`` (docs/theory/tug-of-war.md) goes to patentrace.solvers.tug's
+        ``solve_all_tug`` with its defaults: the exact enumeration for quadratic costs
+        and ``length <= 4``, Newton from many starts otherwise; what the list is known
+        to contain is in ``solver.options["guarantee"]``.
     max_equilibria : int
         Most equilibria to return (``>= 1``). Past it,
         [`TooManyEquilibriaError`][patentrace.TooManyEquilibriaError] is raised.
@@ -151,6 +163,8 @@ def solve_all(
 
             return solve_all_continuous(model, max_equilibria)  # type: ignore[return-value]
         return _all_lagged(model, max_equilibria, max_pairs)
+    if isinstance(model, TugOfWar):
+        return solve_all_tug(model, max_equilibria=max_equilibria)
     if isinstance(model, DeterministicRace):
         raise TypeError(
             "solve_all does not enumerate a DeterministicRace's equilibria (its period games are too large); "

@@ -17,6 +17,8 @@ is drawn.
 - [`lag_figure`][patentrace.faces.plot.lag_figure]: the follower's chances against the lag (docs/theory/periods.md);
 - [`contested_gap_figure`][patentrace.faces.plot.contested_gap_figure]: the contested gap against the lag
   (docs/theory/deterministic.md).
+- ``tug_figure``: a tug-of-war's efforts, values and win probabilities against the position
+  (docs/theory/tug-of-war.md).
 
 Examples
 --------
@@ -29,6 +31,7 @@ Examples
 
 from patentrace.faces.plot.lines import contested_gap_figure, lag_figure, paths_figure
 from patentrace.faces.plot.maps import dropout_figure, effort_figure, idle_categories, leapfrog_figure, value_figure
+from patentrace.faces.plot.tug import tug_figure
 
 __all__ = [
     "contested_gap_figure",
@@ -38,5 +41,6 @@ __all__ = [
     "lag_figure",
     "leapfrog_figure",
     "paths_figure",
+    "tug_figure",
     "value_figure",
 ]
