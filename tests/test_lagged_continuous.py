@@ -13,6 +13,7 @@ from patentrace.equations.periods_continuous import state_terms, terminal_values
 from patentrace.results.continuous_lagged import ContinuousLaggedEquilibrium
 from patentrace.solvers.periods_continuous import menu_race, state_solutions
 from patentrace.solvers.stagegame import solve_lagged
+from tests.strategies import examples
 
 # Asymmetric races with learning curves and loser prizes (and a breakthrough in the second).
 RACES = {
@@ -197,7 +198,7 @@ def test_irregular_technology_falls_back_to_a_refined_menu_with_a_warning() -> N
     assert eq.strategy[0][0, 0, -1] == pytest.approx(1.0)
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=examples(12), deadline=None)
 @given(lag=st.sampled_from([0.05, 0.3, 1.0, 2.5]), loser=st.sampled_from([0.0, 0.4]),
        linear=st.sampled_from([0.0, 0.05]), curve=st.sampled_from([1.0, 2.0]))
 def test_every_returned_equilibrium_is_verified(lag: float, loser: float, linear: float, curve: float) -> None:
@@ -282,7 +283,7 @@ def test_solve_all_returns_every_path_each_verified() -> None:
         pr.solve_all(lagged, max_equilibria=1)
 
 
-@settings(max_examples=6, deadline=None)
+@settings(max_examples=examples(6), deadline=None)
 @given(lag=st.sampled_from([0.25, 1.0]), scale=st.sampled_from([0.7, 1.0, 1.6]),
        curve=st.sampled_from([1.0, 1.5]), loser=st.sampled_from([0.0, 0.2]))
 def test_continuous_and_menu_answers_agree_on_random_races(lag: float, scale: float, curve: float,
@@ -329,3 +330,28 @@ def test_poisson_technology_checks_its_parameters() -> None:
     # p(x) = 1 - exp(-lambda x lag); the period cost reaches the prize at max_effort
     assert effort.probability(1.0) == pytest.approx(1 - math.exp(-1.0), rel=1e-15)
     assert float(effort.period_cost(effort.max_effort)) == pytest.approx(1.0, rel=1e-9)
+
+
+@settings(max_examples=examples(4), deadline=None)
+@given(
+    stages=st.tuples(st.integers(1, 2), st.integers(1, 2)),
+    scales=st.tuples(st.floats(0.6, 2.0), st.floats(0.6, 2.0)),
+    loser_prize=st.floats(0.0, 0.2),
+    discount=st.floats(0.05, 0.2),
+    lag=st.floats(0.3, 1.0),
+)
+def test_continuous_and_refined_menu_agree_within_the_reported_error(stages, scales, loser_prize, discount, lag):
+    # One technology, two solver paths: continuous effort (every pure equilibrium by bracketing) and a menu of
+    # the same technology refined by doubling until it settles (support enumeration, mixed equilibria too).
+    race = pr.Race(stages=stages, prize=1.0, loser_prize=loser_prize, discount=discount,
+                   cost=(pr.costs.Quadratic(scale=scales[0]), pr.costs.Quadratic(scale=scales[1])))
+    continuous = pr.solve(pr.LaggedRace.from_race(race, lag))
+    assert continuous.effort.max() < 1.5  # the menu below spans every continuous effort
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pr.RefinementWarning)  # judged by its error estimate below
+        menu = pr.solve(pr.LaggedRace.from_race(race, lag, efforts=list(np.linspace(0.0, 1.5, 9))),
+                        refine=True, refine_tolerance=1e-3, max_refinements=3)
+    error = menu.solver.options["error_estimate"]
+    assert error is not None and error < 0.1  # an estimate that says something at 65 efforts
+    assert np.abs(menu.win_probability - continuous.win_probability).max() <= error
+    assert np.abs(menu.value - continuous.value).max() <= error

@@ -381,11 +381,11 @@ class LaggedRace(ModelData):
         costs the flow cost times ``(1 - exp(-r lag)) / r`` and completes one stage with
         probability ``p(x) = 1 - exp(-lambda(i) x lag)`` (``ContinuousEffort``; the
         solver finds every pure equilibrium of each state, docs/lagged.md). With an
-        effort grid, each effort ``x`` of the grid becomes an action whose stage completions over
-        the period are Poisson with mean ``lambda(i) x lag`` (completions beyond the
-        finish line count as crossing it) and whose cost is the flow cost times
-        ``(1 - exp(-r lag)) / r``. The technology per unit of time is fixed, so
-        races with different lags compare like with like.
+        effort grid, each effort ``x`` of the grid becomes an action of the same
+        technology: it costs the same and completes one stage with the same ``p(x)``, so
+        a menu and continuous effort are one model, and a refined menu
+        (``pr.solve(..., refine=True)``) approaches the continuous answer. The technology
+        per unit of time is fixed, so races with different lags compare like with like.
 
         Parameters
         ----------
@@ -404,8 +404,8 @@ class LaggedRace(ModelData):
         >>> import patentrace as pr
         >>> race = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
         >>> lagged = LaggedRace.from_race(race, lag=0.5, efforts=[0.0, 0.4])
-        >>> [round(p, 6) for _, p in lagged.menus[0][0][1].progress]   # 2 stages to go, mean 0.2
-        [0.818731, 0.163746, 0.017523]
+        >>> [round(p, 6) for _, p in lagged.menus[0][0][1].progress]   # one stage with 1 - exp(-0.2)
+        [0.818731, 0.181269]
         >>> smooth = LaggedRace.from_race(race, lag=0.5)              # continuous effort
         >>> round(float(smooth.efforts[0][0].probability(0.4)), 6)     # 1 - exp(-0.2)
         0.181269
@@ -425,8 +425,6 @@ class LaggedRace(ModelData):
             return cls(stages=race.stages, prize=race.prize, lag=lag, discount=race.discount, actions=continuous,
                        loser_prize=race.loser_prize, tie=tie, breakthrough=breakthrough)
         grids = _pair("efforts", efforts) if _nested(efforts) else (efforts, efforts)
-        from scipy.stats import poisson  # loads on first use: most scripts never need it
-
         per_unit = discounted_period(race.discount, lag)
         menus = []
         for firm in (0, 1):
@@ -436,14 +434,12 @@ class LaggedRace(ModelData):
             n, cost = race.stages[firm], race.cost[firm]
             stages = []
             for i in range(n):
-                left = n - i
+                rate = race.productivity[firm][i] * lag
                 menu = []
                 for x in grid:
-                    mean = race.productivity[firm][i] * x * lag
-                    probabilities = poisson.pmf(np.arange(left), mean)
-                    progress = {d: float(p) for d, p in enumerate(probabilities)}
-                    progress[left] = float(max(1.0 - probabilities.sum(), 0.0)) if mean > 0 else 0.0
-                    menu.append(Action(cost=_period_cost(cost, x, per_unit, firm), progress=progress))
+                    success = float(-np.expm1(-rate * x))  # p(x) = 1 - exp(-lambda x lag), as with continuous effort
+                    menu.append(Action(cost=_period_cost(cost, x, per_unit, firm),
+                                       progress={0: 1.0 - success, 1: success}))
                 stages.append(tuple(menu))
             menus.append(tuple(stages))
         efforts_used = tuple(tuple(float(x) for x in _sequence("efforts", grids[firm])) for firm in (0, 1))

@@ -75,7 +75,7 @@ class LagExperiment:
     --------
     >>> import patentrace as pr
     >>> race = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
-    >>> experiment = pr.lag_experiment(race, [0.5, 2.0], efforts=[0.0, 0.5, 1.0])
+    >>> experiment = pr.lag_experiment(race, [0.5, 2.0])
     >>> experiment.follower, experiment.lags, experiment.trend()
     (0, array([0.5, 2. ]), 'falls')
     """
@@ -117,9 +117,9 @@ class LagExperiment:
         --------
         >>> import patentrace as pr
         >>> race = pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
-        >>> experiment = pr.lag_experiment(race, [0.5, 2.0], efforts=[0.0, 0.5, 1.0])
+        >>> experiment = pr.lag_experiment(race, [0.5, 2.0])
         >>> experiment.trend(), experiment.trend("tie_probability")
-        ('falls', 'falls')
+        ('falls', 'rises')
         """
         values = np.asarray(getattr(self, name), dtype=float)
         steps = np.diff(values)
@@ -176,11 +176,15 @@ def lag_experiment(
     >>> experiment.follower_win_probability.round(4), bool(experiment.follower_win_error.max() < 1e-7)
     (array([0.1275, 0.0691]), True)
 
-    A coarse effort grid gets it wrong: at a two-period lag the firm behind no longer invests.
+    A coarse effort grid of the same technology gets it wrong: the firm behind is forced
+    to idle at both lags, and at the longer one even a finer grid has it idle.
 
     >>> experiment = pr.lag_experiment(race, [0.5, 2.0], efforts=[0.0, 0.5, 1.0], state=(0, 1))
-    >>> experiment.follower_win_probability.round(4)
-    array([0.2212, 0.    ])
+    >>> experiment.follower_win_probability.round(4), experiment.preemption_states.tolist()
+    (array([0., 0.]), [2, 2])
+    >>> finer = pr.lag_experiment(race, [0.5, 2.0], efforts=[0.0, 0.25, 0.5, 1.0], state=(0, 1))
+    >>> finer.follower_win_probability.round(4)
+    array([0.1281, 0.    ])
     """
     order = np.sort(np.asarray(list(lags), dtype=float))
     if order.size == 0:

@@ -794,8 +794,10 @@ def refine_lagged(
     again (the finite menus of the race in periods, docs/lagged.md). It stops once the
     values and the win probabilities at every state have moved by at most ``tolerance``
     (relative to the prize) in each of two successive doublings (one is not enough: an
-    equilibrium at an effort that both grids offer does not move at all); the larger of
-    the two changes is the reported error estimate. After ``max_refinements`` doublings
+    equilibrium at an effort that both grids offer does not move at all) and against the
+    grid of the finest grid's midpoints (the same resolution with no interior effort in
+    common, where such an equilibrium has to move); the largest of the three changes is
+    the reported error estimate. After ``max_refinements`` doublings
     without settling, the finest answer is returned with a
     ``RefinementWarning``.
 
@@ -815,7 +817,8 @@ def refine_lagged(
     LaggedEquilibrium
         On the finest grid solved. ``solver.options["refinement"]`` records every step
         (efforts per firm, the change from the previous grid, whether its search was
-        complete, seconds); ``"error_estimate"`` is the larger of the last two changes,
+        complete, seconds, and ``"shifted_change"`` where the midpoint grid was solved);
+        ``"error_estimate"`` is the largest of the last two changes and the shifted change,
         ``"converged"`` whether it is within ``tolerance``.
 
     Raises
@@ -843,6 +846,17 @@ def refine_lagged(
     previous: LaggedEquilibrium | None = None
     current = race
     changes: list[float] = []
+    shifted: dict[int, float] = {}  # step -> change of its grid against the grid of its midpoints
+
+    def shift_change(eq: LaggedEquilibrium) -> float:
+        # A pure equilibrium at an effort both grids offer changes by 0 under doubling, however far that
+        # effort is from the model's; on the grid of the midpoints (the same resolution, no interior
+        # effort in common) it has to move.
+        moved = _change(eq, solve_lagged(_shifted(eq.model), selection=selection, max_pairs=max_pairs))
+        shifted[len(steps) - 1] = moved
+        steps[-1]["shifted_change"] = moved
+        return moved
+
     for _ in range(max_refinements + 1):
         eq = solve_lagged(current, selection=selection, max_pairs=max_pairs)
         if previous is not None:
@@ -850,11 +864,12 @@ def refine_lagged(
         steps.append({"efforts": [len(g) for g in current.effort_grid or ((), ())],
                       "change": changes[-1] if previous is not None else None,
                       "complete": bool(eq.solver.options["complete"]), "seconds": eq.solver.seconds})
-        if len(changes) >= 2 and max(changes[-2:]) <= tolerance:
+        if len(changes) >= 2 and max(changes[-2:]) <= tolerance and shift_change(eq) <= tolerance:
             break
         previous, current = eq, _doubled(current)
-    # a pure equilibrium at an effort both grids offer changes by 0: one small change alone proves little
-    change = max(changes[-2:]) if changes else math.inf
+    last = len(steps) - 1
+    moved = shifted[last] if last in shifted else shift_change(eq)
+    change = max([*changes[-2:], moved]) if changes else math.inf
     converged = len(changes) >= 2 and change <= tolerance
     if not converged:
         warnings.warn(
@@ -883,6 +898,16 @@ def _doubled(race: LaggedRace) -> LaggedRace:
     for grid in race.effort_grid:
         points = np.sort(np.asarray(grid, dtype=float))
         grids.append(np.unique(np.concatenate([points, 0.5 * (points[:-1] + points[1:])])).tolist())
+    return LaggedRace.from_race(race.technology, race.lag, efforts=(grids[0], grids[1]), tie=race.tie)
+
+
+def _shifted(race: LaggedRace) -> LaggedRace:
+    """The same race on the midpoints of each firm's effort grid, with its two ends kept (the same resolution)."""
+    assert race.technology is not None and race.effort_grid is not None
+    grids = []
+    for grid in race.effort_grid:
+        points = np.sort(np.asarray(grid, dtype=float))
+        grids.append(np.unique(np.concatenate([points[:1], 0.5 * (points[:-1] + points[1:]), points[-1:]])).tolist())
     return LaggedRace.from_race(race.technology, race.lag, efforts=(grids[0], grids[1]), tie=race.tie)
 
 
