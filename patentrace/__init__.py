@@ -31,7 +31,7 @@ from patentrace._version import __version__
 from patentrace.errors import EquilibriumError, TooManyEquilibriaError, UnderflowWarning
 from patentrace.faces.storage import ResultFormatError, load, save
 from patentrace.faces.sweep import CheckpointError, SweepResult, sweep
-from patentrace.models import Action, ContinuousEffort, DeterministicRace, LaggedRace, Race
+from patentrace.models import Action, ContinuousEffort, DeterministicRace, LaggedRace, PoissonEffort, Race
 from patentrace.reports.lag_experiment import LagExperiment, lag_experiment
 from patentrace.reports.leapfrog import LeapfrogReport, leapfrog, preemption_region
 from patentrace.reports.simulate import SamplePaths, Simulation, simulate
@@ -56,6 +56,7 @@ __all__ = [
     "LaggedEquilibrium",
     "LaggedRace",
     "LeapfrogReport",
+    "PoissonEffort",
     "Race",
     "ResultFormatError",
     "SamplePaths",

@@ -12,8 +12,8 @@ from any other layer.
 """
 
 from patentrace.models.deterministic import DeterministicRace
-from patentrace.models.effort import ContinuousEffort
+from patentrace.models.effort import ContinuousEffort, PoissonEffort
 from patentrace.models.lagged import Action, LaggedRace
 from patentrace.models.race import Race
 
-__all__ = ["Action", "ContinuousEffort", "DeterministicRace", "LaggedRace", "Race"]
+__all__ = ["Action", "ContinuousEffort", "DeterministicRace", "LaggedRace", "PoissonEffort", "Race"]
