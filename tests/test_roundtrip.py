@@ -476,6 +476,15 @@ def test_poisson_effort_data_is_checked_by_name():
             pr.LaggedRace.from_dict(bad)
 
 
+    class Cubic(pr.costs.Power):  # a cost of one's own inside a Poisson effort: described, refused by name
+        pass
+
+    own = pr.LaggedRace(stages=1, prize=1.0, lag=0.5, discount=0.1,
+                        actions=pr.PoissonEffort(Cubic(scale=1.0, exponent=3.0), 1.0, 0.5, 0.1, 1.0))
+    with pytest.raises(ValueError, match=r"actions\[0\]\[0\]\.flow_cost: a .*Cubic was saved as its repr"):
+        pr.LaggedRace.from_dict(own.to_dict())
+
+
 def test_a_continuous_effort_of_ones_own_functions_is_described_and_refused_by_name(tmp_path):
     own = pr.ContinuousEffort(cost=lambda x: 0.02 * x**2, success=lambda x: 1 - np.exp(-0.5 * x), max_effort=5.0)
     race = pr.LaggedRace(stages=2, prize=1.0, lag=0.5, discount=0.1, actions=own)

@@ -4,7 +4,9 @@ In each period a firm chooses an effort ``x`` in ``[0, max_effort]``. It pays th
 period cost ``c(x)`` at the start of the period and completes one stage by the end
 of it with probability ``p(x)``. [`patentrace.LaggedRace.from_race`][patentrace.LaggedRace.from_race] builds the
 technology of a continuous-time race: ``p(x) = 1 - exp(-lambda x lag)`` and the flow
-cost discounted over the period, ``c(x) = c_flow(x) (1 - exp(-r lag)) / r``.
+cost discounted over the period, ``c(x) = c_flow(x) (1 - exp(-r lag)) / r``. That
+technology is a ``PoissonEffort``: data (a cost family and four numbers), equal by value
+and saved with its race; a ``ContinuousEffort`` of your own functions cannot be saved.
 
 The solver of the race in periods with continuous effort (docs/lagged.md, "Continuous
 effort") finds every pure equilibrium of a state when the technology is *regular*:
