@@ -500,6 +500,23 @@ def test_a_continuous_effort_of_ones_own_functions_is_described_and_refused_by_n
     assert list(tmp_path.iterdir()) == []                               # nothing written, no partial file left
 
 
+def lagged_race(lag, efforts=None):
+    return pr.LaggedRace.from_race(pr.Race(stages=(2, 1), prize=1.0, loser_prize=0.1, discount=0.1, cost=Q()), lag=lag,
+                                   efforts=efforts)
+
+
+@pytest.mark.parametrize("efforts", [None, [0.0, 0.5]])
+def test_a_sweep_of_whole_lagged_equilibria_saves_and_loads_equal(tmp_path, efforts):
+    """Each whole equilibrium of a sweep is loaded as the type its data names (it was always read as a Race's)."""
+    result = pr.sweep(functools.partial(lagged_race, efforts=efforts), {"lag": [0.5, 1.0]})
+    pr.save(result, tmp_path / "sweep.json")
+    again = pr.load(tmp_path / "sweep.json")
+    assert again == result
+    for loaded, solved in zip(again.values, result.values, strict=True):
+        assert type(loaded) is type(solved) is (pr.LaggedEquilibrium if efforts else pr.ContinuousLaggedEquilibrium)
+        assert_same_arrays(loaded, solved, LAGGED_ARRAYS if efforts else CONTINUOUS_ARRAYS)
+
+
 def test_a_race_solved_on_refined_menus_saves_and_loads_equal(tmp_path):
     """An irregular technology is solved on menus: that LaggedEquilibrium saves too (its record is JSON data)."""
     linear = pr.ContinuousEffort(cost=lambda x: 0.1 * x, success=lambda x: 0.5 * x, max_effort=1.0)
