@@ -37,7 +37,7 @@ from patentrace.errors import (
 )
 from patentrace.faces.storage import ResultFormatError, load, save
 from patentrace.faces.sweep import CheckpointError, SweepResult, sweep
-from patentrace.models import Action, ContinuousEffort, DeterministicRace, LaggedRace, Race, TugOfWar
+from patentrace.models import Action, ContinuousEffort, DeterministicRace, LaggedRace, PoissonEffort, Race, TugOfWar
 from patentrace.reports.lag_experiment import LagExperiment, lag_experiment
 from patentrace.reports.leapfrog import LeapfrogReport, leapfrog, preemption_region
 from patentrace.reports.leapfrog_batch import LeapfrogMeasure, leapfrog_many
@@ -66,6 +66,7 @@ __all__ = [
     "LaggedRace",
     "LeapfrogMeasure",
     "LeapfrogReport",
+    "PoissonEffort",
     "Race",
     "RefinementWarning",
     "ResultFormatError",

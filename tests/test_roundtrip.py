@@ -4,9 +4,11 @@ Equality is checked twice: with the results' own ``==`` and, independently of it
 bit on every array (``tobytes``), so a lenient ``__eq__`` could not hide a changed number.
 """
 
+import dataclasses
 import functools
 import json
 import math
+import pickle
 import subprocess
 import sys
 import tempfile
@@ -18,6 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import patentrace as pr
+from patentrace.models.effort import _effort_costing
 from patentrace.results.serialization import ResultFormatError, strict_json
 from tests.strategies import costs, examples, races
 
@@ -325,6 +328,204 @@ def test_a_checkpoint_holds_dict_measures_and_resumes_equal(tmp_path):
     assert again == first and again.failed.tolist() == [False, False, True]
     direct = pr.solve(MAKE(discount=0.1))
     assert again.quantity("value")[1].tolist() == direct.value[:, 0, 0].tolist()
+
+
+# --- continuous effort in periods ------------------------------------------------------------------------------------
+
+CONTINUOUS_ARRAYS = ("effort", *LAGGED_ARRAYS, "unresolved")
+
+
+def closure_effort(cost, productivity, lag, discount, prize):
+    """The technology ``from_race`` built before it was data: closures over the same numbers.
+
+    The reference of the bit-for-bit test: what ``poisson_effort`` returned until issue 20 x 19
+    (lambdas, and the family record that lets the solver evaluate one firm's stages at once).
+    """
+    rate = float(productivity) * float(lag)
+    per_unit = -math.expm1(-discount * lag) / discount
+    effort = pr.ContinuousEffort(
+        cost=lambda x: np.asarray(cost.value(x), dtype=float) * per_unit,
+        success=lambda x: -np.expm1(-rate * np.asarray(x, dtype=float)),
+        max_effort=_effort_costing(cost, prize / per_unit),
+        marginal_cost=lambda x: np.asarray(cost.marginal(x), dtype=float) * per_unit,
+        marginal_success=lambda x: rate * np.exp(-rate * np.asarray(x, dtype=float)),
+    )
+    object.__setattr__(effort, "_family", (cost, per_unit, rate))
+    return effort
+
+
+def with_closures(lagged, race):
+    """``lagged`` (built by ``from_race(race, ...)``) with every effort replaced by its closure version."""
+    efforts = tuple(tuple(closure_effort(race.cost[k], race.productivity[k][i], lagged.lag, race.discount, race.prize)
+                          for i in range(race.stages[k])) for k in (0, 1))
+    return dataclasses.replace(lagged, actions=efforts)
+
+
+Q = pr.costs.Quadratic
+BEFORE_AND_AFTER = [
+    (pr.Race(stages=2, prize=1.0, discount=0.1, cost=Q()), 0.5, "split"),
+    (pr.Race(stages=(3, 2), prize=1.0, loser_prize=0.2, discount=0.1, productivity=[[1.0, 1.5, 2.0], [0.8, 1.2]],
+             cost=(Q(scale=1.5), pr.costs.Power(scale=1.0, exponent=3.0, linear=0.02))), 0.3, "split"),
+    (pr.Race(stages=(2, 3), prize=2.0, loser_prize=0.5, discount=0.05, cost=Q(linear=0.01),
+             productivity=[[1.0, 2.0], [1.0, 2.0, 3.0]]), 1.0, "loss"),
+    (pr.Race(stages=(3, 3), prize=1.0, loser_prize=0.1, discount=0.2, cost=pr.costs.Power(scale=0.5, exponent=2.5),
+             productivity=[[0.5, 1.0, 2.0], [2.0, 1.0, 0.5]], breakthrough=[[0.0, 0.1, 0.2], [0.05, 0.0, 0.0]]),
+     0.7, 0.3),
+]
+
+
+@pytest.mark.parametrize(("race", "lag", "tie"), BEFORE_AND_AFTER)
+def test_poisson_effort_as_data_computes_the_floats_of_the_closures(race, lag, tie):
+    """PoissonEffort replaced closures: every function value and every solved array is the same, bit for bit."""
+    lagged = pr.LaggedRace.from_race(race, lag=lag, tie=tie)
+    before = with_closures(lagged, race)
+    for data, closures in zip(sum(lagged.efforts, ()), sum(before.efforts, ()), strict=True):
+        assert type(data) is pr.PoissonEffort and data.max_effort == closures.max_effort
+        grid = np.linspace(0.0, data.max_effort, 257)
+        for method in ("period_cost", "probability", "cost_slope", "success_slope"):
+            assert same_bits(getattr(data, method)(grid), getattr(closures, method)(grid)), method
+        assert data.regular == closures.regular
+    eq, reference = pr.solve(lagged), pr.solve(before)
+    assert type(eq) is type(reference) is pr.ContinuousLaggedEquilibrium
+    assert eq.model == reference.model                                  # the menus of the equilibrium efforts
+    assert_same_arrays(eq, reference, CONTINUOUS_ARRAYS)
+    assert same_bits(eq.strategy[0], reference.strategy[0]) and same_bits(eq.strategy[1], reference.strategy[1])
+
+
+def test_a_continuous_lagged_race_reads_as_data():
+    race = pr.Race(stages=2, prize=1.0, discount=0.1, cost=Q())
+    lagged = pr.LaggedRace.from_race(race, lag=0.5)
+    assert "<function" not in repr(lagged) and "lambda" not in repr(lagged)
+    effort = lagged.efforts[0][0]
+    assert repr(effort) == ("PoissonEffort(flow_cost=Quadratic(scale=1.0, linear=0.0), productivity=1.0, lag=0.5, "
+                            "discount=0.1, prize=1.0)")
+    assert lagged == pr.LaggedRace.from_race(race, lag=0.5)             # equal by value, not identity
+    assert lagged != pr.LaggedRace.from_race(race, lag=0.5 + 1e-15)
+    assert hash(effort) == hash(pr.PoissonEffort(Q(), 1.0, 0.5, 0.1, 1.0))
+    assert pickle.loads(pickle.dumps(lagged)) == lagged                 # so a process pool can take it
+    data = lagged.to_dict()
+    assert data["actions"][0][0] == {"poisson_effort": {
+        "flow_cost": {"cost": "Quadratic", "scale": 1.0, "linear": 0.0}, "productivity": 1.0, "lag": 0.5,
+        "discount": 0.1, "prize": 1.0}}
+    assert "<function" not in repr(pr.solve(lagged).continuous)
+
+
+@st.composite
+def continuous_lagged_races(draw):
+    """``LaggedRace.from_race`` of a random race: stages 1-3, learning curves, loser prizes, breakthroughs, lags."""
+    race = draw(races(max_stages=3))
+    rates = draw(st.one_of(st.none(), st.tuples(*(st.lists(st.floats(0.0, 0.5), min_size=n, max_size=n)
+                                                  for n in race.stages))))
+    race = dataclasses.replace(race, breakthrough=rates)
+    return race, draw(st.floats(0.05, 2.0)), draw(st.sampled_from(["split", "loss", 0.3]))
+
+
+@settings(max_examples=examples(15))
+@given(continuous_lagged_races())
+def test_continuous_lagged_equilibria_save_and_load_equal(case):
+    race, lag, tie = case
+    lagged = pr.LaggedRace.from_race(race, lag=lag, tie=tie)
+    rebuilt = pr.LaggedRace.from_dict(json.loads(strict_json(lagged.to_dict())))
+    assert rebuilt == lagged and rebuilt.efforts == lagged.efforts
+    eq = pr.solve(lagged)
+    assert type(eq) is pr.ContinuousLaggedEquilibrium
+    for again in (through_json(eq), *through_files(eq)):
+        assert type(again) is pr.ContinuousLaggedEquilibrium
+        assert again == eq and again.continuous == lagged and again.model == eq.model and again.solver == eq.solver
+        assert_same_arrays(again, eq, CONTINUOUS_ARRAYS)
+        assert same_bits(again.strategy[0], eq.strategy[0]) and same_bits(again.strategy[1], eq.strategy[1])
+    # the loaded race is the race solved: solving it again gives the same numbers, bit for bit
+    assert_same_arrays(pr.solve(again.continuous), eq, CONTINUOUS_ARRAYS)
+
+
+def test_equality_of_a_continuous_result_sees_the_continuous_race(tmp_path):
+    eq = pr.solve(pr.LaggedRace.from_race(pr.Race(stages=(2, 1), prize=1.0, discount=0.1, cost=Q()), lag=0.5))
+    data = eq.to_dict()
+    effort = data["continuous"]["actions"][1][0]["poisson_effort"]
+    effort["productivity"] = float(np.nextafter(effort["productivity"], 2.0))    # one ulp, arrays untouched
+    assert pr.ContinuousLaggedEquilibrium.from_dict(data) != eq
+    path = tmp_path / "race.json"
+    pr.save(eq, path)
+    saved = json.loads(path.read_text())
+    saved["continuous"] = data["continuous"]
+    path.write_text(json.dumps(saved))
+    with pytest.raises(ResultFormatError, match=r"race\.json: checksum mismatch"):
+        pr.load(path)
+    del data["continuous"]
+    with pytest.raises(ResultFormatError, match=r"data: continuous: the model cannot be rebuilt"):
+        pr.ContinuousLaggedEquilibrium.from_dict(data)
+    dataset = eq.to_xarray()
+    assert json.loads(dataset.attrs["continuous"]) == eq.continuous.to_dict()
+    del dataset.attrs["continuous"]
+    with pytest.raises(ResultFormatError, match=r"attribute 'continuous'"):
+        pr.ContinuousLaggedEquilibrium.from_xarray(dataset)
+
+
+def test_poisson_effort_data_is_checked_by_name():
+    good = pr.PoissonEffort(Q(), 1.0, 0.5, 0.1, 1.0)
+    race = pr.LaggedRace(stages=1, prize=1.0, lag=0.5, discount=0.1, actions=good)
+    data = json.loads(strict_json(race.to_dict()))
+    effort = data["actions"][0][0]["poisson_effort"]
+    for change, message in (({"productivity": True}, r"actions\[0\]\[0\]\.productivity: expected a number"),
+                            ({"speed": 1.0}, r"actions\[0\]\[0\]: a Poisson effort needs exactly"),
+                            ({"flow_cost": {"cost": "Cubic"}}, r"actions\[0\]\[0\]\.flow_cost: unknown cost family"),
+                            ({"lag": -1.0}, "lag must be > 0")):
+        bad = json.loads(json.dumps(data))
+        bad["actions"][0][0]["poisson_effort"] = {**effort, **change}
+        with pytest.raises(ValueError, match=message):
+            pr.LaggedRace.from_dict(bad)
+
+
+    class Cubic(pr.costs.Power):  # a cost of one's own inside a Poisson effort: described, refused by name
+        pass
+
+    own = pr.LaggedRace(stages=1, prize=1.0, lag=0.5, discount=0.1,
+                        actions=pr.PoissonEffort(Cubic(scale=1.0, exponent=3.0), 1.0, 0.5, 0.1, 1.0))
+    with pytest.raises(ValueError, match=r"actions\[0\]\[0\]\.flow_cost: a .*Cubic was saved as its repr"):
+        pr.LaggedRace.from_dict(own.to_dict())
+
+
+def test_a_continuous_effort_of_ones_own_functions_is_described_and_refused_by_name(tmp_path):
+    own = pr.ContinuousEffort(cost=lambda x: 0.02 * x**2, success=lambda x: 1 - np.exp(-0.5 * x), max_effort=5.0)
+    race = pr.LaggedRace(stages=2, prize=1.0, lag=0.5, discount=0.1, actions=own)
+    data = race.to_dict()
+    assert data["actions"][0][0]["unrestorable"] == "ContinuousEffort"
+    with pytest.raises(ValueError, match=r"actions\[0\]\[0\]: a ContinuousEffort was saved as its repr"):
+        pr.LaggedRace.from_dict(data)
+    eq = pr.solve(race)
+    for suffix in (".json", ".nc"):
+        with pytest.raises(ResultFormatError, match=r"continuous'?: the model cannot be rebuilt: actions\[0\]\[0\]: "
+                                                    "a ContinuousEffort was saved as its repr"):
+            pr.save(eq, tmp_path / f"own{suffix}")
+    assert list(tmp_path.iterdir()) == []                               # nothing written, no partial file left
+
+
+def lagged_race(lag, efforts=None):
+    return pr.LaggedRace.from_race(pr.Race(stages=(2, 1), prize=1.0, loser_prize=0.1, discount=0.1, cost=Q()), lag=lag,
+                                   efforts=efforts)
+
+
+@pytest.mark.parametrize("efforts", [None, [0.0, 0.5]])
+def test_a_sweep_of_whole_lagged_equilibria_saves_and_loads_equal(tmp_path, efforts):
+    """Each whole equilibrium of a sweep is loaded as the type its data names (it was always read as a Race's)."""
+    result = pr.sweep(functools.partial(lagged_race, efforts=efforts), {"lag": [0.5, 1.0]})
+    pr.save(result, tmp_path / "sweep.json")
+    again = pr.load(tmp_path / "sweep.json")
+    assert again == result
+    for loaded, solved in zip(again.values, result.values, strict=True):
+        assert type(loaded) is type(solved) is (pr.LaggedEquilibrium if efforts else pr.ContinuousLaggedEquilibrium)
+        assert_same_arrays(loaded, solved, LAGGED_ARRAYS if efforts else CONTINUOUS_ARRAYS)
+
+
+def test_a_race_solved_on_refined_menus_saves_and_loads_equal(tmp_path):
+    """An irregular technology is solved on menus: that LaggedEquilibrium saves too (its record is JSON data)."""
+    linear = pr.ContinuousEffort(cost=lambda x: 0.1 * x, success=lambda x: 0.5 * x, max_effort=1.0)
+    with pytest.warns(UserWarning, match="not regular"):
+        eq = pr.solve(pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.1, actions=linear))
+    assert type(eq) is pr.LaggedEquilibrium and eq.solver.options["menu_steps"][0][0] == 11
+    for again in (through_json(eq), *through_files(eq)):
+        assert again == eq and again.solver.options == eq.solver.options
+        assert_same_arrays(again, eq, LAGGED_ARRAYS)
 
 
 # --- foreign and damaged files -------------------------------------------------------------------------------------

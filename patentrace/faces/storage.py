@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Any
 
 from patentrace.faces.sweep import SweepResult
+from patentrace.results.continuous_lagged import ContinuousLaggedEquilibrium
 from patentrace.results.deterministic_equilibrium import DeterministicEquilibrium
 from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium
 from patentrace.results.serialization import FORMAT, ResultFormatError, canonical_json, parse_json, strict_json
@@ -50,7 +51,8 @@ from patentrace.results.serialization import FORMAT, ResultFormatError, canonica
 __all__ = ["RESULT_TYPES", "ResultFormatError", "load", "save"]
 
 RESULT_TYPES: dict[str, Any] = {
-    cls.__name__: cls for cls in (Equilibrium, LaggedEquilibrium, DeterministicEquilibrium, SweepResult)
+    cls.__name__: cls for cls in (Equilibrium, LaggedEquilibrium, ContinuousLaggedEquilibrium, DeterministicEquilibrium,
+                                  SweepResult)
 }
 """The result types ``save`` writes and ``load`` reads, by the name written in the file."""
 
@@ -81,8 +83,9 @@ def save(result: Any, path: str | os.PathLike[str]) -> None:
 
     Parameters
     ----------
-    result : Equilibrium, LaggedEquilibrium, DeterministicEquilibrium, SweepResult or SymbolicEquilibrium
-        What to save. The symbolic result saves to ``.json`` only.
+    result : a result type of ``RESULT_TYPES``, or SymbolicEquilibrium
+        What to save: an Equilibrium, LaggedEquilibrium, ContinuousLaggedEquilibrium,
+        DeterministicEquilibrium, SweepResult or SymbolicEquilibrium. The symbolic result saves to ``.json`` only.
     path : str or path-like
         The file; an existing file is replaced.
 
@@ -93,10 +96,10 @@ def save(result: Any, path: str | os.PathLike[str]) -> None:
     ValueError
         For another suffix; for a result whose model cannot be rebuilt from data (a
         cost of your own, a breakthrough hazard given as a function), naming the
-        parameter; for a sweep of whole equilibria to ``.nc`` (use ``.json``). The
-        file is written beside ``path``, read back and compared with ``result``
-        (``==``), and only then moved to ``path``: a result that would not load back
-        equal is never saved.
+        parameter (a ``ContinuousEffort`` of your own functions too); for a sweep of
+        whole equilibria to ``.nc`` (use ``.json``). The file is written beside ``path``,
+        read back and compared with ``result`` (``==``), and only then moved to ``path``:
+        a result that would not load back equal is never saved.
 
     Examples
     --------
@@ -148,7 +151,7 @@ def load(path: str | os.PathLike[str]) -> Any:
 
     Returns
     -------
-    Equilibrium, LaggedEquilibrium, DeterministicEquilibrium, SweepResult or SymbolicEquilibrium
+    a result type of ``RESULT_TYPES``, or SymbolicEquilibrium
         The type named in the file.
 
     Raises

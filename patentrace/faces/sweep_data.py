@@ -30,7 +30,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from patentrace.models.parameters import UnrestorableError, decode_parameter, encode_parameter
-from patentrace.results.equilibrium import Equilibrium
+from patentrace.results.continuous_lagged import ContinuousLaggedEquilibrium
+from patentrace.results.deterministic_equilibrium import DeterministicEquilibrium
+from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium
 from patentrace.results.serialization import ResultFormatError, number, object_array
 
 __all__ = ["coordinate", "default_dims", "masked_from_data", "masked_to_data", "quantity_dims"]
@@ -136,6 +138,11 @@ def equilibria_to_data(values: NDArray[Any]) -> list[Any]:
     return [None if eq is None else eq.to_dict() for eq in values.ravel().tolist()]
 
 
+_EQUILIBRIA: dict[Any, Any] = {
+    cls.__name__: cls for cls in (Equilibrium, LaggedEquilibrium, ContinuousLaggedEquilibrium, DeterministicEquilibrium)
+}  # what a sweep without a measure holds, by the type its data names
+
+
 def equilibria_from_data(name: str, data: Any, shape: tuple[int, ...]) -> NDArray[Any]:
     """Invert ``equilibria_to_data``.
 
@@ -148,7 +155,8 @@ def equilibria_from_data(name: str, data: Any, shape: tuple[int, ...]) -> NDArra
         raise ResultFormatError(f"{name}: expected a list of {math.prod(shape)} equilibria or nulls")
     out = np.empty(len(data), dtype=object)
     for k, item in enumerate(data):
-        out[k] = None if item is None else Equilibrium.from_dict(item, f"{name}[{k}]")
+        kind = _EQUILIBRIA.get(item.get("type"), Equilibrium) if isinstance(item, Mapping) else Equilibrium
+        out[k] = None if item is None else kind.from_dict(item, f"{name}[{k}]")  # another type: refused by name
     return out.reshape(shape)
 
 

@@ -12,9 +12,9 @@ from any other layer.
 """
 
 from patentrace.models.deterministic import DeterministicRace
-from patentrace.models.effort import ContinuousEffort
+from patentrace.models.effort import ContinuousEffort, PoissonEffort
 from patentrace.models.lagged import Action, LaggedRace
 from patentrace.models.race import Race
 from patentrace.models.tug_of_war import TugOfWar
 
-__all__ = ["Action", "ContinuousEffort", "DeterministicRace", "LaggedRace", "Race", "TugOfWar"]
+__all__ = ["Action", "ContinuousEffort", "DeterministicRace", "LaggedRace", "PoissonEffort", "Race", "TugOfWar"]

@@ -4,7 +4,9 @@ In each period a firm chooses an effort ``x`` in ``[0, max_effort]``. It pays th
 period cost ``c(x)`` at the start of the period and completes one stage by the end
 of it with probability ``p(x)``. [`patentrace.LaggedRace.from_race`][patentrace.LaggedRace.from_race] builds the
 technology of a continuous-time race: ``p(x) = 1 - exp(-lambda x lag)`` and the flow
-cost discounted over the period, ``c(x) = c_flow(x) (1 - exp(-r lag)) / r``.
+cost discounted over the period, ``c(x) = c_flow(x) (1 - exp(-r lag)) / r``. That
+technology is a ``PoissonEffort``: data (a cost family and four numbers), equal by value
+and saved with its race; a ``ContinuousEffort`` of your own functions cannot be saved.
 
 The solver of the race in periods with continuous effort (docs/lagged.md, "Continuous
 effort") finds every pure equilibrium of a state when the technology is *regular*:
@@ -33,7 +35,7 @@ from numpy.typing import ArrayLike, NDArray
 from patentrace._validate import finite_real
 from patentrace.models.costs import Cost
 
-__all__ = ["ContinuousEffort", "poisson_effort"]
+__all__ = ["ContinuousEffort", "PeriodCost", "PoissonChance", "PoissonEffort", "poisson_effort"]
 
 FloatArray = NDArray[np.float64]
 Function = Callable[[Any], Any]
@@ -125,8 +127,8 @@ class ContinuousEffort:
         return self._regular
 
     @classmethod
-    def poisson(cls, cost: Cost, productivity: float, lag: float, discount: float, prize: float) -> ContinuousEffort:
-        """One of the library's cost families with the Poisson hazard form: see ``poisson_effort``.
+    def poisson(cls, cost: Cost, productivity: float, lag: float, discount: float, prize: float) -> PoissonEffort:
+        """One of the library's cost families with the Poisson hazard form: a ``PoissonEffort``.
 
         Examples
         --------
@@ -250,19 +252,158 @@ def _is_regular(effort: ContinuousEffort, grid: FloatArray, level: FloatArray) -
     return bool(np.all(np.diff(ratio) > 1e-9 * np.maximum(np.abs(ratio[1:]), 1e-300)))
 
 
-def poisson_effort(cost: Cost, productivity: float, lag: float, discount: float, prize: float) -> ContinuousEffort:
-    """The continuous-time technology over one period (docs/theory/periods.md, "Limits and comparing lags").
+@dataclass(frozen=True)
+class PeriodCost:
+    """``c(x) = c_flow(x) per_unit`` (or, with ``slope``, ``c'(x)``): a flow cost over one period, as data.
 
-    What [`patentrace.LaggedRace.from_race`][patentrace.LaggedRace.from_race] uses for each firm and stage, and
-    ``ContinuousEffort.poisson``: a cost family and a productivity (the hazard per unit
-    of effort) held fixed per unit of time, used in periods of length ``lag``.
+    The cost and marginal cost of a ``PoissonEffort``: ``per_unit = (1 - exp(-r lag)) / r``
+    discounts a flow paid over a period of length ``lag`` to its start
+    (docs/theory/periods.md, "Limits and comparing lags").
+
+    Examples
+    --------
+    >>> from patentrace.models.costs import Quadratic
+    >>> PeriodCost(Quadratic(scale=2.0), per_unit=0.5)([1.0, 2.0]).tolist()       # x^2 / 2
+    [0.5, 2.0]
+    >>> PeriodCost(Quadratic(scale=2.0), per_unit=0.5, slope=True)([1.0]).tolist()  # 2 x / 2
+    [1.0]
+    """
+
+    flow: Cost
+    per_unit: float
+    slope: bool = False
+
+    def __call__(self, effort: ArrayLike) -> FloatArray:
+        """The period cost (or its slope) at ``effort``, as a float array.
+
+        Examples
+        --------
+        >>> from patentrace.models.costs import Quadratic
+        >>> PeriodCost(Quadratic(), per_unit=2.0)(3.0).tolist()
+        9.0
+        """
+        level = self.flow.marginal(effort) if self.slope else self.flow.value(effort)
+        return np.asarray(level, dtype=float) * self.per_unit
+
+
+@dataclass(frozen=True)
+class PoissonChance:
+    """``p(x) = 1 - exp(-rate x)`` (or, with ``slope``, ``p'(x) = rate exp(-rate x)``), as data.
+
+    The probability of at least one completion within a period of a Poisson process of
+    rate ``lambda x``; ``rate = lambda lag`` (docs/theory/periods.md, "Limits and comparing lags").
+
+    Examples
+    --------
+    >>> import math
+    >>> bool(PoissonChance(rate=0.5)(1.0) == -math.expm1(-0.5))
+    True
+    """
+
+    rate: float
+    slope: bool = False
+
+    def __call__(self, effort: ArrayLike) -> FloatArray:
+        """The success probability (or its slope) at ``effort``, as a float array.
+
+        Examples
+        --------
+        >>> PoissonChance(rate=2.0, slope=True)(0.0).tolist()
+        2.0
+        """
+        x = np.asarray(effort, dtype=float)
+        if self.slope:
+            return np.asarray(self.rate * np.exp(-self.rate * x))
+        return np.asarray(-np.expm1(-self.rate * x))
+
+
+@dataclass(frozen=True, repr=True, eq=True)
+class PoissonEffort(ContinuousEffort):
+    """A continuous-time technology used over one period (docs/theory/periods.md, "Limits and comparing lags").
+
+    What [`patentrace.LaggedRace.from_race`][patentrace.LaggedRace.from_race] builds for each firm and stage: a
+    cost family and a productivity (the hazard per unit of effort) held fixed per unit of
+    time, used in periods of length ``lag``. It is data, not functions: equal when its
+    parameters are equal, and saved and rebuilt by ``to_dict`` / ``from_dict`` of its race.
 
     ``p(x) = 1 - exp(-lambda x lag)``: at least one completion of a Poisson process of
     rate ``lambda x`` within the period; ``c(x) = c_flow(x) (1 - exp(-r lag)) / r``: the
     flow cost paid over the period, discounted to its start. ``max_effort`` is where
     the period cost reaches the prize: a larger effort costs more than any race is worth,
     so it is never a best response when values are ``>= 0`` (loser prize ``>= 0``,
-    ``c(0) = 0``).
+    ``c(0) = 0``). The functions of ``ContinuousEffort`` (``cost``, ``success`` and their
+    derivatives) are filled in from these parameters.
+
+    Parameters
+    ----------
+    flow_cost : patentrace.costs.Cost
+        ``c_flow``, the cost per unit of time.
+    productivity : float
+        ``lambda > 0``, the hazard per unit of effort.
+    lag : float
+        ``Delta > 0``, the length of a period.
+    discount : float
+        ``r > 0``.
+    prize : float
+        ``P > 0``, which bounds the effort (``max_effort``).
+
+    Raises
+    ------
+    ValueError, TypeError
+        Naming the parameter and its value, for a number that is not finite and ``> 0``
+        or a ``flow_cost`` that is not a cost.
+
+    Examples
+    --------
+    >>> from patentrace.models.costs import Quadratic
+    >>> effort = PoissonEffort(Quadratic(), productivity=2.0, lag=0.5, discount=0.1, prize=1.0)
+    >>> effort
+    PoissonEffort(flow_cost=Quadratic(scale=1.0, linear=0.0), productivity=2.0, lag=0.5, discount=0.1, prize=1.0)
+    >>> effort == PoissonEffort(Quadratic(), 2.0, 0.5, 0.1, 1.0), effort.regular
+    (True, True)
+    """
+
+    cost: Function = field(init=False, repr=False, compare=False)
+    success: Function = field(init=False, repr=False, compare=False)
+    max_effort: float = field(init=False, repr=False, compare=False)
+    marginal_cost: Function | None = field(init=False, repr=False, compare=False, default=None)
+    marginal_success: Function | None = field(init=False, repr=False, compare=False, default=None)
+    _regular: bool = field(init=False, repr=False, compare=False, default=False)
+    _family: tuple[Any, float, float] | None = field(init=False, repr=False, compare=False, default=None)
+    flow_cost: Cost
+    productivity: float
+    lag: float
+    discount: float
+    prize: float
+
+    def __post_init__(self) -> None:
+        for name in ("productivity", "lag", "discount", "prize"):
+            value = finite_real(name, getattr(self, name))
+            if not value > 0.0:
+                raise ValueError(f"{name} must be > 0, got {value!r}")
+            object.__setattr__(self, name, value)
+        if not isinstance(self.flow_cost, Cost):
+            raise TypeError(f"flow_cost must be a patentrace.costs.Cost, got {self.flow_cost!r}")
+        rate = self.productivity * self.lag
+        per_unit = -math.expm1(-self.discount * self.lag) / self.discount
+        filled: dict[str, Any] = {
+            "cost": PeriodCost(self.flow_cost, per_unit),
+            "marginal_cost": PeriodCost(self.flow_cost, per_unit, slope=True),
+            "success": PoissonChance(rate), "marginal_success": PoissonChance(rate, slope=True),
+            "max_effort": _effort_costing(self.flow_cost, self.prize / per_unit),
+            "_family": (self.flow_cost, per_unit, rate),
+        }
+        for name, value in filled.items():
+            object.__setattr__(self, name, value)
+        super().__post_init__()
+
+
+def poisson_effort(cost: Cost, productivity: float, lag: float, discount: float, prize: float) -> PoissonEffort:
+    """The continuous-time technology over one period: a ``PoissonEffort`` (docs/theory/periods.md).
+
+    What [`patentrace.LaggedRace.from_race`][patentrace.LaggedRace.from_race] uses for each firm and stage, and
+    ``ContinuousEffort.poisson``; ``cost`` is the flow cost family (``PoissonEffort``'s
+    ``flow_cost``).
 
     Examples
     --------
@@ -272,23 +413,9 @@ def poisson_effort(cost: Cost, productivity: float, lag: float, discount: float,
     >>> bool(abs(effort.probability(1.0) - (1 - math.exp(-0.5))) < 1e-15)
     True
     """
-    for name, value in (("productivity", productivity), ("lag", lag), ("discount", discount), ("prize", prize)):
-        if not finite_real(name, value) > 0.0:
-            raise ValueError(f"{name} must be > 0, got {value!r}")
     if not isinstance(cost, Cost):
         raise TypeError(f"cost must be a patentrace.costs.Cost, got {cost!r}")
-    rate = float(productivity) * float(lag)
-    per_unit = -math.expm1(-discount * lag) / discount
-    top = _effort_costing(cost, prize / per_unit)
-    effort = ContinuousEffort(
-        cost=lambda x: np.asarray(cost.value(x), dtype=float) * per_unit,
-        success=lambda x: -np.expm1(-rate * np.asarray(x, dtype=float)),
-        max_effort=top,
-        marginal_cost=lambda x: np.asarray(cost.marginal(x), dtype=float) * per_unit,
-        marginal_success=lambda x: rate * np.exp(-rate * np.asarray(x, dtype=float)),
-    )
-    object.__setattr__(effort, "_family", (cost, per_unit, rate))
-    return effort
+    return PoissonEffort(flow_cost=cost, productivity=productivity, lag=lag, discount=discount, prize=prize)
 
 
 def _effort_costing(cost: Cost, level: float) -> float:

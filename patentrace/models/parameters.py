@@ -8,10 +8,14 @@ fields, so a field added to a model is saved and restored with no further code.
 
 Values are written as JSON data: numbers, strings, None, lists (for tuples), a cost
 as ``{"cost": family, <its parameters>}`` (the shipped families only), an action of
-a lagged race as ``{"action": {"cost": ..., "progress": [[stages, probability], ...]}}``.
+a lagged race as ``{"action": {"cost": ..., "progress": [[stages, probability], ...]}}``, the
+continuous effort that ``LaggedRace.from_race`` builds (a ``PoissonEffort``) as
+``{"poisson_effort": {"flow_cost": <a cost>, "productivity": ..., "lag": ..., "discount": ...,
+"prize": ...}}``.
 Nothing read is ever executed or imported: a family or a model type is looked up by
 name among the library's own classes. What cannot be rebuilt from data (a cost of
-your own, a breakthrough hazard given as a Python function) is written as
+your own, a breakthrough hazard given as a Python function, a ``ContinuousEffort`` of
+your own functions) is written as
 ``{"unrestorable": ...}`` with its ``repr``, so ``to_dict()`` still describes the
 model; ``from_dict()`` refuses it, naming the parameter.
 
@@ -37,10 +41,12 @@ from typing import Any, TypeVar
 import numpy as np
 
 from patentrace.models.costs import Cost, Power, Quadratic
+from patentrace.models.effort import PoissonEffort
 
 __all__ = ["ModelData", "UnrestorableError", "decode_parameter", "encode_parameter", "model_from_dict"]
 
 _COSTS: dict[str, type[Power]] = {"Power": Power, "Quadratic": Quadratic}
+_POISSON = ("flow_cost", "productivity", "lag", "discount", "prize")  # PoissonEffort's parameters, in order
 _ULPS = 8  # an action's probabilities may be renormalised by at most this many rounding units on the way back
 
 M = TypeVar("M", bound="ModelData")
@@ -202,6 +208,8 @@ def encode_parameter(value: Any) -> Any:
     action = _encode_action(value)
     if action is not None:
         return action
+    if type(value) is PoissonEffort:
+        return {"poisson_effort": {name: encode_parameter(getattr(value, name)) for name in _POISSON}}
     return {"unrestorable": type(value).__qualname__, "repr": repr(value)}
 
 
@@ -247,6 +255,8 @@ def decode_parameter(name: str, data: Any) -> Any:
             return _decode_cost(name, data)
         if set(data) == {"action"}:
             return _decode_action(name, data["action"])
+        if set(data) == {"poisson_effort"}:
+            return _decode_poisson_effort(name, data["poisson_effort"])
     raise UnrestorableError(f"{name}: unexpected value {data!r}")
 
 
@@ -293,3 +303,18 @@ def _decode_action(name: str, data: Any) -> Any:
             raise UnrestorableError(f"{name}: progress {stored!r} is not a normalised distribution")
         object.__setattr__(action, "progress", stored)
     return action
+
+
+def _decode_poisson_effort(name: str, data: Any) -> PoissonEffort:
+    """A ``PoissonEffort`` from its parameters; a missing, unknown or non-numeric one is refused by name."""
+    if not isinstance(data, Mapping) or set(data) != set(_POISSON):
+        found = sorted(data) if isinstance(data, Mapping) else data
+        raise UnrestorableError(f"{name}: a Poisson effort needs exactly {list(_POISSON)}, got {found!r}")
+    flow_cost = decode_parameter(f"{name}.flow_cost", data["flow_cost"])
+    numbers = {}
+    for key in _POISSON[1:]:
+        value = data[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise UnrestorableError(f"{name}.{key}: expected a number, got {value!r}")
+        numbers[key] = value
+    return PoissonEffort(flow_cost=flow_cost, **numbers)

@@ -12,7 +12,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -20,7 +20,7 @@ from numpy.typing import NDArray
 from patentrace.equations.periods_continuous import FirmTerms, deviation_payoff, state_terms
 from patentrace.models import LaggedRace
 from patentrace.models.lattice import open_states
-from patentrace.results.equilibrium import LaggedEquilibrium, Verification
+from patentrace.results.equilibrium import PER_FIRM, PER_STATE, ArraySpec, LaggedEquilibrium, Verification
 
 __all__ = ["ContinuousLaggedEquilibrium", "best_deviation", "state_check"]
 
@@ -92,7 +92,7 @@ def state_check(terms: tuple[FirmTerms, FirmTerms], effort: tuple[float, float],
     return gain, residual
 
 
-@dataclass(frozen=True, repr=False)
+@dataclass(frozen=True, eq=False, kw_only=True, repr=False)
 class ContinuousLaggedEquilibrium(LaggedEquilibrium):
     """A pure stationary equilibrium of a race in periods with continuous effort (docs/lagged.md).
 
@@ -101,6 +101,13 @@ class ContinuousLaggedEquilibrium(LaggedEquilibrium):
     lists its efforts at ``(i, 0), (i, 1), ...``, and it plays action ``j`` at ``(i, j)``;
     symmetrically for firm 1), so the jump chains, ``pr.leapfrog`` and
     ``advance_probability`` work unchanged.
+
+    Saving and loading (``to_dict`` / ``from_dict``, ``to_xarray`` / ``from_xarray``,
+    ``patentrace.save`` / ``patentrace.load``) keep both races: ``model`` and ``continuous``
+    (in a dataset, the attribute ``continuous``), and the arrays ``effort`` and
+    ``unresolved``. Two results are equal (``==``) when both races, the solver's record
+    and every array are exactly equal. A race of continuous efforts of your own
+    functions cannot be rebuilt from data: saving it is refused, naming the effort.
 
     Attributes
     ----------
@@ -119,44 +126,29 @@ class ContinuousLaggedEquilibrium(LaggedEquilibrium):
     >>> eq = pr.solve(pr.LaggedRace.from_race(race, lag=0.5))
     >>> eq.continuous.continuous, eq.effort.shape, int(eq.unresolved.sum())
     (True, (2, 3, 3), 0)
+    >>> pr.ContinuousLaggedEquilibrium.from_dict(eq.to_dict()) == eq
+    True
     """
 
-    continuous: LaggedRace | None = None
-    effort: FloatArray | None = None
-    unresolved: NDArray[np.intp] | None = None
+    continuous: LaggedRace
+    effort: FloatArray
+    unresolved: NDArray[np.intp]
+
+    ARRAYS: ClassVar[dict[str, ArraySpec]] = {
+        "effort": (PER_FIRM, np.float64), **LaggedEquilibrium.ARRAYS, "unresolved": (PER_STATE, np.intp),
+    }
+    MODELS: ClassVar[dict[str, str]] = {"continuous": "LaggedRace"}
 
     def __post_init__(self) -> None:
+        if not isinstance(self.continuous, LaggedRace) or not self.continuous.continuous:
+            raise TypeError(f"continuous must be a LaggedRace with continuous effort, got {self.continuous!r}")
         super().__post_init__()
-        if self.continuous is None or self.effort is None or self.unresolved is None:
-            raise TypeError("ContinuousLaggedEquilibrium needs continuous, effort and unresolved")
-        for name in ("effort", "unresolved"):
-            array = np.array(getattr(self, name))
-            array.setflags(write=False)
-            object.__setattr__(self, name, array)
 
     def __repr__(self) -> str:
         n1, n2 = self.model.stages
         many = int(np.sum(self.multiplicity > 1))
         return (f"ContinuousLaggedEquilibrium(stages=({n1}, {n2}), lag={self.model.lag}, "
                 f"selection={self.solver.selection!r}, states_with_several_equilibria={many})")
-
-    def to_dict(self) -> dict[str, Any]:
-        """``LaggedEquilibrium.to_dict``, plus the efforts and the unresolved cells.
-
-        Examples
-        --------
-        >>> import patentrace as pr
-        >>> race = pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
-        >>> data = pr.solve(pr.LaggedRace.from_race(race, lag=1.0)).to_dict()
-        >>> data["model"]["effort"], round(data["effort"][0][0][0], 6) == round(data["effort"][1][0][0], 6)
-        ('continuous', True)
-        """
-        assert self.effort is not None and self.unresolved is not None
-        data = super().to_dict()
-        data["model"]["effort"] = "continuous"
-        data["effort"] = self.effort.tolist()
-        data["unresolved"] = self.unresolved.tolist()
-        return data
 
     def verify(self) -> Verification:
         """Largest gain from any effort at any state, and largest Bellman residual, relative to the prize.
@@ -174,7 +166,6 @@ class ContinuousLaggedEquilibrium(LaggedEquilibrium):
         >>> gain < 1e-10 and residual < 1e-12
         True
         """
-        assert self.continuous is not None and self.effort is not None
         gain, residual = 0.0, 0.0
         for i, j in zip(*np.nonzero(open_states(self.continuous.stages)), strict=True):
             terms = state_terms(self.continuous, np.asarray(self.value), int(i), int(j))

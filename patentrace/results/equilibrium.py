@@ -202,6 +202,8 @@ class StateResult:
         "value": (PER_FIRM, np.float64), "win_probability": (PER_FIRM, np.float64),
         "expected_duration": (PER_STATE, np.float64), "multiplicity": (PER_STATE, np.intp),
     }
+    MODELS: ClassVar[dict[str, str]] = {}
+    """Fields beside ``model`` that hold a model, with its class name: saved, compared and loaded like ``model``."""
 
     def __post_init__(self) -> None:
         for name in self.ARRAYS:
@@ -213,6 +215,7 @@ class StateResult:
         assert isinstance(other, StateResult)
         mine, theirs = self._named_arrays(), other._named_arrays()
         return (bool(self.model == other.model) and self.solver == other.solver and mine.keys() == theirs.keys()
+                and all(bool(getattr(self, name) == getattr(other, name)) for name in self.MODELS)
                 and all(_same(mine[name], theirs[name]) for name in mine))
 
     __hash__ = None  # type: ignore[assignment]  # equal by value, like the arrays it holds
@@ -257,6 +260,7 @@ class StateResult:
         (0.4686350713, 'backward', {'cost': 'Quadratic', 'scale': 1.0, 'linear': 0.0})
         """
         out: dict[str, Any] = {"format": FORMAT, "type": type(self).__name__, "model": self.model.to_dict()}
+        out.update({name: getattr(self, name).to_dict() for name in self.MODELS})
         out.update({name: value.tolist() for name, value in self._named_arrays().items()})
         out["solver"] = self.solver.to_dict()
         return out
@@ -297,7 +301,9 @@ class StateResult:
             if name not in data:
                 raise ResultFormatError(f"{where}: the entry {name!r} is missing")
             arrays[name] = array_from(f"{where}: {name}", data[name], dtype, shape)
-        return cls(model=model, solver=SolverInfo.from_dict(data.get("solver", {})), **cls._fields_from(arrays))
+        others = {name: rebuild_model(data.get(name), f"{where}: {name}", kind) for name, kind in cls.MODELS.items()}
+        return cls(model=model, solver=SolverInfo.from_dict(data.get("solver", {})), **others,
+                   **cls._fields_from(arrays))
 
     def to_xarray(self) -> Any:
         """The arrays as an ``xarray.Dataset`` over ``firm``, ``i``, ``j``; the model and the solver in its attributes.
@@ -330,6 +336,7 @@ class StateResult:
 
     def _attrs(self) -> dict[str, Any]:
         return {"format": FORMAT, "type": type(self).__name__, "model": strict_json(self.model.to_dict()),
+                **{name: strict_json(getattr(self, name).to_dict()) for name in self.MODELS},
                 "solver_info": strict_json(self.solver.to_dict()), "solver": self.solver.method,
                 "selection": self.solver.selection, "version": self.solver.version}
 
@@ -369,7 +376,9 @@ class StateResult:
                 raise ResultFormatError(f"{where}: {name} has dimensions {tuple(variable.dims)}, expected {dims}")
             arrays[name] = array_from(f"{where}: {name}", np.asarray(variable.values), dtype, shape)
         record = parse_json(str(attrs.get("solver_info")), f"{where}: attribute 'solver_info'")
-        return cls(model=model, solver=SolverInfo.from_dict(record), **cls._fields_from(arrays))
+        others = {name: rebuild_model(parse_json(str(attrs.get(name)), f"{where}: attribute {name!r}"),
+                                      f"{where}: attribute {name!r}", kind) for name, kind in cls.MODELS.items()}
+        return cls(model=model, solver=SolverInfo.from_dict(record), **others, **cls._fields_from(arrays))
 
     def to_dataframe(self) -> Any:
         """A tidy ``pandas.DataFrame``: one row per state and firm.

@@ -190,7 +190,7 @@ def _shared_family(techs: list[ContinuousEffort]) -> tuple[Any, float, FloatArra
         return None
     first = families[0]
     assert first is not None
-    if any(f is None or f[0] is not first[0] or f[1] != first[1] for f in families):
+    if any(f is None or f[0] != first[0] or f[1] != first[1] for f in families):  # equal costs (a loaded race)
         return None
     return first[0], first[1], np.array([f[2] for f in families if f is not None])
 
@@ -664,7 +664,9 @@ def solve_irregular(race: LaggedRace, selection: str = "fastest", points: tuple[
         if change < tolerance:
             break
     assert previous is not None
-    options = {**previous.solver.options, "menu_steps": steps, "irregular": bad}
+    # lists, not tuples: the record is JSON data, equal after a save and a load
+    options = {**previous.solver.options, "menu_steps": [[n, change] for n, change in steps],
+               "irregular": [[k, i] for k, i in bad]}
     return LaggedEquilibrium(
         model=previous.model, strategy=previous.strategy, value=previous.value,
         win_probability=previous.win_probability, tie_probability=previous.tie_probability,
