@@ -13,7 +13,7 @@ Examples
 (0, True)
 
 Importing the package loads numpy and scipy.optimize only; sympy (``patentrace.symbolic``),
-numba (the compiled sweep), scipy.stats, nashpy and matplotlib load on first use.
+numba (the compiled sweep), nashpy and matplotlib load on first use.
 """
 
 from __future__ import annotations

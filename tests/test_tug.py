@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -415,3 +416,21 @@ def test_underflow_is_not_preemption() -> None:
     assert not report.preemption_region.any()
     assert report.can_leapfrog is True                        # c'(0) = 0: the exact effort is positive
     assert pr.leapfrog(eq, 10, tolerance=1e-6).can_leapfrog is False   # but not with a chance that matters
+
+
+def test_a_subnormal_total_hazard_is_a_stall_not_an_overflow() -> None:
+    """A subnormal total hazard counts as a stall: no overflow, no RuntimeWarning, no NaN.
+
+    1 / (h0 + h1) would overflow there; the full suite hit it on a random K = 38 race with an exponent-1.5 cost.
+    """
+    from patentrace.results.tug_equilibrium import expected_duration
+
+    up, down = np.array([1.0, 1e-320, 1.0]), np.array([1.0, 0.0, 1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        duration = expected_duration(up, down)
+    # every interior position can reach the stalled middle one with positive probability
+    assert duration.tolist() == [0.0, np.inf, np.inf, np.inf, 0.0]
+    # with a normal (tiny) hazard instead, the time is finite and follows the tridiagonal recursion
+    finite = expected_duration(np.array([1.0, 1e-300, 1.0]), down)
+    assert np.isfinite(finite).all() and finite[2] > 1e299

@@ -141,7 +141,10 @@ def win_probabilities(up: FloatArray, down: FloatArray) -> FloatArray:
 def expected_duration(up: FloatArray, down: FloatArray) -> FloatArray:
     """Expected time until the race ends, at every position, shape ``(K + 1,)`` (docs/theory/tug-of-war.md).
 
-    ``inf`` where the race can reach a position at which nobody moves; 0 at the ends.
+    ``inf`` where the race can reach a position at which nobody moves; 0 at the ends. A
+    position whose total hazard is below the normal float range (subnormal, so that the
+    time spent there, ``1 / (h0 + h1)``, would overflow) counts as one where nobody moves,
+    as underflowed efforts do (``TugEquilibrium.underflow``).
 
     Examples
     --------
@@ -152,7 +155,7 @@ def expected_duration(up: FloatArray, down: FloatArray) -> FloatArray:
     n = up.size
     total = up + down
     stalled = np.zeros(n + 2, dtype=bool)
-    stalled[1:-1] = total <= 0.0
+    stalled[1:-1] = total < np.finfo(float).tiny  # 0, or so small that 1 / total overflows
     # states that can reach a stall (every move has positive probability): probability of hitting it > 0
     reach = _reaches(up, down, stalled)
     out = np.zeros(n + 2)
