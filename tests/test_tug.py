@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -18,8 +19,11 @@ from hypothesis import strategies as st
 
 import patentrace as pr
 from patentrace.errors import EquilibriumError
+from patentrace.models.parameters import model_from_dict
+from patentrace.results.serialization import ResultFormatError, strict_json
 from patentrace.results.tug_equilibrium import expected_duration, reach_before, win_probabilities
 from tests.strategies import examples
+from tests.test_roundtrip import assert_same_arrays, same_bits, through_files, through_json
 
 
 def lee_wilde(prize: float, scale: float, discount: float) -> tuple[float, float]:
@@ -415,3 +419,184 @@ def test_underflow_is_not_preemption() -> None:
     assert not report.preemption_region.any()
     assert report.can_leapfrog is True                        # c'(0) = 0: the exact effort is positive
     assert pr.leapfrog(eq, 10, tolerance=1e-6).can_leapfrog is False   # but not with a chance that matters
+
+
+# --- saving and loading (issue 18 x issue 20) ---------------------------------------------------------------------
+
+TUG_ARRAYS = ("effort", "hazard", "value", "win_probability", "expected_duration", "underflow")
+
+
+@st.composite
+def tug_models(draw, longest: int = 30):
+    """Random tug-of-war races: lengths 2 .. longest, a cost per firm, productivity per position and firm."""
+    length = draw(st.integers(2, longest))
+    interior = length - 1
+
+    def cost():
+        exponent = draw(st.sampled_from([2.0, 2.5, 3.0]))
+        scale, linear = draw(st.floats(0.5, 2.0)), draw(st.sampled_from([0.0, 0.01]))
+        return pr.costs.Quadratic(scale=scale, linear=linear) if exponent == 2.0 else \
+            pr.costs.Power(scale=scale, exponent=exponent, linear=linear)
+
+    rates = st.lists(st.floats(0.5, 3.0), min_size=interior, max_size=interior)
+    prize = draw(st.floats(0.5, 3.0))
+    return pr.TugOfWar(length=length, prize=prize, discount=draw(st.floats(0.02, 0.5)), cost=(cost(), cost()),
+                       loser_prize=draw(st.sampled_from([0.0, 0.1, 0.5])) * prize,
+                       productivity=(draw(rates), draw(rates)),
+                       start=draw(st.one_of(st.none(), st.integers(1, interior))))
+
+
+def solved_quietly(model: pr.TugOfWar) -> pr.TugEquilibrium:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", pr.UnderflowWarning)      # long races: values below the float range
+        return pr.solve(model)
+
+
+@given(tug_models())
+def test_a_tug_of_war_rebuilds_from_its_constructor_arguments(tug):
+    """ModelData: strict JSON and back gives an equal model, float for float; model_from_dict finds it by name."""
+    again = pr.TugOfWar.from_dict(json.loads(strict_json(tug.to_dict())))
+    assert again == tug and model_from_dict(tug.to_dict()) == tug
+    assert same_bits(again.productivity_array(), tug.productivity_array())
+    assert again.cost == tug.cost and again.start_position == tug.start_position
+
+
+@settings(max_examples=examples(10), deadline=None)
+@given(tug_models())
+def test_tug_equilibria_of_random_models_save_and_load_equal(tug):
+    """pr.save / pr.load through .json and .nc, to_dict / from_dict, to_xarray / from_xarray: equal, bit for bit."""
+    eq = solved_quietly(tug)
+    dataset = eq.to_xarray()
+    assert dict(dataset.sizes) == {"firm": 2, "position": tug.length + 1}
+    assert dataset["effort"].dims == ("firm", "position") and dataset["expected_duration"].dims == ("position",)
+    for again in [*through_files(eq), through_json(eq), pr.TugEquilibrium.from_xarray(dataset)]:
+        assert type(again) is pr.TugEquilibrium and again == eq and again.model == tug
+        assert again.solver == eq.solver
+        assert_same_arrays(again, eq, TUG_ARRAYS)      # independent of ==: every byte of every array
+
+
+def test_every_equilibrium_of_solve_all_saves_and_loads_equal(tmp_path):
+    """solve_all's record (the guarantee text, counts, completeness) survives the files too."""
+    tug = pr.TugOfWar(length=4, prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), loser_prize=0.2)
+    for number, eq in enumerate(pr.solve_all(tug)):
+        for suffix in (".json", ".nc"):
+            path = tmp_path / f"eq{number}{suffix}"
+            pr.save(eq, path)
+            again = pr.load(path)
+            assert again == eq and again.solver.options == eq.solver.options
+            assert again.solver.options["complete"] is True
+            assert_same_arrays(again, eq, TUG_ARRAYS)
+
+
+def test_a_stalled_tug_of_war_keeps_its_infinite_durations():
+    """Efforts that underflow to 0 on both sides stall the chain: inf durations round-trip as inf, never NaN."""
+    eq = solved_quietly(pr.TugOfWar(length=40, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    assert np.isinf(eq.expected_duration).any() and eq.underflow.any()
+    for again in [*through_files(eq), through_json(eq)]:
+        assert again == eq
+        assert_same_arrays(again, eq, TUG_ARRAYS)
+    assert '"inf"' in strict_json(eq.to_dict())
+
+
+def test_tug_equality_sees_one_ulp_and_the_solver_record():
+    eq = pr.solve(pr.TugOfWar(length=3, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    fields = {name: getattr(eq, name) for name in TUG_ARRAYS if name != "underflow"}
+    value = eq.value.copy()
+    value[1, 1] = np.nextafter(value[1, 1], 2.0)
+    assert pr.TugEquilibrium(model=eq.model, solver=eq.solver, **{**fields, "value": value}) != eq
+    slower = pr.SolverInfo(eq.solver.method, eq.solver.selection, eq.solver.options, eq.solver.version, 1.0)
+    assert pr.TugEquilibrium(model=eq.model, solver=slower, **fields) != eq
+    other = pr.TugOfWar(length=3, prize=1.0, discount=0.1, cost=pr.costs.Quadratic(), start=2)
+    assert pr.TugEquilibrium(model=other, solver=eq.solver, **fields) != eq
+    assert pr.TugEquilibrium(model=eq.model, solver=eq.solver, **fields) == eq
+    with pytest.raises(TypeError, match="unhashable"):
+        hash(eq)
+    with pytest.raises(TypeError):      # keyword-only: a positional call could swap two arrays silently
+        pr.TugEquilibrium(eq.model, eq.effort, eq.hazard, eq.value, eq.win_probability, eq.expected_duration,
+                          eq.solver)
+
+
+def test_tug_to_dataframe_is_tidy_and_matches_the_arrays():
+    eq = pr.solve(pr.TugOfWar(length=5, prize=1.0, discount=0.1, cost=(pr.costs.Quadratic(), pr.costs.Quadratic(2.0)),
+                              productivity=[1.0, 1.5, 2.0, 2.5], loser_prize=0.2))
+    table = eq.to_dataframe()
+    assert len(table) == 2 * 6
+    assert list(table.columns) == ["position", "firm", "effort", "hazard", "value", "win_probability",
+                                   "expected_duration"]
+    assert table.position.tolist() == [k for k in range(6) for _ in (0, 1)] and table.firm.tolist() == [0, 1] * 6
+    for row in table.itertuples():
+        f, k = row.firm, row.position
+        assert row.effort == eq.effort[f, k] and row.hazard == eq.hazard[f, k] and row.value == eq.value[f, k]
+        assert row.win_probability == eq.win_probability[f, k] and row.expected_duration == eq.expected_duration[k]
+    # K = 2 is the one-stage race: Lee-Wilde's closed form of docs/theory/race.md, read through the table
+    one = pr.solve(pr.TugOfWar(length=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())).to_dataframe()
+    x, v = lee_wilde(1.0, 1.0, 0.1)
+    assert one.query("position == 1").effort.tolist() == pytest.approx([x, x], rel=1e-12)
+    assert one.query("position == 1").value.tolist() == pytest.approx([v, v], rel=1e-12)
+
+
+def test_damaged_and_foreign_tug_files_are_refused_by_name(tmp_path):
+    import xarray as xr
+
+    eq = pr.solve(pr.TugOfWar(length=4, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    path = tmp_path / "tug.json"
+    pr.save(eq, path)
+    text = path.read_text()
+    cut = tmp_path / "cut.json"
+    cut.write_text(text[:150])
+    with pytest.raises(ResultFormatError, match=r"cut\.json: not JSON"):
+        pr.load(cut)
+    data = json.loads(text)
+    data["value"][0][2] = np.nextafter(data["value"][0][2], 1.0)           # one ulp
+    path.write_text(json.dumps(data))
+    with pytest.raises(ResultFormatError, match=r"tug\.json: checksum mismatch"):
+        pr.load(path)
+    data = eq.to_dict()
+    data["effort"][1].pop()                                               # one position fewer than the model's
+    path.write_text(json.dumps(data))
+    with pytest.raises(ResultFormatError, match=r"tug\.json: effort: expected shape \(2, 5\) for this model"):
+        pr.load(path)
+    data = eq.to_dict()
+    data["hazard"][0][1] = None                                           # null must not become NaN silently
+    path.write_text(json.dumps(data))
+    with pytest.raises(ResultFormatError, match="hazard: expected numbers, got None"):
+        pr.load(path)
+    data = eq.to_dict()
+    data["model"]["length"] = 5                                           # a productivity per position of K = 4
+    with pytest.raises(ResultFormatError, match=r"cannot be rebuilt: productivity for firm 0 must have one entry"):
+        pr.TugEquilibrium.from_dict(data)
+    data["model"]["productivity"] = None                                  # a valid model, but of other arrays
+    with pytest.raises(ResultFormatError, match=r"data: effort: expected shape \(2, 6\) for this model"):
+        pr.TugEquilibrium.from_dict(data)
+    data["model"] = {**eq.model.to_dict(), "cost": [{"cost": "Cubic"}, {"cost": "Cubic"}]}
+    with pytest.raises(ResultFormatError, match=r"model cannot be rebuilt: cost\[0\]: unknown cost family 'Cubic'"):
+        pr.TugEquilibrium.from_dict(data)
+    with pytest.raises(ResultFormatError, match="holds a TugEquilibrium, not a Equilibrium"):
+        pr.Equilibrium.from_dict(eq.to_dict())
+    race = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    with pytest.raises(ResultFormatError, match="holds a Equilibrium, not a TugEquilibrium"):
+        pr.TugEquilibrium.from_dict(race.to_dict())
+    netcdf = tmp_path / "tug.nc"
+    pr.save(eq, netcdf)
+    dataset = xr.load_dataset(netcdf, engine="scipy")
+    dataset["effort"][0, 2] = 0.5                                         # an edited number, attributes kept
+    dataset.to_netcdf(netcdf, engine="scipy")
+    with pytest.raises(ResultFormatError, match=r"tug\.nc: checksum mismatch"):
+        pr.load(netcdf)
+    renamed = eq.to_xarray().rename({"position": "k"})
+    expected = r"effort has dimensions \('firm', 'k'\), expected \('firm', 'position'\)"
+    with pytest.raises(ResultFormatError, match=expected):
+        pr.TugEquilibrium.from_xarray(renamed)
+
+
+def test_a_tug_of_war_with_a_cost_of_ones_own_is_not_saved(tmp_path):
+    class Cubic(pr.costs.Power):  # a cost family the data cannot name
+        pass
+
+    tug = pr.TugOfWar(length=3, prize=1.0, discount=0.1, cost=(pr.costs.Quadratic(), Cubic(exponent=3.0)))
+    assert tug.to_dict()["cost"][1]["unrestorable"].endswith("Cubic")
+    with pytest.raises(ValueError, match=r"cost\[1\]: a .*Cubic was saved as its repr"):
+        pr.TugOfWar.from_dict(tug.to_dict())
+    with pytest.raises(ValueError, match=r"cost\[1\]: a .*Cubic was saved as its repr"):
+        pr.save(pr.solve(tug), tmp_path / "tug.json")
+    assert list(tmp_path.iterdir()) == []                               # nothing written, not even the partial file

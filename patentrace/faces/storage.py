@@ -46,11 +46,12 @@ from patentrace.faces.sweep import SweepResult
 from patentrace.results.deterministic_equilibrium import DeterministicEquilibrium
 from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium
 from patentrace.results.serialization import FORMAT, ResultFormatError, canonical_json, parse_json, strict_json
+from patentrace.results.tug_equilibrium import TugEquilibrium
 
 __all__ = ["RESULT_TYPES", "ResultFormatError", "load", "save"]
 
 RESULT_TYPES: dict[str, Any] = {
-    cls.__name__: cls for cls in (Equilibrium, LaggedEquilibrium, DeterministicEquilibrium, SweepResult)
+    cls.__name__: cls for cls in (Equilibrium, LaggedEquilibrium, DeterministicEquilibrium, SweepResult, TugEquilibrium)
 }
 """The result types ``save`` writes and ``load`` reads, by the name written in the file."""
 
@@ -81,7 +82,7 @@ def save(result: Any, path: str | os.PathLike[str]) -> None:
 
     Parameters
     ----------
-    result : Equilibrium, LaggedEquilibrium, DeterministicEquilibrium, SweepResult or SymbolicEquilibrium
+    result : Equilibrium, LaggedEquilibrium, DeterministicEquilibrium, SweepResult, TugEquilibrium, SymbolicEquilibrium
         What to save. The symbolic result saves to ``.json`` only.
     path : str or path-like
         The file; an existing file is replaced.
@@ -148,7 +149,7 @@ def load(path: str | os.PathLike[str]) -> Any:
 
     Returns
     -------
-    Equilibrium, LaggedEquilibrium, DeterministicEquilibrium, SweepResult or SymbolicEquilibrium
+    Equilibrium, LaggedEquilibrium, DeterministicEquilibrium, SweepResult, TugEquilibrium or SymbolicEquilibrium
         The type named in the file.
 
     Raises
