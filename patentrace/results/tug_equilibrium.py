@@ -141,7 +141,9 @@ def win_probabilities(up: FloatArray, down: FloatArray) -> FloatArray:
 def expected_duration(up: FloatArray, down: FloatArray) -> FloatArray:
     """Expected time until the race ends, at every position, shape ``(K + 1,)`` (docs/theory/tug-of-war.md).
 
-    ``inf`` where the race can reach a position at which nobody moves; 0 at the ends.
+    ``inf`` where the race can reach a position at which nobody moves, and where the
+    expected time exceeds the largest double (about 1.8e308: behind a total hazard below
+    about 5.6e-309, efforts that nearly underflow); never NaN; 0 at the ends.
 
     Examples
     --------
@@ -162,10 +164,20 @@ def expected_duration(up: FloatArray, down: FloatArray) -> FloatArray:
         safe = np.where(live, total, 1.0)
         low = np.where(live, -down / safe, 0.0)
         high = np.where(live, -up / safe, 0.0)
-        rhs = np.where(live, 1.0 / safe, 0.0)
+        # A total hazard below about 5.6e-309 (efforts that nearly underflow) has a holding time 1 / total
+        # beyond the double range: then solve for the durations times 2^-_DURATION_SHIFT, exactly the same
+        # arithmetic scaled by a power of two, and scale back, so a duration is inf only where it exceeds
+        # the largest double.
+        shift = 0 if np.all(safe >= 1.0 / np.finfo(float).max) else _DURATION_SHIFT
+        rhs = np.where(live, np.ldexp(1.0, -shift) / safe, 0.0)
         # a live state never steps into a state that reaches a stall: those coefficients are 0 already
-        out[1:-1] = np.where(live, _tridiagonal(low, np.ones(n), high, rhs), np.inf)
+        with np.errstate(over="ignore"):
+            scaled = np.ldexp(_tridiagonal(low, np.ones(n), high, rhs), shift)
+        out[1:-1] = np.where(live, scaled, np.inf)
     return out
+
+
+_DURATION_SHIFT = 600   # 2^-600 / 4.9e-324 (the smallest total hazard) is about 5e142: every term stays finite
 
 
 def _reaches(up: FloatArray, down: FloatArray, target: BoolArray) -> BoolArray:
