@@ -42,6 +42,8 @@ from patentrace.reports.lag_experiment import LagExperiment, lag_experiment
 from patentrace.reports.leapfrog import LeapfrogReport, leapfrog, preemption_region
 from patentrace.reports.leapfrog_batch import LeapfrogMeasure, leapfrog_many
 from patentrace.reports.simulate import SamplePaths, Simulation, simulate
+from patentrace.reports.tug_leapfrog import TugLeapfrogReport
+from patentrace.reports.tug_simulate import TugSimulation
 from patentrace.results import chain as chain
 from patentrace.results.continuous_lagged import ContinuousLaggedEquilibrium
 from patentrace.results.deterministic_equilibrium import ChainRefinement, DeterministicEquilibrium, GridRefinement
@@ -76,7 +78,9 @@ __all__ = [
     "SweepResult",
     "TooManyEquilibriaError",
     "TugEquilibrium",
+    "TugLeapfrogReport",
     "TugOfWar",
+    "TugSimulation",
     "UnderflowWarning",
     "Verification",
     "__version__",

@@ -124,7 +124,7 @@ def test_docs_build_strictly(tmp_path):
 
 
 DOCTESTED_PAGES = ["tutorial.md", "howto/asymmetric.md", "howto/learning-curves.md", "howto/dropout.md",
-                   "howto/breakthroughs.md", "symbolic.md"]
+                   "howto/breakthroughs.md", "howto/tug-of-war.md", "symbolic.md"]
 
 
 @pytest.mark.parametrize("page", DOCTESTED_PAGES)

@@ -47,12 +47,13 @@ from patentrace.results.continuous_lagged import ContinuousLaggedEquilibrium
 from patentrace.results.deterministic_equilibrium import DeterministicEquilibrium
 from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium
 from patentrace.results.serialization import FORMAT, ResultFormatError, canonical_json, parse_json, strict_json
+from patentrace.results.tug_equilibrium import TugEquilibrium
 
 __all__ = ["RESULT_TYPES", "ResultFormatError", "load", "save"]
 
 RESULT_TYPES: dict[str, Any] = {
     cls.__name__: cls for cls in (Equilibrium, LaggedEquilibrium, ContinuousLaggedEquilibrium, DeterministicEquilibrium,
-                                  SweepResult)
+                                  SweepResult, TugEquilibrium)
 }
 """The result types ``save`` writes and ``load`` reads, by the name written in the file."""
 
@@ -85,7 +86,8 @@ def save(result: Any, path: str | os.PathLike[str]) -> None:
     ----------
     result : a result type of ``RESULT_TYPES``, or SymbolicEquilibrium
         What to save: an Equilibrium, LaggedEquilibrium, ContinuousLaggedEquilibrium,
-        DeterministicEquilibrium, SweepResult or SymbolicEquilibrium. The symbolic result saves to ``.json`` only.
+        DeterministicEquilibrium, SweepResult, TugEquilibrium or SymbolicEquilibrium. The
+        symbolic result saves to ``.json`` only.
     path : str or path-like
         The file; an existing file is replaced.
 

@@ -26,6 +26,7 @@ from numpy.typing import NDArray
 
 from patentrace._validate import finite_real
 from patentrace.models.costs import Cost, Power
+from patentrace.models.parameters import ModelData
 
 __all__ = ["TugOfWar"]
 
@@ -89,7 +90,7 @@ def _rates(value: Any, interior: int) -> tuple[tuple[float, ...], tuple[float, .
 
 
 @dataclass(frozen=True)
-class TugOfWar:
+class TugOfWar(ModelData):
     """The tug-of-war of Harris and Vickers (1987): the gap moves both ways (docs/theory/tug-of-war.md).
 
     Positions ``k = 0 .. K``. Firm 0 wins ``prize`` on reaching ``K`` and firm 1 on
@@ -127,6 +128,13 @@ class TugOfWar:
     cost, productivity
         Always pairs, one entry per firm; ``productivity[f][k - 1]`` is ``lambda_f(k)``.
 
+    Notes
+    -----
+    ``to_dict()`` writes the model as JSON data (its type and these fields, costs as
+    ``{"cost": family, ...}``) and ``from_dict()`` rebuilds an equal model, float for
+    float; a cost of your own is written as its ``repr`` and refused on the way back,
+    naming it (patentrace.models.parameters).
+
     Examples
     --------
     >>> from patentrace.costs import Quadratic
@@ -136,6 +144,9 @@ class TugOfWar:
     Traceback (most recent call last):
     ...
     ValueError: start must be an interior position in 1 .. 2 (length - 1), got 3
+    >>> tug = TugOfWar(length=3, prize=1.0, discount=0.1, cost=Quadratic(), loser_prize=0.25, start=2)
+    >>> TugOfWar.from_dict(tug.to_dict()) == tug
+    True
     """
 
     length: Any

@@ -61,6 +61,19 @@ class TugLeapfrogReport:
         counting efforts that are 0 only by underflow).
     tolerance : float
         Threshold for ``can_leapfrog``.
+
+    Examples
+    --------
+    ``pr.leapfrog`` returns one for a tug-of-war; at position 1 of 4, firm 0 (three
+    steps from its end) is the follower:
+
+    >>> import patentrace as pr
+    >>> eq = pr.solve(pr.TugOfWar(length=4, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> report = pr.leapfrog(eq, 1)
+    >>> isinstance(report, pr.TugLeapfrogReport), report.follower, report.remaining
+    (True, 0, (3, 1))
+    >>> report.follower_win_probability <= report.leapfrog_probability <= report.catch_up_probability
+    True
     """
 
     state: int

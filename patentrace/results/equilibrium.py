@@ -42,7 +42,7 @@ from patentrace.results.serialization import (
     strict_json,
 )
 
-__all__ = ["Equilibrium", "LaggedEquilibrium", "SolverInfo", "StateResult", "Verification"]
+__all__ = ["ArrayResult", "Equilibrium", "LaggedEquilibrium", "SolverInfo", "StateResult", "Verification"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -171,37 +171,36 @@ def _same(first: NDArray[Any], second: NDArray[Any]) -> bool:
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
-class StateResult:
-    """What the equilibria over the lattice of states share: the model, the arrays, the solver, the round trips.
+class ArrayResult:
+    """A result held as named arrays over named dimensions, with its model and solver record: equality and round trips.
 
-    ``value``, ``win_probability``, ``expected_duration`` and ``multiplicity`` are
-    declared once here; each subclass adds its own arrays and lists every array's
-    dimensions and type in ``ARRAYS``. Arguments are keyword-only: a positional call
-    could put one array in another's place without an error. Two results are equal
-    (``==``) when their models, solver records and every array are exactly equal; a
-    result has no hash. Saving and loading: ``to_dict`` / ``from_dict`` (JSON data),
-    ``to_xarray`` / ``from_xarray`` (an ``xarray.Dataset`` whose attributes hold the
-    model and the solver as JSON), and ``patentrace.save`` / ``patentrace.load``.
+    Each subclass declares its arrays as fields and lists every array's dimensions
+    and type in ``ARRAYS``, the length of every dimension in ``_sizes``, and the
+    dimensions of one state in ``STATE_DIMS`` (the rows of ``to_dataframe``).
+    Arguments are keyword-only: a positional call could put one array in another's
+    place without an error. Two results are equal (``==``) when their models, solver
+    records and every array are exactly equal; a result has no hash. Saving and
+    loading: ``to_dict`` / ``from_dict`` (JSON data), ``to_xarray`` / ``from_xarray``
+    (an ``xarray.Dataset`` whose attributes hold the model and the solver as JSON),
+    and ``patentrace.save`` / ``patentrace.load``. The equilibria over the lattice of
+    states (``StateResult``) and the tug-of-war's equilibrium over positions share it.
 
     Examples
     --------
+    The dimensions of one state, and the arrays over states or over firms and states:
+
     >>> import patentrace as pr
-    >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
-    >>> isinstance(eq, StateResult), pr.Equilibrium.from_dict(eq.to_dict()) == eq
-    (True, True)
+    >>> pr.Equilibrium.STATE_DIMS, pr.TugEquilibrium.STATE_DIMS
+    (('i', 'j'), ('position',))
+    >>> pr.TugEquilibrium.ARRAYS["expected_duration"][0], pr.Equilibrium.ARRAYS["multiplicity"][0]
+    (('position',), ('i', 'j'))
     """
 
     model: Any
-    value: FloatArray
-    win_probability: FloatArray
-    expected_duration: FloatArray
-    multiplicity: IntArray
     solver: SolverInfo = field(repr=False)
 
-    ARRAYS: ClassVar[dict[str, ArraySpec]] = {
-        "value": (PER_FIRM, np.float64), "win_probability": (PER_FIRM, np.float64),
-        "expected_duration": (PER_STATE, np.float64), "multiplicity": (PER_STATE, np.intp),
-    }
+    ARRAYS: ClassVar[dict[str, ArraySpec]] = {}
+    STATE_DIMS: ClassVar[tuple[str, ...]] = PER_STATE
     MODELS: ClassVar[dict[str, str]] = {}
     """Fields beside ``model`` that hold a model, with its class name: saved, compared and loaded like ``model``."""
 
@@ -212,7 +211,7 @@ class StateResult:
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        assert isinstance(other, StateResult)
+        assert isinstance(other, ArrayResult)
         mine, theirs = self._named_arrays(), other._named_arrays()
         return (bool(self.model == other.model) and self.solver == other.solver and mine.keys() == theirs.keys()
                 and all(bool(getattr(self, name) == getattr(other, name)) for name in self.MODELS)
@@ -223,8 +222,7 @@ class StateResult:
     @classmethod
     def _sizes(cls, model: Any) -> dict[str, int]:
         """The length of every dimension for ``model``."""
-        n1, n2 = model.stages
-        return {"firm": 2, "i": n1 + 1, "j": n2 + 1}
+        raise NotImplementedError(f"{cls.__name__} must say how long its dimensions are")
 
     @classmethod
     def _specs(cls, model: Any) -> dict[str, tuple[tuple[str, ...], type[np.generic], tuple[int, ...]]]:
@@ -403,17 +401,52 @@ class StateResult:
             import pandas as pd
         except ImportError as err:  # pragma: no cover - depends on the environment
             raise ImportError("to_dataframe needs pandas: pip install 'patentrace[pandas]'") from err
-        n1, n2 = self.model.stages
-        i, j, firm = np.meshgrid(np.arange(n1 + 1), np.arange(n2 + 1), np.arange(2), indexing="ij")
-        columns: dict[str, NDArray[Any]] = {"i": i.ravel(), "j": j.ravel(), "firm": firm.ravel()}
+        sizes = self._sizes(self.model)
+        index = (*self.STATE_DIMS, "firm")
+        grids = np.meshgrid(*(np.arange(sizes[d]) for d in self.STATE_DIMS), np.arange(2), indexing="ij")
+        columns: dict[str, NDArray[Any]] = {name: grid.ravel() for name, grid in zip(index, grids, strict=True)}
         arrays = self._named_arrays()
         for name, (dims, _, _) in self._specs(self.model).items():
-            if dims == PER_FIRM:
+            if dims == ("firm", *self.STATE_DIMS):
                 columns[name] = np.moveaxis(arrays[name], 0, -1).ravel()
         for name, (dims, _, _) in self._specs(self.model).items():
-            if dims == PER_STATE:
+            if dims == self.STATE_DIMS:
                 columns[name] = np.repeat(arrays[name].ravel(), 2)
         return pd.DataFrame(columns)
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class StateResult(ArrayResult):
+    """What the equilibria over the lattice of states share: the arrays over ``firm``, ``i``, ``j``.
+
+    ``value``, ``win_probability``, ``expected_duration`` and ``multiplicity`` are
+    declared once here; each subclass adds its own arrays and lists every array's
+    dimensions and type in ``ARRAYS``. Equality and the round trips are those of
+    ``ArrayResult``.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> eq = pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> isinstance(eq, StateResult), pr.Equilibrium.from_dict(eq.to_dict()) == eq
+    (True, True)
+    """
+
+    value: FloatArray
+    win_probability: FloatArray
+    expected_duration: FloatArray
+    multiplicity: IntArray
+
+    ARRAYS: ClassVar[dict[str, ArraySpec]] = {
+        "value": (PER_FIRM, np.float64), "win_probability": (PER_FIRM, np.float64),
+        "expected_duration": (PER_STATE, np.float64), "multiplicity": (PER_STATE, np.intp),
+    }
+
+    @classmethod
+    def _sizes(cls, model: Any) -> dict[str, int]:
+        """The length of every dimension for ``model``."""
+        n1, n2 = model.stages
+        return {"firm": 2, "i": n1 + 1, "j": n2 + 1}
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)

@@ -23,7 +23,7 @@ Examples
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 import numpy as np
 from numpy.typing import NDArray
@@ -31,7 +31,7 @@ from scipy.linalg import solve_banded
 
 from patentrace.equations import tug as tug_equations
 from patentrace.models.tug_of_war import TugOfWar
-from patentrace.results.equilibrium import SolverInfo, Verification, _frozen
+from patentrace.results.equilibrium import ArrayResult, ArraySpec, SolverInfo, Verification, _frozen
 from patentrace.results.verification import _best_deviation_value
 
 __all__ = ["TugEquilibrium", "expected_duration", "reach_before", "win_probabilities"]
@@ -141,10 +141,9 @@ def win_probabilities(up: FloatArray, down: FloatArray) -> FloatArray:
 def expected_duration(up: FloatArray, down: FloatArray) -> FloatArray:
     """Expected time until the race ends, at every position, shape ``(K + 1,)`` (docs/theory/tug-of-war.md).
 
-    ``inf`` where the race can reach a position at which nobody moves; 0 at the ends. A
-    position whose total hazard is below the normal float range (subnormal, so that the
-    time spent there, ``1 / (h0 + h1)``, would overflow) counts as one where nobody moves,
-    as underflowed efforts do (``TugEquilibrium.underflow``).
+    ``inf`` where the race can reach a position at which nobody moves, and where the
+    expected time exceeds the largest double (about 1.8e308: behind a total hazard below
+    about 5.6e-309, efforts that nearly underflow); never NaN; 0 at the ends.
 
     Examples
     --------
@@ -155,7 +154,7 @@ def expected_duration(up: FloatArray, down: FloatArray) -> FloatArray:
     n = up.size
     total = up + down
     stalled = np.zeros(n + 2, dtype=bool)
-    stalled[1:-1] = total < np.finfo(float).tiny  # 0, or so small that 1 / total overflows
+    stalled[1:-1] = total <= 0.0
     # states that can reach a stall (every move has positive probability): probability of hitting it > 0
     reach = _reaches(up, down, stalled)
     out = np.zeros(n + 2)
@@ -165,10 +164,20 @@ def expected_duration(up: FloatArray, down: FloatArray) -> FloatArray:
         safe = np.where(live, total, 1.0)
         low = np.where(live, -down / safe, 0.0)
         high = np.where(live, -up / safe, 0.0)
-        rhs = np.where(live, 1.0 / safe, 0.0)
+        # A total hazard below about 5.6e-309 (efforts that nearly underflow) has a holding time 1 / total
+        # beyond the double range: then solve for the durations times 2^-_DURATION_SHIFT, exactly the same
+        # arithmetic scaled by a power of two, and scale back, so a duration is inf only where it exceeds
+        # the largest double.
+        shift = 0 if np.all(safe >= 1.0 / np.finfo(float).max) else _DURATION_SHIFT
+        rhs = np.where(live, np.ldexp(1.0, -shift) / safe, 0.0)
         # a live state never steps into a state that reaches a stall: those coefficients are 0 already
-        out[1:-1] = np.where(live, _tridiagonal(low, np.ones(n), high, rhs), np.inf)
+        with np.errstate(over="ignore"):
+            scaled = np.ldexp(_tridiagonal(low, np.ones(n), high, rhs), shift)
+        out[1:-1] = np.where(live, scaled, np.inf)
     return out
+
+
+_DURATION_SHIFT = 600   # 2^-600 / 4.9e-324 (the smallest total hazard) is about 5e142: every term stays finite
 
 
 def _reaches(up: FloatArray, down: FloatArray, target: BoolArray) -> BoolArray:
@@ -184,9 +193,21 @@ def _reaches(up: FloatArray, down: FloatArray, target: BoolArray) -> BoolArray:
     return found
 
 
-@dataclass(frozen=True)
-class TugEquilibrium:
+PER_POSITION = ("position",)
+PER_FIRM_POSITION = ("firm", "position")
+
+
+@dataclass(frozen=True, eq=False, kw_only=True)
+class TugEquilibrium(ArrayResult):
     """A Markov perfect equilibrium of a tug-of-war (docs/theory/tug-of-war.md).
+
+    Arguments are keyword-only. Two equilibria are equal (``==``) when their models,
+    solver records and every array are exactly equal. Saving and loading work as for
+    the race's equilibrium: ``to_dict`` / ``from_dict`` (JSON data), ``to_xarray`` /
+    ``from_xarray`` (a dataset over ``firm`` and ``position``, the model and the
+    solver's record as JSON in its attributes), ``to_dataframe`` (one row per position
+    and firm) and ``patentrace.save`` / ``patentrace.load`` (``.json`` or ``.nc``).
+    ``underflow`` is not stored: it is recomputed from the values.
 
     Attributes
     ----------
@@ -207,6 +228,8 @@ class TugEquilibrium:
     >>> eq = pr.solve(pr.TugOfWar(length=4, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
     >>> eq.value.shape, bool(abs(eq.win_probability[0, 2] - 0.5) < 1e-12)
     ((2, 5), True)
+    >>> pr.TugEquilibrium.from_dict(eq.to_dict()) == eq
+    True
     """
 
     model: TugOfWar
@@ -215,11 +238,21 @@ class TugEquilibrium:
     value: FloatArray
     win_probability: FloatArray
     expected_duration: FloatArray
-    solver: SolverInfo
+
+    ARRAYS: ClassVar[dict[str, ArraySpec]] = {
+        **dict.fromkeys(("effort", "hazard", "value", "win_probability"), (PER_FIRM_POSITION, np.float64)),
+        "expected_duration": (PER_POSITION, np.float64),
+    }
+    STATE_DIMS: ClassVar[tuple[str, ...]] = PER_POSITION
 
     def __post_init__(self) -> None:
-        for name in ("effort", "hazard", "value", "win_probability", "expected_duration"):
+        for name in self.ARRAYS:
             object.__setattr__(self, name, _frozen(np.asarray(getattr(self, name), dtype=float)))
+
+    @classmethod
+    def _sizes(cls, model: Any) -> dict[str, int]:
+        """The length of every dimension: two firms, positions ``0 .. K``."""
+        return {"firm": 2, "position": int(model.length) + 1}
 
     @staticmethod
     def build(model: TugOfWar, value: FloatArray, solver: SolverInfo) -> TugEquilibrium:
@@ -238,8 +271,9 @@ class TugEquilibrium:
         hazard = np.zeros_like(effort)
         hazard[:, 1:-1] = model.productivity_array() * interior
         up, down = hazard[0, 1:-1], hazard[1, 1:-1]
-        return TugEquilibrium(model, effort, hazard, np.array(value, dtype=float), win_probabilities(up, down),
-                              expected_duration(up, down), solver)
+        return TugEquilibrium(model=model, effort=effort, hazard=hazard, value=np.array(value, dtype=float),
+                              win_probability=win_probabilities(up, down),
+                              expected_duration=expected_duration(up, down), solver=solver)
 
     @property
     def underflow(self) -> BoolArray:
@@ -336,66 +370,3 @@ class TugEquilibrium:
         (True, True)
         """
         return Verification(float(self.deviation_gain().max()), float(self.residual().max()))
-
-    def to_dict(self) -> dict[str, Any]:
-        """Plain Python data (nested lists), ready for ``json.dumps``.
-
-        Examples
-        --------
-        >>> import json
-        >>> import patentrace as pr
-        >>> eq = pr.solve(pr.TugOfWar(length=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
-        >>> data = json.loads(json.dumps(eq.to_dict()))
-        >>> data["model"]["type"], round(data["effort"][0][1], 10)
-        ('TugOfWar', 0.6958114029)
-        """
-        tug = self.model
-        return {
-            "model": {
-                "type": type(tug).__name__,
-                "length": tug.length,
-                "prize": tug.prize,
-                "loser_prize": tug.loser_prize,
-                "discount": tug.discount,
-                "cost": [repr(c) for c in tug.cost],
-                "productivity": [list(p) for p in tug.productivity],
-                "start": tug.start,
-            },
-            "effort": self.effort.tolist(),
-            "hazard": self.hazard.tolist(),
-            "value": self.value.tolist(),
-            "win_probability": self.win_probability.tolist(),
-            "expected_duration": self.expected_duration.tolist(),
-            "underflow": self.underflow.tolist(),
-            "solver": self.solver.to_dict(),
-        }
-
-    def to_xarray(self) -> Any:
-        """The arrays as an ``xarray.Dataset`` with coordinates ``firm`` and ``position``.
-
-        Requires the optional ``xarray`` package.
-
-        Examples
-        --------
-        >>> import patentrace as pr
-        >>> eq = pr.solve(pr.TugOfWar(length=3, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
-        >>> dataset = eq.to_xarray()
-        >>> bool(dataset["value"].sel(firm=1, position=2).item() == eq.value[1, 2]), dataset.attrs["model"]
-        (True, 'TugOfWar')
-        """
-        try:
-            import xarray as xr
-        except ImportError as err:  # pragma: no cover - depends on the environment
-            raise ImportError("to_xarray needs xarray: pip install 'patentrace[xarray]'") from err
-        per_firm = ("firm", "position")
-        return xr.Dataset(
-            {
-                "effort": (per_firm, self.effort),
-                "hazard": (per_firm, self.hazard),
-                "value": (per_firm, self.value),
-                "win_probability": (per_firm, self.win_probability),
-                "expected_duration": (("position",), self.expected_duration),
-            },
-            coords={"firm": [0, 1], "position": np.arange(self.model.length + 1)},
-            attrs={"model": "TugOfWar", "solver": self.solver.method, "version": self.solver.version},
-        )

@@ -29,7 +29,7 @@ from __future__ import annotations
 import contextlib
 import time
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 from numpy.typing import NDArray
@@ -598,5 +598,4 @@ def solve_all_tug(
     seconds = time.perf_counter() - started
     options["equilibria"] = len(found)
     final = SolverInfo(info.method, info.selection, dict(options), info.version, seconds)
-    return [TugEquilibrium(eq.model, eq.effort, eq.hazard, eq.value, eq.win_probability, eq.expected_duration, final)
-            for eq in found]
+    return [replace(eq, solver=final) for eq in found]
