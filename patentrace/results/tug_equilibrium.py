@@ -31,7 +31,7 @@ from scipy.linalg import solve_banded
 
 from patentrace.equations import tug as tug_equations
 from patentrace.models.tug_of_war import TugOfWar
-from patentrace.results.equilibrium import SolverInfo, Verification, _frozen
+from patentrace.results.equilibrium import SolverInfo, Verification, _freeze_fields
 from patentrace.results.verification import _best_deviation_value
 
 __all__ = ["TugEquilibrium", "expected_duration", "reach_before", "win_probabilities"]
@@ -215,8 +215,7 @@ class TugEquilibrium:
     solver: SolverInfo
 
     def __post_init__(self) -> None:
-        for name in ("effort", "hazard", "value", "win_probability", "expected_duration"):
-            object.__setattr__(self, name, _frozen(np.asarray(getattr(self, name), dtype=float)))
+        _freeze_fields(self, ("effort", "hazard", "value", "win_probability", "expected_duration"), dtype=float)
 
     @staticmethod
     def build(model: TugOfWar, value: FloatArray, solver: SolverInfo) -> TugEquilibrium:
