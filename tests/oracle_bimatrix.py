@@ -168,3 +168,15 @@ def is_extreme_equilibrium(first: np.ndarray, second: np.ndarray, x: np.ndarray,
         and np.allclose(y, np.array(b, dtype=float), rtol=0, atol=atol)
         for a, b in extreme_equilibria(first, second)
     )
+
+
+def is_enumerated_equilibrium(first: np.ndarray, second: np.ndarray, x: np.ndarray, y: np.ndarray,
+                              atol: float = 1e-9) -> bool:
+    """Whether ``(x, y)`` is what a complete enumeration may return, to ``atol``.
+
+    In a nondegenerate game: one of the extreme equilibria. In a degenerate game an equilibrium may lie
+    inside a component, so the definition itself is checked instead.
+    """
+    if degenerate(first, second):
+        return is_equilibrium(first, second, x, y, atol=atol)
+    return is_extreme_equilibrium(first, second, x, y, atol=atol)

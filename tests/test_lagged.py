@@ -94,13 +94,10 @@ def test_every_equilibrium_passes_the_exact_oracle_on_random_menus():
                 game = period_game(race, eq.value, i, j)
                 found = state_equilibria(game)
                 for s1, s2, v in zip(found.strategy[0], found.strategy[1], found.value, strict=True):
-                    first, second = game.payoff(0, float(v[0])), game.payoff(1, float(v[1]))
                     # complete either way: every extreme equilibrium (exact), or the definition where the game
                     # is degenerate and an equilibrium may lie inside a component (none of these 180 is)
-                    if oracle.degenerate(first, second):
-                        assert oracle.is_equilibrium(first, second, s1, s2, atol=1e-9)
-                    else:
-                        assert oracle.is_extreme_equilibrium(first, second, s1, s2, atol=1e-7)
+                    first, second = game.payoff(0, float(v[0])), game.payoff(1, float(v[1]))
+                    assert oracle.is_enumerated_equilibrium(first, second, s1, s2, atol=1e-9)
                     checked += 1
                 selected = (eq.strategy[0][i, j], eq.strategy[1][i, j])
                 assert any(np.allclose(selected[0], s1, atol=1e-12) and np.allclose(selected[1], s2, atol=1e-12)

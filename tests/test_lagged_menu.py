@@ -167,10 +167,7 @@ def test_duplicates_and_dominated_actions_change_no_equilibrium_on_random_menus(
             np.testing.assert_allclose(more.value[order[1]], found.value[order[0]], atol=1e-12)
             for s1, s2, v in zip(found.strategy[0], found.strategy[1], found.value, strict=True):
                 first, second = game.payoff(0, float(v[0])), game.payoff(1, float(v[1]))
-                if oracle.degenerate(first, second):
-                    assert oracle.is_equilibrium(first, second, s1, s2, atol=1e-9)
-                else:
-                    assert oracle.is_extreme_equilibrium(first, second, s1, s2, atol=1e-9)
+                assert oracle.is_enumerated_equilibrium(first, second, s1, s2, atol=1e-9)
                 checked += 1
             value[:, i, j] = found.value[0]
     assert checked >= 48

@@ -35,6 +35,21 @@ def test_a_degenerate_game_keeps_the_vertex_nashpy_misses():
         assert oracle.is_equilibrium(first, second, np.array(x, dtype=float), np.array(y, dtype=float), atol=0.0)
 
 
+def test_what_an_enumeration_may_return_depends_on_degeneracy():
+    # Row 0 is dominant and the column player is indifferent: equilibria are (e_0, y) for every y (by hand),
+    # a component whose extreme points are y = e_0 and y = e_1; its midpoint is an equilibrium but not extreme.
+    first, second = np.array([[1.0, 1.0], [0.0, 0.0]]), np.ones((2, 2))
+    middle = np.array([0.5, 0.5])
+    assert oracle.degenerate(first, second)
+    assert not oracle.is_extreme_equilibrium(first, second, np.array([1.0, 0.0]), middle)
+    assert oracle.is_enumerated_equilibrium(first, second, np.array([1.0, 0.0]), middle)
+    assert not oracle.is_enumerated_equilibrium(first, second, np.array([0.0, 1.0]), middle)  # row 1 is dominated
+    # battle of the sexes (nondegenerate): the mixed equilibrium is enumerated, a miscoordinated pair is not
+    battle, other = np.array([[2.0, 0.0], [0.0, 1.0]]), np.array([[1.0, 0.0], [0.0, 2.0]])
+    assert oracle.is_enumerated_equilibrium(battle, other, np.array([2 / 3, 1 / 3]), np.array([1 / 3, 2 / 3]))
+    assert not oracle.is_enumerated_equilibrium(battle, other, np.array([1.0, 0.0]), np.array([0.0, 1.0]))
+
+
 @pytest.mark.parametrize("seed", range(20))
 def test_agrees_with_nashpy_vertex_enumeration_on_generic_games(seed: int):
     # generic (normal) payoffs: nondegenerate with probability one, where nashpy's vertex enumeration is complete

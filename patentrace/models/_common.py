@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from patentrace._validate import finite_real
+from patentrace.models.costs import Cost
 
 
 def discounted_period(discount: float, lag: float) -> float:
@@ -30,12 +31,42 @@ def _stage_count(value: object) -> int:
     return int(value)
 
 
-def _pair(name: str, value: Any) -> tuple[Any, Any]:
+def _pair(name: str, value: Any, one: str = "value") -> tuple[Any, Any]:
     if isinstance(value, (tuple, list)):
         if len(value) != 2:
-            raise ValueError(f"{name} must be one value or a pair (one per firm), got {len(value)} entries")
+            raise ValueError(f"{name} must be one {one} or a pair (one per firm), got {len(value)} entries")
         return value[0], value[1]
     return value, value
+
+
+def _costs(value: Any, one: str = "value") -> tuple[Cost, Cost]:
+    """The flow cost of effort, one for both firms or one per firm, each checked (``one`` names a single entry)."""
+    costs = _pair("cost", value, one)
+    for firm, cost in enumerate(costs):
+        if not isinstance(cost, Cost):
+            raise TypeError(
+                f"cost for firm {firm} must be a patentrace.costs.Cost (e.g. Quadratic(scale=1.0)), "
+                f"got {cost!r} of type {type(cost).__name__}"
+            )
+        cost.check()
+    return costs
+
+
+def _prize(value: Any) -> float:
+    """The winner's payoff ``P``: a finite, normal, positive float."""
+    prize = finite_real("prize", value)
+    if not prize >= sys.float_info.min:  # a subnormal prize has no relative precision left
+        raise ValueError(f"prize must be > 0 and finite, at least {sys.float_info.min!r} (a normal float), "
+                         f"got {prize!r}")
+    return prize
+
+
+def _discount(value: Any) -> float:
+    """The discount rate ``r``: finite and positive."""
+    discount = finite_real("discount", value)
+    if discount <= 0.0:
+        raise ValueError(f"discount must be > 0 (a positive, finite discount rate), got {discount!r}")
+    return discount
 
 
 def _race_basics(
@@ -44,13 +75,7 @@ def _race_basics(
     """Validate what every race has: stages, prize, discount rate, loser prize."""
     first, second = _pair("stages", stages)
     counts = (_stage_count(first), _stage_count(second))
-    prize_ = finite_real("prize", prize)
-    if not prize_ >= sys.float_info.min:  # a subnormal prize has no relative precision left
-        raise ValueError(f"prize must be > 0 and finite, at least {sys.float_info.min!r} (a normal float), "
-                         f"got {prize_!r}")
-    discount_ = finite_real("discount", discount)
-    if discount_ <= 0.0:
-        raise ValueError(f"discount must be > 0 (a positive, finite discount rate), got {discount_!r}")
+    prize_, discount_ = _prize(prize), _discount(discount)
     loser = finite_real("loser_prize", loser_prize)
     if loser > prize_:  # docs/theory/race.md: 0 <= L <= P
         raise ValueError(f"loser_prize must be <= prize ({prize_!r}) and >= 0, got {loser!r}")

@@ -19,9 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from patentrace.models._common import _pair, _race_basics, _stage_rates
+from patentrace.models._common import _costs, _race_basics, _stage_rates
 from patentrace.models.arguments import CostPair, StagePair, StageRates
-from patentrace.models.costs import Cost
 from patentrace.models.parameters import ModelData
 
 __all__ = ["Race"]
@@ -86,14 +85,7 @@ class Race(ModelData):
 
     def __post_init__(self) -> None:
         stages, prize, discount, loser_prize = _race_basics(self.stages, self.prize, self.discount, self.loser_prize)
-        costs = _pair("cost", self.cost)
-        for firm, cost in enumerate(costs):
-            if not isinstance(cost, Cost):
-                raise TypeError(
-                    f"cost for firm {firm} must be a patentrace.costs.Cost (e.g. Quadratic(scale=1.0)), "
-                    f"got {cost!r} of type {type(cost).__name__}"
-                )
-            cost.check()
+        costs = _costs(self.cost)
         productivity = _stage_rates("productivity", self.productivity, stages, allow_zero=False)
         object.__setattr__(self, "stages", stages)
         object.__setattr__(self, "prize", prize)

@@ -15,7 +15,6 @@ Examples
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -25,7 +24,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from patentrace._validate import finite_real
-from patentrace.models.costs import Cost, Power
+from patentrace.models._common import _costs, _discount, _prize
+from patentrace.models.costs import Power
 from patentrace.models.parameters import ModelData
 
 __all__ = ["TugOfWar"]
@@ -38,21 +38,6 @@ def _length(value: object) -> int:
     if int(value) < 2:
         raise ValueError(f"length must be an int >= 2 (positions 0 .. length), got {int(value)!r}")
     return int(value)
-
-
-def _costs(value: Any) -> tuple[Cost, Cost]:
-    if isinstance(value, (tuple, list)):
-        if len(value) != 2:
-            raise ValueError(f"cost must be one Cost or a pair (one per firm), got {len(value)} entries")
-        pair = (value[0], value[1])
-    else:
-        pair = (value, value)
-    for firm, cost in enumerate(pair):
-        if not isinstance(cost, Cost):
-            raise TypeError(f"cost for firm {firm} must be a patentrace.costs.Cost (e.g. Quadratic(scale=1.0)), "
-                            f"got {cost!r} of type {type(cost).__name__}")
-        cost.check()
-    return pair
 
 
 def _is_sequence(value: object) -> bool:
@@ -159,17 +144,11 @@ class TugOfWar(ModelData):
 
     def __post_init__(self) -> None:
         length = _length(self.length)
-        prize = finite_real("prize", self.prize)
-        if not prize >= sys.float_info.min:
-            raise ValueError(f"prize must be > 0 and finite, at least {sys.float_info.min!r} (a normal float), "
-                             f"got {prize!r}")
-        discount = finite_real("discount", self.discount)
-        if discount <= 0.0:
-            raise ValueError(f"discount must be > 0 (a positive, finite discount rate), got {discount!r}")
+        prize, discount = _prize(self.prize), _discount(self.discount)
         loser = finite_real("loser_prize", self.loser_prize)
         if not 0.0 <= loser <= prize:
             raise ValueError(f"loser_prize must be >= 0 and <= prize ({prize!r}), got {loser!r}")
-        costs = _costs(self.cost)
+        costs = _costs(self.cost, one="Cost")
         productivity = _rates(self.productivity, length - 1)
         start = self.start
         if start is not None:

@@ -52,9 +52,10 @@ from patentrace.equations.periods import progress_matrix
 from patentrace.models.lagged import LaggedRace
 from patentrace.models.lattice import check_state, open_states
 from patentrace.models.race import Race
+from patentrace.reports._sampling import Tally, follower_at_start, frequency, seeded_generator
 from patentrace.reports.tug_simulate import TugSimulation, simulate_tug
 from patentrace.results.chain import jump_weights
-from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium
+from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium, _freeze_fields
 from patentrace.results.tug_equilibrium import TugEquilibrium
 
 __all__ = ["FIRST_WINS", "SECOND_WINS", "STALLED", "TIE", "SamplePaths", "Simulation", "simulate"]
@@ -106,14 +107,11 @@ class SamplePaths:
     outcome: IntArray
 
     def __post_init__(self) -> None:
-        for name in ("i", "j", "time", "length", "outcome"):
-            array = np.array(getattr(self, name))
-            array.setflags(write=False)
-            object.__setattr__(self, name, array)
+        _freeze_fields(self, ("i", "j", "time", "length", "outcome"))
 
 
 @dataclass(frozen=True, eq=False)
-class Simulation:
+class Simulation(Tally[Race | LaggedRace, tuple[int, int]]):
     """Frequencies from simulated histories, with their standard errors (docs/theory/leapfrog.md).
 
     Every frequency ``f`` over ``n`` paths comes with its standard error
@@ -161,32 +159,15 @@ class Simulation:
     (1, 'time', 5000)
     """
 
-    model: Race | LaggedRace
-    start: tuple[int, int]
-    paths: int
-    seed: int
-    follower: int | None
-    leader: int | None
-    win_frequency: FloatArray
-    win_standard_error: FloatArray
     tie_frequency: float
     tie_standard_error: float
     stall_frequency: float
     stall_standard_error: float
-    leapfrog_frequency: float | None
-    leapfrog_standard_error: float | None
-    catch_up_frequency: float | None
-    catch_up_standard_error: float | None
-    mean_duration: float
-    duration_standard_error: float
     duration_unit: str
     sample: SamplePaths | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        for name in ("win_frequency", "win_standard_error"):
-            array = np.array(getattr(self, name), dtype=float)
-            array.setflags(write=False)
-            object.__setattr__(self, name, array)
+        _freeze_fields(self, ("win_frequency", "win_standard_error"), dtype=float)
 
     @property
     def mean_time(self) -> tuple[float, float]:
@@ -471,11 +452,6 @@ class _Moments:
         return self.mean, math.sqrt(self.squares / (self.count - 1) / self.count)
 
 
-def _frequency(hits: int, n: int) -> tuple[float, float]:
-    f = hits / n
-    return f, math.sqrt(f * (1.0 - f) / n)
-
-
 @overload
 def simulate(eq: TugEquilibrium, start: int | None, paths: int, seed: int | None = ..., *,
              sample: int = ...) -> TugSimulation: ...
@@ -547,12 +523,9 @@ def simulate(
     i0, j0 = check_state(start, stages)
     n = _count("paths", paths, 1)
     keep = _count("sample", sample, 0, min(n, MAX_SAMPLE))
-    entropy = np.random.SeedSequence().entropy if seed is None else _count("seed", seed, 0)
-    assert isinstance(entropy, int)
-    rng = np.random.default_rng(np.random.SeedSequence(entropy))
+    entropy, rng = seeded_generator(None if seed is None else _count("seed", seed, 0))
     chain = _PeriodChain(eq) if isinstance(eq, LaggedEquilibrium) else _ContinuousChain(eq)
-    left = (stages[0] - i0, stages[1] - j0)
-    follower = None if left[0] == left[1] else (0 if left[0] > left[1] else 1)
+    follower = follower_at_start(stages[0] - i0, stages[1] - j0)
 
     wins, ties, stalls, leaps, catches = np.zeros(2, dtype=np.int64), 0, 0, 0, 0
     durations = _Moments()
@@ -583,16 +556,16 @@ def simulate(
         catches += int(np.sum(batch.level))
         durations.add(batch.elapsed[batch.outcome != STALLED])
 
-    win = [_frequency(int(w), n) for w in wins]
+    win = [frequency(int(w), n) for w in wins]
     mean, error = (math.inf, math.inf) if stalls else durations.mean_and_error()
-    leap = _frequency(leaps, n) if follower is not None else (None, None)
-    catch = _frequency(catches, n) if follower is not None else (None, None)
+    leap = frequency(leaps, n) if follower is not None else (None, None)
+    catch = frequency(catches, n) if follower is not None else (None, None)
     return Simulation(
         model=eq.model, start=(i0, j0), paths=n, seed=entropy, follower=follower,
         leader=None if follower is None else 1 - follower,
         win_frequency=np.array([w[0] for w in win]), win_standard_error=np.array([w[1] for w in win]),
-        tie_frequency=_frequency(ties, n)[0], tie_standard_error=_frequency(ties, n)[1],
-        stall_frequency=_frequency(stalls, n)[0], stall_standard_error=_frequency(stalls, n)[1],
+        tie_frequency=frequency(ties, n)[0], tie_standard_error=frequency(ties, n)[1],
+        stall_frequency=frequency(stalls, n)[0], stall_standard_error=frequency(stalls, n)[1],
         leapfrog_frequency=leap[0], leapfrog_standard_error=leap[1],
         catch_up_frequency=catch[0], catch_up_standard_error=catch[1],
         mean_duration=mean, duration_standard_error=error,

@@ -25,6 +25,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from patentrace.models.tug_of_war import TugOfWar
+from patentrace.reports._sampling import Tally, follower_at_start, frequency, seeded_generator
 from patentrace.results.tug_equilibrium import TugEquilibrium
 
 __all__ = ["TugSimulation", "simulate_tug"]
@@ -34,7 +35,7 @@ _MAX_JUMPS = 10_000_000
 
 
 @dataclass(frozen=True)
-class TugSimulation:
+class TugSimulation(Tally[TugOfWar, int]):
     """Frequencies from simulated tug-of-war histories, with standard errors ``sqrt(f (1 - f) / n)``.
 
     Attributes
@@ -73,21 +74,7 @@ class TugSimulation:
     True
     """
 
-    model: TugOfWar
-    start: int
-    paths: int
-    seed: int
-    follower: int | None
-    leader: int | None
-    win_frequency: FloatArray
-    win_standard_error: FloatArray
     stall_frequency: float
-    leapfrog_frequency: float | None
-    leapfrog_standard_error: float | None
-    catch_up_frequency: float | None
-    catch_up_standard_error: float | None
-    mean_duration: float
-    duration_standard_error: float
     mean_reversals: float
 
     def to_dict(self) -> dict[str, Any]:
@@ -104,11 +91,6 @@ class TugSimulation:
         out["win_frequency"] = self.win_frequency.tolist()
         out["win_standard_error"] = self.win_standard_error.tolist()
         return out
-
-
-def _frequency(hits: int, n: int) -> tuple[float, float]:
-    f = hits / n
-    return f, math.sqrt(f * (1.0 - f) / n)
 
 
 def _int(name: str, value: object, low: int) -> int:
@@ -158,13 +140,10 @@ def simulate_tug(eq: TugEquilibrium, start: int | None = None, paths: int = 10_0
     if not 1 <= k0 <= length - 1:
         raise ValueError(f"start must be an interior position in 1 .. {length - 1}, got {k0}")
     n = _int("paths", paths, 1)
-    entropy = np.random.SeedSequence().entropy if seed is None else _int("seed", seed, 0)
-    assert isinstance(entropy, int)
-    rng = np.random.default_rng(np.random.SeedSequence(entropy))
+    entropy, rng = seeded_generator(None if seed is None else _int("seed", seed, 0))
     up, down = eq.hazard[0], eq.hazard[1]
     total = up + down
-    remaining = (length - k0, k0)
-    follower = None if remaining[0] == remaining[1] else (0 if remaining[0] > remaining[1] else 1)
+    follower = follower_at_start(length - k0, k0)
 
     def ahead_of_follower(position: NDArray[np.intp]) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
         own = length - position if follower == 0 else position
@@ -202,9 +181,9 @@ def simulate_tug(eq: TugEquilibrium, start: int | None = None, paths: int = 10_0
         if jumps > _MAX_JUMPS * max(1, n // 10_000):
             raise RuntimeError(f"simulation exceeded {jumps} jumps without ending; the race barely moves")
     wins = np.array([np.sum(position == length), np.sum(position == 0)])
-    win = [_frequency(int(w), n) for w in wins]
-    leap = _frequency(int(ahead.sum()), n) if follower is not None else (None, None)
-    catch = _frequency(int(level.sum()), n) if follower is not None else (None, None)
+    win = [frequency(int(w), n) for w in wins]
+    leap = frequency(int(ahead.sum()), n) if follower is not None else (None, None)
+    catch = frequency(int(level.sum()), n) if follower is not None else (None, None)
     if stalled.any():
         mean, error = math.inf, math.inf
     else:

@@ -41,7 +41,7 @@ from collections.abc import Iterator
 import numpy as np
 from numpy.typing import NDArray
 
-from patentrace.equations.periods import CONTINUE, Outcomes, transition
+from patentrace.equations.periods import CONTINUE, FIRST_WINS, SECOND_WINS, TIE, Outcomes, transition
 from patentrace.models import LaggedRace
 from patentrace.models.lattice import Layout
 
@@ -53,6 +53,7 @@ __all__ = [
     "jump_weights",
     "period_expected_duration",
     "period_hitting_probability",
+    "period_outcome_probabilities",
     "period_reachable",
     "reachable",
     "reachable_flat",
@@ -408,6 +409,56 @@ def period_hitting_probability(
         moving = float(np.sum(advance))  # summed directly: 1 - stay would cancel when moves are rare
         reach[i, j] = float(np.sum(advance * worth)) / moving if moving > 0.0 else 0.0
     return reach
+
+
+def period_outcome_probabilities(
+    race: LaggedRace, strategy: tuple[FloatArray, FloatArray]
+) -> tuple[FloatArray, FloatArray]:
+    """For a lagged race: each firm's probability of winning, and of a tie, from every state.
+
+    Both come from [`period_hitting_probability`][patentrace.results.chain.period_hitting_probability]:
+    firm 0 wins by ending the race with its win or by reaching a state where it has
+    finished and firm 1 has not (and symmetrically); the finished corner, a tie,
+    holds 1/2 for each firm (the race in periods, docs/theory/periods.md).
+
+    Parameters
+    ----------
+    race : LaggedRace
+        The race in periods whose outcomes are counted.
+    strategy : (ndarray, ndarray)
+        The strategies both firms play, as in ``period_hitting_probability``.
+
+    Returns
+    -------
+    win : ndarray, shape (2, N0 + 1, N1 + 1)
+        Firm ``k``'s probability of winning outright (the corner holds 1/2 each).
+    tie : ndarray, shape (N0 + 1, N1 + 1)
+        The probability that the race ends in a tie.
+
+    Examples
+    --------
+    With both firms working in the oracle (P5) of docs/theory/periods.md, each wins a third
+    of the time and a third of races end in a tie.
+
+    >>> import numpy as np
+    >>> import patentrace as pr
+    >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
+    >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
+    >>> both_work = np.zeros((2, 2, 2)); both_work[0, 0] = (1.0, 0.0)
+    >>> win, tie = period_outcome_probabilities(race, (both_work, both_work))
+    >>> [round(float(p), 12) for p in (win[0, 0, 0], win[1, 0, 0], tie[0, 0])]
+    [0.333333333333, 0.333333333333, 0.333333333333]
+    """
+    n1, n2 = race.stages
+    nothing = np.zeros(race.shape, dtype=bool)
+    first_won, second_won = nothing.copy(), nothing.copy()
+    first_won[n1, :n2], second_won[:n1, n2] = True, True
+    win = np.stack([
+        period_hitting_probability(race, strategy, first_won, (FIRST_WINS,)),
+        period_hitting_probability(race, strategy, second_won, (SECOND_WINS,)),
+    ])
+    win[:, n1, n2] = 0.5
+    return win, period_hitting_probability(race, strategy, nothing, (TIE,))
 
 
 def period_expected_duration(race: LaggedRace, strategy: tuple[FloatArray, FloatArray]) -> FloatArray:

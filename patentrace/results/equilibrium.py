@@ -19,12 +19,12 @@ True
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple, Self
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import DTypeLike, NDArray
 
 from patentrace.equations.periods import PeriodGame, nashpy_agrees, period_game, progress_matrix
 from patentrace.models import LaggedRace, Race
@@ -149,6 +149,21 @@ def _frozen(array: NDArray[Any]) -> NDArray[Any]:
     out = np.array(array, copy=True)
     out.setflags(write=False)
     return out
+
+
+def _freeze_fields(instance: object, names: Iterable[str], dtype: DTypeLike | None = None) -> None:
+    """Make each named field of a frozen dataclass a read-only array (of ``dtype``, if given), as ``_frozen`` does.
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> holder = SimpleNamespace(a=[1, 2])
+    >>> _freeze_fields(holder, ["a"], dtype=float)
+    >>> holder.a.dtype.name, holder.a.flags.writeable
+    ('float64', False)
+    """
+    for name in names:
+        object.__setattr__(instance, name, _frozen(np.asarray(getattr(instance, name), dtype=dtype)))
 
 
 PER_FIRM = ("firm", "i", "j")

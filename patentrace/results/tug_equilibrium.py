@@ -31,7 +31,7 @@ from scipy.linalg import solve_banded
 
 from patentrace.equations import tug as tug_equations
 from patentrace.models.tug_of_war import TugOfWar
-from patentrace.results.equilibrium import ArrayResult, ArraySpec, SolverInfo, Verification, _frozen
+from patentrace.results.equilibrium import ArrayResult, ArraySpec, SolverInfo, Verification, _freeze_fields
 from patentrace.results.verification import _best_deviation_value
 
 __all__ = ["TugEquilibrium", "expected_duration", "reach_before", "win_probabilities"]
@@ -246,8 +246,7 @@ class TugEquilibrium(ArrayResult):
     STATE_DIMS: ClassVar[tuple[str, ...]] = PER_POSITION
 
     def __post_init__(self) -> None:
-        for name in self.ARRAYS:
-            object.__setattr__(self, name, _frozen(np.asarray(getattr(self, name), dtype=float)))
+        _freeze_fields(self, tuple(self.ARRAYS), dtype=float)
 
     @classmethod
     def _sizes(cls, model: Any) -> dict[str, int]:

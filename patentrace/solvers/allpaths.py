@@ -68,7 +68,6 @@ from patentrace.solvers.stagegame import (
     _MAX_PAIRS,
     SearchRecord,
     StateEquilibria,
-    _outcome_probabilities,
     check_lagged,
     state_equilibria,
 )
@@ -333,7 +332,7 @@ def _all_lagged(race: LaggedRace, max_equilibria: int, max_pairs: int) -> list[L
     out = []
     for path in paths:
         strategy = path.strategy
-        win, tie = _outcome_probabilities(race, strategy)
+        win, tie = chain.period_outcome_probabilities(race, strategy)
         out.append(LaggedEquilibrium(
             model=race, strategy=strategy, value=path.value, win_probability=win, tie_probability=tie,
             expected_duration=chain.period_expected_duration(race, strategy),

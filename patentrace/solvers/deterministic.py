@@ -58,7 +58,6 @@ from patentrace.solvers.stagegame import (
     StateEquilibria,
     _degenerate,
     _is_equilibrium,
-    _outcome_probabilities,
     _ratio_values,
     _select,
     state_equilibria,
@@ -222,7 +221,7 @@ def solve_grid(race: DeterministicRace, steps: int) -> LaggedEquilibrium:
             strategy[0][j, i], strategy[1][j, i] = sigma2, sigma1
             flat = _degenerate(game, sigma1[None], sigma2[None], pair[None], _GAIN * top)
             degenerate[i, j] = degenerate[j, i] = flat
-    win, tie = _outcome_probabilities(lagged, strategy)
+    win, tie = chain.period_outcome_probabilities(lagged, strategy)
     return LaggedEquilibrium(
         model=lagged, strategy=strategy, value=value, win_probability=win, tie_probability=tie,
         expected_duration=chain.period_expected_duration(lagged, strategy),

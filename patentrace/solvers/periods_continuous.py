@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +36,6 @@ import numpy as np
 from numpy.typing import NDArray
 
 from patentrace._version import __version__
-from patentrace.equations.periods import FIRST_WINS, SECOND_WINS, TIE
 from patentrace.equations.periods_continuous import (
     FirmTerms,
     state_terms,
@@ -607,20 +607,7 @@ def menu_race(race: LaggedRace, points: int) -> LaggedRace:
     >>> [a.cost for a in menu][0], len(menu)
     (0.0, 3)
     """
-    n1, n2 = race.stages
-    menus = []
-    for firm, count in ((0, n1), (1, n2)):
-        stages = []
-        for stage in range(count):
-            tech = race.efforts[firm][stage]
-            grid = np.linspace(0.0, tech.max_effort, points)
-            p, cost = np.clip(tech.probability(grid), 0.0, 1.0), np.maximum(tech.period_cost(grid), 0.0)
-            stages.append(tuple(Action(cost=float(c), progress={0: 1.0 - float(s), 1: float(s)})
-                                for c, s in zip(cost, p, strict=True)))
-        menus.append(tuple(stages))
-    return LaggedRace(stages=race.stages, prize=race.prize, lag=race.lag, discount=race.discount,
-                      actions=(menus[0], menus[1]), loser_prize=race.loser_prize, tie=race.tie,
-                      breakthrough=race.breakthrough)
+    return _race_on_menus(race, lambda firm, stage, tech: np.linspace(0.0, tech.max_effort, points))
 
 
 def solve_irregular(race: LaggedRace, selection: str = "fastest", points: tuple[int, ...] = (11, 21, 41),
@@ -694,14 +681,28 @@ def realised_menus(race: LaggedRace, effort: FloatArray) -> LaggedRace:
     ([1, 1], [2])
     """
     n1, n2 = race.stages
+
+    def realised(firm: int, stage: int, tech: ContinuousEffort) -> FloatArray:
+        return effort[firm, stage, :n2] if firm == 0 else effort[firm, :n1, stage]
+
+    return _race_on_menus(race, realised)
+
+
+def _race_on_menus(race: LaggedRace, efforts_at: Callable[[int, int, ContinuousEffort], FloatArray]) -> LaggedRace:
+    """The race in periods whose menu at firm ``k``'s stage ``i`` holds ``efforts_at(k, i, tech)`` as actions.
+
+    Each effort ``x`` of the stage's technology ``tech`` becomes an action costing
+    ``c(x)`` (at least 0) that advances one stage with probability ``p(x)`` (clipped to
+    ``[0, 1]``); the rest of the race (prizes, lag, ties, breakthroughs) is kept.
+    """
     menus = []
-    for firm, (count, others) in enumerate(((n1, n2), (n2, n1))):
+    for firm, count in enumerate(race.stages):
         stages = []
         for stage in range(count):
             tech = race.efforts[firm][stage]
-            row = effort[firm, stage, :others] if firm == 0 else effort[firm, :others, stage]
-            p = np.clip(tech.probability(row), 0.0, 1.0)
-            cost = np.maximum(tech.period_cost(row), 0.0)
+            x = efforts_at(firm, stage, tech)
+            p = np.clip(tech.probability(x), 0.0, 1.0)
+            cost = np.maximum(tech.period_cost(x), 0.0)
             stages.append(tuple(Action(cost=float(c), progress={0: 1.0 - float(s), 1: float(s)})
                                 for c, s in zip(cost, p, strict=True)))
         menus.append(tuple(stages))
@@ -721,7 +722,7 @@ def _assemble(
         for j in range(n2):
             strategy[0][i, j, j] = 1.0
             strategy[1][i, j, i] = 1.0
-    win, tie = _outcome_probabilities(menu_race, strategy)
+    win, tie = chain.period_outcome_probabilities(menu_race, strategy)
     return ContinuousLaggedEquilibrium(
         model=menu_race, strategy=strategy, value=value, win_probability=win, tie_probability=tie,
         expected_duration=chain.period_expected_duration(menu_race, strategy),
@@ -734,17 +735,3 @@ def _assemble(
         ),
         continuous=race, effort=effort, unresolved=unresolved,
     )
-
-
-def _outcome_probabilities(race: LaggedRace, strategy: tuple[FloatArray, FloatArray]) -> tuple[FloatArray, FloatArray]:
-    """Each firm's probability of winning, and of a tie, from every state (the corner holds 1/2 each)."""
-    n1, n2 = race.stages
-    nothing = np.zeros(race.shape, dtype=bool)
-    first_won, second_won = nothing.copy(), nothing.copy()
-    first_won[n1, :n2], second_won[:n1, n2] = True, True
-    win = np.stack([
-        chain.period_hitting_probability(race, strategy, first_won, (FIRST_WINS,)),
-        chain.period_hitting_probability(race, strategy, second_won, (SECOND_WINS,)),
-    ])
-    win[:, n1, n2] = 0.5
-    return win, chain.period_hitting_probability(race, strategy, nothing, (TIE,))

@@ -65,7 +65,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from patentrace._version import __version__
-from patentrace.equations.periods import FIRST_WINS, SECOND_WINS, TIE, PeriodGame, period_game, terminal_values
+from patentrace.equations.periods import PeriodGame, period_game, terminal_values
 from patentrace.errors import EquilibriumError, IncompleteEnumerationWarning, RefinementWarning, user_stacklevel
 from patentrace.models import LaggedRace
 from patentrace.models.lattice import Layout
@@ -767,7 +767,7 @@ def solve_lagged(race: LaggedRace, selection: str = "fastest", max_pairs: int = 
             degenerate[i, j] = found.degenerate
             record.add((i, j), found)
     record.warn(max_pairs)
-    win, tie = _outcome_probabilities(race, strategy)
+    win, tie = chain.period_outcome_probabilities(race, strategy)
     return LaggedEquilibrium(
         model=race, strategy=strategy, value=value, win_probability=win, tie_probability=tie,
         expected_duration=chain.period_expected_duration(race, strategy),
@@ -947,17 +947,3 @@ def check_lagged(eq: LaggedEquilibrium, tolerance: float) -> None:
                     "a lagged equilibrium fails its check", (i, j),
                     {"deviation_gain": gain, "residual": residual, "tolerance": bound,
                      "strategy": (s1.tolist(), s2.tolist()), "value": (v1, v2)})
-
-
-def _outcome_probabilities(race: LaggedRace, strategy: tuple[FloatArray, FloatArray]) -> tuple[FloatArray, FloatArray]:
-    """Each firm's probability of winning, and of a tie, from every state (the corner holds 1/2 each)."""
-    n1, n2 = race.stages
-    nothing = np.zeros(race.shape, dtype=bool)
-    first_won, second_won = nothing.copy(), nothing.copy()
-    first_won[n1, :n2], second_won[:n1, n2] = True, True
-    win = np.stack([
-        chain.period_hitting_probability(race, strategy, first_won, (FIRST_WINS,)),
-        chain.period_hitting_probability(race, strategy, second_won, (SECOND_WINS,)),
-    ])
-    win[:, n1, n2] = 0.5
-    return win, chain.period_hitting_probability(race, strategy, nothing, (TIE,))
