@@ -68,6 +68,25 @@ def test_the_shirkers_values_are_recomputed_not_read_off_an_ill_conditioned_line
 
 # repro_maxpairs_silent_miss.py: 31 strictly dominated actions between work and shirk; beyond max_pairs only
 # consecutive supports were searched and the mixed equilibrium on {work, shirk} was dropped without a word.
+# Found by the thorough hypothesis profile (test_lagged.py): at (0, 0) the follower's indifference
+# system, with its value as the line's parameter, is singular to 6e-17; solved by LU it gave a line of
+# size 1e15 whose roots were garbage, and the state raised "no equilibrium found".
+def test_a_nearly_singular_indifference_system_still_yields_the_equilibrium():
+    race = pr.Race(stages=(1, 2), prize=3.0, discount=0.0031622776601683794,
+                   cost=pr.costs.Power(scale=0.625, exponent=1.5))
+    lagged = pr.LaggedRace.from_race(race, lag=1.0, efforts=[0.0, 0.4, 1.2])
+    eq = pr.solve(lagged)
+    game = period_game(lagged, eq.value, 0, 0)
+    k1 = game.other[1]  # firm 1's payoffs, firm 0's actions as rows
+    # Firm 1 mixes idling (worth exactly 0 for ever) with effort 0.4, so its value is 0 and firm 0's
+    # mixture over 0.4 and 1.2 makes effort 0.4 pay 0: s K1(1, 1) + (1 - s) K1(2, 1) = 0.
+    share = -k1[2, 1] / (k1[1, 1] - k1[2, 1])
+    np.testing.assert_allclose(eq.strategy[0][0, 0], [0.0, share, 1.0 - share], rtol=0, atol=1e-12)
+    assert eq.strategy[1][0, 0][2] == 0.0 and 0.0 < eq.strategy[1][0, 0][0] < 1.0
+    assert abs(eq.value[1, 0, 0]) <= 1e-15
+    assert eq.verify().max_deviation_gain <= 1e-12
+
+
 def test_dominated_fillers_no_longer_hide_the_mixed_equilibrium():
     p, r = 0.5, 0.05
     beta = math.exp(-r)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import patentrace as pr
@@ -272,6 +272,8 @@ def both_measures(eq):
 
 
 @settings(max_examples=examples(6))
+@example([-1.0], [0.0, 0.2], "dict")  # every point failed, with dims (found by the thorough profile)
+@example([-1.0], [0.0], "vector")
 @given(st.lists(st.sampled_from([0.05, 0.1, 0.3, -1.0]), min_size=1, max_size=3, unique=True),
        st.lists(st.sampled_from([0.0, 0.2, 0.4]), min_size=1, max_size=2, unique=True),
        st.sampled_from(["scalar", "vector", "dict"]))
@@ -287,6 +289,16 @@ def test_sweeps_save_and_load_equal(discounts, losers, kind):
             assert same_bits(np.ma.getmaskarray(again.quantity(name)), np.ma.getmaskarray(values))
             assert same_bits(again.quantity(name).filled(0.0), values.filled(0.0))
         assert again.errors == result.errors and again.fixed == result.fixed
+
+
+def test_a_measured_sweep_whose_every_point_failed_has_no_quantity_and_keeps_its_errors():
+    result = pr.sweep(MAKE, {"discount": [-1.0, 0.0]}, measure=both_measures, dims={"value": ("firm",)})
+    assert result.values == {} and result.dims == {} and bool(result.failed.all())
+    assert set(result.errors) == {(0,), (1,)} and all("discount must be > 0" in m for m in result.errors.values())
+    with pytest.raises(KeyError, match=r"no measured quantity 'value'; this sweep has \[\]"):
+        result.quantity("value")
+    for again in (through_json(result), *through_files(result)):
+        assert again == result and again.values == {} and again.errors == result.errors
 
 
 def test_a_sweep_of_whole_equilibria_saves_as_json():

@@ -114,7 +114,9 @@ class SweepResult:
         Shape ``grid shape + measure shape``. Without a measure, an object array of
         [`Equilibrium`][patentrace.Equilibrium] (None where a point failed). With a numeric
         measure, floats, masked where a point failed. With a measure that returns a
-        dict of named quantities, a dict from each name to its masked array.
+        dict of named quantities, a dict from each name to its masked array. With a
+        measure and every point failed, an empty dict: nothing was measured, so no
+        quantity (nor its ``dims``) exists, and ``failed`` and ``errors`` say why.
     failed : ndarray of bool
         Shape of the grid: True where the point raised.
     errors : dict
@@ -605,6 +607,8 @@ def _described(result: SweepResult, dims: dict[str, tuple[str, ...]], fixed: dic
     """``result`` with its fixed parameters and the names of its quantities' own dimensions, checked."""
     quantities = result.values if isinstance(result.values, dict) else (
         {} if result.values.dtype == object else {"measure": result.values})
+    if isinstance(result.values, dict) and not quantities:  # every point failed: no quantity to name
+        dims = {}
     for name, extra in dims.items():
         if name not in quantities:
             raise ValueError(f"dims names the quantity {name!r}, but the measure returned {sorted(quantities)}")
@@ -937,7 +941,9 @@ def _assemble(
             failed[index] = True
             errors[index] = value
     values: NDArray[Any] | dict[str, NDArray[Any]]
-    if measure is not None and good and all(isinstance(v, Mapping) for v in good.values()):
+    if measure is not None and not good:  # every point failed: nothing was measured, so no quantity exists
+        values = {}
+    elif measure is not None and all(isinstance(v, Mapping) for v in good.values()):
         values = _stack_quantities(shape, good)
     else:
         values = _stack(shape, good, numeric=measure is not None)

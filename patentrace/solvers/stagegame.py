@@ -90,6 +90,7 @@ _MAX_PAIRS = 200_000
 _CHUNK = 20_000  # support pairs solved at once
 _CONSECUTIVE_UP_TO = 3  # largest consecutive supports searched beyond max_pairs
 _SAME = 1e-9
+_WELL_CONDITIONED = 1e-8  # smallest |det| / product of column norms solved by LU rather than SVD
 _LOOSE = 1e-6  # first screen of candidates, before Newton polishing (relative to the payoff scale)
 
 
@@ -242,7 +243,9 @@ def _null_lines(system: FloatArray) -> tuple[FloatArray, FloatArray, NDArray[np.
     square = np.delete(system, n, axis=2)  # the mixture and z columns
     hadamard = np.prod(np.linalg.norm(square, axis=1), axis=1)
     determinant = np.abs(np.linalg.det(square))
-    fast = determinant > 1e-280 * np.maximum(hadamard, 1.0)  # not singular (LU is backward stable), nor underflowing
+    # Well conditioned (|det| not tiny against the product of the column norms: a nearly singular
+    # block gives a line whose point and direction are huge and cancel), and not underflowing.
+    fast = (determinant > _WELL_CONDITIONED * hadamard) & (determinant > 1e-280)
     if fast.any():
         with np.errstate(over="ignore", invalid="ignore"):
             solved = np.linalg.solve(square[fast], np.stack([rhs[fast], -system[fast, :, n]], axis=-1))
