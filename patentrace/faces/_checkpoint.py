@@ -13,8 +13,9 @@ The file is UTF-8 text, one JSON object per line (format ``patentrace-sweep-2``)
 
 Each line carries ``sha256``, the SHA-256 of the line's other fields written as
 canonical JSON (sorted keys, no spaces). Values are stored exactly: finite floats as
-JSON numbers written by ``repr`` (which reads back to the same double), ``nan``/``inf``
-as ``{"float": "nan"}``, arrays as ``{"ndarray": {"dtype", "shape", "data"}}`` with the
+JSON numbers written by ``repr`` (which reads back to the same double), non-finite ones
+as ``{"float": "inf"}`` / ``"-inf"`` / ``"nan:7ff8000000000000"`` (a NaN's bits, so its sign and
+payload survive), arrays as ``{"ndarray": {"dtype", "shape", "data"}}`` with the
 little-endian bytes in base64 (numeric and boolean dtypes only), tuples, lists and
 string-keyed dicts tagged, numpy scalars as 0-d arrays. An
 [`Equilibrium`][patentrace.Equilibrium] is stored as its arrays, its solver information and its
@@ -37,6 +38,7 @@ import inspect
 import json
 import logging
 import math
+import struct
 import os
 import re
 import types
@@ -101,7 +103,7 @@ def encode(value: Any) -> Any:
     if isinstance(value, int):
         return value
     if isinstance(value, float):
-        return value if math.isfinite(value) else {"float": repr(value)}
+        return value if math.isfinite(value) else {"float": _non_finite(value)}
     if isinstance(value, np.ndarray):
         return {"ndarray": _encode_array(value)}
     if isinstance(value, np.generic):
@@ -115,6 +117,26 @@ def encode(value: Any) -> Any:
     if isinstance(value, Equilibrium):
         return {"equilibrium": _encode_equilibrium(value)}
     raise UnstorableError(f"a checkpoint cannot store a value of type {type(value).__qualname__}")
+
+
+def _non_finite(value: float) -> str:
+    """``"inf"``, ``"-inf"``, or a NaN as ``"nan:"`` and its 16 hex digits of IEEE-754 bits (sign and payload kept)."""
+    if math.isinf(value):
+        return repr(value)
+    (bits,) = struct.unpack("<Q", struct.pack("<d", value))
+    return f"nan:{bits:016x}"
+
+
+def _from_non_finite(text: str) -> float:
+    """Invert ``_non_finite`` (``"nan"`` alone, as earlier files wrote it, is the default NaN)."""
+    if text in _NON_FINITE:
+        return _NON_FINITE[text]
+    digits = text.removeprefix("nan:")
+    if text.startswith("nan:") and len(digits) == 16 and all(c in "0123456789abcdef" for c in digits):
+        (value,) = struct.unpack("<d", struct.pack("<Q", int(digits, 16)))
+        if math.isnan(value):
+            return float(value)
+    raise ValueError(f"malformed non-finite float {text!r}")
 
 
 def _encode_array(array: np.ndarray[Any, Any]) -> dict[str, Any]:
@@ -152,8 +174,8 @@ def decode(data: Any, model_at: Callable[[], Any]) -> Any:
     if not isinstance(data, dict) or len(data) != 1:
         raise ValueError(f"unexpected value {_short(data)}")
     ((tag, inner),) = data.items()
-    if tag == "float" and inner in _NON_FINITE:
-        return _NON_FINITE[inner]
+    if tag == "float" and isinstance(inner, str):
+        return _from_non_finite(inner)
     if tag == "ndarray":
         return _decode_array(inner)
     if tag == "scalar":
