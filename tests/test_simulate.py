@@ -239,3 +239,24 @@ def test_bad_input_is_refused_with_the_parameter_named(kwargs, error, message):
 def test_wrong_equilibrium_type():
     with pytest.raises(TypeError, match=r"eq must be a patentrace\.Equilibrium"):
         pr.simulate("not solved", (0, 0), 10)  # type: ignore[arg-type]
+
+
+# The thorough profile (test_breakthrough.py) met holding times near 1e164, whose squared deviations
+# overflowed: the running variance must stay finite wherever the standard error is.
+@pytest.mark.parametrize("chunks", [[[1e300, 3e300], [2e300]], [[2e-300], [1e300, 3e300]], [[5.0, 7.0, 9.0]]])
+def test_the_running_mean_and_error_agree_with_exact_rational_arithmetic(chunks):
+    from fractions import Fraction
+
+    from patentrace.reports.simulate import _Moments
+
+    moments = _Moments()
+    for chunk in chunks:
+        moments.add(np.array(chunk))
+    values = [Fraction(v) for chunk in chunks for v in chunk]
+    n = len(values)
+    mean = sum(values) / n
+    variance = sum((v - mean) ** 2 for v in values) / (n - 1)
+    got_mean, got_error = moments.mean_and_error()
+    assert math.isfinite(got_error)
+    assert got_mean == pytest.approx(float(mean), rel=1e-15)
+    assert got_error == pytest.approx(math.sqrt(float(variance / n / 2**1000)) * 2**500, rel=1e-14)

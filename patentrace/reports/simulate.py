@@ -422,11 +422,18 @@ def _mark_follower(paths: _Paths, follower: int, stages: tuple[int, int]) -> Non
 
 @dataclass
 class _Moments:
-    """Count, mean and sum of squared deviations, merged chunk by chunk (Chan, Golub and LeVeque)."""
+    """Count, mean and sum of squared deviations, merged chunk by chunk (Chan, Golub and LeVeque).
+
+    The running sums are kept for the values divided by ``scale``, a power of two at least
+    their largest magnitude (raised, exactly, when a larger value arrives): the squares of
+    holding times near the float range then cannot overflow, while their standard error can
+    still be represented, and the results are those of the unscaled sums wherever those are finite.
+    """
 
     count: int = 0
     mean: float = 0.0
     squares: float = 0.0
+    scale: float = 0.0  # 0 until the first value
 
     def add(self, values: FloatArray) -> None:
         if values.size == 0:
@@ -435,21 +442,35 @@ class _Moments:
             self.count += values.size
             self.mean = self.squares = math.inf
             return
-        count, mean = values.size, float(values.mean())
-        squares = float(np.sum((values - mean) ** 2))
+        self._cover(float(np.max(np.abs(values))))
+        scaled = values / self.scale
+        count, mean = values.size, float(scaled.mean())
+        squares = float(np.sum((scaled - mean) ** 2))
         total = self.count + count
         delta = mean - self.mean
         self.mean += delta * count / total
         self.squares += squares + delta * delta * self.count * count / total
         self.count = total
 
+    def _cover(self, peak: float) -> None:
+        """Raise ``scale`` to a power of two at least ``peak``, rescaling the sums so far (exactly)."""
+        if math.isinf(self.mean) or (self.scale > 0.0 and peak <= self.scale):
+            return
+        scale = math.ldexp(1.0, math.frexp(peak)[1]) if peak > 0.0 else 1.0
+        if self.scale > 0.0:
+            ratio = self.scale / scale
+            self.mean *= ratio
+            self.squares *= ratio * ratio
+        self.scale = scale
+
     def mean_and_error(self) -> tuple[float, float]:
         """The mean and its standard error ``s / sqrt(n)``."""
         if math.isinf(self.mean):
             return math.inf, math.inf
+        mean = self.mean * self.scale if self.scale > 0.0 else self.mean
         if self.count < 2:
-            return self.mean, 0.0
-        return self.mean, math.sqrt(self.squares / (self.count - 1) / self.count)
+            return mean, 0.0
+        return mean, math.sqrt(self.squares / (self.count - 1) / self.count) * self.scale
 
 
 @overload
