@@ -38,9 +38,9 @@ import inspect
 import json
 import logging
 import math
-import struct
 import os
 import re
+import struct
 import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, fields

@@ -139,8 +139,8 @@ class TugOfWar(ModelData):
     discount: float
     cost: Any
     loser_prize: float = 0.0
-    productivity: Any = None
-    start: Any = None
+    productivity: Any | None = None
+    start: int | None = None
 
     def __post_init__(self) -> None:
         length = _length(self.length)

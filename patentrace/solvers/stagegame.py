@@ -73,6 +73,9 @@ from patentrace.results import chain
 from patentrace.results.equilibrium import LaggedEquilibrium, SolverInfo
 from patentrace.solvers.selection import SELECTION_RULES
 
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.intp]
+
 __all__ = [
     "SearchRecord",
     "StateEquilibria",
@@ -82,9 +85,6 @@ __all__ = [
     "solve_lagged",
     "state_equilibria",
 ]
-
-FloatArray = NDArray[np.float64]
-IntArray = NDArray[np.intp]
 
 _MAX_PAIRS = 200_000
 _CHUNK = 20_000  # support pairs solved at once

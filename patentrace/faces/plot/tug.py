@@ -4,8 +4,7 @@ Examples
 --------
 >>> import patentrace as pr
 >>> from patentrace.plot import tug_figure
->>> eq = pr.solve(pr.TugOfWar(length=6, prize=1.0, discount=0.05, cost=pr.costs.Quadratic()))
->>> fig = tug_figure(eq)
+>>> fig = tug_figure(pr.solve(pr.TugOfWar(length=6, prize=1.0, discount=0.05, cost=pr.costs.Quadratic())))
 >>> [ax.get_ylabel() for ax in fig.axes]
 ['effort x', 'value V', 'win probability']
 """
