@@ -115,7 +115,7 @@ def polynomial_system(tug: TugOfWar, active: tuple[bool, ...]) -> tuple[list[Any
     scale, linear = (a0, a1), (m0, m1)
     n = tug.interior
     r, prize, loser = (exact_rational(v) for v in (tug.discount, tug.prize, tug.loser_prize))
-    lam = [[exact_rational(v) for v in tug.productivity[f]] for f in (0, 1)]
+    lam = [[exact_rational(v) for v in tug.productivity_array()[f].tolist()] for f in (0, 1)]
     unknowns = [sympy.Symbol(f"{'x' if active[f * n + k] else 'd'}{f}_{k + 1}") for f in (0, 1) for k in range(n)]
     gain: list[list[Any]] = [[], []]
     effort: list[list[Any]] = [[0] * (n + 2), [0] * (n + 2)]
