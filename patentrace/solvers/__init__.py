@@ -32,8 +32,9 @@ from patentrace.results.verification import certify, check_finite
 from patentrace.solvers.allpaths import solve_all
 from patentrace.solvers.backward import single_firm, solve_race, solve_races_collecting
 from patentrace.solvers.deterministic import solve_deterministic
+from patentrace.solvers.menu_refinement import refine_lagged
 from patentrace.solvers.periods_continuous import solve_continuous
-from patentrace.solvers.stagegame import check_lagged, refine_lagged, solve_lagged
+from patentrace.solvers.stagegame import check_lagged, solve_lagged
 from patentrace.solvers.tug import solve_tug
 
 __all__ = ["single_firm", "solve", "solve_all", "solve_many"]
@@ -119,7 +120,7 @@ def solve(
     refine : bool
         ``LaggedRace`` built by ``LaggedRace.from_race``: double the effort grids until the
         values and win probabilities at every state move by at most ``refine_tolerance``
-        (``patentrace.solvers.stagegame.refine_lagged``); every step is in
+        (``patentrace.solvers.menu_refinement.refine_lagged``); every step is in
         ``solver.options["refinement"]``, the last change in ``"error_estimate"``.
     refine_tolerance : float
         ``refine=True``: the change, relative to the prize, at which refining stops (> 0).

@@ -65,7 +65,7 @@ from patentrace.solvers.backward import (
     solve_race,
 )
 from patentrace.solvers.stagegame import (
-    _MAX_PAIRS,
+    MAX_PAIRS,
     SearchRecord,
     StateEquilibria,
     check_lagged,
@@ -101,7 +101,7 @@ def solve_all(
 
 
 def solve_all(
-    model: Race | LaggedRace | TugOfWar, *, max_equilibria: int = 1000, grid: int = 16, max_pairs: int = _MAX_PAIRS
+    model: Race | LaggedRace | TugOfWar, *, max_equilibria: int = 1000, grid: int = 16, max_pairs: int = MAX_PAIRS
 ) -> list[Equilibrium] | list[LaggedEquilibrium] | list[TugEquilibrium]:
     """Every Markov perfect equilibrium of a race (docs/theory/race.md, periods.md, tug-of-war.md).
 

@@ -1,0 +1,207 @@
+"""The indifference conditions of a support pair in a period game, and every solution (docs/theory/periods.md).
+
+At a state of a [`LaggedRace`][patentrace.LaggedRace] an equilibrium mixes over a pair
+of supports ``(S_1, S_2)`` of equal size ``n``. Firm 0's indifference over ``S_1`` fixes
+firm 1's mixture and firm 0's value: for ``a`` in ``S_1``,
+
+    sum_b K_1(a, b) s_b + beta u_a y - v_1 = 0,   sum_b s_b = 1,   y = v_1 (w . s),
+
+``n + 1`` linear equations in ``(s, v_1, y)`` and one bilinear one. The linear part
+leaves a line ``x0 + t d`` (its null space: a batched LU solve where the block without
+the value's column is well conditioned, an SVD otherwise), and the bilinear equation is
+then a quadratic in ``t``: each support pair gives at most two solutions for each firm,
+all found. (For two actions this is the quadratic of docs/theory/periods.md.) Every
+coefficient is written with probabilities of moving and ``1 - beta`` kept apart
+(``z = v (m . s)``, ``m`` the rival's chances of moving), so nothing cancels when
+``beta`` is close to 1. Candidates are polished by Newton steps on the support equations.
+[`patentrace.solvers.stagegame`][patentrace.solvers.stagegame] enumerates the support
+pairs (``support_pairs``) and checks what these functions return.
+
+Examples
+--------
+The roots of ``t^2 - 3 t + 2`` (two slots each; ``exists`` says which hold a real root):
+
+>>> import numpy as np
+>>> roots, exists = quadratic_roots(np.array([1.0]), np.array([-3.0]), np.array([2.0]))
+>>> sorted(roots[0].tolist()), exists[0].tolist()
+([1.0, 2.0], [True, True])
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import numpy as np
+from numpy.typing import NDArray
+
+__all__ = ["CONSECUTIVE_UP_TO", "indifference", "null_lines", "polish", "quadratic_roots", "support_pairs"]
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.intp]
+
+CONSECUTIVE_UP_TO = 3  # largest consecutive supports searched beyond max_pairs
+WELL_CONDITIONED = 1e-8  # smallest |det| / product of column norms solved by LU rather than SVD
+
+
+def indifference(
+    payoff: FloatArray, own: tuple[FloatArray, FloatArray], rival_moves: FloatArray, beta: float,
+    impatience: float, rows: IntArray, cols: IntArray,
+) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
+    """Solve one firm's indifference over supports ``rows`` for the rival's mixture on ``cols``.
+
+    Returns the solutions ``(s, v, z)`` (shape ``(P, 2, n + 2)``, two roots each), the
+    linear equations they solve (for ``polish``) and which roots exist.
+
+    ``payoff`` is the firm's ``K`` with its own actions as rows; ``own`` holds its actions'
+    probabilities of staying and of moving, ``rival_moves`` the rival's of moving. For ``a``
+    in ``rows`` the firm's value ``v`` satisfies
+
+        sum_b K(a, b) s_b - (1 - beta + beta m_a) v - beta u_a z = 0,   z = v (m' . s),
+
+    where ``m`` are probabilities of moving: every coefficient is computed without
+    cancellation, so the value keeps its digits when ``beta`` is close to 1 (``1 - beta``
+    is ``impatience``). For ``P`` support pairs of size ``n`` (``rows``, ``cols`` of shape
+    ``(P, n)``).
+    """
+    stay, moves = own
+    pairs, n = rows.shape
+    system = np.zeros((pairs, n + 1, n + 2))
+    system[:, :n, :n] = payoff[rows[:, :, None], cols[:, None, :]]
+    system[:, :n, n] = -(impatience + beta * moves[rows])
+    system[:, :n, n + 1] = -beta * stay[rows]
+    system[:, n, :n] = 1.0
+    particular, direction, rank_ok = null_lines(system)
+    mix0, mixd = particular[:, :n], direction[:, :n]
+    if n == 1:  # a pure rival action: the mixture is exactly 1, and the bilinear equation exactly linear
+        mix0, mixd = np.ones_like(mix0), np.zeros_like(mixd)
+    v0, vd = particular[:, n], direction[:, n]
+    z0, zd = particular[:, n + 1], direction[:, n + 1]
+    m = rival_moves[cols]
+    m0, md = np.sum(m * mix0, axis=1), np.sum(m * mixd, axis=1)
+    # z(t) - v(t) m(t) = 0
+    a, b, c = -vd * md, zd - v0 * md - vd * m0, z0 - v0 * m0
+    roots, exists = quadratic_roots(a, b, c)
+    line0 = np.concatenate([mix0, v0[:, None], z0[:, None]], axis=1)
+    lined = np.concatenate([mixd, vd[:, None], zd[:, None]], axis=1)
+    points = line0[:, None, :] + roots[:, :, None] * lined[:, None, :]
+    return points, system, exists & rank_ok[:, None]
+
+
+def polish(system: FloatArray, rival_moves: FloatArray, points: FloatArray, rounds: int = 3) -> FloatArray:
+    """Newton steps on a firm's indifference equations at candidate points ``(s, v, z)``.
+
+    ``system`` holds the linear equations (as built by ``indifference``), ``rival_moves``
+    the rival's probabilities of moving on its support; the last equation is ``z = v (m . s)``.
+    The line-and-quadratic solution can lose digits where the mixture is sensitive to the
+    value; two or three Newton steps on the square system restore them.
+    """
+    pairs, rows, width = system.shape
+    n = rows - 1
+    rhs = np.zeros((pairs, rows))
+    rhs[:, n] = 1.0
+    x = points.copy()
+    for _ in range(rounds):
+        s, v, z = x[:, :n], x[:, n], x[:, n + 1]
+        moving = np.sum(rival_moves * s, axis=1)
+        residual = np.concatenate([np.einsum("pij,pj->pi", system, x) - rhs, (z - v * moving)[:, None]], axis=1)
+        jacobian = np.zeros((pairs, width, width))
+        jacobian[:, :rows] = system
+        jacobian[:, rows, :n] = -v[:, None] * rival_moves
+        jacobian[:, rows, n] = -moving
+        jacobian[:, rows, n + 1] = 1.0
+        step = np.zeros_like(x)
+        for p in range(pairs):  # few candidates reach here; a singular Jacobian keeps its point
+            try:
+                step[p] = np.linalg.solve(jacobian[p], -residual[p])
+            except np.linalg.LinAlgError:
+                continue
+        if not np.all(np.isfinite(step)):
+            step[~np.isfinite(step)] = 0.0
+        x = x + step
+    return x
+
+
+def null_lines(system: FloatArray) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
+    """Solutions ``x0 + t d`` of ``system[p] x = e_last`` (``P`` systems of ``n + 1`` equations in ``n + 2`` unknowns).
+
+    The value (unknown ``n``) is the line's parameter where the other columns are well
+    conditioned (a batched LU solve, the fast path); the rest are solved by SVD, which
+    gives the line whatever its direction. Returns the points, the directions and
+    whether each system has rank ``n + 1``.
+    """
+    pairs, rows, width = system.shape
+    n = rows - 1
+    rhs = np.zeros((pairs, rows))
+    rhs[:, n] = 1.0
+    particular, direction = np.zeros((pairs, width)), np.zeros((pairs, width))
+    rank_ok = np.zeros(pairs, dtype=bool)
+    square = np.delete(system, n, axis=2)  # the mixture and z columns
+    hadamard = np.prod(np.linalg.norm(square, axis=1), axis=1)
+    determinant = np.abs(np.linalg.det(square))
+    # Well conditioned (|det| not tiny against the product of the column norms: a nearly singular
+    # block gives a line whose point and direction are huge and cancel), and not underflowing.
+    fast = (determinant > WELL_CONDITIONED * hadamard) & (determinant > 1e-280)
+    if fast.any():
+        with np.errstate(over="ignore", invalid="ignore"):
+            solved = np.linalg.solve(square[fast], np.stack([rhs[fast], -system[fast, :, n]], axis=-1))
+        finite = np.all(np.isfinite(solved), axis=(1, 2))
+        fast[np.flatnonzero(fast)[~finite]] = False
+        others = [k for k in range(width) if k != n]
+        particular[np.ix_(fast, others)] = solved[finite, :, 0]
+        direction[np.ix_(fast, others)] = solved[finite, :, 1]
+        direction[fast, n] = 1.0
+        rank_ok[fast] = True
+    slow = ~fast
+    if slow.any():
+        left, singular, right = np.linalg.svd(system[slow])
+        kept = singular > 1e-12 * singular[:, :1]
+        inverse = np.where(kept, 1.0 / np.where(kept, singular, 1.0), 0.0)
+        coefficients = inverse * np.einsum("pij,pi->pj", left, rhs[slow])  # U' b / s
+        particular[slow] = np.einsum("pji,pj->pi", right[:, :rows, :], coefficients)
+        direction[slow] = right[:, -1, :]
+        rank_ok[slow] = singular[:, -1] > 1e-12 * np.maximum(singular[:, 0], 1e-300)
+    return particular, direction, rank_ok
+
+
+def quadratic_roots(a: FloatArray, b: FloatArray, c: FloatArray) -> tuple[FloatArray, NDArray[np.bool_]]:
+    """Real roots of ``a t^2 + b t + c`` (two slots each; a linear equation fills one)."""
+    scale = np.maximum.reduce([np.abs(a), np.abs(b), np.abs(c), np.full(a.shape, 1e-300)])
+    a, b, c = a / scale, b / scale, c / scale
+    linear = np.abs(a) <= 1e-13
+    discriminant = b * b - 4.0 * a * c
+    real = discriminant >= -1e-12
+    root = np.sqrt(np.maximum(discriminant, 0.0))
+    q = -0.5 * (b + np.where(b >= 0.0, root, -root))  # cancellation-free
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # non-finite roots are dropped
+        first = np.where(linear, -c / b, q / a)
+        second = np.where(linear, np.nan, c / q)
+    exists = np.stack([real & np.isfinite(first), real & ~linear & np.isfinite(second)], axis=1)
+    return np.stack([np.nan_to_num(first), np.nan_to_num(second)], axis=1), exists
+
+
+def support_pairs(m1: int, m2: int, max_pairs: int) -> tuple[list[tuple[IntArray, IntArray]], int | None]:
+    """Index arrays of support pairs of equal size, by size; and the largest size searched in full.
+
+    The size is None when every size was searched in full.
+
+    Every support pair of each size while the running count stays within ``max_pairs``;
+    for the sizes beyond, up to 3, only supports of consecutive actions (natural for
+    menus that are grids of efforts, where equilibria mix neighbouring actions).
+    """
+    out: list[tuple[IntArray, IntArray]] = []
+    total, full = 0, None
+    for n in range(1, min(m1, m2) + 1):
+        count = math.comb(m1, n) * math.comb(m2, n)
+        if full is None and (total + count <= max_pairs or not out):
+            total += count
+            first = np.array(list(itertools.combinations(range(m1), n)), dtype=np.intp)
+            second = np.array(list(itertools.combinations(range(m2), n)), dtype=np.intp)
+        elif n <= CONSECUTIVE_UP_TO:
+            full = n - 1 if full is None else full
+            first = np.arange(n)[None, :] + np.arange(m1 - n + 1)[:, None]
+            second = np.arange(n)[None, :] + np.arange(m2 - n + 1)[:, None]
+        else:
+            return out, n - 1 if full is None else full
+        out.append((np.repeat(first, len(second), axis=0), np.tile(second, (len(first), 1))))
+    return out, full
