@@ -87,6 +87,23 @@ def test_a_nearly_singular_indifference_system_still_yields_the_equilibrium():
     assert eq.verify().max_deviation_gain <= 1e-12
 
 
+# Found by the thorough profile (test_lagged.py::test_symmetry_under_swapping_firms): an action that stays
+# with probability 7.6e-54 scales its column of the indifference system by that, the line solved with the
+# value as parameter had entries of 1e52, and evaluating it lost every digit of z = v (m . s).
+def test_an_action_that_almost_surely_moves_keeps_its_equilibrium():
+    finish = pr.Action(0.3125, {0: 7.620918234092617e-54, 2: 1.0})
+    menu = [pr.Action(0.0, {0: 1.0}), finish, pr.Action(0.125, {0: 0.4, 1: 0.4, 2: 0.2})]
+    race = pr.LaggedRace(stages=(1, 1), prize=1.0, lag=1.0, discount=0.0625, actions=menu)
+    found = pr.solve_all(race)
+    assert len(found) == 1
+    eq = found[0]
+    # both finish this period for sure and split the prize: v = beta P / 2 - 0.3125
+    beta = math.exp(-0.0625)
+    np.testing.assert_allclose(eq.value[:, 0, 0], beta / 2 - 0.3125, rtol=1e-14)
+    assert eq.strategy[0][0, 0].tolist() == [0.0, 1.0, 0.0] == eq.strategy[1][0, 0].tolist()
+    assert eq.verify().max_deviation_gain <= 1e-14
+
+
 def test_dominated_fillers_no_longer_hide_the_mixed_equilibrium():
     p, r = 0.5, 0.05
     beta = math.exp(-r)

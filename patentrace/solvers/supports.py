@@ -42,6 +42,7 @@ IntArray = NDArray[np.intp]
 
 CONSECUTIVE_UP_TO = 3  # largest consecutive supports searched beyond max_pairs
 WELL_CONDITIONED = 1e-8  # smallest |det| / product of column norms solved by LU rather than SVD
+TAME_LINE = 1e6  # largest entry of an LU-solved line, relative to the system's largest entry
 
 
 def indifference(
@@ -126,8 +127,9 @@ def null_lines(system: FloatArray) -> tuple[FloatArray, FloatArray, NDArray[np.b
     """Solutions ``x0 + t d`` of ``system[p] x = e_last`` (``P`` systems of ``n + 1`` equations in ``n + 2`` unknowns).
 
     The value (unknown ``n``) is the line's parameter where the other columns are well
-    conditioned (a batched LU solve, the fast path); the rest are solved by SVD, which
-    gives the line whatever its direction. Returns the points, the directions and
+    conditioned and the line it gives is of the size of the system's entries (a batched LU
+    solve, the fast path); the rest are solved by SVD, which gives the line whatever its
+    direction. Returns the points, the directions and
     whether each system has rank ``n + 1``.
     """
     pairs, rows, width = system.shape
@@ -145,7 +147,11 @@ def null_lines(system: FloatArray) -> tuple[FloatArray, FloatArray, NDArray[np.b
     if fast.any():
         with np.errstate(over="ignore", invalid="ignore"):
             solved = np.linalg.solve(square[fast], np.stack([rhs[fast], -system[fast, :, n]], axis=-1))
+        # A line whose point or direction is huge against the system's entries (a column scaled by a
+        # tiny chance of staying, say) loses its digits when x0 + t d is evaluated: solved by SVD instead.
+        entries = np.maximum(np.max(np.abs(system[fast]), axis=(1, 2)), 1.0)
         finite = np.all(np.isfinite(solved), axis=(1, 2))
+        finite &= np.max(np.abs(np.where(np.isfinite(solved), solved, 0.0)), axis=(1, 2)) <= TAME_LINE * entries
         fast[np.flatnonzero(fast)[~finite]] = False
         others = [k for k in range(width) if k != n]
         particular[np.ix_(fast, others)] = solved[finite, :, 0]
