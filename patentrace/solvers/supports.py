@@ -7,8 +7,8 @@ firm 1's mixture and firm 0's value: for ``a`` in ``S_1``,
     sum_b K_1(a, b) s_b + beta u_a y - v_1 = 0,   sum_b s_b = 1,   y = v_1 (w . s),
 
 ``n + 1`` linear equations in ``(s, v_1, y)`` and one bilinear one. The linear part
-leaves a line ``x0 + t d`` (its null space: a batched LU solve where the block without
-the value's column is well conditioned, an SVD otherwise), and the bilinear equation is
+leaves a line ``x0 + t d`` (its null space: the direction from the maximal minors, the
+line parametrised by the unknown whose minor is largest, ``null_lines``), and the bilinear equation is
 then a quadratic in ``t``: each support pair gives at most two solutions for each firm,
 all found. (For two actions this is the quadratic of docs/theory/periods.md.) Every
 coefficient is written with probabilities of moving and ``1 - beta`` kept apart
@@ -41,7 +41,7 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 
 CONSECUTIVE_UP_TO = 3  # largest consecutive supports searched beyond max_pairs
-WELL_CONDITIONED = 1e-8  # smallest |det| / product of column norms solved by LU rather than SVD
+RANK_FLOOR = 1e-12  # largest maximal minor / product of row norms below which a system has no line
 TAME_LINE = 1e6  # largest entry of an LU-solved line, relative to the system's largest entry
 
 
@@ -126,39 +126,43 @@ def polish(system: FloatArray, rival_moves: FloatArray, points: FloatArray, roun
 def null_lines(system: FloatArray) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
     """Solutions ``x0 + t d`` of ``system[p] x = e_last`` (``P`` systems of ``n + 1`` equations in ``n + 2`` unknowns).
 
-    The value (unknown ``n``) is the line's parameter where the other columns are well
-    conditioned and the line it gives is of the size of the system's entries (a batched LU
-    solve, the fast path); the rest are solved by SVD, which gives the line whatever its
-    direction. Returns the points, the directions and
-    whether each system has rank ``n + 1``.
+    By Cramer's rule the line's direction is the vector of the system's signed maximal
+    minors (the determinants with one column deleted). The line is parametrised by the
+    unknown whose minor is largest in magnitude: deleting its column leaves the best
+    conditioned square block, which a batched LU solve handles, and every other entry of
+    the direction is then at most 1 in magnitude. A system whose largest minor is below
+    ``1e-12`` of the Hadamard bound (the product of its row norms) has rank below ``n + 1``
+    and gives no line. A line whose point is still huge against the system's entries
+    (``TAME_LINE``) is solved again by SVD. Returns the points, the directions and whether
+    each system has rank ``n + 1``.
     """
     pairs, rows, width = system.shape
     n = rows - 1
     rhs = np.zeros((pairs, rows))
     rhs[:, n] = 1.0
     particular, direction = np.zeros((pairs, width)), np.zeros((pairs, width))
-    rank_ok = np.zeros(pairs, dtype=bool)
-    square = np.delete(system, n, axis=2)  # the mixture and z columns
-    hadamard = np.prod(np.linalg.norm(square, axis=1), axis=1)
-    determinant = np.abs(np.linalg.det(square))
-    # Well conditioned (|det| not tiny against the product of the column norms: a nearly singular
-    # block gives a line whose point and direction are huge and cancel), and not underflowing.
-    fast = (determinant > WELL_CONDITIONED * hadamard) & (determinant > 1e-280)
-    if fast.any():
+    minors = np.stack([np.linalg.det(np.delete(system, k, axis=2)) for k in range(width)], axis=1)
+    pivot = np.argmax(np.abs(minors), axis=1)
+    largest = np.abs(minors[np.arange(pairs), pivot])
+    hadamard = np.prod(np.linalg.norm(system, axis=2), axis=1)
+    rank_ok = (largest > RANK_FLOOR * hadamard) & (largest > 1e-280)
+    entries = np.maximum(np.max(np.abs(system), axis=(1, 2)), 1.0)
+    slow = np.zeros(pairs, dtype=bool)
+    for k in range(width):
+        at = np.flatnonzero(rank_ok & (pivot == k))
+        if at.size == 0:
+            continue
+        square = np.delete(system[at], k, axis=2)
         with np.errstate(over="ignore", invalid="ignore"):
-            solved = np.linalg.solve(square[fast], np.stack([rhs[fast], -system[fast, :, n]], axis=-1))
-        # A line whose point or direction is huge against the system's entries (a column scaled by a
-        # tiny chance of staying, say) loses its digits when x0 + t d is evaluated: solved by SVD instead.
-        entries = np.maximum(np.max(np.abs(system[fast]), axis=(1, 2)), 1.0)
-        finite = np.all(np.isfinite(solved), axis=(1, 2))
-        finite &= np.max(np.abs(np.where(np.isfinite(solved), solved, 0.0)), axis=(1, 2)) <= TAME_LINE * entries
-        fast[np.flatnonzero(fast)[~finite]] = False
-        others = [k for k in range(width) if k != n]
-        particular[np.ix_(fast, others)] = solved[finite, :, 0]
-        direction[np.ix_(fast, others)] = solved[finite, :, 1]
-        direction[fast, n] = 1.0
-        rank_ok[fast] = True
-    slow = ~fast
+            solved = np.linalg.solve(square, np.stack([rhs[at], -system[at, :, k]], axis=-1))
+        tame = np.all(np.isfinite(solved), axis=(1, 2))
+        tame &= np.max(np.abs(np.where(np.isfinite(solved), solved, 0.0)), axis=(1, 2)) <= TAME_LINE * entries[at]
+        others = np.array([c for c in range(width) if c != k], dtype=np.intp)
+        good = at[tame]
+        particular[np.ix_(good, others)] = solved[tame, :, 0]
+        direction[np.ix_(good, others)] = solved[tame, :, 1]
+        direction[good, k] = 1.0
+        slow[at[~tame]] = True
     if slow.any():
         left, singular, right = np.linalg.svd(system[slow])
         kept = singular > 1e-12 * singular[:, :1]
