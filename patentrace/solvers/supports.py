@@ -7,8 +7,8 @@ firm 1's mixture and firm 0's value: for ``a`` in ``S_1``,
     sum_b K_1(a, b) s_b + beta u_a y - v_1 = 0,   sum_b s_b = 1,   y = v_1 (w . s),
 
 ``n + 1`` linear equations in ``(s, v_1, y)`` and one bilinear one. The linear part
-leaves a line ``x0 + t d`` (its null space: the direction from the maximal minors, the
-line parametrised by the unknown whose minor is largest, ``null_lines``), and the bilinear equation is
+leaves a line ``x0 + t d`` (its null space, parametrised by the value or, where that is
+ill conditioned, by the unknown with the largest maximal minor: ``null_lines``), and the bilinear equation is
 then a quadratic in ``t``: each support pair gives at most two solutions for each firm,
 all found. (For two actions this is the quadratic of docs/theory/periods.md.) Every
 coefficient is written with probabilities of moving and ``1 - beta`` kept apart
@@ -41,6 +41,7 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 
 CONSECUTIVE_UP_TO = 3  # largest consecutive supports searched beyond max_pairs
+WELL_CONDITIONED = 1e-8  # smallest |det| / product of column norms of the block solved with the value as parameter
 RANK_FLOOR = 1e-12  # largest maximal minor / product of row norms below which a system has no line
 TAME_LINE = 1e6  # largest entry of an LU-solved line, relative to the system's largest entry
 
@@ -126,52 +127,81 @@ def polish(system: FloatArray, rival_moves: FloatArray, points: FloatArray, roun
 def null_lines(system: FloatArray) -> tuple[FloatArray, FloatArray, NDArray[np.bool_]]:
     """Solutions ``x0 + t d`` of ``system[p] x = e_last`` (``P`` systems of ``n + 1`` equations in ``n + 2`` unknowns).
 
-    By Cramer's rule the line's direction is the vector of the system's signed maximal
-    minors (the determinants with one column deleted). The line is parametrised by the
-    unknown whose minor is largest in magnitude: deleting its column leaves the best
-    conditioned square block, which a batched LU solve handles, and every other entry of
-    the direction is then at most 1 in magnitude. A system whose largest minor is below
-    ``1e-12`` of the Hadamard bound (the product of its row norms) has rank below ``n + 1``
-    and gives no line. A line whose point is still huge against the system's entries
-    (``TAME_LINE``) is solved again by SVD. Returns the points, the directions and whether
-    each system has rank ``n + 1``.
+    The line is parametrised by one unknown and the square block of the other columns
+    solved by LU. First the value (unknown ``n``) is tried, where the block is well
+    conditioned (``|det|`` at least ``WELL_CONDITIONED`` of the product of its column
+    norms) and gives a line of the size of the system's entries (``TAME_LINE``): the
+    common case. Otherwise, by Cramer's rule, the direction is the vector of the system's
+    signed maximal minors (the determinants with one column deleted), and the line is
+    parametrised by the unknown whose minor is largest: the best conditioned block, every
+    other entry of the direction at most 1 in magnitude. A system whose largest minor is
+    below ``RANK_FLOOR`` of the Hadamard bound (the product of its row norms) has rank
+    below ``n + 1`` and gives no line; a line still huge is solved again by SVD. Returns
+    the points, the directions and whether each system has rank ``n + 1``.
     """
     pairs, rows, width = system.shape
     n = rows - 1
-    rhs = np.zeros((pairs, rows))
-    rhs[:, n] = 1.0
     particular, direction = np.zeros((pairs, width)), np.zeros((pairs, width))
-    minors = np.stack([np.linalg.det(np.delete(system, k, axis=2)) for k in range(width)], axis=1)
-    pivot = np.argmax(np.abs(minors), axis=1)
-    largest = np.abs(minors[np.arange(pairs), pivot])
-    hadamard = np.prod(np.linalg.norm(system, axis=2), axis=1)
-    rank_ok = (largest > RANK_FLOOR * hadamard) & (largest > 1e-280)
-    entries = np.maximum(np.max(np.abs(system), axis=(1, 2)), 1.0)
-    slow = np.zeros(pairs, dtype=bool)
-    for k in range(width):
-        at = np.flatnonzero(rank_ok & (pivot == k))
-        if at.size == 0:
-            continue
-        square = np.delete(system[at], k, axis=2)
-        with np.errstate(over="ignore", invalid="ignore"):
-            solved = np.linalg.solve(square, np.stack([rhs[at], -system[at, :, k]], axis=-1))
+    rank_ok = np.zeros(pairs, dtype=bool)
+    square = np.delete(system, n, axis=2)  # the mixture and z columns
+    determinant = np.abs(np.linalg.det(square))
+    conditioned = determinant > WELL_CONDITIONED * np.prod(np.linalg.norm(square, axis=1), axis=1)
+    first = np.flatnonzero(conditioned & (determinant > 1e-280))
+    done = _pivoted(system, first, np.full(first.size, n), particular, direction)
+    rank_ok[done] = True
+    rest = np.setdiff1d(np.arange(pairs), done)
+    if rest.size:
+        minors = np.stack([np.linalg.det(np.delete(system[rest], k, axis=2)) for k in range(width)], axis=1)
+        pivot = np.argmax(np.abs(minors), axis=1)
+        largest = np.abs(minors[np.arange(rest.size), pivot])
+        full_rank = (largest > RANK_FLOOR * np.prod(np.linalg.norm(system[rest], axis=2), axis=1)) & (largest > 1e-280)
+        done = _pivoted(system, rest[full_rank], pivot[full_rank], particular, direction)
+        rank_ok[done] = True
+        slow = np.setdiff1d(rest[full_rank], done)
+        if slow.size:
+            rank_ok[slow] = _by_svd(system[slow], particular, direction, slow)
+    return particular, direction, rank_ok
+
+
+def _pivoted(system: FloatArray, at: IntArray, pivot: IntArray, particular: FloatArray,
+             direction: FloatArray) -> IntArray:
+    """Lines of the systems ``at`` parametrised by unknown ``pivot`` (LU); fills those of the size of the entries.
+
+    Returns the systems filled in (the rest gave a non-finite or huge line).
+    """
+    rows, width = system.shape[1:]
+    rhs = np.zeros((at.size, rows))
+    rhs[:, -1] = 1.0
+    filled = []
+    for k in np.unique(pivot).tolist():
+        group = at[pivot == k]
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            solved = np.linalg.solve(np.delete(system[group], k, axis=2),
+                                     np.stack([rhs[: group.size], -system[group, :, k]], axis=-1))
+        entries = np.maximum(np.max(np.abs(system[group]), axis=(1, 2)), 1.0)
         tame = np.all(np.isfinite(solved), axis=(1, 2))
-        tame &= np.max(np.abs(np.where(np.isfinite(solved), solved, 0.0)), axis=(1, 2)) <= TAME_LINE * entries[at]
+        tame &= np.max(np.abs(np.where(np.isfinite(solved), solved, 0.0)), axis=(1, 2)) <= TAME_LINE * entries
         others = np.array([c for c in range(width) if c != k], dtype=np.intp)
-        good = at[tame]
+        good = group[tame]
         particular[np.ix_(good, others)] = solved[tame, :, 0]
         direction[np.ix_(good, others)] = solved[tame, :, 1]
         direction[good, k] = 1.0
-        slow[at[~tame]] = True
-    if slow.any():
-        left, singular, right = np.linalg.svd(system[slow])
-        kept = singular > 1e-12 * singular[:, :1]
-        inverse = np.where(kept, 1.0 / np.where(kept, singular, 1.0), 0.0)
-        coefficients = inverse * np.einsum("pij,pi->pj", left, rhs[slow])  # U' b / s
-        particular[slow] = np.einsum("pji,pj->pi", right[:, :rows, :], coefficients)
-        direction[slow] = right[:, -1, :]
-        rank_ok[slow] = singular[:, -1] > 1e-12 * np.maximum(singular[:, 0], 1e-300)
-    return particular, direction, rank_ok
+        filled.append(good)
+    return np.concatenate(filled) if filled else np.zeros(0, dtype=np.intp)
+
+
+def _by_svd(system: FloatArray, particular: FloatArray, direction: FloatArray, at: IntArray) -> NDArray[np.bool_]:
+    """Lines of ``system`` (the systems ``at``) by SVD, which gives the line whatever its direction; their rank test."""
+    rows = system.shape[1]
+    rhs = np.zeros((system.shape[0], rows))
+    rhs[:, -1] = 1.0
+    left, singular, right = np.linalg.svd(system)
+    kept = singular > 1e-12 * singular[:, :1]
+    inverse = np.where(kept, 1.0 / np.where(kept, singular, 1.0), 0.0)
+    coefficients = inverse * np.einsum("pij,pi->pj", left, rhs)  # U' b / s
+    particular[at] = np.einsum("pji,pj->pi", right[:, :rows, :], coefficients)
+    direction[at] = right[:, -1, :]
+    return np.asarray(singular[:, -1] > 1e-12 * np.maximum(singular[:, 0], 1e-300))
 
 
 def quadratic_roots(a: FloatArray, b: FloatArray, c: FloatArray) -> tuple[FloatArray, NDArray[np.bool_]]:
