@@ -22,6 +22,7 @@ PUBLIC_MODULES = [
     "patentrace.results.equilibrium", "patentrace.results.deterministic_equilibrium", "patentrace.results.chain",
     "patentrace.results.experience_path",
     "patentrace.solvers.backward", "patentrace.solvers.deterministic", "patentrace.solvers.stagegame",
+    "patentrace.solvers.supports", "patentrace.solvers.dominance", "patentrace.solvers.menu_refinement",
     "patentrace.solvers.lemke", "patentrace.solvers.allpaths", "patentrace.solvers.symbolic.implicit",
     "patentrace.solvers.perfect_monitoring",
     "patentrace.reports.leapfrog", "patentrace.reports.simulate", "patentrace.reports.lag_experiment",

@@ -9,16 +9,15 @@ in any equilibrium. An action removed so is never a best response, so no equilib
 
 Examples
 --------
-Working at a cost of 0.9 for a prize of 1 that it brings with probability 1/2 is
-dominated by shirking, so each firm keeps only its second action:
+Nothing is removed from a game in which each action is somebody's best reply: (P5) of
+docs/theory/periods.md with the work cost between the two thresholds.
 
 >>> import patentrace as pr
 >>> from patentrace.equations.periods import period_game, terminal_values
->>> work, shirk = pr.Action(0.9, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
->>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
->>> game = period_game(race, terminal_values(race), 0, 0)
->>> [kept.tolist() for kept in reduce_game(game, 2.0).kept]
-[[1], [1]]
+>>> menu = [pr.Action(0.4, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})]
+>>> middle = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=menu)
+>>> [len(kept) for kept in reduce_game(period_game(middle, terminal_values(middle), 0, 0), 2.0).kept]
+[2, 2]
 """
 
 from __future__ import annotations
@@ -38,7 +37,22 @@ IntArray = NDArray[np.intp]
 
 @dataclass(frozen=True)
 class Reduction:
-    """A period game without duplicate and strictly dominated actions (the actions kept, by firm)."""
+    """A period game without duplicate and strictly dominated actions (the actions kept, by firm).
+
+    Examples
+    --------
+    A menu that lists working twice: the copies are one action, and shirking, dominated
+    when work costs less than the loser's loss (docs/theory/periods.md (P5)), is removed.
+
+    >>> import patentrace as pr
+    >>> from patentrace.equations.periods import period_game, terminal_values
+    >>> work, shirk = pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
+    >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk, work])
+    >>> game = period_game(race, terminal_values(race), 0, 0)
+    >>> reduction = reduce_game(game, scale=2.0)
+    >>> [kept.tolist() for kept in reduction.kept], reduction.duplicates
+    ([[0], [0]], (((0, 2),), ((0, 2),)))
+    """
 
     game: PeriodGame
     kept: tuple[IntArray, IntArray]
@@ -46,7 +60,18 @@ class Reduction:
 
 
 def subgame(game: PeriodGame, rows: IntArray, cols: IntArray) -> PeriodGame:
-    """The period game restricted to firm 1's actions ``rows`` and firm 2's ``cols``."""
+    """The period game restricted to firm 0's actions ``rows`` and firm 1's ``cols``.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> from patentrace.equations import periods
+    >>> sure = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05,
+    ...                      actions=[pr.Action(0.3, {1: 1.0}), pr.Action(0.0, {0: 1.0})])
+    >>> subgame(periods.period_game(sure, periods.terminal_values(sure), 0, 0), np.array([0, 1]), np.array([1])
+    ...         ).other.shape     # both firms' payoffs, firm 0's two actions against firm 1's second
+    (2, 2, 1)
+    """
     return PeriodGame(other=game.other[:, rows][:, :, cols], stay=(game.stay[0][rows], game.stay[1][cols]),
                       beta=game.beta, progress=(game.progress[0][rows], game.progress[1][cols]),
                       outcomes=game.outcomes, impatience=game.one_minus_beta)
@@ -101,6 +126,17 @@ def reduce_game(game: PeriodGame, scale: float) -> Reduction:
     strictly more (by ``1e-12`` of the payoff scale) against every remaining rival
     action, whatever the firm's own value within its equilibrium bounds
     (``_value_bounds``): it is never a best response, so no equilibrium uses it.
+
+    Examples
+    --------
+    Working at a cost of 0.9 for a prize it brings with probability 1/2 is dominated by shirking:
+
+    >>> import patentrace as pr
+    >>> from patentrace.equations.periods import period_game, terminal_values
+    >>> work, shirk = pr.Action(0.9, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})
+    >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
+    >>> [kept.tolist() for kept in reduce_game(period_game(race, terminal_values(race), 0, 0), 2.0).kept]
+    [[1], [1]]
     """
     keys1 = np.hstack([game.other[0], game.other[1], game.progress[0]])
     keys2 = np.hstack([game.other[0].T, game.other[1].T, game.progress[1]])

@@ -19,12 +19,10 @@ pairs (``support_pairs``) and checks what these functions return.
 
 Examples
 --------
-The roots of ``t^2 - 3 t + 2`` (two slots each; ``exists`` says which hold a real root):
+Three actions each, searched in full: 9 pairs of single actions, 9 of two, 1 of three.
 
->>> import numpy as np
->>> roots, exists = quadratic_roots(np.array([1.0]), np.array([-3.0]), np.array([2.0]))
->>> sorted(roots[0].tolist()), exists[0].tolist()
-([1.0, 2.0], [True, True])
+>>> [rows.shape[0] for rows, cols in support_pairs(3, 3, max_pairs=100)[0]]
+[9, 9, 1]
 """
 
 from __future__ import annotations
@@ -65,6 +63,26 @@ def indifference(
     cancellation, so the value keeps its digits when ``beta`` is close to 1 (``1 - beta``
     is ``impatience``). For ``P`` support pairs of size ``n`` (``rows``, ``cols`` of shape
     ``(P, n)``).
+
+    Examples
+    --------
+    Both firms work in the oracle of docs/theory/periods.md (P5): firm 0's value is
+    ``(-k + beta (p^2 / 2 + p (1 - p))) / (1 - beta (1 - p)^2)``, and ``z = v m`` with ``m = 1/2``.
+
+    >>> import numpy as np
+    >>> import patentrace as pr
+    >>> from patentrace.equations import periods
+    >>> menu = [pr.Action(0.2, {1: 0.5, 0: 0.5}), pr.Action(0.0, {0: 1.0})]
+    >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=menu)
+    >>> game = periods.period_game(race, periods.terminal_values(race), 0, 0)
+    >>> both_work = np.array([[0]])
+    >>> points, system, exists = indifference(game.other[0], (game.stay[0], game.moves(0)), game.moves(1),
+    ...                                       game.beta, game.one_minus_beta, both_work, both_work)
+    >>> beta = race.discount_factor
+    >>> v = (-0.2 + beta * (0.125 + 0.25)) / (1 - beta * 0.25)
+    >>> s, value, z = points[0, 0]
+    >>> bool(exists[0, 0]), float(s), bool(abs(value - v) < 1e-15), bool(abs(z - v / 2) < 1e-15)
+    (True, 1.0, True, True)
     """
     stay, moves = own
     pairs, n = rows.shape
@@ -97,6 +115,16 @@ def polish(system: FloatArray, rival_moves: FloatArray, points: FloatArray, roun
     the rival's probabilities of moving on its support; the last equation is ``z = v (m . s)``.
     The line-and-quadratic solution can lose digits where the mixture is sensitive to the
     value; two or three Newton steps on the square system restore them.
+
+    Examples
+    --------
+    One action each: ``0.5 - v - 0.5 z = 0`` with ``z = v (0.5 s)`` and ``s = 1`` has
+    ``v = 0.4``, ``z = 0.2``; Newton steps from a nearby point find it.
+
+    >>> import numpy as np
+    >>> system = np.array([[[0.5, -1.0, -0.5], [1.0, 0.0, 0.0]]])
+    >>> polish(system, np.array([[0.5]]), np.array([[1.0, 0.41, 0.19]])).round(12).tolist()
+    [[1.0, 0.4, 0.2]]
     """
     pairs, rows, width = system.shape
     n = rows - 1
@@ -138,6 +166,16 @@ def null_lines(system: FloatArray) -> tuple[FloatArray, FloatArray, NDArray[np.b
     below ``RANK_FLOOR`` of the Hadamard bound (the product of its row norms) has rank
     below ``n + 1`` and gives no line; a line still huge is solved again by SVD. Returns
     the points, the directions and whether each system has rank ``n + 1``.
+
+    Examples
+    --------
+    ``x_0 - x_1 = 0`` and ``x_0 = 1``: the line ``(1, 1, 0) + t (0, 0, 1)``.
+
+    >>> import numpy as np
+    >>> system = np.array([[[1.0, -1.0, 0.0], [1.0, 0.0, 0.0]]])
+    >>> point, direction, full_rank = null_lines(system)
+    >>> point[0].tolist(), direction[0].tolist(), full_rank.tolist()
+    ([1.0, 1.0, 0.0], [0.0, 0.0, 1.0], [True])
     """
     pairs, rows, width = system.shape
     n = rows - 1
@@ -205,7 +243,15 @@ def _by_svd(system: FloatArray, particular: FloatArray, direction: FloatArray, a
 
 
 def quadratic_roots(a: FloatArray, b: FloatArray, c: FloatArray) -> tuple[FloatArray, NDArray[np.bool_]]:
-    """Real roots of ``a t^2 + b t + c`` (two slots each; a linear equation fills one)."""
+    """Real roots of ``a t^2 + b t + c`` (two slots each; a linear equation fills one).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> roots, exists = quadratic_roots(np.array([1.0, 1.0]), np.array([-3.0, 0.0]), np.array([2.0, 1.0]))
+    >>> sorted(roots[0].tolist()), exists.tolist()      # t^2 - 3t + 2 has 1 and 2; t^2 + 1 has none
+    ([1.0, 2.0], [[True, True], [False, False]])
+    """
     scale = np.maximum.reduce([np.abs(a), np.abs(b), np.abs(c), np.full(a.shape, 1e-300)])
     a, b, c = a / scale, b / scale, c / scale
     linear = np.abs(a) <= 1e-13
@@ -228,6 +274,16 @@ def support_pairs(m1: int, m2: int, max_pairs: int) -> tuple[list[tuple[IntArray
     Every support pair of each size while the running count stays within ``max_pairs``;
     for the sizes beyond, up to 3, only supports of consecutive actions (natural for
     menus that are grids of efforts, where equilibria mix neighbouring actions).
+
+    Examples
+    --------
+    Two actions against three: 6 pairs of single actions and 3 of two actions, all searched.
+
+    >>> sizes, full = support_pairs(2, 3, max_pairs=100)
+    >>> [rows.shape[0] for rows, cols in sizes], full
+    ([6, 3], None)
+    >>> [rows.shape[0] for rows, cols in support_pairs(3, 3, max_pairs=10)[0]]   # beyond 10: neighbours only
+    [9, 4, 1]
     """
     out: list[tuple[IntArray, IntArray]] = []
     total, full = 0, None
