@@ -48,6 +48,7 @@ from patentrace.results import chain as chain
 from patentrace.results.continuous_lagged import ContinuousLaggedEquilibrium
 from patentrace.results.deterministic_equilibrium import ChainRefinement, DeterministicEquilibrium, GridRefinement
 from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo, Verification
+from patentrace.results.nfirm import NFirmEquilibrium
 from patentrace.results.tug_equilibrium import TugEquilibrium
 from patentrace.solvers import single_firm, solve, solve_all, solve_many
 
@@ -68,6 +69,7 @@ __all__ = [
     "LaggedRace",
     "LeapfrogMeasure",
     "LeapfrogReport",
+    "NFirmEquilibrium",
     "PoissonEffort",
     "Race",
     "RefinementWarning",

@@ -27,11 +27,13 @@ from patentrace.errors import EquilibriumError
 from patentrace.models import DeterministicRace, LaggedRace, Race, TugOfWar
 from patentrace.results.deterministic_equilibrium import DeterministicEquilibrium
 from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium
+from patentrace.results.nfirm import NFirmEquilibrium
 from patentrace.results.tug_equilibrium import TugEquilibrium
 from patentrace.results.verification import certify, check_finite
 from patentrace.solvers.allpaths import solve_all
 from patentrace.solvers.backward import single_firm, solve_race, solve_races_collecting
 from patentrace.solvers.deterministic import solve_deterministic
+from patentrace.solvers.nfirm import solve_nfirm
 from patentrace.solvers.periods_continuous import solve_continuous
 from patentrace.solvers.stagegame import check_lagged, refine_lagged, solve_lagged
 from patentrace.solvers.tug import solve_tug
@@ -182,6 +184,10 @@ def solve(
         return found
     if not isinstance(model, Race):
         raise TypeError(f"model must be a patentrace.Race, LaggedRace or DeterministicRace, got {type(model).__name__}")
+    if model.firms > 2:  # docs/solver.md, "More than two firms"; two firms keep the two-firm solver
+        many: NFirmEquilibrium = solve_nfirm(model, selection=selection)
+        many.certify(tolerance, deviation=verify)
+        return many
     eq = solve_race(model, selection=selection, grid=grid)
     certify(eq, tolerance, deviation=verify)
     return eq
