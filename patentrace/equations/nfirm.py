@@ -178,7 +178,7 @@ class StateGames:
         spread = np.maximum(np.maximum(self.own_next, gaps.max(axis=1)), 0.0)
         bound = np.stack([self.cost[k].inverse_marginal(self.productivity[k] * spread[k])
                           for k in range(self.firms)])
-        return np.asarray(bound * (1.0 + 1e-12) + 1e-300)
+        return np.asarray(bound * (1.0 + 1e-12))
 
     def enclosure(self, low: FloatArray, high: FloatArray) -> tuple[FloatArray, FloatArray]:
         """Bounds on every best response while the efforts range over the box ``[low, high]`` (shapes (n, m)).

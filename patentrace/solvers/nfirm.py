@@ -160,7 +160,7 @@ def _search(games: StateGames, low: FloatArray, high: FloatArray, states: IntArr
         here = games.take(owner)
         for _ in range(4):  # narrow each box to its enclosure of the best responses
             lower, upper = here.enclosure(lo, hi)
-            slack = slack_of * scale[owner] + 1e-300
+            slack = slack_of * scale[owner]
             lo, hi = np.maximum(lo, lower - slack), np.minimum(hi, upper + slack)
         keep = np.all(lo <= hi, axis=0)
         owner, lo, hi = owner[keep], lo[:, keep], hi[:, keep]
