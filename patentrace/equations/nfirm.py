@@ -23,7 +23,7 @@ supermodular.
 Examples
 --------
 The symmetric one-stage race of three firms (``P = a = 1``, ``r = 0.1``): at the
-closed-form effort of docs/theory/race.md (19) each firm's best response is that effort.
+closed-form effort of docs/theory/race.md (20) each firm's best response is that effort.
 
 >>> import math
 >>> import numpy as np

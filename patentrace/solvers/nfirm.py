@@ -31,7 +31,7 @@ Examples
 --------
 >>> import patentrace as pr
 >>> eq = solve_nfirm(pr.Race(stages=(1, 1, 1), prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
->>> eq.effort[:, 0, 0, 0].round(10).tolist()     # docs/theory/race.md (19) with n = 3
+>>> eq.effort[:, 0, 0, 0].round(10).tolist()     # docs/theory/race.md (20) with n = 3
 [0.8094182111, 0.8094182111, 0.8094182111]
 """
 
