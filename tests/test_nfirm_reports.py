@@ -5,6 +5,8 @@ two-firm race), closed forms of the jump chain, and simulation against the absor
 recursion (within 4 standard errors, fixed seeds).
 """
 
+import functools
+
 import numpy as np
 import pytest
 
@@ -133,3 +135,38 @@ def test_a_named_follower_and_bad_arguments():
         pr.leapfrog(pr.solve(TWO), (0, 1), follower=0)
     with pytest.raises(ValueError, match="paths must be an int >= 1"):
         pr.simulate(eq, (0, 1, 0), paths=0)
+
+
+# --- many races, sweeps, saving and loading ------------------------------------------------------------------
+
+
+def test_solve_many_mixes_two_and_more_firms_and_each_race_gets_what_solve_gives_it():
+    models = [RACES[0], TWO, RACES[1], pr.Race(stages=(1, 1, 1), prize=1.0, discount=0.1, cost=pr.costs.Quadratic())]
+    for got, model in zip(pr.solve_many(models), models, strict=True):
+        assert type(got) is type(pr.solve(model))
+        for name in ("effort", "value", "win_probability", "expected_duration", "multiplicity"):
+            np.testing.assert_array_equal(getattr(got, name), getattr(pr.solve(model), name))
+
+
+def test_an_n_firm_equilibrium_saves_and_loads_equal_with_one_dimension_per_firm(tmp_path):
+    eq = pr.solve(RACES[0])
+    for suffix in (".json", ".nc"):
+        path = tmp_path / f"eq{suffix}"
+        pr.save(eq, path)
+        assert pr.load(path) == eq
+    dataset = eq.to_xarray()
+    assert dataset["effort"].dims == ("firm", "i0", "i1", "i2")
+    assert dataset["expected_duration"].dims == ("i0", "i1", "i2")
+    assert float(dataset["value"].sel(firm=1, i0=0, i1=1, i2=0)) == eq.value[1, 0, 1, 0]
+    assert pr.NFirmEquilibrium.from_dict(eq.to_dict()) == eq
+
+
+def test_a_sweep_over_three_firm_races():
+    make = functools.partial(pr.Race, stages=(1, 1, 1), prize=1.0, cost=pr.costs.Quadratic())
+    result = pr.sweep(make, {"discount": [0.05, 0.1]}, measure=lambda eq: eq.effort[:, 0, 0, 0], dims=("firm",),
+                      progress=False)
+    dataset = result.to_xarray()
+    assert dataset["measure"].dims == ("discount", "firm")
+    for r in (0.05, 0.1):  # docs/theory/race.md (20), n = 3, P = a = 1, L = 0
+        x = (2 - r + np.sqrt((2 - r) ** 2 + 10 * r)) / 5
+        np.testing.assert_allclose(dataset["measure"].sel(discount=r).values, x, rtol=1e-12)

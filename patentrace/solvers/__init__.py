@@ -237,7 +237,7 @@ def solve_many(
     verify: bool = False,
     tolerance: float = 1e-8,
     errors: str = "raise",
-) -> list[Equilibrium | EquilibriumError]:
+) -> list[Equilibrium | NFirmEquilibrium | EquilibriumError]:
     """Solve many models in one vectorised pass; the result equals [`solve`][patentrace.solve] model by model.
 
     All races, whatever their stage counts, are swept together by the number of
@@ -256,7 +256,8 @@ def solve_many(
     Parameters
     ----------
     models : sequence of Race
-        The races.
+        The races; races of more than two firms are solved one by one by
+        ``patentrace.solvers.nfirm`` (each gets what [`solve`][patentrace.solve] gives it).
     selection, grid, verify, tolerance
         As for [`solve`][patentrace.solve], applied to every race.
     errors : {"raise", "collect"}
@@ -299,14 +300,29 @@ def solve_many(
     for position, model in enumerate(models):
         if not isinstance(model, Race):
             raise TypeError(f"models[{position}] must be a patentrace.Race, got {type(model).__name__}")
-    outcomes = solve_races_collecting(models, selection=selection, grid=grid)
-    for position, outcome in enumerate(outcomes):  # the post-solve check of solve, race by race
-        if isinstance(outcome, Equilibrium):
+    two = [k for k, model in enumerate(models) if model.firms == 2]
+    outcomes: list[Any] = [None] * len(models)
+    for position, outcome in zip(two, solve_races_collecting([models[k] for k in two], selection=selection,
+                                                             grid=grid), strict=True):
+        outcomes[position] = outcome
+        if isinstance(outcome, EquilibriumError):
+            outcome.details["race"] = position
+    for position, model in enumerate(models):
+        if model.firms > 2:  # one by one: patentrace.solvers.nfirm solves each race's hyperplanes as batches
             try:
-                certify(outcome, tolerance, deviation=verify)
+                outcomes[position] = solve_nfirm(model, selection=selection)
             except EquilibriumError as err:
-                err.details.setdefault("race", position)
                 outcomes[position] = err
+    for position, outcome in enumerate(outcomes):  # the post-solve check of solve, race by race
+        try:
+            if isinstance(outcome, NFirmEquilibrium):
+                outcome.certify(tolerance, deviation=verify)
+            elif isinstance(outcome, Equilibrium):
+                certify(outcome, tolerance, deviation=verify)
+        except EquilibriumError as err:
+            outcomes[position] = err
+        if isinstance(outcomes[position], EquilibriumError):
+            outcomes[position].details.setdefault("race", position)
     if errors == "raise":
         for outcome in outcomes:
             if isinstance(outcome, EquilibriumError):
