@@ -23,7 +23,7 @@ Examples
 --------
 >>> import patentrace as pr
 >>> eq = pr.solve(pr.Race(stages=(2, 2, 1), prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
->>> report = pr.leapfrog(eq, state=(0, 1, 0))
+>>> report = pr.leapfrog(eq, state=(0, 0, 0))     # stages left (2, 2, 1)
 >>> report.follower, report.leader
 (0, 2)
 >>> report.follower_win_probability <= report.leapfrog_all_probability <= report.leapfrog_probability
