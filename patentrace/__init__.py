@@ -41,6 +41,7 @@ from patentrace.models import Action, ContinuousEffort, DeterministicRace, Lagge
 from patentrace.reports.lag_experiment import LagExperiment, lag_experiment
 from patentrace.reports.leapfrog import LeapfrogReport, leapfrog, preemption_region
 from patentrace.reports.leapfrog_batch import LeapfrogMeasure, leapfrog_many
+from patentrace.reports.nfirm import NFirmLeapfrogReport, NFirmSimulation
 from patentrace.reports.simulate import SamplePaths, Simulation, simulate
 from patentrace.reports.tug_leapfrog import TugLeapfrogReport
 from patentrace.reports.tug_simulate import TugSimulation
@@ -70,6 +71,8 @@ __all__ = [
     "LeapfrogMeasure",
     "LeapfrogReport",
     "NFirmEquilibrium",
+    "NFirmLeapfrogReport",
+    "NFirmSimulation",
     "PoissonEffort",
     "Race",
     "RefinementWarning",

@@ -13,7 +13,7 @@ docs/theory/race.md (14)-(15), with the rivals' outright-win hazards summed: a f
 problem is a [`FirmProblem`][patentrace.equations.hjb.FirmProblem], used unchanged by the
 solver and by verification alike.
 
-A [`StateGames`][patentrace.equations.nfirm.StateGames] holds a batch of states written as the
+A ``StateGames`` holds a batch of states written as the
 game without breakthroughs at the effective discount ``R = r + sum_m b_m`` on values
 shifted by ``K_k = (b_k P + sum_{l != k} b_l L) / R`` (docs/theory/race.md (18)); its
 methods are what the solver needs: best responses, their Jacobian, the effort bounds,

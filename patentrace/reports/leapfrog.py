@@ -354,7 +354,7 @@ def leapfrog(
         so it can get ahead without ever being level; a tie counts as drawing level.
         A ``TugEquilibrium`` (docs/theory/tug-of-war.md) gets patentrace.reports.tug_leapfrog's report
         at the position ``state`` (an int). An ``NFirmEquilibrium`` (a race of ``n >= 3`` firms) gets
-        the [`NFirmLeapfrogReport`][patentrace.reports.nfirm.NFirmLeapfrogReport] of
+        the [`NFirmLeapfrogReport`][patentrace.NFirmLeapfrogReport] of
         patentrace.reports.nfirm, with ``state`` one entry per firm.
     state : (int, int), or (float, float) for a deterministic race
         Stages completed ``(i, j)``; ``0 <= i <= N0``, ``0 <= j <= N1``, not both finished.

@@ -16,7 +16,7 @@ all of them (``leapfrog_all_probability``) and ever level with or ahead of all o
 ahead of rival ``l``. The **preemption region** is per firm: the open states where the firm is
 behind its nearest rival and exerts no effort.
 
-[`simulate_nfirm`][patentrace.reports.nfirm.simulate_nfirm] draws histories and counts the same
+``simulate_nfirm`` draws histories and counts the same
 events, sharing nothing with the recursions but the efforts.
 
 Examples
@@ -139,6 +139,16 @@ class NFirmLeapfrogReport:
         Per firm: the race has states where its nearest rival leads it by one stage, and it
         invests in none of them.
     tolerance : float
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> eq = pr.solve(pr.Race(stages=(2, 1, 1), prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> report = pr.leapfrog(eq, (0, 0, 0))
+    >>> report.follower, report.leader, report.remaining
+    (0, 1, (2, 1, 1))
+    >>> bool(report.follower_win_probability == eq.win_probability[0, 0, 0, 0])
+    True
     """
 
     state: tuple[int, ...]
@@ -240,7 +250,7 @@ class NFirmSimulation(Tally[Race, tuple[int, ...]]):
     """Frequencies from simulated histories of a race of ``n`` firms, with standard errors.
 
     The fields of every simulation (``win_frequency`` has one entry per firm; leapfrogging and
-    catching up are against the leader, as in [`NFirmLeapfrogReport`][patentrace.reports.nfirm.NFirmLeapfrogReport]),
+    catching up are against the leader, as in [`NFirmLeapfrogReport`][patentrace.NFirmLeapfrogReport]),
     and the same against every rival at once.
 
     Attributes
@@ -251,6 +261,14 @@ class NFirmSimulation(Tally[Race, tuple[int, ...]]):
         Share of paths on which it was ever level with or ahead of every rival.
     stall_frequency : float
         Share of paths that reached a state where nothing moves.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> eq = pr.solve(pr.Race(stages=(1, 1, 1), prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> sim = pr.simulate(eq, (0, 0, 0), paths=1000, seed=2)
+    >>> sim.win_frequency.shape, round(float(sim.win_frequency.sum()), 12)
+    ((3,), 1.0)
     """
 
     leapfrog_all_frequency: float

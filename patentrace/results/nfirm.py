@@ -5,8 +5,8 @@ An [`NFirmEquilibrium`][patentrace.NFirmEquilibrium] holds what an
 ``effort[k, i_0, ..., i_{n-1}]``. ``verify()`` re-derives optimality at every state
 without trusting the solver: firm ``k``'s problem at a state is the two-firm problem
 against its aggregate rival (docs/theory/race.md (16)-(17),
-[`patentrace.equations.nfirm`][patentrace.equations.nfirm]), so the deviation search and the HJB
-residual of [`patentrace.results.verification`][patentrace.results.verification] apply as they are.
+``patentrace.equations.nfirm``), so the deviation search and the HJB
+residual of ``patentrace.results.verification`` apply as they are.
 Win probabilities and expected durations come from the absorbing jump chain
 (docs/theory/race.md (19)), one hyperplane of equal total stages at a time.
 
@@ -215,8 +215,33 @@ class NFirmEquilibrium(StateResult):
                 f"selection={self.solver.selection!r}, states_with_several_equilibria={many})")
 
     def to_dataframe(self) -> Any:
-        """Not available for ``n`` firms: use ``to_xarray().to_dataframe()``."""
-        raise NotImplementedError("to_dataframe is for two firms; use to_xarray().to_dataframe() with n firms")
+        """A tidy ``pandas.DataFrame``: one row per state and firm (columns ``i0 .. i{n-1}``, ``firm``, the arrays).
+
+        The arrays over states (``expected_duration``, ``multiplicity``) repeat on every
+        firm's row. Requires the optional ``pandas`` package.
+
+        Examples
+        --------
+        >>> import patentrace as pr
+        >>> eq = pr.solve(pr.Race(stages=(1, 1, 1), prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+        >>> table = eq.to_dataframe()
+        >>> len(table), list(table.columns[:5])
+        (24, ['i0', 'i1', 'i2', 'firm', 'effort'])
+        >>> round(float(table[(table.i0 == 0) & (table.i1 == 0) & (table.i2 == 0)].effort.iloc[0]), 10)
+        0.8094182111
+        """
+        try:
+            import pandas as pd
+        except ImportError as err:  # pragma: no cover - depends on the environment
+            raise ImportError("to_dataframe needs pandas: pip install 'patentrace[pandas]'") from err
+        firms = self.model.firms
+        grids = np.indices((*self.model.shape, firms)).reshape(firms + 1, -1)
+        columns: dict[str, Any] = {name: grid for name, grid in zip((*state_dims(firms), "firm"), grids,
+                                                                     strict=True)}
+        for name, (lead, _) in self.ARRAYS.items():
+            array = np.asarray(getattr(self, name))
+            columns[name] = np.moveaxis(array, 0, -1).ravel() if lead else np.repeat(array.ravel(), firms)
+        return pd.DataFrame(columns)
 
     def _firm_problems(self) -> tuple[IntArray, list[tuple[hjb.FirmProblem, FloatArray, FloatArray]]]:
         """The open states, and per firm its problem there, its effort and its value (unshifted values)."""

@@ -3,7 +3,7 @@
 The open states with the same total number of completed stages are independent games
 (docs/theory/race.md (16)); each such hyperplane, from the last to the first, is solved as
 one vectorised batch. At every state the solver finds every equilibrium of the game of
-[`patentrace.equations.nfirm`][patentrace.equations.nfirm]:
+``patentrace.equations.nfirm``:
 
 1. **Bounds.** Every best response lies in ``[0, X_k]`` (``StateGames.effort_bound``), so
    every equilibrium lies in the box ``[0, X]``.
