@@ -255,3 +255,25 @@ def test_verify_catches_a_wrong_effort():
     assert gain > 1e-4 and residual > 1e-4
     with pytest.raises(pr.EquilibriumError, match=r"HJB residual above tolerance for firm 0 at state \(0, 0, 0\)"):
         wrong.certify(1e-8)
+
+
+# --- the compiled certificate ---------------------------------------------------------------------------------
+
+
+@settings(max_examples=examples(15))
+@given(many_firm_races())
+def test_the_compiled_certificate_agrees_with_the_numpy_path(race):
+    fast, slow = solve_nfirm(race), solve_nfirm(race, compiled=False)
+    np.testing.assert_array_equal(fast.multiplicity, slow.multiplicity)
+    np.testing.assert_allclose(fast.value, slow.value, rtol=1e-10, atol=1e-13 * race.prize)
+    np.testing.assert_allclose(fast.hazard, slow.hazard, rtol=1e-8, atol=1e-12 * race.prize)
+    assert slow.solver.options["contracted_states"] == 0
+
+
+def test_states_with_several_equilibria_go_to_the_complete_search():
+    # docs/solver.md, "Where multiplicity comes from", with an idle third firm: three equilibria at the start
+    costs = (pr.costs.Quadratic(scale=0.5, linear=0.27), pr.costs.Quadratic(scale=0.8, linear=0.27),
+             pr.costs.Quadratic(scale=1.0, linear=5.0))
+    eq = solve_nfirm(pr.Race(stages=(1, 1, 1), prize=1.0, loser_prize=0.8, discount=0.002, cost=costs))
+    assert eq.multiplicity[0, 0, 0] == 3
+    assert eq.solver.options["searched_states"] == 1 and eq.solver.options["contracted_states"] == 0

@@ -5,6 +5,10 @@ The open states with the same total number of completed stages are independent g
 one vectorised batch. At every state the solver finds every equilibrium of the game of
 ``patentrace.equations.nfirm``:
 
+0. **Compiled certificate** (power costs): the interval contraction of step 3 without
+   splitting, compiled (``patentrace.solvers.nfirm_kernels``). Where the box around every
+   equilibrium shrinks below ``1e-9`` of the bounds and best-response iteration settles
+   inside it, the state has one equilibrium and it is that one; other states go on to 1-3.
 1. **Bounds.** Every best response lies in ``[0, X_k]`` (``StateGames.effort_bound``), so
    every equilibrium lies in the box ``[0, X]``.
 2. **Supermodular states.** Where ``StateGames.supermodular`` proves that each best
@@ -48,6 +52,7 @@ from patentrace.equations import hjb
 from patentrace.equations.nfirm import StateGames, aggregate_rival
 from patentrace.errors import EquilibriumError
 from patentrace.models import Race
+from patentrace.models.costs import Power
 from patentrace.models.nfirm_lattice import Lattice
 from patentrace.results.equilibrium import SolverInfo
 from patentrace.results.nfirm import NFirmEquilibrium, expected_duration, win_probability
@@ -84,6 +89,8 @@ class StateEquilibria:
         States certified supermodular.
     searched : ndarray of bool, shape (m,)
         States that needed the branch-and-bound search.
+    contracted : ndarray of bool, shape (m,)
+        States certified by the compiled interval contraction (power costs).
     """
 
     effort: FloatArray
@@ -91,6 +98,7 @@ class StateEquilibria:
     count: IntArray
     supermodular: BoolArray
     searched: BoolArray
+    contracted: BoolArray
 
 
 def _scale(bound: FloatArray) -> FloatArray:
@@ -229,7 +237,7 @@ def _distinct(effort: FloatArray, owner: IntArray, scale: FloatArray) -> tuple[F
     return effort[:, keep], owner[keep]
 
 
-def find_equilibria(games: StateGames, states: IntArray) -> StateEquilibria:
+def find_equilibria(games: StateGames, states: IntArray, compiled: bool = False) -> StateEquilibria:
     """Every equilibrium of each state's game (the module docstring says how; docs/solver.md why none is missed).
 
     Parameters
@@ -238,6 +246,9 @@ def find_equilibria(games: StateGames, states: IntArray) -> StateEquilibria:
         The games of ``m`` states.
     states : ndarray of int, shape (n, m)
         The states, named by errors.
+    compiled : bool
+        With power costs, try the compiled interval contraction first
+        (``patentrace.solvers.nfirm_kernels``); the states it cannot certify get the rest.
 
     Returns
     -------
@@ -253,6 +264,37 @@ def find_equilibria(games: StateGames, states: IntArray) -> StateEquilibria:
     >>> found.count.tolist(), bool(found.supermodular[0])
     ([1], True)
     """
+    m = games.discount.size
+    if not (compiled and m and all(isinstance(c, Power) for c in games.cost)):
+        return _complete(games, states)
+    from patentrace.solvers import nfirm_kernels
+
+    bound = games.effort_bound()
+    effort = np.zeros_like(bound)
+    status = np.zeros(m, dtype=np.intp)
+    cost = np.array([[c.scale, c.exponent, c.linear] for c in games.cost if isinstance(c, Power)])
+    nfirm_kernels.certify_states(np.ascontiguousarray(games.own_next), np.ascontiguousarray(games.rival_next),
+                                 np.ascontiguousarray(games.productivity), np.ascontiguousarray(games.discount),
+                                 np.ascontiguousarray(bound), cost, effort, status)
+    done = status == nfirm_kernels.UNIQUE
+    rest = np.flatnonzero(~done)
+    contracted = np.asarray(done, dtype=bool)
+    if rest.size == 0:
+        none = np.zeros(m, dtype=bool)
+        return StateEquilibria(effort=effort, owner=np.arange(m), count=np.ones(m, dtype=np.intp),
+                               supermodular=none, searched=none, contracted=contracted)
+    others = _complete(games.take(rest), states[:, rest])
+    supermodular, searched = np.zeros(m, dtype=bool), np.zeros(m, dtype=bool)
+    supermodular[rest], searched[rest] = others.supermodular, others.searched
+    count = np.ones(m, dtype=np.intp)
+    count[rest] = others.count
+    return StateEquilibria(effort=np.concatenate([effort[:, done], others.effort], axis=1),
+                           owner=np.concatenate([np.flatnonzero(done), rest[others.owner]]), count=count,
+                           supermodular=supermodular, searched=searched, contracted=contracted)
+
+
+def _complete(games: StateGames, states: IntArray) -> StateEquilibria:
+    """Every equilibrium of each state: monotone iteration where supermodular, the search elsewhere."""
     bound = games.effort_bound()
     scale = _scale(bound)
     certified = games.supermodular(bound)
@@ -284,7 +326,8 @@ def find_equilibria(games: StateGames, states: IntArray) -> StateEquilibria:
         raise EquilibriumError("no equilibrium found", tuple(int(v) for v in states[:, state]),
                                {"effort_bound": bound[:, state].tolist()})
     searched = ~unique
-    return StateEquilibria(effort=effort, owner=owner, count=count, supermodular=certified, searched=searched)
+    return StateEquilibria(effort=effort, owner=owner, count=count, supermodular=certified, searched=searched,
+                           contracted=np.zeros_like(certified))
 
 
 def _choose(
@@ -350,7 +393,7 @@ def _continuations(value: FloatArray, here: IntArray, strides: tuple[int, ...]) 
     return own, after
 
 
-def _hyperplane(race: Race, data: _Race, value: FloatArray, here: IntArray, selection: str) -> tuple[
+def _hyperplane(race: Race, data: _Race, value: FloatArray, here: IntArray, selection: str, compiled: bool) -> tuple[
         FloatArray, FloatArray, IntArray, StateEquilibria]:
     """Efforts, values and equilibrium counts at the states ``here`` of one hyperplane."""
     firms, lattice = race.firms, data.lattice
@@ -362,7 +405,7 @@ def _hyperplane(race: Race, data: _Race, value: FloatArray, here: IntArray, sele
     lam = data.productivity[:, here]
     games = StateGames(own - shift, after - shift[:, None, :], lam, rate, race.cost)
     states = lattice.coordinates(here)
-    found = find_equilibria(games, states)
+    found = find_equilibria(games, states, compiled)
     level = np.full(here.size, data.symmetric) & np.all(states == states[:1], axis=0)
     effort = _choose(found, games, selection, level)
     if data.symmetric:  # firms at the same stage of a race of alike firms: one effort, exactly
@@ -400,7 +443,7 @@ def _canonical(lattice: Lattice, here: IntArray) -> tuple[BoolArray, IntArray, I
     return np.all(np.diff(states, axis=0) >= 0, axis=0), np.asarray(source, dtype=np.intp), perm
 
 
-def solve_nfirm(race: Race, selection: str = "fastest") -> NFirmEquilibrium:
+def solve_nfirm(race: Race, selection: str = "fastest", compiled: bool = True) -> NFirmEquilibrium:
     """Solve a [`Race`][patentrace.Race] of any number of firms by backward induction over hyperplanes.
 
     Parameters
@@ -410,6 +453,10 @@ def solve_nfirm(race: Race, selection: str = "fastest") -> NFirmEquilibrium:
         solver; this one is a second path to the same equilibria).
     selection : {"fastest", "slowest", "richest"}
         Rule for states with several equilibria.
+    compiled : bool
+        With power costs, certify each state first by the compiled interval contraction
+        (``patentrace.solvers.nfirm_kernels``); False uses the numpy path everywhere. The
+        results agree to rounding.
 
     Returns
     -------
@@ -436,17 +483,18 @@ def solve_nfirm(race: Race, selection: str = "fastest") -> NFirmEquilibrium:
     value, _ = lattice.terminal(race.prize, race.loser_prize)
     effort = np.zeros_like(value)
     multiplicity = np.where(lattice.finished > 1, 0, 1).astype(np.intp)
-    certified = searched = 0
+    certified = searched = contracted = 0
     for plane in lattice.hyperplanes:
         if data.symmetric:
             canonical, source, perm = _canonical(lattice, plane)
             here = plane[canonical]
         else:
             here = plane
-        chosen, values, count, found = _hyperplane(race, data, value, here, selection)
+        chosen, values, count, found = _hyperplane(race, data, value, here, selection, compiled)
         effort[:, here], value[:, here], multiplicity[here] = chosen, values, count
         certified += int(found.supermodular.sum())
         searched += int(found.searched.sum())
+        contracted += int(found.contracted.sum())
         if data.symmetric:  # firm perm[j] at a state plays firm j's part at its sorted state
             columns = np.arange(plane.size)
             for j in range(race.firms):
@@ -457,7 +505,8 @@ def solve_nfirm(race: Race, selection: str = "fastest") -> NFirmEquilibrium:
     win = win_probability(lattice, hazard, data.breakthrough)
     duration = expected_duration(lattice, hazard, data.breakthrough)
     info = SolverInfo(method="backward", selection=selection,
-                      options={"path": "nfirm", "supermodular_states": certified, "searched_states": searched},
+                      options={"path": "nfirm", "contracted_states": contracted, "supermodular_states": certified,
+                               "searched_states": searched},
                       version=__version__, seconds=time.perf_counter() - started)
     shape = (race.firms, *lattice.shape)
     return NFirmEquilibrium(model=race, solver=info, effort=effort.reshape(shape), hazard=hazard.reshape(shape),
