@@ -277,3 +277,18 @@ def test_states_with_several_equilibria_go_to_the_complete_search():
     eq = solve_nfirm(pr.Race(stages=(1, 1, 1), prize=1.0, loser_prize=0.8, discount=0.002, cost=costs))
     assert eq.multiplicity[0, 0, 0] == 3
     assert eq.solver.options["searched_states"] == 1 and eq.solver.options["contracted_states"] == 0
+
+
+def test_an_equilibrium_next_to_a_firms_activation_point_is_found_not_refused():
+    # Stress race 78 (loser prize, participation costs, exponents near 4): at (2, 0, 0) firm 1's best response is
+    # nearly vertical where it starts to invest, and Newton's method from the search's box went elsewhere; the box's
+    # middle is accepted where no firm gains more than 1e-10 of its continuation values (the two-firm search's test).
+    cost = (pr.costs.Power(scale=3.5563128802188673, exponent=2.0, linear=0.24096587595763724),
+            pr.costs.Power(scale=1.2924622455208283, exponent=3.749289231077017, linear=0.13345567137765119),
+            pr.costs.Power(scale=1.3900425912660228, exponent=3.9402796188506226, linear=0.14270137599716615))
+    race = pr.Race(stages=(3, 2, 2), prize=0.9608545542419441, discount=0.003709431558370635, cost=cost,
+                   loser_prize=0.7465553554994463)
+    eq = pr.solve(race, verify=True, tolerance=1e-10)
+    assert eq.multiplicity[2, 0, 0] >= 2
+    gain, residual = eq.verify()
+    assert gain < 1e-12 and residual < 1e-12

@@ -71,6 +71,7 @@ _MONOTONE_STEPS = 200
 _NEWTON_STEPS = 40
 _SAME = 1e-7  # equilibria closer than this fraction of the bound are one
 _SYMMETRIC = 1e-8
+_GAIN = 1e-10  # as the two-firm search: a deviation may gain at most this fraction of the continuation values
 
 
 @dataclass(frozen=True)
@@ -106,9 +107,18 @@ def _scale(bound: FloatArray) -> FloatArray:
     return np.asarray(np.maximum(bound.max(axis=0), float(np.finfo(float).tiny)))
 
 
-def _newton(games: StateGames, effort: FloatArray) -> tuple[FloatArray, FloatArray]:
-    """Newton's method on ``x - BR(x) = 0`` for each column; returns the efforts and the last ``|x - BR(x)|``."""
+def _newton(
+    games: StateGames, effort: FloatArray, low: FloatArray | None = None, high: FloatArray | None = None
+) -> tuple[FloatArray, FloatArray]:
+    """Newton's method on ``x - BR(x) = 0`` for each column; returns the efforts and the last ``|x - BR(x)|``.
+
+    With ``low`` and ``high`` every iterate is kept in that box (projected Newton): where a best
+    response is nearly vertical (a firm about to start investing, ``c''`` vanishing at 0), a free
+    Newton step can leave the neighbourhood of the equilibrium it started next to.
+    """
     x = np.array(effort, copy=True)
+    floor = np.zeros_like(x) if low is None else low
+    ceiling = np.full_like(x, np.inf) if high is None else high
     gap = np.full(x.shape[1], np.inf)
     firms = games.firms
     for _ in range(_NEWTON_STEPS):
@@ -124,7 +134,7 @@ def _newton(games: StateGames, effort: FloatArray) -> tuple[FloatArray, FloatArr
         except np.linalg.LinAlgError:
             step = error
         step = np.where(np.isfinite(step), step, error)
-        x = np.maximum(x - step, 0.0)
+        x = np.clip(x - step, floor, ceiling)
     response = games.best_responses(x)
     return response, np.abs(x - response).max(axis=0)
 
@@ -212,6 +222,20 @@ def _settle(
     near = 10.0 * (hi - lo).max(axis=0) + _SAME * scale[owner]
     converged = gap <= 1e-12 * scale[owner]
     inside = converged & (np.abs(root - 0.5 * (lo + hi)).max(axis=0) <= near)
+    astray = np.flatnonzero(~inside)
+    if astray.size:  # Newton kept near its box (projected), for boxes whose free run went elsewhere
+        reach = near[astray]
+        kept, kept_gap = _newton(games.take(owner[astray]), 0.5 * (lo + hi)[:, astray],
+                                 np.maximum(lo[:, astray] - reach, 0.0), hi[:, astray] + reach)
+        found = kept_gap <= 1e-12 * scale[owner[astray]]
+        root[:, astray[found]], gap[astray[found]] = kept[:, found], kept_gap[found]
+        inside[astray[found]] = True
+        astray = astray[~found]
+    if astray.size:  # still none: the box's middle, if no firm gains by moving to its exact best response
+        middle = 0.5 * (lo + hi)[:, astray]
+        calm = _no_gain(games.take(owner[astray]), middle)
+        root[:, astray[calm]] = middle[:, calm]
+        inside[astray[calm]] = True
     effort, owners = _distinct(root[:, inside], owner[inside], scale)
     for box in np.flatnonzero(~inside):  # a box whose own Newton run went elsewhere: is an equilibrium near it?
         mine = owners == owner[box]
@@ -222,6 +246,25 @@ def _settle(
                 tuple(int(v) for v in states[:, owner[box]]),
                 {"box_low": lo[:, box].tolist(), "box_high": hi[:, box].tolist(), "newton_gap": float(gap[box])})
     return effort, owners
+
+
+def _no_gain(games: StateGames, effort: FloatArray) -> BoolArray:
+    """Columns at which no firm gains more than ``_GAIN`` of its continuation values by moving to its best response.
+
+    The acceptance test of the two-firm search (``patentrace.solvers.allroots``), used here for a
+    box whose equilibrium Newton's method cannot reach: next to the effort at which a firm starts
+    to invest its best response can be nearly vertical (``c''`` vanishing at 0), and a point of
+    the box is then an equilibrium to this precision without being a root to full precision.
+    """
+    hazard = games.productivity * effort
+    response = games.best_responses(effort)
+    calm = np.ones(effort.shape[1], dtype=bool)
+    for k in range(games.firms):
+        problem = games.problem(k, hazard)
+        gain = problem.flow_value(response[k]) - problem.flow_value(effort[k])
+        size = np.maximum(np.abs(games.own_next[k]), np.abs(games.rival_next[k]).max(axis=0))
+        calm &= gain <= _GAIN * np.maximum(size, float(np.finfo(float).tiny))
+    return calm
 
 
 def _distinct(effort: FloatArray, owner: IntArray, scale: FloatArray) -> tuple[FloatArray, IntArray]:
