@@ -140,10 +140,39 @@ def _newton(par: FloatArray, after: FloatArray, r: float, x: FloatArray,
                     if rival != k and denominator > 0.0 and math.isfinite(denominator):
                         gain = par[k, _OWN] - after[k, rival] - slope * par[k, _INV_LAM]
                         system[k, rival] = -par[rival, _LAM] * gain / denominator
-        step = np.linalg.solve(system, error)
+        if not _gauss(system, error):
+            return False
         for k in range(firms):
-            x[k] = max(x[k] - step[k], 0.0) if math.isfinite(step[k]) else y[k]
+            x[k] = max(x[k] - error[k], 0.0) if math.isfinite(error[k]) else y[k]
     return False
+
+
+@_jit
+def _gauss(system: FloatArray, rhs: FloatArray) -> bool:  # pragma: no cover - compiled
+    """Solve ``system z = rhs`` in place (``rhs`` becomes ``z``), partial pivoting; False if singular."""
+    size = rhs.shape[0]
+    for column in range(size):
+        pivot = column
+        for row in range(column + 1, size):
+            if abs(system[row, column]) > abs(system[pivot, column]):
+                pivot = row
+        if not abs(system[pivot, column]) > 0.0:
+            return False
+        if pivot != column:
+            for k in range(size):
+                system[column, k], system[pivot, k] = system[pivot, k], system[column, k]
+            rhs[column], rhs[pivot] = rhs[pivot], rhs[column]
+        for row in range(column + 1, size):
+            factor = system[row, column] / system[column, column]
+            for k in range(column, size):
+                system[row, k] -= factor * system[column, k]
+            rhs[row] -= factor * rhs[column]
+    for row in range(size - 1, -1, -1):
+        total = rhs[row]
+        for k in range(row + 1, size):
+            total -= system[row, k] * rhs[k]
+        rhs[row] = total / system[row, row]
+    return True
 
 
 @_jit
