@@ -6,9 +6,12 @@ issue 17 (tests/oracles/two_firm_before_nfirm.json), the 60-digit oracle of
 tests/oracle_quadratic.py, and invariants (permutation symmetry, no profitable deviation).
 """
 
+import ctypes
 import itertools
 import json
 import math
+import shutil
+import subprocess
 from pathlib import Path
 
 import mpmath as mp
@@ -302,3 +305,30 @@ def test_what_takes_two_firms_only_says_so_naming_the_race():
         pr.symbolic.solve(race)
     with pytest.raises(ValueError, match="stages"):
         pr.LaggedRace.from_race(race, lag=1.0)
+
+
+# --- an independent implementation: the plain C loop of benchmarks/reference_nfirm.c -------------------------
+
+
+REFERENCE_C = Path(__file__).resolve().parent.parent / "benchmarks" / "reference_nfirm.c"
+
+
+@pytest.mark.skipif(shutil.which("cc") is None, reason="no C compiler")
+@pytest.mark.parametrize(("stages", "scales"), [((6, 5, 4), (1.0, 1.3, 0.7)), ((3, 2, 3, 2), (1.0, 0.5, 2.0, 1.2))])
+def test_the_c_reference_agrees_on_both_paths(tmp_path, stages, scales):
+    library = tmp_path / "libreference_nfirm.so"
+    subprocess.run(["cc", "-O2", "-shared", "-fPIC", str(REFERENCE_C), "-o", str(library), "-lm"], check=True)
+    lib = ctypes.CDLL(str(library))
+    doubles, longs = ctypes.POINTER(ctypes.c_double), ctypes.POINTER(ctypes.c_long)
+    lib.solve_nfirm.argtypes = [ctypes.c_int, longs, ctypes.c_double, ctypes.c_double, doubles, doubles, doubles]
+    shape = (len(stages), *(n + 1 for n in stages))
+    effort, value = np.zeros(shape), np.zeros(shape)
+    counts, scale = np.asarray(stages, dtype=np.int64), np.asarray(scales)
+    lib.solve_nfirm(len(stages), counts.ctypes.data_as(longs), 1.0, 0.1, scale.ctypes.data_as(doubles),
+                    effort.ctypes.data_as(doubles), value.ctypes.data_as(doubles))
+    race = pr.Race(stages=stages, prize=1.0, discount=0.1, cost=tuple(pr.costs.Quadratic(scale=a) for a in scales))
+    for compiled in (True, False):
+        eq = solve_nfirm(race, compiled=compiled)
+        assert eq.multiplicity.max() == 1
+        np.testing.assert_allclose(eq.effort, effort, rtol=1e-13, atol=1e-15)
+        np.testing.assert_allclose(eq.value, value, rtol=1e-13, atol=1e-15)
