@@ -110,6 +110,9 @@ def hitting_probability(
 def win_probability(lattice: Lattice, hazard: FloatArray, breakthrough: FloatArray) -> FloatArray:
     """Each firm's probability of winning, shape ``(n, size)``; terminal states as ``Lattice.terminal``.
 
+    ``W_k(s) = [sum_l h_l W_k(s + e_l) + b_k] / (sum_l h_l + sum_m b_m)`` (docs/theory/race.md (19)),
+    every firm at once, one hyperplane at a time; 0 where nothing moves.
+
     Examples
     --------
     >>> import numpy as np
@@ -118,14 +121,14 @@ def win_probability(lattice: Lattice, hazard: FloatArray, breakthrough: FloatArr
     >>> win_probability(lattice, hazard, np.zeros_like(hazard))[:, 0].round(15).tolist()
     [0.166666666666667, 0.333333333333333, 0.5]
     """
-    _, terminal = lattice.terminal(1.0, 0.0)
-    grids = np.indices(lattice.shape).reshape(lattice.firms, -1)
-    out = np.array(terminal, copy=True)
-    for firm in range(lattice.firms):
-        won = (grids[firm] == lattice.stages[firm]) & (lattice.finished == 1)
-        credited = np.arange(lattice.firms) == firm
-        opened = lattice.finished == 0
-        out[firm, opened] = hitting_probability(lattice, hazard, breakthrough, won, credited)[opened]
+    _, out = lattice.terminal(1.0, 0.0)
+    for here in lattice.hyperplanes:
+        moves, jumps, largest = _rates(hazard, breakthrough, here)
+        total = moves.sum(axis=0) + jumps.sum(axis=0)
+        onward = np.array(jumps, copy=True)
+        for k, stride in enumerate(lattice.strides):
+            onward += np.where(moves[k] > 0.0, moves[k] * out[:, here + stride], 0.0)
+        out[:, here] = np.where(largest > 0.0, onward / np.where(total > 0.0, total, 1.0), 0.0)
     return out
 
 
