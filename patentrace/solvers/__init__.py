@@ -130,8 +130,11 @@ def solve(
 
     Returns
     -------
-    Equilibrium, LaggedEquilibrium, DeterministicEquilibrium or TugEquilibrium
+    Equilibrium, NFirmEquilibrium, LaggedEquilibrium, DeterministicEquilibrium or TugEquilibrium
         Every state's equilibrium checked; every array finite (``expected_duration`` may be ``inf``).
+        A ``Race`` of more than two firms gives an [`NFirmEquilibrium`][patentrace.NFirmEquilibrium]
+        (``patentrace.solvers.nfirm``: every equilibrium of each state, docs/solver.md, "More than
+        two firms"; ``grid`` does not apply); two firms are solved as always.
 
     Raises
     ------
