@@ -41,6 +41,7 @@ from patentrace.models import Action, ContinuousEffort, DeterministicRace, Lagge
 from patentrace.reports.lag_experiment import LagExperiment, lag_experiment
 from patentrace.reports.leapfrog import LeapfrogReport, leapfrog, preemption_region
 from patentrace.reports.leapfrog_batch import LeapfrogMeasure, leapfrog_many
+from patentrace.reports.nfirm import NFirmLeapfrogReport, NFirmSimulation
 from patentrace.reports.simulate import SamplePaths, Simulation, simulate
 from patentrace.reports.tug_leapfrog import TugLeapfrogReport
 from patentrace.reports.tug_simulate import TugSimulation
@@ -48,6 +49,7 @@ from patentrace.results import chain as chain
 from patentrace.results.continuous_lagged import ContinuousLaggedEquilibrium
 from patentrace.results.deterministic_equilibrium import ChainRefinement, DeterministicEquilibrium, GridRefinement
 from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo, Verification
+from patentrace.results.nfirm import NFirmEquilibrium
 from patentrace.results.tug_equilibrium import TugEquilibrium
 from patentrace.solvers import single_firm, solve, solve_all, solve_many
 
@@ -68,6 +70,9 @@ __all__ = [
     "LaggedRace",
     "LeapfrogMeasure",
     "LeapfrogReport",
+    "NFirmEquilibrium",
+    "NFirmLeapfrogReport",
+    "NFirmSimulation",
     "PoissonEffort",
     "Race",
     "RefinementWarning",

@@ -51,7 +51,7 @@ class EquilibriumError(RuntimeError):
     residual above tolerance at state (2, 1): residual=0.01
     """
 
-    def __init__(self, message: str, state: tuple[int, int] | None = None, details: dict[str, Any] | None = None):
+    def __init__(self, message: str, state: tuple[int, ...] | None = None, details: dict[str, Any] | None = None):
         self.message = message
         self.state = state
         self.details = dict(details or {})

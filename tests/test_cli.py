@@ -138,7 +138,7 @@ BAD_FLAGS = [
     (race_argv("solve", prize=("nan",)), "--prize"),
     (race_argv("solve", discount=("0",)), "--discount"),
     (race_argv("solve", stages=("0",)), "--stages"),
-    (race_argv("solve", stages=("1", "2", "3")), "--stages"),
+    (race_argv("solve", stages=("2", "0", "2")), "--stages"),  # three firms (issue 17), one with no stage
     (race_argv("solve", stages=("2.5",)), "--stages"),
     (race_argv("solve", cost_scale=("0",)), "--cost-scale"),
     (race_argv("solve", "--cost-exponent", "1"), "--cost-exponent"),

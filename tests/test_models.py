@@ -43,7 +43,7 @@ BAD_ARGUMENTS = [
     *cases(ValueError, "discount", [0.0, -0.1, math.nan, math.inf]),  # must be positive and finite
     *cases(ValueError, "stages", [0, -1, (3, 0), (0, 2)]),  # below one
     *cases(TypeError, "stages", [1.5, "3", True, (2, 2.0), None]),  # not an integer
-    *cases(ValueError, "stages", [(1, 2, 3)]),  # wrong count
+    *cases(ValueError, "stages", [(3,), ()]),  # one firm or none: a race has two firms or more (issue 17)
     *cases(ValueError, "prize", [-1.0, 0.0, math.inf, math.nan]),  # negative or not finite
     *cases(ValueError, "loser_prize", [1.5, math.inf]),  # above the prize
     *cases(ValueError, "productivity", [

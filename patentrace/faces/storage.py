@@ -46,6 +46,7 @@ from patentrace.faces.sweep import SweepResult
 from patentrace.results.continuous_lagged import ContinuousLaggedEquilibrium
 from patentrace.results.deterministic_equilibrium import DeterministicEquilibrium
 from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium
+from patentrace.results.nfirm import NFirmEquilibrium
 from patentrace.results.serialization import FORMAT, ResultFormatError, canonical_json, parse_json, strict_json
 from patentrace.results.tug_equilibrium import TugEquilibrium
 
@@ -53,7 +54,7 @@ __all__ = ["RESULT_TYPES", "ResultFormatError", "load", "save"]
 
 RESULT_TYPES: dict[str, Any] = {
     cls.__name__: cls for cls in (Equilibrium, LaggedEquilibrium, ContinuousLaggedEquilibrium, DeterministicEquilibrium,
-                                  SweepResult, TugEquilibrium)
+                                  SweepResult, TugEquilibrium, NFirmEquilibrium)
 }
 """The result types ``save`` writes and ``load`` reads, by the name written in the file."""
 

@@ -39,9 +39,21 @@ def _pair(name: str, value: Any, one: str = "value") -> tuple[Any, Any]:
     return value, value
 
 
-def _costs(value: Any, one: str = "value") -> tuple[Cost, Cost]:
-    """The flow cost of effort, one for both firms or one per firm, each checked (``one`` names a single entry)."""
-    costs = _pair("cost", value, one)
+def _per_firm(name: str, value: Any, firms: int, one: str = "value") -> tuple[Any, ...]:
+    """One entry per firm: ``value`` for every firm, or a sequence of ``firms`` entries (two firms: ``_pair``)."""
+    if firms == 2:
+        return _pair(name, value, one)
+    if isinstance(value, (tuple, list)):
+        if len(value) != firms:
+            raise ValueError(f"{name} must be one {one} or one per firm ({firms} firms, as many as stages has "
+                             f"entries), got {len(value)} entries")
+        return tuple(value)
+    return (value,) * firms
+
+
+def _costs(value: Any, one: str = "value", firms: int = 2) -> tuple[Cost, ...]:
+    """The flow cost of effort, one for all firms or one per firm, each checked (``one`` names a single entry)."""
+    costs = _per_firm("cost", value, firms, one)
     for firm, cost in enumerate(costs):
         if not isinstance(cost, Cost):
             raise TypeError(
@@ -69,23 +81,39 @@ def _discount(value: Any) -> float:
     return discount
 
 
-def _race_basics(
-    stages: Any, prize: Any, discount: Any, loser_prize: Any
-) -> tuple[tuple[int, int], float, float, float]:
-    """Validate what every race has: stages, prize, discount rate, loser prize."""
-    first, second = _pair("stages", stages)
-    counts = (_stage_count(first), _stage_count(second))
+def _stage_counts(stages: Any) -> tuple[int, ...]:
+    """Stages per firm: one int for two firms, or one entry per firm for any number of firms >= 2."""
+    if not isinstance(stages, (tuple, list)):
+        count = _stage_count(stages)
+        return (count, count)
+    if len(stages) < 2:
+        raise ValueError(f"stages must be one int >= 1 or one per firm for at least 2 firms, got {len(stages)} "
+                         f"entries: {tuple(stages)!r}")
+    return tuple(_stage_count(n) for n in stages)
+
+
+def _prizes(prize: Any, discount: Any, loser_prize: Any) -> tuple[float, float, float]:
+    """Validate the prize, the discount rate and the loser prize."""
     prize_, discount_ = _prize(prize), _discount(discount)
     loser = finite_real("loser_prize", loser_prize)
     if loser > prize_:  # docs/theory/race.md: 0 <= L <= P
         raise ValueError(f"loser_prize must be <= prize ({prize_!r}) and >= 0, got {loser!r}")
     if loser < 0.0:
         raise ValueError(f"loser_prize must be >= 0 and <= prize ({prize_!r}), got {loser!r}")
-    return counts, prize_, discount_, loser
+    return prize_, discount_, loser
 
 
-def _stage_rates(name: str, value: Any, stages: tuple[int, int], allow_zero: bool) -> tuple[tuple[float, ...], ...]:
-    """Normalise a per-stage rate: None, one sequence for both firms, or a pair of sequences."""
+def _race_basics(
+    stages: Any, prize: Any, discount: Any, loser_prize: Any
+) -> tuple[tuple[int, int], float, float, float]:
+    """Validate what every two-firm race has: stages, prize, discount rate, loser prize."""
+    first, second = _pair("stages", stages)
+    counts = (_stage_count(first), _stage_count(second))
+    return (counts, *_prizes(prize, discount, loser_prize))
+
+
+def _stage_rates(name: str, value: Any, stages: tuple[int, ...], allow_zero: bool) -> tuple[tuple[float, ...], ...]:
+    """Normalise a per-stage rate: None, one sequence for all firms, or one sequence per firm."""
     if value is None:
         default = 0.0 if allow_zero else 1.0
         return tuple((default,) * n for n in stages)
@@ -93,13 +121,14 @@ def _stage_rates(name: str, value: Any, stages: tuple[int, int], allow_zero: boo
         raise TypeError(f"{name} must be None, a sequence of numbers, or a pair of sequences, got {value!r}")
     nested = len(value) > 0 and all(isinstance(v, (Sequence, np.ndarray)) for v in value)
     if nested:
-        if len(value) != 2:
-            raise ValueError(f"{name} as one sequence per firm needs exactly 2 sequences, got {len(value)}")
-        per_firm = (value[0], value[1])
+        if len(value) != len(stages):
+            raise ValueError(f"{name} as one sequence per firm needs exactly {len(stages)} sequences (one per entry "
+                             f"of stages), got {len(value)}")
+        per_firm = tuple(value)
         wanted = stages
     else:
-        per_firm = (value, value)
-        wanted = (max(stages), max(stages))
+        per_firm = (value,) * len(stages)
+        wanted = (max(stages),) * len(stages)
     result = []
     for firm, (entries, n_wanted) in enumerate(zip(per_firm, wanted, strict=True)):
         if len(entries) != n_wanted:

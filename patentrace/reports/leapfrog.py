@@ -35,11 +35,13 @@ from patentrace._validate import tolerance as _threshold
 from patentrace.equations.periods import FIRST_WINS, SECOND_WINS, TIE
 from patentrace.models.experience_grid import BAND, read
 from patentrace.models.lattice import check_state, open_states, remaining
+from patentrace.reports.nfirm import NFirmLeapfrogReport, nfirm_leapfrog
 from patentrace.reports.tug_leapfrog import TugLeapfrogReport, tug_leapfrog
 from patentrace.results.chain import hitting_probability, period_hitting_probability, period_reachable, reachable
 from patentrace.results.deterministic_equilibrium import DeterministicEquilibrium, check_experience
 from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium
 from patentrace.results.experience_path import experience_path
+from patentrace.results.nfirm import NFirmEquilibrium
 from patentrace.results.tug_equilibrium import TugEquilibrium
 
 __all__ = ["LeapfrogReport", "leapfrog", "leapfrog_map", "preemption_region", "time_to_discovery", "underflow_region"]
@@ -322,21 +324,27 @@ def time_to_discovery(eq: Equilibrium) -> FloatArray:
 
 @overload
 def leapfrog(
-    eq: TugEquilibrium, state: Any, tolerance: float = ..., follower_by: str = ...
+    eq: TugEquilibrium, state: Any, tolerance: float = ..., follower_by: str = ..., follower: int | None = ...
 ) -> TugLeapfrogReport: ...
 
 
 @overload
 def leapfrog(
+    eq: NFirmEquilibrium, state: Any, tolerance: float = ..., follower_by: str = ..., follower: int | None = ...
+) -> NFirmLeapfrogReport: ...
+
+
+@overload
+def leapfrog(
     eq: AnyEquilibrium | DeterministicEquilibrium, state: tuple[Any, Any], tolerance: float = ...,
-    follower_by: str = ...,
+    follower_by: str = ..., follower: int | None = ...,
 ) -> LeapfrogReport: ...
 
 
 def leapfrog(
-    eq: AnyEquilibrium | DeterministicEquilibrium | TugEquilibrium, state: Any, tolerance: float = 0.0,
-    follower_by: str = "distance",
-) -> LeapfrogReport | TugLeapfrogReport:
+    eq: AnyEquilibrium | DeterministicEquilibrium | TugEquilibrium | NFirmEquilibrium, state: Any,
+    tolerance: float = 0.0, follower_by: str = "distance", follower: int | None = None,
+) -> LeapfrogReport | TugLeapfrogReport | NFirmLeapfrogReport:
     """The leapfrog report of docs/theory/leapfrog.md for an equilibrium at a state.
 
     Parameters
@@ -345,7 +353,9 @@ def leapfrog(
         A solved race. In a lagged race a firm can jump several stages in a period,
         so it can get ahead without ever being level; a tie counts as drawing level.
         A ``TugEquilibrium`` (docs/theory/tug-of-war.md) gets patentrace.reports.tug_leapfrog's report
-        at the position ``state`` (an int).
+        at the position ``state`` (an int). An ``NFirmEquilibrium`` (a race of ``n >= 3`` firms) gets
+        the [`NFirmLeapfrogReport`][patentrace.NFirmLeapfrogReport] of
+        patentrace.reports.nfirm, with ``state`` one entry per firm.
     state : (int, int), or (float, float) for a deterministic race
         Stages completed ``(i, j)``; ``0 <= i <= N0``, ``0 <= j <= N1``, not both finished.
         For a [`DeterministicEquilibrium`][patentrace.DeterministicEquilibrium], experience ``(w1, w2)`` in
@@ -365,10 +375,12 @@ def leapfrog(
         (``time_to_discovery``; [`Equilibrium`][patentrace.Equilibrium] only). With
         ``"expected_time"`` "ahead" and "level" in the leapfrog and catch-up
         probabilities are measured by the same times.
+    follower : int, optional
+        Races of ``n >= 3`` firms only: the firm to report on (default: the one furthest behind).
 
     Returns
     -------
-    LeapfrogReport
+    LeapfrogReport (NFirmLeapfrogReport for ``n >= 3`` firms)
 
     Raises
     ------
@@ -385,6 +397,13 @@ def leapfrog(
     """
     if follower_by not in _FOLLOWER_BY:
         raise ValueError(f"follower_by must be one of {_FOLLOWER_BY}, got {follower_by!r}")
+    if isinstance(eq, NFirmEquilibrium):  # n >= 3 firms: patentrace.reports.nfirm
+        if follower_by != "distance":
+            raise ValueError(f"follower_by must be 'distance' for a race of more than two firms, got {follower_by!r}")
+        return nfirm_leapfrog(eq, state, tolerance, follower)
+    if follower is not None:
+        raise ValueError(f"follower can be named only in a race of more than two firms (with two, it is the firm "
+                         f"with more stages left), got {follower!r}")
     if isinstance(eq, TugEquilibrium):   # the position chain of docs/theory/tug-of-war.md (reports.tug_leapfrog)
         if follower_by != "distance":
             raise ValueError(f"follower_by must be 'distance' for a TugEquilibrium, got {follower_by!r}")

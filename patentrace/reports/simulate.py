@@ -53,9 +53,11 @@ from patentrace.models.lagged import LaggedRace
 from patentrace.models.lattice import check_state, open_states
 from patentrace.models.race import Race
 from patentrace.reports._sampling import Tally, follower_at_start, frequency, seeded_generator
+from patentrace.reports.nfirm import NFirmSimulation, simulate_nfirm
 from patentrace.reports.tug_simulate import TugSimulation, simulate_tug
 from patentrace.results.chain import jump_weights
 from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium, _freeze_fields
+from patentrace.results.nfirm import NFirmEquilibrium
 from patentrace.results.tug_equilibrium import TugEquilibrium
 
 __all__ = ["FIRST_WINS", "SECOND_WINS", "STALLED", "TIE", "SamplePaths", "Simulation", "simulate"]
@@ -479,18 +481,24 @@ def simulate(eq: TugEquilibrium, start: int | None, paths: int, seed: int | None
 
 
 @overload
+def simulate(eq: NFirmEquilibrium, start: Any, paths: int, seed: int | None = ..., *,
+             sample: int = ..., follower: int | None = ...) -> NFirmSimulation: ...
+
+
+@overload
 def simulate(eq: Equilibrium | LaggedEquilibrium, start: tuple[int, int], paths: int, seed: int | None = ..., *,
              sample: int = ...) -> Simulation: ...
 
 
 def simulate(
-    eq: Equilibrium | LaggedEquilibrium | TugEquilibrium,
+    eq: Equilibrium | LaggedEquilibrium | TugEquilibrium | NFirmEquilibrium,
     start: Any,
     paths: int,
     seed: int | None = None,
     *,
     sample: int = 0,
-) -> Simulation | TugSimulation:
+    follower: int | None = None,
+) -> Simulation | TugSimulation | NFirmSimulation:
     """Simulate histories of a solved race from ``start`` under the equilibrium strategies.
 
     Parameters
@@ -498,7 +506,9 @@ def simulate(
     eq : Equilibrium or LaggedEquilibrium
         A solved [`Race`][patentrace.Race] or [`LaggedRace`][patentrace.LaggedRace].
         A ``TugEquilibrium`` (docs/theory/tug-of-war.md) goes to patentrace.reports.tug_simulate, with
-        ``start`` a position (an int, or None for the model's) and no ``sample``.
+        ``start`` a position (an int, or None for the model's) and no ``sample``. An
+        ``NFirmEquilibrium`` (``n >= 3`` firms) goes to patentrace.reports.nfirm, with ``start``
+        one entry per firm, no ``sample``, and ``follower`` the firm whose leapfrogging is counted.
     start : (int, int)
         Stages completed ``(i, j)`` at the start; ``0 <= i <= N0``, ``0 <= j <= N1``,
         not both finished.
@@ -534,6 +544,12 @@ def simulate(
     ...
     ValueError: paths must be >= 1, got 0
     """
+    if isinstance(eq, NFirmEquilibrium):
+        if sample:
+            raise ValueError(f"sample must be 0 for a race of more than two firms (no paths are kept), got {sample!r}")
+        return simulate_nfirm(eq, start, paths, seed, follower)
+    if follower is not None:
+        raise ValueError(f"follower can be named only in a race of more than two firms, got {follower!r}")
     if isinstance(eq, TugEquilibrium):
         if sample:
             raise ValueError(f"sample must be 0 for a TugEquilibrium (no paths are kept), got {sample!r}")

@@ -30,10 +30,13 @@ from scipy.optimize import elementwise
 from patentrace.equations import hjb
 from patentrace.errors import EquilibriumError
 from patentrace.models import Race
-from patentrace.models.costs import Cost, Power
+from patentrace.models.costs import CostLike, Power
 from patentrace.models.lattice import open_states
 
-__all__ = ["certify", "check_finite", "deviation_gain", "hjb_residual", "numpy_residual"]
+__all__ = [
+    "best_deviation_value", "certify", "check_finite", "deviation_gain", "hjb_residual", "numpy_residual",
+    "relative_residual",
+]
 
 _FLOAT_FLOOR = 1e-290  # of the prize: below it a value has left the float range (as in the solvers)
 _SMALLEST_NORMAL = float(np.finfo(float).tiny)  # below it a double keeps fewer than 53 bits
@@ -72,7 +75,7 @@ _SEARCH = np.unique(np.concatenate([[0.0], np.geomspace(1e-12, 1.0, 48), np.lins
 
 
 def _best_deviation_value(
-    cost: Cost,
+    cost: CostLike,
     discount: float,
     productivity: FloatArray,
     own_next: FloatArray,
@@ -112,6 +115,35 @@ def _best_deviation_value(
     )
     refined = np.where(local.success, -np.asarray(local.f_x), -np.inf)
     return np.asarray(np.maximum(on_grid[rows, best], refined))
+
+
+def best_deviation_value(problem: hjb.FirmProblem, effort: FloatArray, spread: float) -> FloatArray:
+    """Largest value over own effort of one firm's problem at many states, without the first-order condition.
+
+    The discount, prize and loser prize are one number for all the states.
+
+    The search of ``deviation_gain`` (a grid, then a bracketed optimiser) for a
+    [`FirmProblem`][patentrace.equations.hjb.FirmProblem] whose fields are arrays over states; ``spread``
+    bounds the gain of a stage (``P - min(L, 0)``).
+
+    Examples
+    --------
+    >>> from patentrace.costs import Quadratic
+    >>> alone = hjb.FirmProblem(Quadratic(), np.ones(1), np.ones(1), np.zeros(1), np.zeros(1), 0.1, prize=1.0)
+    >>> x = alone.best_response()
+    >>> bool(abs(best_deviation_value(alone, x, 1.0)[0] - alone.flow_value(x)[0]) < 1e-15)
+    True
+    """
+    size = np.shape(effort)
+
+    def full(v: object) -> FloatArray:
+        return np.asarray(np.broadcast_to(np.asarray(v, dtype=float), size), dtype=float)
+
+    jumps = (full(problem.own_breakthrough), full(problem.rival_breakthrough), float(np.max(problem.prize)),
+             float(np.max(problem.loser_prize)))
+    return _best_deviation_value(
+        problem.cost, float(np.max(problem.discount)), full(problem.productivity), full(problem.own_next),
+        full(problem.rival_next), full(problem.rival_hazard), full(effort), spread, jumps)
 
 
 def deviation_gain(eq: Solved) -> FloatArray:
@@ -216,20 +248,37 @@ def numpy_residual(eq: Solved) -> FloatArray:
                                   own_breakthrough=b_own, rival_breakthrough=b_rival, prize=race.prize,
                                   loser_prize=race.loser_prize)
         raw = problem.hjb_residual(v, x)
-        out[firm, :n1, :n2] = _relative(raw, _value_scale(race, firm, x, v, (h, a), (h_rival, b), (b_own, b_rival)),
-                                        race.discount + h + h_rival + b_own + b_rival, race.prize)
+        out[firm, :n1, :n2] = _relative(raw, _value_scale(problem, x, v), race.discount + h + h_rival + b_own + b_rival,
+                                        race.prize)
     return out
 
 
-def _value_scale(
-    race: Race, firm: int, x: FloatArray, v: FloatArray, own: tuple[FloatArray, FloatArray],
-    rival: tuple[FloatArray, FloatArray], jumps: tuple[FloatArray, FloatArray],
-) -> FloatArray:
+def _value_scale(problem: hjb.FirmProblem, x: FloatArray, v: FloatArray) -> FloatArray:
     """``r |V| + c(x) + h (|A| + |V|) + h' (|B| + |V|) + b (|P| + |V|) + b' (|L| + |V|)``: each product apart."""
-    (h, a), (h_rival, b), (b_own, b_rival) = own, rival, jumps
-    size = race.discount * np.abs(v) + race.cost[firm].value(x)
+    b_own, b_rival = np.asarray(problem.own_breakthrough), np.asarray(problem.rival_breakthrough)
+    h, h_rival = np.asarray(problem.productivity) * x, np.asarray(problem.rival_hazard)
+    a, b = np.asarray(problem.own_next), np.asarray(problem.rival_next)
+    size = np.asarray(problem.discount) * np.abs(v) + problem.cost.value(x)
     size = size + h * (np.abs(a) + np.abs(v)) + h_rival * (np.abs(b) + np.abs(v))
-    return np.asarray(size + b_own * (abs(race.prize) + np.abs(v)) + b_rival * (abs(race.loser_prize) + np.abs(v)))
+    prize, loser = np.abs(np.asarray(problem.prize)), np.abs(np.asarray(problem.loser_prize))
+    return np.asarray(size + b_own * (prize + np.abs(v)) + b_rival * (loser + np.abs(v)))
+
+
+def relative_residual(problem: hjb.FirmProblem, effort: FloatArray, value: FloatArray) -> FloatArray:
+    """``|rho| / max(S, F)`` of ``hjb_residual`` for one firm's problem at the stored effort and value.
+
+    Examples
+    --------
+    >>> from patentrace.costs import Quadratic
+    >>> x = (1 - 0.1 + (1 + 0.4 + 0.01) ** 0.5) / 3             # Lee-Wilde, docs/theory/race.md (10)
+    >>> problem = hjb.FirmProblem(Quadratic(), 1.0, 1.0, 0.0, x, 0.1, prize=1.0)
+    >>> bool(relative_residual(problem, x, 1 - x) < 1e-15)
+    True
+    """
+    x, v = np.asarray(effort, dtype=float), np.asarray(value, dtype=float)
+    rates = (np.asarray(problem.discount) + np.asarray(problem.productivity) * x + np.asarray(problem.rival_hazard)
+             + np.asarray(problem.own_breakthrough) + np.asarray(problem.rival_breakthrough))
+    return _relative(problem.hjb_residual(v, x), _value_scale(problem, x, v), rates, float(np.max(problem.prize)))
 
 
 def _relative(raw: FloatArray, scale: FloatArray, rates: FloatArray, prize: float) -> FloatArray:

@@ -27,12 +27,14 @@ from patentrace.errors import EquilibriumError
 from patentrace.models import DeterministicRace, LaggedRace, Race, TugOfWar
 from patentrace.results.deterministic_equilibrium import DeterministicEquilibrium
 from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium
+from patentrace.results.nfirm import NFirmEquilibrium
 from patentrace.results.tug_equilibrium import TugEquilibrium
 from patentrace.results.verification import certify, check_finite
 from patentrace.solvers.allpaths import solve_all
 from patentrace.solvers.backward import single_firm, solve_race, solve_races_collecting
 from patentrace.solvers.deterministic import solve_deterministic
 from patentrace.solvers.menu_refinement import refine_lagged
+from patentrace.solvers.nfirm import solve_nfirm
 from patentrace.solvers.periods_continuous import solve_continuous
 from patentrace.solvers.stagegame import check_lagged, solve_lagged
 from patentrace.solvers.tug import solve_tug
@@ -129,8 +131,11 @@ def solve(
 
     Returns
     -------
-    Equilibrium, LaggedEquilibrium, DeterministicEquilibrium or TugEquilibrium
+    Equilibrium, NFirmEquilibrium, LaggedEquilibrium, DeterministicEquilibrium or TugEquilibrium
         Every state's equilibrium checked; every array finite (``expected_duration`` may be ``inf``).
+        A ``Race`` of more than two firms gives an [`NFirmEquilibrium`][patentrace.NFirmEquilibrium]
+        (``patentrace.solvers.nfirm``: every equilibrium of each state, docs/solver.md, "More than
+        two firms"; ``grid`` does not apply); two firms are solved as always.
 
     Raises
     ------
@@ -183,6 +188,10 @@ def solve(
         return found
     if not isinstance(model, Race):
         raise TypeError(f"model must be a patentrace.Race, LaggedRace or DeterministicRace, got {type(model).__name__}")
+    if model.firms > 2:  # docs/solver.md, "More than two firms"; two firms keep the two-firm solver
+        many: NFirmEquilibrium = solve_nfirm(model, selection=selection)
+        many.certify(tolerance, deviation=verify)
+        return many
     eq = solve_race(model, selection=selection, grid=grid)
     certify(eq, tolerance, deviation=verify)
     return eq
@@ -232,7 +241,7 @@ def solve_many(
     verify: bool = False,
     tolerance: float = 1e-8,
     errors: str = "raise",
-) -> list[Equilibrium | EquilibriumError]:
+) -> list[Equilibrium | NFirmEquilibrium | EquilibriumError]:
     """Solve many models in one vectorised pass; the result equals [`solve`][patentrace.solve] model by model.
 
     All races, whatever their stage counts, are swept together by the number of
@@ -251,7 +260,8 @@ def solve_many(
     Parameters
     ----------
     models : sequence of Race
-        The races.
+        The races; races of more than two firms are solved one by one by
+        ``patentrace.solvers.nfirm`` (each gets what [`solve`][patentrace.solve] gives it).
     selection, grid, verify, tolerance
         As for [`solve`][patentrace.solve], applied to every race.
     errors : {"raise", "collect"}
@@ -294,14 +304,29 @@ def solve_many(
     for position, model in enumerate(models):
         if not isinstance(model, Race):
             raise TypeError(f"models[{position}] must be a patentrace.Race, got {type(model).__name__}")
-    outcomes = solve_races_collecting(models, selection=selection, grid=grid)
-    for position, outcome in enumerate(outcomes):  # the post-solve check of solve, race by race
-        if isinstance(outcome, Equilibrium):
+    two = [k for k, model in enumerate(models) if model.firms == 2]
+    outcomes: list[Any] = [None] * len(models)
+    for position, outcome in zip(two, solve_races_collecting([models[k] for k in two], selection=selection,
+                                                             grid=grid), strict=True):
+        outcomes[position] = outcome
+        if isinstance(outcome, EquilibriumError):
+            outcome.details["race"] = position
+    for position, model in enumerate(models):
+        if model.firms > 2:  # one by one: patentrace.solvers.nfirm solves each race's hyperplanes as batches
             try:
-                certify(outcome, tolerance, deviation=verify)
+                outcomes[position] = solve_nfirm(model, selection=selection)
             except EquilibriumError as err:
-                err.details.setdefault("race", position)
                 outcomes[position] = err
+    for position, outcome in enumerate(outcomes):  # the post-solve check of solve, race by race
+        try:
+            if isinstance(outcome, NFirmEquilibrium):
+                outcome.certify(tolerance, deviation=verify)
+            elif isinstance(outcome, Equilibrium):
+                certify(outcome, tolerance, deviation=verify)
+        except EquilibriumError as err:
+            outcomes[position] = err
+        if isinstance(outcomes[position], EquilibriumError):
+            outcomes[position].details.setdefault("race", position)
     if errors == "raise":
         for outcome in outcomes:
             if isinstance(outcome, EquilibriumError):

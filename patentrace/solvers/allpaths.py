@@ -171,6 +171,10 @@ def solve_all(
         )
     if not isinstance(model, Race):
         raise TypeError(f"model must be a patentrace.Race or LaggedRace, got {type(model).__name__}")
+    if model.firms > 2:
+        raise ValueError(f"solve_all takes races of two firms, got {model.firms} (stages={model.stages}); with more, "
+                         "pr.solve finds every equilibrium of each state and counts them in eq.multiplicity "
+                         "(docs/solver.md, 'More than two firms')")
     certified = solve_race(model, grid=grid)
     if certified.solver.options.get("path") == "compiled":
         # the compiled sweep proved every state's equilibrium unique (no state was handed to the

@@ -56,6 +56,12 @@ def _response(par: FloatArray, k: int, h: float, r: float) -> float:  # pragma: 
     # a firm exactly at its participation threshold (Q = 0 in exact arithmetic) idles on both paths.
     s = (r + h) / par[k, _LAM]
     gain = r * own + h * (own - par[k, _RIVAL]) - m * s
+    return _response_to_gain(par, k, gain, s)
+
+
+@_jit
+def _response_to_gain(par: FloatArray, k: int, gain: float, s: float) -> float:  # pragma: no cover - compiled
+    """The root of ``a s x**(g-1) + a (1 - 1/g) x**g = Q`` for ``Q = gain > 0``, else 0 (see ``_response``)."""
     if not gain > 0.0:
         return 0.0
     g = par[k, _G]

@@ -4,7 +4,8 @@ Subcommands (docs/cli.md lists every flag):
 
 - ``solve``: the race's equilibrium (the race, docs/theory/race.md), exactly as
   ``Equilibrium.to_dict()`` gives it;
-- ``report --state I J [--follower-by expected_time]``: the leapfrog report at a state;
+- ``report --state I J [--follower-by expected_time]``: the leapfrog report at a state (with more
+  than two firms ``--state`` has one entry per firm and ``--follower K`` names the firm reported on);
 - ``simulate --start I J --paths N --seed S``: Monte Carlo frequencies with their standard
   errors, next to the computed probabilities;
 - ``sweep``: the flags ``--prize``, ``--discount``, ``--cost-scale``, ``--cost-exponent``,
@@ -17,12 +18,13 @@ Subcommands (docs/cli.md lists every flag):
   FGST's deterministic race (docs/deterministic.md); its equilibrium, or with ``--state`` its
   leapfrog report at experience ``(W1, W2)``.
 
-The race is stated by ``--stages N1 [N2] --prize P --discount R [--loser-prize L]``, a cost
+The race is stated by ``--stages N1 [N2 ...] --prize P --discount R [--loser-prize L]``, a cost
 (``--cost-scale A [--cost-exponent G] [--cost-linear M]`` for ``c(x) = M x + A x^G / G`` for
 both firms, or ``--cost FAMILY:NAME=VALUE,...`` once for both firms or twice, firm 0 first),
 and the per-stage rates ``--productivity`` and ``--breakthrough``: once for both firms or
 twice, firm 0 first; one number for every stage, or one per stage (a learning curve),
-separated by spaces or commas.
+separated by spaces or commas. ``solve``, ``report`` and ``simulate`` also take races of more than
+two firms (``--stages 3 3 3``), with ``--cost`` and the rates given once or once per firm.
 
 Output is JSON (``--format json``, the default; floats written with ``repr``, so they read
 back exactly; an infinite expected duration is ``Infinity``) or tables (``--format table``).
@@ -67,14 +69,20 @@ def _solve(args: argparse.Namespace, prog: str) -> str:
 
 def _report(args: argparse.Namespace, prog: str) -> str:
     model = race(args, prog)
-    state = check_state_flag(model.stages, args.state, "--state", prog)
+    state = check_state_flag(model.stages, args.state or [0] * model.firms, "--state", prog)
     eq = solve(model, selection=args.selection)
-    return report_output(leapfrog(eq, state, follower_by=args.follower_by), args.format)
+    if args.follower is None:
+        return report_output(leapfrog(eq, state, follower_by=args.follower_by), args.format)
+    try:
+        report = leapfrog(eq, state, follower_by=args.follower_by, follower=args.follower)
+    except ValueError as err:  # a --follower out of range, or named in a race of two firms
+        raise UsageError(f"{prog}: error: --follower: {err}") from None
+    return report_output(report, args.format)
 
 
 def _simulate(args: argparse.Namespace, prog: str) -> str:
     model = race(args, prog)
-    start = check_state_flag(model.stages, args.start, "--start", prog)
+    start = check_state_flag(model.stages, args.start or [0] * model.firms, "--start", prog)
     eq = solve(model, selection=args.selection)
     try:
         sim = simulate(eq, start, args.paths, args.seed)

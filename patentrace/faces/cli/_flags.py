@@ -116,18 +116,22 @@ def numbers(flag: str, tokens: Sequence[str]) -> list[float]:
     return out
 
 
-def _firm_count(flag: str, occurrences: Sequence[Any]) -> None:
-    if len(occurrences) > 2:
+def _firm_count(flag: str, occurrences: Sequence[Any], firms: int = 2) -> None:
+    if len(occurrences) > 2 and firms == 2:
         raise ValueError(f"{flag}: give it once (both firms) or twice (firm 0, then firm 1), got it "
+                         f"{len(occurrences)} times")
+    if len(occurrences) not in (1, firms):
+        raise ValueError(f"{flag}: give it once (all firms) or {firms} times (one per firm, firm 0 first), got it "
                          f"{len(occurrences)} times")
 
 
-def per_firm(flag: str, occurrences: Sequence[Sequence[str]] | None, stages: tuple[int, int]) -> Any:
+def per_firm(flag: str, occurrences: Sequence[Sequence[str]] | None, stages: tuple[int, ...]) -> Any:
     """A per-stage rate from the occurrences of its flag, in the shapes ``Race`` accepts.
 
     Once: one number is every stage of both firms; several are one per experience level,
     shared by both firms (``max(N1, N2)`` of them; firm ``k`` uses its first ``N_k``).
-    Twice: firm 0's, then firm 1's, each one number for every stage or one per stage.
+    Twice: firm 0's, then firm 1's, each one number for every stage or one per stage (with
+    ``n`` firms: once, or ``n`` times, one per firm).
 
     Parameters
     ----------
@@ -135,7 +139,7 @@ def per_firm(flag: str, occurrences: Sequence[Sequence[str]] | None, stages: tup
         The flag, named in errors.
     occurrences : list of lists of str, or None
         What followed each occurrence of the flag; None if it was not given.
-    stages : (int, int)
+    stages : tuple of int
         Each firm's number of stages.
 
     Returns
@@ -158,10 +162,10 @@ def per_firm(flag: str, occurrences: Sequence[Sequence[str]] | None, stages: tup
     """
     if occurrences is None:
         return None
-    _firm_count(flag, occurrences)
+    _firm_count(flag, occurrences, len(stages))
     values = [numbers(flag, tokens) for tokens in occurrences]
     if len(values) == 1:
-        return [values[0] * stages[0], values[0] * stages[1]] if len(values[0]) == 1 else values[0]
+        return [values[0] * n for n in stages] if len(values[0]) == 1 else values[0]
     return [firm * stages[k] if len(firm) == 1 else firm for k, firm in enumerate(values)]
 
 
@@ -254,7 +258,8 @@ def _race_flags(parser: argparse.ArgumentParser, many: bool, stages: bool = True
     group = parser.add_argument_group("the race")
     if stages:
         group.add_argument("--stages", type=int, nargs="+", required=True, metavar="N",
-                           help="stages to complete: N1 [N2], one for both firms or one per firm")
+                           help="stages to complete: N1 [N2 ...], one for both firms or one per firm (solve, report "
+                                "and simulate take races of more than two firms: --stages 3 3 3)")
     group.add_argument("--prize", type=float, nargs=nargs, required=True, metavar="P", help=f"prize P > 0{several}")
     group.add_argument("--discount", type=float, nargs=nargs, required=True, metavar="R",
                        help=f"discount rate r > 0{several}")
@@ -291,8 +296,13 @@ def _common_flags(parser: argparse.ArgumentParser, selection: bool = True) -> No
                             help="rule where a state has several equilibria (default fastest)")
 
 
-def _state_flag(parser: argparse.ArgumentParser, help_: str, default: list[int] | None = None) -> None:
-    parser.add_argument("--state", type=int, nargs=2, default=default, metavar=("I", "J"), help=help_)
+def _state_flag(parser: argparse.ArgumentParser, help_: str, default: list[int] | None = None,
+                many: bool = False) -> None:
+    """``--state I J``; with ``many``, one entry per firm of a race of any number of firms."""
+    if many:
+        parser.add_argument("--state", type=int, nargs="+", default=default, metavar="I", help=help_)
+    else:
+        parser.add_argument("--state", type=int, nargs=2, default=default, metavar=("I", "J"), help=help_)
 
 
 def _lagged_flags(parser: argparse.ArgumentParser) -> None:
@@ -338,13 +348,16 @@ def build_parser() -> tuple[_Parser, dict[str, argparse.ArgumentParser]]:
              "deterministic": "FGST's deterministic race: its equilibrium or leapfrog report"}
     commands: dict[str, argparse.ArgumentParser] = {
         name: sub.add_parser(name, help=helps[name], description=helps[name]) for name in COMMANDS}
-    _state_flag(commands["report"], "stages completed by firm 0 and firm 1 (default 0 0)", [0, 0])
+    _state_flag(commands["report"], "stages completed by each firm (default 0 for every firm)", None, many=True)
     commands["report"].add_argument(
         "--follower-by", choices=("distance", "expected_time"), default="distance",
         help="who is behind: more stages to go (default) or longer expected time to discovery")
+    commands["report"].add_argument(
+        "--follower", type=int, default=None, metavar="K",
+        help="more than two firms: the firm reported on (default: the one furthest behind)")
     simulate_ = commands["simulate"]
-    simulate_.add_argument("--start", type=int, nargs=2, default=[0, 0], metavar=("I", "J"),
-                           help="stages completed at the start (default 0 0)")
+    simulate_.add_argument("--start", type=int, nargs="+", default=None, metavar="I",
+                           help="stages completed at the start by each firm (default 0 for every firm)")
     simulate_.add_argument("--paths", type=int, default=100_000, help="number of histories >= 1 (default 100000)")
     simulate_.add_argument("--seed", type=int, default=None, help="random seed >= 0 (default: fresh, reported)")
     _state_flag(commands["sweep"], "the state reported at every grid point (default 0 0)", [0, 0])

@@ -16,13 +16,14 @@ import argparse
 import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
 from patentrace.models import DeterministicRace, LaggedRace, Race
 from patentrace.models.costs import Cost, Power
 from patentrace.models.lattice import check_state
+from patentrace.models.nfirm_lattice import check_state as check_firms_state
 
 from ._flags import UsageError, flag_error, menus, numbers, parse_cost, per_firm
 
@@ -47,7 +48,7 @@ def power_cost(scale: float, exponent: float | None = None, linear: float | None
     return cost
 
 
-def make_race(stages: tuple[int, int], prize: float, discount: float, cost: Cost | Sequence[Cost],
+def make_race(stages: tuple[int, ...], prize: float, discount: float, cost: Cost | Sequence[Cost],
               loser_prize: float | None = None, productivity: Any = None, breakthrough: Any = None) -> Race:
     """The race (the race, docs/theory/race.md) with the command line's defaults.
 
@@ -86,15 +87,31 @@ def check_stages(args: argparse.Namespace, prog: str) -> tuple[int, int]:
     return (values[0], values[-1])
 
 
-def check_state_flag(stages: tuple[int, int], state: Sequence[int], flag: str, prog: str) -> tuple[int, int]:
-    """A state ``(I, J)`` inside the race, or a usage error naming ``flag``."""
+def check_firm_stages(args: argparse.Namespace) -> tuple[int, ...]:
+    """``--stages`` of ``solve``, ``report``, ``simulate``: one value for both firms, or one per firm (any number)."""
+    values = args.stages
+    return (values[0], values[0]) if len(values) == 1 else tuple(values)
+
+
+@overload
+def check_state_flag(stages: tuple[int, int], state: Sequence[int], flag: str, prog: str) -> tuple[int, int]: ...
+
+
+@overload
+def check_state_flag(stages: tuple[int, ...], state: Sequence[int], flag: str, prog: str) -> tuple[int, ...]: ...
+
+
+def check_state_flag(stages: tuple[int, ...], state: Sequence[int], flag: str, prog: str) -> tuple[int, ...]:
+    """A state (one entry per firm) inside the race, or a usage error naming ``flag``."""
     try:
-        return check_state(tuple(state), stages)
+        if len(stages) > 2:
+            return check_firms_state(tuple(state), stages)
+        return check_state(tuple(state), (stages[0], stages[1]))
     except ValueError as err:
         raise UsageError(f"{prog}: error: {flag}: {err}") from None
 
 
-def stated_costs(args: argparse.Namespace, prog: str, per_firm_costs: bool = True) -> Any:
+def stated_costs(args: argparse.Namespace, prog: str, per_firm_costs: bool = True, firms: int = 2) -> Any:
     """The ``--cost`` occurrences as costs (one, or a pair), or None when the ``--cost-*`` flags state it.
 
     ``--cost`` and the ``--cost-*`` flags exclude each other, and one of them is needed.
@@ -107,17 +124,19 @@ def stated_costs(args: argparse.Namespace, prog: str, per_firm_costs: bool = Tru
     if scale_flags:
         given = ", ".join("--" + name.replace("_", "-") for name in scale_flags)
         raise UsageError(f"{prog}: error: --cost states the whole cost: give it or {given}, not both")
-    if len(args.cost) > (2 if per_firm_costs else 1):
+    if len(args.cost) not in ((1, firms) if per_firm_costs else (1,)):
         many = "once (both firms) or twice (firm 0, then firm 1)" if per_firm_costs else "once (both firms share it)"
+        if per_firm_costs and firms > 2:
+            many = f"once (all firms) or {firms} times (one per firm, firm 0 first)"
         raise UsageError(f"{prog}: error: --cost: give it {many}, got it {len(args.cost)} times")
     try:
         costs = [parse_cost(spec) for spec in args.cost]
     except ValueError as err:
         raise UsageError(f"{prog}: error: {err}") from None
-    return costs[0] if len(costs) == 1 else (costs[0], costs[1])
+    return costs[0] if len(costs) == 1 else tuple(costs)
 
 
-def _rates(args: argparse.Namespace, stages: tuple[int, int], prog: str) -> dict[str, Any]:
+def _rates(args: argparse.Namespace, stages: tuple[int, ...], prog: str) -> dict[str, Any]:
     try:
         return {name: per_firm(f"--{name}", getattr(args, name), stages) for name in ("productivity", "breakthrough")}
     except ValueError as err:
@@ -125,9 +144,9 @@ def _rates(args: argparse.Namespace, stages: tuple[int, int], prog: str) -> dict
 
 
 def race(args: argparse.Namespace, prog: str) -> Race:
-    """The race of ``solve``, ``report``, ``simulate`` and ``lagged``."""
-    stages = check_stages(args, prog)
-    cost = stated_costs(args, prog)
+    """The race of ``solve``, ``report``, ``simulate`` and ``lagged`` (two firms or more: ``--stages N1 N2 N3 ...``)."""
+    stages = check_firm_stages(args)
+    cost = stated_costs(args, prog, firms=len(stages))
     try:
         if cost is None:
             cost = power_cost(args.cost_scale, args.cost_exponent, args.cost_linear)
@@ -153,6 +172,8 @@ def lagged_race(args: argparse.Namespace, prog: str) -> LaggedRace:
     version's ``from_race`` has no default menu, ``--efforts`` is required.
     """
     continuous = race(args, prog)
+    if continuous.firms > 2:
+        raise UsageError(f"{prog}: error: --stages: the race in periods has two firms, got {continuous.firms}")
     try:
         menu = menus(args.efforts)
     except ValueError as err:

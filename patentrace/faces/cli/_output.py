@@ -21,9 +21,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from patentrace.reports.leapfrog import LeapfrogReport, leapfrog
+from patentrace.reports.nfirm import NFirmLeapfrogReport, NFirmSimulation
 from patentrace.reports.simulate import Simulation
 from patentrace.results.deterministic_equilibrium import DeterministicEquilibrium
 from patentrace.results.equilibrium import Equilibrium
+from patentrace.results.nfirm import NFirmEquilibrium
 
 __all__ = ["deterministic_output", "equilibrium_output", "matrix", "report_dict", "report_output",
            "simulate_output"]
@@ -49,6 +51,8 @@ def equilibrium_output(eq: Any, form: str) -> str:
     """
     if form == "json":
         return json.dumps(eq.to_dict())
+    if isinstance(eq, NFirmEquilibrium):
+        return _firms_table(eq)
     blocks = [repr(eq)]
     for name in ("effort", "value", "win_probability"):
         array = getattr(eq, name, None)
@@ -60,6 +64,24 @@ def equilibrium_output(eq: Any, form: str) -> str:
             unit = " (periods)" if name == "expected_duration" and not isinstance(eq, Equilibrium) else ""
             blocks.append(matrix(name + unit, array))
     return "\n\n".join(blocks)
+
+
+def _firms_table(eq: NFirmEquilibrium) -> str:
+    """A race of more than two firms as one row per reachable state: efforts, values, win probabilities."""
+    firms = eq.model.firms
+    head = (f"{'state':<{4 * firms + 2}}" + "".join(f" {f'effort {k}':>11}" for k in range(firms))
+            + "".join(f" {f'value {k}':>11}" for k in range(firms))
+            + "".join(f" {f'win {k}':>9}" for k in range(firms)) + f" {'duration':>11} {'equilibria':>10}")
+    lines = [repr(eq), "", head]
+    for state in np.ndindex(*eq.model.shape):
+        if eq.multiplicity[state] == 0:  # unreachable: two firms finished
+            continue
+        cells = [f"{eq.effort[(k, *state)]:11.6f}" for k in range(firms)]
+        cells += [f"{eq.value[(k, *state)]:11.6f}" for k in range(firms)]
+        cells += [f"{eq.win_probability[(k, *state)]:9.6f}" for k in range(firms)]
+        lines.append(f"{state!s:<{4 * firms + 2}} " + " ".join(cells)
+                     + f" {eq.expected_duration[state]:11.6g} {int(eq.multiplicity[state]):10d}")
+    return "\n".join(lines)
 
 
 def report_dict(report: LeapfrogReport) -> dict[str, Any]:
@@ -81,13 +103,45 @@ def report_dict(report: LeapfrogReport) -> dict[str, Any]:
     return out
 
 
-def report_output(report: LeapfrogReport, form: str) -> str:
+def report_output(report: LeapfrogReport | NFirmLeapfrogReport, form: str) -> str:
     """The leapfrog report: its own text, or JSON."""
-    return str(report) if form == "table" else json.dumps(report_dict(report))
+    if form == "table":
+        return str(report)
+    if isinstance(report, NFirmLeapfrogReport):
+        return json.dumps({name: value.tolist() if isinstance(value, np.ndarray) else value
+                           for name, value in vars(report).items()})
+    return json.dumps(report_dict(report))
 
 
-def simulate_output(eq: Equilibrium, sim: Simulation, form: str) -> str:
+def _firms_simulation(eq: NFirmEquilibrium, sim: NFirmSimulation, form: str) -> str:
+    """Simulated frequencies of a race of more than two firms beside the computed probabilities."""
+    report = leapfrog(eq, sim.start, follower=sim.follower)
+    rows: list[tuple[str, Any, Any, Any]] = [
+        (f"firm {k} wins", float(sim.win_frequency[k]), float(sim.win_standard_error[k]), report.win_probability[k])
+        for k in range(eq.model.firms)]
+    rows += [("follower leapfrogs", sim.leapfrog_frequency, sim.leapfrog_standard_error, report.leapfrog_probability),
+             ("follower catches up", sim.catch_up_frequency, sim.catch_up_standard_error, report.catch_up_probability),
+             ("ahead of every rival", sim.leapfrog_all_frequency, sim.leapfrog_all_standard_error,
+              report.leapfrog_all_probability),
+             ("level with every rival", sim.catch_up_all_frequency, sim.catch_up_all_standard_error,
+              report.catch_up_all_probability),
+             ("mean duration", sim.mean_duration, sim.duration_standard_error,
+              float(eq.expected_duration[sim.start]))]
+    if form == "json":
+        return json.dumps({"start": list(sim.start), "paths": sim.paths, "seed": sim.seed, "follower": sim.follower,
+                           "leader": sim.leader, "rows": [{"quantity": name, "simulated": a, "standard_error": b,
+                                                           "computed": c} for name, a, b, c in rows]})
+    lines = [f"Simulation from state {sim.start}: {sim.paths} paths, seed {sim.seed}; follower: firm {sim.follower}, "
+             f"leader: firm {sim.leader}", f"  {'':<24} {'simulated':>12} {'std. error':>12} {'computed':>12}"]
+    lines += [f"  {name:<24} {a:12.6f} {b:12.6f} {c:12.6f}" for name, a, b, c in rows]
+    return "\n".join(lines)
+
+
+def simulate_output(eq: Equilibrium | NFirmEquilibrium, sim: Simulation | NFirmSimulation, form: str) -> str:
     """Simulated frequencies with their standard errors, next to the computed probabilities."""
+    if isinstance(eq, NFirmEquilibrium) and isinstance(sim, NFirmSimulation):
+        return _firms_simulation(eq, sim, form)
+    assert isinstance(eq, Equilibrium) and isinstance(sim, Simulation)
     i, j = sim.start
     report = leapfrog(eq, sim.start)
     computed: dict[str, Any] = {

@@ -19,6 +19,9 @@ is drawn.
   (docs/theory/deterministic.md).
 - ``tug_figure``: a tug-of-war's efforts, values and win probabilities against the position
   (docs/theory/tug-of-war.md).
+- [`slice_figure`][patentrace.faces.plot.slice_figure]: a race of more than two firms, every firm's
+  effort, value or win probability over the stages of a pair of firms, the others held fixed
+  (docs/theory/race.md (16)-(19)).
 
 Examples
 --------
@@ -31,6 +34,7 @@ Examples
 
 from patentrace.faces.plot.lines import contested_gap_figure, lag_figure, paths_figure
 from patentrace.faces.plot.maps import dropout_figure, effort_figure, idle_categories, leapfrog_figure, value_figure
+from patentrace.faces.plot.nfirm import slice_figure
 from patentrace.faces.plot.tug import tug_figure
 
 __all__ = [
@@ -41,6 +45,7 @@ __all__ = [
     "lag_figure",
     "leapfrog_figure",
     "paths_figure",
+    "slice_figure",
     "tug_figure",
     "value_figure",
 ]

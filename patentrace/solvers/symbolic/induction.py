@@ -95,6 +95,9 @@ def solve(
     >>> bool(abs(float(sym.win_probability(0, 1, 0)) - pr.solve(jumpy).win_probability[0, 1, 0]) < 1e-14)
     True
     """
+    if isinstance(race, Race) and race.firms > 2:
+        raise ValueError(f"race: the exact solver takes races of two firms, got {race.firms} (stages={race.stages}); "
+                         "pr.solve solves races of more (docs/solver.md, 'More than two firms')")
     symbol_map = _validate(race, symbols, digits)
     if exact is not None and not isinstance(exact, (bool, np.bool_)):
         raise TypeError(f"exact must be True, False or None, got {exact!r} of type {type(exact).__name__}")
