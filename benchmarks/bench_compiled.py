@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import ctypes
 import logging
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,6 +29,7 @@ import warnings
 from pathlib import Path
 
 import numpy as np
+from compiled_reference import compile_reference
 from scipy.optimize import fsolve
 from timing import best_of
 
@@ -42,14 +42,9 @@ TARGETS = {2.0: 5.0, 3.0: 10.0}
 
 def build_reference(folder: Path) -> ctypes.CDLL | None:
     """Compile reference_race.c with the system C compiler; None (with a message) if there is none."""
-    compiler = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
-    if compiler is None:
-        print("no C compiler found (cc, gcc, clang): the compiled reference is skipped")
+    lib = compile_reference("reference_race.c", folder)
+    if lib is None:
         return None
-    library = folder / "libreference_race.so"
-    subprocess.run([compiler, "-O2", "-shared", "-fPIC", str(HERE / "reference_race.c"), "-o", str(library), "-lm"],
-                   check=True)
-    lib = ctypes.CDLL(str(library))
     lib.solve_race.argtypes = [ctypes.c_long, ctypes.c_double, ctypes.c_double, ctypes.c_double, ctypes.c_double,
                                DOUBLES, DOUBLES]
     lib.solve_batch.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_double, DOUBLES, ctypes.c_double,

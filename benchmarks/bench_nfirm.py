@@ -21,12 +21,11 @@ from __future__ import annotations
 
 import argparse
 import ctypes
-import shutil
-import subprocess
 import tempfile
 from pathlib import Path
 
 import numpy as np
+from compiled_reference import compile_reference
 from timing import best_of
 
 import patentrace as pr
@@ -44,14 +43,9 @@ TARGET = 5.0
 
 def build_reference(folder: Path) -> ctypes.CDLL | None:
     """Compile reference_nfirm.c with the system C compiler; None (with a message) if there is none."""
-    compiler = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
-    if compiler is None:
-        print("no C compiler found (cc, gcc, clang): the compiled reference is skipped")
+    lib = compile_reference("reference_nfirm.c", folder)
+    if lib is None:
         return None
-    library = folder / "libreference_nfirm.so"
-    subprocess.run([compiler, "-O2", "-shared", "-fPIC", str(HERE / "reference_nfirm.c"), "-o", str(library), "-lm"],
-                   check=True)
-    lib = ctypes.CDLL(str(library))
     lib.solve_nfirm.argtypes = [ctypes.c_int, LONGS, ctypes.c_double, ctypes.c_double, DOUBLES, DOUBLES, DOUBLES]
     return lib
 

@@ -23,7 +23,7 @@ from typing import Generic, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["Tally", "follower_at_start", "frequency", "seeded_generator"]
+__all__ = ["Tally", "follower_at_start", "frequency", "mean_duration", "seeded_generator"]
 
 ModelT = TypeVar("ModelT")
 StartT = TypeVar("StartT")
@@ -68,6 +68,26 @@ class Tally(Generic[ModelT, StartT]):
     catch_up_standard_error: float | None
     mean_duration: float
     duration_standard_error: float
+
+
+def mean_duration(durations: NDArray[np.float64], stalled: bool) -> tuple[float, float]:
+    """The mean of the paths' durations and its standard error ``s / sqrt(n)``; ``(inf, inf)`` if a path stalled.
+
+    One path has no spread to estimate, so its standard error is ``inf`` too.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> mean_duration(np.array([1.0, 2.0, 3.0]), stalled=False)    # s = 1
+    (2.0, 0.5773502691896258)
+    >>> mean_duration(np.array([1.0, 2.0]), stalled=True)
+    (inf, inf)
+    """
+    count = durations.size
+    if stalled:
+        return math.inf, math.inf
+    spread = float(durations.std(ddof=1) / math.sqrt(count)) if count > 1 else math.inf
+    return float(durations.mean()), spread
 
 
 def frequency(hits: int, n: int) -> tuple[float, float]:

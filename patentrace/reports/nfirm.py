@@ -32,7 +32,6 @@ True
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -41,7 +40,7 @@ from numpy.typing import NDArray
 from patentrace._validate import tolerance as _threshold
 from patentrace.models import Race
 from patentrace.models.nfirm_lattice import Lattice, check_state
-from patentrace.reports._sampling import Tally, frequency, seeded_generator
+from patentrace.reports._sampling import Tally, frequency, mean_duration, seeded_generator
 from patentrace.results.nfirm import NFirmEquilibrium, hitting_probability
 
 __all__ = ["NFirmLeapfrogReport", "NFirmSimulation", "nfirm_leapfrog", "preemption_regions", "simulate_nfirm"]
@@ -352,11 +351,7 @@ def simulate_nfirm(eq: NFirmEquilibrium, start: object, paths: int, seed: int | 
     win = [frequency(int(np.sum(winner == k)), count) for k in range(firms)]
     leap, catch, leap_all, catch_all = (frequency(int(flags[name].sum()), count)
                                         for name in ("leap", "catch", "leap_all", "catch_all"))
-    if stalled.any():
-        mean, spread = math.inf, math.inf
-    else:
-        mean = float(time.mean())
-        spread = float(time.std(ddof=1) / math.sqrt(count)) if count > 1 else math.inf
+    mean, spread = mean_duration(time, bool(stalled.any()))
     return NFirmSimulation(
         model=race, start=point, paths=count, seed=entropy, follower=chosen, leader=leader,
         win_frequency=np.array([f for f, _ in win]), win_standard_error=np.array([s for _, s in win]),

@@ -16,7 +16,6 @@ Examples
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from numbers import Integral
 from typing import Any
@@ -25,7 +24,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from patentrace.models.tug_of_war import TugOfWar
-from patentrace.reports._sampling import Tally, follower_at_start, frequency, seeded_generator
+from patentrace.reports._sampling import Tally, follower_at_start, frequency, mean_duration, seeded_generator
 from patentrace.results.tug_equilibrium import TugEquilibrium
 
 __all__ = ["TugSimulation", "simulate_tug"]
@@ -184,11 +183,7 @@ def simulate_tug(eq: TugEquilibrium, start: int | None = None, paths: int = 10_0
     win = [frequency(int(w), n) for w in wins]
     leap = frequency(int(ahead.sum()), n) if follower is not None else (None, None)
     catch = frequency(int(level.sum()), n) if follower is not None else (None, None)
-    if stalled.any():
-        mean, error = math.inf, math.inf
-    else:
-        mean = float(elapsed.mean())
-        error = float(elapsed.std(ddof=1) / math.sqrt(n)) if n > 1 else math.inf
+    mean, error = mean_duration(elapsed, bool(stalled.any()))
     return TugSimulation(
         model=model, start=k0, paths=n, seed=entropy, follower=follower,
         leader=None if follower is None else 1 - follower,

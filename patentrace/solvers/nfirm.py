@@ -508,14 +508,19 @@ def solve_nfirm(race: Race, selection: str = "fastest", compiled: bool = True) -
     Raises
     ------
     EquilibriumError
-        If some state's equilibria cannot be certified; it names the state.
+        If some state's equilibria cannot be certified (several firms on the edge of
+        investing, say); it names the state and the numbers.
 
     Examples
     --------
+    Two firms, where the two-firm solver's value of docs/theory/race.md is known, then three:
+
     >>> import patentrace as pr
-    >>> eq = solve_nfirm(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
-    >>> round(float(eq.effort[0, 0, 0]), 10)        # the two-firm solver's docs/theory/race.md value
+    >>> round(float(solve_nfirm(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
+    ...                         ).effort[0, 0, 0]), 10)
     0.3517921025
+    >>> solve_nfirm(pr.Race(stages=(2, 1, 1), prize=1.0, discount=0.1, cost=pr.costs.Quadratic())).effort.shape
+    (3, 3, 2, 2)
     """
     if selection not in SELECTION_RULES:
         raise ValueError(f"selection must be one of {SELECTION_RULES}, got {selection!r}")

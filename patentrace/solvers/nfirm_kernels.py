@@ -40,10 +40,10 @@ from patentrace.solvers.compiled_kernels import (
     _response_to_gain,
 )
 
-__all__ = ["HANDED", "UNIQUE", "certify_states"]
-
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
+
+__all__ = ["HANDED", "UNIQUE", "certify_states"]
 
 HANDED, UNIQUE = 0, 1
 _EPS = float(np.finfo(float).eps)
