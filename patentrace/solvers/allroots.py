@@ -320,7 +320,18 @@ def _with_symmetric_roots(
     pair = np.stack([root, root])
     gain, scale = _deviation_gains(games, missing[keep], pair)
     good = np.all(gain <= _GAIN_TOLERANCE * scale + _TINY, axis=0) & np.isfinite(root)
-    return np.concatenate([state, missing[keep][good]]), np.concatenate([effort, pair[:, good]], axis=1)
+    found_at, diagonal = missing[keep][good], pair[:, good]
+    # A root found within the smallest normal float of the symmetric one is the same equilibrium
+    # (subnormal efforts carry no relative precision: an effort bound of 7e-323 holds 14 of them);
+    # the symmetric root replaces it rather than counting twice.
+    effort = effort.copy()
+    added = np.ones(found_at.size, dtype=bool)
+    for k, (where, y) in enumerate(zip(found_at.tolist(), diagonal[0].tolist(), strict=True)):
+        same = np.flatnonzero((state == where) & np.all(np.abs(effort - y) <= _TINY, axis=0))
+        if same.size:
+            effort[:, same[0]] = y
+            added[k] = False
+    return np.concatenate([state, found_at[added]]), np.concatenate([effort, diagonal[:, added]], axis=1)
 
 
 def _composite(games: StateGames, pivot: int, where: IntArray, pivot_effort: FloatArray) -> FloatArray:
