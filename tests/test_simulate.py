@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import patentrace as pr
@@ -51,12 +51,32 @@ def check_against_computed(eq, state: tuple[int, int], sim: pr.Simulation) -> No
         assert abs(sim.mean_duration - duration) <= 4.0 * sim.duration_standard_error + 1e-12 * duration, sim
 
 
+def check_with_confirmation(eq, state: tuple[int, int], seed: int) -> None:
+    """``check_against_computed``, and where a frequency misses by 4 standard errors, a second look.
+
+    Over the thousands of comparisons of a thorough run, a miss by 4 standard errors happens by
+    chance (about once in 16,000 comparisons; e.g. seed 36 of a one-stage race at 4.3). A miss
+    is therefore confirmed on an independent simulation with four times the paths: a chance
+    miss repeats with probability about 6e-5, while a real bias of the size that missed the
+    first time misses the second by 8 standard errors.
+    """
+    try:
+        check_against_computed(eq, state, pr.simulate(eq, state, PATHS, seed))
+    except AssertionError:
+        check_against_computed(eq, state, pr.simulate(eq, state, 4 * PATHS, seed + 1000))
+
+
 @settings(max_examples=examples(25))
+@example(  # found by the thorough profile: firm 0 won 0.4143 of 20,000 paths, 0.3994 computed (4.3 s.e.)
+    race=pr.Race(stages=(1, 1), prize=1.0, discount=1.0,
+                 cost=(pr.costs.Power(scale=3.0, exponent=3.0), pr.costs.Power(scale=1.0, exponent=2.0))),
+    where=(0.0, 0.0), seed=36,
+)
 @given(race=races(max_stages=5), where=st.tuples(st.floats(0.0, 0.99), st.floats(0.0, 0.99)), seed=st.integers(0, 99))
 def test_race_frequencies_agree_with_computed_probabilities(race, where, seed):
     eq = pr.solve(race)
     state = (int(where[0] * race.stages[0]), int(where[1] * race.stages[1]))
-    check_against_computed(eq, state, pr.simulate(eq, state, PATHS, seed))
+    check_with_confirmation(eq, state, seed)
 
 
 @settings(max_examples=examples(6))
@@ -69,7 +89,7 @@ def test_race_frequencies_agree_with_computed_probabilities(race, where, seed):
 def test_lagged_frequencies_agree_with_computed_probabilities(race, lag, tie, seed):
     eq = pr.solve(pr.LaggedRace.from_race(race, lag=lag, efforts=[0.0, 0.4, 1.2], tie=tie))
     for state in [(0, 0), (0, race.stages[1] - 1), (race.stages[0] - 1, 0)]:
-        check_against_computed(eq, state, pr.simulate(eq, state, PATHS, seed))
+        check_with_confirmation(eq, state, seed)
 
 
 def test_lagged_ties_and_self_loops_against_the_chain():
