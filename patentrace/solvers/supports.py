@@ -182,14 +182,17 @@ def null_lines(system: FloatArray) -> tuple[FloatArray, FloatArray, NDArray[np.b
     particular, direction = np.zeros((pairs, width)), np.zeros((pairs, width))
     rank_ok = np.zeros(pairs, dtype=bool)
     square = np.delete(system, n, axis=2)  # the mixture and z columns
-    determinant = np.abs(np.linalg.det(square))
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # subnormal entries (a stay of 1e-323)
+        determinant = np.abs(np.nan_to_num(np.linalg.det(square), nan=0.0))
     conditioned = determinant > WELL_CONDITIONED * np.prod(np.linalg.norm(square, axis=1), axis=1)
     first = np.flatnonzero(conditioned & (determinant > 1e-280))
     done = _pivoted(system, first, np.full(first.size, n), particular, direction)
     rank_ok[done] = True
     rest = np.setdiff1d(np.arange(pairs), done)
     if rest.size:
-        minors = np.stack([np.linalg.det(np.delete(system[rest], k, axis=2)) for k in range(width)], axis=1)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            minors = np.stack([np.linalg.det(np.delete(system[rest], k, axis=2)) for k in range(width)], axis=1)
+        minors = np.where(np.isfinite(minors), minors, 0.0)
         pivot = np.argmax(np.abs(minors), axis=1)
         largest = np.abs(minors[np.arange(rest.size), pivot])
         full_rank = (largest > RANK_FLOOR * np.prod(np.linalg.norm(system[rest], axis=2), axis=1)) & (largest > 1e-280)
