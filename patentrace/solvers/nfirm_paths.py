@@ -104,7 +104,7 @@ def solve_all_nfirm(race: Race, max_equilibria: int = 1000, compiled: bool = Tru
     >>> import patentrace as pr
     >>> costs = (pr.costs.Quadratic(scale=0.5, linear=0.27), pr.costs.Quadratic(scale=0.8, linear=0.27),
     ...          pr.costs.Quadratic(scale=1.0, linear=5.0))
-    >>> race = pr.Race(stages=1, prize=1.0, loser_prize=0.8, discount=0.002, cost=costs)
+    >>> race = pr.Race(stages=(1, 1, 1), prize=1.0, loser_prize=0.8, discount=0.002, cost=costs)
     >>> sorted(tuple(eq.effort[:, 0, 0, 0].round(4).tolist()) for eq in solve_all_nfirm(race))
     [(0.0, 0.0584, 0.0), (0.0155, 0.0178, 0.0), (0.0744, 0.0, 0.0)]
     """
