@@ -116,12 +116,12 @@ def time_to_discovery(eq: NFirmEquilibrium) -> FloatArray:
     out = np.zeros(eq.hazard.shape)
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         for k, stages in enumerate(race.stages):
+            # firm k's own axis first: mine[i] holds every state where it has completed i stages
+            hazard, breakthrough, mine = (np.moveaxis(a[k], k, 0) for a in (eq.hazard, jump, out))
             for i in range(stages - 1, -1, -1):
-                at = (k, *(slice(None),) * k, i)
-                after = (k, *(slice(None),) * k, i + 1)
-                h, b = eq.hazard[at], jump[at]
-                later = np.where(h > 0.0, h * out[after], 0.0)
-                out[at] = np.where(h + b > 0.0, (1.0 + later) / np.where(h + b > 0.0, h + b, 1.0), np.inf)
+                h, b = hazard[i], breakthrough[i]
+                later = np.where(h > 0.0, h * mine[i + 1], 0.0)
+                mine[i] = np.where(h + b > 0.0, (1.0 + later) / np.where(h + b > 0.0, h + b, 1.0), np.inf)
     return out
 
 
