@@ -10,6 +10,9 @@ import mpmath as mp
 import numpy as np
 import oracle_quadratic as oracle
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from strategies import examples
 
 import patentrace as pr
 from patentrace.equations.nfirm import StateGames
@@ -211,3 +214,67 @@ def test_bad_options_are_refused_for_n_firms_too():
     with pytest.raises(ValueError, match="max_equilibria"):
         pr.solve_all(race_of((1, 1, 1)), max_equilibria=0)
     assert solve_all_nfirm(race_of((1, 1, 1)), max_equilibria=3)[0].solver.options["max_equilibria"] == 3
+
+
+@pytest.mark.parametrize(("stages", "third"), [((2, 2, 1), IDLE), ((3, 2, 1), IDLE), ((2, 1, 1), ACTIVE)])
+def test_each_distinct_game_is_solved_once(monkeypatch, stages, third):
+    # The games the sweep hands to find_equilibria at each hyperplane are exactly the distinct (state, continuation
+    # values) pairs over the paths it returns (every partial path extends to a full one, so the returned paths see
+    # every continuation the partial paths saw).
+    import patentrace.solvers.nfirm_paths as paths_module
+
+    solved = []
+
+    def counting(games, states, compiled=False):
+        solved.append(games.discount.size)
+        return find_equilibria(games, states, compiled)
+
+    monkeypatch.setattr(paths_module, "find_equilibria", counting)
+    race = race_of(stages, third)
+    found = _sweep(race, 1000, True, 0.0)
+    lattice = Lattice(tuple(race.stages))
+    expected = []
+    for plane in lattice.hyperplanes:
+        seen = set()
+        for eq in found:
+            value = eq.value.reshape(race.firms, -1)
+            for s in plane:
+                seen.add((int(s), np.stack([value[:, s + stride] for stride in lattice.strides]).tobytes()))
+        expected.append(len(seen))
+    assert solved == expected
+    assert sum(expected) < sum(len(found) * plane.size for plane in lattice.hyperplanes)  # some games were shared
+
+
+@st.composite
+def contested_races(draw: st.DrawFn) -> pr.Race:
+    """Small races of 3 firms, often with several equilibria: loser prizes and participation costs."""
+    stages = tuple(draw(st.integers(1, 2)) for _ in range(3))
+    loser = draw(st.sampled_from([0.0, 0.5, 0.8, 0.8]))
+    costs = tuple(pr.costs.Power(scale=draw(st.sampled_from([0.5, 0.8, 1.5])),
+                                 exponent=draw(st.sampled_from([2.0, 3.0])),
+                                 linear=draw(st.sampled_from([0.0, 0.1, 0.27, 0.27]))) for _ in range(3))
+    discount = draw(st.sampled_from([0.002, 0.002, 0.02, 0.2]))
+    return pr.Race(stages=stages, prize=1.0, loser_prize=loser, discount=discount,
+                   cost=costs)
+
+
+@settings(max_examples=examples(20))
+@given(contested_races())
+def test_every_path_is_an_equilibrium_and_solve_is_one_of_them(race):
+    # One path exactly where pr.solve's path is unique at every state (the module docstring's argument),
+    # several otherwise; pr.solve's answer is one of them; each is an equilibrium at every state.
+    try:
+        found = _sweep(race, 1000, True, 0.0)
+    except pr.EquilibriumError:  # a state the search cannot resolve (docs/solver.md, "Known limit"): pr.solve too
+        with pytest.raises(pr.EquilibriumError):
+            pr.solve(race)
+        return
+    chosen = pr.solve(race)
+    unique = int(chosen.multiplicity.max()) == 1
+    assert (len(found) == 1) if unique else (len(found) > 1)
+    closest = min(float(np.max(np.abs(eq.value - chosen.value))) for eq in found)
+    assert closest < 1e-12 * race.prize
+    opened = Lattice(tuple(race.stages)).finished.reshape(race.shape) == 0
+    for eq in found:
+        eq.certify(1e-10, deviation=True)  # finite, HJB residual and no deviation gain above 1e-10
+        assert np.all(eq.multiplicity[opened] >= 1)
