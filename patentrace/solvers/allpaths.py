@@ -25,7 +25,9 @@ When every state has one equilibrium there is one path, swept exactly as
 [`patentrace.solve`][patentrace.solve] sweeps it. A [`Race`][patentrace.Race] whose every state the
 compiled sweep (``patentrace.solvers.compiled``) certifies unique has exactly one
 equilibrium, and that one is returned without the all-roots sweep; a race on the hybrid
-path (some state handed to the all-roots search) is always enumerated.
+path (some state handed to the all-roots search) is always enumerated. A
+[`Race`][patentrace.Race] of three or more firms goes to the same scheme over hyperplanes of
+equal total stages in ``patentrace.solvers.nfirm_paths`` (docs/solver.md, "More than two firms").
 
 Examples
 --------
