@@ -278,3 +278,14 @@ def test_every_path_is_an_equilibrium_and_solve_is_one_of_them(race):
     for eq in found:
         eq.certify(1e-10, deviation=True)  # finite, HJB residual and no deviation gain above 1e-10
         assert np.all(eq.multiplicity[opened] >= 1)
+
+
+def test_on_two_firms_the_n_firm_sweep_finds_the_two_firm_paths():
+    # A second path to the same list: the n-firm sweep (hyperplanes, find_equilibria) on the two-firm race
+    # against the two-firm sweep (anti-diagonals, the all-roots search).
+    race = race_of((2, 2))
+    two, many = pr.solve_all(race), _sweep(race, 1000, True, 0.0)
+    assert len(many) == len(two) == 13
+    ours = sorted(tuple(eq.value.ravel().tolist()) for eq in many)
+    theirs = sorted(tuple(eq.value.ravel().tolist()) for eq in two)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-12, atol=1e-14)
