@@ -69,8 +69,8 @@ class TooManyEquilibriaError(EquilibriumError):
         The cap that was passed.
     found : int
         Equilibrium paths found so far when the search stopped (a lower bound on the total).
-    branching : list of (int, int)
-        The states where some path has several equilibria.
+    branching : list of tuple of int
+        The states where some path has several equilibria (one entry per firm).
 
     Attributes
     ----------
@@ -84,7 +84,7 @@ class TooManyEquilibriaError(EquilibriumError):
     (3, [(0, 0)])
     """
 
-    def __init__(self, limit: int, found: int, branching: list[tuple[int, int]]):
+    def __init__(self, limit: int, found: int, branching: list[tuple[int, ...]]):
         self.limit = limit
         self.found = found
         self.branching = list(branching)

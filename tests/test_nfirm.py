@@ -299,8 +299,6 @@ def test_an_equilibrium_next_to_a_firms_activation_point_is_found_not_refused():
 
 def test_what_takes_two_firms_only_says_so_naming_the_race():
     race = pr.Race(stages=(1, 1, 1), prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
-    with pytest.raises(ValueError, match=r"solve_all takes races of two firms, got 3"):
-        pr.solve_all(race)
     with pytest.raises(ValueError, match=r"race: the exact solver takes races of two firms, got 3"):
         pr.symbolic.solve(race)
     with pytest.raises(ValueError, match="stages"):

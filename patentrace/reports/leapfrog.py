@@ -372,7 +372,8 @@ def leapfrog(
     follower_by : {"distance", "expected_time"}
         Who is behind: the firm with more stages left (default), or FGST's measure,
         the firm with the longer expected time to discovery under equilibrium play
-        (``time_to_discovery``; [`Equilibrium`][patentrace.Equilibrium] only). With
+        (``time_to_discovery``; a [`Race`][patentrace.Race]'s equilibrium, of any number of
+        firms: patentrace.reports.nfirm's ``time_to_discovery`` for three or more). With
         ``"expected_time"`` "ahead" and "level" in the leapfrog and catch-up
         probabilities are measured by the same times.
     follower : int, optional
@@ -398,9 +399,7 @@ def leapfrog(
     if follower_by not in _FOLLOWER_BY:
         raise ValueError(f"follower_by must be one of {_FOLLOWER_BY}, got {follower_by!r}")
     if isinstance(eq, NFirmEquilibrium):  # n >= 3 firms: patentrace.reports.nfirm
-        if follower_by != "distance":
-            raise ValueError(f"follower_by must be 'distance' for a race of more than two firms, got {follower_by!r}")
-        return nfirm_leapfrog(eq, state, tolerance, follower)
+        return nfirm_leapfrog(eq, state, tolerance, follower, follower_by)
     if follower is not None:
         raise ValueError(f"follower can be named only in a race of more than two firms (with two, it is the firm "
                          f"with more stages left), got {follower!r}")

@@ -7,6 +7,12 @@ With more than two firms "the leader" and "the follower" need a choice of firm:
 - the **leader** is the follower's rival with the fewest stages left (the lowest-numbered of
   those tied) at the state reported on.
 
+With ``follower_by="expected_time"`` (FGST's measure, docs/theory/leapfrog.md) "stages left" is
+replaced, as for two firms, by each firm's expected time to its own discovery at its
+equilibrium pace with the rivals held where they are (``time_to_discovery``): it chooses the
+follower and the leader, and "ahead" and "level" in every probability below are measured by
+the same times (the preemption region stays measured in stages, as for two firms).
+
 From the state, under the equilibrium hazards, the jump chain of docs/theory/race.md (19)
 gives the follower's probability of winning, of ever being strictly ahead of the leader
 (``leapfrog_probability``; a win counts) and of ever drawing level with it or better
@@ -33,6 +39,7 @@ True
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -43,17 +50,23 @@ from patentrace.models.nfirm_lattice import Lattice, check_state
 from patentrace.reports._sampling import Tally, frequency, mean_duration, seeded_generator
 from patentrace.results.nfirm import NFirmEquilibrium, hitting_probability
 
-__all__ = ["NFirmLeapfrogReport", "NFirmSimulation", "nfirm_leapfrog", "preemption_regions", "simulate_nfirm"]
+__all__ = ["NFirmLeapfrogReport", "NFirmSimulation", "nfirm_leapfrog", "preemption_regions", "simulate_nfirm",
+           "time_to_discovery"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 BoolArray = NDArray[np.bool_]
 
 
-def _roles(stages: tuple[int, ...], state: tuple[int, ...], follower: object) -> tuple[int, int]:
-    """The follower (named, or the firm furthest behind) and its leader (its rival with the fewest stages left)."""
-    left = [n - i for n, i in zip(stages, state, strict=True)]
-    firms = len(stages)
+_FOLLOWER_BY = ("distance", "expected_time")
+
+
+def _roles(left: list[float], follower: object) -> tuple[int, int]:
+    """The follower (named, or the firm furthest behind) and its leader (its rival with the least ``left``).
+
+    ``left`` holds each firm's stages left, or expected time to discovery, at the state.
+    """
+    firms = len(left)
     if follower is None:
         chosen = int(np.argmax(left))
     elif isinstance(follower, (int, np.integer)) and not isinstance(follower, bool) and 0 <= follower < firms:
@@ -64,11 +77,52 @@ def _roles(stages: tuple[int, ...], state: tuple[int, ...], follower: object) ->
     return chosen, min(rivals, key=lambda k: (left[k], k))
 
 
-def _lead(lattice: Lattice, follower: int, rivals: list[int]) -> tuple[IntArray, IntArray]:
-    """Per flat state: the follower's stages left minus the fewest of ``rivals``' (< 0: ahead of them all)."""
+def _stages_left(lattice: Lattice) -> IntArray:
+    """Each firm's stages left at every flat state, shape ``(n, size)``."""
     grids = np.indices(lattice.shape).reshape(lattice.firms, -1)
-    left = np.asarray(lattice.stages)[:, None] - grids
+    return np.asarray(np.asarray(lattice.stages)[:, None] - grids, dtype=np.intp)
+
+
+def _lead(left: NDArray[np.generic], follower: int, rivals: list[int]) -> tuple[NDArray[Any], NDArray[Any]]:
+    """Per flat state: the follower's ``left`` and the least of ``rivals``' (follower's smaller: ahead of them all)."""
     return left[follower], left[rivals].min(axis=0)
+
+
+def time_to_discovery(eq: NFirmEquilibrium) -> FloatArray:
+    """Each firm's expected time to its own discovery at its equilibrium pace (FGST's measure, docs/theory/leapfrog.md).
+
+    As for two firms (``patentrace.reports.leapfrog.time_to_discovery``): firm ``k`` at ``s``
+    completes stages at its equilibrium hazards ``h_k(s + t e_k)`` and breaks through at
+    ``b_k``, its rivals held where they are:
+    ``T_k(s) = [1 + h_k T_k(s + e_k)] / (h_k + b_k)``, ``T_k = 0`` where it has finished, and
+    ``inf`` where it never moves.
+
+    Returns
+    -------
+    ndarray, shape (n, N0 + 1, ..., N_{n-1} + 1)
+
+    Examples
+    --------
+    One stage each: firm ``k``'s time is ``1 / h_k``.
+
+    >>> import patentrace as pr
+    >>> eq = pr.solve(pr.Race(stages=(1, 1, 1), prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
+    >>> bool(abs(time_to_discovery(eq)[2, 0, 0, 0] * eq.hazard[2, 0, 0, 0] - 1.0) < 1e-15)
+    True
+    """
+    race = eq.model
+    lattice = Lattice(tuple(race.stages))
+    jump = _jumps(race, lattice).reshape(eq.hazard.shape)
+    out = np.zeros(eq.hazard.shape)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        for k, stages in enumerate(race.stages):
+            # firm k's own axis first: mine[i] holds every state where it has completed i stages
+            hazard, breakthrough, mine = (np.moveaxis(a[k], k, 0) for a in (eq.hazard, jump, out))
+            for i in range(stages - 1, -1, -1):
+                h, b = hazard[i], breakthrough[i]
+                later = np.where(h > 0.0, h * mine[i + 1], 0.0)
+                mine[i] = np.where(h + b > 0.0, (1.0 + later) / np.where(h + b > 0.0, h + b, 1.0), np.inf)
+    return out
 
 
 def _jumps(race: Race, lattice: Lattice) -> FloatArray:
@@ -104,8 +158,9 @@ def preemption_regions(eq: NFirmEquilibrium) -> BoolArray:
     opened = lattice.finished == 0
     out = np.zeros((lattice.firms, lattice.size), dtype=bool)
     effort = eq.effort.reshape(lattice.firms, -1)
+    left = _stages_left(lattice)
     for k in range(lattice.firms):
-        mine, nearest = _lead(lattice, k, [m for m in range(lattice.firms) if m != k])
+        mine, nearest = _lead(left, k, [m for m in range(lattice.firms) if m != k])
         out[k] = opened & (mine > nearest) & (effort[k] == 0.0)
     return out.reshape(eq.effort.shape)
 
@@ -116,10 +171,13 @@ class NFirmLeapfrogReport:
 
     Attributes
     ----------
-    state, remaining : tuple of int
-        The state reported on and each firm's stages left there.
+    state : tuple of int
+        The state reported on.
+    remaining : tuple of int, or tuple of float
+        Each firm's stages left there; with ``follower_by="expected_time"``, its expected
+        time to discovery (``time_to_discovery``).
     follower, leader : int
-        The firm reported on, and its rival with the fewest stages left.
+        The firm reported on, and its rival with the fewest stages left (the shortest time).
     win_probability : tuple of float
         Each firm's probability of winning from ``state``.
     follower_win_probability : float
@@ -151,7 +209,7 @@ class NFirmLeapfrogReport:
     """
 
     state: tuple[int, ...]
-    remaining: tuple[int, ...]
+    remaining: tuple[int, ...] | tuple[float, ...]
     follower: int
     leader: int
     win_probability: tuple[float, ...]
@@ -167,8 +225,9 @@ class NFirmLeapfrogReport:
     tolerance: float
 
     def __str__(self) -> str:
+        measure = "stages left" if all(isinstance(v, int) for v in self.remaining) else "expected time to discovery"
         rows = [
-            f"state {self.state}, stages left {self.remaining}: follower firm {self.follower}, "
+            f"state {self.state}, {measure} {self.remaining}: follower firm {self.follower}, "
             f"leader firm {self.leader}",
             f"  follower wins:                {self.follower_win_probability:.6g}",
             f"  leapfrogs the leader:         {self.leapfrog_probability:.6g}",
@@ -181,7 +240,8 @@ class NFirmLeapfrogReport:
 
 
 def nfirm_leapfrog(
-    eq: NFirmEquilibrium, state: object, tolerance: float = 0.0, follower: object = None
+    eq: NFirmEquilibrium, state: object, tolerance: float = 0.0, follower: object = None,
+    follower_by: str = "distance",
 ) -> NFirmLeapfrogReport:
     """The leapfrog report of a race of ``n`` firms at ``state``: [`patentrace.leapfrog`][patentrace.leapfrog] for them.
 
@@ -195,6 +255,9 @@ def nfirm_leapfrog(
         In ``[0, 1)``: ``can_leapfrog`` is ``leapfrog_probability > tolerance``.
     follower : int, optional
         The firm to report on; default the one furthest behind.
+    follower_by : {"distance", "expected_time"}
+        Behind and ahead by stages left (default) or by expected time to discovery
+        (``time_to_discovery``, FGST's measure; the module docstring).
 
     Examples
     --------
@@ -203,20 +266,37 @@ def nfirm_leapfrog(
     >>> report = nfirm_leapfrog(eq, (0, 0, 0), follower=1)
     >>> report.leader, round(report.leapfrog_probability, 12), round(report.follower_win_probability, 12)
     (0, 0.333333333333, 0.333333333333)
+
+    By expected time to discovery, a firm with more stages left can lead (cheaper effort here):
+
+    >>> race = pr.Race(stages=(2, 1, 1), prize=1.0, discount=0.1,
+    ...                cost=(pr.costs.Quadratic(scale=0.05), pr.costs.Quadratic(), pr.costs.Quadratic()))
+    >>> report = nfirm_leapfrog(pr.solve(race), (0, 0, 0), follower_by="expected_time")
+    >>> report.follower, report.leader, [round(t, 4) for t in report.remaining]
+    (1, 0, [0.3277, 1.1222, 1.1222])
     """
     tolerance = _threshold("tolerance", tolerance, upper=1.0)
+    if follower_by not in _FOLLOWER_BY:
+        raise ValueError(f"follower_by must be one of {_FOLLOWER_BY}, got {follower_by!r}")
     race = eq.model
     lattice = Lattice(tuple(race.stages))
     point = check_state(state, race.stages)
-    chosen, leader = _roles(lattice.stages, point, follower)
     here = int(np.ravel_multi_index(point, lattice.shape))
+    stages_left = _stages_left(lattice)
+    left = stages_left if follower_by == "distance" else time_to_discovery(eq).reshape(lattice.firms, -1)
+    remaining = tuple(v.item() for v in left[:, here])
+    chosen, leader = _roles(list(remaining), follower)
     hazard = eq.hazard.reshape(lattice.firms, -1)
     jump = _jumps(race, lattice)
     credited = np.arange(lattice.firms) == chosen
     reachable = lattice.finished <= 1
+    if follower_by == "expected_time":
+        # times are 0 for a firm that has finished and inf for every other once the race is over: where a
+        # rival has won, the follower is not level with anyone (with two firms the leader's 0 says so)
+        reachable = (lattice.finished == 0) | ((lattice.finished == 1) & (stages_left[chosen] == 0))
 
     def chance(rivals: list[int], strictly: bool) -> tuple[float, BoolArray]:
-        mine, theirs = _lead(lattice, chosen, rivals)
+        mine, theirs = _lead(left, chosen, rivals)
         target = reachable & ((mine < theirs) if strictly else (mine <= theirs))
         return float(hitting_probability(lattice, hazard, jump, target, credited)[here]), target
 
@@ -231,12 +311,12 @@ def nfirm_leapfrog(
     region = preemption_regions(eq)
     epsilon = []
     for k in range(lattice.firms):
-        mine, nearest = _lead(lattice, k, [m for m in range(lattice.firms) if m != k])
+        mine, nearest = _lead(stages_left, k, [m for m in range(lattice.firms) if m != k])
         one_behind = (lattice.finished == 0) & (mine - nearest == 1)
         epsilon.append(bool(one_behind.any() and np.all(region.reshape(lattice.firms, -1)[k, one_behind])))
     win = eq.win_probability.reshape(lattice.firms, -1)[:, here]
     return NFirmLeapfrogReport(
-        state=point, remaining=tuple(n - i for n, i in zip(lattice.stages, point, strict=True)), follower=chosen,
+        state=point, remaining=remaining, follower=chosen,
         leader=leader, win_probability=tuple(float(v) for v in win), follower_win_probability=float(win[chosen]),
         leapfrog_probability=leap, catch_up_probability=catch_up, leapfrog_all_probability=leap_all,
         catch_up_all_probability=catch_up_all, leapfrog_by_rival=by_rival, can_leapfrog=possible,
@@ -301,7 +381,7 @@ def simulate_nfirm(eq: NFirmEquilibrium, start: object, paths: int, seed: int | 
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0):
         raise ValueError(f"seed must be an int >= 0 or None, got {seed!r}")
     entropy, rng = seeded_generator(seed)
-    chosen, leader = _roles(lattice.stages, point, follower)
+    chosen, leader = _roles([n - i for n, i in zip(lattice.stages, point, strict=True)], follower)
     rivals = [k for k in range(lattice.firms) if k != chosen]
     firms, count = lattice.firms, int(paths)
     rates = np.concatenate([eq.hazard.reshape(firms, -1), _jumps(race, lattice)])

@@ -25,7 +25,9 @@ When every state has one equilibrium there is one path, swept exactly as
 [`patentrace.solve`][patentrace.solve] sweeps it. A [`Race`][patentrace.Race] whose every state the
 compiled sweep (``patentrace.solvers.compiled``) certifies unique has exactly one
 equilibrium, and that one is returned without the all-roots sweep; a race on the hybrid
-path (some state handed to the all-roots search) is always enumerated.
+path (some state handed to the all-roots search) is always enumerated. A
+[`Race`][patentrace.Race] of three or more firms goes to the same scheme over hyperplanes of
+equal total stages in ``patentrace.solvers.nfirm_paths`` (docs/solver.md, "More than two firms").
 
 Examples
 --------
@@ -54,6 +56,7 @@ from patentrace.models import DeterministicRace, LaggedRace, Race, TugOfWar
 from patentrace.models.lattice import Layout
 from patentrace.results import chain
 from patentrace.results.equilibrium import Equilibrium, LaggedEquilibrium, SolverInfo
+from patentrace.results.nfirm import NFirmEquilibrium
 from patentrace.results.tug_equilibrium import TugEquilibrium
 from patentrace.solvers.allroots import StateGames, find_equilibria
 from patentrace.solvers.backward import (
@@ -64,6 +67,7 @@ from patentrace.solvers.backward import (
     breakthrough_shift,
     solve_race,
 )
+from patentrace.solvers.nfirm_paths import solve_all_nfirm
 from patentrace.solvers.stagegame import (
     MAX_PAIRS,
     SearchRecord,
@@ -82,7 +86,9 @@ _LAGGED_TOLERANCE = 1e-8  # relative to the prize: the default tolerance of pate
 
 
 @overload
-def solve_all(model: Race, *, max_equilibria: int = ..., grid: int = ..., max_pairs: int = ...) -> list[Equilibrium]:
+def solve_all(
+    model: Race, *, max_equilibria: int = ..., grid: int = ..., max_pairs: int = ...
+) -> list[Equilibrium] | list[NFirmEquilibrium]:
     ...
 
 
@@ -102,13 +108,18 @@ def solve_all(
 
 def solve_all(
     model: Race | LaggedRace | TugOfWar, *, max_equilibria: int = 1000, grid: int = 16, max_pairs: int = MAX_PAIRS
-) -> list[Equilibrium] | list[LaggedEquilibrium] | list[TugEquilibrium]:
+) -> list[Equilibrium] | list[NFirmEquilibrium] | list[LaggedEquilibrium] | list[TugEquilibrium]:
     """Every Markov perfect equilibrium of a race (docs/theory/race.md, periods.md, tug-of-war.md).
 
     Parameters
     ----------
     model : Race, LaggedRace or TugOfWar
-        The race. A ``TugOfWar`` (docs/theory/tug-of-war.md) goes to patentrace.solvers.tug's
+        The race. A ``Race`` of three or more firms goes to the same sweep over the
+        hyperplanes of equal total stages (``patentrace.solvers.nfirm_paths``; docs/solver.md,
+        "More than two firms"), each state's equilibria from
+        ``patentrace.solvers.nfirm.find_equilibria``; it returns
+        [`NFirmEquilibrium`][patentrace.NFirmEquilibrium] paths, and ``grid`` does not apply.
+        A ``TugOfWar`` (docs/theory/tug-of-war.md) goes to patentrace.solvers.tug's
         ``solve_all_tug`` with its defaults: the exact enumeration for quadratic costs
         and ``length <= 4``, Newton from many starts otherwise; what the list is known
         to contain is in ``solver.options["guarantee"]``.
@@ -116,7 +127,7 @@ def solve_all(
         Most equilibria to return (``>= 1``). Past it,
         [`TooManyEquilibriaError`][patentrace.TooManyEquilibriaError] is raised.
     grid : int
-        ``Race``: cells the per-state root search starts from (as for [`patentrace.solve`][patentrace.solve]).
+        Two-firm ``Race``: cells the per-state root search starts from (as for [`patentrace.solve`][patentrace.solve]).
     max_pairs : int
         ``LaggedRace``: most support pairs enumerated per state (as for [`patentrace.solve`][patentrace.solve]);
         where it bites, ``solver.options["complete"]`` is False, an
@@ -127,7 +138,7 @@ def solve_all(
 
     Returns
     -------
-    list of Equilibrium or LaggedEquilibrium
+    list of Equilibrium, NFirmEquilibrium or LaggedEquilibrium
         One per path, each with ``solver.method == "all paths"`` and
         ``multiplicity`` counting the equilibria of each state given that path's
         continuation. Paths are in enumeration order (no selection rule applies).
@@ -152,6 +163,14 @@ def solve_all(
     >>> race = pr.LaggedRace(stages=1, prize=1.0, lag=1.0, discount=0.05, actions=[work, shirk])
     >>> sorted(round(float(eq.strategy[0][0, 0, 0]), 6) for eq in solve_all(race))
     [0.0, 0.635932, 1.0]
+
+    Three firms (docs/solver.md, "Where multiplicity comes from", with a third firm that idles):
+
+    >>> costs = (pr.costs.Quadratic(scale=0.5, linear=0.27), pr.costs.Quadratic(scale=0.8, linear=0.27),
+    ...          pr.costs.Quadratic(scale=1.0, linear=5.0))
+    >>> three = pr.Race(stages=(1, 1, 1), prize=1.0, loser_prize=0.8, discount=0.002, cost=costs)
+    >>> [int(eq.multiplicity[0, 0, 0]) for eq in solve_all(three)]
+    [3, 3, 3]
     """
     _positive_int("max_equilibria", max_equilibria, 1)
     _positive_int("grid", grid, 2)
@@ -171,10 +190,8 @@ def solve_all(
         )
     if not isinstance(model, Race):
         raise TypeError(f"model must be a patentrace.Race or LaggedRace, got {type(model).__name__}")
-    if model.firms > 2:
-        raise ValueError(f"solve_all takes races of two firms, got {model.firms} (stages={model.stages}); with more, "
-                         "pr.solve finds every equilibrium of each state and counts them in eq.multiplicity "
-                         "(docs/solver.md, 'More than two firms')")
+    if model.firms > 2:  # docs/solver.md, "More than two firms": the same sweep over hyperplanes
+        return solve_all_nfirm(model, max_equilibria)
     certified = solve_race(model, grid=grid)
     if certified.solver.options.get("path") == "compiled":
         # the compiled sweep proved every state's equilibrium unique (no state was handed to the

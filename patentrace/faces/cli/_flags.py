@@ -258,8 +258,8 @@ def _race_flags(parser: argparse.ArgumentParser, many: bool, stages: bool = True
     group = parser.add_argument_group("the race")
     if stages:
         group.add_argument("--stages", type=int, nargs="+", required=True, metavar="N",
-                           help="stages to complete: N1 [N2 ...], one for both firms or one per firm (solve, report "
-                                "and simulate take races of more than two firms: --stages 3 3 3)")
+                           help="stages to complete: N1 [N2 ...], one for both firms or one per firm (solve, report, "
+                                "simulate and sweep take races of more than two firms: --stages 3 3 3)")
     group.add_argument("--prize", type=float, nargs=nargs, required=True, metavar="P", help=f"prize P > 0{several}")
     group.add_argument("--discount", type=float, nargs=nargs, required=True, metavar="R",
                        help=f"discount rate r > 0{several}")
@@ -360,7 +360,8 @@ def build_parser() -> tuple[_Parser, dict[str, argparse.ArgumentParser]]:
                            help="stages completed at the start by each firm (default 0 for every firm)")
     simulate_.add_argument("--paths", type=int, default=100_000, help="number of histories >= 1 (default 100000)")
     simulate_.add_argument("--seed", type=int, default=None, help="random seed >= 0 (default: fresh, reported)")
-    _state_flag(commands["sweep"], "the state reported at every grid point (default 0 0)", [0, 0])
+    _state_flag(commands["sweep"], "the state reported at every grid point, one entry per firm (default 0 for every "
+                "firm)", None, many=True)
     commands["sweep"].add_argument(
         "--workers", type=int, default=1,
         help="processes to solve the grid on, at most the processors available (default 1)")

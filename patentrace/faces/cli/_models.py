@@ -27,7 +27,7 @@ from patentrace.models.nfirm_lattice import check_state as check_firms_state
 
 from ._flags import UsageError, flag_error, menus, numbers, parse_cost, per_firm
 
-__all__ = ["InterpolatedHazard", "check_stages", "check_state_flag", "deterministic_race", "lagged_race",
+__all__ = ["InterpolatedHazard", "check_firm_stages", "check_state_flag", "deterministic_race", "lagged_race",
            "make_race", "power_cost", "race", "race_point", "stated_costs"]
 
 _TIE_RULES = ("split", "first", "loss")
@@ -63,7 +63,7 @@ def make_race(stages: tuple[int, ...], prize: float, discount: float, cost: Cost
                     breakthrough=breakthrough)
 
 
-def race_point(stages: tuple[int, int], *, prize: float, discount: float, loser_prize: float | None = None,
+def race_point(stages: tuple[int, ...], *, prize: float, discount: float, loser_prize: float | None = None,
                cost_scale: float | None = None, cost_exponent: float | None = None,
                cost_linear: float | None = None, cost: Any = None, productivity: Any = None,
                breakthrough: Any = None) -> Race:
@@ -79,16 +79,8 @@ def race_point(stages: tuple[int, int], *, prize: float, discount: float, loser_
     return make_race(stages, prize, discount, cost, loser_prize, productivity, breakthrough)
 
 
-def check_stages(args: argparse.Namespace, prog: str) -> tuple[int, int]:
-    """``--stages``: one value for both firms or two, one per firm."""
-    values = args.stages
-    if len(values) > 2:
-        raise UsageError(f"{prog}: error: --stages takes one or two values (N1 [N2]), got {len(values)}")
-    return (values[0], values[-1])
-
-
 def check_firm_stages(args: argparse.Namespace) -> tuple[int, ...]:
-    """``--stages`` of ``solve``, ``report``, ``simulate``: one value for both firms, or one per firm (any number)."""
+    """``--stages`` of ``solve``, ``report``, ``simulate``, ``sweep``: one value for both firms, or one per firm."""
     values = args.stages
     return (values[0], values[0]) if len(values) == 1 else tuple(values)
 
