@@ -17,6 +17,7 @@ import pytest
 
 import patentrace as pr
 from patentrace.cli import main
+from patentrace.results.serialization import restore_floats
 
 RACE = ["--stages", "3", "2", "--prize", "2", "--discount", "0.07", "--cost-scale", "1.5",
         "--cost-exponent", "2.5", "--cost-linear", "0.01", "--loser-prize", "0.1"]
@@ -31,6 +32,13 @@ def run(capsys, *argv: str) -> tuple[int, str, str]:
     status = main(list(argv))
     out, err = capsys.readouterr()
     return status, out, err
+
+
+def strict_loads(text: str):
+    """``json.loads`` that refuses ``Infinity``, ``-Infinity`` and ``NaN`` (not JSON, RFC 8259)."""
+    def refuse(constant: str):
+        raise AssertionError(f"{constant} in the CLI's JSON")
+    return json.loads(text, parse_constant=refuse)
 
 
 def test_solve_json_equals_the_library_arrays(capsys):
@@ -55,7 +63,9 @@ def test_solve_json_spec_numbers(capsys):
 def test_an_infinite_duration_round_trips(capsys):
     argv = ["solve", "--stages", "6", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--cost-linear", "0.1"]
     _, out, _ = run(capsys, *argv)
-    duration = json.loads(out)["expected_duration"]
+    data = strict_loads(out)  # strict JSON: the infinite duration is the string "inf", as in the result files
+    assert data["expected_duration"][0][0] == "inf"
+    duration = restore_floats(data["expected_duration"])
     assert math.isinf(duration[0][0])
     eq = pr.solve(pr.Race(stages=6, prize=1.0, discount=0.1, cost=pr.costs.Quadratic(linear=0.1)))
     assert duration == eq.expected_duration.tolist()
@@ -230,6 +240,18 @@ def test_report_follower_by_expected_time(capsys):
     _, table, _ = run(capsys, "report", *BREAKTHROUGH, "--state", "2", "1", "--follower-by", "expected_time",
                       "--format", "table")
     assert f"expected time to discovery: firm 0 {report.remaining[0]:.10g}" in table
+
+
+def test_report_json_is_strict_where_a_time_is_infinite(capsys):
+    # a participation cost makes the firm behind drop out: its expected time to discovery is infinite
+    argv = ["report", "--stages", "2", "--prize", "1", "--discount", "0.1", "--cost-scale", "1", "--cost-exponent", "2",
+            "--cost-linear", "0.3", "--state", "0", "1", "--follower-by", "expected_time"]
+    _, out, _ = run(capsys, *argv)
+    report = pr.leapfrog(pr.solve(pr.Race(stages=2, prize=1.0, discount=0.1, cost=pr.costs.Quadratic(linear=0.3))),
+                         (0, 1), follower_by="expected_time")
+    assert report.remaining[0] == float("inf")  # the case this test is about
+    data = strict_loads(out)
+    assert data["remaining"] == ["inf", report.remaining[1]]  # written as the library's result files write it
 
 
 def test_sweep_with_breakthroughs_equals_solving_each_point(capsys):

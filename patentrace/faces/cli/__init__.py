@@ -27,7 +27,7 @@ separated by spaces or commas. ``solve``, ``report`` and ``simulate`` also take 
 two firms (``--stages 3 3 3``), with ``--cost`` and the rates given once or once per firm.
 
 Output is JSON (``--format json``, the default; floats written with ``repr``, so they read
-back exactly; an infinite expected duration is ``Infinity``) or tables (``--format table``).
+back exactly; strict JSON, an infinite expected duration is the string ``"inf"``) or tables (``--format table``).
 A misspelt flag prints the subcommand's usage and the nearest flag; a bad value prints
 one line naming the flag with the model's own message; both exit with status 2, without a
 traceback. A race whose equilibrium cannot be certified exits with status 1.

@@ -1,7 +1,8 @@
 """What the command line prints: JSON exactly as the results' own ``to_dict``, or readable tables.
 
-JSON floats are written with ``repr``, so they read back exactly; an infinite expected
-duration is written ``Infinity``, as Python's ``json`` does.
+JSON floats are written with ``repr``, so they read back exactly. The JSON is strict: a
+non-finite float (an infinite expected duration or time to discovery) is the string
+``"inf"``, as in the files of ``patentrace.save``.
 
 Examples
 --------
@@ -14,7 +15,6 @@ x (rows: stages completed by firm 0, columns: by firm 1)
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 import numpy as np
@@ -26,6 +26,7 @@ from patentrace.reports.simulate import Simulation
 from patentrace.results.deterministic_equilibrium import DeterministicEquilibrium
 from patentrace.results.equilibrium import Equilibrium
 from patentrace.results.nfirm import NFirmEquilibrium
+from patentrace.results.serialization import canonical_json
 
 __all__ = ["deterministic_output", "equilibrium_output", "matrix", "report_dict", "report_output",
            "simulate_output"]
@@ -50,7 +51,7 @@ def equilibrium_output(eq: Any, form: str) -> str:
     and multiplicity the result has (a race in periods counts its duration in periods).
     """
     if form == "json":
-        return json.dumps(eq.to_dict())
+        return canonical_json(eq.to_dict())
     if isinstance(eq, NFirmEquilibrium):
         return _firms_table(eq)
     blocks = [repr(eq)]
@@ -108,9 +109,9 @@ def report_output(report: LeapfrogReport | NFirmLeapfrogReport, form: str) -> st
     if form == "table":
         return str(report)
     if isinstance(report, NFirmLeapfrogReport):
-        return json.dumps({name: value.tolist() if isinstance(value, np.ndarray) else value
+        return canonical_json({name: value.tolist() if isinstance(value, np.ndarray) else value
                            for name, value in vars(report).items()})
-    return json.dumps(report_dict(report))
+    return canonical_json(report_dict(report))
 
 
 def _firms_simulation(eq: NFirmEquilibrium, sim: NFirmSimulation, form: str) -> str:
@@ -128,7 +129,7 @@ def _firms_simulation(eq: NFirmEquilibrium, sim: NFirmSimulation, form: str) -> 
              ("mean duration", sim.mean_duration, sim.duration_standard_error,
               float(eq.expected_duration[sim.start]))]
     if form == "json":
-        return json.dumps({"start": list(sim.start), "paths": sim.paths, "seed": sim.seed, "follower": sim.follower,
+        return canonical_json({"start": list(sim.start), "paths": sim.paths, "seed": sim.seed, "follower": sim.follower,
                            "leader": sim.leader, "rows": [{"quantity": name, "simulated": a, "standard_error": b,
                                                            "computed": c} for name, a, b, c in rows]})
     lines = [f"Simulation from state {sim.start}: {sim.paths} paths, seed {sim.seed}; follower: firm {sim.follower}, "
@@ -150,7 +151,7 @@ def simulate_output(eq: Equilibrium | NFirmEquilibrium, sim: Simulation | NFirmS
         "leapfrog_probability": report.leapfrog_probability, "catch_up_probability": report.catch_up_probability,
     }
     if form == "json":
-        return json.dumps({"simulation": sim.to_dict(), "computed": computed})
+        return canonical_json({"simulation": sim.to_dict(), "computed": computed})
     rows = [("firm 0 wins", sim.win_frequency[0], sim.win_standard_error[0], computed["win_probability"][0]),
             ("firm 1 wins", sim.win_frequency[1], sim.win_standard_error[1], computed["win_probability"][1])]
     if sim.follower is not None:
@@ -176,7 +177,7 @@ def deterministic_output(eq: DeterministicEquilibrium, form: str) -> str:
     largest lead the follower still contests), then each grid solved.
     """
     if form == "json":
-        return json.dumps(eq.to_dict())
+        return canonical_json(eq.to_dict())
     at = np.asarray(_POSITIONS)
     speed, value = np.asarray(eq.single_firm_speed(at)), np.asarray(eq.single_firm_value(at))
     lines = [repr(eq), "", f"{'leader at w':>12} {'lone speed':>12} {'lone value':>12} {'contested gap':>14}"]

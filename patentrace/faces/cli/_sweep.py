@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import functools
-import json
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
@@ -25,6 +24,7 @@ from patentrace._limits import check_workers
 from patentrace.faces.sweep import SweepResult, sweep
 from patentrace.results.equilibrium import Equilibrium
 from patentrace.results.nfirm import NFirmEquilibrium
+from patentrace.results.serialization import canonical_json
 
 from ._flags import UsageError, flag_error, per_firm
 from ._models import check_firm_stages, check_state_flag, race_point, stated_costs
@@ -64,7 +64,7 @@ def _sweep_output(result: SweepResult, names: list[str], state: tuple[int, ...],
             point.update({m: float(v) for m, v in zip(reported, np.asarray(result.quantity()[index]), strict=True)})
         points.append(point)
     if form == "json":
-        return json.dumps({"state": list(state), "parameters": names, "measures": list(reported), "points": points})
+        return canonical_json({"state": list(state), "parameters": names, "measures": list(reported), "points": points})
     header = [*names, *reported]
     widths = [max(12, len(h)) for h in header]
     lines = [f"Sweep over {', '.join(names)}; measures at state {state}",
