@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import patentrace as pr
@@ -340,6 +340,9 @@ def test_poisson_technology_checks_its_parameters() -> None:
     discount=st.floats(0.05, 0.2),
     lag=st.floats(0.3, 1.0),
 )
+# found by the thorough profile: two similar firms rounded to the same effort of every doubled grid; moving both
+# grids to their midpoints at once cancelled (estimate 0.0046 against an error of 0.0071), so each moves alone
+@example(stages=(1, 1), scales=(1.625, 1.6875), loser_prize=0.125, discount=0.09375, lag=0.75)
 def test_continuous_and_refined_menu_agree_within_the_reported_error(stages, scales, loser_prize, discount, lag):
     # One technology, two solver paths: continuous effort (every pure equilibrium by bracketing) and a menu of
     # the same technology refined by doubling until it settles (support enumeration, mixed equilibria too).

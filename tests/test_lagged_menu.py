@@ -235,13 +235,22 @@ def test_refined_menus_settle_and_record_every_step():
     assert [s["efforts"][0] for s in steps] == [4 * 2**k - (2**k - 1) for k in range(len(steps))]  # 4, 7, 13, ...
     assert options["converged"] and options["error_estimate"] <= 0.03
     assert len(steps) == 4  # changes 0.10, 0.027, 0.014: the last two within 0.03
-    assert options["error_estimate"] == max(s["change"] for s in steps[-2:])
+    assert options["error_estimate"] == max(*(s["change"] for s in steps[-2:]), steps[-1]["shifted_change"])
     assert eq.model.effort_grid is not None and len(eq.model.effort_grid[0]) == steps[-1]["efforts"][0]
     # an independent recomputation of the last change: the previous grid solved on its own
     previous = pr.solve(pr.LaggedRace.from_race(race, lag=0.5, efforts=np.linspace(0.0, 1.2, steps[-2]["efforts"][0])))
     change = max(float(np.max(np.abs(eq.value - previous.value))), float(np.max(np.abs(eq.win_probability
                                                                                         - previous.win_probability))))
     assert change == pytest.approx(steps[-1]["change"], abs=1e-12)
+    # and of the shifted change: each firm alone on the midpoints of its finest grid (both ends kept), summed
+    finest = np.linspace(0.0, 1.2, steps[-1]["efforts"][0])
+    middle = np.concatenate([finest[:1], (finest[:-1] + finest[1:]) / 2, finest[-1:]])
+    moved = 0.0
+    for grids in ((middle, finest), (finest, middle)):
+        alone = pr.solve(pr.LaggedRace.from_race(race, lag=0.5, efforts=grids))
+        moved += max(float(np.max(np.abs(eq.value - alone.value))),
+                     float(np.max(np.abs(eq.win_probability - alone.win_probability))))
+    assert moved == pytest.approx(steps[-1]["shifted_change"], abs=1e-12)
     gain, residual = eq.verify()
     assert gain <= 1e-10 and residual <= 1e-10
 

@@ -39,9 +39,16 @@ def refine_lagged(
     values and the win probabilities at every state have moved by at most ``tolerance``
     (relative to the prize) in each of two successive doublings (one is not enough: an
     equilibrium at an effort that both grids offer does not move at all) and against the
-    grid of the finest grid's midpoints (the same resolution with no interior effort in
-    common, where such an equilibrium has to move); the largest of the three changes is
-    the reported error estimate. After ``max_refinements`` doublings
+    grids where one firm's efforts are replaced by the midpoints of its finest grid (the
+    same resolution, no interior effort in common, where such an equilibrium has to
+    move). The error estimate is the larger of the last two changes and the *sum* of the
+    two firms' midpoint changes. Why a sum: to first order, at one state, rounding firm
+    ``k``'s effort by ``e_k`` (``|e_k| <= h/2`` on a grid of spacing ``h``) moves the answer
+    by ``S_k e_k``, and moving firm ``k`` alone to its midpoints changes ``e_k`` by exactly
+    ``h/2``, so that change is ``|S_k| h/2 >= |S_k e_k|``; moving both firms at once can
+    cancel (two similar firms rounded the same way), which is why each is moved alone.
+    Over many states the contributions can still partly cancel: the estimate is not a
+    bound. After ``max_refinements`` doublings
     without settling, the finest answer is returned with a
     ``RefinementWarning``.
 
@@ -61,8 +68,9 @@ def refine_lagged(
     LaggedEquilibrium
         On the finest grid solved. ``solver.options["refinement"]`` records every step
         (efforts per firm, the change from the previous grid, whether its search was
-        complete, seconds, and ``"shifted_change"`` where the midpoint grid was solved);
-        ``"error_estimate"`` is the largest of the last two changes and the shifted change,
+        complete, seconds, and ``"shifted_change"``, the sum of the firms' midpoint changes,
+        where the midpoint grids were solved); ``"error_estimate"`` is the larger of the last
+        two changes and the shifted change,
         ``"converged"`` whether it is within ``tolerance``.
 
     Raises
@@ -90,13 +98,14 @@ def refine_lagged(
     previous: LaggedEquilibrium | None = None
     current = race
     changes: list[float] = []
-    shifted: dict[int, float] = {}  # step -> change of its grid against the grid of its midpoints
+    shifted: dict[int, float] = {}  # step -> sum over firms of its change against the firm's midpoint grid
 
     def shift_change(eq: LaggedEquilibrium) -> float:
         # A pure equilibrium at an effort both grids offer changes by 0 under doubling, however far that
         # effort is from the model's; on the grid of the midpoints (the same resolution, no interior
-        # effort in common) it has to move.
-        moved = _change(eq, solve_lagged(_shifted(eq.model), selection=selection, max_pairs=max_pairs))
+        # effort in common) it has to move. Each firm is moved alone (see the docstring).
+        moved = sum(_change(eq, solve_lagged(_shifted(eq.model, firm), selection=selection, max_pairs=max_pairs))
+                    for firm in (0, 1))
         shifted[len(steps) - 1] = moved
         steps[-1]["shifted_change"] = moved
         return moved
@@ -145,11 +154,13 @@ def _doubled(race: LaggedRace) -> LaggedRace:
     return LaggedRace.from_race(race.technology, race.lag, efforts=(grids[0], grids[1]), tie=race.tie)
 
 
-def _shifted(race: LaggedRace) -> LaggedRace:
-    """The same race on the midpoints of each firm's effort grid, with its two ends kept (the same resolution)."""
+def _shifted(race: LaggedRace, firm: int) -> LaggedRace:
+    """The same race with ``firm``'s effort grid on its midpoints, its two ends kept (the same resolution)."""
     assert race.technology is not None and race.effort_grid is not None
     grids = []
-    for grid in race.effort_grid:
+    for k, grid in enumerate(race.effort_grid):
         points = np.sort(np.asarray(grid, dtype=float))
-        grids.append(np.unique(np.concatenate([points[:1], 0.5 * (points[:-1] + points[1:]), points[-1:]])).tolist())
+        if k == firm:
+            points = np.unique(np.concatenate([points[:1], 0.5 * (points[:-1] + points[1:]), points[-1:]]))
+        grids.append(points.tolist())
     return LaggedRace.from_race(race.technology, race.lag, efforts=(grids[0], grids[1]), tie=race.tie)
