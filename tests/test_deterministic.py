@@ -267,6 +267,9 @@ def test_deterministic_equilibrium_refuses_bad_states():
 @given(prize=st.floats(0.5, 4.0), discount=st.floats(0.02, 0.5), scale=st.floats(0.3, 3.0),
        exponent=st.sampled_from([1.5, 2.0, 3.0]), loser=st.floats(0.0, 0.5), lag=st.floats(0.1, 0.6),
        cap=st.one_of(st.none(), st.floats(0.8, 3.0)), steps=st.integers(4, 12))
+# found by the thorough profile: a support pair's quadratic had a root near 1e300 far out on its line, and the
+# point there overflowed (a warning, an error under the suite's filter) before it was thrown away
+@example(prize=1.25, discount=0.03125, scale=2.5, exponent=1.5, loser=0.125, lag=0.5, cap=1.0, steps=11)
 def test_grid_equilibria_are_verified_symmetric_and_end_the_race(
     prize: float, discount: float, scale: float, exponent: float, loser: float, lag: float, cap: float | None,
     steps: int,

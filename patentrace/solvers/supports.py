@@ -104,8 +104,11 @@ def indifference(
     roots, exists = quadratic_roots(a, b, c)
     line0 = np.concatenate([mix0, v0[:, None], z0[:, None]], axis=1)
     lined = np.concatenate([mixd, vd[:, None], zd[:, None]], axis=1)
-    points = line0[:, None, :] + roots[:, :, None] * lined[:, None, :]
-    return points, system, exists & rank_ok[:, None]
+    with np.errstate(over="ignore", invalid="ignore"):  # a root far out on the line (a ~ 0) is no mixture
+        points = line0[:, None, :] + roots[:, :, None] * lined[:, None, :]
+    finite = np.all(np.isfinite(points), axis=2)
+    points[~finite] = 0.0
+    return points, system, exists & finite & rank_ok[:, None]
 
 
 def polish(system: FloatArray, rival_moves: FloatArray, points: FloatArray, rounds: int = 3) -> FloatArray:
