@@ -173,7 +173,8 @@ class _Diagonal:
         return values.max(axis=0), values.min(axis=0)
 
     def enclosure(self, firm: int, q_lo: FloatArray, q_hi: FloatArray, floor: FloatArray, ceiling: FloatArray,
-                  guess: tuple[FloatArray, FloatArray], owner: IntArray) -> tuple[FloatArray, FloatArray]:
+                  guess: tuple[FloatArray, FloatArray], owner: IntArray,
+                  steps: int = 0) -> tuple[FloatArray, FloatArray]:
         """Bounds ``[lower, upper]`` on the best responses to every ``q`` in ``[q_lo, q_hi]``, rounded outward.
 
         ``floor <= BR(q) <= ceiling`` must hold already (``0`` and ``max_effort`` do), and
@@ -183,7 +184,8 @@ class _Diagonal:
         the best response); one where the smallest gap is certainly positive lies above
         every one. Efforts at growing distances outside ``guess`` are tried at once, and
         the nearest certain one on each side is the bound (``floor`` or ``ceiling`` when
-        none is): a wrong guess costs width, never validity.
+        none is): a wrong guess costs width, never validity. ``steps`` bisections between
+        each bound and the guess then tighten it.
         """
         top = self.tops[firm][owner]
         spread = guess[1] - guess[0] + _EPS * top
@@ -198,6 +200,13 @@ class _Diagonal:
         falls = (smallest[k * n:] > _ROUNDING).reshape(k, n)
         lower = np.maximum(np.max(np.where(rises, below, -np.inf), axis=0), floor)
         upper = np.minimum(np.min(np.where(falls, above, np.inf), axis=0), ceiling)
+        inner = np.maximum(guess[0], lower), np.minimum(guess[1], upper)  # no certain point between bound and guess
+        for _ in range(steps):
+            mid = np.r_[0.5 * (lower + inner[0]), 0.5 * (inner[1] + upper)]
+            largest, smallest = self.gap_range(firm, mid, np.r_[q_lo, q_lo], np.r_[q_hi, q_hi], np.r_[owner, owner])
+            rise, fall = largest[:n] < -_ROUNDING, smallest[n:] > _ROUNDING
+            lower, inner = np.where(rise, mid[:n], lower), (np.where(rise, inner[0], mid[:n]), inner[1])
+            upper, inner = np.where(fall, mid[n:], upper), (inner[0], np.where(fall, inner[1], mid[n:]))
         return lower * (1.0 - 4.0 * _EPS), np.minimum(upper * (1.0 + 4.0 * _EPS), top)
 
     def success_range(self, firm: int, lo: FloatArray, hi: FloatArray, owner: IntArray, within_lo: FloatArray,
@@ -610,7 +619,7 @@ def best_response_bounds(terms: FirmTerms, q_lo: ArrayLike, q_hi: ArrayLike) -> 
     game = _Diagonal([(terms, terms)], 1.0)
     owner = np.zeros(lo.size, dtype=np.intp)
     guess = _guess(np.stack([game.best_response(0, lo, owner), game.best_response(0, hi, owner)]))
-    return game.enclosure(0, lo, hi, np.zeros(lo.size), np.full(lo.size, terms.effort.max_effort), guess, owner)
+    return game.enclosure(0, lo, hi, np.zeros(lo.size), np.full(lo.size, terms.effort.max_effort), guess, owner, 80)
 
 
 def state_solutions(race: LaggedRace, value: FloatArray, i: int, j: int, tight: bool = False) -> StateSolutions:
