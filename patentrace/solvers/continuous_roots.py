@@ -6,9 +6,14 @@ With ``y`` firm 0's effort, the pure equilibria of a state's period game are the
 
 on ``[0, X_0]``, each best response the unique root of the period first-order condition
 ([`periods_continuous`][patentrace.equations.periods_continuous] in equations).
-``phi`` is evaluated on a grid finer near 0 for all states of an anti-diagonal at once;
-every sign change is bracketed and polished, and every cell where a pair of roots could
-hide between grid points is split (docs/lagged.md, "How every equilibrium is found").
+``phi`` is evaluated on a grid finer near 0 for all states of an anti-diagonal at once and
+every sign change is bracketed and polished. Then every cell of the grid is either
+proved to hold no root or split: the gap of the first-order condition is a quadratic in
+the rival's success probability, so the best responses to an interval of it lie between
+bounds found from its exact extremes, and composing the bounds encloses ``T`` over a
+cell; a cell its enclosure misses holds no equilibrium (docs/lagged.md, "How every
+equilibrium is found"). Cells that can be neither excluded nor merged into a known root
+are reported as unresolved.
 [`patentrace.solvers.periods_continuous`][patentrace.solvers.periods_continuous] builds
 the race's equilibria from these solutions.
 
