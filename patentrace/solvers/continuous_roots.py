@@ -56,7 +56,7 @@ GRID = 257  # points of the first grid of firm 0's effort, denser near 0
 SPLIT = 32  # each cell that can be neither excluded nor settled is split this many ways
 DEPTH = 16  # most rounds of splitting; cells left after them are reported as unresolved
 GAIN = 1e-10  # largest deviation gain, relative to the prize, of an equilibrium (the check of every solver)
-_MAX_CELLS = 4096  # most cells of one state in a round; cells beyond them are reported as unresolved
+_MAX_CELLS = 4096  # most cells of one state split in a round; cells beyond them are reported as unresolved
 _SAME = 1e-9  # equilibria closer than this (relative to max_effort) are one
 _FINEST = 1e-3 * _SAME  # cells narrower than this (relative to max_effort) are not split
 _WIDTH = 1e-12  # final width of a root bracket, relative to max_effort
@@ -379,34 +379,38 @@ def _split(game: _Diagonal, found: list[_Found], cells: _Cells) -> _Cells:
 
 
 def _over_budget(cells: _Cells) -> NDArray[np.bool_]:
-    """Cells of states with more than ``_MAX_CELLS`` cells to split, beyond the first ``_MAX_CELLS // SPLIT``."""
+    """Cells of states with more than ``_MAX_CELLS`` cells to split, beyond the first ``_MAX_CELLS``."""
     rank = np.zeros(cells.owner.size, dtype=np.intp)
     for s in np.unique(cells.owner).tolist():
         at = np.flatnonzero(cells.owner == s)
         rank[at] = np.arange(at.size)
-    return np.asarray(rank >= _MAX_CELLS // SPLIT)
+    return np.asarray(rank >= _MAX_CELLS)
 
 
-def _settle(game: _Diagonal, found: list[_Found], left: _Cells) -> None:
+def _settle(game: _Diagonal, found: list[_Found], left: _Cells, stuck: NDArray[np.bool_]) -> None:
     """Decide the cells that could be neither excluded nor split further, cluster by cluster.
 
-    A run of adjacent cells narrower than the merge distance and away from every known root
-    may hide a tangency: its point of smallest ``|phi|`` is kept as an equilibrium if it
-    passes the check of an equilibrium, else the cluster is unresolved. Any other
-    cluster is unresolved.
+    A run of adjacent cells of the finest width, narrower than the merge distance and away
+    from every known root may hide a tangency: its point of smallest ``|phi|`` is kept as
+    an equilibrium if it passes the check of an equilibrium, else the cluster is
+    unresolved. Any other cluster (with a cell ``stuck`` wider, for lack of rounds or
+    budget) is unresolved.
     """
     for s in np.unique(left.owner).tolist():
-        cells = left.take(left.owner == s)
+        mine = left.owner == s
+        cells = left.take(mine)
         order = np.argsort(cells.lo)
         lo, hi, f_lo, f_hi = cells.lo[order], cells.hi[order], cells.f_lo[order], cells.f_hi[order]
+        forced = stuck[mine][order]
         starts = np.flatnonzero(np.r_[True, lo[1:] != hi[:-1]])
         same = _SAME * float(game.tops[0][s])
         for first, last in zip(starts.tolist(), np.r_[starts[1:], lo.size].tolist(), strict=True):
             a, b = float(lo[first]), float(hi[last - 1])
             near = bool(_roots_within(found, np.array([s], dtype=np.intp), np.array([a - same]),
                                       np.array([b + same]))[0])
-            if near or b - a > same or not _tangency(game, found[s], s, lo[first:last], f_lo[first:last],
-                                                     hi[last - 1], f_hi[last - 1]):
+            doubtful = near or b - a > same or bool(np.any(forced[first:last]))
+            if doubtful or not _tangency(game, found[s], s, lo[first:last], f_lo[first:last], hi[last - 1],
+                                         f_hi[last - 1]):
                 found[s].unresolved += 1
 
 
@@ -491,21 +495,22 @@ def _search(game: _Diagonal, tight: bool) -> list[_Found]:
     values = image - np.stack(grids)
     brackets = [b for s in range(game.size) for b in _sign_changes(s, grids[s], values[s], found[s])]
     _polish(game, found, brackets, tight)
-    cells, left = _first_cells(game, grids, image, second), []
+    cells, left, stuck = _first_cells(game, grids, image, second), [], []
     for depth in range(DEPTH + 1):
         cells = cells.take(~_excluded(game, cells))
         _new_roots(game, found, cells, tight)
         same = _SAME * game.tops[0][cells.owner]
         cells = cells.take(~_roots_within(found, cells.owner, cells.hi - same, cells.lo + same))
-        final = (cells.hi - cells.lo <= _FINEST * game.tops[0][cells.owner]) | (depth == DEPTH)
-        final |= _over_budget(cells) & ~final
-        left.append(cells.take(final))
-        cells = cells.take(~final)
+        fine = cells.hi - cells.lo <= _FINEST * game.tops[0][cells.owner]
+        forced = ~fine & ((depth == DEPTH) | _over_budget(cells))
+        left.append(cells.take(fine | forced))
+        stuck.append(forced[fine | forced])
+        cells = cells.take(~(fine | forced))
         if cells.lo.size == 0:
             break
         cells = _split(game, found, cells)
     _settle(game, found, _Cells(*(np.concatenate([getattr(c, name) for c in left], axis=-1) for name in
-                                  ("owner", "lo", "hi", "f_lo", "f_hi", "reply", "bounds"))))
+                                  ("owner", "lo", "hi", "f_lo", "f_hi", "reply", "bounds"))), np.concatenate(stuck))
     return found
 
 
