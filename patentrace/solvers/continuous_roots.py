@@ -53,6 +53,7 @@ __all__ = ["DEPTH", "GAIN", "GRID", "SPLIT", "StateSolutions", "best_response_bo
            "game_solutions", "state_solutions"]
 
 GRID = 257  # points of the first grid of firm 0's effort, denser near 0
+_COARSE = 8  # first-grid cells in each cell of the first round of exclusion
 SPLIT = 32  # each cell that can be neither excluded nor settled is split this many ways
 DEPTH = 16  # most rounds of splitting; cells left after them are reported as unresolved
 GAIN = 1e-10  # largest deviation gain, relative to the prize, of an equilibrium (the check of every solver)
@@ -301,13 +302,14 @@ class _Cells:
                       self.reply[:, which], self.bounds[:, which])
 
 
-def _first_cells(game: _Diagonal, grids: list[FloatArray], image: FloatArray, second: FloatArray) -> _Cells:
-    """The cells of the first grid of every state, bounded only by ``0 <= BR <= max_effort``."""
-    owner = np.repeat(np.arange(game.size, dtype=np.intp), GRID - 1)
+def _first_cells(game: _Diagonal, grids: list[FloatArray], image: FloatArray, second: FloatArray,
+                 stride: int = 1) -> _Cells:
+    """The cells between every ``stride``-th point of the first grid of every state, bounded by ``[0, max_effort]``."""
+    y, image, second = np.stack(grids)[:, ::stride], image[:, ::stride], second[:, ::stride]
+    owner = np.repeat(np.arange(game.size, dtype=np.intp), y.shape[1] - 1)
     bounds = np.zeros((8, owner.size))
     bounds[[1, 5]] = 1.0
     bounds[3], bounds[7] = game.tops[1][owner], game.tops[0][owner]
-    y = np.stack(grids)
     values = image - y
     reply = np.stack([second[:, :-1].ravel(), second[:, 1:].ravel(), image[:, :-1].ravel(), image[:, 1:].ravel()])
     return _Cells(owner, y[:, :-1].ravel(), y[:, 1:].ravel(), values[:, :-1].ravel(), values[:, 1:].ravel(), reply,
@@ -495,7 +497,16 @@ def _search(game: _Diagonal, tight: bool) -> list[_Found]:
     values = image - np.stack(grids)
     brackets = [b for s in range(game.size) for b in _sign_changes(s, grids[s], values[s], found[s])]
     _polish(game, found, brackets, tight)
-    cells, left, stuck = _first_cells(game, grids, image, second), [], []
+    coarse = _first_cells(game, grids, image, second, _COARSE)  # a first, cheaper round on cells of _COARSE cells
+    kept = np.flatnonzero(~_excluded(game, coarse))
+    cells = _first_cells(game, grids, image, second)
+    per_state = (GRID - 1) // _COARSE
+    inside = ((kept % per_state)[:, None] * _COARSE + np.arange(_COARSE)[None, :]).ravel()
+    picked = np.repeat(coarse.owner[kept], _COARSE) * (GRID - 1) + inside
+    cells = cells.take(picked)
+    cells.bounds = np.repeat(coarse.bounds[:, kept], _COARSE, axis=1)  # valid for the parts of a cell
+    left: list[_Cells] = []
+    stuck: list[NDArray[np.bool_]] = []
     for depth in range(DEPTH + 1):
         cells = cells.take(~_excluded(game, cells))
         _new_roots(game, found, cells, tight)
