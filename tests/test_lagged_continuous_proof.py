@@ -122,22 +122,23 @@ def test_the_count_of_equilibria_agrees_with_continuous_time(name: str) -> None:
 
 
 # A state built to hold a pair of equilibria closer together than the first grid's spacing: the three-equilibria
-# race's terms at lag 0.1 with firm 0's b0 lowered until its two interior equilibria nearly merge. Below
-# _TANGENT the pair is gone (a saddle-node, located by bisection on the shift to 1e-13); above it by d the pair
-# is about 0.017 sqrt(d) apart. The solver before the exclusion test found one equilibrium of three at d = 1e-8
-# (171 cells unresolved) and three with 1 to 12 unresolved cells for d in [1e-7, 1e-4].
-_TANGENT = -0.6635599451082
+# race's terms at lag 0.1 with firm 0's b0 lowered until its middle equilibrium nearly meets the corner one where
+# firm 1's effort is 0 (a kink of T: firm 1's best response reaches 0). Below _KINK by more than about 1e-8 the
+# pair is gone (located by bisection on the shift); above it by d the pair is about 0.17 d + 6e-9 apart. The solver
+# before the exclusion test found one equilibrium of three at d = 1e-8 (171 cells unresolved) and three with 1 to
+# 12 unresolved cells for d in [1e-7, 1e-4].
+_KINK = -0.6635599451082
 
 
-def _near_tangency(offset: float) -> tuple[FirmTerms, FirmTerms]:
+def _near_kink(offset: float) -> tuple[FirmTerms, FirmTerms]:
     lagged = pr.LaggedRace.from_race(THREE, 0.1)
     first, second = state_terms(lagged, terminal_values(lagged), 0, 0)
-    return dataclasses.replace(first, b0=first.b0 + _TANGENT + offset), second
+    return dataclasses.replace(first, b0=first.b0 + _KINK + offset), second
 
 
 @pytest.mark.parametrize("offset", [1e-8, 1e-6, 1e-4])
 def test_a_pair_of_equilibria_inside_one_grid_cell_is_found(offset: float) -> None:
-    terms = _near_tangency(offset)
+    terms = _near_kink(offset)
     found = game_solutions([terms], prize=1.0)[0]
     assert found.unresolved == 0
     y = found.effort[:, 0]
@@ -158,9 +159,9 @@ def test_a_pair_of_equilibria_inside_one_grid_cell_is_found(offset: float) -> No
         assert signs[0] == signs[2] == -signs[1] != 0
 
 
-def test_just_past_the_tangency_the_pair_is_gone_and_nothing_is_left_in_doubt() -> None:
-    # 1e-6 below the saddle-node phi stays away from 0 near the old pair (brentq path): one equilibrium, complete
-    terms = _near_tangency(-1e-6)
+def test_just_past_the_kink_the_pair_is_gone_and_nothing_is_left_in_doubt() -> None:
+    # 1e-6 below, phi stays below 0 near the old pair (brentq path): one equilibrium, complete
+    terms = _near_kink(-1e-6)
     found = game_solutions([terms], prize=1.0)[0]
     assert found.effort[:, 0].tolist() == [0.0] and found.unresolved == 0
     near = np.linspace(0.0204, 0.0206, 41)
