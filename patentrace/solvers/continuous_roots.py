@@ -57,7 +57,7 @@ _COARSE = 8  # first-grid cells in each cell of the first round of exclusion
 SPLIT = 32  # each cell that can be neither excluded nor settled is split this many ways
 DEPTH = 16  # most rounds of splitting; cells left after them are reported as unresolved
 GAIN = 1e-10  # largest deviation gain, relative to the prize, of an equilibrium (the check of every solver)
-_MAX_CELLS = 4096  # most cells of one state split in a round; cells beyond them are reported as unresolved
+_MAX_CELLS = 4096  # most cells of one state split in a round; beyond them the state's cells are unresolved
 _SAME = 1e-9  # equilibria closer than this (relative to max_effort) are one
 _FINEST = 1e-3 * _SAME  # cells narrower than this (relative to max_effort) are not split
 _WIDTH = 1e-12  # final width of a root bracket, relative to max_effort
@@ -381,12 +381,9 @@ def _split(game: _Diagonal, found: list[_Found], cells: _Cells) -> _Cells:
 
 
 def _over_budget(cells: _Cells) -> NDArray[np.bool_]:
-    """Cells of states with more than ``_MAX_CELLS`` cells to split, beyond the first ``_MAX_CELLS``."""
-    rank = np.zeros(cells.owner.size, dtype=np.intp)
-    for s in np.unique(cells.owner).tolist():
-        at = np.flatnonzero(cells.owner == s)
-        rank[at] = np.arange(at.size)
-    return np.asarray(rank >= _MAX_CELLS)
+    """The cells of states with more than ``_MAX_CELLS`` cells to split: their search stops here."""
+    counts = np.bincount(cells.owner)
+    return np.asarray(counts[cells.owner] > _MAX_CELLS)
 
 
 def _settle(game: _Diagonal, found: list[_Found], left: _Cells, stuck: NDArray[np.bool_]) -> None:
