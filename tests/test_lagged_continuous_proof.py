@@ -223,3 +223,35 @@ def test_cells_over_the_budget_are_unresolved_never_kept_as_tangencies(monkeypat
     found = game_solutions([_parallel_game()], prize=1.0)[0]
     assert found.unresolved > 0
     assert found.effort.shape[0] == 3
+
+
+def _smooth_pair(offset: float) -> tuple[FirmTerms, FirmTerms]:
+    """``_parallel_game`` with firm 0's b0 lowered further: two interior equilibria near 0.0868 about to meet.
+
+    ``offset`` above the shift where the solver's count drops from 3 to 1 (bisection on the shift).
+    """
+    first, second = _parallel_game()
+    return dataclasses.replace(first, b0=0.972 - 0.06913447445838033 + offset), second
+
+
+@pytest.mark.parametrize(("offset", "apart"), [(1e-4, 5.1e-3), (1e-6, 5.1e-4)])
+def test_two_interior_equilibria_about_to_meet_are_found(offset: float, apart: float) -> None:
+    # both interior, inside one or two cells of the first grid (spacing about 3e-3 there), and a pair by brentq:
+    # phi below, above, below
+    terms = _smooth_pair(offset)
+    found = game_solutions([terms], prize=1.0)[0]
+    assert found.unresolved == 0
+    y = found.effort[:, 0]
+    assert y.size == 3 and np.all(found.effort[1:] > 0.01)
+    assert y[2] - y[1] == pytest.approx(apart, rel=0.05)
+    mid, half = 0.5 * (y[1] + y[2]), 0.5 * (y[2] - y[1])
+    signs = [np.sign(_phi(terms, z)) for z in (y[1] - half, mid, y[2] + half)]
+    assert signs == [-1.0, 1.0, -1.0]
+
+
+def test_a_pair_too_flat_to_separate_is_reported() -> None:
+    # 1e-8 above the meeting point the two are 6.7e-5 apart with T' - 1 about 7e-4 at each: the band of cells
+    # that T maps onto themselves outgrows the budget, and the state says so rather than claim completeness
+    found = game_solutions([_smooth_pair(1e-8)], prize=1.0)[0]
+    assert found.unresolved > 0
+    assert found.effort.shape[0] == 3
