@@ -415,9 +415,16 @@ def _settle(game: _Diagonal, found: list[_Found], left: _Cells, stuck: NDArray[n
 
 def _tangency(game: _Diagonal, found: _Found, s: int, lo: FloatArray, f_lo: FloatArray, end: float,
               f_end: float) -> bool:
-    """Keep the point of smallest ``|phi|`` of a cluster if it is an equilibrium (checked); whether it is."""
+    """Keep the point of smallest ``|phi|`` of a cluster if it is an equilibrium; whether it is.
+
+    An equilibrium: ``|T(y) - y|`` within the merge distance (a fixed point to that
+    resolution) and the check of every solver passed (``GAIN``).
+    """
     points, values = np.r_[lo, end], np.abs(np.r_[f_lo, f_end])
-    y = np.array([points[int(np.argmin(values))]])
+    best = int(np.argmin(values))
+    if values[best] > _SAME * float(game.tops[0][s]):
+        return False
+    y = np.array([points[best]])
     owner = np.array([s], dtype=np.intp)
     second = game.response_map(y, owner)[1]
     terms = game.terms[s]
