@@ -307,11 +307,11 @@ def test_continuous_and_menu_answers_agree_on_random_races(lag: float, scale: fl
 
 
 def test_cells_left_doubtful_are_reported(monkeypatch: pytest.MonkeyPatch) -> None:
-    # with no splitting allowed and a huge slope estimate every cell stays doubtful: the solve must say so
+    # with no splitting allowed, the first grid's cells around each root can be neither excluded nor merged
+    # into the root: the solve must say so
     from patentrace.solvers import continuous_roots
 
     monkeypatch.setattr(continuous_roots, "DEPTH", 0)
-    monkeypatch.setattr(continuous_roots, "_SAFETY", 1e12)
     race = pr.LaggedRace.from_race(pr.Race(stages=(2, 1), prize=1.0, discount=0.1, cost=pr.costs.Quadratic()), 1.0)
     with pytest.warns(UserWarning, match=r"at states \[.*\(0, 0\).*\] the search could not exclude"):
         eq = pr.solve(race)

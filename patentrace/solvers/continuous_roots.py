@@ -6,9 +6,14 @@ With ``y`` firm 0's effort, the pure equilibria of a state's period game are the
 
 on ``[0, X_0]``, each best response the unique root of the period first-order condition
 ([`periods_continuous`][patentrace.equations.periods_continuous] in equations).
-``phi`` is evaluated on a grid finer near 0 for all states of an anti-diagonal at once;
-every sign change is bracketed and polished, and every cell where a pair of roots could
-hide between grid points is split (docs/lagged.md, "How every equilibrium is found").
+``phi`` is evaluated on a grid finer near 0 for all states of an anti-diagonal at once and
+every sign change is bracketed and polished. Then every cell of the grid is either
+proved to hold no root or split: the gap of the first-order condition is a quadratic in
+the rival's success probability, so the best responses to an interval of it lie between
+bounds found from its exact extremes, and composing the bounds encloses ``T`` over a
+cell; a cell its enclosure misses holds no equilibrium (docs/lagged.md, "How every
+equilibrium is found"). Cells that can be neither excluded nor merged into a known root
+are reported as unresolved.
 [`patentrace.solvers.periods_continuous`][patentrace.solvers.periods_continuous] builds
 the race's equilibria from these solutions.
 
@@ -27,7 +32,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
+from numpy.typing import ArrayLike, NDArray
 
 from patentrace.equations.periods_continuous import (
     FirmTerms,
@@ -36,21 +41,29 @@ from patentrace.equations.periods_continuous import (
 )
 from patentrace.models import LaggedRace
 from patentrace.models.effort import ContinuousEffort
+from patentrace.results.continuous_lagged import state_check
 from patentrace.solvers.bracket import bracketed_root, midpoint
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 Bracket = tuple[int, float, float, float, float]  # state, u, v, phi(u), phi(v)
+Games = list[tuple[FirmTerms, FirmTerms]]
 
-__all__ = ["DEPTH", "GRID", "SPLIT", "StateSolutions", "diagonal_solutions", "state_solutions"]
+__all__ = ["DEPTH", "GAIN", "GRID", "SPLIT", "StateSolutions", "best_response_bounds", "diagonal_solutions",
+           "game_solutions", "state_solutions"]
 
 GRID = 257  # points of the first grid of firm 0's effort, denser near 0
-SPLIT = 16  # each doubtful cell is split this many ways
-DEPTH = 4  # rounds of splitting before a cell is reported as unresolved
-_MAX_CELLS = 4096  # most cells split in one round, over the states of an anti-diagonal
-_SAFETY = 4.0  # factor on the slope estimate of a cell
+_COARSE = 8  # first-grid cells in each cell of the first round of exclusion
+SPLIT = 32  # each cell that can be neither excluded nor settled is split this many ways
+DEPTH = 16  # most rounds of splitting; cells left after them are reported as unresolved
+GAIN = 1e-10  # largest deviation gain, relative to the prize, of an equilibrium (the check of every solver)
+_MAX_CELLS = 4096  # most cells of one state split in a round; beyond them the state's cells are unresolved
 _SAME = 1e-9  # equilibria closer than this (relative to max_effort) are one
+_FINEST = 1e-3 * _SAME  # cells narrower than this (relative to max_effort) are not split
 _WIDTH = 1e-12  # final width of a root bracket, relative to max_effort
+_EPS = float(np.finfo(float).eps)
+_ROUNDING = 64.0 * _EPS  # a scaled gap within this of 0 has no certain sign
+_OFFSETS = 8.0 ** np.arange(-2.0, 6.0)  # distances, relative to the spread of a guess, of the trial bounds
 
 
 @dataclass(frozen=True)
@@ -95,8 +108,9 @@ class _Diagonal:
     differ only in their rate (one firm's stages) are evaluated in one array operation.
     """
 
-    def __init__(self, games: list[tuple[FirmTerms, FirmTerms]]) -> None:
+    def __init__(self, games: Games, prize: float) -> None:
         self.size = len(games)
+        self.prize = prize
         self.terms = games
         self.coefficients = [np.array([[getattr(g[k], name) for name in ("a0", "a1", "b0", "b1", "loop")]
                                        for g in games]).T for k in (0, 1)]
@@ -131,21 +145,92 @@ class _Diagonal:
 
     def gap(self, firm: int, x: FloatArray, q: FloatArray, owner: IntArray) -> FloatArray:
         """``best_response_gap`` element by element (see its docstring)."""
+        return self._gap(firm, self.technology(firm, x, owner), q, owner)
+
+    def _gap(self, firm: int, tech: tuple[FloatArray, ...], q: FloatArray, owner: IntArray) -> FloatArray:
         a0, a1, b0, b1, loop = self.coefficients[firm][:, owner]
         phi_a, phi_b, kappa = a0 + a1 * q, b0 + b1 * q, loop * (1.0 - q)
-        c, marginal, p, slope = self.technology(firm, x, owner)
+        c, marginal, p, slope = tech
         target = phi_b - kappa * (phi_a + phi_b)
         lhs = marginal * (1.0 - kappa * (1.0 - p))
         rhs = slope * (kappa * c + target)
         scale = np.abs(lhs) + slope * (kappa * np.abs(c) + np.abs(phi_b) + kappa * (np.abs(phi_a) + np.abs(phi_b)))
         return np.asarray((lhs - rhs) / np.maximum(scale, 1e-300))
 
-    def best_response(self, firm: int, q: FloatArray, owner: IntArray) -> FloatArray:
-        """Best responses to rival success probabilities ``q``, by bracketing the gap on ``[0, max_effort]``."""
+    def gap_range(self, firm: int, x: FloatArray, q_lo: FloatArray, q_hi: FloatArray,
+                  owner: IntArray) -> tuple[FloatArray, FloatArray]:
+        """Largest and smallest sign-carrying gap at efforts ``x`` over rival probabilities ``[q_lo, q_hi]``.
+
+        Unscaled, the gap ``p'(x) (G(x) - target(q))`` is a quadratic in ``q`` with
+        curvature ``-p' loop (a1 + b1)`` (docs/lagged.md, "How every equilibrium is
+        found"): its extremes over an interval are at the ends and at the vertex when
+        inside. The scaled gap is evaluated at those three points; its largest and
+        smallest values there have the signs of the unscaled extremes.
+        """
+        a0, a1, b0, b1, loop = self.coefficients[firm][:, owner]
+        tech = self.technology(firm, x, owner)
+        c, marginal, p, slope = tech
+        curvature = -slope * loop * (a1 + b1)
+        linear = -slope * b1 + loop * (marginal * (1.0 - p) + slope * c) + slope * loop * (a1 + b1 - a0 - b0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            vertex = -linear / (2.0 * curvature)
+        vertex = np.where(np.isfinite(vertex), np.clip(vertex, q_lo, q_hi), q_lo)
+        values = np.stack([self._gap(firm, tech, q, owner) for q in (q_lo, q_hi, vertex)])
+        return values.max(axis=0), values.min(axis=0)
+
+    def enclosure(self, firm: int, q_lo: FloatArray, q_hi: FloatArray, floor: FloatArray, ceiling: FloatArray,
+                  guess: tuple[FloatArray, FloatArray], owner: IntArray,
+                  steps: int = 0) -> tuple[FloatArray, FloatArray]:
+        """Bounds ``[lower, upper]`` on the best responses to every ``q`` in ``[q_lo, q_hi]``, rounded outward.
+
+        ``floor <= BR(q) <= ceiling`` must hold already (``0`` and ``max_effort`` do), and
+        ``guess`` is about the smallest and largest best response (at the ends of the
+        interval, say). An effort where the largest gap over the interval is certainly
+        negative lies below every best response (the gap changes sign once, upward, at
+        the best response); one where the smallest gap is certainly positive lies above
+        every one. Efforts at growing distances outside ``guess`` are tried at once, and
+        the nearest certain one on each side is the bound (``floor`` or ``ceiling`` when
+        none is): a wrong guess costs width, never validity. ``steps`` bisections between
+        each bound and the guess then tighten it.
+        """
         top = self.tops[firm][owner]
-        lo = np.zeros(q.size)
+        spread = guess[1] - guess[0] + _EPS * top
+        offsets = spread[None, :] * _OFFSETS[:, None]
+        below = np.maximum(guess[0][None, :] - offsets, floor[None, :])
+        above = np.minimum(guess[1][None, :] + offsets, ceiling[None, :])
+        k, n = _OFFSETS.size, floor.size
+        every = np.tile(owner, 2 * k)
+        largest, smallest = self.gap_range(firm, np.r_[below.ravel(), above.ravel()], np.tile(q_lo, 2 * k),
+                                           np.tile(q_hi, 2 * k), every)
+        rises = (largest[:k * n] < -_ROUNDING).reshape(k, n)
+        falls = (smallest[k * n:] > _ROUNDING).reshape(k, n)
+        lower = np.maximum(np.max(np.where(rises, below, -np.inf), axis=0), floor)
+        upper = np.minimum(np.min(np.where(falls, above, np.inf), axis=0), ceiling)
+        inner = np.maximum(guess[0], lower), np.minimum(guess[1], upper)  # no certain point between bound and guess
+        for _ in range(steps):
+            mid = np.r_[0.5 * (lower + inner[0]), 0.5 * (inner[1] + upper)]
+            largest, smallest = self.gap_range(firm, mid, np.r_[q_lo, q_lo], np.r_[q_hi, q_hi], np.r_[owner, owner])
+            rise, fall = largest[:n] < -_ROUNDING, smallest[n:] > _ROUNDING
+            lower, inner = np.where(rise, mid[:n], lower), (np.where(rise, inner[0], mid[:n]), inner[1])
+            upper, inner = np.where(fall, mid[n:], upper), (inner[0], np.where(fall, inner[1], mid[n:]))
+        return lower * (1.0 - 4.0 * _EPS), np.minimum(upper * (1.0 + 4.0 * _EPS), top)
+
+    def success_range(self, firm: int, lo: FloatArray, hi: FloatArray, owner: IntArray, within_lo: FloatArray,
+                      within_hi: FloatArray) -> tuple[FloatArray, FloatArray]:
+        """``[p(lo), p(hi)]`` rounded outward (``p`` increases), inside ``[within_lo, within_hi]``."""
+        q_lo = np.maximum(self.probability(firm, lo, owner) * (1.0 - 8.0 * _EPS), within_lo)
+        q_hi = np.minimum(self.probability(firm, hi, owner) * (1.0 + 8.0 * _EPS), within_hi)
+        return q_lo, np.maximum(q_hi, q_lo)
+
+    def best_response(self, firm: int, q: FloatArray, owner: IntArray,
+                      within: tuple[FloatArray, FloatArray] | None = None) -> FloatArray:
+        """Best responses to rival success probabilities ``q``, by bracketing the gap on ``[0, max_effort]``.
+
+        Or on ``within``, bounds known to hold them (``enclosure``): a narrower bracket.
+        """
+        lo, top = (np.zeros(q.size), self.tops[firm][owner]) if within is None else within
         g_lo, g_hi = self.gap(firm, lo, q, owner), self.gap(firm, top, q, owner)
-        out = np.where(g_hi <= 0.0, top, 0.0)
+        out = np.where(g_hi <= 0.0, top, lo)
         inside = np.flatnonzero((g_lo < 0.0) & (g_hi > 0.0))
         if inside.size:
             qs, whose = q[inside], owner[inside]
@@ -154,10 +239,14 @@ class _Diagonal:
             out[inside] = roots
         return out
 
-    def response_map(self, y: FloatArray, owner: IntArray) -> tuple[FloatArray, FloatArray]:
-        """``(T(y), BR_1(p_0(y)))`` for firm 0's efforts ``y``."""
-        second = self.best_response(1, self.probability(0, y, owner), owner)
-        return self.best_response(0, self.probability(1, second, owner), owner), second
+    def response_map(self, y: FloatArray, owner: IntArray,
+                     within: FloatArray | None = None) -> tuple[FloatArray, FloatArray]:
+        """``(T(y), BR_1(p_0(y)))`` for firm 0's efforts ``y``; ``within``: rows 2, 3, 6, 7 of ``_Cells.bounds``."""
+        second = self.best_response(1, self.probability(0, y, owner), owner,
+                                    None if within is None else (within[2], within[3]))
+        first = self.best_response(0, self.probability(1, second, owner), owner,
+                                   None if within is None else (within[6], within[7]))
+        return first, second
 
     def phi(self, y: FloatArray, owner: IntArray) -> FloatArray:
         return np.asarray(self.response_map(y, owner)[0] - y)
@@ -180,21 +269,6 @@ def _grid(top: float) -> FloatArray:
     return np.asarray(top * t * t)
 
 
-def _doubtful(y: FloatArray, psi: FloatArray, slope_floor: FloatArray) -> NDArray[np.bool_]:
-    """Cells without a sign change where a root could hide: ``|psi(u)| + |psi(v)| <= L (v - u)``.
-
-    ``L`` is ``_SAFETY`` times the largest secant slope of the cell, its neighbours and
-    its parent cell (``slope_floor``): an estimate of the Lipschitz constant of ``psi`` on
-    the cell, not a bound.
-    """
-    width = np.diff(y)
-    secant = np.abs(np.diff(psi)) / np.maximum(width, 1e-300)
-    near = np.maximum(secant, np.maximum(np.r_[secant[1:], 0.0], np.r_[0.0, secant[:-1]]))
-    bound = _SAFETY * np.maximum(near, slope_floor)
-    same_sign = np.sign(psi[:-1]) * np.sign(psi[1:]) > 0
-    return np.asarray(same_sign & (np.abs(psi[:-1]) + np.abs(psi[1:]) <= bound * width))
-
-
 @dataclass
 class _Found:
     """Roots of one state's ``phi`` found so far, with the far ends of their brackets."""
@@ -202,6 +276,166 @@ class _Found:
     roots: list[float]
     far: list[float]
     unresolved: int = 0
+
+
+@dataclass
+class _Cells:
+    """Cells ``[lo, hi]`` of firm 0's effort still in doubt, with ``phi`` at their ends and their parents' bounds.
+
+    ``reply`` rows: firm 1's best response at ``lo`` and ``hi``, then ``T`` there.
+    ``bounds`` rows: firm 1's success-probability interval, firm 1's best-response
+    bounds, firm 0's success-probability interval, firm 0's best-response bounds (``lo,
+    hi`` each), all valid for the cell because they are valid for its parent
+    (docs/lagged.md, "How every equilibrium is found").
+    """
+
+    owner: IntArray
+    lo: FloatArray
+    hi: FloatArray
+    f_lo: FloatArray
+    f_hi: FloatArray
+    reply: FloatArray  # shape (4, cells)
+    bounds: FloatArray  # shape (8, cells)
+
+    def take(self, which: NDArray[np.bool_] | IntArray) -> _Cells:
+        return _Cells(self.owner[which], self.lo[which], self.hi[which], self.f_lo[which], self.f_hi[which],
+                      self.reply[:, which], self.bounds[:, which])
+
+
+def _first_cells(game: _Diagonal, grids: list[FloatArray], image: FloatArray, second: FloatArray,
+                 stride: int = 1) -> _Cells:
+    """The cells between every ``stride``-th point of the first grid of every state, bounded by ``[0, max_effort]``."""
+    y, image, second = np.stack(grids)[:, ::stride], image[:, ::stride], second[:, ::stride]
+    owner = np.repeat(np.arange(game.size, dtype=np.intp), y.shape[1] - 1)
+    bounds = np.zeros((8, owner.size))
+    bounds[[1, 5]] = 1.0
+    bounds[3], bounds[7] = game.tops[1][owner], game.tops[0][owner]
+    values = image - y
+    reply = np.stack([second[:, :-1].ravel(), second[:, 1:].ravel(), image[:, :-1].ravel(), image[:, 1:].ravel()])
+    return _Cells(owner, y[:, :-1].ravel(), y[:, 1:].ravel(), values[:, :-1].ravel(), values[:, 1:].ravel(), reply,
+                  bounds)
+
+
+def _guess(ends: FloatArray) -> tuple[FloatArray, FloatArray]:
+    return np.minimum(ends[0], ends[1]), np.maximum(ends[0], ends[1])
+
+
+def _excluded(game: _Diagonal, cells: _Cells) -> NDArray[np.bool_]:
+    """Cells that hold no fixed point of ``T`` because ``T`` maps them, provably, elsewhere; tightens ``bounds``.
+
+    ``p_0`` maps the cell into firm 1's success-probability interval, firm 1's best
+    responses to it lie within bounds, ``p_1`` maps those into firm 0's interval, and
+    firm 0's best responses to that lie in ``E``: ``T([lo, hi])`` is inside ``E``, so a
+    cell that ``E`` misses holds no equilibrium.
+    """
+    own, b = cells.owner, cells.bounds
+    b[0], b[1] = game.success_range(0, cells.lo, cells.hi, own, b[0], b[1])
+    b[2], b[3] = game.enclosure(1, b[0], b[1], b[2], b[3], _guess(cells.reply[:2]), own)
+    b[4], b[5] = game.success_range(1, b[2], b[3], own, b[4], b[5])
+    b[6], b[7] = game.enclosure(0, b[4], b[5], b[6], b[7], _guess(cells.reply[2:]), own)
+    return np.asarray((b[7] < cells.lo) | (b[6] > cells.hi))
+
+
+def _roots_within(found: list[_Found], owner: IntArray, a: FloatArray, b: FloatArray) -> NDArray[np.bool_]:
+    """Whether each state ``owner`` has a known root in ``[a, b]``."""
+    out = np.zeros(owner.size, dtype=bool)
+    for s in np.unique(owner).tolist():
+        z = np.sort(np.asarray(found[s].roots, dtype=float))
+        if z.size == 0:
+            continue
+        at = owner == s
+        k = np.minimum(np.searchsorted(z, a[at], side="left"), z.size - 1)
+        out[at] = (z[k] >= a[at]) & (z[k] <= b[at])
+    return out
+
+
+def _new_roots(game: _Diagonal, found: list[_Found], cells: _Cells, tight: bool) -> None:
+    """Polish the sign changes of ``phi`` in cells that hold no known root: each is a root not yet found."""
+    change = (np.sign(cells.f_lo) * np.sign(cells.f_hi) < 0) & ~_roots_within(found, cells.owner, cells.lo, cells.hi)
+    at = np.flatnonzero(change)
+    brackets = [(int(cells.owner[k]), float(cells.lo[k]), float(cells.hi[k]), float(cells.f_lo[k]),
+                 float(cells.f_hi[k])) for k in at]
+    _polish(game, found, brackets, tight)
+
+
+def _split(game: _Diagonal, found: list[_Found], cells: _Cells) -> _Cells:
+    """Each cell cut into ``SPLIT`` equal cells, ``phi`` evaluated at the new ends (zeros recorded as roots)."""
+    n = cells.lo.size
+    frac = np.arange(1, SPLIT) / SPLIT
+    inner = cells.lo[:, None] + (cells.hi - cells.lo)[:, None] * frac[None, :]
+    owner = np.repeat(cells.owner, SPLIT - 1)
+    image, second = game.response_map(inner.ravel(), owner, np.repeat(cells.bounds, SPLIT - 1, axis=1))
+    f_inner = (image - inner.ravel()).reshape(n, SPLIT - 1)
+    for k in np.flatnonzero(f_inner.ravel() == 0.0).tolist():
+        found[int(owner[k])].roots.append(float(inner.ravel()[k]))
+        found[int(owner[k])].far.append(float(inner.ravel()[k]))
+    ends = np.concatenate([cells.lo[:, None], inner, cells.hi[:, None]], axis=1)
+    f_ends = np.concatenate([cells.f_lo[:, None], f_inner, cells.f_hi[:, None]], axis=1)
+    reply = []
+    for row, inside in ((0, second), (2, image)):
+        at = np.concatenate([cells.reply[row][:, None], inside.reshape(n, SPLIT - 1), cells.reply[row + 1][:, None]],
+                            axis=1)
+        reply += [at[:, :-1].ravel(), at[:, 1:].ravel()]
+    return _Cells(np.repeat(cells.owner, SPLIT), ends[:, :-1].ravel(), ends[:, 1:].ravel(), f_ends[:, :-1].ravel(),
+                  f_ends[:, 1:].ravel(), np.stack(reply), np.repeat(cells.bounds, SPLIT, axis=1))
+
+
+def _over_budget(cells: _Cells) -> NDArray[np.bool_]:
+    """The cells of states with more than ``_MAX_CELLS`` cells to split: their search stops here."""
+    counts = np.bincount(cells.owner)
+    return np.asarray(counts[cells.owner] > _MAX_CELLS)
+
+
+def _settle(game: _Diagonal, found: list[_Found], left: _Cells, stuck: NDArray[np.bool_]) -> None:
+    """Decide the cells that could be neither excluded nor split further, cluster by cluster.
+
+    A run of adjacent cells of the finest width, narrower than the merge distance and away
+    from every known root may hide a tangency: its point of smallest ``|phi|`` is kept as
+    an equilibrium if it passes the check of an equilibrium, else the cluster is
+    unresolved. Any other cluster (with a cell ``stuck`` wider, for lack of rounds or
+    budget) is unresolved.
+    """
+    for s in np.unique(left.owner).tolist():
+        mine = left.owner == s
+        cells = left.take(mine)
+        order = np.argsort(cells.lo)
+        lo, hi, f_lo, f_hi = cells.lo[order], cells.hi[order], cells.f_lo[order], cells.f_hi[order]
+        forced = stuck[mine][order]
+        starts = np.flatnonzero(np.r_[True, lo[1:] != hi[:-1]])
+        same = _SAME * float(game.tops[0][s])
+        for first, last in zip(starts.tolist(), np.r_[starts[1:], lo.size].tolist(), strict=True):
+            a, b = float(lo[first]), float(hi[last - 1])
+            near = bool(_roots_within(found, np.array([s], dtype=np.intp), np.array([a - same]),
+                                      np.array([b + same]))[0])
+            doubtful = near or b - a > same or bool(np.any(forced[first:last]))
+            if doubtful or not _tangency(game, found[s], s, lo[first:last], f_lo[first:last], hi[last - 1],
+                                         f_hi[last - 1]):
+                found[s].unresolved += 1
+
+
+def _tangency(game: _Diagonal, found: _Found, s: int, lo: FloatArray, f_lo: FloatArray, end: float,
+              f_end: float) -> bool:
+    """Keep the point of smallest ``|phi|`` of a cluster if it is an equilibrium; whether it is.
+
+    An equilibrium: ``|T(y) - y|`` within the merge distance (a fixed point to that
+    resolution) and the check of every solver passed (``GAIN``).
+    """
+    points, values = np.r_[lo, end], np.abs(np.r_[f_lo, f_end])
+    best = int(np.argmin(values))
+    if values[best] > _SAME * float(game.tops[0][s]):
+        return False
+    y = np.array([points[best]])
+    owner = np.array([s], dtype=np.intp)
+    second = game.response_map(y, owner)[1]
+    terms = game.terms[s]
+    q = float(terms[0].effort.probability(y[0])), float(terms[1].effort.probability(second[0]))
+    value = float(value_of(terms[0], y[0], q[1])), float(value_of(terms[1], second[0], q[0]))
+    gain, residual = state_check(terms, (float(y[0]), float(second[0])), value)
+    if not (gain <= GAIN * game.prize and residual <= GAIN * game.prize):
+        return False
+    found.roots.append(float(y[0]))
+    found.far.append(float(y[0]))
+    return True
 
 
 def _polish(game: _Diagonal, found: list[_Found], brackets: list[Bracket], tight: bool) -> None:
@@ -249,64 +483,49 @@ def _collapse(game: _Diagonal, root: FloatArray, other: FloatArray, owner: IntAr
     return np.where(f_a == 0.0, a, b)
 
 
-def _deflated(game: _Diagonal, s: int, y: FloatArray, phi: FloatArray, roots: list[float]) -> FloatArray:
-    """``psi = phi / prod((y - z) / top)`` over the known roots ``z``: zero only at a root not yet found."""
-    top = float(game.tops[0][s])
-    factor = np.ones(y.size)
-    for z in roots:
-        factor *= (y - z) / top
-    at_root = factor == 0.0
-    if not np.any(at_root):
-        return np.asarray(phi / factor)
-    # psi at a known root: its limit, from a point just beside it
-    step = 1e-7 * top
-    beside = np.where(y[at_root] + step <= top, y[at_root] + step, y[at_root] - step)
-    near = np.ones(beside.size)
-    for z in roots:
-        near *= np.where(np.abs(beside - z) > 0.0, (beside - z) / top, 1.0)
-    out = phi.copy()
-    out[~at_root] = phi[~at_root] / factor[~at_root]
-    out[at_root] = game.phi(beside, np.full(beside.size, s, dtype=np.intp)) / near
-    return out
-
-
 def _search(game: _Diagonal, tight: bool) -> list[_Found]:
     """Every root of each state's ``phi`` on ``[0, X_0]``, with far bracket ends and unresolved cells.
 
-    First the sign changes and zeros of ``phi`` on the grid, all states at once. Then, to
-    find roots that come in pairs between grid points, each state's known roots are
-    divided out (``psi``) and every cell where ``psi`` could vanish (``_doubtful``) is
-    split, up to ``DEPTH`` times; a sign change of ``phi`` inside a split cell that holds
-    no known root brackets new roots.
+    First the sign changes and zeros of ``phi`` on the grid, all states at once. Then
+    branch and bound over the grid's cells: a cell whose image under ``T`` provably misses
+    it (``_excluded``) holds no root and is dropped; a sign change in a cell without a
+    known root is a new root; a cell within the merge distance of a known root is part of
+    that equilibrium; any other cell is split ``SPLIT`` ways, down to ``_FINEST`` of the
+    range, for at most ``DEPTH`` rounds and ``_MAX_CELLS`` cells a state. What is left is
+    decided by ``_settle``.
     """
     found = [_Found([], []) for _ in range(game.size)]
     grids = [_grid(float(top)) for top in game.tops[0]]
     owner = np.repeat(np.arange(game.size), GRID)
-    values = game.phi(np.concatenate(grids), owner).reshape(game.size, GRID)
+    image, second = (part.reshape(game.size, GRID) for part in game.response_map(np.concatenate(grids), owner))
+    values = image - np.stack(grids)
     brackets = [b for s in range(game.size) for b in _sign_changes(s, grids[s], values[s], found[s])]
     _polish(game, found, brackets, tight)
-    pending = [(s, grids[s], values[s], np.zeros(GRID - 1)) for s in range(game.size)]
+    coarse = _first_cells(game, grids, image, second, _COARSE)  # a first, cheaper round on cells of _COARSE cells
+    kept = np.flatnonzero(~_excluded(game, coarse))
+    cells = _first_cells(game, grids, image, second)
+    per_state = (GRID - 1) // _COARSE
+    inside = ((kept % per_state)[:, None] * _COARSE + np.arange(_COARSE)[None, :]).ravel()
+    picked = np.repeat(coarse.owner[kept], _COARSE) * (GRID - 1) + inside
+    cells = cells.take(picked)
+    cells.bounds = np.repeat(coarse.bounds[:, kept], _COARSE, axis=1)  # valid for the parts of a cell
+    left: list[_Cells] = []
+    stuck: list[NDArray[np.bool_]] = []
     for depth in range(DEPTH + 1):
-        cells: list[tuple[int, FloatArray, float]] = []
-        for s, ys, ph, floor in pending:
-            psi = _deflated(game, s, ys, ph, found[s].roots)
-            doubt = np.flatnonzero(_doubtful(ys, psi, floor))
-            if depth == DEPTH or len(cells) + doubt.size > _MAX_CELLS:  # give up on these: report them
-                found[s].unresolved += doubt.size
-                continue
-            for k in doubt:
-                parent = abs(psi[k + 1] - psi[k]) / max(ys[k + 1] - ys[k], 1e-300)
-                cells.append((s, np.linspace(ys[k], ys[k + 1], SPLIT + 1), max(parent, float(floor[k]))))
-        if not cells:
+        cells = cells.take(~_excluded(game, cells))
+        _new_roots(game, found, cells, tight)
+        same = _SAME * game.tops[0][cells.owner]
+        cells = cells.take(~_roots_within(found, cells.owner, cells.hi - same, cells.lo + same))
+        fine = cells.hi - cells.lo <= _FINEST * game.tops[0][cells.owner]
+        forced = ~fine & ((depth == DEPTH) | _over_budget(cells))
+        left.append(cells.take(fine | forced))
+        stuck.append(forced[fine | forced])
+        cells = cells.take(~(fine | forced))
+        if cells.lo.size == 0:
             break
-        owner = np.repeat(np.array([c[0] for c in cells], dtype=np.intp), SPLIT + 1)
-        values_flat = game.phi(np.concatenate([c[1] for c in cells]), owner).reshape(len(cells), SPLIT + 1)
-        pending, brackets = [], []
-        for (s, sub, floor_value), part in zip(cells, values_flat, strict=True):
-            if not any(sub[0] <= z <= sub[-1] for z in found[s].roots):  # a sign change here is a missed root
-                brackets += _sign_changes(s, sub, part, found[s])
-            pending.append((s, sub, part, np.full(SPLIT, floor_value)))
-        _polish(game, found, brackets, tight)
+        cells = _split(game, found, cells)
+    _settle(game, found, _Cells(*(np.concatenate([getattr(c, name) for c in left], axis=-1) for name in
+                                  ("owner", "lo", "hi", "f_lo", "f_hi", "reply", "bounds"))), np.concatenate(stuck))
     return found
 
 
@@ -357,8 +576,75 @@ def diagonal_solutions(race: LaggedRace, value: FloatArray, states: list[tuple[i
     >>> both[0].effort.shape
     (1, 2)
     """
-    game = _Diagonal([state_terms(race, value, i, j) for i, j in states])
+    return game_solutions([state_terms(race, value, i, j) for i, j in states], race.prize, tight)
+
+
+def game_solutions(games: Games, prize: float, tight: bool = False) -> list[StateSolutions]:
+    """Every pure equilibrium of each period game given by both firms' terms, searched together.
+
+    Parameters
+    ----------
+    games : list of (FirmTerms, FirmTerms)
+        Each game's terms (``state_terms``), firm 0's first; regular technologies.
+    prize : float
+        The prize, the unit of the check of a tangency (``GAIN``).
+    tight : bool
+        As for ``state_solutions``.
+
+    Returns
+    -------
+    list of StateSolutions
+
+    Examples
+    --------
+    Firm 0 shifted: its own terms against itself (a symmetric game), one equilibrium.
+
+    >>> import patentrace as pr
+    >>> from patentrace.equations.periods_continuous import state_terms, terminal_values
+    >>> race = pr.LaggedRace.from_race(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()), 1.0)
+    >>> terms = state_terms(race, terminal_values(race), 0, 0)
+    >>> [found.effort.shape for found in game_solutions([terms, terms], 1.0)]
+    [(1, 2), (1, 2)]
+    """
+    game = _Diagonal(games, prize)
     return [_solutions(game, s, found) for s, found in enumerate(_search(game, tight))]
+
+
+def best_response_bounds(terms: FirmTerms, q_lo: ArrayLike, q_hi: ArrayLike) -> tuple[FloatArray, FloatArray]:
+    """Bounds on the firm's best responses to every rival success probability in ``[q_lo, q_hi]``.
+
+    The bounds of the exclusion test of the search (docs/lagged.md, "How every equilibrium
+    is found"), bisected to working precision and rounded outward: for a regular
+    technology every best response to a ``q`` in the interval lies between them.
+
+    Parameters
+    ----------
+    terms : FirmTerms
+        The firm's terms at a state.
+    q_lo, q_hi : array_like
+        Intervals of the rival's success probability, ``0 <= q_lo <= q_hi <= 1``.
+
+    Returns
+    -------
+    (ndarray, ndarray)
+        Lower and upper bounds.
+
+    Examples
+    --------
+    >>> import patentrace as pr
+    >>> from patentrace.equations.periods_continuous import state_terms, terminal_values
+    >>> race = pr.LaggedRace.from_race(pr.Race(stages=1, prize=1.0, discount=0.1, cost=pr.costs.Quadratic()), 1.0)
+    >>> terms = state_terms(race, terminal_values(race), 0, 0)[0]
+    >>> lower, upper = best_response_bounds(terms, [0.2], [0.2])       # one q: the best response itself
+    >>> bool(0.0 < upper[0] - lower[0] < 1e-12)
+    True
+    """
+    lo = np.atleast_1d(np.asarray(q_lo, dtype=float))
+    hi = np.atleast_1d(np.asarray(q_hi, dtype=float))
+    game = _Diagonal([(terms, terms)], 1.0)
+    owner = np.zeros(lo.size, dtype=np.intp)
+    guess = _guess(np.stack([game.best_response(0, lo, owner), game.best_response(0, hi, owner)]))
+    return game.enclosure(0, lo, hi, np.zeros(lo.size), np.full(lo.size, terms.effort.max_effort), guess, owner, 80)
 
 
 def state_solutions(race: LaggedRace, value: FloatArray, i: int, j: int, tight: bool = False) -> StateSolutions:

@@ -48,7 +48,15 @@ from patentrace.results import chain
 from patentrace.results.continuous_lagged import ContinuousLaggedEquilibrium, state_check
 from patentrace.results.equilibrium import LaggedEquilibrium, SolverInfo
 from patentrace.solvers.continuous_menus import IrregularTechnologyWarning, menu_race, realised_menus, solve_irregular
-from patentrace.solvers.continuous_roots import DEPTH, GRID, SPLIT, StateSolutions, diagonal_solutions, state_solutions
+from patentrace.solvers.continuous_roots import (
+    DEPTH,
+    GAIN,
+    GRID,
+    SPLIT,
+    StateSolutions,
+    diagonal_solutions,
+    state_solutions,
+)
 from patentrace.solvers.selection import SELECTION_RULES
 
 __all__ = ["IrregularTechnologyWarning", "StateSolutions", "diagonal_solutions", "menu_race", "realised_menus",
@@ -57,7 +65,7 @@ __all__ = ["IrregularTechnologyWarning", "StateSolutions", "diagonal_solutions",
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 
-_GAIN = 1e-10  # largest deviation gain, relative to the prize, of an equilibrium returned
+_GAIN = GAIN  # largest deviation gain, relative to the prize, of an equilibrium returned
 
 
 def _select(found: StateSolutions, race: LaggedRace, i: int, j: int, rule: str) -> int:
