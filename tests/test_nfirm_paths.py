@@ -10,7 +10,7 @@ import mpmath as mp
 import numpy as np
 import oracle_quadratic as oracle
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from strategies import examples
 
@@ -260,14 +260,23 @@ def contested_races(draw: st.DrawFn) -> pr.Race:
 
 @settings(max_examples=examples(20))
 @given(contested_races())
+@example(pr.Race(stages=(2, 2, 2), prize=1.0, loser_prize=0.8, discount=0.002,  # thorough profile: 2353+ paths
+                 cost=pr.costs.Power(scale=0.5, exponent=2.0, linear=0.27)))
 def test_every_path_is_an_equilibrium_and_solve_is_one_of_them(race):
     # One path exactly where pr.solve's path is unique at every state (the module docstring's argument),
     # several otherwise; pr.solve's answer is one of them; each is an equilibrium at every state.
+    too_many: pr.TooManyEquilibriaError | None = None
     try:
         found = _sweep(race, 1000, True, 0.0)
+    except pr.TooManyEquilibriaError as err:  # more paths than the cap: they branch, so pr.solve's path does too
+        too_many = err
     except pr.EquilibriumError:  # a state the search cannot resolve (docs/solver.md, "Known limit"): pr.solve too
         with pytest.raises(pr.EquilibriumError):
             pr.solve(race)
+        return
+    if too_many is not None:
+        assert too_many.found > 1000 and len(too_many.branching) > 0
+        assert int(pr.solve(race).multiplicity.max()) > 1
         return
     chosen = pr.solve(race)
     unique = int(chosen.multiplicity.max()) == 1
