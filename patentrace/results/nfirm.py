@@ -26,6 +26,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
@@ -33,6 +34,7 @@ from patentrace.equations import hjb
 from patentrace.equations.nfirm import aggregate_rival
 from patentrace.errors import EquilibriumError
 from patentrace.models import Race
+from patentrace.models.costs import Power
 from patentrace.models.nfirm_lattice import Lattice
 from patentrace.results import verification
 from patentrace.results.equilibrium import ArraySpec, StateResult, Verification
@@ -42,6 +44,8 @@ __all__ = ["NFirmEquilibrium", "expected_duration", "hitting_probability", "stat
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 BoolArray = NDArray[np.bool_]
+
+_jit = numba.njit(cache=True, error_model="numpy", nogil=True)
 
 
 def state_dims(firms: int) -> tuple[str, ...]:
@@ -122,14 +126,64 @@ def win_probability(lattice: Lattice, hazard: FloatArray, breakthrough: FloatArr
     [0.166666666666667, 0.333333333333333, 0.5]
     """
     _, out = lattice.terminal(1.0, 0.0)
-    for here in lattice.hyperplanes:
-        moves, jumps, largest = _rates(hazard, breakthrough, here)
-        total = moves.sum(axis=0) + jumps.sum(axis=0)
-        onward = np.array(jumps, copy=True)
-        for k, stride in enumerate(lattice.strides):
-            onward += np.where(moves[k] > 0.0, moves[k] * out[:, here + stride], 0.0)
-        out[:, here] = np.where(largest > 0.0, onward / np.where(total > 0.0, total, 1.0), 0.0)
+    _win_kernel(_open_backwards(lattice), np.asarray(lattice.strides, dtype=np.intp),
+                np.ascontiguousarray(hazard, dtype=float), np.ascontiguousarray(breakthrough, dtype=float), out)
     return out
+
+
+def _open_backwards(lattice: Lattice) -> IntArray:
+    """The open states, flat, from the last to the first: each comes after every state it can move to."""
+    return np.asarray(np.flatnonzero(lattice.finished == 0)[::-1], dtype=np.intp)
+
+
+@_jit
+def _scaled_rates(hazard: FloatArray, breakthrough: FloatArray, s: int, moves: FloatArray,
+                  jumps: FloatArray) -> tuple[float, float]:  # pragma: no cover - compiled
+    """``_rates`` at one state: ``moves``, ``jumps`` divided by the largest rate; that rate and their total."""
+    largest = 0.0
+    for k in range(moves.size):
+        largest = max(largest, hazard[k, s], breakthrough[k, s])
+    safe = largest if largest > 0.0 else 1.0
+    total_moves = total_jumps = 0.0
+    for k in range(moves.size):
+        moves[k], jumps[k] = hazard[k, s] / safe, breakthrough[k, s] / safe
+        total_moves += moves[k]
+        total_jumps += jumps[k]
+    return largest, total_moves + total_jumps
+
+
+@_jit
+def _win_kernel(states: IntArray, strides: IntArray, hazard: FloatArray, breakthrough: FloatArray,
+                out: FloatArray) -> None:  # pragma: no cover - compiled
+    """``win_probability`` at the open ``states`` (in backward order), the same operations state by state."""
+    firms = hazard.shape[0]
+    moves, jumps = np.empty(firms), np.empty(firms)
+    for s in states:
+        largest, total = _scaled_rates(hazard, breakthrough, s, moves, jumps)
+        for j in range(firms):
+            onward = jumps[j]
+            for k in range(firms):
+                if moves[k] > 0.0:
+                    onward += moves[k] * out[j, s + strides[k]]
+            out[j, s] = onward / total if largest > 0.0 else 0.0
+
+
+@_jit
+def _duration_kernel(states: IntArray, strides: IntArray, hazard: FloatArray, breakthrough: FloatArray,
+                     out: FloatArray) -> None:  # pragma: no cover - compiled
+    """``expected_duration`` at the open ``states`` (in backward order), the same operations state by state."""
+    firms = hazard.shape[0]
+    moves, jumps = np.empty(firms), np.empty(firms)
+    for s in states:
+        largest, total = _scaled_rates(hazard, breakthrough, s, moves, jumps)
+        if not largest > 0.0:
+            out[s] = np.inf
+            continue
+        onward = 0.0
+        for k in range(firms):
+            if moves[k] > 0.0:
+                onward += moves[k] * out[s + strides[k]]
+        out[s] = (1.0 / largest + onward) / total
 
 
 def expected_duration(lattice: Lattice, hazard: FloatArray, breakthrough: FloatArray) -> FloatArray:
@@ -146,17 +200,54 @@ def expected_duration(lattice: Lattice, hazard: FloatArray, breakthrough: FloatA
     0.16666666666666666
     """
     out = np.zeros(lattice.size)
-    for here in lattice.hyperplanes:
-        moves, jumps, largest = _rates(hazard, breakthrough, here)
-        total = moves.sum(axis=0) + jumps.sum(axis=0)
-        with np.errstate(invalid="ignore"):
-            onward = sum(np.where(moves[k] > 0.0, moves[k] * out[here + stride], 0.0)
-                         for k, stride in enumerate(lattice.strides))
-        moving = largest > 0.0
-        with np.errstate(over="ignore", divide="ignore"):
-            wait = np.where(moving, 1.0 / np.where(moving, largest, 1.0), np.inf)
-            out[here] = np.where(moving, (wait + onward) / np.where(moving, total, 1.0), np.inf)
+    _duration_kernel(_open_backwards(lattice), np.asarray(lattice.strides, dtype=np.intp),
+                     np.ascontiguousarray(hazard, dtype=float), np.ascontiguousarray(breakthrough, dtype=float), out)
     return out
+
+
+@_jit
+def _residual_kernel(states: IntArray, strides: IntArray, shape: IntArray, tables: FloatArray, effort: FloatArray,
+                     hazard: FloatArray, value: FloatArray, cost: FloatArray, model: FloatArray,
+                     out: FloatArray) -> None:  # pragma: no cover - compiled
+    """``NFirmEquilibrium.residual`` for power costs at the open ``states``, the numpy path's operations per state.
+
+    ``tables[0, k, i]`` and ``tables[1, k, i]`` are firm ``k``'s productivity and breakthrough
+    hazard at experience ``i``; ``cost[k] = (a, g, m)``; ``model = (r, P, L, v_min)``. Firm
+    ``k``'s problem is against its aggregate rival (``equations.nfirm.aggregate_rival``),
+    its residual that of ``verification.relative_residual``.
+    """
+    firms = effort.shape[0]
+    r, prize, loser, smallest = model[0], model[1], model[2], model[3]
+    jump = np.empty(firms)
+    for s in states:
+        total_jump = 0.0
+        for k in range(firms):
+            jump[k] = tables[1, k, (s // strides[k]) % shape[k]]
+            total_jump += jump[k]
+        for k in range(firms):
+            lam = tables[0, k, (s // strides[k]) % shape[k]]
+            weighted = h = 0.0
+            for rival in range(firms):
+                if rival != k:
+                    weighted += value[k, s + strides[rival]] * hazard[rival, s]
+                    h += hazard[rival, s]
+            mean = weighted / h if h > 0.0 else 0.0
+            x, v, own = effort[k, s], value[k, s], value[k, s + strides[k]]
+            b_own, b_rival = jump[k], total_jump - jump[k]
+            g = cost[k, 1]
+            c = cost[k, 2] * x + cost[k, 0] * x**g / g
+            hazard_own = lam * x
+            flow = -c + hazard_own * (own - v) + h * (mean - v)
+            flow = flow + b_own * (prize - v) + b_rival * (loser - v)
+            raw = r * v - flow
+            if raw == 0.0:
+                out[k, s] = 0.0
+                continue
+            size = r * abs(v) + c
+            size = size + hazard_own * (abs(own) + abs(v)) + h * (abs(mean) + abs(v))
+            size = size + b_own * (abs(prize) + abs(v)) + b_rival * (abs(loser) + abs(v))
+            rates = r + hazard_own + h + b_own + b_rival
+            out[k, s] = abs(raw) / max(size, rates * smallest)
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -299,10 +390,31 @@ class NFirmEquilibrium(StateResult):
         >>> bool(eq.residual().max() < 1e-13)
         True
         """
+        if all(isinstance(c, Power) for c in self.model.cost):
+            return self._power_residual()
         opened, problems = self._firm_problems()
         out = np.zeros((self.model.firms, int(np.prod(self.model.shape))))
         for k, (p, x, v) in enumerate(problems):
             out[k, opened] = verification.relative_residual(p, x, v)
+        return out.reshape(self.value.shape)
+
+    def _power_residual(self) -> FloatArray:
+        """``residual()`` for power costs in one compiled pass (``_residual_kernel``), the same formulas."""
+        race, lattice = self.model, Lattice(tuple(self.model.stages))
+        firms = race.firms
+        tables = np.zeros((2, firms, max(race.stages) + 1))
+        for k in range(firms):
+            tables[0, k, :race.stages[k]] = race.productivity_array(k)
+            tables[1, k, :race.stages[k]] = race.breakthrough_array(k)
+        cost = np.array([[c.scale, c.exponent, c.linear] for c in race.cost if isinstance(c, Power)], dtype=float)
+        smallest = max(verification._FLOAT_FLOOR * race.prize, verification._SMALLEST_NORMAL)
+        out = np.zeros((firms, lattice.size))
+        _residual_kernel(_open_backwards(lattice), np.asarray(lattice.strides, dtype=np.intp),
+                         np.asarray(lattice.shape, dtype=np.intp), tables,
+                         np.ascontiguousarray(self.effort, dtype=float).reshape(firms, -1),
+                         np.ascontiguousarray(self.hazard, dtype=float).reshape(firms, -1),
+                         np.ascontiguousarray(self.value, dtype=float).reshape(firms, -1), cost,
+                         np.array([race.discount, race.prize, race.loser_prize, smallest]), out)
         return out.reshape(self.value.shape)
 
     def verify(self) -> Verification:

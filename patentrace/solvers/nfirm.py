@@ -531,6 +531,31 @@ def solve_nfirm(race: Race, selection: str = "fastest", compiled: bool = True) -
     value, _ = lattice.terminal(race.prize, race.loser_prize)
     effort = np.zeros_like(value)
     multiplicity = np.where(lattice.finished > 1, 0, 1).astype(np.intp)
+    if compiled and all(isinstance(c, Power) for c in race.cost):
+        certified, searched, contracted = _sweep_compiled(race, data, value, effort, multiplicity, selection)
+    else:
+        certified, searched, contracted = _sweep(race, data, value, effort, multiplicity, selection, compiled)
+    hazard = data.productivity * effort
+    win = win_probability(lattice, hazard, data.breakthrough)
+    duration = expected_duration(lattice, hazard, data.breakthrough)
+    info = SolverInfo(method="backward", selection=selection,
+                      options={"path": "nfirm", "contracted_states": contracted, "supermodular_states": certified,
+                               "searched_states": searched},
+                      version=__version__, seconds=time.perf_counter() - started)
+    shape = (race.firms, *lattice.shape)
+    return NFirmEquilibrium(model=race, solver=info, effort=effort.reshape(shape), hazard=hazard.reshape(shape),
+                            value=value.reshape(shape), win_probability=win.reshape(shape),
+                            expected_duration=duration.reshape(lattice.shape),
+                            multiplicity=multiplicity.reshape(lattice.shape))
+
+
+def _sweep(race: Race, data: _Race, value: FloatArray, effort: FloatArray, multiplicity: IntArray, selection: str,
+           compiled: bool) -> tuple[int, int, int]:
+    """The backward sweep in numpy, one hyperplane per batch; fills the arrays, returns the state counts.
+
+    The counts are (supermodular, searched, contracted) states.
+    """
+    lattice = data.lattice
     certified = searched = contracted = 0
     for plane in lattice.hyperplanes:
         if data.symmetric:
@@ -549,15 +574,86 @@ def solve_nfirm(race: Race, selection: str = "fastest", compiled: bool = True) -
                 effort[perm[j], plane[columns]] = effort[j, source]
                 value[perm[j], plane[columns]] = value[j, source]
             multiplicity[plane] = multiplicity[source]
-    hazard = data.productivity * effort
-    win = win_probability(lattice, hazard, data.breakthrough)
-    duration = expected_duration(lattice, hazard, data.breakthrough)
-    info = SolverInfo(method="backward", selection=selection,
-                      options={"path": "nfirm", "contracted_states": contracted, "supermodular_states": certified,
-                               "searched_states": searched},
-                      version=__version__, seconds=time.perf_counter() - started)
-    shape = (race.firms, *lattice.shape)
-    return NFirmEquilibrium(model=race, solver=info, effort=effort.reshape(shape), hazard=hazard.reshape(shape),
-                            value=value.reshape(shape), win_probability=win.reshape(shape),
-                            expected_duration=duration.reshape(lattice.shape),
-                            multiplicity=multiplicity.reshape(lattice.shape))
+    return certified, searched, contracted
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The order of the compiled sweep: states to solve and (alike firms) states to copy, per hyperplane.
+
+    Hyperplane ``p`` solves ``order[offsets[p]:offsets[p + 1]]`` and copies
+    ``copies[copy_offsets[p]:copy_offsets[p + 1]]``, each from ``source`` with the firms
+    permuted by ``perm`` (``_canonical``), as ``_sweep`` does one hyperplane at a time.
+    """
+
+    order: IntArray
+    offsets: IntArray
+    copies: IntArray
+    source: IntArray
+    perm: IntArray
+    copy_offsets: IntArray
+
+
+def _plan(data: _Race) -> _Plan:
+    """The hyperplanes of ``Lattice.hyperplanes`` (largest total first, flat order within), computed at once."""
+    lattice = data.lattice
+    opened = np.flatnonzero(lattice.finished == 0)
+    states = lattice.coordinates(opened)
+    totals = states.sum(axis=0)
+    rank = totals.max() - totals
+    sorted_ = np.argsort(rank, kind="stable")
+    plane_of = rank[sorted_]
+    everything, states = opened[sorted_], states[:, sorted_]
+    planes = int(rank.max()) + 1
+    all_offsets = np.concatenate([[0], np.cumsum(np.bincount(plane_of, minlength=planes))]).astype(np.intp)
+    if not data.symmetric:
+        empty = np.zeros(0, dtype=np.intp)
+        return _Plan(everything, all_offsets, empty, empty, np.zeros((lattice.firms, 0), dtype=np.intp),
+                     np.zeros(planes + 1, dtype=np.intp))
+    canonical, source, perm = _canonical(lattice, everything)
+    solve_offsets = np.concatenate([[0], np.cumsum(np.bincount(plane_of[canonical], minlength=planes))])
+    return _Plan(everything[canonical], solve_offsets.astype(np.intp), everything, source,
+                 np.ascontiguousarray(perm, dtype=np.intp), all_offsets)
+
+
+def _sweep_compiled(race: Race, data: _Race, value: FloatArray, effort: FloatArray, multiplicity: IntArray,
+                    selection: str) -> tuple[int, int, int]:
+    """The backward sweep of power-cost races in one compiled loop (``nfirm_kernels.sweep_planes``).
+
+    States the compiled certificates cannot settle are solved by ``_hyperplane`` (every
+    equilibrium, numpy), after which the compiled loop resumes at the next hyperplane.
+    Returns the state counts as ``_sweep``.
+    """
+    from patentrace.solvers import nfirm_kernels
+
+    lattice, plan = data.lattice, _plan(data)
+    cost = np.array([[c.scale, c.exponent, c.linear] for c in race.cost if isinstance(c, Power)], dtype=float)
+    status = np.full(lattice.size, -1, dtype=np.intp)
+    strides, shape = np.asarray(lattice.strides, dtype=np.intp), np.asarray(lattice.shape, dtype=np.intp)
+    planes = plan.offsets.size - 1
+    certified = searched = 0
+    plane = 0
+    while plane < planes:
+        plane = nfirm_kernels.sweep_planes(
+            plane, plan.order, plan.offsets, plan.copies, plan.source, plan.perm, plan.copy_offsets, strides, shape,
+            data.productivity, data.breakthrough, cost, race.prize, race.loser_prize, race.discount, data.symmetric,
+            value, effort, status)
+        if plane == planes:
+            break
+        solved = plan.order[plan.offsets[plane]:plan.offsets[plane + 1]]
+        here = solved[status[solved] == nfirm_kernels.HANDED]
+        chosen, values, count, found = _hyperplane(race, data, value, here, selection, False)
+        effort[:, here], value[:, here], multiplicity[here] = chosen, values, count
+        certified += int(found.supermodular.sum())
+        searched += int(found.searched.sum())
+        if data.symmetric:
+            copies = slice(plan.copy_offsets[plane], plan.copy_offsets[plane + 1])
+            target, source = plan.copies[copies], plan.source[copies]
+            for j in range(race.firms):
+                effort[plan.perm[j, copies], target] = effort[j, source]
+                value[plan.perm[j, copies], target] = value[j, source]
+        plane += 1
+    if data.symmetric:
+        multiplicity[plan.copies] = multiplicity[plan.source]
+    contracted = int(np.count_nonzero((status == nfirm_kernels.FAST) | (status == nfirm_kernels.BRANCHED)))
+    return certified, searched, contracted

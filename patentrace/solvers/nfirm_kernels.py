@@ -43,9 +43,10 @@ from patentrace.solvers.compiled_kernels import (
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 
-__all__ = ["HANDED", "UNIQUE", "certify_states"]
+__all__ = ["BRANCHED", "FAST", "HANDED", "UNIQUE", "certify_states", "sweep_planes"]
 
 HANDED, UNIQUE = 0, 1
+FAST, BRANCHED = 1, 2  # how sweep_planes certified a state: the fast certificate, or the branch-and-bound
 _EPS = float(np.finfo(float).eps)
 _TINY = float(np.finfo(float).tiny)
 _RESOLUTION = 1e-9  # as solvers.nfirm: a box narrower than this fraction of the bound holds one equilibrium
@@ -54,6 +55,10 @@ _NEAR = 1e-7  # as solvers.nfirm: the iterated effort must stay this close to th
 _ITERATIONS = 60  # Newton steps
 _BOXES = 256  # boxes waiting at one state
 _STEPS = 20_000  # boxes examined at one state
+_ROUNDS = 400  # rounds of the unsplit contraction of the fast certificate
+_STALL = 0.97  # a round that keeps more than this share of the box's width has stalled
+_CONTRACTION = 0.75  # the weighted Lipschitz bound below which BR has one fixed point (a margin below 1)
+_POWER_STEPS = 4  # weights tried for that bound
 
 
 @_jit
@@ -115,7 +120,14 @@ def _newton(par: FloatArray, after: FloatArray, r: float, x: FloatArray,
             scale: float) -> bool:  # pragma: no cover - compiled
     """Newton's method on ``x - BR(x) = 0`` from ``x`` (in place); True when it settles to rounding."""
     firms = x.shape[0]
-    y, system, error = np.empty(firms), np.empty((firms, firms)), np.empty(firms)
+    return _polish(par, after, r, x, scale, np.empty(firms), np.empty((firms, firms)), np.empty(firms))
+
+
+@_jit
+def _polish(par: FloatArray, after: FloatArray, r: float, x: FloatArray, scale: float, y: FloatArray,
+            system: FloatArray, error: FloatArray) -> bool:  # pragma: no cover - compiled
+    """``_newton`` with its work arrays given (``y``, ``error``: (n,); ``system``: (n, n))."""
+    firms = x.shape[0]
     for _ in range(_ITERATIONS):
         _responses(par, after, r, x, y)
         moved = 0.0
@@ -259,3 +271,285 @@ def certify_states(
         if status[j] == UNIQUE:
             for k in range(firms):
                 effort[k, j] = x[k]
+
+
+@_jit
+def _narrow(par: FloatArray, after: FloatArray, r: float, lo: FloatArray, hi: FloatArray, slack: float,
+            low: FloatArray, high: FloatArray, fastest: FloatArray) -> bool:  # pragma: no cover - compiled
+    """One round of interval contraction, firm by firm (Gauss-Seidel); False if the box ``[lo, hi]`` becomes empty.
+
+    Firm ``k``'s interval is intersected with the enclosure of ``BR_k`` over the box as it
+    stands (the firms before ``k`` already narrowed), as in ``_enclose``: every fixed point in
+    the box stays in it. ``[low[k], high[k]]`` keeps that enclosure and ``fastest[k]`` the
+    smallest ``s = (r + H_{-k}) / lambda_k`` over the box; both remain valid bounds over every
+    smaller box, which is what ``_contracts`` needs.
+    """
+    firms = lo.shape[0]
+    for k in range(firms):
+        own = par[k, _OWN]
+        q_low = q_high = r * own
+        total_low = total_high = 0.0
+        for rival in range(firms):
+            if rival == k:
+                continue
+            gap = own - after[k, rival]
+            h_low, h_high = par[rival, _LAM] * lo[rival], par[rival, _LAM] * hi[rival]
+            q_low += min(gap * h_low, gap * h_high)
+            q_high += max(gap * h_low, gap * h_high)
+            total_low += h_low
+            total_high += h_high
+        slowest, fastest[k] = (r + total_high) / par[k, _LAM], (r + total_low) / par[k, _LAM]
+        low[k] = _response_to_gain(par, k, q_low - par[k, _M] * slowest, slowest)
+        high[k] = _response_to_gain(par, k, q_high - par[k, _M] * fastest[k], fastest[k])
+        lo[k], hi[k] = max(lo[k], low[k] - slack), min(hi[k], high[k] + slack)
+        if not lo[k] <= hi[k]:
+            return False
+    return True
+
+
+@_jit
+def _bend_bound(par: FloatArray, k: int, low: float, high: float, fastest: float) -> float:  # pragma: no cover
+    """A lower bound on ``c_k''(x) (s + x)`` for ``x`` in ``[low, high]`` and ``s >= fastest`` (power cost).
+
+    ``c''(x) (s + x) = (g - 1) a (s x**(g - 2) + x**(g - 1))``: the second term rises with
+    ``x``, the first is monotone in ``x`` (rising for ``g > 2``, falling for ``g < 2``). 0 when
+    ``g > 2`` and ``low = 0`` (``c''(0) = 0``: the best response can be vertical there).
+    """
+    a, g = par[k, _A], par[k, _G]
+    if g == 2.0:
+        return float(a * (fastest + low))
+    at_high = high ** (g - 2.0)
+    at_low = low ** (g - 2.0) if low > 0.0 else (math.inf if g < 2.0 else 0.0)
+    return float((g - 1.0) * a * (fastest * min(at_low, at_high) + low ** (g - 1.0)))
+
+
+@_jit
+def _contracts(par: FloatArray, after: FloatArray, low: FloatArray, high: FloatArray, fastest: FloatArray,
+               bound: FloatArray, weight: FloatArray, image: FloatArray) -> bool:  # pragma: no cover - compiled
+    """Whether ``BR`` is a contraction on the box, so that it has at most one fixed point there.
+
+    ``bound[k, l]`` bounds ``|dBR_k/dx_l| = lambda_l |A_k - B_kl - c_k'(x)/lambda_k| /
+    (c_k''(x) (s + x))`` (implicit differentiation of docs/theory/race.md (16)) over the box:
+    ``x = BR_k`` in ``[low[k], high[k]]``, ``s >= fastest[k]``; 0 where the firm idles
+    throughout (``high[k] = 0``). If some ``w > 0`` has ``bound w <= 0.75 w`` (tried: ``w = 1``,
+    then a few power iterations towards the Perron vector of ``bound``), then for two fixed
+    points ``x, y`` the mean value theorem gives ``max_k |x_k - y_k| / w_k <= 0.75`` times
+    itself: ``x = y``. ``0.75`` leaves a wide margin for rounding; a NaN or infinite bound
+    certifies nothing.
+    """
+    firms = low.shape[0]
+    for k in range(firms):
+        for rival in range(firms):
+            bound[k, rival] = 0.0
+        if not high[k] > 0.0:
+            continue
+        bend = _bend_bound(par, k, max(low[k], 0.0), high[k], fastest[k])
+        if not bend > 0.0:
+            return False
+        slope_low = _cost_terms(par, k, max(low[k], 0.0))[1] * par[k, _INV_LAM]
+        slope_high = _cost_terms(par, k, high[k])[1] * par[k, _INV_LAM]
+        for rival in range(firms):
+            if rival != k:
+                gap = par[k, _OWN] - after[k, rival]
+                bound[k, rival] = par[rival, _LAM] * max(abs(gap - slope_low), abs(gap - slope_high)) / bend
+    for k in range(firms):
+        weight[k] = 1.0
+    for _ in range(_POWER_STEPS):
+        largest = 0.0
+        holds = True
+        for k in range(firms):
+            total = 0.0
+            for rival in range(firms):
+                total += bound[k, rival] * weight[rival]
+            image[k] = total
+            holds = holds and total <= _CONTRACTION * weight[k]
+            largest = max(largest, total)
+        if holds:
+            return True
+        if not (largest > 0.0 and math.isfinite(largest)):
+            return False
+        for k in range(firms):
+            weight[k] = image[k] / largest + 1e-6
+    return False
+
+
+@_jit
+def _contracted(par: FloatArray, after: FloatArray, r: float, bound: FloatArray, x: FloatArray,
+                work: FloatArray, system: FloatArray) -> bool:  # pragma: no cover - compiled
+    """The fast certificate of one state: True when its one equilibrium is proved and written to ``x``.
+
+    From the box ``[0, X]`` that holds every equilibrium, rounds of ``_narrow`` (no splitting,
+    so no fixed point is lost) until either the box is narrower than ``1e-9`` of the bound (as
+    the search's resolution) or ``_contracts`` proves at most one fixed point in it; then
+    Newton's method from the box's middle must settle inside it (to ``1e-7`` of the bound), and
+    that is the equilibrium. False when a round keeps more than ``_STALL`` of the box's width
+    (the caller then runs the branch-and-bound of ``_state``) or Newton's method does not settle.
+    ``work`` holds 9 rows of ``n`` scratch numbers and ``system`` two ``n x n`` scratch matrices.
+    """
+    firms = x.shape[0]
+    lo, hi, low, high, fastest = work[0], work[1], work[2], work[3], work[4]
+    scale = _TINY
+    for k in range(firms):
+        scale = max(scale, bound[k])
+        lo[k], hi[k] = 0.0, bound[k]
+    width = scale
+    proved = False
+    for _ in range(_ROUNDS):
+        if not _narrow(par, after, r, lo, hi, _SLACK * scale, low, high, fastest):
+            return False
+        narrowed = 0.0
+        for k in range(firms):
+            narrowed = max(narrowed, hi[k] - lo[k])
+        if narrowed <= _RESOLUTION * scale or _contracts(par, after, low, high, fastest, system[0], work[5],
+                                                         work[6]):
+            proved = True
+            break
+        if not narrowed <= _STALL * width:
+            return False
+        width = narrowed
+    if not proved:
+        return False
+    for k in range(firms):
+        x[k] = 0.5 * (lo[k] + hi[k])
+    if not _polish(par, after, r, x, scale, work[7], system[1], work[8]):
+        return False
+    near = _NEAR * scale
+    inside = True
+    for k in range(firms):
+        inside = inside and lo[k] - near <= x[k] <= hi[k] + near
+    return inside
+
+
+@_jit
+def _power_parameters(cost: FloatArray) -> FloatArray:  # pragma: no cover - compiled
+    """The per-firm columns of ``par`` that do not change from state to state (``cost[k] = (a, g, m)``)."""
+    firms = cost.shape[0]
+    par = np.zeros((firms, _COLUMNS))
+    for k in range(firms):
+        a, g = cost[k, 0], cost[k, 1]
+        par[k, _A], par[k, _INV_A], par[k, _G], par[k, _M] = a, 1.0 / a, g, cost[k, 2]
+        par[k, _LOG_A], par[k, _LOG_KAPPA] = math.log(a), math.log(1.0 - 1.0 / g)
+    return par
+
+
+@_jit
+def _effort_bound(par: FloatArray, after: FloatArray, bound: FloatArray) -> None:  # pragma: no cover - compiled
+    """``StateGames.effort_bound`` at one state: ``c_k'(X_k) = lambda_k max(A_k, max_l (A_k - B_kl), 0)``."""
+    firms = bound.shape[0]
+    for k in range(firms):
+        own = par[k, _OWN]
+        spread = max(own, 0.0)
+        for rival in range(firms):
+            if rival != k:
+                spread = max(spread, own - after[k, rival])
+        excess = max(par[k, _LAM] * spread - par[k, _M], 0.0)
+        if par[k, _G] == 2.0:
+            bound[k] = excess / par[k, _A] * (1.0 + 1e-12)
+        else:
+            bound[k] = (excess / par[k, _A]) ** (1.0 / (par[k, _G] - 1.0)) * (1.0 + 1e-12)
+
+
+@_jit
+def _balance(x: FloatArray, coordinate: IntArray) -> None:  # pragma: no cover - compiled
+    """``solvers.nfirm._balance`` at one state: firms at the same stage that agree to 1e-8 get the first's entry."""
+    firms = x.shape[0]
+    for k in range(1, firms):
+        for first in range(k):
+            if coordinate[k] == coordinate[first] and abs(x[k] - x[first]) <= 1e-8 * max(abs(x[first]), 1e-300):
+                x[k] = x[first]
+
+
+@_jit
+def _values(par: FloatArray, raw: FloatArray, x: FloatArray, r: float, jump: FloatArray, prize: float,
+            loser: float, out: FloatArray) -> None:  # pragma: no cover - compiled
+    """Every firm's value (docs/theory/race.md (17)) at efforts ``x``, as ``hjb.FirmProblem.flow_value`` computes it.
+
+    ``raw[k, l] = V_k(s + e_l)`` (unshifted), ``jump[k] = b_k``; the aggregate rival of
+    ``equations.nfirm.aggregate_rival``.
+    """
+    firms = x.shape[0]
+    total_jump = 0.0
+    for k in range(firms):
+        total_jump += jump[k]
+    for k in range(firms):
+        weighted = total = 0.0
+        for rival in range(firms):
+            if rival != k:
+                h = par[rival, _LAM] * x[rival]
+                weighted += raw[k, rival] * h
+                total += h
+        mean = weighted / total if total > 0.0 else 0.0
+        hazard = par[k, _LAM] * x[k]
+        g = par[k, _G]
+        level = par[k, _M] * x[k] + par[k, _A] * x[k] ** g / g
+        b_own, b_rival = jump[k], total_jump - jump[k]
+        numerator = -level + hazard * raw[k, k] + total * mean
+        numerator = numerator + b_own * prize + b_rival * loser
+        out[k] = numerator / (r + hazard + total + b_own + b_rival)
+
+
+@_jit
+def sweep_planes(
+    start: int, order: IntArray, offsets: IntArray, copies: IntArray, source: IntArray, perm: IntArray,
+    copy_offsets: IntArray, strides: IntArray, shape: IntArray, lam: FloatArray, jump: FloatArray,
+    cost: FloatArray, prize: float, loser: float, r: float, symmetric: bool, value: FloatArray,
+    effort: FloatArray, status: IntArray,
+) -> int:  # pragma: no cover - compiled
+    """The backward sweep of ``solvers.nfirm`` for power costs, from hyperplane ``start`` on, compiled.
+
+    Hyperplane ``p`` is solved at the flat states ``order[offsets[p]:offsets[p + 1]]``; a race
+    of alike firms then copies each solved state to its permutations, ``copies[i]`` taking
+    firm ``j``'s entries of ``source[i]`` as firm ``perm[j, i]``'s
+    (``copy_offsets`` per hyperplane). At every state: the continuation values, the
+    breakthrough shift of docs/theory/race.md (18), the effort bound, the fast certificate
+    (``_contracted``), failing that the branch-and-bound (``_state``), then the values (17).
+    ``status[s]`` becomes ``FAST``, ``BRANCHED`` or ``HANDED``. Returns the first hyperplane
+    with a handed state, once its other states are written (its copies are not), or the
+    number of hyperplanes when every state was certified.
+    """
+    firms, planes = lam.shape[0], offsets.size - 1
+    par = _power_parameters(cost)
+    raw, after = np.empty((firms, firms)), np.empty((firms, firms))
+    work, system = np.empty((9, firms)), np.empty((2, firms, firms))
+    x, bound, here, shift, out = np.empty(firms), np.empty(firms), np.empty(firms), np.empty(firms), np.empty(firms)
+    coordinate = np.empty(firms, dtype=np.intp)
+    for plane in range(start, planes):
+        handed = False
+        for position in range(offsets[plane], offsets[plane + 1]):
+            s = order[position]
+            total_jump = 0.0
+            for k in range(firms):
+                coordinate[k] = (s // strides[k]) % shape[k]
+                here[k] = jump[k, s]
+                total_jump += here[k]
+            rate = r + total_jump
+            for k in range(firms):  # docs/theory/race.md (18)
+                shift[k] = (here[k] * prize + (total_jump - here[k]) * loser) / rate
+                for rival in range(firms):
+                    raw[k, rival] = value[k, s + strides[rival]]
+                    after[k, rival] = raw[k, rival] - shift[k]
+                par[k, _OWN], par[k, _LAM], par[k, _INV_LAM] = after[k, k], lam[k, s], 1.0 / lam[k, s]
+            _effort_bound(par, after, bound)
+            if _contracted(par, after, rate, bound, x, work, system):
+                status[s] = FAST
+            elif _state(par, after, rate, bound, x) == UNIQUE:
+                status[s] = BRANCHED
+            else:
+                status[s] = HANDED
+                handed = True
+                continue
+            if symmetric:
+                _balance(x, coordinate)
+            _values(par, raw, x, r, here, prize, loser, out)
+            if symmetric:
+                _balance(out, coordinate)
+            for k in range(firms):
+                effort[k, s], value[k, s] = x[k], out[k]
+        if handed:
+            return plane
+        if symmetric:
+            for i in range(copy_offsets[plane], copy_offsets[plane + 1]):
+                for j in range(firms):
+                    effort[perm[j, i], copies[i]] = effort[j, source[i]]
+                    value[perm[j, i], copies[i]] = value[j, source[i]]
+    return planes
