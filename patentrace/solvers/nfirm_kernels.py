@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 
+import numba
 import numpy as np
 from numpy.typing import NDArray
 
@@ -36,6 +37,7 @@ from patentrace.solvers.compiled_kernels import (
     _M,
     _OWN,
     _cost_terms,
+    _inverse_marginal,
     _jit,
     _response_to_gain,
 )
@@ -44,6 +46,8 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 
 __all__ = ["BRANCHED", "FAST", "HANDED", "UNIQUE", "certify_states", "sweep_planes"]
+
+_inline = numba.njit(cache=True, error_model="numpy", nogil=True, inline="always")  # the sweep's per-state steps
 
 HANDED, UNIQUE = 0, 1
 FAST, BRANCHED = 1, 2  # how sweep_planes certified a state: the fast certificate, or the branch-and-bound
@@ -56,9 +60,10 @@ _ITERATIONS = 60  # Newton steps
 _BOXES = 256  # boxes waiting at one state
 _STEPS = 20_000  # boxes examined at one state
 _ROUNDS = 400  # rounds of the unsplit contraction of the fast certificate
-_STALL = 0.97  # a round that keeps more than this share of the box's width has stalled
+_STALL = 0.97  # a round that keeps more than this share of the box's total width has stalled
 _CONTRACTION = 0.75  # the weighted Lipschitz bound below which BR has one fixed point (a margin below 1)
 _POWER_STEPS = 4  # weights tried for that bound
+_STEPS_ALONE = 4  # best-response steps before Newton's method, while they shrink fast
 
 
 @_jit
@@ -273,41 +278,96 @@ def certify_states(
                 effort[k, j] = x[k]
 
 
-@_jit
-def _narrow(par: FloatArray, after: FloatArray, r: float, lo: FloatArray, hi: FloatArray, slack: float,
-            low: FloatArray, high: FloatArray, fastest: FloatArray) -> bool:  # pragma: no cover - compiled
+@_inline
+def _narrow(par: FloatArray, after: FloatArray, r: float, surplus: FloatArray, lo: FloatArray, hi: FloatArray,
+            slack: float, low: FloatArray, high: FloatArray, fastest: FloatArray) -> bool:  # pragma: no cover
     """One round of interval contraction, firm by firm (Gauss-Seidel); False if the box ``[lo, hi]`` becomes empty.
 
-    Firm ``k``'s interval is intersected with the enclosure of ``BR_k`` over the box as it
-    stands (the firms before ``k`` already narrowed), as in ``_enclose``: every fixed point in
-    the box stays in it. ``[low[k], high[k]]`` keeps that enclosure and ``fastest[k]`` the
-    smallest ``s = (r + H_{-k}) / lambda_k`` over the box; both remain valid bounds over every
-    smaller box, which is what ``_contracts`` needs.
+    Firm ``k``'s interval is intersected with an enclosure of ``BR_k`` over the box as it
+    stands (the firms before ``k`` already narrowed, ``_enclose_firm``): every fixed point in
+    the box stays in it. ``[low[k], high[k]]`` and ``fastest[k]`` are set as ``_enclose_firm`` says.
     """
-    firms = lo.shape[0]
-    for k in range(firms):
-        own = par[k, _OWN]
-        q_low = q_high = r * own
-        total_low = total_high = 0.0
-        for rival in range(firms):
-            if rival == k:
-                continue
-            gap = own - after[k, rival]
-            h_low, h_high = par[rival, _LAM] * lo[rival], par[rival, _LAM] * hi[rival]
-            q_low += min(gap * h_low, gap * h_high)
-            q_high += max(gap * h_low, gap * h_high)
-            total_low += h_low
-            total_high += h_high
-        slowest, fastest[k] = (r + total_high) / par[k, _LAM], (r + total_low) / par[k, _LAM]
-        low[k] = _response_to_gain(par, k, q_low - par[k, _M] * slowest, slowest)
-        high[k] = _response_to_gain(par, k, q_high - par[k, _M] * fastest[k], fastest[k])
+    for k in range(lo.shape[0]):
+        _enclose_firm(par, after, r, surplus, lo, hi, low, high, fastest, k)
         lo[k], hi[k] = max(lo[k], low[k] - slack), min(hi[k], high[k] + slack)
         if not lo[k] <= hi[k]:
             return False
     return True
 
 
-@_jit
+@_inline
+def _surplus(par: FloatArray, after: FloatArray, r: float, out: FloatArray) -> None:  # pragma: no cover - compiled
+    """``out[k, l] = S_kl - r B_kl``, ``S_kl = max_x [lambda_k x (A_k - B_kl) - c_k(x)]`` (a conjugate).
+
+    ``(r + lambda_k x + H_{-k}) (V - B_kl)`` at effort ``x`` is ``lambda_k x (A_k - B_kl) - c_k(x) - r B_kl
+    + sum_{m != k, l} h_m (B_km - B_kl)``, and ``V_k`` is the largest ``V`` over ``x``: so ``V_k - B_kl``,
+    whose sign is that of ``dBR_k/dh_l`` (docs/theory/race.md (5)), has the sign of
+    ``out[k, l] + sum_{m != k, l} h_m (B_km - B_kl)`` (docs/solver.md, "More than two firms").
+    """
+    firms = out.shape[0]
+    for k in range(firms):
+        for rival in range(firms):
+            if rival == k:
+                out[k, rival] = 0.0
+                continue
+            peak = _inverse_marginal(par, k, par[k, _LAM] * (par[k, _OWN] - after[k, rival]))
+            g = par[k, _G]
+            conjugate = par[k, _A] * (1.0 - 1.0 / g) * (peak * peak if g == 2.0 else peak**g)
+            out[k, rival] = conjugate - r * after[k, rival]
+
+
+@_inline
+def _enclose_firm(par: FloatArray, after: FloatArray, r: float, surplus: FloatArray, lo: FloatArray, hi: FloatArray,
+                  low: FloatArray, high: FloatArray, fastest: FloatArray, k: int) -> None:  # pragma: no cover
+    """Bounds on ``BR_k`` while the rivals' efforts range over the box ``[lo, hi]``, into ``low[k]``, ``high[k]``.
+
+    ``BR_k`` rises with the right side ``q`` of docs/theory/race.md (16) and falls with
+    ``s = (r + H_{-k}) / lambda_k``; both are sums over the rivals. Where ``_surplus`` fixes the
+    sign of ``dBR_k/dh_l`` over the whole box (its smallest or largest value over the box
+    beyond ``1e-12`` of its terms, against rounding), ``BR_k`` is monotone in ``h_l`` there, and
+    ``h_l`` enters ``q`` and ``s`` together at the end that lowers (raises) ``BR_k``. Where it
+    does not, ``q`` and ``s`` take their worst ends apart, as in ``_enclose``. With every sign
+    fixed, the bounds are the exact range of ``BR_k`` (its values at two corners of the box).
+    ``fastest[k]`` becomes the smallest ``s`` over the box; the bounds remain valid over every
+    smaller box, which is what ``_contracts`` needs.
+    """
+    firms = lo.shape[0]
+    own, lam = par[k, _OWN], par[k, _LAM]
+    q_low = q_high = r * own
+    total_low = total_high = total_fast = 0.0
+    for rival in range(firms):
+        if rival == k:
+            continue
+        gap = own - after[k, rival]
+        h_low, h_high = par[rival, _LAM] * lo[rival], par[rival, _LAM] * hi[rival]
+        total_fast += h_low
+        sign_low = sign_high = surplus[k, rival]
+        size = abs(surplus[k, rival]) + r * abs(after[k, rival])
+        for other in range(firms):
+            if other != k and other != rival:
+                step = after[k, other] - after[k, rival]
+                term_low, term_high = step * par[other, _LAM] * lo[other], step * par[other, _LAM] * hi[other]
+                sign_low += min(term_low, term_high)
+                sign_high += max(term_low, term_high)
+                size += max(abs(term_low), abs(term_high))
+        margin = 1e-12 * size
+        if sign_low >= margin or h_low == h_high:  # BR_k rises with h_l (or h_l is fixed)
+            q_low, q_high = q_low + gap * h_low, q_high + gap * h_high
+            total_low, total_high = total_low + h_low, total_high + h_high
+        elif sign_high <= -margin:  # BR_k falls with h_l
+            q_low, q_high = q_low + gap * h_high, q_high + gap * h_low
+            total_low, total_high = total_low + h_high, total_high + h_low
+        else:
+            q_low += min(gap * h_low, gap * h_high)
+            q_high += max(gap * h_low, gap * h_high)
+            total_low, total_high = total_low + h_high, total_high + h_low
+    slowest, quickest = (r + total_low) / lam, (r + total_high) / lam
+    fastest[k] = (r + total_fast) / lam
+    low[k] = _response_to_gain(par, k, q_low - par[k, _M] * slowest, slowest)
+    high[k] = _response_to_gain(par, k, q_high - par[k, _M] * quickest, quickest)
+
+
+@_inline
 def _bend_bound(par: FloatArray, k: int, low: float, high: float, fastest: float) -> float:  # pragma: no cover
     """A lower bound on ``c_k''(x) (s + x)`` for ``x`` in ``[low, high]`` and ``s >= fastest`` (power cost).
 
@@ -323,7 +383,7 @@ def _bend_bound(par: FloatArray, k: int, low: float, high: float, fastest: float
     return float((g - 1.0) * a * (fastest * min(at_low, at_high) + low ** (g - 1.0)))
 
 
-@_jit
+@_inline
 def _contracts(par: FloatArray, after: FloatArray, low: FloatArray, high: FloatArray, fastest: FloatArray,
                bound: FloatArray, weight: FloatArray, image: FloatArray) -> bool:  # pragma: no cover - compiled
     """Whether ``BR`` is a contraction on the box, so that it has at most one fixed point there.
@@ -373,51 +433,81 @@ def _contracts(par: FloatArray, after: FloatArray, low: FloatArray, high: FloatA
     return False
 
 
-@_jit
+@_inline
 def _contracted(par: FloatArray, after: FloatArray, r: float, bound: FloatArray, x: FloatArray,
-                work: FloatArray, system: FloatArray) -> bool:  # pragma: no cover - compiled
+                work: tuple[FloatArray, ...], system: tuple[FloatArray, ...]) -> bool:  # pragma: no cover - compiled
     """The fast certificate of one state: True when its one equilibrium is proved and written to ``x``.
 
-    From the box ``[0, X]`` that holds every equilibrium, rounds of ``_narrow`` (no splitting,
-    so no fixed point is lost) until either the box is narrower than ``1e-9`` of the bound (as
-    the search's resolution) or ``_contracts`` proves at most one fixed point in it; then
-    Newton's method from the box's middle must settle inside it (to ``1e-7`` of the bound), and
-    that is the equilibrium. False when a round keeps more than ``_STALL`` of the box's width
-    (the caller then runs the branch-and-bound of ``_state``) or Newton's method does not settle.
-    ``work`` holds 9 rows of ``n`` scratch numbers and ``system`` two ``n x n`` scratch matrices.
+    First ``_contracts`` on the whole box ``[0, X]`` that holds every equilibrium (every best
+    response lies in it, and ``s >= r / lambda_k``): far from the prize, where the values
+    hardly depend on who succeeds, ``BR`` is a contraction there and the state has one
+    equilibrium. Otherwise rounds of ``_narrow`` (no splitting, so no fixed point is lost)
+    until the box is narrower than ``1e-9`` of the bound (as the search's resolution) or
+    ``_contracts`` proves at most one fixed point in it. Then ``_settle`` from the box's
+    middle must converge inside the box (to ``1e-7`` of the bound), and that is the
+    equilibrium. False when a round keeps more than ``_STALL`` of the box's width (the caller
+    then runs the branch-and-bound of ``_state``) or the iteration does not settle.
+    ``work`` holds 9 scratch arrays of ``n`` numbers and ``system`` three ``n x n`` scratch matrices.
     """
     firms = x.shape[0]
-    lo, hi, low, high, fastest = work[0], work[1], work[2], work[3], work[4]
+    lo, hi, low, high, fastest, weight, image, y, error = work
+    bounds, jacobian, surplus = system
     scale = _TINY
     for k in range(firms):
         scale = max(scale, bound[k])
-        lo[k], hi[k] = 0.0, bound[k]
-    width = scale
-    proved = False
-    for _ in range(_ROUNDS):
-        if not _narrow(par, after, r, lo, hi, _SLACK * scale, low, high, fastest):
+        lo[k], hi[k], low[k], high[k], fastest[k] = 0.0, bound[k], 0.0, bound[k], r * par[k, _INV_LAM]
+    if not _contracts(par, after, low, high, fastest, bounds, weight, image):
+        _surplus(par, after, r, surplus)
+        width = math.inf
+        proved = False
+        for _ in range(_ROUNDS):
+            if not _narrow(par, after, r, surplus, lo, hi, _SLACK * scale, low, high, fastest):
+                return False
+            widest = total = 0.0
+            for k in range(firms):
+                widest, total = max(widest, hi[k] - lo[k]), total + (hi[k] - lo[k])
+            if widest <= _RESOLUTION * scale or _contracts(par, after, low, high, fastest, bounds, weight, image):
+                proved = True
+                break
+            if not total <= _STALL * width:
+                return False
+            width = total
+        if not proved:
             return False
-        narrowed = 0.0
-        for k in range(firms):
-            narrowed = max(narrowed, hi[k] - lo[k])
-        if narrowed <= _RESOLUTION * scale or _contracts(par, after, low, high, fastest, system[0], work[5],
-                                                         work[6]):
-            proved = True
-            break
-        if not narrowed <= _STALL * width:
-            return False
-        width = narrowed
-    if not proved:
-        return False
     for k in range(firms):
         x[k] = 0.5 * (lo[k] + hi[k])
-    if not _polish(par, after, r, x, scale, work[7], system[1], work[8]):
+    if not _settle(par, after, r, x, scale, y, jacobian, error):
         return False
     near = _NEAR * scale
     inside = True
     for k in range(firms):
         inside = inside and lo[k] - near <= x[k] <= hi[k] + near
     return inside
+
+
+@_inline
+def _settle(par: FloatArray, after: FloatArray, r: float, x: FloatArray, scale: float, y: FloatArray,
+            system: FloatArray, error: FloatArray) -> bool:  # pragma: no cover - compiled
+    """The fixed point of ``BR`` from ``x`` (in place), at most one being there; True when it settles to rounding.
+
+    A few steps ``x <- BR(x)`` while they shrink fast (each move below ``1e-3`` of the one
+    before: ``BR`` hardly depends on the rivals), then Newton's method (``_polish``). Settled
+    means ``|x - BR(x)| <= 4 eps`` of ``scale``, and ``x`` is then ``BR(x)``.
+    """
+    firms = x.shape[0]
+    previous = math.inf
+    for _ in range(_STEPS_ALONE):
+        _responses(par, after, r, x, y)
+        moved = 0.0
+        for k in range(firms):
+            moved = max(moved, abs(x[k] - y[k]))
+            x[k] = y[k]
+        if moved <= 4.0 * _EPS * scale:
+            return True
+        if not moved <= 1e-3 * previous:
+            break
+        previous = moved
+    return _polish(par, after, r, x, scale, y, system, error)
 
 
 @_jit
@@ -432,7 +522,7 @@ def _power_parameters(cost: FloatArray) -> FloatArray:  # pragma: no cover - com
     return par
 
 
-@_jit
+@_inline
 def _effort_bound(par: FloatArray, after: FloatArray, bound: FloatArray) -> None:  # pragma: no cover - compiled
     """``StateGames.effort_bound`` at one state: ``c_k'(X_k) = lambda_k max(A_k, max_l (A_k - B_kl), 0)``."""
     firms = bound.shape[0]
@@ -449,7 +539,7 @@ def _effort_bound(par: FloatArray, after: FloatArray, bound: FloatArray) -> None
             bound[k] = (excess / par[k, _A]) ** (1.0 / (par[k, _G] - 1.0)) * (1.0 + 1e-12)
 
 
-@_jit
+@_inline
 def _balance(x: FloatArray, coordinate: IntArray) -> None:  # pragma: no cover - compiled
     """``solvers.nfirm._balance`` at one state: firms at the same stage that agree to 1e-8 get the first's entry."""
     firms = x.shape[0]
@@ -459,7 +549,7 @@ def _balance(x: FloatArray, coordinate: IntArray) -> None:  # pragma: no cover -
                 x[k] = x[first]
 
 
-@_jit
+@_inline
 def _values(par: FloatArray, raw: FloatArray, x: FloatArray, r: float, jump: FloatArray, prize: float,
             loser: float, out: FloatArray) -> None:  # pragma: no cover - compiled
     """Every firm's value (docs/theory/race.md (17)) at efforts ``x``, as ``hjb.FirmProblem.flow_value`` computes it.
@@ -510,7 +600,9 @@ def sweep_planes(
     firms, planes = lam.shape[0], offsets.size - 1
     par = _power_parameters(cost)
     raw, after = np.empty((firms, firms)), np.empty((firms, firms))
-    work, system = np.empty((9, firms)), np.empty((2, firms, firms))
+    work = (np.empty(firms), np.empty(firms), np.empty(firms), np.empty(firms), np.empty(firms), np.empty(firms),
+            np.empty(firms), np.empty(firms), np.empty(firms))
+    system = (np.empty((firms, firms)), np.empty((firms, firms)), np.empty((firms, firms)))
     x, bound, here, shift, out = np.empty(firms), np.empty(firms), np.empty(firms), np.empty(firms), np.empty(firms)
     coordinate = np.empty(firms, dtype=np.intp)
     for plane in range(start, planes):
