@@ -63,7 +63,8 @@ _ROUNDS = 400  # rounds of the unsplit contraction of the fast certificate
 _STALL = 0.97  # a round that keeps more than this share of the box's total width has stalled
 _CONTRACTION = 0.75  # the weighted Lipschitz bound below which BR has one fixed point (a margin below 1)
 _POWER_STEPS = 4  # weights tried for that bound
-_STEPS_ALONE = 4  # best-response steps before Newton's method, while they shrink fast
+_STEPS_ALONE = 12  # best-response steps before Newton's method, while they shrink fast
+_SLOW = 0.2  # a step that moves the efforts more than this share of the step before: Newton's method
 
 
 @_jit
@@ -490,21 +491,29 @@ def _settle(par: FloatArray, after: FloatArray, r: float, x: FloatArray, scale: 
             system: FloatArray, error: FloatArray) -> bool:  # pragma: no cover - compiled
     """The fixed point of ``BR`` from ``x`` (in place), at most one being there; True when it settles to rounding.
 
-    A few steps ``x <- BR(x)`` while they shrink fast (each move below ``1e-3`` of the one
-    before: ``BR`` hardly depends on the rivals), then Newton's method (``_polish``). Settled
-    means ``|x - BR(x)| <= 4 eps`` of ``scale``, and ``x`` is then ``BR(x)``.
+    Best-response steps firm by firm (Gauss-Seidel) while each moves the efforts less than
+    ``_SLOW`` times the step before (``BR`` hardly depends on the rivals, as far from the
+    prize), at most ``_STEPS_ALONE``; then Newton's method (``_polish``). Settled means a step
+    moved no effort by more than ``4 eps`` of ``scale``.
     """
     firms = x.shape[0]
     previous = math.inf
     for _ in range(_STEPS_ALONE):
-        _responses(par, after, r, x, y)
         moved = 0.0
         for k in range(firms):
-            moved = max(moved, abs(x[k] - y[k]))
-            x[k] = y[k]
+            rivals, q = 0.0, r * par[k, _OWN]
+            for rival in range(firms):
+                if rival != k:
+                    h = par[rival, _LAM] * x[rival]
+                    rivals += h
+                    q += h * (par[k, _OWN] - after[k, rival])
+            s = (r + rivals) / par[k, _LAM]
+            response = _response_to_gain(par, k, q - par[k, _M] * s, s)
+            moved = max(moved, abs(response - x[k]))
+            x[k] = response
         if moved <= 4.0 * _EPS * scale:
             return True
-        if not moved <= 1e-3 * previous:
+        if not moved <= _SLOW * previous:
             break
         previous = moved
     return _polish(par, after, r, x, scale, y, system, error)
@@ -571,7 +580,7 @@ def _values(par: FloatArray, raw: FloatArray, x: FloatArray, r: float, jump: Flo
         mean = weighted / total if total > 0.0 else 0.0
         hazard = par[k, _LAM] * x[k]
         g = par[k, _G]
-        level = par[k, _M] * x[k] + par[k, _A] * x[k] ** g / g
+        level = par[k, _M] * x[k] + par[k, _A] * (x[k] * x[k] if g == 2.0 else x[k] ** g) / g
         b_own, b_rival = jump[k], total_jump - jump[k]
         numerator = -level + hazard * raw[k, k] + total * mean
         numerator = numerator + b_own * prize + b_rival * loser
@@ -611,7 +620,8 @@ def sweep_planes(
             s = order[position]
             total_jump = 0.0
             for k in range(firms):
-                coordinate[k] = (s // strides[k]) % shape[k]
+                if symmetric:
+                    coordinate[k] = (s // strides[k]) % shape[k]
                 here[k] = jump[k, s]
                 total_jump += here[k]
             rate = r + total_jump
