@@ -125,15 +125,30 @@ def win_probability(lattice: Lattice, hazard: FloatArray, breakthrough: FloatArr
     >>> win_probability(lattice, hazard, np.zeros_like(hazard))[:, 0].round(15).tolist()
     [0.166666666666667, 0.333333333333333, 0.5]
     """
-    _, out = lattice.terminal(1.0, 0.0)
-    _win_kernel(_open_backwards(lattice), np.asarray(lattice.strides, dtype=np.intp),
+    out = np.zeros((lattice.firms, lattice.size))
+    _win_kernel(np.asarray(lattice.shape, dtype=np.intp), np.asarray(lattice.strides, dtype=np.intp),
                 np.ascontiguousarray(hazard, dtype=float), np.ascontiguousarray(breakthrough, dtype=float), out)
     return out
 
 
-def _open_backwards(lattice: Lattice) -> IntArray:
-    """The open states, flat, from the last to the first: each comes after every state it can move to."""
-    return np.asarray(np.flatnonzero(lattice.finished == 0)[::-1], dtype=np.intp)
+@_jit
+def _finished(coordinate: IntArray, shape: IntArray) -> int:  # pragma: no cover - compiled
+    """How many firms have finished at the state ``coordinate`` (``Lattice.finished``)."""
+    count = 0
+    for k in range(shape.size):
+        if coordinate[k] == shape[k] - 1:
+            count += 1
+    return count
+
+
+@_jit
+def _step_back(coordinate: IntArray, shape: IntArray) -> None:  # pragma: no cover - compiled
+    """The state before ``coordinate`` in C order (flat index minus one), in place."""
+    for k in range(shape.size - 1, -1, -1):
+        if coordinate[k] > 0:
+            coordinate[k] -= 1
+            return
+        coordinate[k] = shape[k] - 1
 
 
 @_jit
@@ -153,37 +168,29 @@ def _scaled_rates(hazard: FloatArray, breakthrough: FloatArray, s: int, moves: F
 
 
 @_jit
-def _win_kernel(states: IntArray, strides: IntArray, hazard: FloatArray, breakthrough: FloatArray,
+def _win_kernel(shape: IntArray, strides: IntArray, hazard: FloatArray, breakthrough: FloatArray,
                 out: FloatArray) -> None:  # pragma: no cover - compiled
-    """``win_probability`` at the open ``states`` (in backward order), the same operations state by state."""
+    """``win_probability`` at every state, from the last to the first, the same operations state by state.
+
+    Terminal states as ``Lattice.terminal``: 1 / (firms finished) for each finished firm.
+    """
     firms = hazard.shape[0]
     moves, jumps = np.empty(firms), np.empty(firms)
-    for s in states:
-        largest, total = _scaled_rates(hazard, breakthrough, s, moves, jumps)
-        for j in range(firms):
-            onward = jumps[j]
+    coordinate = shape - 1
+    for s in range(out.shape[1] - 1, -1, -1):
+        done = _finished(coordinate, shape)
+        if done:
             for k in range(firms):
-                if moves[k] > 0.0:
-                    onward += moves[k] * out[j, s + strides[k]]
-            out[j, s] = onward / total if largest > 0.0 else 0.0
-
-
-@_jit
-def _duration_kernel(states: IntArray, strides: IntArray, hazard: FloatArray, breakthrough: FloatArray,
-                     out: FloatArray) -> None:  # pragma: no cover - compiled
-    """``expected_duration`` at the open ``states`` (in backward order), the same operations state by state."""
-    firms = hazard.shape[0]
-    moves, jumps = np.empty(firms), np.empty(firms)
-    for s in states:
-        largest, total = _scaled_rates(hazard, breakthrough, s, moves, jumps)
-        if not largest > 0.0:
-            out[s] = np.inf
-            continue
-        onward = 0.0
-        for k in range(firms):
-            if moves[k] > 0.0:
-                onward += moves[k] * out[s + strides[k]]
-        out[s] = (1.0 / largest + onward) / total
+                out[k, s] = 1.0 / done if coordinate[k] == shape[k] - 1 else 0.0
+        else:
+            largest, total = _scaled_rates(hazard, breakthrough, s, moves, jumps)
+            for j in range(firms):
+                onward = jumps[j]
+                for k in range(firms):
+                    if moves[k] > 0.0:
+                        onward += moves[k] * out[j, s + strides[k]]
+                out[j, s] = onward / total if largest > 0.0 else 0.0
+        _step_back(coordinate, shape)
 
 
 def expected_duration(lattice: Lattice, hazard: FloatArray, breakthrough: FloatArray) -> FloatArray:
@@ -200,16 +207,37 @@ def expected_duration(lattice: Lattice, hazard: FloatArray, breakthrough: FloatA
     0.16666666666666666
     """
     out = np.zeros(lattice.size)
-    _duration_kernel(_open_backwards(lattice), np.asarray(lattice.strides, dtype=np.intp),
+    _duration_kernel(np.asarray(lattice.shape, dtype=np.intp), np.asarray(lattice.strides, dtype=np.intp),
                      np.ascontiguousarray(hazard, dtype=float), np.ascontiguousarray(breakthrough, dtype=float), out)
     return out
 
 
 @_jit
-def _residual_kernel(states: IntArray, strides: IntArray, shape: IntArray, tables: FloatArray, effort: FloatArray,
+def _duration_kernel(shape: IntArray, strides: IntArray, hazard: FloatArray, breakthrough: FloatArray,
+                     out: FloatArray) -> None:  # pragma: no cover - compiled
+    """``expected_duration`` at the open states, from the last to the first, the same operations state by state."""
+    firms = hazard.shape[0]
+    moves, jumps = np.empty(firms), np.empty(firms)
+    coordinate = shape - 1
+    for s in range(out.size - 1, -1, -1):
+        if _finished(coordinate, shape) == 0:
+            largest, total = _scaled_rates(hazard, breakthrough, s, moves, jumps)
+            if largest > 0.0:
+                onward = 0.0
+                for k in range(firms):
+                    if moves[k] > 0.0:
+                        onward += moves[k] * out[s + strides[k]]
+                out[s] = (1.0 / largest + onward) / total
+            else:
+                out[s] = np.inf
+        _step_back(coordinate, shape)
+
+
+@_jit
+def _residual_kernel(shape: IntArray, strides: IntArray, tables: FloatArray, effort: FloatArray,
                      hazard: FloatArray, value: FloatArray, cost: FloatArray, model: FloatArray,
                      out: FloatArray) -> None:  # pragma: no cover - compiled
-    """``NFirmEquilibrium.residual`` for power costs at the open ``states``, the numpy path's operations per state.
+    """``NFirmEquilibrium.residual`` for power costs at the open states, the numpy path's operations per state.
 
     ``tables[0, k, i]`` and ``tables[1, k, i]`` are firm ``k``'s productivity and breakthrough
     hazard at experience ``i``; ``cost[k] = (a, g, m)``; ``model = (r, P, L, v_min)``. Firm
@@ -219,13 +247,17 @@ def _residual_kernel(states: IntArray, strides: IntArray, shape: IntArray, table
     firms = effort.shape[0]
     r, prize, loser, smallest = model[0], model[1], model[2], model[3]
     jump = np.empty(firms)
-    for s in states:
+    coordinate = shape - 1
+    for s in range(effort.shape[1] - 1, -1, -1):
+        if _finished(coordinate, shape):
+            _step_back(coordinate, shape)
+            continue
         total_jump = 0.0
         for k in range(firms):
-            jump[k] = tables[1, k, (s // strides[k]) % shape[k]]
+            jump[k] = tables[1, k, coordinate[k]]
             total_jump += jump[k]
         for k in range(firms):
-            lam = tables[0, k, (s // strides[k]) % shape[k]]
+            lam = tables[0, k, coordinate[k]]
             weighted = h = 0.0
             for rival in range(firms):
                 if rival != k:
@@ -235,7 +267,7 @@ def _residual_kernel(states: IntArray, strides: IntArray, shape: IntArray, table
             x, v, own = effort[k, s], value[k, s], value[k, s + strides[k]]
             b_own, b_rival = jump[k], total_jump - jump[k]
             g = cost[k, 1]
-            c = cost[k, 2] * x + cost[k, 0] * x**g / g
+            c = cost[k, 2] * x + cost[k, 0] * (x * x if g == 2.0 else x**g) / g  # x * x: numpy squares for g = 2
             hazard_own = lam * x
             flow = -c + hazard_own * (own - v) + h * (mean - v)
             flow = flow + b_own * (prize - v) + b_rival * (loser - v)
@@ -248,6 +280,7 @@ def _residual_kernel(states: IntArray, strides: IntArray, shape: IntArray, table
             size = size + b_own * (abs(prize) + abs(v)) + b_rival * (abs(loser) + abs(v))
             rates = r + hazard_own + h + b_own + b_rival
             out[k, s] = abs(raw) / max(size, rates * smallest)
+        _step_back(coordinate, shape)
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -409,8 +442,7 @@ class NFirmEquilibrium(StateResult):
         cost = np.array([[c.scale, c.exponent, c.linear] for c in race.cost if isinstance(c, Power)], dtype=float)
         smallest = max(verification._FLOAT_FLOOR * race.prize, verification._SMALLEST_NORMAL)
         out = np.zeros((firms, lattice.size))
-        _residual_kernel(_open_backwards(lattice), np.asarray(lattice.strides, dtype=np.intp),
-                         np.asarray(lattice.shape, dtype=np.intp), tables,
+        _residual_kernel(np.asarray(lattice.shape, dtype=np.intp), np.asarray(lattice.strides, dtype=np.intp), tables,
                          np.ascontiguousarray(self.effort, dtype=float).reshape(firms, -1),
                          np.ascontiguousarray(self.hazard, dtype=float).reshape(firms, -1),
                          np.ascontiguousarray(self.value, dtype=float).reshape(firms, -1), cost,

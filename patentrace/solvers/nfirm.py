@@ -543,6 +543,8 @@ def solve_nfirm(race: Race, selection: str = "fastest", compiled: bool = True) -
                                "searched_states": searched},
                       version=__version__, seconds=time.perf_counter() - started)
     shape = (race.firms, *lattice.shape)
+    for array in (effort, hazard, value, win, duration, multiplicity):  # ours alone: the result keeps them, uncopied
+        array.setflags(write=False)
     return NFirmEquilibrium(model=race, solver=info, effort=effort.reshape(shape), hazard=hazard.reshape(shape),
                             value=value.reshape(shape), win_probability=win.reshape(shape),
                             expected_duration=duration.reshape(lattice.shape),
@@ -595,25 +597,10 @@ class _Plan:
 
 
 def _plan(data: _Race) -> _Plan:
-    """The hyperplanes of ``Lattice.hyperplanes`` (largest total first, flat order within), computed at once."""
-    lattice = data.lattice
-    opened = np.flatnonzero(lattice.finished == 0)
-    states = lattice.coordinates(opened)
-    totals = states.sum(axis=0)
-    rank = totals.max() - totals
-    sorted_ = np.argsort(rank, kind="stable")
-    plane_of = rank[sorted_]
-    everything, states = opened[sorted_], states[:, sorted_]
-    planes = int(rank.max()) + 1
-    all_offsets = np.concatenate([[0], np.cumsum(np.bincount(plane_of, minlength=planes))]).astype(np.intp)
-    if not data.symmetric:
-        empty = np.zeros(0, dtype=np.intp)
-        return _Plan(everything, all_offsets, empty, empty, np.zeros((lattice.firms, 0), dtype=np.intp),
-                     np.zeros(planes + 1, dtype=np.intp))
-    canonical, source, perm = _canonical(lattice, everything)
-    solve_offsets = np.concatenate([[0], np.cumsum(np.bincount(plane_of[canonical], minlength=planes))])
-    return _Plan(everything[canonical], solve_offsets.astype(np.intp), everything, source,
-                 np.ascontiguousarray(perm, dtype=np.intp), all_offsets)
+    """The hyperplanes of ``Lattice.hyperplanes`` and the copies of ``_canonical``, at once (compiled)."""
+    from patentrace.solvers import nfirm_kernels
+
+    return _Plan(*nfirm_kernels.plan_sweep(np.asarray(data.lattice.shape, dtype=np.intp), data.symmetric))
 
 
 def _sweep_compiled(race: Race, data: _Race, value: FloatArray, effort: FloatArray, multiplicity: IntArray,

@@ -655,3 +655,76 @@ def sweep_planes(
                     effort[perm[j, i], copies[i]] = effort[j, source[i]]
                     value[perm[j, i], copies[i]] = value[j, source[i]]
     return planes
+
+
+@_jit
+def plan_sweep(shape: IntArray, symmetric: bool) -> tuple[IntArray, IntArray, IntArray, IntArray, IntArray,
+                                                          IntArray]:  # pragma: no cover - compiled
+    """The order of ``sweep_planes``: ``order, offsets, copies, source, perm, copy_offsets`` (``solvers.nfirm._plan``).
+
+    The open states (no firm finished) grouped by total stages completed, the largest total
+    first, in flat order within a group (``Lattice.hyperplanes``). Without ``symmetric`` every
+    open state is solved and nothing copied. With it, only the states with non-decreasing
+    stage counts are solved, and every open state is a copy of its sorted state ``source``,
+    firm ``perm[j]`` playing firm ``j``'s part (``perm`` the stable sort of its stage counts).
+    """
+    firms = shape.size
+    strides = np.ones(firms, dtype=np.intp)
+    for k in range(firms - 2, -1, -1):
+        strides[k] = strides[k + 1] * shape[k + 1]
+    size = strides[0] * shape[0]
+    top = 0
+    for k in range(firms):
+        top += shape[k] - 2
+    planes = top + 1
+    counts = np.zeros(planes + 1, dtype=np.intp)
+    plane_of = np.full(size, -1, dtype=np.intp)
+    coordinate = np.zeros(firms, dtype=np.intp)
+    for s in range(size):
+        opened, total = True, 0
+        for k in range(firms):
+            opened = opened and coordinate[k] < shape[k] - 1
+            total += coordinate[k]
+        if opened:
+            plane_of[s] = top - total
+            counts[top - total + 1] += 1
+        for k in range(firms - 1, -1, -1):  # the next state in C order
+            if coordinate[k] < shape[k] - 1:
+                coordinate[k] += 1
+                break
+            coordinate[k] = 0
+    copy_offsets = np.cumsum(counts)
+    copies = np.empty(copy_offsets[planes], dtype=np.intp)
+    filled = copy_offsets[:planes].copy()
+    for s in range(size):
+        if plane_of[s] >= 0:
+            copies[filled[plane_of[s]]] = s
+            filled[plane_of[s]] += 1
+    if not symmetric:
+        return (copies, copy_offsets, np.zeros(0, dtype=np.intp), np.zeros(0, dtype=np.intp),
+                np.zeros((firms, 0), dtype=np.intp), np.zeros(planes + 1, dtype=np.intp))
+    source = np.empty(copies.size, dtype=np.intp)
+    perm = np.empty((firms, copies.size), dtype=np.intp)
+    canonical = np.zeros(copies.size, dtype=np.bool_)
+    offsets = np.zeros(planes + 1, dtype=np.intp)
+    order_ = np.empty(firms, dtype=np.intp)
+    for i in range(copies.size):
+        s = copies[i]
+        for k in range(firms):
+            coordinate[k] = (s // strides[k]) % shape[k]
+            order_[k] = k
+        for k in range(1, firms):  # insertion sort: stable
+            j = k
+            while j > 0 and coordinate[order_[j - 1]] > coordinate[order_[j]]:
+                order_[j - 1], order_[j] = order_[j], order_[j - 1]
+                j -= 1
+        flat, ascending = 0, True
+        for k in range(firms):
+            perm[k, i] = order_[k]
+            flat += coordinate[order_[k]] * strides[k]
+            if k and coordinate[k - 1] > coordinate[k]:
+                ascending = False
+        source[i], canonical[i] = flat, ascending
+        if ascending:
+            offsets[plane_of[s] + 1] += 1
+    return copies[canonical], np.cumsum(offsets), copies, source, perm, copy_offsets
