@@ -55,7 +55,7 @@ from patentrace.models import Race
 from patentrace.models.costs import Power
 from patentrace.models.nfirm_lattice import Lattice
 from patentrace.results.equilibrium import SolverInfo
-from patentrace.results.nfirm import NFirmEquilibrium, expected_duration, win_probability
+from patentrace.results.nfirm import NFirmEquilibrium, chain_arrays
 from patentrace.solvers.selection import SELECTION_RULES
 
 __all__ = ["StateEquilibria", "find_equilibria", "solve_nfirm"]
@@ -411,12 +411,12 @@ def interchangeable(race: Race) -> bool:
 
 def _per_stage(lattice: Lattice, rates: tuple[tuple[float, ...], ...]) -> FloatArray:
     """A per-stage rate of each firm at every flat state; 0 where the firm has finished."""
-    grids = np.indices(lattice.shape).reshape(lattice.firms, -1)
-    out = np.zeros((lattice.firms, lattice.size))
+    out = np.zeros((lattice.firms, *lattice.shape))
     for firm, curve in enumerate(rates):
-        padded = np.append(np.asarray(curve, dtype=float), 0.0)
-        out[firm] = padded[grids[firm]]
-    return out
+        axis = [1] * lattice.firms
+        axis[firm] = -1
+        out[firm] = np.append(np.asarray(curve, dtype=float), 0.0).reshape(axis)  # broadcast along the other axes
+    return out.reshape(lattice.firms, -1)
 
 
 @dataclass(frozen=True)
@@ -528,16 +528,18 @@ def solve_nfirm(race: Race, selection: str = "fastest", compiled: bool = True) -
     lattice = Lattice(tuple(race.stages))
     data = _Race(lattice, _per_stage(lattice, race.productivity), _per_stage(lattice, race.breakthrough),
                  interchangeable(race))
-    value, _ = lattice.terminal(race.prize, race.loser_prize)
+    from patentrace.solvers import nfirm_kernels
+
+    value, multiplicity = np.empty((race.firms, lattice.size)), np.empty(lattice.size, dtype=np.intp)
+    nfirm_kernels.terminal_values(np.asarray(lattice.shape, dtype=np.intp), race.prize, race.loser_prize, value,
+                                  multiplicity)
     effort = np.zeros_like(value)
-    multiplicity = np.where(lattice.finished > 1, 0, 1).astype(np.intp)
     if compiled and all(isinstance(c, Power) for c in race.cost):
         certified, searched, contracted = _sweep_compiled(race, data, value, effort, multiplicity, selection)
     else:
         certified, searched, contracted = _sweep(race, data, value, effort, multiplicity, selection, compiled)
     hazard = data.productivity * effort
-    win = win_probability(lattice, hazard, data.breakthrough)
-    duration = expected_duration(lattice, hazard, data.breakthrough)
+    win, duration = chain_arrays(lattice, hazard, data.breakthrough)
     info = SolverInfo(method="backward", selection=selection,
                       options={"path": "nfirm", "contracted_states": contracted, "supermodular_states": certified,
                                "searched_states": searched},

@@ -728,3 +728,31 @@ def plan_sweep(shape: IntArray, symmetric: bool) -> tuple[IntArray, IntArray, In
         if ascending:
             offsets[plane_of[s] + 1] += 1
     return copies[canonical], np.cumsum(offsets), copies, source, perm, copy_offsets
+
+
+@_jit
+def terminal_values(shape: IntArray, prize: float, loser: float, value: FloatArray,
+                    multiplicity: IntArray) -> None:  # pragma: no cover - compiled
+    """``Lattice.terminal``'s values into ``value`` (n, size), and ``multiplicity`` 0 where several firms finished.
+
+    A finished firm gets ``prize``, shared as ``(prize + (f - 1) loser) / f`` where ``f >= 2``
+    firms have finished (unreachable states); the others ``loser``; 0 at open states, where
+    ``multiplicity`` is 1, as at terminal states.
+    """
+    firms = shape.size
+    coordinate = np.zeros(firms, dtype=np.intp)
+    for s in range(value.shape[1]):
+        done = 0
+        for k in range(firms):
+            if coordinate[k] == shape[k] - 1:
+                done += 1
+        count = float(max(done, 1))
+        share = (prize + (count - 1.0) * loser) / count
+        for k in range(firms):
+            value[k, s] = share if coordinate[k] == shape[k] - 1 else (loser if done else 0.0)
+        multiplicity[s] = 0 if done > 1 else 1
+        for k in range(firms - 1, -1, -1):  # the next state in C order
+            if coordinate[k] < shape[k] - 1:
+                coordinate[k] += 1
+                break
+            coordinate[k] = 0
