@@ -8,7 +8,8 @@ against its aggregate rival (docs/theory/race.md (16)-(17),
 ``patentrace.equations.nfirm``), so the deviation search and the HJB
 residual of ``patentrace.results.verification`` apply as they are.
 Win probabilities and expected durations come from the absorbing jump chain
-(docs/theory/race.md (19)), one hyperplane of equal total stages at a time.
+(docs/theory/race.md (19)), in one compiled pass over the states from the last to the
+first; with power costs the HJB residual is one compiled pass too.
 
 Examples
 --------
@@ -116,7 +117,7 @@ def win_probability(lattice: Lattice, hazard: FloatArray, breakthrough: FloatArr
     """Each firm's probability of winning, shape ``(n, size)``; terminal states as ``Lattice.terminal``.
 
     ``W_k(s) = [sum_l h_l W_k(s + e_l) + b_k] / (sum_l h_l + sum_m b_m)`` (docs/theory/race.md (19)),
-    every firm at once, one hyperplane at a time; 0 where nothing moves.
+    every firm at once, state by state from the last; 0 where nothing moves.
 
     Examples
     --------

@@ -5,10 +5,14 @@ The open states with the same total number of completed stages are independent g
 one vectorised batch. At every state the solver finds every equilibrium of the game of
 ``patentrace.equations.nfirm``:
 
-0. **Compiled certificate** (power costs): the interval contraction of step 3 without
-   splitting, compiled (``patentrace.solvers.nfirm_kernels``). Where the box around every
-   equilibrium shrinks below ``1e-9`` of the bounds and best-response iteration settles
-   inside it, the state has one equilibrium and it is that one; other states go on to 1-3.
+0. **Compiled sweep** (power costs): every hyperplane and state in one compiled loop
+   (``patentrace.solvers.nfirm_kernels.sweep_planes``). A state is certified to have one
+   equilibrium where the best responses contract on the box of 1 (a weighted Lipschitz bound
+   below 0.75), or on the box left by interval contraction without splitting (exact ranges
+   of ``BR_k`` where it is monotone in each rival: the monotone iteration of 2 from both
+   corners), or where that box shrinks below ``1e-9`` of the bounds; best-response steps and
+   Newton's method then settle inside the box. A state it cannot settle goes to the compiled
+   branch-and-bound of 3, and failing that to 1-3 here; the loop resumes after it.
 1. **Bounds.** Every best response lies in ``[0, X_k]`` (``StateGames.effort_bound``), so
    every equilibrium lies in the box ``[0, X]``.
 2. **Supermodular states.** Where ``StateGames.supermodular`` proves that each best

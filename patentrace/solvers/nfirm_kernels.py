@@ -1,17 +1,27 @@
-"""The compiled certificate of ``patentrace.solvers.nfirm``: interval contraction on a state's game (docs/solver.md).
+"""The compiled path of ``patentrace.solvers.nfirm``: the backward sweep and its certificates (docs/solver.md).
 
-For races whose costs are all power costs ``c(x) = m x + a x**g / g``, each open state of a
-hyperplane is first tried here, compiled with numba: the branch-and-bound of the numpy
-search (``solvers.nfirm._search``) on the box ``[0, X]`` that holds every equilibrium
-(``StateGames.effort_bound``). Each box is replaced by its intersection with the enclosure
-of the best responses over it (``StateGames.enclosure``: ``BR_k`` rises with the right side
-of docs/theory/race.md (16) and falls with the rivals' total hazard), dropped when that is
-empty, and split otherwise, until narrower than ``1e-9`` of the bound. No fixed point is ever
-lost, so when every surviving box lies within ``1e-7`` of the bound of the others, the state
-has one equilibrium (up to that resolution, as in the search); Newton's method from the
-middle of the survivors must settle there, and gives the effort. A state whose survivors lie
-apart (it may have several equilibria), that needs too many boxes, or where Newton's method
-does not settle, is left to the numpy path (status ``HANDED``), which finds every equilibrium.
+For races whose costs are all power costs ``c(x) = m x + a x**g / g``, ``sweep_planes`` solves
+every open state, hyperplane by hyperplane, in one compiled loop. Each state's equilibrium
+is certified unique first by ``_contracted``:
+
+- the best responses are a contraction on the box ``[0, X]`` that holds every equilibrium
+  (``StateGames.effort_bound``), or on a box left by interval contraction without splitting
+  (``_narrow``): ``_contracts`` bounds each ``|dBR_k/dx_l|`` over the box and looks for
+  weights under which ``BR`` shrinks distances by 0.75; or that box is narrower than ``1e-9``
+  of the bound (the search's resolution). The enclosure of each round (``_enclose_firm``)
+  is the exact range of ``BR_k`` where the sign of ``dBR_k/dh_l`` is fixed over the box
+  (``_surplus``): in a supermodular state, the monotone iteration from both corners;
+- best-response steps, then Newton's method (``_settle``), must converge inside the box.
+
+A state where this fails goes to the branch-and-bound (``_state``): the numpy search
+(``solvers.nfirm._search``) on ``[0, X]``, each box narrowed by the enclosure of
+``StateGames.enclosure``, dropped when empty, split otherwise, until narrower than ``1e-9``
+of the bound. No fixed point is ever lost, so when every surviving box lies within ``1e-7``
+of the bound of the others the state has one equilibrium, which Newton's method from their
+middle must reach. A state whose survivors lie apart (it may have several equilibria), that
+needs too many boxes, or where Newton's method does not settle, is handed to the numpy path
+(status ``HANDED``), which finds every equilibrium. ``certify_states`` runs the
+branch-and-bound alone on a batch of states (``solvers.nfirm.find_equilibria``).
 
 The best response is the compiled path's (``compiled_kernels._response_to_gain``), the same
 formulas as ``patentrace.models.costs.power_best_response``.
@@ -45,7 +55,7 @@ from patentrace.solvers.compiled_kernels import (
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 
-__all__ = ["BRANCHED", "FAST", "HANDED", "UNIQUE", "certify_states", "sweep_planes"]
+__all__ = ["BRANCHED", "FAST", "HANDED", "UNIQUE", "certify_states", "plan_sweep", "sweep_planes", "terminal_values"]
 
 _inline = numba.njit(cache=True, error_model="numpy", nogil=True, inline="always")  # the sweep's per-state steps
 
