@@ -409,7 +409,9 @@ def _contracts(par: FloatArray, after: FloatArray, low: FloatArray, high: FloatA
     certifies nothing.
     """
     firms = low.shape[0]
-    for k in range(firms):
+    holds, largest = True, 0.0
+    for k in range(firms):  # the bounds, and their row sums: the test with w = 1
+        weight[k], image[k] = 1.0, 0.0
         for rival in range(firms):
             bound[k, rival] = 0.0
         if not high[k] > 0.0:
@@ -417,17 +419,24 @@ def _contracts(par: FloatArray, after: FloatArray, low: FloatArray, high: FloatA
         bend = _bend_bound(par, k, max(low[k], 0.0), high[k], fastest[k])
         if not bend > 0.0:
             return False
+        reach = 1.0 / bend
         slope_low = _cost_terms(par, k, max(low[k], 0.0))[1] * par[k, _INV_LAM]
         slope_high = _cost_terms(par, k, high[k])[1] * par[k, _INV_LAM]
         for rival in range(firms):
             if rival != k:
                 gap = par[k, _OWN] - after[k, rival]
-                bound[k, rival] = par[rival, _LAM] * max(abs(gap - slope_low), abs(gap - slope_high)) / bend
-    for k in range(firms):
-        weight[k] = 1.0
+                bound[k, rival] = par[rival, _LAM] * max(abs(gap - slope_low), abs(gap - slope_high)) * reach
+                image[k] += bound[k, rival]
+        holds = holds and image[k] <= _CONTRACTION
+        largest = max(largest, image[k])
     for _ in range(_POWER_STEPS):
-        largest = 0.0
-        holds = True
+        if holds:
+            return True
+        if not (largest > 0.0 and math.isfinite(largest)):
+            return False
+        for k in range(firms):
+            weight[k] = image[k] / largest + 1e-6
+        holds, largest = True, 0.0
         for k in range(firms):
             total = 0.0
             for rival in range(firms):
@@ -435,13 +444,7 @@ def _contracts(par: FloatArray, after: FloatArray, low: FloatArray, high: FloatA
             image[k] = total
             holds = holds and total <= _CONTRACTION * weight[k]
             largest = max(largest, total)
-        if holds:
-            return True
-        if not (largest > 0.0 and math.isfinite(largest)):
-            return False
-        for k in range(firms):
-            weight[k] = image[k] / largest + 1e-6
-    return False
+    return holds
 
 
 @_inline
@@ -551,11 +554,8 @@ def _effort_bound(par: FloatArray, after: FloatArray, bound: FloatArray) -> None
         for rival in range(firms):
             if rival != k:
                 spread = max(spread, own - after[k, rival])
-        excess = max(par[k, _LAM] * spread - par[k, _M], 0.0)
-        if par[k, _G] == 2.0:
-            bound[k] = excess / par[k, _A] * (1.0 + 1e-12)
-        else:
-            bound[k] = (excess / par[k, _A]) ** (1.0 / (par[k, _G] - 1.0)) * (1.0 + 1e-12)
+        excess = max(par[k, _LAM] * spread - par[k, _M], 0.0) * par[k, _INV_A]
+        bound[k] = (excess if par[k, _G] == 2.0 else excess ** (1.0 / (par[k, _G] - 1.0))) * (1.0 + 1e-12)
 
 
 @_inline
@@ -635,8 +635,8 @@ def sweep_planes(
                 here[k] = jump[k, s]
                 total_jump += here[k]
             rate = r + total_jump
-            for k in range(firms):  # docs/theory/race.md (18)
-                shift[k] = (here[k] * prize + (total_jump - here[k]) * loser) / rate
+            for k in range(firms):  # docs/theory/race.md (18); exactly 0 without breakthroughs
+                shift[k] = (here[k] * prize + (total_jump - here[k]) * loser) / rate if total_jump > 0.0 else 0.0
                 for rival in range(firms):
                     raw[k, rival] = value[k, s + strides[rival]]
                     after[k, rival] = raw[k, rival] - shift[k]
@@ -757,7 +757,7 @@ def terminal_values(shape: IntArray, prize: float, loser: float, value: FloatArr
             if coordinate[k] == shape[k] - 1:
                 done += 1
         count = float(max(done, 1))
-        share = (prize + (count - 1.0) * loser) / count
+        share = (prize + (count - 1.0) * loser) / count if done else 0.0
         for k in range(firms):
             value[k, s] = share if coordinate[k] == shape[k] - 1 else (loser if done else 0.0)
         multiplicity[s] = 0 if done > 1 else 1
