@@ -417,6 +417,24 @@ def test_the_compiled_chain_agrees_with_the_hitting_probabilities_and_a_linear_s
     assert float(wrong.residual().max()) > 1e-3
 
 
+@pytest.mark.parametrize("cost", [
+    pr.costs.Quadratic(scale=0.5, linear=0.27),
+    (pr.costs.Quadratic(scale=0.5, linear=0.27), pr.costs.Quadratic(scale=0.8, linear=0.27),
+     pr.costs.Quadratic(scale=0.6, linear=0.27)),
+])
+def test_the_compiled_sweep_hands_states_with_several_equilibria_to_numpy_and_resumes(cost):
+    # The family of docs/solver.md, "Where multiplicity comes from", with three firms: some states are certified in the
+    # compiled loop, the others (several equilibria) go to the numpy search mid-sweep; alike firms (cost given once)
+    # also copy those states to their permutations. Every state as on the numpy path alone.
+    race = pr.Race(stages=(3, 2, 2), prize=1.0, loser_prize=0.8, discount=0.002, cost=cost)
+    fast, slow = solve_nfirm(race), solve_nfirm(race, compiled=False)
+    assert fast.solver.options["contracted_states"] >= 1 and fast.solver.options["searched_states"] >= 1
+    assert int(fast.multiplicity.max()) >= 2
+    np.testing.assert_array_equal(fast.multiplicity, slow.multiplicity)
+    np.testing.assert_allclose(fast.value, slow.value, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(fast.effort, slow.effort, rtol=1e-9, atol=1e-13)
+
+
 def test_states_with_several_equilibria_go_to_the_complete_search():
     # docs/solver.md, "Where multiplicity comes from", with an idle third firm: three equilibria at the start
     costs = (pr.costs.Quadratic(scale=0.5, linear=0.27), pr.costs.Quadratic(scale=0.8, linear=0.27),
