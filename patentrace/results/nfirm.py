@@ -213,8 +213,9 @@ def _scaled_rates(hazard: FloatArray, breakthrough: FloatArray, s: int, moves: F
         largest = max(largest, hazard[k, s], breakthrough[k, s])
     safe = largest if largest > 0.0 else 1.0
     total_moves = total_jumps = 0.0
-    for k in range(moves.size):
-        moves[k], jumps[k] = hazard[k, s] / safe, breakthrough[k, s] / safe
+    for k in range(moves.size):  # 0 / safe is 0: no division where nothing breaks through
+        moves[k] = hazard[k, s] / safe
+        jumps[k] = breakthrough[k, s] / safe if breakthrough[k, s] != 0.0 else 0.0
         total_moves += moves[k]
         total_jumps += jumps[k]
     return largest, total_moves + total_jumps

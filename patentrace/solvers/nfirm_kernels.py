@@ -520,7 +520,7 @@ def _settle(par: FloatArray, after: FloatArray, r: float, x: FloatArray, scale: 
                     h = par[rival, _LAM] * x[rival]
                     rivals += h
                     q += h * (par[k, _OWN] - after[k, rival])
-            s = (r + rivals) / par[k, _LAM]
+            s = (r + rivals) * par[k, _INV_LAM]
             response = _response_to_gain(par, k, q - par[k, _M] * s, s)
             moved = max(moved, abs(response - x[k]))
             x[k] = response
