@@ -409,9 +409,10 @@ def _contracts(par: FloatArray, after: FloatArray, low: FloatArray, high: FloatA
     certifies nothing.
     """
     firms = low.shape[0]
-    holds, largest = True, 0.0
-    for k in range(firms):  # the bounds, and their row sums: the test with w = 1
-        weight[k], image[k] = 1.0, 0.0
+    holds = True
+    for k in range(firms):  # the bounds times c''(x) (s + x), and the test with w = 1 (no division yet)
+        weight[k], image[k] = 1.0, 1.0
+        row = 0.0
         for rival in range(firms):
             bound[k, rival] = 0.0
         if not high[k] > 0.0:
@@ -419,16 +420,25 @@ def _contracts(par: FloatArray, after: FloatArray, low: FloatArray, high: FloatA
         bend = _bend_bound(par, k, max(low[k], 0.0), high[k], fastest[k])
         if not bend > 0.0:
             return False
-        reach = 1.0 / bend
         slope_low = _cost_terms(par, k, max(low[k], 0.0))[1] * par[k, _INV_LAM]
         slope_high = _cost_terms(par, k, high[k])[1] * par[k, _INV_LAM]
         for rival in range(firms):
             if rival != k:
                 gap = par[k, _OWN] - after[k, rival]
-                bound[k, rival] = par[rival, _LAM] * max(abs(gap - slope_low), abs(gap - slope_high)) * reach
-                image[k] += bound[k, rival]
-        holds = holds and image[k] <= _CONTRACTION
-        largest = max(largest, image[k])
+                bound[k, rival] = par[rival, _LAM] * max(abs(gap - slope_low), abs(gap - slope_high))
+                row += bound[k, rival]
+        holds = holds and row <= _CONTRACTION * bend
+        image[k] = bend
+    if holds:
+        return True
+    largest = 0.0
+    for k in range(firms):  # the bounds themselves, and their row sums
+        reach, total = 1.0 / image[k], 0.0
+        for rival in range(firms):
+            bound[k, rival] *= reach
+            total += bound[k, rival]
+        image[k] = total
+        largest = max(largest, total)
     for _ in range(_POWER_STEPS):
         if holds:
             return True
