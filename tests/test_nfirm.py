@@ -459,6 +459,15 @@ def test_an_equilibrium_next_to_a_firms_activation_point_is_found_not_refused():
     assert gain < 1e-12 and residual < 1e-12
 
 
+def test_a_race_whose_numbers_overflow_raises_an_equilibrium_error_naming_the_state():
+    # Found while timing issue 17: a prize of 1e200 with x^2 / 2 costs overflows every enclosure (inf - inf), the
+    # search keeps no box, and solve raised a bare "need at least one array to concatenate". The two-firm solver
+    # raises EquilibriumError for the same race; so does this one now, with the state and the effort bound.
+    race = pr.Race(stages=(3, 2, 2), prize=1e200, discount=0.1, cost=pr.costs.Quadratic())
+    with np.errstate(all="ignore"), pytest.raises(pr.EquilibriumError, match=r"no equilibrium found at state \("):
+        pr.solve(race)
+
+
 def test_what_takes_two_firms_only_says_so_naming_the_race():
     race = pr.Race(stages=(1, 1, 1), prize=1.0, discount=0.1, cost=pr.costs.Quadratic())
     with pytest.raises(ValueError, match=r"solve_all takes races of two firms, got 3"):

@@ -212,6 +212,8 @@ def _search(games: StateGames, low: FloatArray, high: FloatArray, states: IntArr
     if owner.size:
         raise EquilibriumError("the search for equilibria did not resolve every box",
                                tuple(int(v) for v in states[:, owner[0]]), {"boxes_left": int(owner.size)})
+    if not done_owner:  # every box dropped (non-finite enclosures): the caller reports the states without one
+        return np.zeros((games.firms, 0)), np.zeros(0, dtype=np.intp)
     return _settle(games, np.concatenate(done_lo, axis=1), np.concatenate(done_hi, axis=1),
                    np.concatenate(done_owner), scale, states)
 
