@@ -503,9 +503,10 @@ def solve_nfirm(race: Race, selection: str = "fastest", compiled: bool = True) -
     selection : {"fastest", "slowest", "richest"}
         Rule for states with several equilibria.
     compiled : bool
-        With power costs, certify each state first by the compiled interval contraction
-        (``patentrace.solvers.nfirm_kernels``); False uses the numpy path everywhere. The
-        results agree to rounding.
+        With power costs, solve in one compiled loop that certifies each state's equilibrium
+        unique (``patentrace.solvers.nfirm_kernels.sweep_planes``) and hands the states it cannot
+        certify to the numpy search; False uses the numpy path everywhere. The results agree
+        to rounding.
 
     Returns
     -------
