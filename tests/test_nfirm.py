@@ -24,7 +24,10 @@ from strategies import examples, races
 
 import patentrace as pr
 from patentrace.equations.nfirm import StateGames
-from patentrace.models.nfirm_lattice import check_state
+from patentrace.models.nfirm_lattice import Lattice, check_state
+from patentrace.results import verification
+from patentrace.results.nfirm import chain_arrays, hitting_probability
+from patentrace.solvers import nfirm_kernels
 from patentrace.solvers.nfirm import find_equilibria, solve_nfirm
 
 ORACLES = Path(__file__).parent / "oracles"
@@ -273,6 +276,165 @@ def test_the_compiled_certificate_agrees_with_the_numpy_path(race):
     assert slow.solver.options["contracted_states"] == 0
 
 
+@st.composite
+def state_games(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, float, np.ndarray, np.ndarray]:
+    """One state's game for the compiled kernels: ``par``, ``after``, ``r`` and a box ``[lo, hi]`` in ``[0, X]``.
+
+    ``after[k, l] = B_kl`` with ``A_k`` on the diagonal; the box is any width from 1e-6 of ``X`` to all of it.
+    """
+    n = draw(st.integers(3, 4))
+    unit = st.floats(0.0, 1.0)
+    after = np.array([[draw(unit) for _ in range(n)] for _ in range(n)])
+    cost = np.array([[draw(st.floats(0.2, 5.0)), draw(st.one_of(st.just(2.0), st.floats(1.5, 4.0))),
+                      draw(st.one_of(st.just(0.0), st.floats(0.0, 0.2)))] for _ in range(n)])
+    lam = np.array([draw(st.floats(0.3, 3.0)) for _ in range(n)])
+    r = 10.0 ** draw(st.floats(-3.0, 0.0))
+    par = nfirm_kernels._power_parameters(cost)
+    par[:, nfirm_kernels._OWN], par[:, nfirm_kernels._LAM] = np.diag(after), lam
+    par[:, nfirm_kernels._INV_LAM] = 1 / lam
+    bound = np.empty(n)
+    nfirm_kernels._effort_bound(par, after, bound)
+    games = StateGames(np.diag(after)[:, None].copy(), after[:, :, None].copy(), lam[:, None], np.array([r]),
+                       tuple(pr.costs.Power(scale=a, exponent=g, linear=m) for a, g, m in cost))
+    np.testing.assert_allclose(bound, games.effort_bound()[:, 0], rtol=1e-14, atol=0)  # the numpy path's bound
+    centre = np.array([draw(unit) for _ in range(n)])
+    width = 10.0 ** draw(st.floats(-6.0, 0.0))
+    lo, hi = bound * np.maximum(centre - width, 0.0), bound * np.minimum(centre + width, 1.0)
+    return par, after, r, lo, hi
+
+
+def best_responses(par: np.ndarray, after: np.ndarray, r: float, points: np.ndarray) -> np.ndarray:
+    out = np.empty_like(points)
+    for point, response in zip(points, out, strict=True):
+        nfirm_kernels._responses(par, after, r, point, response)
+    return out
+
+
+def points_in(lo: np.ndarray, hi: np.ndarray, seed: int) -> np.ndarray:
+    """Every corner of the box and 40 points inside it, drawn with a fixed seed."""
+    corners = np.array(list(itertools.product(*zip(lo, hi, strict=True))))
+    inside = lo + (hi - lo) * np.random.default_rng(seed).random((40, lo.size))
+    return np.concatenate([corners, inside])
+
+
+@settings(max_examples=examples(60))
+@given(state_games(), st.integers(0, 2**16))
+def test_the_fast_certificates_enclosure_holds_every_best_response_over_its_box(game, seed):
+    # The step every certified equilibrium rests on (nfirm_kernels._enclose_firm): no fixed point in the box escapes
+    # it, because BR over the box lies in [low, high], checked here at the box's corners and at random points.
+    par, after, r, lo, hi = game
+    n = lo.size
+    low, high, fastest, surplus = np.zeros(n), np.zeros(n), np.empty(n), np.empty((n, n))
+    nfirm_kernels._surplus(par, after, r, surplus)
+    for k in range(n):
+        nfirm_kernels._enclose_firm(par, after, r, surplus, lo, hi, low, high, fastest, k)
+    response = best_responses(par, after, r, points_in(lo, hi, seed))
+    slack = 1e-12 * max(float(hi.max()), 1e-300)
+    assert np.all(response >= low - slack) and np.all(response <= high + slack)
+    hazard = par[:, nfirm_kernels._LAM] * lo
+    slowest_rivals = [r + sum(hazard[m] for m in range(n) if m != k) for k in range(n)]
+    assert np.all(fastest <= np.array(slowest_rivals) / par[:, nfirm_kernels._LAM] * (1 + 1e-15))
+
+
+@settings(max_examples=examples(60))
+@given(state_games(), st.integers(0, 2**16))
+def test_where_the_fast_certificate_finds_a_contraction_best_responses_contract(game, seed):
+    # nfirm_kernels._contracts: when it certifies the box, BR shrinks the weighted distance between any two points of
+    # the box by the factor 0.75 (then two equilibria in the box would be one). Checked on pairs of points.
+    par, after, r, lo, hi = game
+    n = lo.size
+    low, high, fastest, surplus = np.zeros(n), np.zeros(n), np.empty(n), np.empty((n, n))
+    nfirm_kernels._surplus(par, after, r, surplus)
+    for k in range(n):
+        nfirm_kernels._enclose_firm(par, after, r, surplus, lo, hi, low, high, fastest, k)
+    weight, image = np.empty(n), np.empty(n)
+    if not nfirm_kernels._contracts(par, after, low, high, fastest, np.empty((n, n)), weight, image):
+        return
+    points = points_in(lo, hi, seed)
+    response = best_responses(par, after, r, points)
+    first, second = points[: len(points) // 2], points[len(points) // 2:][: len(points) // 2]
+    moved_in = (np.abs(first - second) / weight).max(axis=1)
+    moved_out = (np.abs(response[: len(first)] - response[len(points) // 2:][: len(first)]) / weight).max(axis=1)
+    assert np.all(moved_out <= 0.75 * moved_in + 1e-13 * max(float(hi.max()), 1e-300) / weight.min())
+
+
+def test_far_from_the_prize_every_state_is_certified_by_the_compiled_sweep_and_agrees_with_numpy():
+    # The speed path (benchmarks/bench_nfirm.py): one compiled loop certifies every state of an asymmetric race,
+    # handing none to the numpy search, and its equilibrium is the numpy path's.
+    race = pr.Race(stages=(9, 8, 7), prize=1.0, discount=0.1,
+                   cost=tuple(pr.costs.Quadratic(scale=a) for a in (1.0, 1.2, 0.8)))
+    fast, slow = solve_nfirm(race), solve_nfirm(race, compiled=False)
+    assert fast.solver.options["contracted_states"] == 9 * 8 * 7
+    assert fast.solver.options["searched_states"] == fast.solver.options["supermodular_states"] == 0
+    np.testing.assert_allclose(fast.effort, slow.effort, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(fast.value, slow.value, rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("race", [
+    pr.Race(stages=(3, 2, 3), prize=2.0, loser_prize=0.3, discount=0.05,
+            cost=(pr.costs.Power(scale=1.0, exponent=3.0, linear=0.05), pr.costs.Quadratic(scale=2.0, linear=0.1),
+                  pr.costs.Power(scale=0.5, exponent=1.6)), productivity=[1.0, 2.0, 0.5], breakthrough=[0.1, 0.0, 0.2]),
+    pr.Race(stages=(2, 3, 2, 2), prize=1.0, discount=0.3, cost=pr.costs.Power(scale=1.0, exponent=2.5, linear=0.02)),
+])
+def test_the_compiled_chain_agrees_with_the_hitting_probabilities_and_a_linear_solve(race):
+    # Second paths for results.nfirm's compiled passes: the numpy hyperplane recursion of hitting_probability for
+    # the win probabilities, a dense linear solve of T = (1 + sum h_l T(s + e_l)) / (sum h + sum b) for the durations,
+    # and the numpy residual (verification.relative_residual) for the compiled one.
+    eq = pr.solve(race)
+    lattice = Lattice(race.stages)
+    hazard = eq.hazard.reshape(race.firms, -1)
+    breakthrough = race.breakthrough_hazard()  # None without breakthroughs
+    jump = np.zeros_like(hazard) if breakthrough is None else np.asarray(breakthrough).reshape(race.firms, -1)
+    win, duration = chain_arrays(lattice, hazard, jump)
+    np.testing.assert_array_equal(win, eq.win_probability.reshape(race.firms, -1))
+    np.testing.assert_array_equal(duration, eq.expected_duration.ravel())
+    opened = np.flatnonzero(lattice.finished == 0)
+    states = lattice.coordinates(np.arange(lattice.size))
+    for k in range(race.firms):
+        target = (states[k] == race.stages[k]) & (lattice.finished == 1)
+        credited = np.arange(race.firms) == k
+        np.testing.assert_allclose(win[k, opened], hitting_probability(lattice, hazard, jump, target, credited)[opened],
+                                   rtol=1e-12, atol=1e-15)
+    index = {int(s): i for i, s in enumerate(opened)}
+    system, rates = np.eye(opened.size), np.empty(opened.size)
+    for i, s in enumerate(opened):
+        rates[i] = hazard[:, s].sum() + jump[:, s].sum()
+        for k, stride in enumerate(lattice.strides):
+            if int(s + stride) in index:
+                system[i, index[int(s + stride)]] -= hazard[k, s] / rates[i]
+    np.testing.assert_allclose(duration[opened], np.linalg.solve(system, 1.0 / rates), rtol=1e-12)
+    assert float(eq.residual().max()) <= 1e-13
+    effort = eq.effort * (1.0 + 0.1 * np.cos(np.arange(eq.effort.size))).reshape(eq.effort.shape)  # off equilibrium
+    wrong = pr.NFirmEquilibrium(model=race, solver=eq.solver, effort=effort, hazard=effort * (eq.hazard / np.where(
+        eq.effort > 0, eq.effort, 1.0)), value=eq.value, win_probability=eq.win_probability,
+        expected_duration=eq.expected_duration, multiplicity=eq.multiplicity)
+    for result in (eq, wrong):
+        opened_, problems = result._firm_problems()
+        numpy_residual = np.zeros((race.firms, lattice.size))
+        for k, (problem, x, v) in enumerate(problems):
+            numpy_residual[k, opened_] = verification.relative_residual(problem, x, v)
+        np.testing.assert_allclose(result.residual().reshape(race.firms, -1), numpy_residual, rtol=1e-12, atol=1e-16)
+    assert float(wrong.residual().max()) > 1e-3
+
+
+@pytest.mark.parametrize("cost", [
+    pr.costs.Quadratic(scale=0.5, linear=0.27),
+    (pr.costs.Quadratic(scale=0.5, linear=0.27), pr.costs.Quadratic(scale=0.8, linear=0.27),
+     pr.costs.Quadratic(scale=0.6, linear=0.27)),
+])
+def test_the_compiled_sweep_hands_states_with_several_equilibria_to_numpy_and_resumes(cost):
+    # The family of docs/solver.md, "Where multiplicity comes from", with three firms: some states are certified in the
+    # compiled loop, the others (several equilibria) go to the numpy search mid-sweep; alike firms (cost given once)
+    # also copy those states to their permutations. Every state as on the numpy path alone.
+    race = pr.Race(stages=(3, 2, 2), prize=1.0, loser_prize=0.8, discount=0.002, cost=cost)
+    fast, slow = solve_nfirm(race), solve_nfirm(race, compiled=False)
+    assert fast.solver.options["contracted_states"] >= 1 and fast.solver.options["searched_states"] >= 1
+    assert int(fast.multiplicity.max()) >= 2
+    np.testing.assert_array_equal(fast.multiplicity, slow.multiplicity)
+    np.testing.assert_allclose(fast.value, slow.value, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(fast.effort, slow.effort, rtol=1e-9, atol=1e-13)
+
+
 def test_states_with_several_equilibria_go_to_the_complete_search():
     # docs/solver.md, "Where multiplicity comes from", with an idle third firm: three equilibria at the start
     costs = (pr.costs.Quadratic(scale=0.5, linear=0.27), pr.costs.Quadratic(scale=0.8, linear=0.27),
@@ -295,6 +457,15 @@ def test_an_equilibrium_next_to_a_firms_activation_point_is_found_not_refused():
     assert eq.multiplicity[2, 0, 0] >= 2
     gain, residual = eq.verify()
     assert gain < 1e-12 and residual < 1e-12
+
+
+def test_a_race_whose_numbers_overflow_raises_an_equilibrium_error_naming_the_state():
+    # Found while timing issue 17: a prize of 1e200 with x^2 / 2 costs overflows every enclosure (inf - inf), the
+    # search keeps no box, and solve raised a bare "need at least one array to concatenate". The two-firm solver
+    # raises EquilibriumError for the same race; so does this one now, with the state and the effort bound.
+    race = pr.Race(stages=(3, 2, 2), prize=1e200, discount=0.1, cost=pr.costs.Quadratic())
+    with np.errstate(all="ignore"), pytest.raises(pr.EquilibriumError, match=r"no equilibrium found at state \("):
+        pr.solve(race)
 
 
 def test_what_takes_two_firms_only_says_so_naming_the_race():

@@ -5,10 +5,14 @@ The open states with the same total number of completed stages are independent g
 one vectorised batch. At every state the solver finds every equilibrium of the game of
 ``patentrace.equations.nfirm``:
 
-0. **Compiled certificate** (power costs): the interval contraction of step 3 without
-   splitting, compiled (``patentrace.solvers.nfirm_kernels``). Where the box around every
-   equilibrium shrinks below ``1e-9`` of the bounds and best-response iteration settles
-   inside it, the state has one equilibrium and it is that one; other states go on to 1-3.
+0. **Compiled sweep** (power costs): every hyperplane and state in one compiled loop
+   (``patentrace.solvers.nfirm_kernels.sweep_planes``). A state is certified to have one
+   equilibrium where the best responses contract on the box of 1 (a weighted Lipschitz bound
+   below 0.75), or on the box left by interval contraction without splitting (exact ranges
+   of ``BR_k`` where it is monotone in each rival: the monotone iteration of 2 from both
+   corners), or where that box shrinks below ``1e-9`` of the bounds; best-response steps and
+   Newton's method then settle inside the box. A state it cannot settle goes to the compiled
+   branch-and-bound of 3, and failing that to 1-3 here; the loop resumes after it.
 1. **Bounds.** Every best response lies in ``[0, X_k]`` (``StateGames.effort_bound``), so
    every equilibrium lies in the box ``[0, X]``.
 2. **Supermodular states.** Where ``StateGames.supermodular`` proves that each best
@@ -55,7 +59,7 @@ from patentrace.models import Race
 from patentrace.models.costs import Power
 from patentrace.models.nfirm_lattice import Lattice
 from patentrace.results.equilibrium import SolverInfo
-from patentrace.results.nfirm import NFirmEquilibrium, expected_duration, win_probability
+from patentrace.results.nfirm import NFirmEquilibrium, chain_arrays
 from patentrace.solvers.selection import SELECTION_RULES
 
 __all__ = ["StateEquilibria", "find_equilibria", "solve_nfirm"]
@@ -208,6 +212,8 @@ def _search(games: StateGames, low: FloatArray, high: FloatArray, states: IntArr
     if owner.size:
         raise EquilibriumError("the search for equilibria did not resolve every box",
                                tuple(int(v) for v in states[:, owner[0]]), {"boxes_left": int(owner.size)})
+    if not done_owner:  # every box dropped (non-finite enclosures): the caller reports the states without one
+        return np.zeros((games.firms, 0)), np.zeros(0, dtype=np.intp)
     return _settle(games, np.concatenate(done_lo, axis=1), np.concatenate(done_hi, axis=1),
                    np.concatenate(done_owner), scale, states)
 
@@ -411,12 +417,12 @@ def interchangeable(race: Race) -> bool:
 
 def _per_stage(lattice: Lattice, rates: tuple[tuple[float, ...], ...]) -> FloatArray:
     """A per-stage rate of each firm at every flat state; 0 where the firm has finished."""
-    grids = np.indices(lattice.shape).reshape(lattice.firms, -1)
-    out = np.zeros((lattice.firms, lattice.size))
+    out = np.zeros((lattice.firms, *lattice.shape))
     for firm, curve in enumerate(rates):
-        padded = np.append(np.asarray(curve, dtype=float), 0.0)
-        out[firm] = padded[grids[firm]]
-    return out
+        axis = [1] * lattice.firms
+        axis[firm] = -1
+        out[firm] = np.append(np.asarray(curve, dtype=float), 0.0).reshape(axis)  # broadcast along the other axes
+    return out.reshape(lattice.firms, -1)
 
 
 @dataclass(frozen=True)
@@ -497,9 +503,10 @@ def solve_nfirm(race: Race, selection: str = "fastest", compiled: bool = True) -
     selection : {"fastest", "slowest", "richest"}
         Rule for states with several equilibria.
     compiled : bool
-        With power costs, certify each state first by the compiled interval contraction
-        (``patentrace.solvers.nfirm_kernels``); False uses the numpy path everywhere. The
-        results agree to rounding.
+        With power costs, solve in one compiled loop that certifies each state's equilibrium
+        unique (``patentrace.solvers.nfirm_kernels.sweep_planes``) and hands the states it cannot
+        certify to the numpy search; False uses the numpy path everywhere. The results agree
+        to rounding.
 
     Returns
     -------
@@ -528,9 +535,38 @@ def solve_nfirm(race: Race, selection: str = "fastest", compiled: bool = True) -
     lattice = Lattice(tuple(race.stages))
     data = _Race(lattice, _per_stage(lattice, race.productivity), _per_stage(lattice, race.breakthrough),
                  interchangeable(race))
-    value, _ = lattice.terminal(race.prize, race.loser_prize)
+    from patentrace.solvers import nfirm_kernels
+
+    value, multiplicity = np.empty((race.firms, lattice.size)), np.empty(lattice.size, dtype=np.intp)
+    nfirm_kernels.terminal_values(np.asarray(lattice.shape, dtype=np.intp), race.prize, race.loser_prize, value,
+                                  multiplicity)
     effort = np.zeros_like(value)
-    multiplicity = np.where(lattice.finished > 1, 0, 1).astype(np.intp)
+    if compiled and all(isinstance(c, Power) for c in race.cost):
+        certified, searched, contracted = _sweep_compiled(race, data, value, effort, multiplicity, selection)
+    else:
+        certified, searched, contracted = _sweep(race, data, value, effort, multiplicity, selection, compiled)
+    hazard = data.productivity * effort
+    win, duration = chain_arrays(lattice, hazard, data.breakthrough)
+    info = SolverInfo(method="backward", selection=selection,
+                      options={"path": "nfirm", "contracted_states": contracted, "supermodular_states": certified,
+                               "searched_states": searched},
+                      version=__version__, seconds=time.perf_counter() - started)
+    shape = (race.firms, *lattice.shape)
+    for array in (effort, hazard, value, win, duration, multiplicity):  # ours alone: the result keeps them, uncopied
+        array.setflags(write=False)
+    return NFirmEquilibrium(model=race, solver=info, effort=effort.reshape(shape), hazard=hazard.reshape(shape),
+                            value=value.reshape(shape), win_probability=win.reshape(shape),
+                            expected_duration=duration.reshape(lattice.shape),
+                            multiplicity=multiplicity.reshape(lattice.shape))
+
+
+def _sweep(race: Race, data: _Race, value: FloatArray, effort: FloatArray, multiplicity: IntArray, selection: str,
+           compiled: bool) -> tuple[int, int, int]:
+    """The backward sweep in numpy, one hyperplane per batch; fills the arrays, returns the state counts.
+
+    The counts are (supermodular, searched, contracted) states.
+    """
+    lattice = data.lattice
     certified = searched = contracted = 0
     for plane in lattice.hyperplanes:
         if data.symmetric:
@@ -549,15 +585,71 @@ def solve_nfirm(race: Race, selection: str = "fastest", compiled: bool = True) -
                 effort[perm[j], plane[columns]] = effort[j, source]
                 value[perm[j], plane[columns]] = value[j, source]
             multiplicity[plane] = multiplicity[source]
-    hazard = data.productivity * effort
-    win = win_probability(lattice, hazard, data.breakthrough)
-    duration = expected_duration(lattice, hazard, data.breakthrough)
-    info = SolverInfo(method="backward", selection=selection,
-                      options={"path": "nfirm", "contracted_states": contracted, "supermodular_states": certified,
-                               "searched_states": searched},
-                      version=__version__, seconds=time.perf_counter() - started)
-    shape = (race.firms, *lattice.shape)
-    return NFirmEquilibrium(model=race, solver=info, effort=effort.reshape(shape), hazard=hazard.reshape(shape),
-                            value=value.reshape(shape), win_probability=win.reshape(shape),
-                            expected_duration=duration.reshape(lattice.shape),
-                            multiplicity=multiplicity.reshape(lattice.shape))
+    return certified, searched, contracted
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """The order of the compiled sweep: states to solve and (alike firms) states to copy, per hyperplane.
+
+    Hyperplane ``p`` solves ``order[offsets[p]:offsets[p + 1]]`` and copies
+    ``copies[copy_offsets[p]:copy_offsets[p + 1]]``, each from ``source`` with the firms
+    permuted by ``perm`` (``_canonical``), as ``_sweep`` does one hyperplane at a time.
+    """
+
+    order: IntArray
+    offsets: IntArray
+    copies: IntArray
+    source: IntArray
+    perm: IntArray
+    copy_offsets: IntArray
+
+
+def _plan(data: _Race) -> _Plan:
+    """The hyperplanes of ``Lattice.hyperplanes`` and the copies of ``_canonical``, at once (compiled)."""
+    from patentrace.solvers import nfirm_kernels
+
+    return _Plan(*nfirm_kernels.plan_sweep(np.asarray(data.lattice.shape, dtype=np.intp), data.symmetric))
+
+
+def _sweep_compiled(race: Race, data: _Race, value: FloatArray, effort: FloatArray, multiplicity: IntArray,
+                    selection: str) -> tuple[int, int, int]:
+    """The backward sweep of power-cost races in one compiled loop (``nfirm_kernels.sweep_planes``).
+
+    States the compiled certificates cannot settle are solved by ``_hyperplane`` (every
+    equilibrium, numpy), after which the compiled loop resumes at the next hyperplane.
+    Returns the state counts as ``_sweep``.
+    """
+    from patentrace.solvers import nfirm_kernels
+
+    lattice, plan = data.lattice, _plan(data)
+    cost = np.array([[c.scale, c.exponent, c.linear] for c in race.cost if isinstance(c, Power)], dtype=float)
+    status = np.full(lattice.size, -1, dtype=np.intp)
+    strides, shape = np.asarray(lattice.strides, dtype=np.intp), np.asarray(lattice.shape, dtype=np.intp)
+    planes = plan.offsets.size - 1
+    certified = searched = 0
+    plane = 0
+    while plane < planes:
+        plane = nfirm_kernels.sweep_planes(
+            plane, plan.order, plan.offsets, plan.copies, plan.source, plan.perm, plan.copy_offsets, strides, shape,
+            data.productivity, data.breakthrough, cost, race.prize, race.loser_prize, race.discount, data.symmetric,
+            value, effort, status)
+        if plane == planes:
+            break
+        solved = plan.order[plan.offsets[plane]:plan.offsets[plane + 1]]
+        here = solved[status[solved] == nfirm_kernels.HANDED]
+        chosen, values, count, found = _hyperplane(race, data, value, here, selection, False)
+        effort[:, here], value[:, here], multiplicity[here] = chosen, values, count
+        certified += int(found.supermodular.sum())
+        searched += int(found.searched.sum())
+        if data.symmetric:
+            copies = slice(plan.copy_offsets[plane], plan.copy_offsets[plane + 1])
+            target, source = plan.copies[copies], plan.source[copies]
+            for j in range(race.firms):
+                effort[plan.perm[j, copies], target] = effort[j, source]
+                value[plan.perm[j, copies], target] = value[j, source]
+        plane += 1
+    if data.symmetric:
+        multiplicity[plan.copies] = multiplicity[plan.source]
+    contracted = int(np.count_nonzero((status == nfirm_kernels.FAST) | (status == nfirm_kernels.BRANCHED)))
+    return certified, searched, contracted
