@@ -27,7 +27,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import numba
 import numpy as np
 from numpy.typing import NDArray
 
@@ -46,9 +45,6 @@ __all__ = ["NFirmEquilibrium", "chain_arrays", "expected_duration", "hitting_pro
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
 BoolArray = NDArray[np.bool_]
-
-_jit = numba.njit(cache=True, error_model="numpy", nogil=True)
-
 
 def state_dims(firms: int) -> tuple[str, ...]:
     """The names of the state axes: ``i0``, ``i1``, ... (stages completed by each firm).
@@ -128,8 +124,9 @@ def win_probability(lattice: Lattice, hazard: FloatArray, breakthrough: FloatArr
     [0.166666666666667, 0.333333333333333, 0.5]
     """
     out = np.zeros((lattice.firms, lattice.size))
-    _win_kernel(np.asarray(lattice.shape, dtype=np.intp), np.asarray(lattice.strides, dtype=np.intp),
-                np.ascontiguousarray(hazard, dtype=float), np.ascontiguousarray(breakthrough, dtype=float), out)
+    from patentrace.results.nfirm_chain import win_pass  # numba on first use
+    win_pass(np.asarray(lattice.shape, dtype=np.intp), np.asarray(lattice.strides, dtype=np.intp),
+             np.ascontiguousarray(hazard, dtype=float), np.ascontiguousarray(breakthrough, dtype=float), out)
     return out
 
 
@@ -146,105 +143,11 @@ def chain_arrays(lattice: Lattice, hazard: FloatArray, breakthrough: FloatArray)
     ([0.166666666666667, 0.333333333333333, 0.5], 0.16666666666666666)
     """
     win, duration = np.zeros((lattice.firms, lattice.size)), np.zeros(lattice.size)
-    _chain_kernel(np.asarray(lattice.shape, dtype=np.intp), np.asarray(lattice.strides, dtype=np.intp),
-                  np.ascontiguousarray(hazard, dtype=float), np.ascontiguousarray(breakthrough, dtype=float), win,
-                  duration)
+    from patentrace.results.nfirm_chain import chain_pass  # numba on first use
+    chain_pass(np.asarray(lattice.shape, dtype=np.intp), np.asarray(lattice.strides, dtype=np.intp),
+               np.ascontiguousarray(hazard, dtype=float), np.ascontiguousarray(breakthrough, dtype=float), win,
+               duration)
     return win, duration
-
-
-@_jit
-def _chain_kernel(shape: IntArray, strides: IntArray, hazard: FloatArray, breakthrough: FloatArray, win: FloatArray,
-                  duration: FloatArray) -> None:  # pragma: no cover - compiled
-    """``_win_kernel`` and ``_duration_kernel`` in one pass (each state's rates scaled once)."""
-    firms = hazard.shape[0]
-    moves, jumps = np.empty(firms), np.empty(firms)
-    coordinate = shape - 1
-    for s in range(duration.size - 1, -1, -1):
-        done = _finished(coordinate, shape)
-        if done:
-            for k in range(firms):
-                win[k, s] = 1.0 / done if coordinate[k] == shape[k] - 1 else 0.0
-            _step_back(coordinate, shape)
-            continue
-        largest, total = _scaled_rates(hazard, breakthrough, s, moves, jumps)
-        for j in range(firms):
-            onward = jumps[j]
-            for k in range(firms):
-                if moves[k] > 0.0:
-                    onward += moves[k] * win[j, s + strides[k]]
-            win[j, s] = onward / total if largest > 0.0 else 0.0
-        if largest > 0.0:
-            onward = 0.0
-            for k in range(firms):
-                if moves[k] > 0.0:
-                    onward += moves[k] * duration[s + strides[k]]
-            duration[s] = (1.0 / largest + onward) / total
-        else:
-            duration[s] = np.inf
-        _step_back(coordinate, shape)
-
-
-@_jit
-def _finished(coordinate: IntArray, shape: IntArray) -> int:  # pragma: no cover - compiled
-    """How many firms have finished at the state ``coordinate`` (``Lattice.finished``)."""
-    count = 0
-    for k in range(shape.size):
-        if coordinate[k] == shape[k] - 1:
-            count += 1
-    return count
-
-
-@_jit
-def _step_back(coordinate: IntArray, shape: IntArray) -> None:  # pragma: no cover - compiled
-    """The state before ``coordinate`` in C order (flat index minus one), in place."""
-    for k in range(shape.size - 1, -1, -1):
-        if coordinate[k] > 0:
-            coordinate[k] -= 1
-            return
-        coordinate[k] = shape[k] - 1
-
-
-@_jit
-def _scaled_rates(hazard: FloatArray, breakthrough: FloatArray, s: int, moves: FloatArray,
-                  jumps: FloatArray) -> tuple[float, float]:  # pragma: no cover - compiled
-    """``_rates`` at one state: ``moves``, ``jumps`` divided by the largest rate; that rate and their total."""
-    largest = 0.0
-    for k in range(moves.size):
-        largest = max(largest, hazard[k, s], breakthrough[k, s])
-    safe = largest if largest > 0.0 else 1.0
-    total_moves = total_jumps = 0.0
-    for k in range(moves.size):  # 0 / safe is 0: no division where nothing breaks through
-        moves[k] = hazard[k, s] / safe
-        jumps[k] = breakthrough[k, s] / safe if breakthrough[k, s] != 0.0 else 0.0
-        total_moves += moves[k]
-        total_jumps += jumps[k]
-    return largest, total_moves + total_jumps
-
-
-@_jit
-def _win_kernel(shape: IntArray, strides: IntArray, hazard: FloatArray, breakthrough: FloatArray,
-                out: FloatArray) -> None:  # pragma: no cover - compiled
-    """``win_probability`` at every state, from the last to the first, the same operations state by state.
-
-    Terminal states as ``Lattice.terminal``: 1 / (firms finished) for each finished firm.
-    """
-    firms = hazard.shape[0]
-    moves, jumps = np.empty(firms), np.empty(firms)
-    coordinate = shape - 1
-    for s in range(out.shape[1] - 1, -1, -1):
-        done = _finished(coordinate, shape)
-        if done:
-            for k in range(firms):
-                out[k, s] = 1.0 / done if coordinate[k] == shape[k] - 1 else 0.0
-        else:
-            largest, total = _scaled_rates(hazard, breakthrough, s, moves, jumps)
-            for j in range(firms):
-                onward = jumps[j]
-                for k in range(firms):
-                    if moves[k] > 0.0:
-                        onward += moves[k] * out[j, s + strides[k]]
-                out[j, s] = onward / total if largest > 0.0 else 0.0
-        _step_back(coordinate, shape)
 
 
 def expected_duration(lattice: Lattice, hazard: FloatArray, breakthrough: FloatArray) -> FloatArray:
@@ -261,80 +164,10 @@ def expected_duration(lattice: Lattice, hazard: FloatArray, breakthrough: FloatA
     0.16666666666666666
     """
     out = np.zeros(lattice.size)
-    _duration_kernel(np.asarray(lattice.shape, dtype=np.intp), np.asarray(lattice.strides, dtype=np.intp),
-                     np.ascontiguousarray(hazard, dtype=float), np.ascontiguousarray(breakthrough, dtype=float), out)
+    from patentrace.results.nfirm_chain import duration_pass  # numba on first use
+    duration_pass(np.asarray(lattice.shape, dtype=np.intp), np.asarray(lattice.strides, dtype=np.intp),
+                  np.ascontiguousarray(hazard, dtype=float), np.ascontiguousarray(breakthrough, dtype=float), out)
     return out
-
-
-@_jit
-def _duration_kernel(shape: IntArray, strides: IntArray, hazard: FloatArray, breakthrough: FloatArray,
-                     out: FloatArray) -> None:  # pragma: no cover - compiled
-    """``expected_duration`` at the open states, from the last to the first, the same operations state by state."""
-    firms = hazard.shape[0]
-    moves, jumps = np.empty(firms), np.empty(firms)
-    coordinate = shape - 1
-    for s in range(out.size - 1, -1, -1):
-        if _finished(coordinate, shape) == 0:
-            largest, total = _scaled_rates(hazard, breakthrough, s, moves, jumps)
-            if largest > 0.0:
-                onward = 0.0
-                for k in range(firms):
-                    if moves[k] > 0.0:
-                        onward += moves[k] * out[s + strides[k]]
-                out[s] = (1.0 / largest + onward) / total
-            else:
-                out[s] = np.inf
-        _step_back(coordinate, shape)
-
-
-@_jit
-def _residual_kernel(shape: IntArray, strides: IntArray, tables: FloatArray, effort: FloatArray,
-                     hazard: FloatArray, value: FloatArray, cost: FloatArray, model: FloatArray,
-                     out: FloatArray) -> None:  # pragma: no cover - compiled
-    """``NFirmEquilibrium.residual`` for power costs at the open states, the numpy path's operations per state.
-
-    ``tables[0, k, i]`` and ``tables[1, k, i]`` are firm ``k``'s productivity and breakthrough
-    hazard at experience ``i``; ``cost[k] = (a, g, m)``; ``model = (r, P, L, v_min)``. Firm
-    ``k``'s problem is against its aggregate rival (``equations.nfirm.aggregate_rival``),
-    its residual that of ``verification.relative_residual``.
-    """
-    firms = effort.shape[0]
-    r, prize, loser, smallest = model[0], model[1], model[2], model[3]
-    jump = np.empty(firms)
-    coordinate = shape - 1
-    for s in range(effort.shape[1] - 1, -1, -1):
-        if _finished(coordinate, shape):
-            _step_back(coordinate, shape)
-            continue
-        total_jump = 0.0
-        for k in range(firms):
-            jump[k] = tables[1, k, coordinate[k]]
-            total_jump += jump[k]
-        for k in range(firms):
-            lam = tables[0, k, coordinate[k]]
-            weighted = h = 0.0
-            for rival in range(firms):
-                if rival != k:
-                    weighted += value[k, s + strides[rival]] * hazard[rival, s]
-                    h += hazard[rival, s]
-            mean = weighted / h if h > 0.0 else 0.0
-            x, v, own = effort[k, s], value[k, s], value[k, s + strides[k]]
-            b_own, b_rival = jump[k], total_jump - jump[k]
-            g = cost[k, 1]
-            c = cost[k, 2] * x + cost[k, 0] * (x * x if g == 2.0 else x**g) / g  # x * x: numpy squares for g = 2
-            hazard_own = lam * x
-            flow = -c + hazard_own * (own - v) + h * (mean - v)
-            flow = flow + b_own * (prize - v) + b_rival * (loser - v)
-            raw = r * v - flow
-            if raw == 0.0:
-                out[k, s] = 0.0
-                continue
-            size = r * abs(v) + c
-            size = size + hazard_own * (abs(own) + abs(v)) + h * (abs(mean) + abs(v))
-            size = size + b_own * (abs(prize) + abs(v)) + b_rival * (abs(loser) + abs(v))
-            rates = r + hazard_own + h + b_own + b_rival
-            out[k, s] = abs(raw) / max(size, rates * smallest)
-        _step_back(coordinate, shape)
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)
@@ -486,7 +319,7 @@ class NFirmEquilibrium(StateResult):
         return out.reshape(self.value.shape)
 
     def _power_residual(self) -> FloatArray:
-        """``residual()`` for power costs in one compiled pass (``_residual_kernel``), the same formulas."""
+        """``residual()`` for power costs in one compiled pass (``residual_pass``), the same formulas."""
         race, lattice = self.model, Lattice(tuple(self.model.stages))
         firms = race.firms
         tables = np.zeros((2, firms, max(race.stages) + 1))
@@ -496,11 +329,12 @@ class NFirmEquilibrium(StateResult):
         cost = np.array([[c.scale, c.exponent, c.linear] for c in race.cost if isinstance(c, Power)], dtype=float)
         smallest = max(verification._FLOAT_FLOOR * race.prize, verification._SMALLEST_NORMAL)
         out = np.zeros((firms, lattice.size))
-        _residual_kernel(np.asarray(lattice.shape, dtype=np.intp), np.asarray(lattice.strides, dtype=np.intp), tables,
-                         np.ascontiguousarray(self.effort, dtype=float).reshape(firms, -1),
-                         np.ascontiguousarray(self.hazard, dtype=float).reshape(firms, -1),
-                         np.ascontiguousarray(self.value, dtype=float).reshape(firms, -1), cost,
-                         np.array([race.discount, race.prize, race.loser_prize, smallest]), out)
+        from patentrace.results.nfirm_chain import residual_pass  # numba on first use
+        residual_pass(np.asarray(lattice.shape, dtype=np.intp), np.asarray(lattice.strides, dtype=np.intp), tables,
+                      np.ascontiguousarray(self.effort, dtype=float).reshape(firms, -1),
+                      np.ascontiguousarray(self.hazard, dtype=float).reshape(firms, -1),
+                      np.ascontiguousarray(self.value, dtype=float).reshape(firms, -1), cost,
+                      np.array([race.discount, race.prize, race.loser_prize, smallest]), out)
         return out.reshape(self.value.shape)
 
     def verify(self) -> Verification:
