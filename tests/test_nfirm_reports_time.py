@@ -78,3 +78,26 @@ def test_follower_by_is_checked_for_n_firms():
     eq = pr.solve(pr.Race(stages=(1, 1, 1), prize=1.0, discount=0.1, cost=pr.costs.Quadratic()))
     with pytest.raises(ValueError, match="follower_by must be one of"):
         pr.leapfrog(eq, (0, 0, 0), follower_by="time")
+
+
+def test_alike_firms_are_level_in_time_whatever_the_rounding():
+    # Firms 1 and 2 are alike, firm 0 is not: the solver makes no state exactly symmetric, so their times agree
+    # only to rounding, and which is larger varied between solver paths (found when the compiled sweep landed).
+    # Times within 1e-9 are equal: firm 1, the lower-numbered, is the follower, and firm 2 is level with it.
+    race = pr.Race(stages=(2, 1, 1), prize=1.0, discount=0.1,
+                   cost=(pr.costs.Quadratic(scale=0.05), pr.costs.Quadratic(), pr.costs.Quadratic()))
+    eq = pr.solve(race)
+    times = time_to_discovery(eq)
+    np.testing.assert_allclose(times[1], np.swapaxes(times[2], 1, 2), rtol=1e-12)  # alike up to rounding
+    report = pr.leapfrog(eq, (0, 0, 0), follower_by="expected_time")
+    assert (report.follower, report.leader) == (1, 0)
+    assert report.remaining[1] == pytest.approx(report.remaining[2], rel=1e-12)
+    # named follower 2: its leader is firm 0 (the fastest), and firm 1 is level with it from the start, so
+    # "ever ahead of firm 1" needs a strict lead and "ever level with every rival" does not count firm 1
+    two = pr.leapfrog(eq, (0, 0, 0), follower=2, follower_by="expected_time")
+    assert two.leader == 0 and two.leapfrog_by_rival[1] < 1.0
+    # the rule itself, on rounding-level differences in either direction
+    from patentrace.reports.nfirm import _roles
+    assert _roles([0.3, 1.0, 1.0 + 4e-16], None) == _roles([0.3, 1.0 + 4e-16, 1.0], None) == (1, 0)
+    assert _roles([2.0, 0.5 + 1e-16, 0.5], None) == (0, 1)
+    assert _roles([3, 1, 1], None) == (0, 1)  # stages left: exact integers

@@ -59,6 +59,10 @@ BoolArray = NDArray[np.bool_]
 
 
 _FOLLOWER_BY = ("distance", "expected_time")
+# Expected times to discovery that agree to this relative tolerance are equal (level; tied for a role, the
+# lower-numbered firm taking it): alike firms in a race that is not symmetric as a whole get times that agree
+# only to rounding (the solver makes efforts exactly symmetric only where all firms are alike).
+_SAME_TIME = 1e-9
 
 
 def _roles(left: list[float], follower: object) -> tuple[int, int]:
@@ -67,14 +71,21 @@ def _roles(left: list[float], follower: object) -> tuple[int, int]:
     ``left`` holds each firm's stages left, or expected time to discovery, at the state.
     """
     firms = len(left)
-    if follower is None:
-        chosen = int(np.argmax(left))
+    if follower is None:  # the lowest-numbered of the firms furthest behind
+        furthest = max(left)
+        chosen = next(k for k in range(firms) if _same(left[k], furthest) or left[k] == furthest)
     elif isinstance(follower, (int, np.integer)) and not isinstance(follower, bool) and 0 <= follower < firms:
         chosen = int(follower)
     else:
         raise ValueError(f"follower must be a firm, an int from 0 to {firms - 1}, or None, got {follower!r}")
     rivals = [k for k in range(firms) if k != chosen]
-    return chosen, min(rivals, key=lambda k: (left[k], k))
+    nearest = min(left[k] for k in rivals)
+    return chosen, next(k for k in rivals if _same(left[k], nearest) or left[k] == nearest)
+
+
+def _same(a: Any, b: Any) -> Any:
+    """Whether stages left (integers: exactly) or expected times (to ``_SAME_TIME``, ``inf`` with ``inf``) are equal."""
+    return np.isclose(a, b, rtol=_SAME_TIME, atol=0.0)
 
 
 def _stages_left(lattice: Lattice) -> IntArray:
@@ -254,10 +265,12 @@ def nfirm_leapfrog(
     tolerance : float
         In ``[0, 1)``: ``can_leapfrog`` is ``leapfrog_probability > tolerance``.
     follower : int, optional
-        The firm to report on; default the one furthest behind.
+        The firm to report on; default the one furthest behind (the lowest-numbered of
+        several).
     follower_by : {"distance", "expected_time"}
         Behind and ahead by stages left (default) or by expected time to discovery
-        (``time_to_discovery``, FGST's measure; the module docstring).
+        (``time_to_discovery``, FGST's measure; the module docstring). Times that agree
+        to a relative ``1e-9`` count as equal: level, and tied for follower or leader.
 
     Examples
     --------
@@ -297,7 +310,8 @@ def nfirm_leapfrog(
 
     def chance(rivals: list[int], strictly: bool) -> tuple[float, BoolArray]:
         mine, theirs = _lead(left, chosen, rivals)
-        target = reachable & ((mine < theirs) if strictly else (mine <= theirs))
+        level = _same(mine, theirs)
+        target = reachable & (((mine < theirs) & ~level) if strictly else ((mine <= theirs) | level))
         return float(hitting_probability(lattice, hazard, jump, target, credited)[here]), target
 
     rivals = [k for k in range(lattice.firms) if k != chosen]
