@@ -27,7 +27,7 @@ from patentrace.equations.nfirm import StateGames
 from patentrace.models.nfirm_lattice import Lattice, check_state
 from patentrace.results import verification
 from patentrace.results.nfirm import chain_arrays, hitting_probability
-from patentrace.solvers import nfirm_kernels
+from patentrace.solvers import nfirm_kernels, nfirm_sweep
 from patentrace.solvers.nfirm import find_equilibria, solve_nfirm
 
 ORACLES = Path(__file__).parent / "oracles"
@@ -289,11 +289,11 @@ def state_games(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray, float, np.ndar
                       draw(st.one_of(st.just(0.0), st.floats(0.0, 0.2)))] for _ in range(n)])
     lam = np.array([draw(st.floats(0.3, 3.0)) for _ in range(n)])
     r = 10.0 ** draw(st.floats(-3.0, 0.0))
-    par = nfirm_kernels._power_parameters(cost)
+    par = nfirm_sweep._power_parameters(cost)
     par[:, nfirm_kernels._OWN], par[:, nfirm_kernels._LAM] = np.diag(after), lam
     par[:, nfirm_kernels._INV_LAM] = 1 / lam
     bound = np.empty(n)
-    nfirm_kernels._effort_bound(par, after, bound)
+    nfirm_sweep._effort_bound(par, after, bound)
     games = StateGames(np.diag(after)[:, None].copy(), after[:, :, None].copy(), lam[:, None], np.array([r]),
                        tuple(pr.costs.Power(scale=a, exponent=g, linear=m) for a, g, m in cost))
     np.testing.assert_allclose(bound, games.effort_bound()[:, 0], rtol=1e-14, atol=0)  # the numpy path's bound

@@ -6,7 +6,7 @@ one vectorised batch. At every state the solver finds every equilibrium of the g
 ``patentrace.equations.nfirm``:
 
 0. **Compiled sweep** (power costs): every hyperplane and state in one compiled loop
-   (``patentrace.solvers.nfirm_kernels.sweep_planes``). A state is certified to have one
+   (``patentrace.solvers.nfirm_sweep.sweep_planes``). A state is certified to have one
    equilibrium where the best responses contract on the box of 1 (a weighted Lipschitz bound
    below 0.75), or on the box left by interval contraction without splitting (exact ranges
    of ``BR_k`` where it is monotone in each rival: the monotone iteration of 2 from both
@@ -504,7 +504,7 @@ def solve_nfirm(race: Race, selection: str = "fastest", compiled: bool = True) -
         Rule for states with several equilibria.
     compiled : bool
         With power costs, solve in one compiled loop that certifies each state's equilibrium
-        unique (``patentrace.solvers.nfirm_kernels.sweep_planes``) and hands the states it cannot
+        unique (``patentrace.solvers.nfirm_sweep.sweep_planes``) and hands the states it cannot
         certify to the numpy search; False uses the numpy path everywhere. The results agree
         to rounding.
 
@@ -535,11 +535,11 @@ def solve_nfirm(race: Race, selection: str = "fastest", compiled: bool = True) -
     lattice = Lattice(tuple(race.stages))
     data = _Race(lattice, _per_stage(lattice, race.productivity), _per_stage(lattice, race.breakthrough),
                  interchangeable(race))
-    from patentrace.solvers import nfirm_kernels
+    from patentrace.solvers import nfirm_sweep
 
     value, multiplicity = np.empty((race.firms, lattice.size)), np.empty(lattice.size, dtype=np.intp)
-    nfirm_kernels.terminal_values(np.asarray(lattice.shape, dtype=np.intp), race.prize, race.loser_prize, value,
-                                  multiplicity)
+    nfirm_sweep.terminal_values(np.asarray(lattice.shape, dtype=np.intp), race.prize, race.loser_prize, value,
+                                multiplicity)
     effort = np.zeros_like(value)
     if compiled and all(isinstance(c, Power) for c in race.cost):
         certified, searched, contracted = _sweep_compiled(race, data, value, effort, multiplicity, selection)
@@ -607,20 +607,20 @@ class _Plan:
 
 def _plan(data: _Race) -> _Plan:
     """The hyperplanes of ``Lattice.hyperplanes`` and the copies of ``_canonical``, at once (compiled)."""
-    from patentrace.solvers import nfirm_kernels
+    from patentrace.solvers import nfirm_sweep
 
-    return _Plan(*nfirm_kernels.plan_sweep(np.asarray(data.lattice.shape, dtype=np.intp), data.symmetric))
+    return _Plan(*nfirm_sweep.plan_sweep(np.asarray(data.lattice.shape, dtype=np.intp), data.symmetric))
 
 
 def _sweep_compiled(race: Race, data: _Race, value: FloatArray, effort: FloatArray, multiplicity: IntArray,
                     selection: str) -> tuple[int, int, int]:
-    """The backward sweep of power-cost races in one compiled loop (``nfirm_kernels.sweep_planes``).
+    """The backward sweep of power-cost races in one compiled loop (``nfirm_sweep.sweep_planes``).
 
     States the compiled certificates cannot settle are solved by ``_hyperplane`` (every
     equilibrium, numpy), after which the compiled loop resumes at the next hyperplane.
     Returns the state counts as ``_sweep``.
     """
-    from patentrace.solvers import nfirm_kernels
+    from patentrace.solvers import nfirm_kernels, nfirm_sweep
 
     lattice, plan = data.lattice, _plan(data)
     cost = np.array([[c.scale, c.exponent, c.linear] for c in race.cost if isinstance(c, Power)], dtype=float)
@@ -630,7 +630,7 @@ def _sweep_compiled(race: Race, data: _Race, value: FloatArray, effort: FloatArr
     certified = searched = 0
     plane = 0
     while plane < planes:
-        plane = nfirm_kernels.sweep_planes(
+        plane = nfirm_sweep.sweep_planes(
             plane, plan.order, plan.offsets, plan.copies, plan.source, plan.perm, plan.copy_offsets, strides, shape,
             data.productivity, data.breakthrough, cost, race.prize, race.loser_prize, race.discount, data.symmetric,
             value, effort, status)
