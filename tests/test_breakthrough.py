@@ -149,11 +149,8 @@ def test_a_firm_idles_when_its_own_breakthrough_makes_a_stage_worth_little():
     assert not eq.underflow.any()
 
 
-@settings(max_examples=examples(15), deadline=None)
-@given(race=breakthrough_races(max_stages=4), seed=st.integers(0, 99))
-def test_monte_carlo_agrees_with_the_chain_within_four_standard_errors(race, seed):
-    eq = pr.solve(race)
-    n = 20_000
+def check_against_the_chain(eq: pr.Equilibrium, n: int, seed: int) -> None:
+    """Simulated frequencies from the start and from a state behind, each within 4 standard errors of the chain."""
     sim = pr.simulate(eq, (0, 0), n, seed)
 
     def close(frequency: float, probability: float) -> bool:
@@ -162,12 +159,29 @@ def test_monte_carlo_agrees_with_the_chain_within_four_standard_errors(race, see
     for firm in (0, 1):
         assert close(sim.win_frequency[firm], eq.win_probability[firm, 0, 0]), sim
     assert abs(sim.mean_duration - eq.expected_duration[0, 0]) <= 4.0 * sim.duration_standard_error + 1e-12, sim
+    race = eq.model
     state = (0, race.stages[1] - 1) if race.stages[1] > 1 else (race.stages[0] - 1, 0)
     report = pr.leapfrog(eq, state)
     if report.follower is not None:
         sim = pr.simulate(eq, state, n, seed)
         assert close(sim.leapfrog_frequency, report.leapfrog_probability), (sim, report)
         assert close(sim.catch_up_frequency, report.catch_up_probability), (sim, report)
+
+
+@settings(max_examples=examples(15), deadline=None)
+@example(  # thorough profile: from (0, 1) the follower caught up on 0.40565 of 20,000 paths, 0.39145 computed
+    # (4.1 s.e.); over seeds 0-59 the frequency's mean is 0.39172 and its spread 0.0036 against an s.e. of 0.0035
+    race=pr.Race(stages=(2, 2), prize=1.0, discount=0.01, cost=pr.costs.Quadratic()), seed=36,
+)
+@given(race=breakthrough_races(max_stages=4), seed=st.integers(0, 99))
+def test_monte_carlo_agrees_with_the_chain_within_four_standard_errors(race, seed):
+    # a miss by 4 standard errors happens by chance over a thorough run's many comparisons: it is confirmed on an
+    # independent run with four times the paths (as tests/test_simulate.py's check_with_confirmation)
+    eq = pr.solve(race)
+    try:
+        check_against_the_chain(eq, 20_000, seed)
+    except AssertionError:
+        check_against_the_chain(eq, 80_000, seed + 1000)
 
 
 def test_follower_by_expected_time_reads_the_breakthrough_hazard():
