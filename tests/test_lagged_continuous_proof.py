@@ -54,6 +54,8 @@ def _user_technology(scale: float, rate: float) -> pr.ContinuousEffort:
 @settings(max_examples=examples(40), deadline=None)
 @example(a0=0.0, a1=0.0, b0=3.5394501838015296e-98, b1=0.0, loop=0.0, poisson=True, scale=1.0, rate=1.0,
          ends=(0.0, 0.0), inside=[0.0])  # thorough profile: the best response is about 1e-98
+@example(a0=0.0, a1=0.0, b0=0.0, b1=1.0, loop=2.2250738585e-313, poisson=False, scale=1.0, rate=1.0,
+         ends=(0.0, 0.0), inside=[0.0])  # thorough profile: a subnormal curvature overflowed the vertex (a warning)
 @given(a0=st.floats(0.0, 1.0), a1=st.floats(-1.0, 1.0), b0=st.floats(-0.3, 1.0), b1=st.floats(-1.5, 1.0),
        loop=st.floats(0.0, 0.999), poisson=st.booleans(), scale=st.floats(0.3, 3.0), rate=st.floats(0.2, 4.0),
        ends=st.tuples(st.floats(0.0, 1.0), st.floats(0.0, 1.0)), inside=st.lists(st.floats(0.0, 1.0), min_size=1,

@@ -172,7 +172,7 @@ class _Diagonal:
         c, marginal, p, slope = tech
         curvature = -slope * loop * (a1 + b1)
         linear = -slope * b1 + loop * (marginal * (1.0 - p) + slope * c) + slope * loop * (a1 + b1 - a0 - b0)
-        with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", over="ignore", invalid="ignore"):  # a flat or tiny curvature: no vertex
             vertex = -linear / (2.0 * curvature)
         vertex = np.where(np.isfinite(vertex), np.clip(vertex, q_lo, q_hi), q_lo)
         values = np.stack([self._gap(firm, tech, q, owner) for q in (q_lo, q_hi, vertex)])
