@@ -123,11 +123,7 @@ def win_probability(lattice: Lattice, hazard: FloatArray, breakthrough: FloatArr
     >>> win_probability(lattice, hazard, np.zeros_like(hazard))[:, 0].round(15).tolist()
     [0.166666666666667, 0.333333333333333, 0.5]
     """
-    out = np.zeros((lattice.firms, lattice.size))
-    from patentrace.results.nfirm_chain import win_pass  # numba on first use
-    win_pass(np.asarray(lattice.shape, dtype=np.intp), np.asarray(lattice.strides, dtype=np.intp),
-             np.ascontiguousarray(hazard, dtype=float), np.ascontiguousarray(breakthrough, dtype=float), out)
-    return out
+    return chain_arrays(lattice, hazard, breakthrough)[0]
 
 
 def chain_arrays(lattice: Lattice, hazard: FloatArray, breakthrough: FloatArray) -> tuple[FloatArray, FloatArray]:
@@ -163,11 +159,7 @@ def expected_duration(lattice: Lattice, hazard: FloatArray, breakthrough: FloatA
     >>> float(expected_duration(lattice, hazard, np.zeros_like(hazard))[0])      # 1 / 6
     0.16666666666666666
     """
-    out = np.zeros(lattice.size)
-    from patentrace.results.nfirm_chain import duration_pass  # numba on first use
-    duration_pass(np.asarray(lattice.shape, dtype=np.intp), np.asarray(lattice.strides, dtype=np.intp),
-                  np.ascontiguousarray(hazard, dtype=float), np.ascontiguousarray(breakthrough, dtype=float), out)
-    return out
+    return chain_arrays(lattice, hazard, breakthrough)[1]
 
 
 @dataclass(frozen=True, eq=False, kw_only=True)

@@ -12,7 +12,7 @@ import numba
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["chain_pass", "duration_pass", "residual_pass", "win_pass"]
+__all__ = ["chain_pass", "residual_pass"]
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.intp]
@@ -23,7 +23,7 @@ _jit = numba.njit(cache=True, error_model="numpy", nogil=True)
 @_jit
 def chain_pass(shape: IntArray, strides: IntArray, hazard: FloatArray, breakthrough: FloatArray, win: FloatArray,
                duration: FloatArray) -> None:  # pragma: no cover - compiled
-    """``win_pass`` and ``duration_pass`` in one pass (each state's rates scaled once)."""
+    """Win probabilities and expected durations (docs/theory/race.md (19)) in one pass, rates scaled once."""
     firms = hazard.shape[0]
     moves, jumps = np.empty(firms), np.empty(firms)
     coordinate = shape - 1
@@ -87,53 +87,6 @@ def _scaled_rates(hazard: FloatArray, breakthrough: FloatArray, s: int, moves: F
         total_moves += moves[k]
         total_jumps += jumps[k]
     return largest, total_moves + total_jumps
-
-
-@_jit
-def win_pass(shape: IntArray, strides: IntArray, hazard: FloatArray, breakthrough: FloatArray,
-             out: FloatArray) -> None:  # pragma: no cover - compiled
-    """``win_probability`` at every state, from the last to the first, the same operations state by state.
-
-    Terminal states as ``Lattice.terminal``: 1 / (firms finished) for each finished firm.
-    """
-    firms = hazard.shape[0]
-    moves, jumps = np.empty(firms), np.empty(firms)
-    coordinate = shape - 1
-    for s in range(out.shape[1] - 1, -1, -1):
-        done = _finished(coordinate, shape)
-        if done:
-            for k in range(firms):
-                out[k, s] = 1.0 / done if coordinate[k] == shape[k] - 1 else 0.0
-        else:
-            largest, total = _scaled_rates(hazard, breakthrough, s, moves, jumps)
-            for j in range(firms):
-                onward = jumps[j]
-                for k in range(firms):
-                    if moves[k] > 0.0:
-                        onward += moves[k] * out[j, s + strides[k]]
-                out[j, s] = onward / total if largest > 0.0 else 0.0
-        _step_back(coordinate, shape)
-
-
-@_jit
-def duration_pass(shape: IntArray, strides: IntArray, hazard: FloatArray, breakthrough: FloatArray,
-                  out: FloatArray) -> None:  # pragma: no cover - compiled
-    """``expected_duration`` at the open states, from the last to the first, the same operations state by state."""
-    firms = hazard.shape[0]
-    moves, jumps = np.empty(firms), np.empty(firms)
-    coordinate = shape - 1
-    for s in range(out.size - 1, -1, -1):
-        if _finished(coordinate, shape) == 0:
-            largest, total = _scaled_rates(hazard, breakthrough, s, moves, jumps)
-            if largest > 0.0:
-                onward = 0.0
-                for k in range(firms):
-                    if moves[k] > 0.0:
-                        onward += moves[k] * out[s + strides[k]]
-                out[s] = (1.0 / largest + onward) / total
-            else:
-                out[s] = np.inf
-        _step_back(coordinate, shape)
 
 
 @_jit
